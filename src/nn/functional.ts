@@ -1,0 +1,20 @@
+/** `F` — `torch.nn.functional` in camelCase: the stateless forms of the layers and losses. */
+export { gelu, leakyRelu, relu, sigmoid, silu, tanh } from "../ops/activation.js";
+export { linear } from "../ops/matmul.js";
+export { softmax, logSoftmax } from "../ops/softmax.js";
+export {
+  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss,
+} from "../ops/loss.js";
+export { batchNorm, dropout } from "../ops/normalization.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */
+export function oneHot(labels: Tensor, numClasses = -1): Tensor {
+  const c = numClasses < 0 ? Math.max(...Array.from(labels.data)) + 1 : numClasses;
+  const out = new Int32Array(labels.numel() * c);
+  labels.data.forEach((v, i) => {
+    if (v < 0 || v >= c) throw new Error(`oneHot: class ${v} is out of range for ${c} classes`);
+    out[i * c + v] = 1;
+  });
+  return new Tensor(out, [...labels.shape, c]);
+}

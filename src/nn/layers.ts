@@ -1,0 +1,60 @@
+/**
+ * Parameter-free layers: activations, softmax, flatten, identity, dropout.
+ * Each is the functional op wrapped as a Module so it can sit in a Sequential.
+ *
+ * Input: (*). Output: (*), same shape (Flatten: (N, *) → (N, ∏*)).
+ */
+import { gelu, leakyRelu, relu, sigmoid, silu, tanh } from "../ops/activation.js";
+import { dropout } from "../ops/normalization.js";
+import { logSoftmax, softmax } from "../ops/softmax.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { Module } from "./module.js";
+
+export class ReLU extends Module { override forward(x: Tensor): Tensor { return relu(x); } }
+export class Sigmoid extends Module { override forward(x: Tensor): Tensor { return sigmoid(x); } }
+export class Tanh extends Module { override forward(x: Tensor): Tensor { return tanh(x); } }
+export class SiLU extends Module { override forward(x: Tensor): Tensor { return silu(x); } }
+export class Identity extends Module { override forward(x: Tensor): Tensor { return x; } }
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) { super(); }
+  override forward(x: Tensor): Tensor { return leakyRelu(x, this.negativeSlope); }
+  override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }
+}
+
+/** GELU, exact (`approximate: "none"`) or the tanh approximation. */
+export class GELU extends Module {
+  readonly approximate: "none" | "tanh";
+  constructor(opts: { approximate?: "none" | "tanh" } = {}) { super(); this.approximate = opts.approximate ?? "none"; }
+  override forward(x: Tensor): Tensor { return gelu(x, { approximate: this.approximate }); }
+  override extraRepr(): string { return `approximate='${this.approximate}'`; }
+}
+
+export class Softmax extends Module {
+  constructor(readonly dim = -1) { super(); }
+  override forward(x: Tensor): Tensor { return softmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+export class LogSoftmax extends Module {
+  constructor(readonly dim = -1) { super(); }
+  override forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+/** Flattens dims startDim..endDim (default: all but the batch dim). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  override forward(x: Tensor): Tensor { return x.flatten(this.startDim, this.endDim); }
+  override extraRepr(): string { return `startDim=${this.startDim}, endDim=${this.endDim}`; }
+}
+
+/** Zeroes activations with probability p in train mode (scaling the rest by 1/(1−p)); identity in eval mode. */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability must be in [0, 1], got ${p}`);
+  }
+  override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
+  override extraRepr(): string { return `p=${this.p}`; }
+}

@@ -1,0 +1,53 @@
+/**
+ * A torchinfo-style model summary: each leaf layer's output shape and parameter count, from one
+ * forward pass on a zero input (no graph is built).
+ */
+import { noGrad } from "../autograd/grad_mode.js";
+import { zeros } from "../ops/creation.js";
+import { fmt } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { Module } from "./module.js";
+
+export interface SummaryRow { name: string; type: string; outputShape: number[]; params: number }
+export interface Summary { rows: SummaryRow[]; totalParams: number; trainableParams: number; toString(): string }
+
+/** Runs `model` on zeros of `inputShape` (e.g. [1, 784]) and tabulates its layers. */
+export function summary(model: Module, inputShape: readonly number[]): Summary {
+  const rows: SummaryRow[] = [];
+  const patched: Module[] = [];
+  for (const [name, m] of model.namedModules()) {
+    if ([...m.namedChildren()].length > 0) continue;
+    const original = m.forward;
+    patched.push(m);
+    m.forward = function (this: Module, ...args: unknown[]): Tensor {
+      const out = original.apply(this, args as []);
+      rows.push({ name, type: m.constructor.name, outputShape: [...out.shape], params: [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0) });
+      return out;
+    };
+  }
+  const wasTraining = model.training;
+  try {
+    model.eval();
+    noGrad(() => model(zeros(inputShape)));
+  } finally {
+    for (const m of patched) delete (m as Partial<Module>).forward;
+    model.train(wasTraining);
+  }
+  const all = model.parameters();
+  const totalParams = all.reduce((n, p) => n + p.numel(), 0);
+  const trainableParams = all.filter((p) => p.requiresGrad).reduce((n, p) => n + p.numel(), 0);
+  return {
+    rows, totalParams, trainableParams,
+    toString() {
+      const head = ["Layer (type)", "Output Shape", "Param #"];
+      const body = rows.map((r) => [`${r.name || "(root)"} (${r.type})`, fmt(r.outputShape), r.params.toLocaleString("en-US")]);
+      const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+      const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("   ");
+      const rule = "=".repeat(line(head).length);
+      return [rule, line(head), rule, ...body.map(line), rule,
+        `Total params: ${totalParams.toLocaleString("en-US")}`,
+        `Trainable params: ${trainableParams.toLocaleString("en-US")}`,
+        `Non-trainable params: ${(totalParams - trainableParams).toLocaleString("en-US")}`, rule].join("\n");
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Creating tensors: from nested arrays or typed arrays, constants, ranges and seeded random draws.
+ *
+ * @example
+ * manualSeed(0);
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const w = randn([2, 3]);
+ */
+import { K } from "../backend/registry.js";
+import { type DType, dtypeOf, type TypedArray } from "../tensor/dtype.js";
+import { defaultGenerator, type Generator } from "../tensor/random.js";
+import { fmt, numel } from "../tensor/shape.js";
+import { type NestedArray, Tensor } from "../tensor/tensor.js";
+
+export interface TensorOptions { dtype?: DType; requiresGrad?: boolean }
+export interface RandomOptions extends TensorOptions { generator?: Generator }
+type ShapeArg = number | readonly number[];
+
+const shapeOf = (s: ShapeArg): number[] => (typeof s === "number" ? [s] : [...s]);
+
+function inferNested(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0]; }
+  return shape;
+}
+
+function fillNested(data: NestedArray, shape: number[], out: TypedArray): void {
+  let k = 0;
+  const walk = (v: NestedArray, d: number, path: number[]): void => {
+    if (d === shape.length) {
+      if (Array.isArray(v)) throw new Error(`tensor: ragged nested array at index [${path.join("][")}] (expected shape ${fmt(shape)})`);
+      out[k++] = typeof v === "boolean" ? Number(v) : v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[d]) {
+      throw new Error(`tensor: ragged nested array at index [${path.join("][")}]: expected ${shape[d]} elements like the first row (shape ${fmt(shape)})`);
+    }
+    v.forEach((x, i) => walk(x, d + 1, [...path, i]));
+  };
+  walk(data, 0, []);
+}
+
+/**
+ * A tensor from nested arrays (`tensor([[1, 2], [3, 4]])`) or from a typed array plus `shape`.
+ * Integer-only data stays float32 unless `dtype: "int32"` is asked for (labels).
+ */
+export function tensor(data: NestedArray | TypedArray | readonly number[], opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (ArrayBuffer.isView(data)) {
+    const src = data as TypedArray;
+    const dtype = opts.dtype ?? dtypeOf(src);
+    const shape = opts.shape ? [...opts.shape] : [src.length];
+    if (numel(shape) !== src.length) throw new Error(`tensor: ${src.length} values cannot fill shape ${fmt(shape)}`);
+    const out = K.alloc(dtype, src.length);
+    out.set(src);
+    return new Tensor(out, shape, opts.requiresGrad ?? false);
+  }
+  const shape = opts.shape ? [...opts.shape] : inferNested(data as NestedArray);
+  const dtype = opts.dtype ?? "float32";
+  const out = K.alloc(dtype, numel(shape));
+  if (opts.shape) {
+    const flat = (data as unknown[]).flat(Infinity) as number[];
+    if (flat.length !== out.length) throw new Error(`tensor: ${flat.length} values cannot fill shape ${fmt(shape)}`);
+    out.set(flat);
+  } else fillNested(data as NestedArray, shape, out);
+  return new Tensor(out, shape, opts.requiresGrad ?? false);
+}
+
+export function full(shape: ShapeArg, value: number, opts: TensorOptions = {}): Tensor {
+  const s = shapeOf(shape);
+  return new Tensor(K.alloc(opts.dtype ?? "float32", numel(s)).fill(value), s, opts.requiresGrad ?? false);
+}
+export const zeros = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
+export const ones = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
+export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
+export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, ...opts });
+export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, ...opts });
+
+function drawn(shape: ShapeArg, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
+  const s = shapeOf(shape);
+  const g = opts.generator ?? defaultGenerator;
+  const out = K.alloc(opts.dtype ?? "float32", numel(s));
+  for (let i = 0; i < out.length; i++) out[i] = draw(g);
+  return new Tensor(out, s, opts.requiresGrad ?? false);
+}
+
+/** Standard normal samples, seeded by `manualSeed`. */
+export const randn = (shape: ShapeArg, opts: RandomOptions = {}): Tensor => drawn(shape, opts, (g) => g.normal());
+/** Uniform samples in [0, 1). */
+export const rand = (shape: ShapeArg, opts: RandomOptions = {}): Tensor => drawn(shape, opts, (g) => g.random());
+export const randnLike = (t: Tensor, opts: RandomOptions = {}): Tensor => randn(t.shape, { dtype: t.dtype, ...opts });
+export const randLike = (t: Tensor, opts: RandomOptions = {}): Tensor => rand(t.shape, { dtype: t.dtype, ...opts });
+/** Integers uniform in [low, high), int32. */
+export function randint(low: number, high: number, shape: ShapeArg, opts: RandomOptions = {}): Tensor {
+  if (!(high > low)) throw new Error(`randint: high (${high}) must be greater than low (${low})`);
+  return drawn(shape, { dtype: "int32", ...opts }, (g) => g.int(low, high));
+}
+
+/** `arange(end)` or `arange(start, end, step)`: [start, end) in steps. */
+export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  if (end === undefined) { end = start; start = 0; }
+  if (step === 0) throw new Error("arange: step must be non-zero");
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const allInt = [start, end, step].every(Number.isInteger);
+  const out = K.alloc(opts.dtype ?? (allInt ? "int32" : "float32"), n);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  return new Tensor(out, [n], opts.requiresGrad ?? false);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  const out = K.alloc(opts.dtype ?? "float32", steps);
+  for (let i = 0; i < steps; i++) out[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  return new Tensor(out, [steps], opts.requiresGrad ?? false);
+}
+
+/** Identity matrix n×m (m defaults to n). */
+export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
+  const out = K.alloc(opts.dtype ?? "float32", n * m);
+  for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
+  return new Tensor(out, [n, m], opts.requiresGrad ?? false);
+}

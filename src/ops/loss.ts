@@ -1,0 +1,141 @@
+/**
+ * Loss functions from PyTorch's `torch.nn.functional`, same names (camelCase) and semantics.
+ * `crossEntropy` takes raw logits and fuses log-softmax with the negative log-likelihood, so it
+ * stays finite at logits of ±1e4 and its gradient is simply softmax − one-hot.
+ *
+ * @example
+ * crossEntropy(tensor([[2, 1, 0.1]]), tensor([0], { dtype: "int32" })).item() // 0.4170
+ */
+import { record } from "../autograd/graph.js";
+import { K } from "../backend/registry.js";
+import type { FloatArray } from "../tensor/dtype.js";
+import { fmt, sameShape } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { abs, clamp, exp, log, log1p, mul, neg, sub } from "./elementwise.js";
+import { relu } from "./activation.js";
+import { mean, sum } from "./reduce.js";
+import { gather } from "./shape.js";
+import { logSoftmax } from "./softmax.js";
+import { empty, requireFloat } from "./util.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+export interface CrossEntropyOptions {
+  reduction?: Reduction;
+  /** Mixes the one-hot target with the uniform distribution: (1−ε)·onehot + ε/C. */
+  labelSmoothing?: number;
+  /** Targets equal to this are skipped (and not counted in the mean). Default −100, as PyTorch. */
+  ignoreIndex?: number;
+}
+
+function reduce(x: Tensor, reduction: Reduction, op: string): Tensor {
+  if (reduction === "none") return x;
+  if (reduction === "sum") return sum(x);
+  if (reduction === "mean") return mean(x);
+  throw new Error(`${op}: reduction must be "mean", "sum" or "none", got "${reduction as string}"`);
+}
+
+function checkClassTargets(input: Tensor, target: Tensor, op: string): void {
+  if (target.dtype !== "int32") {
+    throw new Error(`${op}: class-index targets must be int32, got ${target.dtype} ${fmt(target.shape)} — pass labels as tensor(labels, { dtype: "int32" }) or call .long()`);
+  }
+  if (input.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
+    throw new Error(`${op}: expected input [N, C] and target [N], got input ${fmt(input.shape)} and target ${fmt(target.shape)}` +
+      (input.ndim > 2 ? " — flatten the input to [N, C]" : target.ndim === 2 ? " — targets are class indices, not one-hot rows: use target.argmax(1)" : ""));
+  }
+}
+
+/**
+ * Cross-entropy between logits and class indices (or class probabilities).
+ * Input: (N, C) logits (or (C)). Target: (N) int32 class indices, or (N, C) float probabilities.
+ * Output: scalar, or (N) with `reduction: "none"`.
+ */
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = opts.reduction ?? "mean";
+  const eps = opts.labelSmoothing ?? 0;
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  requireFloat(input, "crossEntropy");
+  if (!["mean", "sum", "none"].includes(reduction)) throw new Error(`crossEntropy: reduction must be "mean", "sum" or "none", got "${reduction}"`);
+  if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+  if (input.ndim === 1) return crossEntropy(input.unsqueeze(0), target.reshape([1]), opts).reshape([]);
+  if (target.dtype !== "int32" && sameShape(target.shape, input.shape)) {
+    const c = input.shape[1];
+    const smoothed = eps > 0 ? target.mul(1 - eps).add(eps / c) : target;
+    return reduce(neg(sum(mul(logSoftmax(input, 1), smoothed), 1)), reduction, "crossEntropy");
+  }
+  checkClassTargets(input, target, "crossEntropy");
+  const [n, c] = input.shape;
+  const tgt = target.data as Int32Array;
+  const logProbs = empty([n, c], input.dtype);
+  const rows = empty([n], input.dtype);
+  K.crossEntropyForward(input.data as FloatArray, tgt, n, c, eps, ignoreIndex, rows.data as FloatArray, logProbs.data as FloatArray);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (tgt[i] !== ignoreIndex) count++;
+  const out = empty(reduction === "none" ? [n] : [], input.dtype);
+  if (reduction === "none") out.data.set(rows.data);
+  else {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += rows.data[i];
+    out.data[0] = reduction === "mean" ? s / count : s;
+  }
+  return record(out, [input], "CrossEntropyBackward", (g) => {
+    const rowGrad = empty([n], input.dtype);
+    if (reduction === "none") rowGrad.data.set(g.data);
+    else rowGrad.data.fill(reduction === "mean" ? g.data[0] / count : g.data[0]);
+    const dx = empty(input.shape, input.dtype);
+    K.crossEntropyBackward(logProbs.data as FloatArray, tgt, n, c, eps, ignoreIndex, rowGrad.data as FloatArray, dx.data as FloatArray);
+    return [dx];
+  });
+}
+
+/** Negative log-likelihood of log-probabilities. Input (N, C), target (N) int32. */
+export function nllLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction; ignoreIndex?: number } = {}): Tensor {
+  checkClassTargets(input, target, "nllLoss");
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const keep = target.ne(ignoreIndex);
+  const safeTarget = target.mul(keep.int()).reshape([-1, 1]).int();
+  const picked = neg(gather(input, 1, safeTarget).reshape([-1])).mul(keep.to(input.dtype));
+  const reduction = opts.reduction ?? "mean";
+  if (reduction === "mean") return sum(picked).div(sum(keep));
+  return reduce(picked, reduction, "nllLoss");
+}
+
+function checkSameShape(a: Tensor, b: Tensor, op: string): void {
+  if (!sameShape(a.shape, b.shape)) {
+    throw new Error(`${op}: input ${fmt(a.shape)} and target ${fmt(b.shape)} must have the same shape — a [N, 1] vs [N] mismatch would broadcast to [N, N]; reshape one of them`);
+  }
+}
+
+/** Mean squared error: mean((input − target)²). */
+export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  checkSameShape(input, target, "mseLoss");
+  const d = sub(input, target);
+  return reduce(mul(d, d), opts.reduction ?? "mean", "mseLoss");
+}
+
+/** Binary cross-entropy on probabilities in [0, 1]; logs are clamped at −100, as PyTorch does. */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  checkSameShape(input, target, "binaryCrossEntropy");
+  for (const v of input.data) {
+    if (!(v >= 0 && v <= 1)) throw new Error(`binaryCrossEntropy: input values must be probabilities in [0, 1], found ${v} — apply sigmoid first, or use binaryCrossEntropyWithLogits on raw logits`);
+  }
+  const logP = clamp(log(input), -100);
+  const log1mP = clamp(log(sub(1, input)), -100);
+  const loss = neg(mul(target, logP).add(mul(sub(1, target), log1mP)));
+  return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropy");
+}
+
+/** BCE on logits, stable form: max(x, 0) − x·y + log(1 + e^−|x|). */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: { reduction?: Reduction; posWeight?: Tensor } = {}): Tensor {
+  checkSameShape(input, target, "binaryCrossEntropyWithLogits");
+  if (opts.posWeight) {
+    // (1 + (pw − 1)·y) scales the log-sigmoid term: loss = (1−y)·x + (1 + (pw−1)·y)·softplus(−x)
+    const lw = mul(sub(opts.posWeight, 1), target).add(1);
+    const softplusNegX = relu(neg(input)).add(log1p(exp(neg(abs(input)))));
+    const loss = mul(sub(1, target), input).add(mul(lw, softplusNegX));
+    return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropyWithLogits");
+  }
+  const loss = relu(input).sub(mul(input, target)).add(log1p(exp(neg(abs(input)))));
+  return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropyWithLogits");
+}
+

@@ -1,0 +1,93 @@
+/**
+ * Matrix products: `matmul` (1-D, 2-D and batched with broadcasting) and the fused `linear`
+ * (y = x·Wᵀ + b) — the three lines of a Linear layer's backward are here.
+ *
+ * @example
+ * matmul(randn([64, 784]), randn([784, 256])).shape // [64, 256]
+ */
+import { record } from "../autograd/graph.js";
+import { K } from "../backend/registry.js";
+import type { FloatArray } from "../tensor/dtype.js";
+import { broadcastShapes, broadcastStrides, fmt, numel } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { empty, requireFloat, resultDtype, sumToShape } from "./util.js";
+
+/**
+ * Batched C = op(A)·op(B) over broadcast batch dims. A is [...batchA, rowsA, colsA] and
+ * op(A) its transpose when transA; likewise B.
+ */
+function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const [ra, ca] = a.shape.slice(-2), [rb, cb] = b.shape.slice(-2);
+  const m = transA ? ca : ra, k = transA ? ra : ca, n = transB ? rb : cb;
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dims)");
+  const out = empty([...batch, m, n], resultDtype(a, b));
+  const nb = numel(batch);
+  const sa = broadcastStrides(a.shape.slice(0, -2), batch), sb = broadcastStrides(b.shape.slice(0, -2), batch);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let i = 0; i < nb; i++) {
+    let oa = 0, ob = 0;
+    for (let d = 0; d < batch.length; d++) { oa += idx[d] * sa[d]; ob += idx[d] * sb[d]; }
+    K.gemm({
+      transA, transB, m, n, k,
+      a: a.data as FloatArray, aOffset: oa * ra * ca,
+      b: b.data as FloatArray, bOffset: ob * rb * cb,
+      c: out.data as FloatArray, cOffset: i * m * n,
+    });
+    for (let d = batch.length - 1; d >= 0; d--) { if (++idx[d] < batch[d]) break; idx[d] = 0; }
+  }
+  return out;
+}
+
+/** Matrix product with PyTorch's rules: 1-D operands are promoted to matrices and the added dim removed. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  requireFloat(a, "matmul"); requireFloat(b, "matmul");
+  if (a.ndim === 0 || b.ndim === 0) throw new Error("matmul: both arguments need at least 1 dimension; use mul() for scalars");
+  const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
+  const b2 = b.ndim === 1 ? b.reshape([b.shape[0], 1]) : b;
+  const ka = a2.shape[a2.ndim - 1], kb = b2.shape[b2.ndim - 2];
+  if (ka !== kb) {
+    throw new Error(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${ka} ≠ ${kb}): the last dim of the first must equal the ${b.ndim === 1 ? "only" : "second-to-last"} dim of the second — transpose one of them?`);
+  }
+  let out = bmm(a2, b2, false, false);
+  record(out, [a2, b2], "MmBackward", (g) => [
+    a2.requiresGrad ? sumToShape(bmm(g, b2, false, true), a2.shape) : null,
+    b2.requiresGrad ? sumToShape(bmm(a2, g, true, false), b2.shape) : null,
+  ]);
+  if (a.ndim === 1) out = out.squeeze(-2);
+  if (b.ndim === 1) out = out.squeeze(-1);
+  return out;
+}
+
+/**
+ * y = x·Wᵀ + b. Input (*, in), weight (out, in), bias (out) → (*, out).
+ * Backward: dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName = "linear"): Tensor {
+  const [outF, inF] = weight.shape;
+  if (x.shape[x.ndim - 1] !== inF) {
+    throw new Error(`${opName}: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features in its last dim but the weight ${fmt(weight.shape)} expects ${inF}`);
+  }
+  requireFloat(x, opName);
+  const rows = x.numel() / inF;
+  const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
+  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray });
+  if (bias) K.addRowVector(out.data as FloatArray, bias.data as FloatArray, rows, outF);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(out, inputs, "AddmmBackward", (g) => {
+    const gd = g.data as FloatArray;
+    let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+    if (x.requiresGrad) {
+      dx = empty(x.shape, x.dtype);
+      K.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: gd, b: weight.data as FloatArray, c: dx.data as FloatArray });
+    }
+    if (weight.requiresGrad) {
+      dw = empty(weight.shape, weight.dtype);
+      K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: dw.data as FloatArray });
+    }
+    if (bias?.requiresGrad) {
+      db = empty(bias.shape, bias.dtype);
+      K.reduce("sum", gd, 1, rows, outF, db.data);
+    }
+    return [dx, dw, db];
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Reductions over all elements or chosen dims: sum, mean, var, max/min (with indices), argmax/argmin.
+ *
+ * @example
+ * const x = tensor([[1, 5], [7, 2]]);
+ * x.sum(0);           // tensor([8., 7.])
+ * x.max(1).indices;   // tensor([1, 0], dtype=int32)
+ */
+import { record } from "../autograd/graph.js";
+import { K } from "../backend/registry.js";
+import { normDim, numel, splitAt } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { div, eq, mul, sub } from "./elementwise.js";
+import { empty } from "./util.js";
+
+export interface ValuesIndices { values: Tensor; indices: Tensor }
+export interface VarOptions { correction?: number; keepdim?: boolean }
+
+function dimsOf(x: Tensor, dim: number | number[] | undefined, op: string): number[] {
+  if (dim === undefined) return x.shape.map((_, i) => i);
+  const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, x.ndim, op));
+  return [...new Set(dims)].sort((a, b) => a - b);
+}
+
+function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean): number[] {
+  return shape.flatMap((d, i) => (dims.includes(i) ? (keepdim ? [1] : []) : [d]));
+}
+
+/** Sum over `dim` (all dims if omitted). Reduces one dim at a time through the backend's kernel. */
+export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  const dims = dimsOf(x, dim, "sum");
+  let cur = x.data;
+  let shape = [...x.shape];
+  for (let k = dims.length - 1; k >= 0; k--) {
+    const [outer, size, inner] = splitAt(shape, dims[k]);
+    const out = K.alloc(x.dtype, outer * inner);
+    K.reduce("sum", cur, outer, size, inner, out);
+    cur = out;
+    shape[dims[k]] = 1;
+  }
+  if (dims.length === 0) { cur = K.alloc(x.dtype, x.numel()); cur.set(x.data); }
+  const outShape = reducedShape(x.shape, dims, keepdim);
+  const out = empty(outShape, x.dtype);
+  out.data = cur;
+  return record(out, [x], "SumBackward", (g) => [g.reshape(reducedShape(x.shape, dims, true)).expand(x.shape)]);
+}
+
+export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  if (x.dtype === "int32") x = x.float();
+  const dims = dimsOf(x, dim, "mean");
+  const count = dims.reduce((a, d) => a * x.shape[d], 1);
+  return div(sum(x, dims, keepdim), count);
+}
+
+/** Variance with Bessel's correction by default (`correction: 1`), like `torch.var`. */
+export function variance(x: Tensor, dim?: number | number[], opts: VarOptions = {}): Tensor {
+  const dims = dimsOf(x, dim, "var");
+  const count = dims.reduce((a, d) => a * x.shape[d], 1);
+  const centered = sub(x, mean(x, dims, true));
+  return div(sum(mul(centered, centered), dims, opts.keepdim ?? false), Math.max(count - (opts.correction ?? 1), 0));
+}
+
+/** max/min along one dim: values (differentiable, gradient to the chosen index) and int32 indices. */
+export function maxDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {
+  const dim = normDim(dimIn, x.ndim, op);
+  const [outer, size, inner] = splitAt(x.shape, dim);
+  if (size === 0) throw new Error(`${op}: cannot reduce over an empty dimension ${dim} of shape [${x.shape.join(", ")}]`);
+  const outShape = reducedShape(x.shape, [dim], keepdim);
+  const values = empty(outShape, x.dtype);
+  const indices = empty(outShape, "int32");
+  K.reduce(op, x.data, outer, size, inner, values.data, indices.data as Int32Array);
+  record(values, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
+    const dx = empty(x.shape, g.dtype);
+    const idx = indices.data;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) dx.data[(o * size + idx[o * inner + j]) * inner + j] = g.data[o * inner + j];
+    }
+    return [dx];
+  });
+  return { values, indices };
+}
+
+function extremeAll(x: Tensor, op: "max" | "min"): Tensor {
+  if (x.numel() === 0) throw new Error(`${op}: the tensor is empty; specify a dim or check the input`);
+  const out = empty([], x.dtype);
+  K.reduce(op, x.data, 1, x.numel(), 1, out.data);
+  // Like PyTorch, a full max/min spreads the gradient evenly over tied elements.
+  return record(out, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
+    const mask = eq(x, out.item()).to(g.dtype);
+    return [mul(mask, div(g, sum(mask)))];
+  });
+}
+export const maxAll = (x: Tensor): Tensor => extremeAll(x, "max");
+export const minAll = (x: Tensor): Tensor => extremeAll(x, "min");
+
+function argExtreme(x: Tensor, dim: number | undefined, keepdim: boolean, op: "max" | "min"): Tensor {
+  if (dim === undefined) {
+    const flat = x.reshape([numel(x.shape)]);
+    return maxDim(flat, 0, false, op).indices;
+  }
+  return maxDim(x, dim, keepdim, op).indices;
+}
+export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "max");
+export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "min");
+

@@ -1,0 +1,40 @@
+/** Small helpers every op file uses: scalar lifting, output allocation, reducing a gradient to a broadcast input's shape. */
+import { K } from "../backend/registry.js";
+import { type DType, isFloat, promote } from "../tensor/dtype.js";
+import { numel, sameShape } from "../tensor/shape.js";
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+
+/** A new tensor of `shape` whose storage comes from the active backend. */
+export function empty(shape: readonly number[], dtype: DType = "float32"): Tensor {
+  return new Tensor(K.alloc(dtype, numel(shape)), shape);
+}
+
+/** Lifts a JS number to a 0-d tensor of a dtype that suits `like` (ints stay int only for integral scalars). */
+export function lift(x: TensorLike, like: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== "number") throw new Error(`expected a Tensor or a number, got ${typeof x}`);
+  const dtype: DType = like.dtype === "int32" && !Number.isInteger(x) ? "float32" : like.dtype;
+  const t = empty([], dtype);
+  t.data[0] = x;
+  return t;
+}
+
+export function resultDtype(a: Tensor, b: Tensor): DType { return promote(a.dtype, b.dtype); }
+
+export function requireFloat(t: Tensor, op: string): void {
+  if (!isFloat(t.dtype)) throw new Error(`${op}: expected a floating-point tensor, got ${t.dtype} — convert it with .float()`);
+}
+
+/**
+ * Sums a gradient of a broadcast result back to the shape of the input that was broadcast:
+ * extra leading dims are summed away, dims of size 1 are summed with keepdim.
+ */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  return (dims.length ? g.sum(dims, true) : g).reshape(shape);
+}

@@ -1,0 +1,52 @@
+/**
+ * Stochastic gradient descent with momentum, PyTorch's formulation:
+ *
+ *   g ← ∇θ + λθ                       (weight decay λ)
+ *   b ← μ·b + (1 − τ)·g               (momentum μ, dampening τ; b = g on the first step)
+ *   g ← g + μ·b  (Nesterov)  or  g ← b
+ *   θ ← θ − lr·g
+ *
+ * @example
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+import { K } from "../backend/registry.js";
+import type { FloatArray } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
+
+export interface SGDOptions { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean }
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
+    super(params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, ...opts });
+  }
+
+  protected override validate(g: ParamGroup<SGDOptions>): void {
+    super.validate(g);
+    if (g.momentum < 0) throw new Error(`SGD: invalid momentum ${g.momentum} (must be ≥ 0)`);
+    if (g.weightDecay < 0) throw new Error(`SGD: invalid weightDecay ${g.weightDecay} (must be ≥ 0)`);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new Error("SGD: Nesterov momentum requires a momentum > 0 and zero dampening");
+  }
+
+  step(): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (!p.grad) continue;
+        let st = this.state.get(p);
+        const firstStep = !st;
+        if (!st) { st = {}; this.state.set(p, st); }
+        let buf: Tensor | null = null;
+        if (g.momentum !== 0) {
+          if (!st.momentum_buffer) st.momentum_buffer = new Tensor(K.alloc(p.dtype, p.numel()), p.shape);
+          buf = st.momentum_buffer as Tensor;
+        }
+        K.sgdStep({
+          param: p.data as FloatArray, grad: p.grad.data as FloatArray, momentumBuffer: buf ? (buf.data as FloatArray) : null,
+          lr: g.lr, momentum: g.momentum, dampening: g.dampening, nesterov: g.nesterov, weightDecay: g.weightDecay,
+          maximize: g.maximize, firstStep,
+        });
+      }
+    }
+  }
+}
