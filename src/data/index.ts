@@ -1,3 +1,11 @@
-/** `data`: datasets, the DataLoader, splits (random, group, time) and toy datasets. */
+/** `data`: datasets, the DataLoader, splits (random, group, time), IDX parsing and toy datasets. */
 export { Dataset, TensorDataset, Subset } from "./dataset.js";
 export { DataLoader, type DataLoaderOptions } from "./dataloader.js";
+export { randomSplit, groupSplitDataset, timeSplitDataset } from "./split_datasets.js";
+export {
+  splitLengths, randomSplitIndices, groupSplit, timeSplit, groupLeakage, splitLeakage, gatherGroups, patientsDataset,
+  type SplitIndices, type GroupKey, type PatientsDataset, type PatientsOptions,
+} from "./splits.js";
+export { xor, xorCloud, spirals, moons, circles, gaussianBlobs, type Dataset2D, type SpiralsOptions } from "./synthetic.js";
+export { toTensorDataset } from "./toy.js";
+export { parseIdx, parseIdxAsync, encodeIdx, IdxError, type IdxArray } from "./idx.js";

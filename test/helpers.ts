@@ -1,0 +1,54 @@
+/** Shared test helpers: fixture loading, closeness checks, and the list of backends every suite runs on. */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { listBackends, setBackend, Tensor, tensor } from "../src/index.js";
+
+export interface FixtureTensor { shape: number[]; dtype: "float32" | "int64"; data: number[] }
+export interface Case {
+  name: string; kind: "op" | "module" | "optim"; op?: string;
+  args: Record<string, unknown> | null;
+  inputs: Record<string, FixtureTensor>;
+  output?: FixtureTensor; upstream?: FixtureTensor; grads?: Record<string, FixtureTensor>;
+  [k: string]: unknown;
+}
+
+const fixturePath = fileURLToPath(new URL("../../shared/fixtures/pytorch/cases.json", import.meta.url));
+export function loadCases(): Case[] {
+  return (JSON.parse(readFileSync(fixturePath, "utf8")) as { cases: Case[] }).cases;
+}
+
+/** A gradlab tensor from a fixture tensor (int64 labels become int32). */
+export function fromFixture(t: FixtureTensor, requiresGrad = false): Tensor {
+  return tensor(t.data, { shape: t.shape, dtype: t.dtype === "int64" ? "int32" : "float32", requiresGrad });
+}
+
+/** |actual − expected| ≤ atol + rtol·|expected| elementwise, with a message naming the worst element. */
+export function expectClose(actual: Tensor | ArrayLike<number>, expected: FixtureTensor | ArrayLike<number>, opts: { rtol?: number; atol?: number; what?: string } = {}): void {
+  const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-6;
+  const a = actual instanceof Tensor ? actual.data : actual;
+  const e = "data" in (expected as FixtureTensor) ? (expected as FixtureTensor).data : (expected as ArrayLike<number>);
+  if (actual instanceof Tensor && "shape" in (expected as FixtureTensor)) {
+    expect([...actual.shape], `${opts.what ?? ""} shape`).toEqual((expected as FixtureTensor).shape);
+  }
+  expect(a.length, `${opts.what ?? ""} length`).toBe(e.length);
+  let worst = -1, worstErr = 0;
+  for (let i = 0; i < e.length; i++) {
+    const err = Math.abs(a[i] - e[i]) - (atol + rtol * Math.abs(e[i]));
+    if (!(err <= 0) && (worst < 0 || err > worstErr || Number.isNaN(err))) { worst = i; worstErr = err; }
+  }
+  if (worst >= 0) expect.fail(`${opts.what ?? "values"}: element ${worst} is ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, atol ${atol})`);
+}
+
+/** Backends to run each suite on: every one registered after trying to load the fast one. */
+export async function backendsUnderTest(): Promise<string[]> {
+  try {
+    const wasm = await import("../src/backend/wasm/index.js" as string);
+    if (typeof wasm.initWasmBackend === "function") await wasm.initWasmBackend();
+  } catch (e) {
+    if (process.env.GRADLAB_REQUIRE_WASM) throw e;
+  }
+  return listBackends();
+}
+
+export function useBackend(name: string): void { setBackend(name); }
