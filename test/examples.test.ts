@@ -1,0 +1,32 @@
+/** CI runs every example (each lecture slide's code); MNIST and the double-softmax bug run shortened. */
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const shortened: Record<string, string[]> = {
+  "mnist_mlp.ts": ["1", "12000"], // 1 epoch on 12,000 images
+  "double_softmax_bug.ts": ["150"],
+};
+const expected: Record<string, RegExp> = {
+  "xor.ts": /hand-picked: 4\/4 correct[\s\S]*learned: 4\/4 correct/,
+  "mnist_mlp.ts": /epoch 1: train loss [\d.]+, test accuracy 0\.(8[3-9]|9)/,
+  "backprop_by_hand.ts": /gradients match the hand computation/,
+  "linear_collapse.ts": /max \|deep\(x\) − single\(x\)\| = /,
+  "vanishing_gradients.ts": /depth 20 sigmoid/,
+  "double_softmax_bug.ts": /with the extra softmax 2\.[0-3]/,
+  "forgotten_zero_grad.ts": /without zeroGrad\(\)/,
+  "train_eval_modes.ts": /eval on a single sample works/,
+  "softmax_temperature.ts": /T = 0\.5: p = \[0\.8638, 0\.1169, 0\.0193\]/,
+  "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
+};
+const examples = readdirSync(new URL("../examples", import.meta.url)).filter((f) => f.endsWith(".ts"));
+
+describe("examples", () => {
+  it("every example has an expectation", () => {
+    expect(examples.sort()).toEqual(Object.keys(expected).sort());
+  });
+  it.each(examples)("%s runs and prints what the slide says", (file) => {
+    const out = execFileSync("npx", ["tsx", `examples/${file}`, ...(shortened[file] ?? [])], { encoding: "utf8", timeout: 600_000 });
+    expect(out).toMatch(expected[file]);
+  });
+});
