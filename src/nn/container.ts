@@ -9,25 +9,31 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 
-function checkModules(mods: readonly unknown[], who: string): void {
-  mods.forEach((m, i) => {
-    if (!(m instanceof Module)) throw new Error(`${who}: argument ${i} is not an nn.Module (got ${typeof m}) — did you pass a class instead of an instance, e.g. nn.ReLU instead of new nn.ReLU()?`);
-  });
-}
-
-export class Sequential extends Module {
+/** Modules stored under the keys "0", "1", ... — the naming PyTorch's state_dict keys follow. */
+abstract class IndexedModules extends Module {
   [index: number]: Module;
 
-  constructor(...mods: Module[]) {
+  constructor(mods: readonly Module[]) {
     super();
-    checkModules(mods, "Sequential");
-    mods.forEach((m, i) => { this[i] = m; });
+    mods.forEach((m) => this.append(m));
   }
 
   override get length(): number { return [...this.namedChildren()].length; }
-  /** Appends a module; it gets the next index as its key. */
-  append(m: Module): this { checkModules([m], "Sequential.append"); this[this.length] = m; return this; }
+
+  /** Appends a module under the next index. */
+  append(m: Module): this {
+    if (!(m instanceof Module)) {
+      throw new Error(`${this.constructor.name}: argument ${this.length} is not an nn.Module (got ${typeof m}) — did you pass a class instead of an instance, e.g. nn.ReLU instead of new nn.ReLU()?`);
+    }
+    this[this.length] = m;
+    return this;
+  }
+
   [Symbol.iterator](): Iterator<Module> { return this.children(); }
+}
+
+export class Sequential extends IndexedModules {
+  constructor(...mods: Module[]) { super(mods); }
 
   override forward(x: Tensor): Tensor {
     for (const m of this.children()) x = m(x);
@@ -35,16 +41,7 @@ export class Sequential extends Module {
   }
 }
 
-export class ModuleList extends Module {
-  [index: number]: Module;
-
-  constructor(mods: Module[] = []) {
-    super();
-    checkModules(mods, "ModuleList");
-    mods.forEach((m, i) => { this[i] = m; });
-  }
-  override get length(): number { return [...this.namedChildren()].length; }
-  append(m: Module): this { checkModules([m], "ModuleList.append"); this[this.length] = m; return this; }
-  [Symbol.iterator](): Iterator<Module> { return this.children(); }
+export class ModuleList extends IndexedModules {
+  constructor(mods: Module[] = []) { super(mods); }
   override forward(): Tensor { throw new Error("ModuleList has no forward(): iterate over it in your own module's forward"); }
 }
