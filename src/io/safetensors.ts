@@ -303,8 +303,9 @@ function checkLayout(infos: TensorInfo[], dataLen: number, fail: Fail): void {
 
 function readArray(dtype: string, raw: Uint8Array): NamedArray["data"] {
   // Copy into a fresh buffer: it is aligned for the typed array and does not
-  // keep the (possibly much larger) file buffer alive.
-  const copy = raw.slice();
+  // keep the (possibly much larger) file buffer alive. Not raw.slice(): on a Node
+  // Buffer that is a view of the whole file.
+  const copy = new Uint8Array(raw);
   const count = raw.length / DTYPES[dtype]!.size;
   const dv = new DataView(copy.buffer);
   switch (dtype) {

@@ -1,6 +1,9 @@
 // Bad command lines: one clear line and exit code 2, never a stack trace.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, expectOneLine } from "./helpers.js";
+import { cli, expectOneLine, ROOT } from "./helpers.js";
 
 describe("usage errors exit 2 with one line", () => {
   const cases: Array<[string[], RegExp]> = [
@@ -36,5 +39,22 @@ describe("usage errors exit 2 with one line", () => {
     expect(r.code).toBe(0);
     const text = r.out.join("\n");
     for (const f of ["--epochs", "--lr", "--momentum", "--optimizer", "--batch-size", "--hidden", "--activation", "--dropout", "--batchnorm", "--init", "--seed", "--threads", "--backend", "--out", "--resume", "--dataset"]) expect(text).toContain(f);
+  });
+});
+
+describe("the gradlab bin", () => {
+  it("runs the compiled CLI (npm test builds first)", () => {
+    expect(existsSync(join(ROOT, "dist/cli/main.js")), "dist/cli/main.js is missing: run npm run build").toBe(true);
+    const r = spawnSync(process.execPath, [join(ROOT, "bin/gradlab.js"), "train", "--epochs", "zero"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('gradlab: --epochs must be an integer, got "zero"');
+    const s = spawnSync(process.execPath, [join(ROOT, "bin/gradlab.js"), "summary"], { encoding: "utf8" });
+    expect(s.status).toBe(0);
+    expect(s.stdout).toContain("Total params: 269,322");
+  });
+  it("no command prints help and exits 2", async () => {
+    const r = await cli();
+    expect(r.code).toBe(2);
+    expect(r.err.join("\n")).toContain("Usage: gradlab");
   });
 });

@@ -400,3 +400,14 @@ describe("safetensors properties", () => {
     );
   });
 });
+
+describe("decoding from a Node Buffer", () => {
+  it("gives each tensor only its own bytes (Buffer.slice would be a view of the whole file)", async () => {
+    const { encodeSafetensors, decodeSafetensors } = await import("../../src/io/safetensors.js");
+    const bytes = encodeSafetensors({ a: { shape: [2], dtype: "float32", data: new Float32Array([1, 2]) }, b: { shape: [3], dtype: "float32", data: new Float32Array([3, 4, 5]) } });
+    const { tensors } = decodeSafetensors(Buffer.from(bytes));
+    const get = (k: string) => (tensors instanceof Map ? tensors.get(k) : (tensors as Record<string, { data: Float32Array }>)[k])!;
+    expect(Array.from(get("a").data as Float32Array)).toEqual([1, 2]);
+    expect(Array.from(get("b").data as Float32Array)).toEqual([3, 4, 5]);
+  });
+});

