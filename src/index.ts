@@ -22,6 +22,8 @@ export { reshape, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, i
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";
 export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
 export { setBackend, getBackend, listBackends, registerBackend, fallbackCounts, resetFallbackCounts } from "./backend/registry.js";
+export { initWasmBackend, setNumThreads, setNumThreadsAsync, getNumThreads, wasmBackendInfo } from "./backend/wasm/index.js";
+import "./backend/default.js";
 export * as nn from "./nn/index.js";
 export * as F from "./nn/functional.js";
 export * as optim from "./optim/index.js";

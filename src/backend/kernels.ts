@@ -40,8 +40,13 @@ export interface AdamArgs {
 }
 
 export interface Kernels {
-  /** Storage for a new tensor. Backends with their own memory (wasm) hand out views into it. */
-  alloc(dtype: DType, n: number): TypedArray;
+  /**
+   * Storage for a new tensor. `persistent` marks storage that lives across training steps
+   * (parameters, gradients, optimizer state, buffers): a backend with its own memory (wasm) keeps
+   * those in it. Step temporaries stay ordinary arrays, which the garbage collector reclaims even
+   * inside a loop that never yields — so memory stays flat without dispose().
+   */
+  alloc(dtype: DType, n: number, persistent?: boolean): TypedArray;
   gemm(args: GemmArgs): void;
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, alpha?: number): void;
   /** dx from x (input), y (output) and dy, for the ops in UnaryOp. */

@@ -12,6 +12,7 @@
  * Object.keys(model.stateDict());            // ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"]
  */
 import { noGrad } from "../autograd/grad_mode.js";
+import { K } from "../backend/registry.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
@@ -55,7 +56,13 @@ export class Module {
   /** Registers a non-learnable tensor saved in the state dict (e.g. BatchNorm's running_mean). */
   registerBuffer(name: string, t: Tensor | null): void {
     this._buffers.add(name);
-    (this as unknown as Record<string, unknown>)[name] = t;
+    let stored = t;
+    if (t) {
+      const own = K.alloc(t.dtype, t.numel(), true);
+      own.set(t.data);
+      stored = new Tensor(own, t.shape);
+    }
+    (this as unknown as Record<string, unknown>)[name] = stored;
   }
 
   /** Direct submodules in registration order, with their field names. */

@@ -1,8 +1,14 @@
+import { K } from "../backend/registry.js";
 import { Tensor } from "../tensor/tensor.js";
 
-/** A tensor that is a module's learnable parameter: `requiresGrad` is on, and Module finds it. */
+/**
+ * A tensor that is a module's learnable parameter: `requiresGrad` is on, Module finds it, and its
+ * storage is persistent (kept in the fast backend's memory when there is one).
+ */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    super(data.data, data.shape, requiresGrad);
+    const own = K.alloc(data.dtype, data.numel(), true);
+    own.set(data.data);
+    super(own, data.shape, requiresGrad);
   }
 }

@@ -33,7 +33,7 @@ export class Adam extends Optimizer<AdamOptions> {
         if (!p.grad) continue;
         let st = this.state.get(p);
         if (!st) {
-          const z = () => new Tensor(K.alloc(p.dtype, p.numel()), p.shape);
+          const z = () => new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
           st = { step: 0, exp_avg: z(), exp_avg_sq: z() };
           this.state.set(p, st);
         }

@@ -38,7 +38,7 @@ export class SGD extends Optimizer<SGDOptions> {
         if (!st) { st = {}; this.state.set(p, st); }
         let buf: Tensor | null = null;
         if (g.momentum !== 0) {
-          if (!st.momentum_buffer) st.momentum_buffer = new Tensor(K.alloc(p.dtype, p.numel()), p.shape);
+          if (!st.momentum_buffer) st.momentum_buffer = new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
           buf = st.momentum_buffer as Tensor;
         }
         K.sgdStep({

@@ -103,6 +103,8 @@ export class Tensor {
   accumulateGrad(g: Tensor): void {
     if (!sameShape(g.shape, this.shape)) g = g.reshape(this.shape);
     if (!this.grad) {
+      // Not persistent: zeroGrad() drops gradients every step, and only ordinary arrays are
+      // reclaimed inside a loop that never yields.
       const own = K.alloc(this.dtype, this.data.length);
       own.set(g.data);
       this.grad = new Tensor(own, this.shape);

@@ -115,7 +115,7 @@ function binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: Typed
 }
 
 export const jsKernels: Kernels = {
-  alloc: allocArray,
+  alloc: (dtype, n) => allocArray(dtype, n),
   gemm,
   unary(op, x, out, alpha = 0.01) {
     const f = unaryFn(op, alpha);

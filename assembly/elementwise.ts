@@ -1,0 +1,193 @@
+// Elementwise kernels. Op codes are the positions in the JS UnaryOp / BinaryOp lists (see
+// src/backend/wasm/ops.ts). Cheap ops run 4 lanes at a time; transcendental ones are scalar and
+// computed in f64 so results round to the same f32 as the JS reference almost always.
+import { at } from "./simd";
+
+const SQRT1_2: f64 = 0.7071067811865476;
+const SQRT_2_OVER_PI: f64 = 0.7978845608028654;
+const INV_SQRT_2PI: f64 = 0.3989422804014327;
+
+/** erfc with < 1.2e-7 relative error everywhere (Chebyshev fit, Numerical Recipes `erfcc`). */
+function erfc(x: f64): f64 {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+// @ts-ignore: decorator
+@inline function sigmoid(x: f64): f64 {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
+  switch (op) {
+    case 1: return Math.exp(x);
+    case 2: return Math.log(x);
+    case 3: return Math.log1p(x);
+    case 9: return x > 0 ? x : alpha * x;
+    case 10: return sigmoid(x);
+    case 11: return Math.tanh(x);
+    case 12: return 0.5 * x * erfc(-x * SQRT1_2);
+    case 13: return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+    case 14: return x * sigmoid(x);
+  }
+  return NaN;
+}
+
+// @ts-ignore: decorator
+@inline function unaryVec(op: i32, x: v128): v128 {
+  switch (op) {
+    case 0: return f32x4.neg(x);
+    case 4: return f32x4.sqrt(x);
+    case 5: return f32x4.abs(x);
+    case 6: return f32x4.mul(x, x);
+    case 7: return f32x4.div(f32x4.splat(1), x);
+    // relu: the mask is false for NaN and -0, which both map to +0 as in the reference.
+    case 8: return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
+  }
+  return x;
+}
+
+/** True for ops with a SIMD path (neg sqrt abs square reciprocal relu). */
+// @ts-ignore: decorator
+@inline function isVecOp(op: i32): bool { return op == 0 || (op >= 4 && op <= 8); }
+
+export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f64): void {
+  if (isVecOp(op)) {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(at(out, i), unaryVec(op, v128.load(at(x, i))));
+    for (; i < n; i++) {
+      const v = unaryVec(op, f32x4.splat(load<f32>(at(x, i))));
+      store<f32>(at(out, i), f32x4.extract_lane(v, 0));
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) store<f32>(at(out, i), <f32>unaryScalar(op, <f64>load<f32>(at(x, i)), alpha));
+}
+
+/** Local derivative dy/dx from input x and output y (mirrors derivFn in the JS backend). */
+function deriv(op: i32, x: f64, y: f64, alpha: f64): f64 {
+  switch (op) {
+    case 0: return -1;
+    case 1: return y;
+    case 2: return 1 / x;
+    case 3: return 1 / (1 + x);
+    case 4: return 0.5 / y;
+    case 5: return x > 0 ? 1 : x < 0 ? -1 : x; // Math.sign: keeps ±0 and NaN
+    case 6: return 2 * x;
+    case 7: return -y * y;
+    case 8: return x > 0 ? 1 : 0;
+    case 9: return x > 0 ? 1 : alpha;
+    case 10: return y * (1 - y);
+    case 11: return 1 - y * y;
+    case 12: return 0.5 * erfc(-x * SQRT1_2) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    case 13: {
+      const t = Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
+      const dInner = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner;
+    }
+    case 14: { const s = sigmoid(x); return s * (1 + x * (1 - s)); }
+  }
+  return NaN;
+}
+
+export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, alpha: f64): void {
+  if (op == 8) {
+    // relu backward is the training hot path: dy · (x > 0), 4 lanes at a time.
+    const one = f32x4.splat(1), zero = f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const m = v128.and(one, f32x4.gt(v128.load(at(x, i)), zero));
+      v128.store(at(dx, i), f32x4.mul(v128.load(at(dy, i)), m));
+    }
+    for (; i < n; i++) store<f32>(at(dx, i), load<f32>(at(dy, i)) * (load<f32>(at(x, i)) > 0 ? <f32>1 : <f32>0));
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const d = deriv(op, <f64>load<f32>(at(x, i)), <f64>load<f32>(at(y, i)), alpha);
+    store<f32>(at(dx, i), <f32>(<f64>load<f32>(at(dy, i)) * d));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function binVec(op: i32, a: v128, b: v128): v128 {
+  const one = f32x4.splat(1);
+  switch (op) {
+    case 0: return f32x4.add(a, b);
+    case 1: return f32x4.sub(a, b);
+    case 2: return f32x4.mul(a, b);
+    case 3: return f32x4.div(a, b);
+    // wasm min/max propagate NaN and order -0 < +0, exactly like the reference.
+    case 5: return f32x4.max(a, b);
+    case 6: return f32x4.min(a, b);
+    case 7: return v128.and(one, f32x4.eq(a, b));
+    case 8: return v128.and(one, f32x4.gt(a, b));
+    case 9: return v128.and(one, f32x4.lt(a, b));
+    case 10: return v128.and(one, f32x4.ge(a, b));
+    case 11: return v128.and(one, f32x4.le(a, b));
+    case 12: return v128.and(one, f32x4.ne(a, b));
+  }
+  return a;
+}
+
+// @ts-ignore: decorator
+@inline function binScalar(op: i32, a: f32, b: f32): f32 {
+  if (op == 4) return <f32>Math.pow(<f64>a, <f64>b);
+  return f32x4.extract_lane(binVec(op, f32x4.splat(a), f32x4.splat(b)), 0);
+}
+
+/**
+ * out[i] = a[i·sa] op b[i·sb] for i < n, with strides 0 or 1 taking the SIMD path (same shape,
+ * scalar operand, row broadcast) and any other stride a scalar loop.
+ */
+export function binaryInner(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
+  let i = 0;
+  if (op != 4 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+    const av0 = f32x4.splat(load<f32>(a)), bv0 = f32x4.splat(load<f32>(b));
+    for (; i + 4 <= n; i += 4) {
+      const av = sa ? v128.load(at(a, i)) : av0;
+      const bv = sb ? v128.load(at(b, i)) : bv0;
+      v128.store(at(out, i), binVec(op, av, bv));
+    }
+  }
+  for (; i < n; i++) store<f32>(at(out, i), binScalar(op, load<f32>(at(a, i * sa)), load<f32>(at(b, i * sb))));
+}
+
+/**
+ * Broadcasting binary op over `rank` dims: shape/sa/sb point at i32[rank] (sa/sb are element
+ * strides of a and b read in the output's shape). The last dim is handed to binaryInner.
+ */
+export function binaryStrided(op: i32, a: usize, b: usize, out: usize, rank: i32, shape: usize, sa: usize, sb: usize, idx: usize): void {
+  const last = rank - 1;
+  const inner = load<i32>(at(shape, last));
+  const ia = load<i32>(at(sa, last)), ib = load<i32>(at(sb, last));
+  let total: i32 = 1;
+  for (let d = 0; d < last; d++) { total *= load<i32>(at(shape, d)); store<i32>(at(idx, d), 0); }
+  let oa = 0, ob = 0, o = 0;
+  for (let r = 0; r < total; r++) {
+    binaryInner(op, at(a, oa), ia, at(b, ob), ib, at(out, o), inner);
+    o += inner;
+    for (let d = last - 1; d >= 0; d--) {
+      const k = load<i32>(at(idx, d)) + 1;
+      const sd = load<i32>(at(shape, d)), ad = load<i32>(at(sa, d)), bd = load<i32>(at(sb, d));
+      oa += ad; ob += bd;
+      if (k < sd) { store<i32>(at(idx, d), k); break; }
+      oa -= ad * sd; ob -= bd * sd; store<i32>(at(idx, d), 0);
+    }
+  }
+}
+
+export function clamp(x: usize, lo: f32, hi: f32, out: usize, n: i32): void {
+  const l = f32x4.splat(lo), h = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(out, i), f32x4.min(f32x4.max(v128.load(at(x, i)), l), h));
+  for (; i < n; i++) {
+    const v = f32x4.min(f32x4.max(f32x4.splat(load<f32>(at(x, i))), l), h);
+    store<f32>(at(out, i), f32x4.extract_lane(v, 0));
+  }
+}
+
+export function addRowVector(x: usize, v: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) binaryInner(0, at(x, r * cols), 1, v, 1, at(x, r * cols), cols);
+}

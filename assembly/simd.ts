@@ -1,0 +1,16 @@
+// Helpers shared by the kernels. `madd` compiles to f32x4.relaxed_madd in the relaxed build (a
+// single FMA on x86/ARM) and to mul+add otherwise; ASC_FEATURE_RELAXED_SIMD is a compile-time
+// constant, so the untaken branch never reaches the binary.
+
+/** a·b + c, lane-wise. */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Pointer to element `i` of an f32/i32 array at `p`. */
+// @ts-ignore: decorator
+@inline export function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}

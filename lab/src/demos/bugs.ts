@@ -1,0 +1,78 @@
+import { checkbox, h, metric, metrics, panel } from "../lib/ui.ts";
+import { LineChart } from "../lib/plot.ts";
+import { Trainer } from "../lib/worker_client.ts";
+import type { Demo } from "./types.ts";
+
+interface BugResult { curve: number[]; metrics: Record<string, number | string> }
+interface BugDef { id: string; title: string; code: [string, string]; show: [string, string][]; symptom: (b: BugResult, c: BugResult) => string; logY?: boolean }
+
+const BUGS: BugDef[] = [
+  { id: "softmax-ce", title: "Softmax before CrossEntropyLoss",
+    code: ["logits = model(x); loss = F.cross_entropy(logits, y)", "probs = model(x).softmax(-1); loss = F.cross_entropy(probs, y)  # softmax twice"],
+    show: [["loss", "final loss"], ["acc", "train accuracy"]],
+    symptom: (b) => `Loss stuck near ln 10 = 2.303 (it ends at ${(+b.metrics.loss).toFixed(3)}): CrossEntropyLoss applies log-softmax itself, so probabilities in [0, 1] become near-uniform logits and the gradient vanishes (even a perfect model could not get below −log(e / (e + 9)) = 1.46).` },
+  { id: "zero-grad", title: "Forgotten optimizer.zero_grad()",
+    code: ["opt.zero_grad(); loss.backward(); opt.step()", "loss.backward(); opt.step()  # gradients accumulate across steps"],
+    show: [["loss", "final loss"], ["minLoss", "lowest loss"], ["maxStep", "largest update ‖Δθ‖"]],
+    symptom: (b, c) => `Gradients pile up step after step, so the updates keep growing (largest ‖Δθ‖ ${(+b.metrics.maxStep).toFixed(3)} vs ${(+c.metrics.maxStep).toFixed(3)} clean): after a deceptively fast start the loss bounces and climbs back (lowest ${(+b.metrics.minLoss).toFixed(3)}, final ${(+b.metrics.loss).toFixed(3)}) instead of settling.` },
+  { id: "eval-mode", title: "model.eval() forgotten at test time",
+    code: ["model.eval(); pred = model(x_batch)", "pred = model(x_batch)  # still in train mode: BatchNorm uses the batch's own stats, Dropout drops"],
+    show: [["acc", "accuracy, batches of 4 requests"], ["error", "a single request raises"]],
+    symptom: (b) => `Serving small batches in train mode, BatchNorm normalises by the 4 samples' own statistics and Dropout keeps dropping units: accuracy falls to ${(100 * +b.metrics.acc).toFixed(1)}%. A single request fails outright, as in PyTorch.` },
+  { id: "shape", title: "Shape mistake: [N, 1] output vs [N] target",
+    code: ["loss = ((out - y.unsqueeze(1)) ** 2).mean()", "loss = ((out - y) ** 2).mean()  # [N,1] − [N] broadcasts to [N,N]"],
+    show: [["loss", "final loss"], ["r2", "R² of the fit"], ["error", "F.mseLoss says"]],
+    symptom: (b) => `Every prediction is compared with every target, so the best the model can do is predict the mean: R² = ${(+b.metrics.r2).toFixed(3)}. No error, no warning in a hand-written loss — gradlab's F.mseLoss refuses the shapes.` },
+  { id: "leak", title: "A random split that leaks patients",
+    code: ["groupSplit(patient_ids, [0.8, 0.2])", "random_split(samples, [0.8, 0.2])  # same patient on both sides"],
+    show: [["valAcc", "validation accuracy"], ["newPatientAcc", "accuracy on new patients"]],
+    // 60 patients × 20 visits; 30% of the patients are held out as "new patients" before any split.
+    symptom: (b) => `Validation says ${(100 * +b.metrics.valAcc).toFixed(1)}%, but on patients the model has never seen it scores ${(100 * +b.metrics.newPatientAcc).toFixed(1)}%: it memorised patients, and the random split rewarded it.` },
+];
+
+export const bugs: Demo = {
+  id: "training-bugs",
+  title: "Classic training bugs",
+  blurb: "Inject the lecture's classic bugs one at a time and watch each symptom appear next to the correct code: loss stuck at ~2.30, exploding steps, a model that works in training and fails in deployment, a silent broadcast, a leaky split.",
+  mount(root, st) {
+    const trainer = new Trainer();
+    const on = new Set((st.params.get("bugs") ?? "").split(",").filter((b) => BUGS.some((d) => d.id === b)));
+    const cache = new Map<string, Promise<BugResult>>();
+    const run = (id: string, buggy: boolean) => {
+      const k = `${id}:${buggy}`;
+      if (!cache.has(k)) cache.set(k, trainer.request<BugResult>("bug", { bug: id, buggy, seed: 0 }));
+      return cache.get(k)!;
+    };
+    const charts: LineChart[] = [];
+    for (const def of BUGS) {
+      const chart = new LineChart({ title: "training loss", series: [{ label: "correct", stroke: "#2ea043" }, { label: "with the bug", stroke: "#cf222e" }], xLabel: "step", logY: def.id !== "softmax-ce", height: 180, metric: `${def.id}-curve` });
+      charts.push(chart);
+      const ms = def.show.map(([k, label]) => ({ k, clean: metric(`${def.id}-${k}-clean`, `${label} (correct)`), now: metric(`${def.id}-${k}`, `${label} (as configured)`) }));
+      // long messages (errors) read better as small text than as big numbers
+      for (const m of ms) if (m.k === "error") { m.clean.el.classList.add("msg"); m.now.el.classList.add("msg"); }
+      const symptom = h("p", { class: "note", "data-metric": `${def.id}-symptom`, "aria-live": "polite" });
+      const code = h("pre", { class: "code" });
+      const card = h("section", { class: "panel bugcard", "data-bug": def.id, "data-state": "loading" });
+      const fmt = (v: number | string) => (typeof v === "number" ? (Number.isFinite(v) ? String(+v.toFixed(4)) : String(v)) : v || "none");
+      const refresh = async () => {
+        const buggy = on.has(def.id);
+        card.classList.toggle("on", buggy);
+        card.setAttribute("data-state", "loading");
+        code.textContent = buggy ? `# bug\n${def.code[1]}` : `# correct\n${def.code[0]}`;
+        const c = await run(def.id, false);
+        const b = buggy ? await run(def.id, true) : null;
+        for (const m of ms) { m.clean.set(fmt(c.metrics[m.k])); m.now.set(fmt((b ?? c).metrics[m.k])); }
+        const xs = c.curve.map((_, i) => i + 1);
+        chart.setData(xs, [c.curve, b ? b.curve.map((v) => (Number.isFinite(v) ? v : null)) : xs.map(() => null)]);
+        symptom.textContent = b ? def.symptom(b, c) : "Correct code. Tick the box to inject the bug.";
+        card.setAttribute("data-state", buggy ? "buggy" : "clean");
+      };
+      const cb = checkbox({ name: `bug-${def.id}`, label: "inject this bug", value: on.has(def.id), onChange: (v) => { if (v) on.add(def.id); else on.delete(def.id); st.set("bugs", [...on].join(",")); void refresh(); } });
+      card.append(h("h2", { text: def.title }), cb.el, code, metrics(...ms.flatMap((m) => [m.clean, m.now])), symptom, chart.el);
+      root.append(card);
+      void refresh();
+    }
+    root.append(panel("About", h("p", { class: "note", text: "Each experiment trains a small gradlab model in the worker (300 steps; plain SGD, lr 0.01, for the first two) twice — correctly and with the bug — from the same seed. The 10-class problem is Gaussian blobs; the leak uses the patients dataset (20 visits per patient, patient-specific signatures)." })));
+    return () => { trainer.terminate(); charts.forEach((c) => c.destroy()); };
+  },
+};

@@ -1,0 +1,13 @@
+import { backprop } from "./backprop.ts";
+import { bugs } from "./bugs.ts";
+import { linearCollapse } from "./linear_collapse.ts";
+import { mnist } from "./mnist.ts";
+import { neuron } from "./neuron.ts";
+import { softmaxDemo } from "./softmax.ts";
+import { spiralsDemo } from "./spirals.ts";
+import { splits } from "./splits.ts";
+import type { Demo } from "./types.ts";
+import { vanishing } from "./vanishing.ts";
+import { xor } from "./xor.ts";
+
+export const demos: Demo[] = [neuron, linearCollapse, xor, spiralsDemo, softmaxDemo, vanishing, backprop, bugs, mnist, splits];

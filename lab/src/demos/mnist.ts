@@ -1,0 +1,131 @@
+import { modelExport, type PlainStateDict } from "../lib/model_io.ts";
+import { button, canvas, controls, h, metric, metrics, panel, row, select, slider } from "../lib/ui.ts";
+import { LineChart } from "../lib/plot.ts";
+import { Trainer } from "../lib/worker_client.ts";
+import type { Demo } from "./types.ts";
+
+interface Item { i: number; label: number; pred: number; conf: number; img: Uint8Array }
+
+function digitCanvas(img: ArrayLike<number>): HTMLCanvasElement {
+  const c = document.createElement("canvas");
+  c.width = 28; c.height = 28;
+  const d = new ImageData(28, 28);
+  for (let i = 0; i < 784; i++) { const v = 255 - img[i]; d.data[4 * i] = v; d.data[4 * i + 1] = v; d.data[4 * i + 2] = v; d.data[4 * i + 3] = 255; }
+  c.getContext("2d")!.putImageData(d, 0, 0);
+  return c;
+}
+
+/** MNIST-style preprocessing: crop the ink, fit it in 20×20, centre its mass in 28×28. Returns 784 values in [0, 1]. */
+export function toMnist(src: HTMLCanvasElement): Float32Array | null {
+  const w = src.width, hh = src.height;
+  const px = src.getContext("2d")!.getImageData(0, 0, w, hh).data;
+  let x0 = w, x1 = -1, y0 = hh, y1 = -1;
+  for (let y = 0; y < hh; y++) for (let x = 0; x < w; x++) if (px[4 * (y * w + x)] > 30) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+  if (x1 < 0) return null;
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1, scale = 20 / Math.max(bw, bh);
+  const tmp = document.createElement("canvas"); tmp.width = 28; tmp.height = 28;
+  const t = tmp.getContext("2d")!;
+  t.fillStyle = "#000"; t.fillRect(0, 0, 28, 28);
+  t.imageSmoothingEnabled = true; t.imageSmoothingQuality = "high";
+  const dw = bw * scale, dh = bh * scale;
+  t.drawImage(src, x0, y0, bw, bh, (28 - dw) / 2, (28 - dh) / 2, dw, dh);
+  const d = t.getImageData(0, 0, 28, 28).data;
+  const out = new Float32Array(784);
+  let m = 0, cx = 0, cy = 0;
+  for (let i = 0; i < 784; i++) { const v = d[4 * i] / 255; out[i] = v; m += v; cx += v * (i % 28); cy += v * Math.floor(i / 28); }
+  const sx = Math.round(13.5 - cx / m), sy = Math.round(13.5 - cy / m);
+  const shifted = new Float32Array(784);
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
+    const nx = x + sx, ny = y + sy;
+    if (nx >= 0 && nx < 28 && ny >= 0 && ny < 28) shifted[ny * 28 + nx] = out[y * 28 + x];
+  }
+  return shifted;
+}
+
+export const mnist: Demo = {
+  id: "mnist",
+  title: "MNIST in the browser",
+  blurb: "The lecture's 784-256-256-10 MLP, trained in a Web Worker on the real MNIST files (raw IDX, parsed by gradlab). Watch the loss and test accuracy, browse test predictions and mistakes, then draw a digit and read the softmax.",
+  mount(root, st) {
+    const s = { steps: st.num("steps", 600), batch: st.num("batch", 64), lr: st.num("lr", 0.001), opt: st.str("opt", "adam", ["adam", "sgd"] as const) };
+    const trainer = new Trainer();
+    let started = false, running = false;
+    const mStatus = metric("status", "status", "ready"), mStep = metric("step", "step"), mLoss = metric("loss", "train loss"), mSub = metric("test-acc-subset", "test accuracy (first 1000)"),
+      mAcc = metric("test-acc", "test accuracy (all 10 000)"), mSec = metric("seconds", "training time [s]");
+    const lossChart = new LineChart({ title: "Training loss", series: [{ label: "loss", stroke: "#0b62d6" }], xLabel: "step", logY: true, metric: "loss" });
+    const accChart = new LineChart({ title: "Test accuracy (first 1000)", series: [{ label: "accuracy", stroke: "#2ea043" }], xLabel: "step", metric: "accuracy" });
+    const L = { x: [] as number[], y: [] as number[] }, A = { x: [] as number[], y: [] as number[] };
+    const gallery = h("div", { class: "gallery", "data-gallery": "predictions" }), mistakes = h("div", { class: "gallery", "data-gallery": "mistakes" });
+    const fig = (it: Item) => h("figure", { class: it.pred === it.label ? "" : "wrong" }, digitCanvas(it.img), h("figcaption", { text: `${it.pred} (${(100 * it.conf).toFixed(0)}%)${it.pred === it.label ? "" : ` ≠ ${it.label}`}` }));
+    const playBtn = button("train", "▶ Train", () => {
+      if (!started) {
+        started = true; running = true;
+        trainer.send({ type: "start", task: "mnist", config: { base: new URL("mnist/", document.baseURI).href, steps: s.steps, batch: s.batch, lr: s.lr, optimizer: s.opt, evalEvery: 50, testSubset: 1000, seed: 0 } });
+        mStatus.set("loading MNIST…");
+      } else { running = !running; trainer.send({ type: running ? "resume" : "pause" }); mStatus.set(running ? "training" : "paused"); }
+      playBtn.textContent = running ? "⏸ Pause" : "▶ Train"; playBtn.setAttribute("aria-pressed", String(running));
+    }, { "data-primary": true, "aria-pressed": "false" });
+    trainer.on("data", (m) => mStatus.set(`training on ${m.train} images`));
+    trainer.on("loss", (m) => {
+      mStep.set(m.step); mLoss.set(m.loss); mSec.set(m.seconds.toFixed(1));
+      L.x.push(m.step); L.y.push(m.loss); lossChart.setData(L.x, [L.y]);
+      if (m.testAcc !== undefined) { mSub.set(m.testAcc); A.x.push(m.step); A.y.push(m.testAcc); accChart.setData(A.x, [A.y]); }
+    });
+    trainer.on("done", (m) => {
+      running = false; playBtn.textContent = "▶ Train more"; playBtn.setAttribute("aria-pressed", "false");
+      mAcc.set(m.testAcc); mSec.set(m.seconds.toFixed(1)); mStatus.set(`done: ${m.step} steps`);
+      gallery.replaceChildren(...m.gallery.map(fig)); mistakes.replaceChildren(...m.mistakes.map(fig));
+      void predictDrawing();
+    });
+    trainer.on("error", (m) => { mStatus.set(`error: ${m.message}`); console.error("worker:", m.message); });
+
+    // drawing pad
+    const pad = canvas(224, 224, "Drawing pad: draw a digit with the mouse, a finger or a pen", { "data-plot": "draw", tabindex: 0 });
+    pad.style.touchAction = "none"; pad.style.background = "#000";
+    const pctx = pad.getContext("2d")!;
+    const clearPad = () => { pctx.fillStyle = "#000"; pctx.fillRect(0, 0, 224, 224); };
+    clearPad();
+    let drawing = false;
+    const at = (e: PointerEvent): [number, number] => { const r = pad.getBoundingClientRect(); return [((e.clientX - r.left) / r.width) * 224, ((e.clientY - r.top) / r.height) * 224]; };
+    pad.addEventListener("pointerdown", (e) => { drawing = true; pad.setPointerCapture(e.pointerId); const [x, y] = at(e); pctx.beginPath(); pctx.moveTo(x, y); pctx.lineTo(x + 0.1, y); pctx.strokeStyle = "#fff"; pctx.lineWidth = 16; pctx.lineCap = "round"; pctx.lineJoin = "round"; pctx.stroke(); });
+    pad.addEventListener("pointermove", (e) => { if (!drawing) return; const [x, y] = at(e); pctx.lineTo(x, y); pctx.stroke(); });
+    const end = () => { if (drawing) { drawing = false; void predictDrawing(); } };
+    pad.addEventListener("pointerup", end); pad.addEventListener("pointerleave", end);
+    const bars = h("div", { class: "bars", "aria-live": "polite" });
+    const mPred = metric("draw-pred", "your digit looks like");
+    const preview = h("div");
+    const predictDrawing = async () => {
+      const x = toMnist(pad);
+      if (!x) { mPred.set("(empty)"); bars.replaceChildren(); return; }
+      preview.replaceChildren(digitCanvas(Uint8Array.from(x, (v) => v * 255)));
+      if (!started) { mPred.set("train the model first"); return; }
+      const p = await trainer.request<number[] | null>("predict", { pixels: x });
+      if (!p) { mPred.set("model is still loading"); return; }
+      let best = 0; p.forEach((v, i) => { if (v > p[best]) best = i; });
+      mPred.set(`${best} (${(100 * p[best]).toFixed(1)}%)`);
+      bars.replaceChildren(...p.map((v, i) => h("div", { class: `bar${i === best ? " true" : ""}` }, h("span", { text: `digit ${i}` }),
+        h("div", { class: "track", role: "meter", "aria-valuemin": 0, "aria-valuemax": 1, "aria-valuenow": v.toFixed(4), "aria-label": `p(${i})` }, h("div", { class: "fill", style: `width:${(100 * v).toFixed(1)}%` })),
+        h("span", { "data-metric": `draw-prob-${i}`, text: v.toFixed(4) }))));
+    };
+
+    root.append(
+      row(
+        panel("Training", controls(
+          slider({ name: "steps", label: "steps", min: 100, max: 5000, step: 100, value: s.steps, onInput: (v) => { s.steps = v; st.set("steps", v); } }),
+          slider({ name: "batch", label: "batch size", min: 16, max: 256, step: 16, value: s.batch, onInput: (v) => { s.batch = v; st.set("batch", v); } }),
+          slider({ name: "lr", label: "learning rate (live)", min: 0.0001, max: 0.01, step: 0.0001, value: s.lr, onInput: (v) => { s.lr = v; st.set("lr", v); trainer.send({ type: "set", patch: { lr: v } }); } }),
+          select({ name: "opt", label: "optimizer", options: [["adam", "Adam"], ["sgd", "SGD + momentum"]] as const, value: s.opt, onChange: (v) => { s.opt = v; st.set("opt", v); } })),
+          h("div", { class: "buttons" }, playBtn), metrics(mStatus, mStep, mLoss, mSub, mAcc, mSec)),
+        panel("Curves", lossChart.el, accChart.el)),
+      row(
+        panel("Draw a digit", pad, h("div", { class: "buttons" }, button("clear-canvas", "Clear", () => { clearPad(); bars.replaceChildren(); mPred.set("–"); })), h("p", { class: "note", text: "What the model sees (28×28, centred like MNIST):" }), preview),
+        panel("Softmax of your digit", metrics(mPred), bars)),
+      row(panel("Test predictions (first 24)", gallery), panel("Mistakes", mistakes)),
+      panel("Model", modelExport("mnist-mlp.safetensors", async () => ({
+        sd: await trainer.request<PlainStateDict>("stateDict"),
+        code: `import torch\nfrom torch import nn\nfrom safetensors.torch import load_file\n\nmodel = nn.Sequential(\n    nn.Linear(784, 256), nn.ReLU(),\n    nn.Linear(256, 256), nn.ReLU(),\n    nn.Linear(256, 10),\n)\nmodel.load_state_dict(load_file("mnist-mlp.safetensors"))\nmodel.eval()\n# inputs: 28×28 images flattened to 784, scaled to [0, 1], then (x − 0.1307) / 0.3081\n`,
+      }))),
+    );
+    return () => { trainer.terminate(); lossChart.destroy(); accChart.destroy(); };
+  },
+};

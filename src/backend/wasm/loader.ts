@@ -1,0 +1,83 @@
+/**
+ * Picks and compiles one of the four embedded kernel modules: relaxed SIMD when the engine
+ * validates it (Chromium; Node only with --experimental-wasm-relaxed-simd), plain SIMD otherwise,
+ * each in a shared-memory flavour (threads) and a non-shared one.
+ */
+import * as generated from "./generated/modules.js";
+
+/** (func (result v128) v128.const 0) — validates iff the engine has 128-bit SIMD. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b,
+]);
+
+/** (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))). */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x3d, 0x01, 0x3b, 0x00,
+  ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array<number>(16).fill(0)]),
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0x0b,
+]);
+
+export type SimdLevel = "relaxed" | "simd";
+
+/** Best SIMD level this engine supports, or null when it has no wasm SIMD at all. */
+export function detectSimd(): SimdLevel | null {
+  if (typeof WebAssembly === "undefined" || !WebAssembly.validate(SIMD_PROBE)) return null;
+  return WebAssembly.validate(RELAXED_PROBE) ? "relaxed" : "simd";
+}
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function moduleBytes(level: SimdLevel, shared: boolean): Uint8Array<ArrayBuffer> {
+  const b64 = level === "relaxed"
+    ? (shared ? generated.relaxedShared : generated.relaxed)
+    : (shared ? generated.simdShared : generated.simd);
+  return decodeBase64(b64);
+}
+
+export function compileKernels(level: SimdLevel, shared: boolean): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(moduleBytes(level, shared));
+}
+
+/** Synchronous compile: the modules are small (~25 KB), well under browsers' main-thread limit. */
+export function compileKernelsSync(level: SimdLevel, shared: boolean): WebAssembly.Module {
+  return new WebAssembly.Module(moduleBytes(level, shared));
+}
+
+/** The functions the AssemblyScript module exports (pointers and sizes are plain numbers). */
+export interface WasmExports {
+  heapBase(): number;
+  gemmScratchFloats(): number;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number): void;
+  unary(op: number, x: number, out: number, n: number, alpha: number): void;
+  unaryBackward(op: number, x: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
+  binaryInner(op: number, a: number, sa: number, b: number, sb: number, out: number, n: number): void;
+  binaryStrided(op: number, a: number, b: number, out: number, rank: number, shape: number, sa: number, sb: number, idx: number): void;
+  clamp(x: number, lo: number, hi: number, out: number, n: number): void;
+  addRowVector(x: number, v: number, rows: number, cols: number): void;
+  reduce(op: number, x: number, outer: number, size: number, inner: number, out: number, idx: number, acc: number): void;
+  softmax(x: number, outer: number, size: number, inner: number, out: number, log: number): void;
+  softmaxBackward(y: number, dy: number, outer: number, size: number, inner: number, dx: number, log: number): void;
+  crossEntropyForward(logits: number, target: number, n: number, c: number, eps: number, ignoreIndex: number, lossRows: number, logProbs: number): void;
+  crossEntropyBackward(logProbs: number, target: number, n: number, c: number, eps: number, ignoreIndex: number, rowGrad: number, dlogits: number): void;
+  permute(x: number, out: number, rank: number, shape: number, strides: number, idx: number): void;
+  gatherRows(x: number, index: number, count: number, rowSize: number, out: number): void;
+  scatterAddRows(dy: number, index: number, count: number, rowSize: number, dx: number): void;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  sgdStep(param: number, grad: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
+    nesterov: number, weightDecay: number, maximize: number, firstStep: number): void;
+  adamStep(param: number, grad: number, expAvg: number, expAvgSq: number, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, decoupled: number, maximize: number, stepSize: number, bc2Sqrt: number): void;
+}

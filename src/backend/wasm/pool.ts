@@ -1,0 +1,158 @@
+/**
+ * A pool of worker threads that run kernel calls on the shared wasm memory, synchronously from
+ * the caller's view: the caller posts one call per thread into a control block in wasm memory,
+ * does its own share, then blocks on a counter with Atomics.wait (or spins where waiting is
+ * forbidden, e.g. a browser's main thread). Workers are plain JS compiled from a string, so the
+ * same code runs from src/ (vitest), dist/ (Node) and in browsers (Blob URL) with no file paths.
+ */
+import type { WasmHeap } from "./memory.js";
+
+/** Exports the pool can run; workers look them up by index. */
+export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner"] as const;
+export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
+
+// Control block layout (bytes from ctrl): [0] generation, [4] pending count, [8] error count;
+// slot t at 64 + 256·t: [0] generation it is meant for, [4] function index, [8..] f64 args.
+const GEN = 0, PENDING = 1, ERRORS = 2;
+const SLOT = 256, SLOT0 = 64, MAX_ARGS = 30;
+export const MAX_WORKERS = 15;
+const CTRL_BYTES = SLOT0 + SLOT * (MAX_WORKERS + 1);
+
+const workerBody = `
+const FN = ${JSON.stringify(POOL_FUNCTIONS)};
+function start(d, post) {
+  const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+  const i32 = new Int32Array(d.memory.buffer, d.ctrl, ${CTRL_BYTES} >> 2);
+  const slot = (${SLOT0} + ${SLOT} * d.tid) >> 2;
+  const args = new Float64Array(d.memory.buffer, d.ctrl + ${SLOT0} + ${SLOT} * d.tid + 8, ${MAX_ARGS});
+  let seen = Atomics.load(i32, ${GEN});
+  post("ready");
+  for (;;) {
+    Atomics.wait(i32, ${GEN}, seen);
+    seen = Atomics.load(i32, ${GEN});
+    // Only run a call posted for exactly this generation: a worker that joined late may wake for
+    // an older one while the caller is still filling in the next.
+    if (Atomics.load(i32, slot) !== seen) continue;
+    const fn = FN[i32[slot + 1]];
+    try { ex[fn].apply(null, Array.from(args)); } catch (e) { Atomics.add(i32, ${ERRORS}, 1); }
+    if (Atomics.sub(i32, ${PENDING}, 1) === 1) Atomics.notify(i32, ${PENDING});
+  }
+}`;
+
+const nodeWorker = `${workerBody}
+const { parentPort, workerData } = require("node:worker_threads");
+start(workerData, (m) => parentPort.postMessage(m));`;
+
+const browserWorker = `${workerBody}
+self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));`;
+
+interface PoolWorker { ready: boolean; scratch: number; terminate(): void }
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+export class ThreadPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly canWait: boolean;
+
+  constructor(private readonly module: WebAssembly.Module, private readonly heap: WasmHeap,
+    private readonly ctrl: number, private readonly scratchBytes: number) {
+    this.i32 = new Int32Array(heap.buffer, ctrl, CTRL_BYTES >> 2);
+    this.f64 = new Float64Array(heap.buffer, ctrl, CTRL_BYTES >> 3);
+    let ok = true;
+    try { Atomics.wait(this.i32, GEN, -1, 0); } catch { ok = false; } // throws on a browser main thread
+    this.canWait = ok;
+  }
+
+  static bytesNeeded(): number { return CTRL_BYTES; }
+
+  /** Whether this environment can run workers on a shared memory at all. */
+  static supported(heap: WasmHeap): boolean {
+    if (!heap.shared) return false;
+    if (isNode) return true;
+    return typeof Worker !== "undefined" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  }
+
+  /**
+   * Workers 1..readyCount have started and can take calls (the caller is thread 0 on top of
+   * them). Counted as a prefix because call t always goes to worker t.
+   */
+  get readyCount(): number {
+    let n = 0;
+    while (n < this.workers.length && this.workers[n].ready) n++;
+    return n;
+  }
+  get size(): number { return this.workers.length; }
+
+  /** gemm scratch block of worker t (1-based). */
+  scratchOf(t: number): number { return this.workers[t - 1].scratch; }
+
+  /** Starts workers until there are `n`; resolves when all of them are ready. */
+  async grow(n: number): Promise<void> {
+    const starting: Promise<void>[] = [];
+    while (this.workers.length < Math.min(n, MAX_WORKERS)) starting.push(this.spawn(this.workers.length + 1));
+    await Promise.all(starting);
+  }
+
+  private async spawn(tid: number): Promise<void> {
+    const scratch = this.heap.allocRaw(this.scratchBytes);
+    const data = { module: this.module, memory: this.heap.memory, ctrl: this.ctrl, tid };
+    const entry: PoolWorker = { ready: false, scratch, terminate: () => {} };
+    this.workers.push(entry);
+    await new Promise<void>((resolve, reject) => {
+      const onReady = (): void => { entry.ready = true; resolve(); };
+      if (isNode) {
+        // Imported lazily so browsers never see node: specifiers at run time.
+        import("node:worker_threads").then(({ Worker: NodeWorker }) => {
+          const w = new NodeWorker(nodeWorker, { eval: true, workerData: data });
+          w.unref(); // idle workers must not keep the process alive
+          w.once("message", onReady);
+          w.once("error", reject);
+          entry.terminate = () => void w.terminate();
+        }, reject);
+      } else {
+        const url = URL.createObjectURL(new Blob([browserWorker], { type: "text/javascript" }));
+        const w = new Worker(url);
+        w.onmessage = onReady;
+        w.onerror = (e) => reject(new Error(e.message));
+        w.postMessage(data);
+        entry.terminate = () => w.terminate();
+      }
+    });
+  }
+
+  /**
+   * Runs `local` on the calling thread and `calls[t]` (argument lists for `fn`) on ready workers
+   * 1..calls.length, returning once all finished. The caller must not pass more calls than
+   * `readyCount`.
+   */
+  run(fn: PoolFunction, calls: number[][], local: () => void): void {
+    const i32 = this.i32;
+    const gen = (Atomics.load(i32, GEN) + 1) | 0 || 1; // never 0: 0 marks an empty slot
+    const fi = POOL_FUNCTIONS.indexOf(fn);
+    for (let t = 1; t <= calls.length; t++) {
+      const base = (SLOT0 + SLOT * t) >> 2;
+      const args = calls[t - 1];
+      const a0 = (SLOT0 + SLOT * t + 8) >> 3;
+      for (let i = 0; i < MAX_ARGS; i++) this.f64[a0 + i] = i < args.length ? args[i] : 0;
+      i32[base + 1] = fi;
+      Atomics.store(i32, base, gen);
+    }
+    Atomics.store(i32, PENDING, calls.length);
+    Atomics.store(i32, GEN, gen);
+    Atomics.notify(i32, GEN);
+    let error: unknown = null;
+    try { local(); } catch (e) { error = e; }
+    for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
+      if (this.canWait) Atomics.wait(i32, PENDING, p);
+    }
+    if (error) throw error;
+    if (Atomics.exchange(i32, ERRORS, 0) > 0) throw new Error(`wasm backend: a worker thread failed in ${fn}`);
+  }
+
+  /** Stops workers beyond the first `n` (their scratch blocks are leaked on purpose: tiny, rare). */
+  shrink(n: number): void {
+    while (this.workers.length > n) this.workers.pop()!.terminate();
+  }
+}
