@@ -3,6 +3,7 @@
  * MLP: 784-256-256-10, ReLU, SGD lr 0.01 momentum 0.9, batch 64, 10 epochs), and validation
  * that turns a bad value into a one-line UsageError.
  */
+import { getBackend } from "../index.js";
 import { UsageError } from "./errors.js";
 
 export const DATASETS = ["mnist", "xor", "spirals", "moons", "circles"] as const;
@@ -56,6 +57,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   hidden: [256, 256], activation: "relu", dropout: 0, batchnorm: false, init: "default", seed: 0,
   valSize: 5000, limit: 0, dataDir: "", backend: "js", threads: 0,
 };
+// The default backend is the one gradlab picked at import: the fastest this engine has.
+DEFAULT_CONFIG.backend = getBackend();
 
 /** Parses a number flag, rejecting junk like "abc", "1e", "" or values outside [min, max]. */
 export function parseNumber(flag: string, raw: string, opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): number {

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, tensor } from "../index.js";
+import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, tensor } from "../index.js";
 import type { ArchConfig, TrainConfig } from "./config.js";
 import { type EpochMetrics, loadCheckpoint, saveCheckpoint, type TrainState, writeFileAtomic } from "./checkpoint.js";
 import { loadData, type LoadedData, type Split } from "./datasets.js";
@@ -49,17 +49,13 @@ export interface TrainResult { status: "done" | "interrupted"; history: EpochMet
 /** Raised when the loss stops being a finite number. */
 export class DivergedError extends CliError { override name = "DivergedError"; }
 
-/** Selects the compute backend; the wasm backend registers itself when its module is imported. */
+/** Selects the compute backend (and, for wasm, its thread count; 0 keeps the default). */
 export async function useBackend(name: string, threads: number): Promise<void> {
-  if (name !== "js" && !listBackends().includes(name)) {
-    // The path is built at run time so the build does not depend on the wasm backend being present.
-    const spec = ["..", "backend", name, "index.js"].join("/");
-    const mod = (await import(spec).catch(() => null)) as Record<string, unknown> | null;
-    const init = mod && (mod.initWasmBackend ?? mod.init ?? mod.default);
-    if (typeof init === "function") await (init as (o: { threads?: number }) => unknown)({ threads: threads || undefined });
-    if (!listBackends().includes(name)) throw new CliError(`the ${name} backend is not available in this build; use --backend js`);
+  if (!listBackends().includes(name)) {
+    throw new CliError(`the ${name} backend is not available here (this engine has no WebAssembly SIMD); use --backend js`);
   }
   setBackend(name);
+  if (name === "wasm" && threads > 0) await setNumThreadsAsync(threads);
 }
 
 /** The architecture a config trains. */

@@ -1,0 +1,57 @@
+/**
+ * A training step of the lecture's MNIST MLP (and of the variants the CLI offers) runs entirely on
+ * the wasm backend: no kernel falls back to the JS reference, and parameters and optimizer state
+ * live in wasm memory (no per-call copies of the weights).
+ */
+import { describe, expect, it } from "vitest";
+import { data, F, fallbackCounts, manualSeed, nn, optim, resetFallbackCounts, setBackend } from "../../src/index.js";
+import { mnistDataset } from "../../src/node.js";
+import { backendsUnderTest } from "../helpers.js";
+
+await backendsUnderTest();
+
+function mlp(act: () => nn.Module, extras: boolean): nn.Sequential {
+  const layers: nn.Module[] = [];
+  for (const [i, o] of [[784, 256], [256, 256]]) {
+    layers.push(new nn.Linear(i, o));
+    if (extras) layers.push(new nn.BatchNorm1d(o));
+    layers.push(act());
+    if (extras) layers.push(new nn.Dropout(0.2));
+  }
+  layers.push(new nn.Linear(256, 10));
+  return new nn.Sequential(...layers);
+}
+
+describe("the MNIST training step on the wasm backend", () => {
+  const cases: [string, () => nn.Module, boolean, "sgd" | "adam"][] = [
+    ["the lecture's recipe (ReLU, SGD momentum)", () => new nn.ReLU(), false, "sgd"],
+    ["GELU + BatchNorm + Dropout + Adam", () => new nn.GELU(), true, "adam"],
+    ["sigmoid / tanh / SiLU", () => new nn.Sequential(new nn.Sigmoid(), new nn.Tanh(), new nn.SiLU()), false, "sgd"],
+  ];
+  it.each(cases)("%s never falls back to JS", (_name, act, extras, opt) => {
+    setBackend("wasm");
+    try {
+      manualSeed(0);
+      const train = mnistDataset("train", { limit: 256 });
+      const model = mlp(act, extras);
+      const optimizer = opt === "sgd" ? new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }) : new optim.Adam(model.parameters());
+      for (const p of model.parameters()) expect(p.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      resetFallbackCounts();
+      let losses = 0;
+      for (const [x, y] of new data.DataLoader(train, { batchSize: 64, shuffle: true, seed: 0 })) {
+        const loss = F.crossEntropy(model(x.view(-1, 784)), y);
+        optimizer.zeroGrad(); loss.backward(); optimizer.step();
+        losses += loss.item();
+      }
+      model.eval();
+      model(train.tensors[0].narrow(0, 0, 8)).argmax(1);
+      expect(fallbackCounts()).toEqual({});
+      expect(Number.isFinite(losses)).toBe(true);
+      for (const st of optimizer.state.values()) {
+        for (const v of Object.values(st)) if (typeof v !== "number") expect(v.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      }
+    } finally {
+      setBackend("js");
+    }
+  });
+});
