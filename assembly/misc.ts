@@ -41,33 +41,75 @@ export function axpy(alpha: f64, x: usize, y: usize, n: i32): void {
 /** buf is 0 when there is no momentum buffer. */
 export function sgdStep(param: usize, grad: usize, buf: usize, n: i32, lr: f64, momentum: f64, dampening: f64,
   nesterov: bool, weightDecay: f64, maximize: bool, firstStep: bool): void {
-  for (let i = 0; i < n; i++) {
+  // f32 arithmetic, 4 lanes at a time, as PyTorch's own float32 update; the flags are loop-invariant.
+  const vlr = f32x4.splat(<f32>lr), vm = f32x4.splat(<f32>momentum), vd = f32x4.splat(<f32>(1 - dampening));
+  const vwd = f32x4.splat(<f32>weightDecay);
+  const useBuf = momentum != 0 && buf != 0;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
     const pp = at(param, i);
-    let g = <f64>load<f32>(at(grad, i));
-    if (maximize) g = -g;
-    if (weightDecay != 0) g += weightDecay * <f64>load<f32>(pp);
-    if (momentum != 0 && buf) {
+    const p = v128.load(pp);
+    let g = v128.load(at(grad, i));
+    if (maximize) g = f32x4.neg(g);
+    if (weightDecay != 0) g = f32x4.add(g, f32x4.mul(vwd, p));
+    if (useBuf) {
       const pb = at(buf, i);
-      store<f32>(pb, <f32>(firstStep ? g : momentum * <f64>load<f32>(pb) + (1 - dampening) * g));
-      const b = <f64>load<f32>(pb);
-      g = nesterov ? g + momentum * b : b;
+      const b = firstStep ? g : f32x4.add(f32x4.mul(vm, v128.load(pb)), f32x4.mul(vd, g));
+      v128.store(pb, b);
+      g = nesterov ? f32x4.add(g, f32x4.mul(vm, b)) : b;
     }
-    store<f32>(pp, <f32>(<f64>load<f32>(pp) - lr * g));
+    v128.store(pp, f32x4.sub(p, f32x4.mul(vlr, g)));
+  }
+  for (let i = n4; i < n; i++) {
+    const pp = at(param, i);
+    const p = load<f32>(pp);
+    let g = load<f32>(at(grad, i));
+    if (maximize) g = -g;
+    if (weightDecay != 0) g += <f32>weightDecay * p;
+    if (useBuf) {
+      const pb = at(buf, i);
+      const b = firstStep ? g : <f32>momentum * load<f32>(pb) + <f32>(1 - dampening) * g;
+      store<f32>(pb, b);
+      g = nesterov ? g + <f32>momentum * b : b;
+    }
+    store<f32>(pp, p - <f32>lr * g);
   }
 }
 
 /** stepSize = lr / (1 − beta1^t) and bc2Sqrt = √(1 − beta2^t), computed by the caller once. */
 export function adamStep(param: usize, grad: usize, expAvg: usize, expAvgSq: usize, n: i32, lr: f64, beta1: f64, beta2: f64,
   eps: f64, weightDecay: f64, decoupled: bool, maximize: bool, stepSize: f64, bc2Sqrt: f64): void {
-  for (let i = 0; i < n; i++) {
+  const vb1 = f32x4.splat(<f32>beta1), vb1c = f32x4.splat(<f32>(1 - beta1));
+  const vb2 = f32x4.splat(<f32>beta2), vb2c = f32x4.splat(<f32>(1 - beta2));
+  const vdecay = f32x4.splat(<f32>(1 - lr * weightDecay)), vwd = f32x4.splat(<f32>weightDecay);
+  const vstep = f32x4.splat(<f32>stepSize), vbc2 = f32x4.splat(<f32>bc2Sqrt), veps = f32x4.splat(<f32>eps);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
     const pp = at(param, i), pm = at(expAvg, i), pv = at(expAvgSq, i);
-    let g = <f64>load<f32>(at(grad, i));
+    let p = v128.load(pp);
+    let g = v128.load(at(grad, i));
+    if (maximize) g = f32x4.neg(g);
+    if (decoupled) p = f32x4.mul(p, vdecay);
+    else if (weightDecay != 0) g = f32x4.add(g, f32x4.mul(vwd, p));
+    const m = f32x4.add(f32x4.mul(vb1, v128.load(pm)), f32x4.mul(vb1c, g));
+    const v = f32x4.add(f32x4.mul(vb2, v128.load(pv)), f32x4.mul(vb2c, f32x4.mul(g, g)));
+    v128.store(pm, m);
+    v128.store(pv, v);
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(v), vbc2), veps);
+    v128.store(pp, f32x4.sub(p, f32x4.mul(vstep, f32x4.div(m, denom))));
+  }
+  for (let i = n4; i < n; i++) {
+    const pp = at(param, i), pm = at(expAvg, i), pv = at(expAvgSq, i);
+    let p = load<f32>(pp);
+    let g = load<f32>(at(grad, i));
     if (maximize) g = -g;
-    if (decoupled) store<f32>(pp, <f32>(<f64>load<f32>(pp) * (1 - lr * weightDecay)));
-    else if (weightDecay != 0) g += weightDecay * <f64>load<f32>(pp);
-    store<f32>(pm, <f32>(beta1 * <f64>load<f32>(pm) + (1 - beta1) * g));
-    store<f32>(pv, <f32>(beta2 * <f64>load<f32>(pv) + (1 - beta2) * g * g));
-    const denom = Math.sqrt(<f64>load<f32>(pv)) / bc2Sqrt + eps;
-    store<f32>(pp, <f32>(<f64>load<f32>(pp) - stepSize * (<f64>load<f32>(pm) / denom)));
+    if (decoupled) p *= <f32>(1 - lr * weightDecay);
+    else if (weightDecay != 0) g += <f32>weightDecay * p;
+    const m = <f32>beta1 * load<f32>(pm) + <f32>(1 - beta1) * g;
+    const v = <f32>beta2 * load<f32>(pv) + <f32>(1 - beta2) * g * g;
+    store<f32>(pm, m);
+    store<f32>(pv, v);
+    const denom = Mathf.sqrt(v) / <f32>bc2Sqrt + <f32>eps;
+    store<f32>(pp, p - <f32>stepSize * (m / denom));
   }
 }

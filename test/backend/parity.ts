@@ -177,7 +177,8 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     if (!msg || msg !== msgW) fails.push(`crossEntropyForward bounds error: "${msg}" vs "${msgW}"`);
   }
 
-  // optimizers: several steps of each variant; f64 math in both, so results must match exactly.
+  // optimizers: several steps of each variant. wasm updates in float32 SIMD (like PyTorch), the
+  // reference in float64 rounded on store: they agree to a few float32 ulps.
   const sgdVariants = [
     { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false },
     { momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 1e-2, maximize: false },
@@ -190,8 +191,8 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
       jsKernels.sgdStep({ param: pW, grad: g, momentumBuffer: bufW, lr: 0.1, ...v, firstStep: step === 0 });
       K.sgdStep({ param: p, grad: g, momentumBuffer: buf, lr: 0.1, ...v, firstStep: step === 0 });
     }
-    close(`sgdStep ${JSON.stringify(v)}`, p, pW, 0, 0);
-    if (buf && bufW) close(`sgdStep buffer ${JSON.stringify(v)}`, buf, bufW, 0, 0);
+    close(`sgdStep ${JSON.stringify(v)}`, p, pW, 1e-6, 2e-6);
+    if (buf && bufW) close(`sgdStep buffer ${JSON.stringify(v)}`, buf, bufW, 1e-6, 2e-6);
   }
   for (const v of [{ weightDecay: 0, decoupled: false, maximize: false }, { weightDecay: 0.01, decoupled: false, maximize: true }, { weightDecay: 0.01, decoupled: true, maximize: false }]) {
     const n = 1031, p = f32(n), pW = copy(p), m = f32(n, 0, 0), mW = copy(m), s = f32(n, 0, 0), sW = copy(s);
@@ -201,8 +202,8 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
       jsKernels.adamStep({ param: pW, grad: g, expAvg: mW, expAvgSq: sW, ...h });
       K.adamStep({ param: p, grad: g, expAvg: m, expAvgSq: s, ...h });
     }
-    close(`adamStep ${JSON.stringify(v)}`, p, pW, 0, 0);
-    close(`adamStep expAvgSq ${JSON.stringify(v)}`, s, sW, 0, 0);
+    close(`adamStep ${JSON.stringify(v)}`, p, pW, 1e-6, 2e-6);
+    close(`adamStep expAvgSq ${JSON.stringify(v)}`, s, sW, 1e-6, 2e-6);
   }
   return fails;
 }
