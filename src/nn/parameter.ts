@@ -10,5 +10,6 @@ export class Parameter extends Tensor {
     const own = K.alloc(data.dtype, data.numel(), true);
     own.set(data.data);
     super(own, data.shape, requiresGrad);
+    this.reusesGradStorage = true;
   }
 }

@@ -81,8 +81,15 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
       K.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: gd, b: weight.data as FloatArray, c: dx.data as FloatArray });
     }
     if (weight.requiresGrad) {
-      dw = empty(weight.shape, weight.dtype);
-      K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: dw.data as FloatArray });
+      // A parameter's gradient is accumulated straight into its .grad storage (beta = 1 adds), so
+      // the largest tensor of the step is never allocated or copied.
+      if (writesGradDirectly(weight)) {
+        const { grad, beta } = weight.gradTarget();
+        K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: grad.data as FloatArray, beta });
+      } else {
+        dw = empty(weight.shape, weight.dtype);
+        K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: dw.data as FloatArray });
+      }
     }
     if (bias?.requiresGrad) {
       db = empty(bias.shape, bias.dtype);
@@ -90,4 +97,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
     }
     return [dx, dw, db];
   });
+}
+
+/** Leaves that reuse their gradient storage (parameters) can take their gradient in place. */
+function writesGradDirectly(t: Tensor): boolean {
+  return t.gradFn === null && t.reusesGradStorage;
 }

@@ -99,17 +99,41 @@ export class Tensor {
   /** A copy that stays in the graph (gradient flows back to this tensor). */
   clone(): Tensor { return sh.clone(this); }
 
+  /**
+   * Parameters keep their gradient storage across `zeroGrad()` (which sets `.grad` to null, as
+   * PyTorch's set_to_none) and reuse it on the next backward, in the fast backend's memory: a
+   * training step then allocates no gradient memory. A `.grad` tensor kept from an earlier step
+   * is overwritten — `clone()` it to keep its values.
+   * @internal
+   */
+  reusesGradStorage = false;
+  private gradStorage: Tensor | null = null;
+
+  /**
+   * @internal The storage the next gradient of this leaf goes into, and whether to add to it
+   * (beta 1) or overwrite it (beta 0). Fused backward ops (linear) write there directly.
+   */
+  gradTarget(): { grad: Tensor; beta: 0 | 1 } {
+    if (this.grad) return { grad: this.grad, beta: 1 };
+    if (!this.gradStorage) {
+      // Only parameters' storage is persistent: other leaves come and go every step, and only
+      // ordinary arrays are reclaimed inside a loop that never yields.
+      this.gradStorage = new Tensor(K.alloc(this.dtype, this.data.length, this.reusesGradStorage), this.shape);
+    }
+    this.grad = this.gradStorage;
+    return { grad: this.grad, beta: 0 };
+  }
+
   /** @internal used by backward(): adds `g` to `.grad`. */
   accumulateGrad(g: Tensor): void {
     if (!sameShape(g.shape, this.shape)) g = g.reshape(this.shape);
-    if (!this.grad) {
-      // Not persistent: zeroGrad() drops gradients every step, and only ordinary arrays are
-      // reclaimed inside a loop that never yields.
+    const { grad, beta } = this.reusesGradStorage ? this.gradTarget() : { grad: this.grad, beta: this.grad ? 1 : 0 };
+    if (beta === 1) K.axpy(1, g.data as Float32Array, grad!.data as Float32Array);
+    else if (grad) grad.data.set(g.data);
+    else {
       const own = K.alloc(this.dtype, this.data.length);
       own.set(g.data);
       this.grad = new Tensor(own, this.shape);
-    } else {
-      K.axpy(1, g.data as Float32Array, this.grad.data as Float32Array);
     }
   }
 

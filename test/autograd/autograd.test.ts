@@ -83,3 +83,31 @@ describe("autograd", () => {
     expect(ones([2]).requiresGrad).toBe(false);
   });
 });
+
+describe("parameter gradients", () => {
+  it("zeroGrad sets .grad to null; the next backward reuses the storage and accumulates like PyTorch", async () => {
+    const { nn } = await import("../../src/index.js");
+    const fc = new nn.Linear(3, 2);
+    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    fc(x).sum().backward();
+    const first = Array.from(fc.weight.grad!.data);
+    expect(first).toEqual([5, 7, 9, 5, 7, 9]);
+    const storage = fc.weight.grad!.data;
+    fc(x).sum().backward(); // no zeroGrad: accumulates
+    expect(Array.from(fc.weight.grad!.data)).toEqual(first.map((v) => 2 * v));
+    fc.zeroGrad();
+    expect(fc.weight.grad).toBeNull();
+    fc(x).sum().backward();
+    expect(Array.from(fc.weight.grad!.data)).toEqual(first);
+    expect(fc.weight.grad!.data).toBe(storage);
+  });
+
+  it("a weight used twice in one graph gets the sum of both paths", async () => {
+    const { nn } = await import("../../src/index.js");
+    const fc = new nn.Linear(2, 2, { bias: false });
+    fc.weight.data.set([1, 0, 0, 1]);
+    const x = tensor([[1, 2]]);
+    fc(fc(x)).sum().backward(); // y = W(Wx), W = I: dL/dW = 1·(Wx)ᵀ + (Wᵀ1)·xᵀ = [[1,2],[1,2]] + [[1,2],[1,2]]
+    expect(Array.from(fc.weight.grad!.data)).toEqual([2, 4, 2, 4]);
+  });
+});
