@@ -49,7 +49,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
    * Runs fn over [0, n) on up to threadsNow() threads in 4-aligned chunks; `call(start, len)`
    * returns the argument list for one chunk.
    */
-  function parallelRange(fn: "unary" | "unaryBackward" | "binaryInner", n: number, call: (start: number, len: number) => number[]): void {
+  function parallelRange(fn: "unary" | "unaryBackward" | "binaryInner" | "sgdStep" | "adamStep", n: number, call: (start: number, len: number) => number[]): void {
     const t = n >= ELEMENTWISE_PARALLEL ? threadsNow() : 1;
     const run = ex[fn] as (...a: number[]) => void;
     if (t <= 1) { run(...call(0, n)); return; }
@@ -202,8 +202,11 @@ export function makeKernels(ctx: WasmContext): Kernels {
       const { param, grad, momentumBuffer: buf } = args;
       if (!f32(param, grad) || (buf && !f32(buf))) { jsKernels.sgdStep(args); return; }
       const n = param.length;
-      withFrame((f) => ex.sgdStep(f.out(param as Float32Array), f.in(grad as Float32Array, 0, n), buf ? f.out(buf as Float32Array, 0, n) : 0,
-        n, args.lr, args.momentum, args.dampening, +args.nesterov, args.weightDecay, +args.maximize, +args.firstStep));
+      withFrame((f) => {
+        const pp = f.out(param as Float32Array), pg = f.in(grad as Float32Array, 0, n), pb = buf ? f.out(buf as Float32Array, 0, n) : 0;
+        parallelRange("sgdStep", n, (s, len) => [pp + 4 * s, pg + 4 * s, pb ? pb + 4 * s : 0, len, args.lr, args.momentum,
+          args.dampening, +args.nesterov, args.weightDecay, +args.maximize, +args.firstStep]);
+      });
     },
     adamStep(args) {
       const { param, grad, expAvg, expAvgSq, lr, beta1, beta2, step } = args;
@@ -211,9 +214,12 @@ export function makeKernels(ctx: WasmContext): Kernels {
       // Same scalar expressions as the reference, so the f64 math inside wasm sees identical inputs.
       const bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
       const n = param.length;
-      withFrame((f) => ex.adamStep(f.out(param as Float32Array), f.in(grad as Float32Array, 0, n), f.out(expAvg as Float32Array, 0, n),
-        f.out(expAvgSq as Float32Array, 0, n), n, lr, beta1, beta2, args.eps, args.weightDecay, +args.decoupled, +args.maximize,
-        lr / bc1, Math.sqrt(bc2)));
+      withFrame((f) => {
+        const pp = f.out(param as Float32Array), pg = f.in(grad as Float32Array, 0, n);
+        const pm = f.out(expAvg as Float32Array, 0, n), pv = f.out(expAvgSq as Float32Array, 0, n);
+        parallelRange("adamStep", n, (s, len) => [pp + 4 * s, pg + 4 * s, pm + 4 * s, pv + 4 * s, len, lr, beta1, beta2,
+          args.eps, args.weightDecay, +args.decoupled, +args.maximize, lr / bc1, Math.sqrt(bc2)]);
+      });
     },
   };
 }

@@ -8,7 +8,7 @@
 import type { WasmHeap } from "./memory.js";
 
 /** Exports the pool can run; workers look them up by index. */
-export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner"] as const;
+export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner", "sgdStep", "adamStep"] as const;
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
 // Control block layout (bytes from ctrl): [0] generation, [4] pending count, [8] error count;
