@@ -2,7 +2,7 @@
 // and the commands that read a run folder (eval, predict, summary, export).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import * as ort from "onnxruntime-web";
+import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeSafetensors } from "../../src/io/safetensors.js";
 import { loadMnist } from "../../src/data/mnist_node.js";
@@ -115,7 +115,6 @@ describe("gradlab train on a small MNIST subset", () => {
     const { model } = await loadModel(dir);
     model.eval();
     const ours = noGrad(() => model(tensor(test.images, { shape: [8, 784] }))).data;
-    ort.env.wasm.numThreads = 1;
     const session = await ort.InferenceSession.create(readFileSync(file));
     const res = await session.run({ input: new ort.Tensor("float32", test.images, [8, 784]) });
     const theirs = res.logits.data as Float32Array;
