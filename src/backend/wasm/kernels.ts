@@ -71,7 +71,8 @@ export function makeKernels(ctx: WasmContext): Kernels {
       if (t <= 1) { ex.gemm(tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ctx.scratch); return; }
       // Each thread owns a block of C's columns (or rows, for tall C), aligned to the micro-tile.
       const byCols = n >= m;
-      const chunk = byCols ? Math.ceil(n / t / 8) * 8 : Math.ceil(m / t / 4) * 4;
+      // Column blocks are whole cache lines (16 floats), so no line of C is written by two threads.
+      const chunk = byCols ? Math.ceil(n / t / 16) * 16 : Math.ceil(m / t / 4) * 4;
       const part = (s: number, scratch: number): number[] => byCols
         ? [tA, tB, m, Math.min(chunk, n - s), k, alpha, pa, lda, pb + 4 * (transB ? s * ldb : s), ldb, beta, pc + 4 * s, ldc, scratch]
         : [tA, tB, Math.min(chunk, m - s), n, k, alpha, pa + 4 * (transA ? s : s * lda), lda, pb, ldb, beta, pc + 4 * s * ldc, ldc, scratch];

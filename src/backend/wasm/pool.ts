@@ -12,9 +12,10 @@ export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner", 
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
 // Control block layout (bytes from ctrl): [0] generation, [4] pending count, [8] error count;
-// slot t at 64 + 256·t: [0] generation it is meant for, [4] function index, [8..] f64 args.
+// slot t at 64 + 256·t: [0] generation it is meant for, [4] function index, [8..248) f64 args,
+// [248] ready flag the worker sets itself (readable without the event loop turning).
 const GEN = 0, PENDING = 1, ERRORS = 2;
-const SLOT = 256, SLOT0 = 64, MAX_ARGS = 30;
+const SLOT = 256, SLOT0 = 64, MAX_ARGS = 30, READY = 248;
 export const MAX_WORKERS = 15;
 /** Busy-wait iterations (~5 ms) before a thread sleeps on a futex: calls in a training step come closer than that. */
 const SPIN = 1000000;
@@ -28,6 +29,7 @@ function start(d, post) {
   const slot = (${SLOT0} + ${SLOT} * d.tid) >> 2;
   const args = new Float64Array(d.memory.buffer, d.ctrl + ${SLOT0} + ${SLOT} * d.tid + 8, ${MAX_ARGS});
   let seen = Atomics.load(i32, ${GEN});
+  Atomics.store(i32, slot + (${READY} >> 2), 1);
   post("ready");
   for (;;) {
     // Spin a little before sleeping: in a training step the next call comes within ~100 µs, and a
@@ -51,7 +53,7 @@ start(workerData, (m) => parentPort.postMessage(m));`;
 const browserWorker = `${workerBody}
 self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));`;
 
-interface PoolWorker { ready: boolean; scratch: number; terminate(): void }
+interface PoolWorker { started: Promise<void>; scratch: number; terminate(): void }
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
@@ -84,8 +86,10 @@ export class ThreadPool {
    * them). Counted as a prefix because call t always goes to worker t.
    */
   get readyCount(): number {
+    // Read from shared memory, not from the "ready" message: a caller in a synchronous training
+    // loop never turns the event loop, yet its workers must join as soon as they run.
     let n = 0;
-    while (n < this.workers.length && this.workers[n].ready) n++;
+    while (n < this.workers.length && Atomics.load(this.i32, (SLOT0 + SLOT * (n + 1) + READY) >> 2) === 1) n++;
     return n;
   }
   get size(): number { return this.workers.length; }
@@ -95,27 +99,32 @@ export class ThreadPool {
 
   /** Starts workers until there are `n`; resolves when all of them are ready. */
   async grow(n: number): Promise<void> {
-    const starting: Promise<void>[] = [];
-    while (this.workers.length < Math.min(n, MAX_WORKERS)) starting.push(this.spawn(this.workers.length + 1));
-    await Promise.all(starting);
+    while (this.workers.length < Math.min(n, MAX_WORKERS)) this.spawn(this.workers.length + 1);
+    // Includes workers an earlier call started and that are still booting.
+    await Promise.all(this.workers.slice(0, n).map((w) => w.started));
   }
 
-  private async spawn(tid: number): Promise<void> {
+  private spawn(tid: number): void {
     const scratch = this.heap.allocRaw(this.scratchBytes);
     const data = { module: this.module, memory: this.heap.memory, ctrl: this.ctrl, tid };
-    const entry: PoolWorker = { ready: false, scratch, terminate: () => {} };
+    Atomics.store(this.i32, (SLOT0 + SLOT * tid + READY) >> 2, 0);
+    const entry: PoolWorker = { started: Promise.resolve(), scratch, terminate: () => {} };
     this.workers.push(entry);
-    await new Promise<void>((resolve, reject) => {
-      const onReady = (): void => { entry.ready = true; resolve(); };
+    entry.started = new Promise<void>((resolve, reject) => {
+      const onReady = (): void => resolve();
       if (isNode) {
-        // Imported lazily so browsers never see node: specifiers at run time.
-        import("node:worker_threads").then(({ Worker: NodeWorker }) => {
+        const start = ({ Worker: NodeWorker }: typeof import("node:worker_threads")): void => {
           const w = new NodeWorker(nodeWorker, { eval: true, workerData: data });
           w.unref(); // idle workers must not keep the process alive
           w.once("message", onReady);
           w.once("error", reject);
           entry.terminate = () => void w.terminate();
-        }, reject);
+        };
+        // Started synchronously where Node can (getBuiltinModule, Node ≥ 20.16), so a training
+        // loop that never yields still gets its workers; browsers never see node: specifiers.
+        const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+        if (builtin) start(builtin("node:worker_threads") as typeof import("node:worker_threads"));
+        else import("node:worker_threads").then(start, reject);
       } else {
         const url = URL.createObjectURL(new Blob([browserWorker], { type: "text/javascript" }));
         const w = new Worker(url);
@@ -125,6 +134,7 @@ export class ThreadPool {
         entry.terminate = () => w.terminate();
       }
     });
+    entry.started.catch(() => {}); // a background grow must not crash the process; grow() still rethrows
   }
 
   /**
@@ -159,6 +169,9 @@ export class ThreadPool {
 
   /** Stops workers beyond the first `n` (their scratch blocks are leaked on purpose: tiny, rare). */
   shrink(n: number): void {
-    while (this.workers.length > n) this.workers.pop()!.terminate();
+    while (this.workers.length > n) {
+      Atomics.store(this.i32, (SLOT0 + SLOT * this.workers.length + READY) >> 2, 0);
+      this.workers.pop()!.terminate();
+    }
   }
 }
