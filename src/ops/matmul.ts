@@ -70,8 +70,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
   requireFloat(x, opName);
   const rows = x.numel() / inF;
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
-  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray });
-  if (bias) K.addRowVector(out.data as FloatArray, bias.data as FloatArray, rows, outF);
+  // The bias rows go in first and the product is added onto them (beta = 1): one kernel call.
+  if (bias) for (let r = 0; r < rows; r++) out.data.set(bias.data, r * outF);
+  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray, beta: bias ? 1 : 0 });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, inputs, "AddmmBackward", (g) => {
     const gd = g.data as FloatArray;
@@ -92,8 +93,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
       }
     }
     if (bias?.requiresGrad) {
-      db = empty(bias.shape, bias.dtype);
-      K.reduce("sum", gd, 1, rows, outF, db.data);
+      if (writesGradDirectly(bias) && !bias.grad) K.reduce("sum", gd, 1, rows, outF, bias.gradTarget().grad.data);
+      else {
+        db = empty(bias.shape, bias.dtype);
+        K.reduce("sum", gd, 1, rows, outF, db.data);
+      }
     }
     return [dx, dw, db];
   });

@@ -34,6 +34,15 @@ export class Frame {
     return ptr;
   }
 
+  /** Like `out`, for an array the kernel overwrites entirely without reading it (no copy in). */
+  overwrite(a: Array32, off = 0, len = a.length - off): number {
+    const p = this.heap.ptrOf(a);
+    if (p >= 0) return p + off * 4;
+    const ptr = this.raw(len * 4);
+    this.backs.push({ arr: a, off, len, ptr });
+    return ptr;
+  }
+
   /** A scratch block of `bytes` bytes, released with the frame. */
   raw(bytes: number): number {
     const size = Math.max(bytes, 8);

@@ -65,7 +65,8 @@ export function makeKernels(ctx: WasmContext): Kernels {
     if (m <= 0 || n <= 0) return;
     withFrame((f) => {
       const pa = f.in(a as Float32Array, aOffset, m * k), pb = f.in(b as Float32Array, bOffset, k * n);
-      const pc = f.out(c as Float32Array, cOffset, m * n);
+      // beta = 0 overwrites C (NaNs included), so a foreign C need not be copied in.
+      const pc = beta === 0 ? f.overwrite(c as Float32Array, cOffset, m * n) : f.out(c as Float32Array, cOffset, m * n);
       const lda = transA ? m : k, ldb = transB ? k : n, ldc = n, tA = +transA, tB = +transB;
       const t = m * n * k >= GEMM_PARALLEL_MACS ? threadsNow() : 1;
       if (t <= 1) { ex.gemm(tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ctx.scratch); return; }
