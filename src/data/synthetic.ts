@@ -157,24 +157,30 @@ export function moons(opts: SyntheticOptions = {}): Dataset2D {
   const { n = 200, noise = 0.1, shuffle = true } = opts;
   checkN("moons", n, 2);
   checkNoise("moons", noise);
-  const g = resolveGenerator(opts);
+  // s evenly spaced over [0, π], both ends included.
+  const arc = (i: number, count: number): number => (count === 1 ? 0 : (Math.PI * i) / (count - 1));
+  const { x, y } = twoCurves(n,
+    (i, count) => [Math.cos(arc(i, count)), Math.sin(arc(i, count))],
+    (j, count) => [1 - Math.cos(arc(j, count)), 0.5 - Math.sin(arc(j, count))]);
+  return finish(x, y, 2, noise, shuffle, resolveGenerator(opts));
+}
+
+/**
+ * floor(n/2) points of class 0 on `outer(i, count)`, the rest of class 1 on `inner(j, count)`:
+ * the shared layout of moons and circles.
+ */
+function twoCurves(n: number, outer: (i: number, count: number) => [number, number], inner: (j: number, count: number) => [number, number]): { x: Float32Array; y: Int32Array } {
   const nOut = Math.floor(n / 2);
-  const nIn = n - nOut;
   const x = new Float32Array(2 * n);
   const y = new Int32Array(n);
-  for (let i = 0; i < nOut; i++) {
-    const s = nOut === 1 ? 0 : (Math.PI * i) / (nOut - 1);
-    x[2 * i] = Math.cos(s);
-    x[2 * i + 1] = Math.sin(s);
+  for (let i = 0; i < n; i++) {
+    const isOuter = i < nOut;
+    const [a, b] = isOuter ? outer(i, nOut) : inner(i - nOut, n - nOut);
+    x[2 * i] = a;
+    x[2 * i + 1] = b;
+    y[i] = isOuter ? 0 : 1;
   }
-  for (let j = 0; j < nIn; j++) {
-    const i = nOut + j;
-    const s = nIn === 1 ? 0 : (Math.PI * j) / (nIn - 1);
-    x[2 * i] = 1 - Math.cos(s);
-    x[2 * i + 1] = 0.5 - Math.sin(s);
-    y[i] = 1;
-  }
-  return finish(x, y, 2, noise, shuffle, g);
+  return { x, y };
 }
 
 export interface CirclesOptions extends SyntheticOptions {
@@ -194,24 +200,12 @@ export function circles(opts: CirclesOptions = {}): Dataset2D {
   checkN("circles", n, 2);
   checkNoise("circles", noise);
   if (!(factor >= 0 && factor < 1)) throw new RangeError(`circles: factor must be in [0, 1), got ${factor}`);
-  const g = resolveGenerator(opts);
-  const nOut = Math.floor(n / 2);
-  const nIn = n - nOut;
-  const x = new Float32Array(2 * n);
-  const y = new Int32Array(n);
-  for (let i = 0; i < nOut; i++) {
-    const s = (2 * Math.PI * i) / nOut;
-    x[2 * i] = Math.cos(s);
-    x[2 * i + 1] = Math.sin(s);
-  }
-  for (let j = 0; j < nIn; j++) {
-    const i = nOut + j;
-    const s = (2 * Math.PI * j) / nIn;
-    x[2 * i] = factor * Math.cos(s);
-    x[2 * i + 1] = factor * Math.sin(s);
-    y[i] = 1;
-  }
-  return finish(x, y, 2, noise, shuffle, g);
+  // Angles evenly spaced over [0, 2π).
+  const angle = (i: number, count: number): number => (2 * Math.PI * i) / count;
+  const { x, y } = twoCurves(n,
+    (i, count) => [Math.cos(angle(i, count)), Math.sin(angle(i, count))],
+    (j, count) => [factor * Math.cos(angle(j, count)), factor * Math.sin(angle(j, count))]);
+  return finish(x, y, 2, noise, shuffle, resolveGenerator(opts));
 }
 
 export interface BlobsOptions extends RandomOptions {
