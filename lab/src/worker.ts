@@ -11,7 +11,7 @@ import { circles, gaussianBlobs, moons, spirals, xor, xorCloud, type Dataset2D }
 import { groupSplit, patientsDataset, randomSplitIndices } from "gradlab/data/splits.ts";
 import { parseIdx } from "gradlab/data/idx.ts";
 import { buildMlp, forwardUpTo, lastHiddenIndex, type MlpConfig } from "./lib/mlp.ts";
-import { plainStateDict } from "./lib/model_io.ts";
+import { plainStateDict, type PlainStateDict } from "./lib/model_io.ts";
 
 const post = (msg: unknown, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg, transfer);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -142,6 +142,17 @@ class Mlp2d {
     return loss.item();
   }
 
+  /** Train and test loss only (no grid, no hidden view): cheap enough to sample every few steps. */
+  losses(): { trainLoss: number; testLoss: number } {
+    const m = this.model;
+    m.train(this.c.evalMode === "train");
+    const ev = (xs: number[], ys: number[]) => (ys.length
+      ? F.crossEntropy(m(tensor(Float32Array.from(xs), { shape: [ys.length, 2] })), tensor(Int32Array.from(ys))).item() : NaN);
+    const r = noGrad(() => ({ trainLoss: ev(this.xTr, this.yTr), testLoss: ev(this.xTe, this.yTe) }));
+    m.train();
+    return r;
+  }
+
   evaluate() {
     const m = this.model;
     m.train(this.c.evalMode === "train");
@@ -256,12 +267,17 @@ function blobs10(seed: number) {
   return { x: tensor(ds.x, { shape: [ds.n, 2] }), y: tensor(ds.y) };
 }
 
-function runBug(bug: BugId, buggy: boolean, seed: number): { curve: number[]; metrics: Record<string, number | string> } {
+/** One run of a bug experiment: its loss curve, its readouts, and the trained model (weights + PyTorch layers). */
+interface BugRun { curve: number[]; metrics: Record<string, number | string>; sd: PlainStateDict; arch: string[] }
+
+function runBug(bug: BugId, buggy: boolean, seed: number): BugRun {
   manualSeed(seed);
   const curve: number[] = [];
   if (bug === "softmax-ce" || bug === "zero-grad") {
     const { x, y } = blobs10(seed);
-    const model = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 10), ...(bug === "softmax-ce" && buggy ? [new nn.Softmax(-1)] : []));
+    const withSoftmax = bug === "softmax-ce" && buggy;
+    const model = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 10), ...(withSoftmax ? [new nn.Softmax(-1)] : []));
+    const arch = ["nn.Linear(2, 64)", "nn.ReLU()", "nn.Linear(64, 10)", ...(withSoftmax ? ["nn.Softmax(dim=-1)"] : [])];
     const opt = new optim.SGD(model.parameters(), { lr: bug === "zero-grad" ? 0.05 : 0.01 });
     let maxStep = 0;
     for (let s = 0; s < 300; s++) {
@@ -276,11 +292,14 @@ function runBug(bug: BugId, buggy: boolean, seed: number): { curve: number[]; me
       curve.push(loss.item());
     }
     const acc = noGrad(() => accuracy(model(x), y.data as Int32Array));
-    return { curve, metrics: { loss: curve[curve.length - 1], minLoss: Math.min(...curve), acc, maxStep } };
+    // mean of the last 20 steps: the level the loss settles at, not one noisy step
+    const smooth = curve.slice(-20).reduce((a, b) => a + b, 0) / 20;
+    return { curve, metrics: { loss: curve[curve.length - 1], smooth, minLoss: Math.min(...curve), acc, maxStep }, sd: plainStateDict(model.stateDict()), arch };
   }
   if (bug === "eval-mode") {
     const { x, y } = blobs10(seed);
     const model = new nn.Sequential(new nn.Linear(2, 64), new nn.BatchNorm1d(64), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(64, 10));
+    const arch = ["nn.Linear(2, 64)", "nn.BatchNorm1d(64)", "nn.ReLU()", "nn.Dropout(0.3)", "nn.Linear(64, 10)"];
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
     const n = y.shape[0];
     for (let s = 0; s < 300; s++) {
@@ -303,7 +322,7 @@ function runBug(bug: BugId, buggy: boolean, seed: number): { curve: number[]; me
         for (let k = 0; k < B; k++) if (pred[k] === y.data[i + k]) ok++;
       }
     });
-    return { curve, metrics: { loss: curve[curve.length - 1], acc: ok / m, error: err } };
+    return { curve, metrics: { loss: curve[curve.length - 1], acc: ok / m, error: err }, sd: plainStateDict(model.stateDict()), arch };
   }
   if (bug === "shape") {
     const n = 256;
@@ -311,6 +330,7 @@ function runBug(bug: BugId, buggy: boolean, seed: number): { curve: number[]; me
     const ys = xs.map((v) => Math.sin(2 * v));
     const x = tensor(xs, { shape: [n, 1] }), target = tensor(ys, { shape: [n] });
     const model = new nn.Sequential(new nn.Linear(1, 64), new nn.Tanh(), new nn.Linear(64, 1));
+    const arch = ["nn.Linear(1, 64)", "nn.Tanh()", "nn.Linear(64, 1)"];
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
     let gradlabError = "";
     try { F.mseLoss(model(x), target); } catch (e) { gradlabError = (e as Error).message; }
@@ -327,7 +347,7 @@ function runBug(bug: BugId, buggy: boolean, seed: number): { curve: number[]; me
     const my = ys.reduce((a, b) => a + b, 0) / n;
     let ssr = 0, sst = 0;
     for (let i = 0; i < n; i++) { ssr += (pred[i] - ys[i]) ** 2; sst += (ys[i] - my) ** 2; }
-    return { curve, metrics: { loss: curve[curve.length - 1], r2: 1 - ssr / sst, error: gradlabError } };
+    return { curve, metrics: { loss: curve[curve.length - 1], r2: 1 - ssr / sst, error: gradlabError }, sd: plainStateDict(model.stateDict()), arch };
   }
   // leak: validation accuracy on a random split vs a group split, and the truth on new patients.
   const ds = patientsDataset({ patients: 60, perPatient: 20, signal: 1.5, seed });
@@ -344,6 +364,7 @@ function runBug(bug: BugId, buggy: boolean, seed: number): { curve: number[]; me
   }
   const X = tensor(ds.x, { shape: [ds.n, ds.d] }), Y = tensor(ds.y);
   const model = new nn.Sequential(new nn.Linear(ds.d, 64), new nn.ReLU(), new nn.Linear(64, 2));
+  const arch = [`nn.Linear(${ds.d}, 64)`, "nn.ReLU()", "nn.Linear(64, 2)"];
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const xtr = X.indexSelect(0, trIdx), ytr = Y.indexSelect(0, trIdx);
   for (let s = 0; s < 300; s++) {
@@ -353,7 +374,7 @@ function runBug(bug: BugId, buggy: boolean, seed: number): { curve: number[]; me
     curve.push(loss.item());
   }
   const accOn = (idx: Int32Array) => noGrad(() => accuracy(model(X.indexSelect(0, idx)), Y.indexSelect(0, idx).data as Int32Array));
-  return { curve, metrics: { loss: curve[curve.length - 1], valAcc: accOn(vaIdx), newPatientAcc: accOn(holdout.val) } };
+  return { curve, metrics: { loss: curve[curve.length - 1], valAcc: accOn(vaIdx), newPatientAcc: accOn(holdout.val) }, sd: plainStateDict(model.stateDict()), arch };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,12 +389,25 @@ async function loop2d(t: Mlp2d, gen: number): Promise<void> {
   let last = 0;
   const report = () => { const e = t.evaluate(); post({ type: "progress", step: t.step, epoch: t.epoch, ...e }, [e.probs.buffer]); };
   report();
+  // The loss curve is sampled by steps, not by time: every step for the first 100, then every
+  // ⌊step/50⌋ steps (at most 25), so a run of n ≥ 50 steps has ≥ 50 points however fast it runs.
+  const every = (s: number) => Math.min(25, Math.max(1, Math.floor(s / 50)));
+  let lastSample = t.step;
+  let curve = { step: [] as number[], train: [] as number[], test: [] as number[] };
   while (gen === generation) {
     if (!running || t.step >= maxSteps) { await sleep(50); continue; }
     const t0 = performance.now();
     let loss = NaN;
-    while (performance.now() - t0 < 25 && t.step < maxSteps) loss = t.trainStep();
+    while (performance.now() - t0 < 25 && t.step < maxSteps) {
+      loss = t.trainStep();
+      if (t.step - lastSample >= every(t.step)) {
+        const l = t.losses();
+        curve.step.push(t.step); curve.train.push(l.trainLoss); curve.test.push(l.testLoss);
+        lastSample = t.step;
+      }
+    }
     post({ type: "loss", step: t.step, loss });
+    if (curve.step.length) { post({ type: "curve", ...curve }); curve = { step: [], train: [], test: [] }; }
     if (performance.now() - last > 120 || t.step >= maxSteps) { report(); last = performance.now(); }
     if (t.step >= maxSteps) { running = false; post({ type: "done", step: t.step }); }
     await sleep(0);

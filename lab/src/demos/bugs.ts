@@ -1,16 +1,18 @@
-import { checkbox, h, metric, metrics, panel } from "../lib/ui.ts";
+import { modelExport, type PlainStateDict } from "../lib/model_io.ts";
+import { checkbox, controls, h, metric, metrics, panel, select } from "../lib/ui.ts";
 import { LineChart } from "../lib/plot.ts";
 import { Trainer } from "../lib/worker_client.ts";
 import type { Demo } from "./types.ts";
 
-interface BugResult { curve: number[]; metrics: Record<string, number | string> }
+/** One run of an experiment in the worker, with the model it trained (weights + PyTorch layers). */
+interface BugResult { curve: number[]; metrics: Record<string, number | string>; sd: PlainStateDict; arch: string[] }
 interface BugDef { id: string; title: string; code: [string, string]; show: [string, string][]; symptom: (b: BugResult, c: BugResult) => string; logY?: boolean }
 
 const BUGS: BugDef[] = [
   { id: "softmax-ce", title: "Softmax before CrossEntropyLoss",
     code: ["logits = model(x); loss = F.cross_entropy(logits, y)", "probs = model(x).softmax(-1); loss = F.cross_entropy(probs, y)  # softmax twice"],
-    show: [["loss", "final loss"], ["acc", "train accuracy"]],
-    symptom: (b) => `Loss stuck near ln 10 = 2.303 (it ends at ${(+b.metrics.loss).toFixed(3)}): CrossEntropyLoss applies log-softmax itself, so probabilities in [0, 1] become near-uniform logits and the gradient vanishes (even a perfect model could not get below −log(e / (e + 9)) = 1.46).` },
+    show: [["smooth", "loss, mean of the last 20 steps"], ["acc", "train accuracy"]],
+    symptom: (b, c) => `The loss starts at ln 10 ≈ 2.303 and barely comes down: after 300 steps it averages ${(+b.metrics.smooth).toFixed(3)} (correct code: ${(+c.metrics.smooth).toFixed(3)}), train accuracy ${(100 * +b.metrics.acc).toFixed(1)}% vs ${(100 * +c.metrics.acc).toFixed(1)}%. CrossEntropyLoss applies log-softmax itself, so the probabilities in [0, 1] act as logits that differ by at most 1: the second softmax stays near uniform, the gradient is about 10× smaller, and even a perfect model could not get below −log(e / (e + 9)) ≈ 1.46.` },
   { id: "zero-grad", title: "Forgotten optimizer.zero_grad()",
     code: ["opt.zero_grad(); loss.backward(); opt.step()", "loss.backward(); opt.step()  # gradients accumulate across steps"],
     show: [["loss", "final loss"], ["minLoss", "lowest loss"], ["maxStep", "largest update ‖Δθ‖"]],
@@ -33,7 +35,7 @@ const BUGS: BugDef[] = [
 export const bugs: Demo = {
   id: "training-bugs",
   title: "Classic training bugs",
-  blurb: "Inject the lecture's classic bugs one at a time and watch each symptom appear next to the correct code: loss stuck at ~2.30, exploding steps, a model that works in training and fails in deployment, a silent broadcast, a leaky split.",
+  blurb: "Inject the lecture's classic bugs one at a time and watch each symptom appear next to the correct code: a loss that hardly leaves ln 10 ≈ 2.30, exploding steps, a model that works in training and fails in deployment, a silent broadcast, a leaky split.",
   mount(root, st) {
     const trainer = new Trainer();
     const on = new Set((st.params.get("bugs") ?? "").split(",").filter((b) => BUGS.some((d) => d.id === b)));
@@ -72,7 +74,33 @@ export const bugs: Demo = {
       root.append(card);
       void refresh();
     }
-    root.append(panel("About", h("p", { class: "note", text: "Each experiment trains a small gradlab model in the worker (300 steps; plain SGD, lr 0.01, for the first two) twice — correctly and with the bug — from the same seed. The 10-class problem is Gaussian blobs; the leak uses the patients dataset (20 visits per patient, patient-specific signatures)." })));
+    // Model export: the last model trained for the selected experiment (with the bug if it is injected).
+    let exportId = BUGS[0].id;
+    const file = "training-bug-model.safetensors";
+    const exportSel = select({ name: "export-bug", label: "experiment", options: BUGS.map((d) => [d.id, d.title] as [string, string]), value: exportId, onChange: (v) => { exportId = v; } });
+    const exportNote = h("p", { class: "note", text: "Downloads the model the selected experiment trained last: with the bug if its box is ticked, else the correct run. Keys and dtypes are PyTorch's (BatchNorm's num_batches_tracked as int64)." });
+    const pytorch = (def: BugDef, buggy: boolean, r: BugResult) => [
+      "import torch",
+      "from torch import nn",
+      "from safetensors.torch import load_file",
+      "",
+      `# "${def.title}", trained ${buggy ? "WITH the bug" : "correctly"} in the gradlab lab`,
+      "model = nn.Sequential(",
+      ...r.arch.map((l) => `    ${l},`),
+      ")",
+      `model.load_state_dict(load_file("${file}"))`,
+      "model.eval()",
+      "",
+      `# how it was trained (${buggy ? "the bug" : "the correct code"}):`,
+      ...def.code[buggy ? 1 : 0].split("\n").map((l) => `# ${l}`),
+      "",
+    ].join("\n");
+    root.append(panel("Model", controls(exportSel), exportNote, modelExport(file, async () => {
+      const def = BUGS.find((d) => d.id === exportId)!, buggy = on.has(def.id);
+      const r = await run(def.id, buggy);
+      return { sd: r.sd, code: pytorch(def, buggy, r) };
+    })));
+    root.append(panel("About", h("p", { class: "note", text: "Each experiment trains a small gradlab model in the worker (300 steps; full-batch plain SGD without momentum for the first two: lr 0.01 for softmax-before-CE, 0.05 for zero_grad) twice — correctly and with the bug — from the same seed. The 10-class problem is Gaussian blobs; the leak uses the patients dataset (20 visits per patient, patient-specific signatures)." })));
     return () => { trainer.terminate(); charts.forEach((c) => c.destroy()); };
   },
 };

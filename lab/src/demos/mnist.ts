@@ -75,12 +75,13 @@ export const mnist: Demo = {
       running = false; playBtn.textContent = "▶ Train more"; playBtn.setAttribute("aria-pressed", "false");
       mAcc.set(m.testAcc); mSec.set(m.seconds.toFixed(1)); mStatus.set(`done: ${m.step} steps`);
       gallery.replaceChildren(...m.gallery.map(fig)); mistakes.replaceChildren(...m.mistakes.map(fig));
+      testDigits = m.gallery;
       void predictDrawing();
     });
     trainer.on("error", (m) => { mStatus.set(`error: ${m.message}`); console.error("worker:", m.message); });
 
     // drawing pad
-    const pad = canvas(224, 224, "Drawing pad: draw a digit with the mouse, a finger or a pen", { "data-plot": "draw", tabindex: 0 });
+    const pad = canvas(224, 224, "Drawing pad: draw a digit with the mouse, a finger or a pen, or load a test image into it with the keyboard controls below", { "data-plot": "draw", tabindex: 0 });
     pad.style.touchAction = "none"; pad.style.background = "#000";
     const pctx = pad.getContext("2d")!;
     const clearPad = () => { pctx.fillStyle = "#000"; pctx.fillRect(0, 0, 224, 224); };
@@ -89,8 +90,26 @@ export const mnist: Demo = {
     const at = (e: PointerEvent): [number, number] => { const r = pad.getBoundingClientRect(); return [((e.clientX - r.left) / r.width) * 224, ((e.clientY - r.top) / r.height) * 224]; };
     pad.addEventListener("pointerdown", (e) => { drawing = true; pad.setPointerCapture(e.pointerId); const [x, y] = at(e); pctx.beginPath(); pctx.moveTo(x, y); pctx.lineTo(x + 0.1, y); pctx.strokeStyle = "#fff"; pctx.lineWidth = 16; pctx.lineCap = "round"; pctx.lineJoin = "round"; pctx.stroke(); });
     pad.addEventListener("pointermove", (e) => { if (!drawing) return; const [x, y] = at(e); pctx.lineTo(x, y); pctx.stroke(); });
-    const end = () => { if (drawing) { drawing = false; void predictDrawing(); } };
+    const end = () => { if (drawing) { drawing = false; mSource.set("your drawing"); void predictDrawing(); } };
     pad.addEventListener("pointerup", end); pad.addEventListener("pointerleave", end);
+    // Keyboard alternative to drawing: load one of the first test images into the pad.
+    let testDigits: Item[] = [];
+    let testIndex = 0;
+    const mSource = metric("pad-source", "in the pad", "your drawing");
+    const testSel = select({ name: "test-digit", label: "test image", options: Array.from({ length: 24 }, (_, i) => [String(i), `test image #${i}`] as [string, string]), value: "0", onChange: (v) => { testIndex = +v; } });
+    const loadTest = button("load-test-digit", "Load a test digit into the pad", () => {
+      const it = testDigits[testIndex];
+      if (!it) { mSource.set("train the model first: the test images arrive with it"); return; }
+      const c = document.createElement("canvas"); c.width = 28; c.height = 28;
+      const d = new ImageData(28, 28);
+      for (let i = 0; i < 784; i++) { const v = it.img[i]; d.data[4 * i] = v; d.data[4 * i + 1] = v; d.data[4 * i + 2] = v; d.data[4 * i + 3] = 255; }
+      c.getContext("2d")!.putImageData(d, 0, 0);
+      clearPad();
+      pctx.imageSmoothingEnabled = true;
+      pctx.drawImage(c, 0, 0, 224, 224);
+      mSource.set(`test image #${it.i} (label ${it.label})`);
+      void predictDrawing();
+    });
     const bars = h("div", { class: "bars", "aria-live": "polite" });
     const mPred = metric("draw-pred", "your digit looks like");
     const preview = h("div");
@@ -118,7 +137,8 @@ export const mnist: Demo = {
           h("div", { class: "buttons" }, playBtn), metrics(mStatus, mStep, mLoss, mSub, mAcc, mSec)),
         panel("Curves", lossChart.el, accChart.el)),
       row(
-        panel("Draw a digit", pad, h("div", { class: "buttons" }, button("clear-canvas", "Clear", () => { clearPad(); bars.replaceChildren(); mPred.set("–"); })), h("p", { class: "note", text: "What the model sees (28×28, centred like MNIST):" }), preview),
+        panel("Draw a digit", pad, h("div", { class: "buttons" }, button("clear-canvas", "Clear", () => { clearPad(); bars.replaceChildren(); mPred.set("–"); mSource.set("your drawing"); })),
+          controls(testSel, loadTest), metrics(mSource), h("p", { class: "note", text: "What the model sees (28×28, centred like MNIST):" }), preview),
         panel("Softmax of your digit", metrics(mPred), bars)),
       row(panel("Test predictions (first 24)", gallery), panel("Mistakes", mistakes)),
       panel("Model", modelExport("mnist-mlp.safetensors", async () => ({

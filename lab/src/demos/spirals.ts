@@ -34,7 +34,7 @@ export const spiralsDemo: Demo = {
     const hvTitle = h("p", { class: "note", "data-metric": "hidden-view" });
     const chart = new LineChart({ title: "Loss", series: [{ label: "train", stroke: "#0b62d6" }, { label: "test", stroke: "#e6550d", dash: [6, 4] }], xLabel: "step", logY: true, metric: "loss" });
     const mStep = metric("step", "step"), mEpoch = metric("epoch", "epoch"), mTrL = metric("train-loss", "train loss"), mTeL = metric("test-loss", "test loss"),
-      mTrA = metric("train-acc", "train accuracy"), mTeA = metric("test-acc", "test accuracy"), mPts = metric("points", "training points");
+      mTrA = metric("train-acc", "train accuracy"), mTeA = metric("test-acc", "test accuracy"), mPts = metric("points", "training points"), mCurve = metric("loss-points", "points on the loss curve");
     const playBtn = button("train", "▶ Train", () => { running = !running; trainer.send({ type: running ? "resume" : "pause" }); playBtn.textContent = running ? "⏸ Pause" : "▶ Train"; playBtn.setAttribute("aria-pressed", String(running)); }, { "data-primary": true, "aria-pressed": "false" });
 
     const mlpConfig = (): MlpConfig => ({
@@ -61,15 +61,25 @@ export const spiralsDemo: Demo = {
     trainer.on("progress", (m) => {
       lastProbs = m.probs; drawMain(); drawHidden(m.hidden, m.hiddenKind);
       mStep.set(m.step); mEpoch.set(m.epoch); mTrL.set(m.trainLoss); mTeL.set(m.testLoss); mTrA.set(m.trainAcc); mTeA.set(m.testAcc);
-      if (hist.step.length && m.step <= hist.step[hist.step.length - 1]) return;
-      hist.step.push(m.step); hist.train.push(m.trainLoss); hist.test.push(m.testLoss);
+      addPoints([m.step], [m.trainLoss], [m.testLoss]);
+    });
+    // the worker samples the loss curve by steps (see loop2d), in batches
+    trainer.on("curve", (m) => addPoints(m.step, m.train, m.test));
+    const addPoints = (steps: number[], train: number[], test: number[]) => {
+      let added = 0;
+      steps.forEach((st0, i) => {
+        if (hist.step.length && st0 <= hist.step[hist.step.length - 1]) return;
+        hist.step.push(st0); hist.train.push(train[i]); hist.test.push(test[i]); added++;
+      });
+      if (!added) return;
       if (hist.step.length > 1500) hist = { step: hist.step.filter((_, i) => i % 2 === 0), train: hist.train.filter((_, i) => i % 2 === 0), test: hist.test.filter((_, i) => i % 2 === 0) };
       chart.setData(hist.step, [hist.train, hist.test]);
-    });
+      mCurve.set(hist.step.length);
+    };
     trainer.on("error", (m) => console.error("worker:", m.message));
 
     const restart = () => {
-      hist = { step: [], train: [], test: [] }; chart.setData([], [[], []]); lastProbs = null;
+      hist = { step: [], train: [], test: [] }; chart.setData([], [[], []]); mCurve.set(0); lastProbs = null;
       st.patch({ data: s.dataset, classes: s.classes, n: s.n, noise: s.noise, turns: s.turns, depth: s.depth, width: s.width, act: s.act, init: s.init, opt: s.opt, lr: s.lr, batch: s.batch, dropout: s.dropout, bn: s.bn, bottleneck: s.bottleneck, mode: s.evalMode, seed: s.seed });
       st.set("pts", JSON.stringify(extra));
       trainer.send({ type: "start", task: "mlp2d", autostart: running, config: {
@@ -97,7 +107,7 @@ export const spiralsDemo: Demo = {
     root.append(
       row(
         panel("Decision region", cv, legend, controls(clickSel, ...kbAdd, button("clear-points", "Remove my points", () => { extra = []; restart(); }))),
-        panel("Training", h("div", { class: "buttons" }, playBtn, button("reset", "↺ Reset weights", restart)), metrics(mStep, mEpoch, mTrL, mTeL, mTrA, mTeA, mPts), chart.el,
+        panel("Training", h("div", { class: "buttons" }, playBtn, button("reset", "↺ Reset weights", restart)), metrics(mStep, mEpoch, mTrL, mTeL, mTrA, mTeA, mPts, mCurve), chart.el,
           controls(
             slider({ name: "lr", label: "learning rate (live)", min: 0.0005, max: 0.1, step: 0.0005, value: s.lr, onInput: (v) => { s.lr = v; live({ lr: v }); } }),
             slider({ name: "batch", label: "batch size (live)", min: 1, max: 256, step: 1, value: s.batch, onInput: (v) => { s.batch = v; live({ batch: v }); } }),
