@@ -22,6 +22,9 @@ const expected: Record<string, RegExp> = {
 const examples = readdirSync(new URL("../examples", import.meta.url)).filter((f) => f.endsWith(".ts"));
 
 describe("examples", () => {
+  it("every example type-checks against the published types (dist/*.d.ts)", () => {
+    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "examples/tsconfig.json"], { encoding: "utf8" });
+  });
   it("every example has an expectation", () => {
     expect(examples.sort()).toEqual(Object.keys(expected).sort());
   });
