@@ -38,7 +38,9 @@ const fmtRow = (m: EpochMetrics) =>
 const stamp = () => new Date().toISOString().replace(/\..*$/, "").replace(/:/g, "-");
 
 /** Flags that may change on --resume without changing the numbers already computed. */
-const RESUMABLE_FLAGS = new Set(["epochs", "backend", "threads", "resume", "out", "stopAfterSteps"]);
+// Not --backend: js and wasm sum in different orders, so a switch would change the numbers.
+// Threads do not (1 and 2 threads are bitwise identical; test/backend).
+const RESUMABLE_FLAGS = new Set(["epochs", "threads", "resume", "out", "stopAfterSteps"]);
 
 async function runTrain(flags: TrainFlags & { out?: string; resume?: string; stopAfterSteps?: string }, io: Io): Promise<number> {
   let cfg: TrainConfig;
@@ -48,9 +50,9 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     outDir = flags.resume!;
     if (flags.out !== undefined && flags.out !== outDir) throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
     const changed = Object.keys(flags).filter((k) => !RESUMABLE_FLAGS.has(k) && flags[k as keyof TrainFlags] !== undefined);
-    if (changed.length) throw new UsageError(`${changed.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs, --backend and --threads can`);
+    if (changed.length) throw new UsageError(`${changed.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs and --threads can`);
     const saved = configFromJson(await readRunConfig(outDir), join(outDir, "config.json"));
-    cfg = applyFlags(saved, { epochs: flags.epochs, backend: flags.backend, threads: flags.threads });
+    cfg = applyFlags(saved, { epochs: flags.epochs, threads: flags.threads });
   } else {
     cfg = applyFlags(DEFAULT_CONFIG, flags);
     outDir = flags.out ?? join("runs", stamp());

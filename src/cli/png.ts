@@ -6,7 +6,16 @@ import { PNG } from "pngjs";
 import { CliError } from "./errors.js";
 
 /** Decodes a PNG to greyscale in [0, 1] (alpha composited over white). */
+/** Larger pictures are refused before decoding: the header's size alone decides the allocation. */
+const MAX_PIXELS = 4096 * 4096;
+
 export function decodeGrey(bytes: Uint8Array, source: string): { grey: Float32Array; width: number; height: number } {
+  // IHDR is the first chunk: width and height are big-endian u32 at bytes 16..23.
+  if (bytes.length >= 24) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const w = dv.getUint32(16), h = dv.getUint32(20);
+    if (w * h > MAX_PIXELS) throw new CliError(`${source} says it is ${w}x${h} pixels; images larger than 4096x4096 are refused`);
+  }
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -198,6 +198,12 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
     }
     const time = st.epochTime + (performance.now() - t0) / 1000;
     const val = d.val.n ? evaluate(model, d.val, d.numClasses) : null;
+    // The epoch's last update may itself blow the weights up: never save (or report) such a model.
+    if (!parametersFinite(model) || (val && !Number.isFinite(val.loss))) {
+      const kept = st.history.length ? `The checkpoint of epoch ${st.history.length} in ${dir} is kept` : "No checkpoint was saved";
+      const what = val && !Number.isFinite(val.loss) ? `the validation loss became ${val.loss}` : "the weights became NaN or infinite";
+      throw new DivergedError(`${what} after epoch ${st.epoch + 1} (last finite training loss ${lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept}.`);
+    }
     const m: EpochMetrics = { epoch: st.epoch + 1, trainLoss: st.epochLossSum / Math.max(st.epochLossCount, 1), valLoss: val?.loss ?? null, valAcc: val?.accuracy ?? null, time, lr: opt.paramGroups[0].lr };
     st.history.push(m);
     st.step = 0; st.epochLossSum = 0; st.epochLossCount = 0; st.epochTime = 0;
@@ -227,4 +233,8 @@ export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?:
   let text: string;
   try { text = await readFile(p, "utf8"); } catch { throw new CliError(`${dir} is not a gradlab run folder (no config.json)`); }
   try { return JSON.parse(text); } catch (e) { throw new CliError(`${p} is not valid JSON (${(e as Error).message})`); }
+}
+
+function parametersFinite(model: nn.Module): boolean {
+  return model.parameters().every((p) => p.data.every(Number.isFinite));
 }

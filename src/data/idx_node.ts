@@ -9,7 +9,8 @@ import { encodeIdx, IdxError, parseIdx, type IdxArray, type IdxDType } from "./i
 
 /** Synchronous gunzip for `parseIdx({ gunzip })`, backed by `zlib.gunzipSync`. */
 export function nodeGunzip(bytes: Uint8Array): Uint8Array {
-  return gunzipSync(bytes);
+  // A small .gz can claim gigabytes; no IDX file gradlab reads is anywhere near 1 GiB.
+  return gunzipSync(bytes, { maxOutputLength: 2 ** 30 });
 }
 
 /**

@@ -108,7 +108,8 @@ export function encodeSafetensors(tensors: StateDictLike, metadata?: Safetensors
     return bySize !== 0 ? bySize : na < nb ? -1 : na > nb ? 1 : 0;
   });
 
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor named "__proto__" must become a key, not the object's prototype.
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (metadata !== undefined && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== "string") {

@@ -104,6 +104,15 @@ describe("divergence", () => {
     expect(bytes(dir, "model.safetensors").equals(good!)).toBe(true);
   });
 
+  it("refuses to save or report a model whose last update of the epoch blew up (one step per epoch)", async () => {
+    const dir = join(tmp("blowup"), "run");
+    const r = await cli("train", "--dataset", "spirals", "--epochs", "1", "--batch-size", "700", "--lr", "1e30", "--hidden", "8", "--backend", "js", "--out", dir);
+    expect(r.code).toBe(1);
+    expect(expectOneLine(r.err)).toMatch(/validation loss became NaN after epoch 1 .* learning rate too high\? .*No checkpoint was saved/);
+    expect(r.out.join("\n")).not.toMatch(/test accuracy/);
+    expect(existsSync(join(dir, "model.safetensors"))).toBe(false);
+  });
+
   it("the CLI reports it in one line with exit 1", async () => {
     const r = await cli("train", "--dataset", "spirals", "--hidden", "8", "--lr", "1e30", "--epochs", "2", "--out", join(tmp("nancli"), "run"));
     expect(r.code).toBe(1);
