@@ -53,6 +53,9 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   if (!root.requiresGrad) {
     throw new Error("backward: this tensor does not require grad and has no gradFn — did you compute it inside noGrad(), or forget requiresGrad: true on the inputs?");
   }
+  if (gradient && (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i]))) {
+    throw new Error(`backward: gradient has shape [${gradient.shape.join(", ")}] but the output has shape [${root.shape.join(", ")}] — pass a gradient of the output's shape`);
+  }
   if (!gradient && root.numel() !== 1) {
     throw new Error(`backward: grad can be implicitly created only for scalar outputs; this output has shape [${root.shape.join(", ")}] — pass a gradient of the same shape, or reduce it (e.g. .sum() or .mean()) first`);
   }

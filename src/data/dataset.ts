@@ -2,7 +2,7 @@
  * Datasets: anything with `length` and `get(i)`. `TensorDataset` indexes tensors along dim 0,
  * and can hand a whole batch over in one gather (`getBatch`), which DataLoader uses.
  */
-import { indexSelect } from "../ops/shape.js";
+import { indexSelect, stack } from "../ops/shape.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -39,9 +39,12 @@ export class Subset<T = Tensor[]> extends Dataset<T> {
     if (i < 0 || i >= this.indices.length) throw new Error(`Subset: index ${i} out of range for length ${this.indices.length}`);
     return this.dataset.get(this.indices[i]);
   }
+  /** The items at `indices` as batches: one gather when the wrapped dataset can, else stacked items. */
   getBatch(indices: Int32Array): T {
     const inner = this.dataset as unknown as { getBatch?: (ix: Int32Array) => T };
-    if (!inner.getBatch) throw new Error("Subset.getBatch: the wrapped dataset has no getBatch");
-    return inner.getBatch.call(this.dataset, indices.map((i) => this.indices[i]));
+    const ix = indices.map((i) => this.indices[i]);
+    if (inner.getBatch) return inner.getBatch.call(this.dataset, ix);
+    const items = Array.from(ix, (i) => this.dataset.get(i) as unknown as Tensor[]);
+    return items[0].map((_, k) => stack(items.map((it) => it[k]))) as unknown as T;
   }
 }

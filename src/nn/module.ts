@@ -109,12 +109,7 @@ export class Module {
   eval(): this { return this.train(false); }
 
   /** Clears every parameter's gradient (set to null, like PyTorch's default `set_to_none=True`). */
-  zeroGrad(setToNone = true): void {
-    for (const p of this.parameters()) {
-      if (setToNone) p.grad = null;
-      else p.grad?.zero_();
-    }
-  }
+  zeroGrad(setToNone = true): void { zeroGrads(this.parameters(), setToNone); }
 
   /** Parameters and buffers by PyTorch key (`0.weight`, `1.running_mean`, ...). Tensors share storage with the model. */
   stateDict(): StateDict {
@@ -169,4 +164,12 @@ export class Module {
     return `${head}\n${body}\n)`;
   }
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+}
+
+/** What `zeroGrad()` does for a module and for an optimizer: `.grad` to null, or zeroed in place. */
+export function zeroGrads(params: Iterable<Tensor>, setToNone: boolean): void {
+  for (const p of params) {
+    if (setToNone) p.grad = null;
+    else p.grad?.zero_();
+  }
 }

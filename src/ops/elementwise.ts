@@ -65,14 +65,16 @@ export function div(aIn: TensorLike, bIn: TensorLike): Tensor {
 export function pow(a: Tensor, bIn: TensorLike): Tensor {
   if (typeof bIn === "number") {
     const e = bIn;
-    const out = e === 2 ? unaryRaw("square", a) : binaryRaw("pow", a, lift(e, a));
-    return record(out, [a], "PowBackward", (g) => [mul(g, mul(pow(a, e - 1), e))]);
+    const out = e === 2 && a.dtype !== "int32" ? unaryRaw("square", a) : binaryRaw("pow", a, lift(e, a));
+    // d/da a^0 is 0 everywhere (PyTorch too), not 0·a^−1 = NaN at a = 0.
+    return record(out, [a], "PowBackward", (g) => [e === 0 ? mul(g, 0) : mul(g, mul(pow(a, e - 1), e))]);
   }
   const b = bIn;
   const out = binaryRaw("pow", a, b);
   return record(out, [a, b], "PowBackward", (g) => [
     a.requiresGrad ? sumToShape(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape) : null,
-    b.requiresGrad ? sumToShape(mul(g, mul(out, log(a))), b.shape) : null,
+    // d/db a^b = a^b·log a, taken as 0 where a = 0 and b ≥ 0 (PyTorch's convention), not 0·(−∞).
+    b.requiresGrad ? sumToShape(mul(g, mul(out, log(add(a, eq(a, 0).to(a.dtype))))), b.shape) : null,
   ]);
 }
 

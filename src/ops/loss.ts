@@ -11,7 +11,8 @@ import { K } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { abs, clamp, exp, log, log1p, mul, neg, sub } from "./elementwise.js";
+import { noGrad } from "../autograd/grad_mode.js";
+import { abs, clamp, div, exp, log, log1p, mul, neg, sub } from "./elementwise.js";
 import { relu } from "./activation.js";
 import { mean, sum } from "./reduce.js";
 import { gather } from "./shape.js";
@@ -41,7 +42,7 @@ function checkClassTargets(input: Tensor, target: Tensor, op: string): void {
   }
   if (input.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
     throw new Error(`${op}: expected input [N, C] and target [N], got input ${fmt(input.shape)} and target ${fmt(target.shape)}` +
-      (input.ndim > 2 ? " — flatten the input to [N, C]" : target.ndim === 2 ? " — targets are class indices, not one-hot rows: use target.argmax(1)" : ""));
+      (input.ndim > 2 ? " — for (N, C, L) logits use input.permute(0, 2, 1).reshape([-1, C]) and target.reshape([-1])" : target.ndim === 2 ? " — targets are class indices, not one-hot rows: use target.argmax(1)" : ""));
   }
 }
 
@@ -57,7 +58,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   requireFloat(input, "crossEntropy");
   if (!["mean", "sum", "none"].includes(reduction)) throw new Error(`crossEntropy: reduction must be "mean", "sum" or "none", got "${reduction}"`);
   if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
-  if (input.ndim === 1) return crossEntropy(input.unsqueeze(0), target.reshape([1]), opts).reshape([]);
+  if (input.ndim === 1) {
+    const batched = target.dtype === "int32" ? target.reshape([1]) : target.unsqueeze(0);
+    return crossEntropy(input.unsqueeze(0), batched, opts).reshape([]);
+  }
   if (target.dtype !== "int32" && sameShape(target.shape, input.shape)) {
     const c = input.shape[1];
     const smoothed = eps > 0 ? target.mul(1 - eps).add(eps / c) : target;
@@ -93,7 +97,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
   checkClassTargets(input, target, "nllLoss");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const keep = target.ne(ignoreIndex);
-  const safeTarget = target.mul(keep.int()).reshape([-1, 1]).int();
+  const safeTarget = target.mul(keep.int()).reshape([-1, 1]);
   const picked = neg(gather(input, 1, safeTarget).reshape([-1])).mul(keep.to(input.dtype));
   const reduction = opts.reduction ?? "mean";
   if (reduction === "mean") return sum(picked).div(sum(keep));
@@ -119,9 +123,16 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { reduct
   for (const v of input.data) {
     if (!(v >= 0 && v <= 1)) throw new Error(`binaryCrossEntropy: input values must be probabilities in [0, 1], found ${v} — apply sigmoid first, or use binaryCrossEntropyWithLogits on raw logits`);
   }
-  const logP = clamp(log(input), -100);
-  const log1mP = clamp(log(sub(1, input)), -100);
-  const loss = neg(mul(target, logP).add(mul(sub(1, target), log1mP)));
+  // Forward as PyTorch: logs clamped at −100. Backward as PyTorch too — (p − y) / max(p(1 − p), 1e-12) —
+  // instead of through the clamp: at p = 0 or 1 (a saturated sigmoid in float32) that would be 0 · ∞ = NaN.
+  const { logP, log1mP, loss } = noGrad(() => {
+    const lp = clamp(log(input), -100), l1 = clamp(log(sub(1, input)), -100);
+    return { logP: lp, log1mP: l1, loss: neg(mul(target, lp).add(mul(sub(1, target), l1))) };
+  });
+  record(loss, [input, target], "BinaryCrossEntropyBackward", (g) => [
+    input.requiresGrad ? mul(g, div(sub(input, target), clamp(mul(input, sub(1, input)), 1e-12))) : null,
+    target.requiresGrad ? mul(g, sub(log1mP, logP)) : null,
+  ]);
   return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropy");
 }
 

@@ -74,6 +74,7 @@ export function expand(x: Tensor, shapeIn: readonly number[]): Tensor {
 export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
   if (tensors.length === 0) throw new Error("cat: expected a non-empty list of tensors");
   const first = tensors[0];
+  if (first.ndim === 0) throw new Error("cat: zero-dimensional tensors cannot be concatenated — use stack() to make a 1-D tensor of them");
   const dim = normDim(dimIn, first.ndim, "cat");
   tensors.forEach((tt, i) => {
     if (tt.ndim !== first.ndim || tt.shape.some((d, j) => j !== dim && d !== first.shape[j])) {
@@ -136,11 +137,15 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 }
 
 function toIndexArray(index: Tensor | ArrayLike<number>, size: number, op: string): Int32Array {
-  const raw = index instanceof Tensor ? index.data : index;
-  const out = Int32Array.from(raw as ArrayLike<number>, (v) => (v < 0 ? v + size : v));
-  out.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v >= size) throw new Error(`${op}: index ${(raw as ArrayLike<number>)[i]} is out of bounds for a dim of size ${size}`);
-  });
+  const raw = (index instanceof Tensor ? index.data : index) as ArrayLike<number>;
+  const out = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i] < 0 ? raw[i] + size : raw[i];
+    if (!Number.isInteger(v) || v < 0 || v >= size) {
+      throw new Error(`${op}: index ${raw[i]} is ${Number.isInteger(raw[i]) ? `out of bounds for a dim of size ${size}` : "not an integer"}`);
+    }
+    out[i] = v;
+  }
   return out;
 }
 

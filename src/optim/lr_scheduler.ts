@@ -21,7 +21,10 @@ export abstract class LRScheduler {
   }
   getLastLr(): number[] { return this.optimizer.paramGroups.map((g) => g.lr); }
   stateDict(): { lastEpoch: number; baseLrs: number[] } { return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] }; }
-  loadStateDict(sd: { lastEpoch: number }): void { this.lastEpoch = sd.lastEpoch; }
+  loadStateDict(sd: { lastEpoch: number; baseLrs?: number[] }): void {
+    this.lastEpoch = sd.lastEpoch;
+    if (sd.baseLrs) this.baseLrs.splice(0, this.baseLrs.length, ...sd.baseLrs);
+  }
 }
 
 /** lr = base · γ^⌊epoch / stepSize⌋ */

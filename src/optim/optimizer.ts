@@ -2,6 +2,7 @@
  * The optimizer base: parameter groups, `zeroGrad()`, and a state dict shaped like PyTorch's
  * (`{ state: { 0: { momentum_buffer } }, param_groups: [{ lr, ..., params: [0, 1, ...] }] }`).
  */
+import { zeroGrads } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -24,8 +25,8 @@ export abstract class Optimizer<H extends { lr: number }> {
     const groups = (list[0] as { params?: unknown }).params !== undefined
       ? (list as Array<Partial<H> & { params: Iterable<Parameter> }>)
       : [{ params: list as Parameter[] } as unknown as Partial<H> & { params: Iterable<Parameter> }];
-    this.paramGroups = groups.map((g) => ({ ...defaults, ...g, params: [...g.params] }) as ParamGroup<H>);
-    for (const g of this.paramGroups) this.validate(g);
+    this.paramGroups = [];
+    for (const g of groups) this.addParamGroup(g);
   }
 
   /** Checks a group's hyper-parameters; throws with a readable message. */
@@ -35,9 +36,7 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** Clears gradients (to null, as PyTorch's default `set_to_none=True`). */
   zeroGrad(setToNone = true): void {
-    for (const g of this.paramGroups) for (const p of g.params) {
-      if (setToNone) p.grad = null; else p.grad?.zero_();
-    }
+    zeroGrads(this.paramGroups.flatMap((g) => g.params), setToNone);
   }
 
   /** Performs one update of every parameter that has a gradient. */
@@ -47,6 +46,10 @@ export abstract class Optimizer<H extends { lr: number }> {
   addParamGroup(group: Partial<H> & { params: Iterable<Parameter> }): void {
     const g = { ...this.defaults, ...group, params: [...group.params] } as ParamGroup<H>;
     this.validate(g);
+    const seen = new Set(this.paramGroups.flatMap((x) => x.params));
+    if (g.params.some((p) => seen.has(p)) || new Set(g.params).size !== g.params.length) {
+      throw new Error(`${this.constructor.name}: some parameters appear in more than one parameter group (they would be updated twice)`);
+    }
     this.paramGroups.push(g);
   }
 

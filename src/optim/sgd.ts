@@ -34,8 +34,10 @@ export class SGD extends Optimizer<SGDOptions> {
       for (const p of g.params) {
         if (!p.grad) continue;
         let st = this.state.get(p);
-        const firstStep = !st;
         if (!st) { st = {}; this.state.set(p, st); }
+        // PyTorch starts the buffer from the gradient whenever there is none yet (also when
+        // momentum is switched on later, or a state without one was loaded).
+        const firstStep = !st.momentum_buffer;
         let buf: Tensor | null = null;
         if (g.momentum !== 0) {
           if (!st.momentum_buffer) st.momentum_buffer = new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
