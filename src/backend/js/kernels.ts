@@ -75,7 +75,6 @@ function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOff
       // row += A[i,p] · B[p,:] — the inner loop walks B contiguously.
       for (let p = 0; p < k; p++) {
         const av = transA ? a[aOffset + p * m + i] : a[aOffset + i * k + p];
-        if (av === 0) continue;
         const bo = bOffset + p * n;
         for (let j = 0; j < n; j++) row[j] += av * b[bo + j];
       }

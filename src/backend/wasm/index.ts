@@ -54,9 +54,12 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(2, cores ?? 1));
 }
 
-function setup(module: WebAssembly.Module, memory: WebAssembly.Memory, shared: boolean, level: SimdLevel, opts: WasmBackendOptions): Kernels {
+function setup(module: WebAssembly.Module, mem: ReturnType<typeof WasmHeap.createMemory>, level: SimdLevel, opts: WasmBackendOptions): Kernels {
+  const { memory, shared, maxBytes } = mem;
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
-  const heap = new WasmHeap(ex.heapBase(), memory, shared, (opts.memoryLimitMB ?? 1024) * 2 ** 20);
+  // Tensor storage may use at most 3/4 of what the memory can grow to: the copy path's scratch
+  // blocks need the rest (a browser may only grant a 256 MiB reservation).
+  const heap = new WasmHeap(ex.heapBase(), memory, shared, Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes));
   const scratchBytes = ex.gemmScratchFloats() * 4;
   const pool = ThreadPool.supported(heap) ? new ThreadPool(module, heap, heap.allocRaw(ThreadPool.bytesNeeded()), scratchBytes) : null;
   if (ctx?.pool) ctx.pool.shrink(0);
@@ -68,7 +71,9 @@ function setup(module: WebAssembly.Module, memory: WebAssembly.Memory, shared: b
 }
 
 function simdLevel(opts: WasmBackendOptions): SimdLevel {
-  const level = opts.simd ?? detectSimd();
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GRADLAB_WASM_SIMD;
+  const detected = detectSimd();
+  const level = opts.simd ?? (env === "simd" && detected ? "simd" : detected);
   if (!level) throw new Error("wasm backend: this engine has no WebAssembly SIMD support; use the \"js\" backend");
   return level;
 }
@@ -79,8 +84,8 @@ function simdLevel(opts: WasmBackendOptions): SimdLevel {
  */
 export async function initWasmBackend(opts: WasmBackendOptions = {}): Promise<Kernels> {
   const level = simdLevel(opts);
-  const { memory, shared } = WasmHeap.createMemory(!opts.unshared);
-  const kernels = setup(await compileKernels(level, shared), memory, shared, level, opts);
+  const mem = WasmHeap.createMemory(!opts.unshared);
+  const kernels = setup(await compileKernels(level, mem.shared), mem, level, opts);
   await setNumThreadsAsync(opts.threads ?? defaultThreads());
   return kernels;
 }
@@ -91,8 +96,8 @@ export async function initWasmBackend(opts: WasmBackendOptions = {}): Promise<Ke
  */
 export function initWasmBackendSync(opts: WasmBackendOptions = {}): Kernels {
   const level = simdLevel(opts);
-  const { memory, shared } = WasmHeap.createMemory(!opts.unshared);
-  const kernels = setup(compileKernelsSync(level, shared), memory, shared, level, opts);
+  const mem = WasmHeap.createMemory(!opts.unshared);
+  const kernels = setup(compileKernelsSync(level, mem.shared), mem, level, opts);
   setNumThreads(opts.threads ?? defaultThreads());
   return kernels;
 }
@@ -102,12 +107,17 @@ export function initWasmBackendSync(opts: WasmBackendOptions = {}): Kernels {
  * background; until they are ready, calls use the threads that are. Without shared memory or
  * workers this is a no-op beyond 1.
  */
-export function setNumThreads(n: number): void { void setNumThreadsAsync(n); }
+export function setNumThreads(n: number): void {
+  // A worker that cannot start (a CSP forbidding blob: workers, Node's permission model) leaves
+  // the backend on the threads it has; it must not end the process as an unhandled rejection.
+  setNumThreadsAsync(n).catch(() => {});
+}
 
 /** Like setNumThreads, resolving once the requested workers are running. */
 export async function setNumThreadsAsync(n: number): Promise<void> {
   if (!ctx) throw new Error("wasm backend: call initWasmBackend() first");
-  const want = Math.max(1, Math.floor(n));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: the thread count must be a positive integer, got ${n}`);
+  const want = n;
   ctx.threads = ctx.pool ? want : 1;
   if (ctx.pool) await ctx.pool.grow(ctx.threads - 1);
 }

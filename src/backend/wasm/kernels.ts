@@ -89,7 +89,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
     const code = BINARY.indexOf(op), n = out.length;
     if (n === 0) return;
     withFrame((f) => {
-      const pa = f.in(a as Float32Array), pb = f.in(b as Float32Array), po = f.out(out as Float32Array);
+      const pa = f.in(a as Float32Array), pb = f.in(b as Float32Array), po = f.overwrite(out as Float32Array);
       // The reference's fast paths, in its order: same length, scalar b, scalar a.
       let sa = -1, sb = -1;
       if (a.length === n && b.length === n) { sa = 1; sb = 1; }
@@ -106,6 +106,8 @@ export function makeKernels(ctx: WasmContext): Kernels {
     });
   }
 
+  // Outputs a kernel writes in full use f.overwrite (a foreign array is not copied in first);
+  // read-modify-write outputs (axpy, scatterAddRows, optimizer state, beta ≠ 0 gemm) use f.out.
   return {
     alloc: (dtype, n, persistent) => (persistent ? heap.alloc(dtype, n) : allocArray(dtype, n)),
     gemm,
@@ -113,7 +115,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
       if (!f32(x, out)) { jsKernels.unary(op, x, out, alpha); return; }
       const code = UNARY.indexOf(op), n = x.length;
       withFrame((f) => {
-        const px = f.in(x as Float32Array), po = f.out(out as Float32Array);
+        const px = f.in(x as Float32Array), po = f.overwrite(out as Float32Array);
         parallelRange("unary", n, (s, len) => [code, px + 4 * s, po + 4 * s, len, alpha]);
       });
     },
@@ -122,7 +124,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
       const code = UNARY.indexOf(op), n = dy.length;
       withFrame((f) => {
         const px = f.in(x as Float32Array), py = f.in(y as Float32Array), pdy = f.in(dy as Float32Array);
-        const pdx = f.out(dx as Float32Array);
+        const pdx = f.overwrite(dx as Float32Array);
         parallelRange("unaryBackward", n, (s, len) => [code, px + 4 * s, py + 4 * s, pdy + 4 * s, pdx + 4 * s, len, alpha]);
       });
     },
@@ -130,25 +132,25 @@ export function makeKernels(ctx: WasmContext): Kernels {
     reduce(op, x, outer, size, inner, out, indices) {
       if (!f32(x, out) || size === 0) { jsKernels.reduce(op, x, outer, size, inner, out, indices); return; }
       withFrame((f) => {
-        const px = f.in(x as Float32Array, 0, outer * size * inner), po = f.out(out as Float32Array, 0, outer * inner);
-        const pi = indices && op !== "sum" ? f.out(indices, 0, outer * inner) : 0;
+        const px = f.in(x as Float32Array, 0, outer * size * inner), po = f.overwrite(out as Float32Array, 0, outer * inner);
+        const pi = indices && op !== "sum" ? f.overwrite(indices, 0, outer * inner) : 0;
         ex.reduce(REDUCE[op], px, outer, size, inner, po, pi, op === "sum" && inner > 1 ? f.raw(8 * inner) : 0);
       });
     },
     clamp(x, lo, hi, out) {
       if (!f32(x, out)) { jsKernels.clamp(x, lo, hi, out); return; }
-      withFrame((f) => ex.clamp(f.in(x as Float32Array), lo, hi, f.out(out as Float32Array), x.length));
+      withFrame((f) => ex.clamp(f.in(x as Float32Array), lo, hi, f.overwrite(out as Float32Array), x.length));
     },
     softmax(x, outer, size, inner, out, log) {
       if (!f32(x, out)) { jsKernels.softmax(x, outer, size, inner, out, log); return; }
       const n = outer * size * inner;
-      withFrame((f) => ex.softmax(f.in(x as Float32Array, 0, n), outer, size, inner, f.out(out as Float32Array, 0, n), +log));
+      withFrame((f) => ex.softmax(f.in(x as Float32Array, 0, n), outer, size, inner, f.overwrite(out as Float32Array, 0, n), +log));
     },
     softmaxBackward(y, dy, outer, size, inner, dx, log) {
       if (!f32(y, dy, dx)) { jsKernels.softmaxBackward(y, dy, outer, size, inner, dx, log); return; }
       const n = outer * size * inner;
       withFrame((f) => ex.softmaxBackward(f.in(y as Float32Array, 0, n), f.in(dy as Float32Array, 0, n), outer, size, inner,
-        f.out(dx as Float32Array, 0, n), +log));
+        f.overwrite(dx as Float32Array, 0, n), +log));
     },
     addRowVector(x, v, rows, cols) {
       if (!f32(x, v)) { jsKernels.addRowVector(x, v, rows, cols); return; }
@@ -160,7 +162,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
         jsKernels.permute(x, shape, perm, out); return;
       }
       const st = stridesOf(shape);
-      withFrame((f) => ex.permute(f.in(x as Float32Array, 0, n), f.out(out as Float32Array, 0, n), shape.length,
+      withFrame((f) => ex.permute(f.in(x as Float32Array, 0, n), f.overwrite(out as Float32Array, 0, n), shape.length,
         f.ints(perm.map((p) => shape[p])), f.ints(perm.map((p) => st[p])), f.raw(4 * shape.length)));
     },
     gatherRows(x, index, rowSize, out) {
@@ -170,7 +172,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
         jsKernels.gatherRows(x, index, rowSize, out); return; // out-of-range rows: keep the reference's behaviour
       }
       withFrame((f) => ex.gatherRows(f.in(x as Float32Array), f.in(index), index.length, rowSize,
-        f.out(out as Float32Array, 0, index.length * rowSize)));
+        f.overwrite(out as Float32Array, 0, index.length * rowSize)));
     },
     scatterAddRows(dy, index, rowSize, dx) {
       const rows = rowSize > 0 ? Math.floor(dx.length / rowSize) : 0;
@@ -191,14 +193,14 @@ export function makeKernels(ctx: WasmContext): Kernels {
         if (t !== ignoreIndex && (t < 0 || t >= c)) throw new Error(`cross_entropy: target ${t} is out of bounds for ${c} classes (expected 0..${c - 1})`);
       }
       withFrame((f) => ex.crossEntropyForward(f.in(logits as Float32Array, 0, n * c), f.in(target, 0, n), n, c, eps, ignoreIndex,
-        f.out(lossRows as Float32Array, 0, n), f.out(logProbs as Float32Array, 0, n * c)));
+        f.overwrite(lossRows as Float32Array, 0, n), f.overwrite(logProbs as Float32Array, 0, n * c)));
     },
     crossEntropyBackward(logProbs, target, n, c, eps, ignoreIndex, rowGrad, dlogits) {
       if (!f32(logProbs, rowGrad, dlogits)) {
         jsKernels.crossEntropyBackward(logProbs, target, n, c, eps, ignoreIndex, rowGrad, dlogits); return;
       }
       withFrame((f) => ex.crossEntropyBackward(f.in(logProbs as Float32Array, 0, n * c), f.in(target, 0, n), n, c, eps, ignoreIndex,
-        f.in(rowGrad as Float32Array, 0, n), f.out(dlogits as Float32Array, 0, n * c)));
+        f.in(rowGrad as Float32Array, 0, n), f.overwrite(dlogits as Float32Array, 0, n * c)));
     },
     sgdStep(args) {
       const { param, grad, momentumBuffer: buf } = args;

@@ -52,15 +52,15 @@ export class WasmHeap {
   }
 
   /** Creates the memory: shared when SharedArrayBuffer exists, trying smaller maxima if needed. */
-  static createMemory(wantShared: boolean): { memory: WebAssembly.Memory; shared: boolean } {
+  static createMemory(wantShared: boolean): { memory: WebAssembly.Memory; shared: boolean; maxBytes: number } {
     if (wantShared && typeof SharedArrayBuffer !== "undefined") {
       for (const maximum of [MAX_PAGES, 16384, 4096]) {
         try {
-          return { memory: new WebAssembly.Memory({ initial: 64, maximum, shared: true }), shared: true };
+          return { memory: new WebAssembly.Memory({ initial: 64, maximum, shared: true }), shared: true, maxBytes: maximum * PAGE };
         } catch { /* address space too small: try a smaller reservation */ }
       }
     }
-    return { memory: new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES }), shared: false };
+    return { memory: new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES }), shared: false, maxBytes: MAX_PAGES * PAGE };
   }
 
   /** The current buffer; re-read after anything that may grow memory. */

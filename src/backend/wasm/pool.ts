@@ -123,6 +123,9 @@ export class ThreadPool {
           w.unref(); // idle workers must not keep the process alive
           w.once("message", onReady);
           w.once("error", reject);
+          // A worker that dies (terminated by a re-init, out of memory) must not count as ready,
+          // and a start that never finished must not leave its awaiters hanging.
+          w.once("exit", () => { this.clearReady(tid); reject(new Error("wasm backend: a worker thread exited")); });
           entry.terminate = () => void w.terminate();
         };
         // Started synchronously where Node can (getBuiltinModule, Node ≥ 20.16), so a training
@@ -132,7 +135,8 @@ export class ThreadPool {
         else import("node:worker_threads").then(start, reject);
       } else {
         const url = URL.createObjectURL(new Blob([browserWorker], { type: "text/javascript" }));
-        const w = new Worker(url);
+        let w: Worker;
+        try { w = new Worker(url); } catch (e) { reject(e); return; } // e.g. a CSP without blob: workers
         w.onmessage = onReady;
         w.onerror = (e) => reject(new Error(e.message));
         w.postMessage(data);
@@ -168,15 +172,21 @@ export class ThreadPool {
     for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
       if (this.canWait) Atomics.wait(i32, PENDING, p);
     }
+    // Reset the worker error count before rethrowing the caller's own error, or it would fail the next call.
+    const workerErrors = Atomics.exchange(i32, ERRORS, 0);
     if (error) throw error;
-    if (Atomics.exchange(i32, ERRORS, 0) > 0) throw new Error(`wasm backend: a worker thread failed in ${fn}`);
+    if (workerErrors > 0) throw new Error(`wasm backend: a worker thread failed in ${fn}`);
   }
 
   /** Stops workers beyond the first `n` (their scratch blocks are leaked on purpose: tiny, rare). */
   shrink(n: number): void {
     while (this.workers.length > n) {
-      Atomics.store(this.i32, (SLOT0 + SLOT * this.workers.length + READY) >> 2, 0);
+      this.clearReady(this.workers.length);
       this.workers.pop()!.terminate();
     }
+  }
+
+  private clearReady(tid: number): void {
+    Atomics.store(this.i32, (SLOT0 + SLOT * tid + READY) >> 2, 0);
   }
 }
