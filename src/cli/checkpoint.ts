@@ -6,11 +6,13 @@
  * written last and names the checkpoint id that both safetensors files carry in their metadata,
  * so a resume can tell a torn save from a complete one.
  */
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { NamedArray, StateDict as IoStateDict } from "../io/named_array.js";
-import { readSafetensorsFile, writeSafetensorsFile } from "../io/safetensors_node.js";
+import { writeFilesAtomic } from "../io/atomic_node.js";
+import { encodeSafetensors } from "../io/safetensors.js";
+import { readSafetensorsFile } from "../io/safetensors_node.js";
 import type { nn, optim } from "../index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { CliError } from "./errors.js";
@@ -41,18 +43,7 @@ export interface TrainState {
   history: EpochMetrics[];
 }
 
-/** Writes `text` to `path` so that readers see the old or the new file, never half of one. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fh = await open(tmp, "w");
-    try { await fh.writeFile(text); await fh.sync(); } finally { await fh.close(); }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
+export { writeFileAtomic } from "../io/atomic_node.js";
 
 /** Tensors → the io layer's named arrays. BatchNorm's counter is int64 in PyTorch, so it is written as I64. */
 export function toNamedArrays(sd: Record<string, Tensor>): IoStateDict {
@@ -117,7 +108,7 @@ export function loadIntoModel(model: nn.Module, tensors: Map<string, NamedArray>
 /** Saves model, optimizer and state; `state.json` last, so its presence marks a complete checkpoint. */
 export async function saveCheckpoint(dir: string, model: nn.Module, opt: optim.Optimizer<{ lr: number }>, state: Omit<TrainState, "optimizer">, modelMetadata: Record<string, string>): Promise<void> {
   const id = String(state.globalStep);
-  await writeSafetensorsFile(join(dir, "model.safetensors"), toNamedArrays(model.stateDict()), { format: "pt", ...modelMetadata, gradlab_checkpoint: id });
+  const modelBytes = encodeSafetensors(toNamedArrays(model.stateDict()), { format: "pt", ...modelMetadata, gradlab_checkpoint: id });
   const osd = opt.stateDict();
   const bufs: Record<string, Tensor> = {};
   const scalars: Record<string, Record<string, number>> = {};
@@ -127,9 +118,14 @@ export async function saveCheckpoint(dir: string, model: nn.Module, opt: optim.O
       else bufs[`state.${i}.${name}`] = v;
     }
   }
-  await writeSafetensorsFile(join(dir, "optimizer.safetensors"), toNamedArrays(bufs), { gradlab_checkpoint: id });
+  const optimizerBytes = encodeSafetensors(toNamedArrays(bufs), { gradlab_checkpoint: id });
   const full: TrainState = { ...state, optimizer: { paramGroups: osd.param_groups, scalars } };
-  await writeFileAtomic(join(dir, "state.json"), JSON.stringify(full, null, 1) + "\n");
+  // All three are written before any is renamed into place, state.json last.
+  await writeFilesAtomic([
+    [join(dir, "model.safetensors"), modelBytes],
+    [join(dir, "optimizer.safetensors"), optimizerBytes],
+    [join(dir, "state.json"), JSON.stringify(full, null, 1) + "\n"],
+  ]);
 }
 
 /** Reads `state.json` and the optimizer buffers of a run folder, checking they belong together. */

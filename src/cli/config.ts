@@ -4,7 +4,7 @@
  * that turns a bad value into a one-line UsageError.
  */
 import { getBackend } from "../index.js";
-import { UsageError } from "./errors.js";
+import { CliError, UsageError } from "./errors.js";
 
 export const DATASETS = ["mnist", "xor", "spirals", "moons", "circles"] as const;
 export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
@@ -115,13 +115,27 @@ export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
   return c;
 }
 
-/** Reads a config.json object, filling gaps with defaults and rejecting wrong types. */
+/**
+ * Reads a config.json object, filling gaps with defaults and rejecting wrong types and values with
+ * the same rules as the command-line flags (a bad file is exit 1, not a usage error).
+ */
 export function configFromJson(obj: unknown, source: string): TrainConfig {
-  if (!obj || typeof obj !== "object" || Array.isArray(obj)) throw new UsageError(`${source} is not a JSON object`);
+  if (!obj || typeof obj !== "object" || Array.isArray(obj)) throw new CliError(`${source} is not a JSON object`);
   const c = { ...DEFAULT_CONFIG, ...(obj as Partial<TrainConfig>) };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG)) {
     const got = (c as unknown as Record<string, unknown>)[k];
-    if (Array.isArray(v) ? !Array.isArray(got) : typeof got !== typeof v) throw new UsageError(`${source}: "${k}" should be ${Array.isArray(v) ? "an array" : `a ${typeof v}`}`);
+    if (Array.isArray(v) ? !Array.isArray(got) : typeof got !== typeof v) throw new CliError(`${source}: "${k}" should be ${Array.isArray(v) ? "an array" : `a ${typeof v}`}`);
   }
-  return c;
+  try {
+    // Re-parsing every value as if it came from its flag applies exactly the flags' checks.
+    return applyFlags(c, {
+      dataset: c.dataset, epochs: String(c.epochs), lr: String(c.lr), momentum: String(c.momentum), optimizer: c.optimizer,
+      batchSize: String(c.batchSize), hidden: c.hidden.join(","), activation: c.activation, dropout: String(c.dropout),
+      init: c.init, seed: String(c.seed), backend: c.backend, threads: String(c.threads), weightDecay: String(c.weightDecay),
+      valSize: String(c.valSize), limit: String(c.limit),
+    } as TrainFlags);
+  } catch (e) {
+    if (e instanceof UsageError) throw new CliError(`${source}: ${e.message}`);
+    throw e;
+  }
 }

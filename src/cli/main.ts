@@ -5,13 +5,14 @@
  * 130 interrupted by Ctrl-C after saving a resumable checkpoint.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile, rename } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import cliProgress from "cli-progress";
 import { nn, noGrad, softmax, tensor } from "../index.js";
 import { IdxError } from "../data/idx.js";
+import { writeFileAtomic } from "../io/atomic_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
 import { exportMlpOnnx, OnnxExportError } from "../io/onnx.js";
 import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, parseChoice, parseNumber, type TrainConfig, type TrainFlags } from "./config.js";
@@ -173,9 +174,7 @@ async function runExport(target: string, o: { onnx?: string; opset?: string }, i
   const { model, arch } = await loadModel(target);
   const bytes = exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
   await mkdir(dirname(o.onnx) || ".", { recursive: true });
-  const tmp = `${o.onnx}.tmp-${process.pid}`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, o.onnx);
+  await writeFileAtomic(o.onnx, bytes);
   io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${arch.inputSize}] → logits [N, ${arch.numClasses}])`);
   return 0;
 }

@@ -143,7 +143,8 @@ export function exportMlpOnnx(layers: Layer[], opts: OnnxExportOptions): Uint8Ar
   g.nodes[g.nodes.length - 1]!.output = ["logits"];
 
   const model = {
-    ir_version: 8,
+    // ONNX's versioning table: opsets up to 18 go with IR 8, 19–20 with IR 9, 21–22 with IR 10.
+    ir_version: opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
     producer_name: "gradlab",
     producer_version: opts.producerVersion ?? "",
     opset_import: [{ domain: "", version: opset }],

@@ -2,8 +2,8 @@
  * Node-only file helpers for safetensors. Kept apart from `safetensors.ts` so
  * that browser bundles importing the codec never pull in `fs`.
  */
-import { open, readFile, rename, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "./atomic_node.js";
 import type { StateDictLike } from "./named_array.js";
 import {
   type DecodedSafetensors,
@@ -40,34 +40,6 @@ export async function writeSafetensorsFile(
   metadata?: SafetensorsMetadata,
 ): Promise<void> {
   // Encode first so that an invalid state dict never leaves a temp file behind.
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fh = await open(tmp, "w");
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await syncDirectory(dirname(path));
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
-/** Makes the rename itself durable; some platforms cannot fsync a directory, which is fine to ignore. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Windows and some file systems refuse; the data itself is already synced.
-  }
-}

@@ -1,6 +1,6 @@
 // Bad files get one clear line and exit 1: IDX, safetensors (truncated, lying, huge, wrong dtype),
 // shape mismatches; plus PyTorch-made checkpoints load through the CLI's loader.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeSafetensors } from "../../src/io/safetensors.js";
@@ -132,5 +132,44 @@ describe("a safetensors file written by PyTorch", () => {
     const out = join(tmp("tinyonnx"), "tiny.onnx");
     mkdirSync(join(out, ".."), { recursive: true });
     expect((await cli("export", join(ROOT, "test/fixtures/tiny_mlp.safetensors"), "--onnx", out)).code).toBe(0);
+  });
+});
+
+describe("more hostile inputs (from review)", () => {
+  it("a PNG whose header claims 60000x60000 pixels is refused before decoding", async () => {
+    const dir = join(tmp("bomb"), "run");
+    expect((await cli("train", "--limit", "300", "--val-size", "50", "--epochs", "1", "--hidden", "8", "--out", dir)).code).toBe(0);
+    const png = new Uint8Array(64);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    new DataView(png.buffer).setUint32(16, 60000);
+    new DataView(png.buffer).setUint32(20, 60000);
+    const file = join(dir, "bomb.png");
+    writeFileSync(file, png);
+    const t0 = performance.now();
+    const r = await cli("predict", dir, file);
+    expect(r.code).toBe(1);
+    expect(expectOneLine(r.err)).toMatch(/says it is 60000x60000 pixels; images larger than 4096x4096 are refused/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it("a config.json with a bad value is one line and exit 1, not silently another dataset", async () => {
+    const dir = join(tmp("badcfg"), "run");
+    expect((await cli("train", "--dataset", "spirals", "--hidden", "4", "--epochs", "1", "--out", dir)).code).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...cfg, dataset: "fashion" }));
+    const r = await cli("eval", dir);
+    expect(r.code).toBe(1);
+    expect(expectOneLine(r.err)).toMatch(/config\.json: --dataset must be one of mnist, xor, spirals, moons, circles; got "fashion"/);
+  });
+
+  it("export into an existing directory fails with one line and leaves no temporary file", async () => {
+    const dir = join(tmp("exportdir"), "run");
+    expect((await cli("train", "--dataset", "xor", "--hidden", "4", "--epochs", "1", "--out", dir)).code).toBe(0);
+    const target = join(dir, "out.onnx");
+    mkdirSync(target);
+    const r = await cli("export", dir, "--onnx", target);
+    expect(r.code).toBe(1);
+    expectOneLine(r.err);
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
   });
 });

@@ -411,3 +411,14 @@ describe("decoding from a Node Buffer", () => {
     expect(Array.from(get("b").data as Float32Array)).toEqual([3, 4, 5]);
   });
 });
+
+describe("hostile tensor names", () => {
+  it("a tensor named __proto__ round-trips (the header has no prototype)", async () => {
+    const { encodeSafetensors, decodeSafetensors } = await import("../../src/io/safetensors.js");
+    const bytes = encodeSafetensors(new Map([["__proto__", { shape: [1], dtype: "float32", data: new Float32Array([7]) }], ["a", { shape: [1], dtype: "float32", data: new Float32Array([1]) }]]) as never);
+    const { tensors } = decodeSafetensors(bytes);
+    const get = (k: string) => (tensors instanceof Map ? tensors.get(k) : (tensors as Record<string, { data: Float32Array }>)[k])!;
+    expect(Array.from(get("__proto__").data as Float32Array)).toEqual([7]);
+    expect(Array.from(get("a").data as Float32Array)).toEqual([1]);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Atomic file writes (Node): readers see the old file or the complete new one, never a torn
+ * write, even if the process dies midway. Bytes go to `path.tmp-<pid>`, are fsynced, renamed over
+ * `path` (atomic on POSIX within one file system), and the directory is fsynced so the rename
+ * itself survives a power loss.
+ */
+import { open, rename, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+
+type Contents = Uint8Array | string;
+
+async function writeTemp(path: string, data: Contents): Promise<string> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fh = await open(tmp, "w");
+    try { await fh.writeFile(data); await fh.sync(); } finally { await fh.close(); }
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  return tmp;
+}
+
+/** Writes one file atomically. */
+export async function writeFileAtomic(path: string, data: Contents): Promise<void> {
+  await writeFilesAtomic([[path, data]]);
+}
+
+/**
+ * Writes several files that belong together: every temporary file is written and synced first,
+ * then all are renamed back to back, in order — so a kill can only fall between renames, not
+ * between writes. Put the file whose presence marks the set complete last.
+ */
+export async function writeFilesAtomic(files: readonly (readonly [string, Contents])[]): Promise<void> {
+  const temps: [string, string][] = [];
+  try {
+    for (const [path, data] of files) temps.push([await writeTemp(path, data), path]);
+    for (const [tmp, path] of temps) await rename(tmp, path);
+  } catch (e) {
+    await Promise.all(temps.map(([tmp]) => unlink(tmp).catch(() => undefined)));
+    throw e;
+  }
+  for (const dir of new Set(files.map(([p]) => dirname(p)))) await syncDirectory(dir);
+}
+
+/** Some platforms cannot fsync a directory, which is fine to ignore: the data itself is synced. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, "r");
+    try { await fh.sync(); } finally { await fh.close(); }
+  } catch { /* Windows and some file systems refuse */ }
+}
