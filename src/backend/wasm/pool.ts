@@ -19,12 +19,14 @@ const SLOT = 256, SLOT0 = 64, MAX_ARGS = 30, READY = 248;
 export const MAX_WORKERS = 15;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 /**
- * Busy-wait iterations before a thread sleeps on a futex. In Node (~5 ms) it keeps a worker awake
- * between the kernel calls of a training step (epoch 1.7 -> 1.4 s). In Chromium any spinning made
- * 2-thread GEMMs slower (dW 256x64x784: 0.77 ms sleeping at once, 0.95 ms with a 20k-iteration
- * spin, 3.1 ms with 1M), so browsers sleep at once.
+ * Busy-wait iterations (~5 ms) before a thread sleeps on a futex. Workers spin in Node, where it
+ * keeps them awake between the kernel calls of a training step (epoch 1.7 -> 1.4 s); in Chromium
+ * a spinning worker made 2-thread GEMMs slower (dW 256x64x784: 0.77 ms sleeping at once, 0.95 ms
+ * with a 20k-iteration spin, 3.1 ms with 1M), so there workers sleep at once. The caller, which has
+ * nothing else to do while it waits, spins everywhere (Chromium dW 0.77 -> 0.57-0.67 ms).
  */
-const SPIN = isNode ? 1000000 : 0;
+const WORKER_SPIN = isNode ? 1000000 : 0;
+const CALLER_SPIN = 1000000;
 const CTRL_BYTES = SLOT0 + SLOT * (MAX_WORKERS + 1);
 
 const workerBody = `
@@ -40,7 +42,7 @@ function start(d, post) {
   for (;;) {
     // Spin a little before sleeping: in a training step the next call comes within ~100 µs, and a
     // futex wake-up costs tens of µs each time.
-    for (let spin = 0; spin < ${SPIN} && Atomics.load(i32, ${GEN}) === seen; spin++);
+    for (let spin = 0; spin < ${WORKER_SPIN} && Atomics.load(i32, ${GEN}) === seen; spin++);
     Atomics.wait(i32, ${GEN}, seen);
     seen = Atomics.load(i32, ${GEN});
     // Only run a call posted for exactly this generation: a worker that joined late may wake for
@@ -168,7 +170,7 @@ export class ThreadPool {
     Atomics.notify(i32, GEN);
     let error: unknown = null;
     try { local(); } catch (e) { error = e; }
-    for (let spin = 0; spin < SPIN && Atomics.load(i32, PENDING) > 0; spin++);
+    for (let spin = 0; spin < CALLER_SPIN && Atomics.load(i32, PENDING) > 0; spin++);
     for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
       if (this.canWait) Atomics.wait(i32, PENDING, p);
     }
