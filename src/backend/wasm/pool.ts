@@ -11,21 +11,20 @@ import type { WasmHeap } from "./memory.js";
 export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner", "sgdStep", "adamStep"] as const;
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
-// Control block layout (bytes from ctrl): [0] generation, [4] pending count, [8] error count;
+// Control block layout (bytes from ctrl): [0] generation, [8] error count, [64] pending count —
+// pending on its own cache line: workers spin on the generation while the caller spins on pending,
+// and sharing one line made spinning 4x slower than sleeping in Chromium (dW GEMM 3.1 vs 0.57 ms);
 // slot t at 64 + 256·t: [0] generation it is meant for, [4] function index, [8..248) f64 args,
 // [248] ready flag the worker sets itself (readable without the event loop turning).
-const GEN = 0, PENDING = 1, ERRORS = 2;
+const GEN = 0, ERRORS = 2, PENDING = 16;
 const SLOT = 256, SLOT0 = 64, MAX_ARGS = 30, READY = 248;
 export const MAX_WORKERS = 15;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 /**
- * Busy-wait iterations (~5 ms) before a thread sleeps on a futex. Workers spin in Node, where it
- * keeps them awake between the kernel calls of a training step (epoch 1.7 -> 1.4 s); in Chromium
- * a spinning worker made 2-thread GEMMs slower (dW 256x64x784: 0.77 ms sleeping at once, 0.95 ms
- * with a 20k-iteration spin, 3.1 ms with 1M), so there workers sleep at once. The caller, which has
- * nothing else to do while it waits, spins everywhere (Chromium dW 0.77 -> 0.57-0.67 ms).
+ * Busy-wait iterations (~5 ms) before a thread sleeps on a futex: in a training step the next call
+ * comes sooner than that, and a futex wake-up costs tens of µs (Node epoch 1.7 -> 1.4 s).
  */
-const WORKER_SPIN = isNode ? 1000000 : 0;
+const WORKER_SPIN = 1000000;
 const CALLER_SPIN = 1000000;
 const CTRL_BYTES = SLOT0 + SLOT * (MAX_WORKERS + 1);
 
