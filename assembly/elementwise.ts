@@ -188,6 +188,3 @@ export function clamp(x: usize, lo: f32, hi: f32, out: usize, n: i32): void {
   }
 }
 
-export function addRowVector(x: usize, v: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) binaryInner(0, at(x, r * cols), 1, v, 1, at(x, r * cols), cols);
-}

@@ -2,7 +2,7 @@
 // pointers into the (imported, usually shared) linear memory. No AS runtime objects are used, so
 // the stub runtime never allocates and several threads can run the same module concurrently.
 export { gemm, gemmScratchFloats } from "./gemm";
-export { unary, unaryBackward, binaryInner, binaryStrided, clamp, addRowVector } from "./elementwise";
+export { unary, unaryBackward, binaryInner, binaryStrided, clamp } from "./elementwise";
 export { reduce, softmax, softmaxBackward, crossEntropyForward, crossEntropyBackward } from "./reduce";
 export { permute, gatherRows, scatterAddRows, axpy, sgdStep, adamStep } from "./misc";
 

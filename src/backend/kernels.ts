@@ -59,8 +59,6 @@ export interface Kernels {
   /** Softmax (or log-softmax) along the middle axis of an (outer, size, inner) view. */
   softmax(x: FloatArray, outer: number, size: number, inner: number, out: FloatArray, log: boolean): void;
   softmaxBackward(y: FloatArray, dy: FloatArray, outer: number, size: number, inner: number, dx: FloatArray, log: boolean): void;
-  /** Adds a length-`cols` vector to every row of a rows×cols matrix, in place. */
-  addRowVector(x: FloatArray, v: FloatArray, rows: number, cols: number): void;
   /** out = permute(x) for a contiguous x of `shape`. */
   permute(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
   /** Copies rows: out[i, :] = x[index[i], :] for rows of `rowSize` elements. */

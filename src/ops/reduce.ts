@@ -9,7 +9,7 @@
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
 import { normDim, numel, splitAt } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { div, eq, mul, sub } from "./elementwise.js";
 import { empty } from "./util.js";
 
@@ -39,9 +39,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
     shape[dims[k]] = 1;
   }
   if (dims.length === 0) { cur = K.alloc(x.dtype, x.numel()); cur.set(x.data); }
-  const outShape = reducedShape(x.shape, dims, keepdim);
-  const out = empty(outShape, x.dtype);
-  out.data = cur;
+  const out = new Tensor(cur, reducedShape(x.shape, dims, keepdim));
   return record(out, [x], "SumBackward", (g) => [g.reshape(reducedShape(x.shape, dims, true)).expand(x.shape)]);
 }
 

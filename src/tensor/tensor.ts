@@ -115,11 +115,9 @@ export class Tensor {
    */
   gradTarget(): { grad: Tensor; beta: 0 | 1 } {
     if (this.grad) return { grad: this.grad, beta: 1 };
-    if (!this.gradStorage) {
-      // Only parameters' storage is persistent: other leaves come and go every step, and only
-      // ordinary arrays are reclaimed inside a loop that never yields.
-      this.gradStorage = new Tensor(K.alloc(this.dtype, this.data.length, this.reusesGradStorage), this.shape);
-    }
+    // Reached only for parameters (reusesGradStorage): their storage is persistent. Other leaves
+    // come and go every step and get ordinary arrays in accumulateGrad, which the GC reclaims.
+    if (!this.gradStorage) this.gradStorage = new Tensor(K.alloc(this.dtype, this.data.length, true), this.shape);
     this.grad = this.gradStorage;
     return { grad: this.grad, beta: 0 };
   }

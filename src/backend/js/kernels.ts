@@ -182,9 +182,6 @@ export const jsKernels: Kernels = {
       }
     }
   },
-  addRowVector(x, v, rows, cols) {
-    for (let r = 0; r < rows; r++) { const o = r * cols; for (let c = 0; c < cols; c++) x[o + c] += v[c]; }
-  },
   permute(x, shape, perm, out) {
     const rank = shape.length;
     const inStrides = stridesOf(shape);

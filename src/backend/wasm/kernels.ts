@@ -152,10 +152,6 @@ export function makeKernels(ctx: WasmContext): Kernels {
       withFrame((f) => ex.softmaxBackward(f.in(y as Float32Array, 0, n), f.in(dy as Float32Array, 0, n), outer, size, inner,
         f.overwrite(dx as Float32Array, 0, n), +log));
     },
-    addRowVector(x, v, rows, cols) {
-      if (!f32(x, v)) { jsKernels.addRowVector(x, v, rows, cols); return; }
-      withFrame((f) => ex.addRowVector(f.out(x as Float32Array, 0, rows * cols), f.in(v as Float32Array, 0, cols), rows, cols));
-    },
     permute(x, shape, perm, out) {
       const n = numel(shape);
       if (x.constructor !== out.constructor || x instanceof Float64Array || shape.length === 0 || n === 0) {

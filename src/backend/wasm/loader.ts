@@ -81,7 +81,6 @@ export interface WasmExports {
   binaryInner(op: number, a: number, sa: number, b: number, sb: number, out: number, n: number): void;
   binaryStrided(op: number, a: number, b: number, out: number, rank: number, shape: number, sa: number, sb: number, idx: number): void;
   clamp(x: number, lo: number, hi: number, out: number, n: number): void;
-  addRowVector(x: number, v: number, rows: number, cols: number): void;
   reduce(op: number, x: number, outer: number, size: number, inner: number, out: number, idx: number, acc: number): void;
   softmax(x: number, outer: number, size: number, inner: number, out: number, log: number): void;
   softmaxBackward(y: number, dy: number, outer: number, size: number, inner: number, dx: number, log: number): void;
