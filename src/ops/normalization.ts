@@ -6,7 +6,7 @@ import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { add, div, mul, sqrt, sub } from "./elementwise.js";
-import { mean, variance } from "./reduce.js";
+import { mean } from "./reduce.js";
 import { empty } from "./util.js";
 
 export interface BatchNormOptions {
@@ -27,12 +27,14 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
   const c = x.shape[1];
   const dims = x.ndim === 2 ? [0] : [0, 2];
   const bshape = x.ndim === 2 ? [1, c] : [1, c, 1];
-  let mu: Tensor, v: Tensor;
+  // x − μ is computed once and serves both the (biased) variance and the output.
+  let centered: Tensor, v: Tensor;
   if (training) {
     const count = x.numel() / c;
     if (count <= 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x.shape)} — use a batch size > 1 or call model.eval()`);
-    mu = mean(x, dims, true);
-    v = variance(x, dims, { correction: 0, keepdim: true });
+    const mu = mean(x, dims, true);
+    centered = sub(x, mu);
+    v = mean(mul(centered, centered), dims, true);
     if (runningMean && runningVar) {
       noGrad(() => {
         const unbiased = mul(v, count / (count - 1)).reshape([c]);
@@ -42,10 +44,10 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
     }
   } else {
     if (!runningMean || !runningVar) throw new Error("batchNorm: eval mode needs running statistics (trackRunningStats)");
-    mu = runningMean.reshape(bshape);
+    centered = sub(x, runningMean.reshape(bshape));
     v = runningVar.reshape(bshape);
   }
-  let y = div(sub(x, mu), sqrt(add(v, eps)));
+  let y = div(centered, sqrt(add(v, eps)));
   if (weight) y = mul(y, weight.reshape(bshape));
   if (bias) y = add(y, bias.reshape(bshape));
   return y;

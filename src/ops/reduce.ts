@@ -17,7 +17,8 @@ export interface ValuesIndices { values: Tensor; indices: Tensor }
 export interface VarOptions { correction?: number; keepdim?: boolean }
 
 function dimsOf(x: Tensor, dim: number | number[] | undefined, op: string): number[] {
-  if (dim === undefined) return x.shape.map((_, i) => i);
+  // An empty list reduces every dim too, as in PyTorch (`x.sum(dim=[])`).
+  if (dim === undefined || (Array.isArray(dim) && dim.length === 0)) return x.shape.map((_, i) => i);
   const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, x.ndim, op));
   return [...new Set(dims)].sort((a, b) => a - b);
 }

@@ -75,3 +75,9 @@ describe("edge cases match PyTorch", () => {
     expect(() => new optim.SGD([{ params: fc.parameters() }, { params: [fc.weight] }], { lr: 0.1 })).toThrow(/more than one parameter group/);
   });
 });
+
+it("sum and mean over an empty dim list reduce every dim, as in PyTorch", () => {
+  const x = tensor([[1, 2], [3, 4]]);
+  expect(x.sum([]).item()).toBe(10);
+  expect(x.mean([]).item()).toBe(2.5);
+});
