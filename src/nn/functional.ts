@@ -10,7 +10,10 @@ import { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */
 export function oneHot(labels: Tensor, numClasses = -1): Tensor {
-  const c = numClasses < 0 ? Math.max(...Array.from(labels.data)) + 1 : numClasses;
+  if (labels.dtype !== "int32") throw new Error(`oneHot: labels must be int32 class indices, got ${labels.dtype}`);
+  let max = -1;
+  for (const v of labels.data) if (v > max) max = v;
+  const c = numClasses < 0 ? max + 1 : numClasses;
   const out = new Int32Array(labels.numel() * c);
   labels.data.forEach((v, i) => {
     if (v < 0 || v >= c) throw new Error(`oneHot: class ${v} is out of range for ${c} classes`);

@@ -81,3 +81,11 @@ it("sum and mean over an empty dim list reduce every dim, as in PyTorch", () => 
   expect(x.sum([]).item()).toBe(10);
   expect(x.mean([]).item()).toBe(2.5);
 });
+
+it("F.oneHot handles large label tensors and refuses float labels", () => {
+  const labels = tensor(Int32Array.from({ length: 200_000 }, (_, i) => i % 3), { shape: [200_000] });
+  const h = F.oneHot(labels);
+  expect(h.shape).toEqual([200_000, 3]);
+  expect(Array.from(h.data.subarray(0, 6))).toEqual([1, 0, 0, 0, 1, 0]);
+  expect(() => F.oneHot(tensor([0, 1]))).toThrow(/int32/);
+});
