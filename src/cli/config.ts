@@ -74,8 +74,10 @@ export function parseNumber(flag: string, raw: string, opts: { integer?: boolean
 
 /** Parses `--hidden 256,256` (an empty string means no hidden layer: a linear classifier). */
 export function parseHidden(raw: string): number[] {
-  if (raw.trim() === "") return [];
-  return raw.split(",").map((p) => parseNumber("--hidden", p, { integer: true, min: 1, max: 1_000_000 }));
+  if (raw.trim() === "") return []; // no hidden layer: softmax regression, the lecture's 1-layer net
+  const parts = raw.split(",");
+  if (parts.some((p) => p.trim() === "")) throw new UsageError(`--hidden "${raw}" has an empty entry; give layer sizes separated by commas, e.g. 256,256`);
+  return parts.map((p) => parseNumber("--hidden", p, { integer: true, min: 1, max: 1_000_000 }));
 }
 
 /** Checks that `value` is one of `choices`. */

@@ -110,7 +110,7 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
       io.err(`gradlab: interrupted at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. Continue with: gradlab train --resume ${outDir}`);
       return EXIT_INTERRUPTED;
     }
-    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html)`);
+    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; optimizer.safetensors and state.json for --resume)`);
     io.out(`test accuracy: ${result.test!.accuracy.toFixed(4)}`);
     return 0;
   } finally {

@@ -10,8 +10,12 @@ import { CliError } from "./errors.js";
 const MAX_PIXELS = 4096 * 4096;
 
 export function decodeGrey(bytes: Uint8Array, source: string): { grey: Float32Array; width: number; height: number } {
+  const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 24 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    throw new CliError(`${source} is not a PNG image (it does not start with the PNG signature); save the digit as a PNG`);
+  }
   // IHDR is the first chunk: width and height are big-endian u32 at bytes 16..23.
-  if (bytes.length >= 24) {
+  {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const w = dv.getUint32(16), h = dv.getUint32(20);
     if (w * h > MAX_PIXELS) throw new CliError(`${source} says it is ${w}x${h} pixels; images larger than 4096x4096 are refused`);

@@ -164,11 +164,11 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte (100 MB) limit.`);
+    fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte (100 MB) limit${n > BigInt(bytes.length) ? ` and the whole file (${bytes.length} bytes): it is probably not a safetensors file` : ""}.`);
   }
   const headerLen = Number(n);
   if (8 + headerLen > bytes.length) {
-    fail(`header length ${headerLen} bytes runs past the end of the file (${bytes.length} bytes in total).`);
+    fail(`header length ${headerLen} bytes runs past the end of the file (${bytes.length} bytes in total): truncated, or not a safetensors file.`);
   }
 
   let text: string;

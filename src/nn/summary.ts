@@ -38,6 +38,8 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
   const trainableParams = all.filter((p) => p.requiresGrad).reduce((n, p) => n + p.numel(), 0);
   return {
     rows, totalParams, trainableParams,
+    // console.log(nn.summary(...)) prints the table, like torchinfo.
+    [Symbol.for("nodejs.util.inspect.custom")]() { return this.toString(); },
     toString() {
       const head = ["Layer (type)", "Output Shape", "Param #"];
       const body = rows.map((r) => [`${r.name || "(root)"} (${r.type})`, fmt(r.outputShape), r.params.toLocaleString("en-US")]);

@@ -99,7 +99,12 @@ describe("gradlab train on a small MNIST subset", () => {
     writeFileSync(join(d, "junk.png"), "not a png at all");
     const a = await cli("predict", dir, join(d, "junk.png"));
     expect(a.code).toBe(1);
-    expect(expectOneLine(a.err)).toMatch(/junk\.png is not a readable PNG image/);
+    expect(expectOneLine(a.err)).toMatch(/junk\.png is not a PNG image \(it does not start with the PNG signature\)/);
+    const valid = encodeGrey(new Float32Array(28 * 28), 28, 28);
+    writeFileSync(join(d, "cut.png"), valid.subarray(0, 40));
+    const cut = await cli("predict", dir, join(d, "cut.png"));
+    expect(cut.code).toBe(1);
+    expect(expectOneLine(cut.err)).toMatch(/cut\.png is not a readable PNG image/);
     writeFileSync(join(d, "small.png"), encodeGrey(new Float32Array(100), 10, 10));
     const b = await cli("predict", dir, join(d, "small.png"));
     expect(expectOneLine(b.err)).toMatch(/10x10; it must be at least 28x28/);

@@ -21,6 +21,7 @@ describe("usage errors exit 2 with one line", () => {
     [["train", "--dropout", "1"], /--dropout must be < 1/],
     [["train", "--momentum", "2"], /--momentum must be ≤/],
     [["train", "--dataset", "cifar"], /--dataset must be one of/],
+    [["train", "--hidden", "256,,256"], /--hidden "256,,256" has an empty entry; give layer sizes separated by commas/],
     [["train", "--backend", "cuda"], /--backend must be one of js, wasm/],
     [["train", "--epochs"], /argument missing/],
     [["eval"], /missing required argument 'target'/],
