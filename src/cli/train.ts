@@ -91,11 +91,10 @@ export function evaluate(model: nn.Module, split: Split, numClasses: number, det
         const yb = tensor(split.y.subarray(s, e), { dtype: "int32" });
         const logits = model(xb);
         const losses = F.crossEntropy(logits, yb, { reduction: "none" }).data;
-        const l = logits.data;
+        const preds = logits.argmax(1).data;
         for (let i = 0; i < e - s; i++) {
           lossSum += losses[i];
-          let pred = 0;
-          for (let c = 1; c < numClasses; c++) if (l[i * numClasses + c] > l[i * numClasses + pred]) pred = c;
+          const pred = preds[i];
           const label = yb.data[i];
           if (pred === label) correct++;
           else if (detail) mistakes.push({ index: s + i, label, pred, prob: Math.exp(-losses[i]) });

@@ -84,20 +84,13 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
     if (weight.requiresGrad) {
       // A parameter's gradient is accumulated straight into its .grad storage (beta = 1 adds), so
       // the largest tensor of the step is never allocated or copied.
-      if (writesGradDirectly(weight)) {
-        const { grad, beta } = weight.gradTarget();
-        K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: grad.data as FloatArray, beta });
-      } else {
-        dw = empty(weight.shape, weight.dtype);
-        K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: dw.data as FloatArray });
-      }
+      const { grad, beta } = writesGradDirectly(weight) ? weight.gradTarget() : { grad: (dw = empty(weight.shape, weight.dtype)), beta: 0 };
+      K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: grad.data as FloatArray, beta });
     }
     if (bias?.requiresGrad) {
-      if (writesGradDirectly(bias) && !bias.grad) K.reduce("sum", gd, 1, rows, outF, bias.gradTarget().grad.data);
-      else {
-        db = empty(bias.shape, bias.dtype);
-        K.reduce("sum", gd, 1, rows, outF, db.data);
-      }
+      // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
+      const out = writesGradDirectly(bias) && !bias.grad ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));
+      K.reduce("sum", gd, 1, rows, outF, out.data);
     }
     return [dx, dw, db];
   });
