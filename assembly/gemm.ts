@@ -1,20 +1,22 @@
-// Single-threaded SGEMM, BLIS-style: op(B) is packed into NR-wide column panels, op(A) into
-// MR-tall row panels, and a register-blocked MR×NR micro-kernel streams both from L1/L2.
+// Single-threaded SGEMM, BLIS-style: op(B) is packed into NR-wide column panels, and a
+// register-blocked MR×NR micro-kernel streams it from L1 against op(A) read in place from L2
+// (packing A cost more than it saved: each thread packed all of it on every call; reading in place
+// took the lecture's 2-thread GEMMs from 247/253/78 to 229/232/74 µs).
 // Threads call this on disjoint blocks of C (the JS side splits the work), each with its own
 // pack buffers, so nothing here is shared between threads.
 import { madd, at } from "./simd";
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
-// KC·NR floats of B (8 KiB) stay in L1 across a micro-panel sweep; MC·KC floats of A (128 KiB)
-// in L2; KC·NC of B (2 MiB) in L3 / main memory, touched once per MC block.
+// KC·NR floats of B (8 KiB) stay in L1 across a micro-panel sweep; an MC×KC block of A (128 KiB,
+// read in place) in L2; KC·NC of B (2 MiB) in L3 / main memory, touched once per MC block.
 const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
 
-/** Floats each thread needs for its pack buffers (A block, B block, one edge tile). */
+/** Floats each thread needs for its pack buffer (B block) and one edge tile. */
 export function gemmScratchFloats(): i32 {
-  return MC * KC + KC * NC + MR * NR;
+  return KC * NC + MR * NR;
 }
 
 /**
@@ -26,9 +28,11 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
   if (m <= 0 || n <= 0) return;
   scaleC(m, n, beta, c, ldc);
   if (k <= 0) return;
-  const packA = scratch;
-  const packB = at(scratch, MC * KC);
+  const packB = scratch;
   const tile = at(packB, KC * NC);
+  // op(A) is read in place, not packed: the micro-kernel takes row offsets and a step along k,
+  // which covers both layouts (row-major A: rows lda apart, k contiguous; transposed: the reverse).
+  const rowStep = transA ? 4 : <usize>lda << 2, kStep = transA ? <usize>lda << 2 : 4;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -36,18 +40,21 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
       packPanelB(transB, b, ldb, pc, jc, kc, nc, packB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packPanelA(transA, a, lda, ic, pc, mc, kc, packA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const pb = at(packB, jr * kc);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const pcPtr = at(c, (ic + ir) * ldc + jc + jr);
-            if (mr == MR && nr == NR) micro(kc, at(packA, ir * kc), pb, pcPtr, ldc, alpha);
+            const row = ic + ir;
+            const pa = a + (transA ? at(0, pc * lda + row) : at(0, row * lda + pc));
+            // Rows past the edge read row 0 again (valid memory); the edge path drops their results.
+            const o1 = mr > 1 ? rowStep : 0, o2 = mr > 2 ? 2 * rowStep : 0, o3 = mr > 3 ? 3 * rowStep : 0;
+            const pcPtr = at(c, row * ldc + jc + jr);
+            if (mr == MR && nr == NR) micro(kc, pa, o1, o2, o3, kStep, pb, pcPtr, ldc, alpha);
             else {
-              // Edge tile: compute a full tile into scratch (packs are zero-padded), add the valid part.
+              // Edge tile: compute a full tile into scratch (B's pack is zero-padded), add the valid part.
               memory.fill(tile, 0, <usize>(MR * NR * 4));
-              micro(kc, at(packA, ir * kc), pb, tile, NR, 1);
+              micro(kc, pa, o1, o2, o3, kStep, pb, tile, NR, 1);
               for (let i = 0; i < mr; i++) {
                 for (let j = 0; j < nr; j++) {
                   const p = at(pcPtr, i * ldc + j);
@@ -108,33 +115,6 @@ function packPanelB(transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32,
   }
 }
 
-/** Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-tall panels, p-major inside a panel, zero-padded. */
-function packPanelA(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
-  for (let ir = 0; ir < mc; ir += MR) {
-    const mr = min(MR, mc - ir);
-    const d = at(dst, ir * kc);
-    if (transA) {
-      // op(A)[i, p] = A[p, i]: the MR values for one p are contiguous.
-      let src = at(a, pc * lda + ic + ir);
-      for (let p = 0; p < kc; p++) {
-        for (let i = 0; i < MR; i++) store<f32>(at(d, p * MR + i), i < mr ? load<f32>(at(src, i)) : 0);
-        src += <usize>lda << 2;
-      }
-    } else if (mr == MR) {
-      transpose4(at(a, (ic + ir) * lda + pc), lda, d, MR, kc);
-    } else {
-      for (let i = 0; i < MR; i++) {
-        if (i < mr) {
-          const src = at(a, (ic + ir + i) * lda + pc);
-          for (let p = 0; p < kc; p++) store<f32>(at(d, p * MR + i), load<f32>(at(src, p)));
-        } else {
-          for (let p = 0; p < kc; p++) store<f32>(at(d, p * MR + i), 0);
-        }
-      }
-    }
-  }
-}
-
 /**
  * Reads 4 rows of `len` floats (row stride `ld`) and writes them column-wise: dst[p·stride + q] =
  * src[q·ld + p] for q < 4. Packing a transposed operand this way costs 4 loads, 8 shuffles and
@@ -161,10 +141,11 @@ function transpose4(src: usize, ld: i32, dst: usize, stride: i32, len: i32): voi
 }
 
 /**
- * C[0:MR, 0:NR] += alpha · Apanel·Bpanel over kc steps. 4×8 measured clearly faster than 5×8 or
- * 6×8 in V8 (8 accumulators + operands fit the 15 allocatable xmm registers without spills).
+ * C[0:MR, 0:NR] += alpha · A·Bpanel over kc steps, A's row i at pa + o_i (o_0 = 0), advancing
+ * kStep bytes per k. 4×8 measured clearly faster than 5×8 or 6×8 in V8 (8 accumulators +
+ * operands fit the 15 allocatable xmm registers without spills).
  */
-function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32): void {
+function micro(kc: i32, pa: usize, o1: usize, o2: usize, o3: usize, kStep: usize, pb: usize, c: usize, ldc: i32, alpha: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -172,15 +153,15 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32): v
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let a: v128;
-    a = v128.load32_splat(pa, 0);
+    a = v128.load32_splat(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = v128.load32_splat(pa + o1);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = v128.load32_splat(pa + o2);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = v128.load32_splat(pa + o3);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += MR * 4;
+    pa += kStep;
     pb += NR * 4;
   }
   const al = f32x4.splat(alpha);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: the lecture's workload side by side — gradlab (wasm 2T/1T, js), PyTorch CPU at its
-// best, TF.js (wasm, cpu) and gradlab in headless Chromium — each in its own process, one after the
-// other. Prints a table of medians and ratios and writes bench/RESULTS.md. See bench/README.md.
+// best, TF.js (wasm, cpu) and gradlab in headless Chromium — each in its own process, PyTorch and
+// gradlab-wasm interleaved in rounds. Prints a table of medians and ratios and writes bench/RESULTS.md. See bench/README.md.
 //
 //   npm run bench [-- --quick | --full] [--no-browser] [--no-torch] [--no-tfjs] [--repeats N] [--out FILE]
 import { spawn, execFileSync } from "node:child_process";
@@ -132,6 +132,22 @@ function machine() {
   };
 }
 
+/**
+ * Adds one round's epoch to the earlier rounds' result: runs are pooled and the epoch's figures
+ * become the medians over all of them; everything else stays from the first round.
+ */
+function mergeRound(prev, r) {
+  if (!prev) return r;
+  const good = (x) => x && !x.error && !x.skipped && x.epoch?.runs;
+  if (!good(prev) || !good(r)) return good(prev) ? prev : r;
+  const runs = [...prev.epoch.runs, ...r.epoch.runs];
+  const med = (k) => { const v = runs.map((x) => x[k]).filter((x) => x != null).sort((a, b) => a - b); return v.length ? v[(v.length - 1) >> 1] : null; };
+  const mid = runs.slice().sort((a, b) => a.epochMs - b.epochMs)[(runs.length - 1) >> 1];
+  const scale = prev.epoch.measuredMs / prev.epoch.epochMs;
+  return { ...prev, epoch: { ...prev.epoch, runs, repeats: runs.length, epochMs: mid.epochMs, measuredMs: mid.epochMs * scale,
+    trainLoss: med("trainLoss"), testAccuracy: med("testAccuracy") } };
+}
+
 // ---------------------------------------------------------------- run
 
 const date = sh("date", ["-u"]) ?? new Date().toUTCString();
@@ -149,26 +165,31 @@ const R = {}; // column key -> result
 const gl = (backend, threads, steps, reps) => ["--backend", backend, "--threads", String(threads), "--steps", String(steps),
   "--warmup", String(plan.warmup), "--repeats", String(reps), "--gemm-samples", String(plan.gemmSamples)];
 
+// The four fast columns run interleaved, one epoch per process per round (PyTorch 1T, 2T, gradlab
+// 2T, 1T, then again), so a drift in the machine's speed over the minutes of a run hits every column
+// alike instead of skewing the ratios; GEMM and inference figures come from the first round.
 let torch = null;
 if (!o["no-torch"]) {
   torch = findTorch();
   if (torch.skip) { notes.push(`PyTorch skipped: ${torch.skip}.`); log(`[bench] ${torch.skip}`); }
-  else {
-    for (const th of [1, 2]) {
-      log(`[bench] PyTorch ${torch.version} ${th}T`);
-      R[`torch${th}`] = await runJson(torch.python, [join(here, "torch_mnist.py"), "--data", MNIST_DIR, "--threads", String(th),
-        "--steps", String(plan.fastSteps), "--warmup", String(plan.warmup), "--repeats", String(repeats), "--gemm-samples", String(plan.gemmSamples)],
-      { env: torch.env, label: `PyTorch ${th}T` });
-    }
-  }
 } else notes.push("PyTorch not run (--no-torch).");
-
-if (hasWasm) {
-  for (const th of [2, 1]) {
-    log(`[bench] gradlab-wasm ${th}T`);
-    R[`wasm${th}`] = await node("gradlab_bench.mjs", gl("wasm", th, plan.fastSteps, repeats), `gradlab-wasm ${th}T`);
+const haveTorch = torch && !torch.skip;
+for (let round = 1; round <= repeats; round++) {
+  const first = round === 1, tag = repeats > 1 ? ` (round ${round}/${repeats})` : "";
+  for (const th of haveTorch ? [1, 2] : []) {
+    log(`[bench] PyTorch ${torch.version} ${th}T${tag}`);
+    const r = await runJson(torch.python, [join(here, "torch_mnist.py"), "--data", MNIST_DIR, "--threads", String(th),
+      "--steps", String(plan.fastSteps), "--warmup", String(plan.warmup), "--repeats", "1", "--gemm-samples", String(plan.gemmSamples),
+      ...(first ? [] : ["--no-gemm"])], { env: torch.env, label: `PyTorch ${th}T` });
+    R[`torch${th}`] = mergeRound(R[`torch${th}`], r);
+  }
+  for (const th of hasWasm ? [2, 1] : []) {
+    log(`[bench] gradlab-wasm ${th}T${tag}`);
+    const r = await node("gradlab_bench.mjs", [...gl("wasm", th, plan.fastSteps, 1), ...(first ? [] : ["--no-gemm", "--no-infer"])], `gradlab-wasm ${th}T`);
+    R[`wasm${th}`] = mergeRound(R[`wasm${th}`], r);
   }
 }
+
 log("[bench] gradlab-js");
 R.js = await node("gradlab_bench.mjs", gl("js", 1, plan.jsSteps, 1), "gradlab-js");
 
@@ -307,6 +328,7 @@ const stdNotes = [
   "Epoch = 938 training steps of batch 64 (data already in memory, shuffling and batching included, a warm-up on a throwaway model first). Rows marked 'extrapolated' timed fewer steps and scale to 938; they report no accuracy.",
   `GEMM = C[M,N] = A[M,K]·B[K,N] at MxKxN, contiguous float32, median of ${plan.gemmSamples} timings; "fwd" is layer 1's forward (64x784 · 784x256), dX/dW its two backward products, plus 1024³. gradlab through its public matmul, PyTorch torch.mm, TF.js tf.matMul (+dataSync).`,
   `Load average ${mach.loadBefore} before and ${loadAfter} after the run (2 cores): anything else running skews all figures, the multi-threaded ones most.`,
+  ...(repeats > 1 ? [`PyTorch 1T/2T and gradlab-wasm 2T/1T ran interleaved in ${repeats} rounds, one epoch per process per round, so a drift in the machine's speed (25–45% over minutes here) hits both sides alike; their epoch figures are medians over the rounds, their GEMM and inference figures from round 1.`] : []),
   ...(o["no-tfjs"] ? [] : ["TF.js wasm runs with whatever thread count @tensorflow/tfjs-backend-wasm picks in Node (no worker threads there); TF.js cpu is plain JS."]),
   ...(torch && !torch.skip ? ["PyTorch 2T (OpenMP) suffers most from other load on the 2 cores: a descheduled thread stalls every parallel region, so its 2T epoch and GEMM figures can be far off (seen: a 7.6 s epoch among 0.66 s ones, 0.24 ms GEMMs taking 10 ms)."] : []),
   ...notes,
