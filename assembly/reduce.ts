@@ -9,9 +9,17 @@ export function reduce(op: i32, x: usize, outer: i32, size: i32, inner: i32, out
     if (op == 0 && inner > 1) {
       // Row-order walk: contiguous reads instead of `inner` strided passes.
       memory.fill(acc, 0, <usize>inner << 3);
+      const inner4 = inner & ~3;
       for (let r = 0; r < size; r++) {
         const row = at(x, base + r * inner);
-        for (let j = 0; j < inner; j++) {
+        // Four columns at a time as two f64x2 halves: the same additions in the same order.
+        for (let j = 0; j < inner4; j += 4) {
+          const v = v128.load(at(row, j));
+          const p = acc + (<usize>j << 3);
+          v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
+          v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 2, 3))), 16);
+        }
+        for (let j = inner4; j < inner; j++) {
           const p = acc + (<usize>j << 3);
           store<f64>(p, load<f64>(p) + <f64>load<f32>(at(row, j)));
         }
