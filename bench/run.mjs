@@ -34,7 +34,10 @@ const plan = {
   jsSteps: o.full ? EPOCH : quick ? 30 : 300,
   tfWasmSteps: o.full ? EPOCH : quick ? 30 : 200,
   tfCpuSteps: o.full ? EPOCH : quick ? 10 : 100,
-  warmup: quick ? 10 : 30,
+  // V8 compiles hot JS and wasm on background threads for the first ~500 steps; on 2 cores those
+  // compete with the 2 compute threads (worker pick-up 65 µs instead of 1-8 µs, the first 150
+  // steps at 1.9 s/epoch), so the fast columns warm up this long; the slow ones take 30 (or 10).
+  warmup: quick ? 100 : 600,
   gemmSamples: quick ? 3 : 7,
 };
 const notes = [];
@@ -191,7 +194,7 @@ for (let round = 1; round <= repeats; round++) {
 }
 
 log("[bench] gradlab-js");
-R.js = await node("gradlab_bench.mjs", gl("js", 1, plan.jsSteps, 1), "gradlab-js");
+R.js = await node("gradlab_bench.mjs", [...gl("js", 1, plan.jsSteps, 1), "--warmup", String(Math.min(plan.warmup, 30))], "gradlab-js");
 
 if (!o["no-tfjs"]) {
   for (const [key, backend, steps] of [["tfwasm", "wasm", plan.tfWasmSteps], ["tfcpu", "cpu", plan.tfCpuSteps]]) {
@@ -325,7 +328,7 @@ const versions = [
 const loadAfter = loadavg().map((x) => x.toFixed(2)).join(" ");
 const stdNotes = [
   "Ratios in the main table are against PyTorch at its best for that row (the faster/higher of 1 and 2 threads, thread count in brackets): for the epoch, time ÷ PyTorch's time (lower is better, 1.5x = target); for img/s and GFLOP/s, value ÷ PyTorch's value (higher is better).",
-  "Epoch = 938 training steps of batch 64 (data already in memory, shuffling and batching included, a warm-up on a throwaway model first). Rows marked 'extrapolated' timed fewer steps and scale to 938; they report no accuracy.",
+  `Epoch = 938 training steps of batch 64 (data already in memory, shuffling and batching included, a warm-up of ${plan.warmup} steps on a throwaway model first — 30 for gradlab-js, 10 for TF.js). Rows marked 'extrapolated' timed fewer steps and scale to 938; they report no accuracy.`,
   `GEMM = C[M,N] = A[M,K]·B[K,N] at MxKxN, contiguous float32, median of ${plan.gemmSamples} timings; "fwd" is layer 1's forward (64x784 · 784x256), dX/dW its two backward products, plus 1024³. gradlab through its public matmul, PyTorch torch.mm, TF.js tf.matMul (+dataSync).`,
   `Load average ${mach.loadBefore} before and ${loadAfter} after the run (2 cores): anything else running skews all figures, the multi-threaded ones most.`,
   ...(repeats > 1 ? [`PyTorch 1T/2T and gradlab-wasm 2T/1T ran interleaved in ${repeats} rounds, one epoch per process per round, so a drift in the machine's speed (25–45% over minutes here) hits both sides alike; their epoch figures are medians over the rounds, their GEMM and inference figures from round 1.`] : []),
