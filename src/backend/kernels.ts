@@ -48,6 +48,11 @@ export interface Kernels {
    */
   alloc(dtype: DType, n: number, persistent?: boolean): TypedArray;
   gemm(args: GemmArgs): void;
+  /**
+   * Independent products (no output is another's input), in any order or at once: a backend
+   * with threads may run them side by side instead of splitting each — a layer's dX and dW.
+   */
+  gemms(list: readonly GemmArgs[]): void;
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, alpha?: number): void;
   /** dx from x (input), y (output) and dy, for the ops in UnaryOp. */
   unaryBackward(op: UnaryOp, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray, alpha?: number): void;

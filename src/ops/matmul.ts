@@ -6,6 +6,7 @@
  * matmul(randn([64, 784]), randn([784, 256])).shape // [64, 256]
  */
 import { record } from "../autograd/graph.js";
+import type { GemmArgs } from "../backend/kernels.js";
 import { K } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmt, numel } from "../tensor/shape.js";
@@ -77,16 +78,18 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
   return record(out, inputs, "AddmmBackward", (g) => {
     const gd = g.data as FloatArray;
     let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+    const products: GemmArgs[] = [];
     if (x.requiresGrad) {
       dx = empty(x.shape, x.dtype);
-      K.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: gd, b: weight.data as FloatArray, c: dx.data as FloatArray });
+      products.push({ transA: false, transB: false, m: rows, n: inF, k: outF, a: gd, b: weight.data as FloatArray, c: dx.data as FloatArray });
     }
     if (weight.requiresGrad) {
       // A parameter's gradient is accumulated straight into its .grad storage (beta = 1 adds), so
       // the largest tensor of the step is never allocated or copied.
       const { grad, beta } = writesGradDirectly(weight) ? weight.gradTarget() : { grad: (dw = empty(weight.shape, weight.dtype)), beta: 0 };
-      K.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: grad.data as FloatArray, beta });
+      products.push({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: grad.data as FloatArray, beta });
     }
+    K.gemms(products);
     if (bias?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
       const out = writesGradDirectly(bias) && !bias.grad ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));

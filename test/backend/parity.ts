@@ -63,6 +63,22 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     }
   }
 
+  // gemms: a layer's dX and dW side by side (beta = 1 accumulates into a gradient), a pair too
+  // unequal to share, and a single product.
+  const lists: Array<Array<[boolean, boolean, number, number, number, number]>> = [
+    [[false, false, 64, 256, 256, 0], [true, false, 256, 256, 64, 1]],
+    [[false, false, 64, 256, 10, 0], [true, false, 10, 256, 64, 0]],
+    [[false, true, 64, 256, 784, 0], [false, false, 8, 8, 8, 0]],
+    [[true, false, 256, 784, 64, 1]],
+  ];
+  for (const list of lists) {
+    const args = list.map(([transA, transB, m, n, k, beta]) => ({ transA, transB, m, n, k, a: f32(m * k), b: f32(k * n), c: f32(m * n), beta }));
+    const want = args.map((g) => copy(g.c));
+    args.forEach((g, i) => jsKernels.gemm({ ...g, c: want[i] }));
+    K.gemms(args);
+    args.forEach((g, i) => close(`gemms [${list.map((x) => x.slice(2, 5).join("x")).join(", ")}] #${i}`, g.c, want[i], 0, 1e-6 * (g.k + 1) * 4 + 1e-6 * 4));
+  }
+
   // unary / unaryBackward for every op, lengths that leave SIMD tails, plus special values.
   for (const op of UNARY) {
     for (const n of [1, 7, 1031]) {

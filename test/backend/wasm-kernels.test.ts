@@ -38,6 +38,11 @@ describe("threads", () => {
         kernels.gemm({ transA, transB, m, n, k, a: fill(m * k), b: fill(k * n), c, alpha: 0.7, beta: 0.3 });
         return c;
       });
+      // A layer's dX and dW, which two threads run side by side.
+      const [dx, dw] = [fill(64 * 256), fill(256 * 256)];
+      kernels.gemms([{ transA: false, transB: false, m: 64, n: 256, k: 256, a: fill(64 * 256), b: fill(256 * 256), c: dx },
+        { transA: true, transB: false, m: 256, n: 256, k: 64, a: fill(64 * 256), b: fill(64 * 256), c: dw, beta: 1 }]);
+      outs.push(dx, dw);
       const x = fill(200_003), y = kernels.alloc("float32", x.length) as Float32Array;
       kernels.unary("gelu", x, y);
       const z = kernels.alloc("float32", x.length) as Float32Array;

@@ -116,6 +116,7 @@ function binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: Typed
 export const jsKernels: Kernels = {
   alloc: (dtype, n) => allocArray(dtype, n),
   gemm,
+  gemms(list) { for (const args of list) gemm(args); },
   unary(op, x, out, alpha = 0.01) {
     const f = unaryFn(op, alpha);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);

@@ -19,6 +19,8 @@ const REDUCE = { sum: 0, max: 1, min: 2 } as const;
 
 /** Below this many multiply-adds a gemm runs on one thread: waking a worker costs ~20–50 µs. */
 const GEMM_PARALLEL_MACS = 1 << 20;
+/** Smallest products worth a thread each in `gemms` (the lecture's last layer: 164k). */
+const GEMM_PAIR_MIN_MACS = 1 << 15;
 /** Elementwise calls split across threads from this many elements. */
 const ELEMENTWISE_PARALLEL = 1 << 16;
 
@@ -60,16 +62,14 @@ export function makeKernels(ctx: WasmContext): Kernels {
   }
 
   function gemm(args: GemmArgs): void {
-    const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0 } = args;
+    const { transA, transB, m, n, k, a, b, c } = args;
     if (!f32(a, b, c)) { jsKernels.gemm(args); return; }
     if (m <= 0 || n <= 0) return;
     withFrame((f) => {
-      const pa = f.in(a as Float32Array, aOffset, m * k), pb = f.in(b as Float32Array, bOffset, k * n);
-      // beta = 0 overwrites C (NaNs included), so a foreign C need not be copied in.
-      const pc = beta === 0 ? f.overwrite(c as Float32Array, cOffset, m * n) : f.out(c as Float32Array, cOffset, m * n);
-      const lda = transA ? m : k, ldb = transB ? k : n, ldc = n, tA = +transA, tB = +transB;
+      const whole = gemmCall(f, args, ctx.scratch);
       const t = m * n * k >= GEMM_PARALLEL_MACS ? threadsNow() : 1;
-      if (t <= 1) { ex.gemm(tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ctx.scratch); return; }
+      if (t <= 1) { (ex.gemm as (...a: number[]) => void)(...whole); return; }
+      const [tA, tB, , , , alpha, pa, lda, pb, ldb, beta, pc, ldc] = whole;
       // Each thread owns a block of C's columns (or rows, for tall C), aligned to the micro-tile.
       const byCols = n >= m;
       // Column blocks are whole cache lines (16 floats), so no line of C is written by two threads.
@@ -82,6 +82,29 @@ export function makeKernels(ctx: WasmContext): Kernels {
       const mine = part(0, ctx.scratch);
       ctx.pool!.run("gemm", calls, () => (ex.gemm as (...a: number[]) => void)(...mine));
     });
+  }
+
+  /**
+   * Two similar-sized products run side by side, one per thread, in one parallel region: each is
+   * packed once and needs no split (a layer's dX and dW: 166 -> ~150 µs at 256×256×64).
+   */
+  function gemms(list: readonly GemmArgs[]): void {
+    const macs = list.map((g) => g.m * g.n * g.k);
+    const side = list.length === 2 && threadsNow() >= 2 && list.every((g) => f32(g.a, g.b, g.c)) &&
+      Math.min(...macs) >= GEMM_PAIR_MIN_MACS && Math.max(...macs) <= 2 * Math.min(...macs);
+    if (!side) { for (const args of list) gemm(args); return; }
+    withFrame((f) => {
+      const [mine, theirs] = list.map((args, i) => gemmCall(f, args, i === 0 ? ctx.scratch : ctx.pool!.scratchOf(1)));
+      ctx.pool!.run("gemm", [theirs], () => (ex.gemm as (...a: number[]) => void)(...mine));
+    });
+  }
+
+  /** The wasm gemm's argument list for one whole product, operands marshalled through `f`. */
+  function gemmCall(f: Frame, args: GemmArgs, scratch: number): number[] {
+    const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0 } = args;
+    const pa = f.in(a as Float32Array, aOffset, m * k), pb = f.in(b as Float32Array, bOffset, k * n);
+    const pc = beta === 0 ? f.overwrite(c as Float32Array, cOffset, m * n) : f.out(c as Float32Array, cOffset, m * n);
+    return [+transA, +transB, m, n, k, alpha, pa, transA ? m : k, pb, transB ? k : n, beta, pc, n, scratch];
   }
 
   function binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void {
@@ -111,6 +134,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
   return {
     alloc: (dtype, n, persistent) => (persistent ? heap.alloc(dtype, n) : allocArray(dtype, n)),
     gemm,
+    gemms,
     unary(op, x, out, alpha = 0.01) {
       if (!f32(x, out)) { jsKernels.unary(op, x, out, alpha); return; }
       const code = UNARY.indexOf(op), n = x.length;
