@@ -76,6 +76,19 @@ export function sgdStep(param: usize, grad: usize, buf: usize, n: i32, lr: f64, 
   }
 }
 
+/**
+ * sgdStep over a table of `count` entries of 11 f64s each: param, grad, buf pointers, n, lr,
+ * momentum, dampening, nesterov, weightDecay, maximize, firstStep — one thread's share of an
+ * optimizer step (slices of several parameters) in a single call.
+ */
+export function sgdStepList(table: usize, count: i32): void {
+  for (let i = 0; i < count; i++) {
+    const e = table + <usize>i * 88;
+    sgdStep(<usize>load<f64>(e), <usize>load<f64>(e, 8), <usize>load<f64>(e, 16), <i32>load<f64>(e, 24), load<f64>(e, 32),
+      load<f64>(e, 40), load<f64>(e, 48), load<f64>(e, 56) != 0, load<f64>(e, 64), load<f64>(e, 72) != 0, load<f64>(e, 80) != 0);
+  }
+}
+
 /** stepSize = lr / (1 − beta1^t) and bc2Sqrt = √(1 − beta2^t), computed by the caller once. */
 export function adamStep(param: usize, grad: usize, expAvg: usize, expAvgSq: usize, n: i32, lr: f64, beta1: f64, beta2: f64,
   eps: f64, weightDecay: f64, decoupled: bool, maximize: bool, stepSize: f64, bc2Sqrt: f64): void {

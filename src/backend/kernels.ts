@@ -79,7 +79,8 @@ export interface Kernels {
   crossEntropyForward(logits: FloatArray, target: Int32Array, n: number, c: number, labelSmoothing: number, ignoreIndex: number, lossRows: FloatArray, logProbs: FloatArray): void;
   /** dlogits[i,:] = rowGrad[i] · (softmax − smoothed one-hot); zero for ignored rows. */
   crossEntropyBackward(logProbs: FloatArray, target: Int32Array, n: number, c: number, labelSmoothing: number, ignoreIndex: number, rowGrad: FloatArray, dlogits: FloatArray): void;
-  sgdStep(args: SgdArgs): void;
+  /** One SGD update of each parameter in the list (a backend may share the lot across threads). */
+  sgdSteps(list: readonly SgdArgs[]): void;
   adamStep(args: AdamArgs): void;
 }
 export type KernelName = keyof Kernels;

@@ -10,6 +10,7 @@
  * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
+import type { SgdArgs } from "../backend/kernels.js";
 import { K } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -31,6 +32,8 @@ export class SGD extends Optimizer<SGDOptions> {
 
   step(): void {
     for (const g of this.paramGroups) {
+      // One kernel call per group: the backend may run all its parameters as one job.
+      const updates: SgdArgs[] = [];
       for (const p of g.params) {
         if (!p.grad) continue;
         let st = this.state.get(p);
@@ -43,12 +46,13 @@ export class SGD extends Optimizer<SGDOptions> {
           if (!st.momentum_buffer) st.momentum_buffer = new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
           buf = st.momentum_buffer as Tensor;
         }
-        K.sgdStep({
+        updates.push({
           param: p.data as FloatArray, grad: p.grad.data as FloatArray, momentumBuffer: buf ? (buf.data as FloatArray) : null,
           lr: g.lr, momentum: g.momentum, dampening: g.dampening, nesterov: g.nesterov, weightDecay: g.weightDecay,
           maximize: g.maximize, firstStep,
         });
       }
+      K.sgdSteps(updates);
     }
   }
 }

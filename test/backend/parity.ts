@@ -201,11 +201,27 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     const n = 1031, p = f32(n), pW = copy(p), buf = v.momentum ? f32(n) : null, bufW = buf ? copy(buf) : null;
     for (let step = 0; step < 3; step++) {
       const g = f32(n);
-      jsKernels.sgdStep({ param: pW, grad: g, momentumBuffer: bufW, lr: 0.1, ...v, firstStep: step === 0 });
-      K.sgdStep({ param: p, grad: g, momentumBuffer: buf, lr: 0.1, ...v, firstStep: step === 0 });
+      jsKernels.sgdSteps([{ param: pW, grad: g, momentumBuffer: bufW, lr: 0.1, ...v, firstStep: step === 0 }]);
+      K.sgdSteps([{ param: p, grad: g, momentumBuffer: buf, lr: 0.1, ...v, firstStep: step === 0 }]);
     }
     close(`sgdStep ${JSON.stringify(v)}`, p, pW, 1e-6, 2e-6);
     if (buf && bufW) close(`sgdStep buffer ${JSON.stringify(v)}`, buf, bufW, 1e-6, 2e-6);
+  }
+  {
+    // One call for several parameters (a group), big enough to be shared across threads, with the
+    // cut between threads falling inside a parameter; per-entry settings, one entry without momentum.
+    const sizes = [70001, 257, 3, 65537];
+    const ps = sizes.map((n) => f32(n)), pWs = ps.map(copy);
+    const bufs = sizes.map((n, i) => (i === 2 ? null : f32(n))), bufWs = bufs.map((b) => (b ? copy(b) : null));
+    for (let step = 0; step < 2; step++) {
+      const gs = sizes.map((n) => f32(n));
+      const args = (i: number, param: Float32Array, momentumBuffer: Float32Array | null) => ({ param, grad: gs[i], momentumBuffer,
+        ...sgdVariants[i % 3], momentum: momentumBuffer ? 0.9 : 0, lr: 0.05 * (i + 1), firstStep: step === 0 && i !== 1 });
+      jsKernels.sgdSteps(sizes.map((_, i) => args(i, pWs[i], bufWs[i])));
+      K.sgdSteps(sizes.map((_, i) => args(i, ps[i], bufs[i])));
+    }
+    ps.forEach((p, i) => close(`sgdSteps list #${i}`, p, pWs[i], 1e-6, 2e-6));
+    bufs.forEach((b, i) => { if (b) close(`sgdSteps list buffer #${i}`, b, bufWs[i]!, 1e-6, 2e-6); });
   }
   for (const v of [{ weightDecay: 0, decoupled: false, maximize: false }, { weightDecay: 0.01, decoupled: false, maximize: true }, { weightDecay: 0.01, decoupled: true, maximize: false }]) {
     const n = 1031, p = f32(n), pW = copy(p), m = f32(n, 0, 0), mW = copy(m), s = f32(n, 0, 0), sW = copy(s);

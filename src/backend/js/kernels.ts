@@ -230,15 +230,17 @@ export const jsKernels: Kernels = {
       }
     }
   },
-  sgdStep({ param, grad, momentumBuffer: buf, lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep }) {
-    for (let i = 0; i < param.length; i++) {
-      let g = maximize ? -grad[i] : grad[i];
-      if (weightDecay !== 0) g += weightDecay * param[i];
-      if (momentum !== 0 && buf) {
-        buf[i] = firstStep ? g : momentum * buf[i] + (1 - dampening) * g;
-        g = nesterov ? g + momentum * buf[i] : buf[i];
+  sgdSteps(list) {
+    for (const { param, grad, momentumBuffer: buf, lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep } of list) {
+      for (let i = 0; i < param.length; i++) {
+        let g = maximize ? -grad[i] : grad[i];
+        if (weightDecay !== 0) g += weightDecay * param[i];
+        if (momentum !== 0 && buf) {
+          buf[i] = firstStep ? g : momentum * buf[i] + (1 - dampening) * g;
+          g = nesterov ? g + momentum * buf[i] : buf[i];
+        }
+        param[i] -= lr * g;
       }
-      param[i] -= lr * g;
     }
   },
   adamStep({ param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step, maximize }) {

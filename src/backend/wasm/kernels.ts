@@ -51,7 +51,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
    * Runs fn over [0, n) on up to threadsNow() threads in 4-aligned chunks; `call(start, len)`
    * returns the argument list for one chunk.
    */
-  function parallelRange(fn: "unary" | "unaryBackward" | "binaryInner" | "sgdStep" | "adamStep", n: number, call: (start: number, len: number) => number[]): void {
+  function parallelRange(fn: "unary" | "unaryBackward" | "binaryInner" | "adamStep", n: number, call: (start: number, len: number) => number[]): void {
     const t = n >= ELEMENTWISE_PARALLEL ? threadsNow() : 1;
     const run = ex[fn] as (...a: number[]) => void;
     if (t <= 1) { run(...call(0, n)); return; }
@@ -222,14 +222,36 @@ export function makeKernels(ctx: WasmContext): Kernels {
       withFrame((f) => ex.crossEntropyBackward(f.in(logProbs as Float32Array, 0, n * c), f.in(target, 0, n), n, c, eps, ignoreIndex,
         f.in(rowGrad as Float32Array, 0, n), f.overwrite(dlogits as Float32Array, 0, n * c)));
     },
-    sgdStep(args) {
-      const { param, grad, momentumBuffer: buf } = args;
-      if (!f32(param, grad) || (buf && !f32(buf))) { jsKernels.sgdStep(args); return; }
-      const n = param.length;
+    sgdSteps(list) {
+      const fast = list.filter((a) => f32(a.param, a.grad) && (!a.momentumBuffer || f32(a.momentumBuffer)));
+      if (fast.length < list.length) jsKernels.sgdSteps(list.filter((a) => !fast.includes(a)));
+      if (fast.length === 0) return;
       withFrame((f) => {
-        const pp = f.out(param as Float32Array), pg = f.in(grad as Float32Array, 0, n), pb = buf ? f.out(buf as Float32Array, 0, n) : 0;
-        parallelRange("sgdStep", n, (s, len) => [pp + 4 * s, pg + 4 * s, pb ? pb + 4 * s : 0, len, args.lr, args.momentum,
-          args.dampening, +args.nesterov, args.weightDecay, +args.maximize, +args.firstStep]);
+        const params = fast.map((a) => {
+          const n = a.param.length;
+          return { a, n, pp: f.out(a.param as Float32Array), pg: f.in(a.grad as Float32Array, 0, n), pb: a.momentumBuffer ? f.out(a.momentumBuffer as Float32Array, 0, n) : 0 };
+        });
+        // All parameters as one range cut into equal shares, one per thread: one parallel region
+        // for the whole step, and the small tensors (biases) no longer cost a call each.
+        const total = params.reduce((s, p) => s + p.n, 0);
+        const t = total >= ELEMENTWISE_PARALLEL ? threadsNow() : 1;
+        const chunk = Math.ceil(total / t / 4) * 4;
+        const tables: Array<[number, number]> = [];
+        for (let start = 0; start < total; start += chunk) {
+          const end = Math.min(total, start + chunk), rows: number[] = [];
+          let base = 0;
+          for (const { a, n, pp, pg, pb } of params) {
+            const s = Math.max(start, base) - base, e = Math.min(end, base + n) - base;
+            if (e > s) rows.push(pp + 4 * s, pg + 4 * s, pb ? pb + 4 * s : 0, e - s, a.lr, a.momentum, a.dampening, +a.nesterov, a.weightDecay, +a.maximize, +a.firstStep);
+            base += n;
+          }
+          const table = f.raw(8 * rows.length);
+          new Float64Array(heap.buffer, table, rows.length).set(rows);
+          tables.push([table, rows.length / 11]);
+        }
+        const [mine, ...theirs] = tables;
+        if (theirs.length === 0) ex.sgdStepList(...mine);
+        else ctx.pool!.run("sgdStepList", theirs, () => ex.sgdStepList(...mine));
       });
     },
     adamStep(args) {
