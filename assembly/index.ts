@@ -4,7 +4,7 @@
 export { gemm, gemmScratchFloats } from "./gemm";
 export { unary, unaryBackward, binaryInner, binaryStrided, clamp } from "./elementwise";
 export { reduce, softmax, softmaxBackward, crossEntropyForward, crossEntropyBackward } from "./reduce";
-export { permute, gatherRows, scatterAddRows, axpy, sgdStepList, adamStep } from "./misc";
+export { permute, gatherRows, scatterAddRows, axpy, sgdStepTasks, adamStep } from "./misc";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

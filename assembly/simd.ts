@@ -9,6 +9,15 @@
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+/** Takes the next task index from a counter the threads share. */
+// @ts-ignore: decorator
+@inline export function claim(next: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(next, 1);
+  const i = load<i32>(next); // single-threaded build
+  store<i32>(next, i + 1);
+  return i;
+}
+
 /** Pointer to element `i` of an f32/i32 array at `p`. */
 // @ts-ignore: decorator
 @inline export function at(p: usize, i: i32): usize {

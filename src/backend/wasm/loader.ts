@@ -90,7 +90,7 @@ export interface WasmExports {
   gatherRows(x: number, index: number, count: number, rowSize: number, out: number): void;
   scatterAddRows(dy: number, index: number, count: number, rowSize: number, dx: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
-  sgdStepList(table: number, count: number): void;
+  sgdStepTasks(next: number, table: number, count: number): void;
   adamStep(param: number, grad: number, expAvg: number, expAvgSq: number, n: number, lr: number, beta1: number, beta2: number,
     eps: number, weightDecay: number, decoupled: number, maximize: number, stepSize: number, bc2Sqrt: number): void;
 }

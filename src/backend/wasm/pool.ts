@@ -8,7 +8,7 @@
 import type { WasmHeap } from "./memory.js";
 
 /** Exports the pool can run; workers look them up by index. */
-export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner", "sgdStepList", "adamStep"] as const;
+export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner", "sgdStepTasks", "adamStep"] as const;
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
 // Control block layout (bytes from ctrl): [0] generation, [8] error count, [64] pending count —
