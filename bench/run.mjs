@@ -36,8 +36,9 @@ const plan = {
   tfCpuSteps: o.full ? EPOCH : quick ? 10 : 100,
   // V8 compiles hot JS and wasm on background threads for the first ~500 steps; on 2 cores those
   // compete with the 2 compute threads (worker pick-up 65 µs instead of 1-8 µs, the first 150
-  // steps at 1.9 s/epoch), so the fast columns warm up this long; the slow ones take 30 (or 10).
-  warmup: quick ? 100 : 600,
+  // steps at 1.9 s/epoch), and keeps re-optimising for a while after: an epoch after 1600 warm
+  // steps measured 0.87 s where one after 600 took 0.91. The slow columns take 30 (or 10).
+  warmup: quick ? 100 : 1600,
   gemmSamples: quick ? 3 : 7,
 };
 const notes = [];
