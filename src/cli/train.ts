@@ -125,7 +125,6 @@ function metricsJsonl(history: EpochMetrics[], test?: EvalResult): string {
 export async function train(config: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const cfg = config;
   const dir = opts.outDir;
-  await mkdir(dir, { recursive: true });
   await useBackend(cfg.backend, cfg.threads);
   const d = opts.data ?? loadData(cfg);
   const arch = archOf(cfg, d);
@@ -153,7 +152,11 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
       optimizer: { paramGroups: [], scalars: {} }, history: [],
     };
   }
-  await writeFileAtomic(join(dir, "config.json"), JSON.stringify({ ...cfg, arch }, null, 2) + "\n");
+  // The folder appears only once data, model and checkpoint loaded: a run refused for its flags or
+  // files leaves nothing behind. config.json records the validation size actually held out (the
+  // synthetic sets always keep 15%).
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, "config.json"), JSON.stringify({ ...cfg, valSize: d.val.n, arch }, null, 2) + "\n");
   const save = (interrupted: boolean) => {
     st.interrupted = interrupted;
     st.globalRng = defaultGenerator.getState();

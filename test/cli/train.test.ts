@@ -151,6 +151,8 @@ describe("gradlab train on synthetic data", () => {
     expect(tensors.get("1.running_mean")!.shape).toEqual([32]);
     expect(tensors.get("1.num_batches_tracked")!.dtype).toBe("int64");
     expect([...tensors.keys()].filter((k) => k.endsWith("weight")).sort()).toEqual(["0.weight", "1.weight", "4.weight", "5.weight", "8.weight"]);
+    // The synthetic sets hold out 15% (150 of 1,000) whatever --val-size says; config.json tells the truth.
+    expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).valSize).toBe(150);
     // A run folder with BatchNorm/Dropout still loads for eval and ONNX export.
     expect((await cli("eval", dir)).out.at(-1)).toBe(r.out.at(-1));
     expect((await cli("export", dir, "--onnx", join(dir, "m.onnx"))).code).toBe(0);

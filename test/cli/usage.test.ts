@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, expectOneLine, ROOT } from "./helpers.js";
+import { cli, expectOneLine, ROOT, tmp } from "./helpers.js";
 
 describe("usage errors exit 2 with one line", () => {
   const cases: Array<[string[], RegExp]> = [
@@ -27,6 +27,13 @@ describe("usage errors exit 2 with one line", () => {
     [["eval"], /missing required argument 'target'/],
     [["export", "somewhere"], /export needs --onnx FILE/],
   ];
+  it("a run refused for its flags leaves no run folder", async () => {
+    const out = join(tmp("refused"), "run");
+    const r = await cli("train", "--limit", "300", "--val-size", "300", "--epochs", "1", "--out", out);
+    expect(r.code).toBe(2);
+    expect(expectOneLine(r.err)).toMatch(/--val-size 300 leaves no training images/);
+    expect(existsSync(out)).toBe(false);
+  });
   for (const [argv, msg] of cases) {
     it(argv.join(" "), async () => {
       const r = await cli(...argv);
