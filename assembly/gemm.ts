@@ -26,13 +26,14 @@ export function gemmScratchFloats(): i32 {
 const PACK_TRANSPOSED_A_FROM: i32 = 512;
 
 /**
- * C = alpha·op(A)·op(B) + beta·C on row-major matrices with leading dimensions lda/ldb/ldc
- * (elements). op(A) is m×k, op(B) is k×n. `scratch` holds gemmScratchFloats() floats.
+ * C = alpha·op(A)·op(B) + beta·C + bias on row-major matrices with leading dimensions lda/ldb/ldc
+ * (elements). op(A) is m×k, op(B) is k×n; `bias` (n floats, 0 for none) is added to every row.
+ * `scratch` holds gemmScratchFloats() floats.
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize): void {
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, bias: usize, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
-  scaleC(m, n, beta, c, ldc);
+  scaleC(m, n, beta, c, ldc, bias);
   if (k <= 0) return;
   const packB = scratch;
   const tile = at(packB, KC * NC);
@@ -83,13 +84,18 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
   }
 }
 
-function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
-  if (beta == 1) return;
+/** C = beta·C + bias (rows), before the product is accumulated onto it. */
+function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32, bias: usize): void {
+  if (beta == 1 && !bias) return;
   for (let i = 0; i < m; i++) {
     const row = at(c, i * ldc);
     // beta == 0 overwrites (NaNs in C must not survive), as BLAS and the JS reference do.
-    if (beta == 0) memory.fill(row, 0, <usize>n << 2);
-    else for (let j = 0; j < n; j++) store<f32>(at(row, j), beta * load<f32>(at(row, j)));
+    if (beta == 0) {
+      if (bias) memory.copy(row, bias, <usize>n << 2);
+      else memory.fill(row, 0, <usize>n << 2);
+    } else {
+      for (let j = 0; j < n; j++) store<f32>(at(row, j), beta * load<f32>(at(row, j)) + (bias ? load<f32>(at(bias, j)) : 0));
+    }
   }
 }
 

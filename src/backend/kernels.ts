@@ -18,8 +18,9 @@ export interface GemmArgs {
   a: FloatArray; aOffset?: number;
   b: FloatArray; bOffset?: number;
   c: FloatArray; cOffset?: number;
-  /** C = alpha·op(A)·op(B) + beta·C */
+  /** C = alpha·op(A)·op(B) + beta·C + bias, the bias (n entries) added to every row */
   alpha?: number; beta?: number;
+  bias?: FloatArray; biasOffset?: number;
 }
 
 export interface SgdArgs {

@@ -71,9 +71,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
   requireFloat(x, opName);
   const rows = x.numel() / inF;
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
-  // The bias rows go in first and the product is added onto them (beta = 1): one kernel call.
-  if (bias) for (let r = 0; r < rows; r++) out.data.set(bias.data, r * outF);
-  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray, beta: bias ? 1 : 0 });
+  // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.
+  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray,
+    bias: bias ? (bias.data as FloatArray) : undefined });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, inputs, "AddmmBackward", (g) => {
     const gd = g.data as FloatArray;

@@ -54,11 +54,14 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
       for (const [alpha, beta, off] of [[1, 0, 0], [0.5, 1, 3], [-2, 0.25, 1]]) {
         const a = f32(m * k + off), b = f32(k * n + off + 1), c = f32(m * n + off + 2);
         const want = copy(c);
-        const args = { transA, transB, m, n, k, a, b, alpha, beta, aOffset: off, bOffset: off + 1, cOffset: off + 2 };
+        const common = { transA, transB, m, n, k, a, b, alpha, beta, aOffset: off, bOffset: off + 1, cOffset: off + 2 };
+        // Every other case also adds a bias row (at an offset).
+        const bias = off % 2 ? f32(n + 2) : undefined;
+        const args = { ...common, bias, biasOffset: bias ? 2 : 0 };
         jsKernels.gemm({ ...args, c: want });
         K.gemm({ ...args, c });
         // f32 accumulation vs the reference's f64: error grows with k and the operand size.
-        close(`gemm ${m}x${n}x${k} tA=${transA} tB=${transB} a=${alpha} b=${beta}`, c, want, 0, 1e-6 * (k + 1) * 4 * Math.abs(alpha) + 1e-6 * 4);
+        close(`gemm ${m}x${n}x${k} tA=${transA} tB=${transB} a=${alpha} b=${beta}${bias ? " +bias" : ""}`, c, want, 0, 1e-6 * (k + 1) * 4 * Math.abs(alpha) + 1e-6 * 4);
       }
     }
   }

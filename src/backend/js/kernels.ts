@@ -64,10 +64,11 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   }
 }
 
-function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0 }: GemmArgs): void {
+function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0 }: GemmArgs): void {
   if (beta !== 1) {
     for (let i = cOffset; i < cOffset + m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
   }
+  if (bias) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[cOffset + i * n + j] += bias[biasOffset + j];
   const row = new Float64Array(n);
   for (let i = 0; i < m; i++) {
     row.fill(0);

@@ -65,13 +65,13 @@ export function makeKernels(ctx: WasmContext): Kernels {
 
   function gemm(args: GemmArgs): void {
     const { transA, transB, m, n, k, a, b, c } = args;
-    if (!f32(a, b, c)) { jsKernels.gemm(args); return; }
+    if (!f32(a, b, c) || (args.bias && !f32(args.bias))) { jsKernels.gemm(args); return; }
     if (m <= 0 || n <= 0) return;
     withFrame((f) => {
       const whole = gemmCall(f, args, ctx.scratch);
       const t = m * n * k >= GEMM_PARALLEL_MACS ? threadsNow() : 1;
       if (t <= 1) { (ex.gemm as (...a: number[]) => void)(...whole); return; }
-      const [tA, tB, , , , alpha, pa, lda, pb, ldb, beta, pc, ldc] = whole;
+      const [tA, tB, , , , alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias] = whole;
       // Each thread owns a block of C's columns (or rows, for tall C), aligned to the micro-tile.
       // (Blocks claimed dynamically, 4–16 per thread, measured 1–4% slower: smaller blocks cost
       // more than the balance they bought.)
@@ -79,8 +79,8 @@ export function makeKernels(ctx: WasmContext): Kernels {
       // Column blocks are whole cache lines (16 floats), so no line of C is written by two threads.
       const chunk = byCols ? Math.ceil(n / t / 16) * 16 : Math.ceil(m / t / 4) * 4;
       const part = (s: number, scratch: number): number[] => byCols
-        ? [tA, tB, m, Math.min(chunk, n - s), k, alpha, pa, lda, pb + 4 * (transB ? s * ldb : s), ldb, beta, pc + 4 * s, ldc, scratch]
-        : [tA, tB, Math.min(chunk, m - s), n, k, alpha, pa + 4 * (transA ? s : s * lda), lda, pb, ldb, beta, pc + 4 * s * ldc, ldc, scratch];
+        ? [tA, tB, m, Math.min(chunk, n - s), k, alpha, pa, lda, pb + 4 * (transB ? s * ldb : s), ldb, beta, pc + 4 * s, ldc, pbias && pbias + 4 * s, scratch]
+        : [tA, tB, Math.min(chunk, m - s), n, k, alpha, pa + 4 * (transA ? s : s * lda), lda, pb, ldb, beta, pc + 4 * s * ldc, ldc, pbias, scratch];
       const calls: number[][] = [];
       for (let s = chunk, w = 1; s < (byCols ? n : m); s += chunk, w++) calls.push(part(s, ctx.pool!.scratchOf(w)));
       const mine = part(0, ctx.scratch);
@@ -94,7 +94,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
    */
   function gemms(list: readonly GemmArgs[]): void {
     const macs = list.map((g) => g.m * g.n * g.k);
-    const side = list.length === 2 && threadsNow() >= 2 && list.every((g) => f32(g.a, g.b, g.c)) &&
+    const side = list.length === 2 && threadsNow() >= 2 && list.every((g) => f32(g.a, g.b, g.c) && (!g.bias || f32(g.bias))) &&
       Math.min(...macs) >= GEMM_PAIR_MIN_MACS && Math.max(...macs) <= 2 * Math.min(...macs);
     if (!side) { for (const args of list) gemm(args); return; }
     withFrame((f) => {
@@ -105,10 +105,12 @@ export function makeKernels(ctx: WasmContext): Kernels {
 
   /** The wasm gemm's argument list for one whole product, operands marshalled through `f`. */
   function gemmCall(f: Frame, args: GemmArgs, scratch: number): number[] {
-    const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0 } = args;
+    const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0 } = args;
     const pa = f.in(a as Float32Array, aOffset, m * k), pb = f.in(b as Float32Array, bOffset, k * n);
+    // beta = 0 overwrites C (NaNs included), so a foreign C need not be copied in.
     const pc = beta === 0 ? f.overwrite(c as Float32Array, cOffset, m * n) : f.out(c as Float32Array, cOffset, m * n);
-    return [+transA, +transB, m, n, k, alpha, pa, transA ? m : k, pb, transB ? k : n, beta, pc, n, scratch];
+    const pbias = bias ? f.in(bias as Float32Array, biasOffset, n) : 0;
+    return [+transA, +transB, m, n, k, alpha, pa, transA ? m : k, pb, transB ? k : n, beta, pc, n, pbias, scratch];
   }
 
   function binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void {
