@@ -11,14 +11,18 @@ interface CopyBack { arr: Array32; off: number; len: number; ptr: number }
 export class Frame {
   private readonly temps: Array<[number, number]> = [];
   private readonly backs: CopyBack[] = [];
+  /** Foreign arrays copied in by `in`, so an operand passed twice (a layer's dX and dW) is copied once. */
+  private readonly ins: CopyBack[] = [];
   constructor(private readonly heap: WasmHeap) {}
 
   /** Pointer to `len` elements of `a` from `off`, for reading. */
   in(a: Array32, off = 0, len = a.length - off): number {
     const p = this.heap.ptrOf(a);
     if (p >= 0) return p + off * 4;
-    const ptr = this.raw(len * 4);
-    this.view(a, ptr, len).set(a.subarray(off, off + len));
+    const seen = this.ins.find((c) => c.arr === a && c.off === off && c.len === len);
+    if (seen) return seen.ptr;
+    const ptr = this.copyIn(a, off, len);
+    this.ins.push({ arr: a, off, len, ptr });
     return ptr;
   }
 
@@ -29,7 +33,8 @@ export class Frame {
   out(a: Array32, off = 0, len = a.length - off): number {
     const p = this.heap.ptrOf(a);
     if (p >= 0) return p + off * 4;
-    const ptr = this.in(a, off, len);
+    // A block of its own, never shared with a read-only operand of the same call.
+    const ptr = this.copyIn(a, off, len);
     this.backs.push({ arr: a, off, len, ptr });
     return ptr;
   }
@@ -40,6 +45,12 @@ export class Frame {
     if (p >= 0) return p + off * 4;
     const ptr = this.raw(len * 4);
     this.backs.push({ arr: a, off, len, ptr });
+    return ptr;
+  }
+
+  private copyIn(a: Array32, off: number, len: number): number {
+    const ptr = this.raw(len * 4);
+    this.view(a, ptr, len).set(a.subarray(off, off + len));
     return ptr;
   }
 

@@ -153,7 +153,8 @@ export function makeKernels(ctx: WasmContext): Kernels {
       if (!f32(x, y, dy, dx)) { jsKernels.unaryBackward(op, x, y, dy, dx, alpha); return; }
       const code = UNARY.indexOf(op), n = dy.length;
       withFrame((f) => {
-        const px = f.in(x as Float32Array), py = f.in(y as Float32Array), pdy = f.in(dy as Float32Array);
+        // relu's derivative reads only x: its output need not be copied in (the training hot path).
+        const px = f.in(x as Float32Array), py = op === "relu" ? px : f.in(y as Float32Array), pdy = f.in(dy as Float32Array);
         const pdx = f.overwrite(dx as Float32Array);
         parallelRange("unaryBackward", n, (s, len) => [code, px + 4 * s, py + 4 * s, pdy + 4 * s, pdx + 4 * s, len, alpha]);
       });
