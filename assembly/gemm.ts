@@ -27,14 +27,34 @@ const PACK_TRANSPOSED_A_FROM: i32 = 512;
 
 /**
  * C = alpha·op(A)·op(B) + beta·C + bias on row-major matrices with leading dimensions lda/ldb/ldc
- * (elements). op(A) is m×k, op(B) is k×n; `bias` (n floats, 0 for none) is added to every row.
- * `scratch` holds gemmScratchFloats() floats.
+ * (elements). op(A) is m×k, op(B) is k×n; `bias` (n floats, 0 for none) is added to every row;
+ * `relu` then clamps C at 0 (a Linear→ReLU pair in one call). `scratch` holds gemmScratchFloats() floats.
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, bias: usize, scratch: usize): void {
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, bias: usize, relu: bool, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
   scaleC(m, n, beta, c, ldc, bias);
-  if (k <= 0) return;
+  if (k > 0) product(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, scratch);
+  if (relu) reluRows(m, n, c, ldc);
+}
+
+/** The mask relu of the unary kernel (NaN and -0 become +0, as the reference), over C's rows. */
+function reluRows(m: i32, n: i32, c: usize, ldc: i32): void {
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < m; i++) {
+    const row = at(c, i * ldc);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const v = v128.load(at(row, j));
+      v128.store(at(row, j), v128.and(v, f32x4.gt(v, zero)));
+    }
+    for (; j < n; j++) { const v = load<f32>(at(row, j)); store<f32>(at(row, j), v > 0 ? v : 0); }
+  }
+}
+
+/** C += alpha·op(A)·op(B), the blocked loops around the micro-kernel. */
+function product(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, scratch: usize): void {
   const packB = scratch;
   const tile = at(packB, KC * NC);
   const packA = at(tile, MR * NR);

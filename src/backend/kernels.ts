@@ -21,6 +21,8 @@ export interface GemmArgs {
   /** C = alpha·op(A)·op(B) + beta·C + bias, the bias (n entries) added to every row */
   alpha?: number; beta?: number;
   bias?: FloatArray; biasOffset?: number;
+  /** Then C = max(C, 0) (NaN → 0, as the relu kernel): a Linear→ReLU pair in one call. */
+  relu?: boolean;
 }
 
 export interface SgdArgs {

@@ -7,6 +7,8 @@
  * net.stateDict() // keys "0.weight", "0.bias", "2.weight", "2.bias"
  */
 import type { Tensor } from "../tensor/tensor.js";
+import { ReLU } from "./layers.js";
+import { Linear } from "./linear.js";
 import { Module } from "./module.js";
 
 /** Modules stored under the keys "0", "1", ... — the naming PyTorch's state_dict keys follow. */
@@ -32,11 +34,22 @@ abstract class IndexedModules extends Module {
   [Symbol.iterator](): Iterator<Module> { return this.children(); }
 }
 
+/** Plain Linear then plain ReLU (subclasses may override forward, so they run as written). */
+function fusesWithRelu(a: Module, b: Module): boolean {
+  return a instanceof Linear && a.forward === Linear.prototype.forward && b instanceof ReLU && b.forward === ReLU.prototype.forward;
+}
+
 export class Sequential extends IndexedModules {
   constructor(...mods: Module[]) { super(mods); }
 
   override forward(x: Tensor): Tensor {
-    for (const m of this.children()) x = m(x);
+    const mods = [...this.children()];
+    for (let i = 0; i < mods.length; i++) {
+      // A Linear followed by a ReLU runs as one kernel call: the same values and gradients, one
+      // output tensor and one pass over it fewer (the graph shows one AddmmReluBackward node).
+      if (i + 1 < mods.length && fusesWithRelu(mods[i], mods[i + 1])) x = (mods[i++] as Linear).forwardRelu(x);
+      else x = mods[i](x);
+    }
     return x;
   }
 }

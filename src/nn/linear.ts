@@ -9,7 +9,7 @@
  * fc(randn([64, 784])).shape // [64, 256]
  */
 import { empty } from "../ops/util.js";
-import { linear } from "../ops/matmul.js";
+import { linear, linearRelu } from "../ops/matmul.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { kaimingUniform_, uniform_ } from "./init.js";
@@ -36,13 +36,23 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    return linear(x, this.weight, this.bias, `Linear(${this.inFeatures}→${this.outFeatures})`);
+  }
+
+  /** @internal relu(forward(x)) in one kernel call; nn.Sequential uses it for a Linear→ReLU pair. */
+  forwardRelu(x: Tensor): Tensor {
+    this.checkInput(x);
+    return linearRelu(x, this.weight, this.bias, `Linear(${this.inFeatures}→${this.outFeatures})`);
+  }
+
+  private checkInput(x: Tensor): void {
     if (x.shape[x.ndim - 1] !== this.inFeatures || x.ndim === 0) {
       const hint = x.ndim > 2 && x.shape.slice(1).reduce((a, b) => a * b, 1) === this.inFeatures
         ? `flatten it to [${x.shape[0]}, ${this.inFeatures}] (x.flatten(1) or nn.Flatten())`
         : `its last dim must be ${this.inFeatures}`;
       throw new Error(`Linear(${this.inFeatures}→${this.outFeatures}) got input ${fmt(x.shape)}: ${hint}`);
     }
-    return linear(x, this.weight, this.bias, `Linear(${this.inFeatures}→${this.outFeatures})`);
   }
 
   override extraRepr(): string { return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`; }

@@ -64,6 +64,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * Backward: dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName = "linear"): Tensor {
+  return linearOp(x, weight, bias, opName, false);
+}
+
+/**
+ * relu(x·Wᵀ + b) in one kernel call — what nn.Sequential runs for a Linear followed by a ReLU.
+ * Same values and gradients as `relu(linear(x, W, b))`; the graph has one node where PyTorch has two.
+ */
+export function linearRelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opName = "linear"): Tensor {
+  return linearOp(x, weight, bias, opName, true);
+}
+
+function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opName: string, relu: boolean): Tensor {
   const [outF, inF] = weight.shape;
   if (x.shape[x.ndim - 1] !== inF) {
     throw new Error(`${opName}: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features in its last dim but the weight ${fmt(weight.shape)} expects ${inF}`);
@@ -73,10 +85,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, opName =
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
   // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.
   K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray,
-    bias: bias ? (bias.data as FloatArray) : undefined });
+    bias: bias ? (bias.data as FloatArray) : undefined, relu });
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, inputs, "AddmmBackward", (g) => {
-    const gd = g.data as FloatArray;
+  return record(out, inputs, relu ? "AddmmReluBackward" : "AddmmBackward", (g) => {
+    let gd = g.data as FloatArray;
+    if (relu) {
+      // relu'(z) = [z > 0] = [out > 0]: the output stands in for the pre-activation.
+      const gz = K.alloc(out.dtype, out.numel()) as FloatArray;
+      K.unaryBackward("relu", out.data as FloatArray, out.data as FloatArray, gd, gz);
+      gd = gz;
+    }
     let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
     const products: GemmArgs[] = [];
     if (x.requiresGrad) {

@@ -57,11 +57,11 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
         const common = { transA, transB, m, n, k, a, b, alpha, beta, aOffset: off, bOffset: off + 1, cOffset: off + 2 };
         // Every other case also adds a bias row (at an offset).
         const bias = off % 2 ? f32(n + 2) : undefined;
-        const args = { ...common, bias, biasOffset: bias ? 2 : 0 };
+        const args = { ...common, bias, biasOffset: bias ? 2 : 0, relu: alpha === 1 };
         jsKernels.gemm({ ...args, c: want });
         K.gemm({ ...args, c });
         // f32 accumulation vs the reference's f64: error grows with k and the operand size.
-        close(`gemm ${m}x${n}x${k} tA=${transA} tB=${transB} a=${alpha} b=${beta}${bias ? " +bias" : ""}`, c, want, 0, 1e-6 * (k + 1) * 4 * Math.abs(alpha) + 1e-6 * 4);
+        close(`gemm ${m}x${n}x${k} tA=${transA} tB=${transB} a=${alpha} b=${beta}${bias ? " +bias" : ""}${args.relu ? " relu" : ""}`, c, want, 0, 1e-6 * (k + 1) * 4 * Math.abs(alpha) + 1e-6 * 4);
       }
     }
   }

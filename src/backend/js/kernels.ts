@@ -64,7 +64,7 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   }
 }
 
-function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0 }: GemmArgs): void {
+function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0, relu = false }: GemmArgs): void {
   if (beta !== 1) {
     for (let i = cOffset; i < cOffset + m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
   }
@@ -92,6 +92,7 @@ function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOff
     const co = cOffset + i * n;
     for (let j = 0; j < n; j++) c[co + j] += alpha * row[j];
   }
+  if (relu) for (let i = cOffset; i < cOffset + m * n; i++) c[i] = c[i] > 0 ? c[i] : 0;
 }
 
 function binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void {

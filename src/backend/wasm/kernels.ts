@@ -71,7 +71,7 @@ export function makeKernels(ctx: WasmContext): Kernels {
       const whole = gemmCall(f, args, ctx.scratch);
       const t = m * n * k >= GEMM_PARALLEL_MACS ? threadsNow() : 1;
       if (t <= 1) { (ex.gemm as (...a: number[]) => void)(...whole); return; }
-      const [tA, tB, , , , alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias] = whole;
+      const [tA, tB, , , , alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu] = whole;
       // Each thread owns a block of C's columns (or rows, for tall C), aligned to the micro-tile.
       // (Blocks claimed dynamically, 4–16 per thread, measured 1–4% slower: smaller blocks cost
       // more than the balance they bought.)
@@ -79,8 +79,8 @@ export function makeKernels(ctx: WasmContext): Kernels {
       // Column blocks are whole cache lines (16 floats), so no line of C is written by two threads.
       const chunk = byCols ? Math.ceil(n / t / 16) * 16 : Math.ceil(m / t / 4) * 4;
       const part = (s: number, scratch: number): number[] => byCols
-        ? [tA, tB, m, Math.min(chunk, n - s), k, alpha, pa, lda, pb + 4 * (transB ? s * ldb : s), ldb, beta, pc + 4 * s, ldc, pbias && pbias + 4 * s, scratch]
-        : [tA, tB, Math.min(chunk, m - s), n, k, alpha, pa + 4 * (transA ? s : s * lda), lda, pb, ldb, beta, pc + 4 * s * ldc, ldc, pbias, scratch];
+        ? [tA, tB, m, Math.min(chunk, n - s), k, alpha, pa, lda, pb + 4 * (transB ? s * ldb : s), ldb, beta, pc + 4 * s, ldc, pbias && pbias + 4 * s, relu, scratch]
+        : [tA, tB, Math.min(chunk, m - s), n, k, alpha, pa + 4 * (transA ? s : s * lda), lda, pb, ldb, beta, pc + 4 * s * ldc, ldc, pbias, relu, scratch];
       const calls: number[][] = [];
       for (let s = chunk, w = 1; s < (byCols ? n : m); s += chunk, w++) calls.push(part(s, ctx.pool!.scratchOf(w)));
       const mine = part(0, ctx.scratch);
@@ -105,12 +105,12 @@ export function makeKernels(ctx: WasmContext): Kernels {
 
   /** The wasm gemm's argument list for one whole product, operands marshalled through `f`. */
   function gemmCall(f: Frame, args: GemmArgs, scratch: number): number[] {
-    const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0 } = args;
+    const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0, relu = false } = args;
     const pa = f.in(a as Float32Array, aOffset, m * k), pb = f.in(b as Float32Array, bOffset, k * n);
     // beta = 0 overwrites C (NaNs included), so a foreign C need not be copied in.
     const pc = beta === 0 ? f.overwrite(c as Float32Array, cOffset, m * n) : f.out(c as Float32Array, cOffset, m * n);
     const pbias = bias ? f.in(bias as Float32Array, biasOffset, n) : 0;
-    return [+transA, +transB, m, n, k, alpha, pa, transA ? m : k, pb, transB ? k : n, beta, pc, n, pbias, scratch];
+    return [+transA, +transB, m, n, k, alpha, pa, transA ? m : k, pb, transB ? k : n, beta, pc, n, pbias, +relu, scratch];
   }
 
   function binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void {

@@ -75,7 +75,7 @@ export interface WasmExports {
   heapBase(): number;
   gemmScratchFloats(): number;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
-    b: number, ldb: number, beta: number, c: number, ldc: number, bias: number, scratch: number): void;
+    b: number, ldb: number, beta: number, c: number, ldc: number, bias: number, relu: number, scratch: number): void;
   unary(op: number, x: number, out: number, n: number, alpha: number): void;
   unaryBackward(op: number, x: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
   binaryInner(op: number, a: number, sa: number, b: number, sb: number, out: number, n: number): void;
