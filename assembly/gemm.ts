@@ -61,7 +61,7 @@ function product(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
   const packingA = transA && lda >= PACK_TRANSPOSED_A_FROM;
   // op(A) is read in place, not packed: the micro-kernel takes row offsets and a step along k,
   // which covers both layouts (row-major A: rows lda apart, k contiguous; transposed: the reverse).
-  const rowStep = transA ? 4 : <usize>lda << 2, kStep = transA ? <usize>lda << 2 : 4;
+  const rowStep: usize = transA ? <usize>4 : <usize>lda << 2, kStep: usize = transA ? <usize>lda << 2 : <usize>4;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -82,7 +82,7 @@ function product(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
             } else {
               pa = a + (transA ? at(0, pc * lda + row) : at(0, row * lda + pc));
               // Rows past the edge read row 0 again (valid memory); the edge path drops their results.
-              o1 = mr > 1 ? rowStep : 0; o2 = mr > 2 ? 2 * rowStep : 0; o3 = mr > 3 ? 3 * rowStep : 0; step = kStep;
+              o1 = mr > 1 ? rowStep : 0; o2 = mr > 2 ? rowStep << 1 : 0; o3 = mr > 3 ? rowStep * 3 : 0; step = kStep;
             }
             const pcPtr = at(c, row * ldc + jc + jr);
             if (mr == MR && nr == NR) micro(kc, pa, o1, o2, o3, step, pb, pcPtr, ldc, alpha);
