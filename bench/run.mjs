@@ -140,15 +140,19 @@ function machine() {
  * Adds one round's epoch to the earlier rounds' result: runs are pooled and the epoch's figures
  * become the medians over all of them; everything else stays from the first round.
  */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 function mergeRound(prev, r) {
   if (!prev) return r;
   const good = (x) => x && !x.error && !x.skipped && x.epoch?.runs;
   if (!good(prev) || !good(r)) return good(prev) ? prev : r;
   const runs = [...prev.epoch.runs, ...r.epoch.runs];
-  const med = (k) => { const v = runs.map((x) => x[k]).filter((x) => x != null).sort((a, b) => a - b); return v.length ? v[(v.length - 1) >> 1] : null; };
-  const mid = runs.slice().sort((a, b) => a.epochMs - b.epochMs)[(runs.length - 1) >> 1];
+  const med = (k) => { const v = runs.map((x) => x[k]).filter((x) => x != null); return v.length ? median(v) : null; };
   const scale = prev.epoch.measuredMs / prev.epoch.epochMs;
-  return { ...prev, epoch: { ...prev.epoch, runs, repeats: runs.length, epochMs: mid.epochMs, measuredMs: mid.epochMs * scale,
+  return { ...prev, epoch: { ...prev.epoch, runs, repeats: runs.length, epochMs: med("epochMs"), measuredMs: med("epochMs") * scale,
     trainLoss: med("trainLoss"), testAccuracy: med("testAccuracy") } };
 }
 
@@ -278,10 +282,20 @@ const ep = (k) => (ok(R[k]) && (quick || !R[k].epoch.extrapolated) ? R[k].epoch.
 const tBest = torchBest((r) => (quick || !r.epoch.extrapolated ? r.epoch.epochMs : null), lower);
 const xq = quick ? " (extrapolated, --quick)" : "";
 {
-  const g = [ep("wasm1"), ep("wasm2")].filter((x) => x != null);
-  const gBest = g.length ? Math.min(...g) : null;
-  const ratio = gBest != null && tBest ? gBest / tBest.v : null;
-  targets.push(["MNIST epoch within 1.5x of PyTorch at its best", ratio == null ? "—" : `gradlab-wasm best ${(gBest / 1000).toFixed(2)} s vs PyTorch ${(tBest.v / 1000).toFixed(2)} s (${tBest.t}T) = ${ratio.toFixed(2)}x${xq}`, pass(ratio == null ? null : ratio <= 1.5)]);
+  const g = ["wasm1", "wasm2"].filter((k) => ep(k) != null).map((k) => ({ k, v: ep(k) }));
+  const gBest = g.length ? g.reduce((a, b) => (b.v < a.v ? b : a)) : null;
+  const medianRatio = gBest && tBest ? gBest.v / tBest.v : null;
+  // Rounds ran interleaved, so round r of gradlab and of PyTorch saw the same machine: the median
+  // of the per-round ratios cancels the drift that the ratio of the two columns' medians keeps.
+  const gRuns = gBest ? R[gBest.k].epoch.runs : [], tRuns = tBest ? R[`torch${tBest.t}`].epoch.runs : [];
+  const paired = repeats > 1 && gRuns.length === repeats && tRuns.length === repeats
+    ? gRuns.map((r, i) => r.epochMs / tRuns[i].epochMs) : null;
+  const pairedMedian = paired ? median(paired) : null;
+  const ratio = pairedMedian ?? medianRatio;
+  const label = gBest ? COLS.find((c) => c[0] === gBest.k)[1] : "";
+  targets.push(["MNIST epoch within 1.5x of PyTorch at its best", ratio == null ? "—" : paired
+    ? `${label} ÷ PyTorch ${tBest.t}T, round by round: ${paired.map((x) => x.toFixed(2)).join(", ")} → median ${pairedMedian.toFixed(2)}x (medians of the columns: ${(gBest.v / 1000).toFixed(2)} s vs ${(tBest.v / 1000).toFixed(2)} s = ${medianRatio.toFixed(2)}x)${xq}`
+    : `${label} ${(gBest.v / 1000).toFixed(2)} s vs PyTorch ${(tBest.v / 1000).toFixed(2)} s (${tBest.t}T) = ${ratio.toFixed(2)}x${xq}`, pass(ratio == null ? null : ratio <= 1.5)]);
 }
 for (const th of [1, 2]) {
   const g = R[`wasm${th}`], t = R[`torch${th}`];
@@ -332,7 +346,7 @@ const stdNotes = [
   `Epoch = 938 training steps of batch 64 (data already in memory, shuffling and batching included, a warm-up of ${plan.warmup} steps on a throwaway model first — 30 for gradlab-js, 10 for TF.js). Rows marked 'extrapolated' timed fewer steps and scale to 938; they report no accuracy.`,
   `GEMM = C[M,N] = A[M,K]·B[K,N] at MxKxN, contiguous float32, median of ${plan.gemmSamples} timings; "fwd" is layer 1's forward (64x784 · 784x256), dX/dW its two backward products, plus 1024³. gradlab through its public matmul, PyTorch torch.mm, TF.js tf.matMul (+dataSync).`,
   `Load average ${mach.loadBefore} before and ${loadAfter} after the run (2 cores): anything else running skews all figures, the multi-threaded ones most.`,
-  ...(repeats > 1 ? [`PyTorch 1T/2T and gradlab-wasm 2T/1T ran interleaved in ${repeats} rounds, one epoch per process per round, so a drift in the machine's speed (25–45% over minutes here) hits both sides alike; their epoch figures are medians over the rounds, their GEMM and inference figures from round 1.`] : []),
+  ...(repeats > 1 ? [`PyTorch 1T/2T and gradlab-wasm 2T/1T ran interleaved in ${repeats} rounds, one epoch per process per round, so a drift in the machine's speed (25–45% over minutes here) hits both sides alike; their epoch figures are medians over the rounds, their GEMM and inference figures from round 1. The epoch target is judged on the median of the per-round ratios (round r of gradlab ÷ round r of PyTorch, which ran seconds apart); the ratio of the two columns' medians is shown beside it.`] : []),
   ...(o["no-tfjs"] ? [] : ["TF.js wasm runs with whatever thread count @tensorflow/tfjs-backend-wasm picks in Node (no worker threads there); TF.js cpu is plain JS."]),
   ...(torch && !torch.skip ? ["PyTorch 2T (OpenMP) suffers most from other load on the 2 cores: a descheduled thread stalls every parallel region, so its 2T epoch and GEMM figures can be far off (seen: a 7.6 s epoch among 0.66 s ones, 0.24 ms GEMMs taking 10 ms)."] : []),
   ...notes,
