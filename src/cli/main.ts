@@ -24,6 +24,9 @@ import { decodeGrey, toMnistInput } from "./png.js";
 import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "./train.js";
 
 /** Where the CLI writes; tests pass their own. */
+/** Least time between two progress lines when stdout is not a terminal. */
+const PLAIN_PROGRESS_MS = 10_000;
+
 export interface Io { out(line: string): void; err(line: string): void; isTTY: boolean }
 
 const defaultIo: Io = {
@@ -75,14 +78,16 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   let bar: cliProgress.SingleBar | null = null;
   let printedHead = false;
   let stepsDone = 0;
-  let nextPlain = 0;
+  // Without a terminal (CI logs, pipes) a progress line at most every PLAIN_PROGRESS_MS within an
+  // epoch: a 1-second epoch prints just its table row, a 35-second one a line every 10 s.
+  let lastPlain = 0;
   try {
     io.out(`gradlab train: ${cfg.dataset}, ${cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : ""}${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
     const result = await train(cfg, {
       outDir, resume, signal: controller.signal,
       onEpochStart(epoch, epochs, steps) {
         if (!printedHead) { io.out(TABLE_HEAD); printedHead = true; }
-        nextPlain = Math.ceil(steps / 10);
+        lastPlain = performance.now();
         if (io.isTTY) {
           bar = new cliProgress.SingleBar({
             format: `epoch ${epoch + 1}/${epochs} |{bar}| {value}/{total} steps | loss {loss} | {speed} ex/s | ETA {eta_formatted}`,
@@ -94,9 +99,9 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
       onStep(s) {
         stepsDone++;
         if (bar) bar.update(s.step, { loss: s.loss.toFixed(4), speed: Math.round(s.examplesPerSec) });
-        else if (!io.isTTY && s.steps >= 20 && s.step >= nextPlain && s.step < s.steps) {
+        else if (!io.isTTY && s.step < s.steps && performance.now() - lastPlain >= PLAIN_PROGRESS_MS) {
           io.out(`  epoch ${s.epoch + 1}/${s.epochs} step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} ${Math.round(s.examplesPerSec)} ex/s`);
-          nextPlain += Math.ceil(s.steps / 10);
+          lastPlain = performance.now();
         }
         if (stopAfter && stepsDone === stopAfter) process.kill(process.pid, "SIGINT");
       },
