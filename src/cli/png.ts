@@ -3,6 +3,7 @@
  * to MNIST's 28×28 white-on-black format, and encoding greyscale images for the report gallery.
  */
 import { PNG } from "pngjs";
+import { mnistStyle } from "../data/mnist_style.js";
 import { CliError } from "./errors.js";
 
 /** Decodes a PNG to greyscale in [0, 1] (alpha composited over white). */
@@ -37,28 +38,15 @@ export function decodeGrey(bytes: Uint8Array, source: string): { grey: Float32Ar
 }
 
 /**
- * Turns any greyscale picture of at least 28×28 into an MNIST input: box-filter resize to 28×28
- * and, when the background is light (a dark digit on paper), inversion to white-on-black.
+ * Turns a greyscale picture of at least 28×28 into an MNIST input the way MNIST made its own: the
+ * ink cropped, fitted in 20×20 and centred by mass in 28×28 (dark-on-light pictures inverted).
  */
 export function toMnistInput(img: { grey: Float32Array; width: number; height: number }, source: string): Float32Array {
   const { grey, width: w, height: h } = img;
   if (w < 28 || h < 28) throw new CliError(`${source} is ${w}x${h}; it must be at least 28x28 pixels`);
-  const out = new Float32Array(784);
-  for (let oy = 0; oy < 28; oy++) {
-    for (let ox = 0; ox < 28; ox++) {
-      // Average every source pixel whose area overlaps the output pixel (weights ignored: good enough for ≥ 28 px).
-      const x0 = Math.floor((ox * w) / 28), x1 = Math.max(x0 + 1, Math.floor(((ox + 1) * w) / 28));
-      const y0 = Math.floor((oy * h) / 28), y1 = Math.max(y0 + 1, Math.floor(((oy + 1) * h) / 28));
-      let s = 0;
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += grey[y * w + x];
-      out[oy * 28 + ox] = s / ((x1 - x0) * (y1 - y0));
-    }
-  }
-  // MNIST digits are bright strokes on black; judge the background by the border pixels.
-  let border = 0;
-  for (let i = 0; i < 28; i++) border += out[i] + out[27 * 28 + i] + out[i * 28] + out[i * 28 + 27];
-  if (border / (4 * 28) > 0.5) for (let i = 0; i < 784; i++) out[i] = 1 - out[i];
-  return out;
+  const x = mnistStyle(grey, w, h);
+  if (!x) throw new CliError(`${source} has no digit in it: every pixel is the background colour`);
+  return x;
 }
 
 /** Encodes greyscale values in [0, 1] as a PNG (for data: URIs in the report). */

@@ -8,4 +8,5 @@ export {
 } from "./splits.js";
 export { xor, xorCloud, spirals, moons, circles, gaussianBlobs, type Dataset2D, type SpiralsOptions } from "./synthetic.js";
 export { toTensorDataset } from "./toy.js";
+export { mnistStyle } from "./mnist_style.js";
 export { parseIdx, parseIdxAsync, encodeIdx, IdxError, type IdxArray } from "./idx.js";

@@ -1,3 +1,4 @@
+import { data } from "gradlab";
 import { modelExport, type PlainStateDict } from "../lib/model_io.ts";
 import { button, canvas, controls, h, metric, metrics, panel, row, select, slider } from "../lib/ui.ts";
 import { LineChart } from "../lib/plot.ts";
@@ -15,31 +16,13 @@ function digitCanvas(img: ArrayLike<number>): HTMLCanvasElement {
   return c;
 }
 
-/** MNIST-style preprocessing: crop the ink, fit it in 20×20, centre its mass in 28×28. Returns 784 values in [0, 1]. */
+/** MNIST-style preprocessing of the drawing pad (gradlab's data.mnistStyle): 784 values in [0, 1], or null if blank. */
 export function toMnist(src: HTMLCanvasElement): Float32Array | null {
   const w = src.width, hh = src.height;
   const px = src.getContext("2d")!.getImageData(0, 0, w, hh).data;
-  let x0 = w, x1 = -1, y0 = hh, y1 = -1;
-  for (let y = 0; y < hh; y++) for (let x = 0; x < w; x++) if (px[4 * (y * w + x)] > 30) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
-  if (x1 < 0) return null;
-  const bw = x1 - x0 + 1, bh = y1 - y0 + 1, scale = 20 / Math.max(bw, bh);
-  const tmp = document.createElement("canvas"); tmp.width = 28; tmp.height = 28;
-  const t = tmp.getContext("2d")!;
-  t.fillStyle = "#000"; t.fillRect(0, 0, 28, 28);
-  t.imageSmoothingEnabled = true; t.imageSmoothingQuality = "high";
-  const dw = bw * scale, dh = bh * scale;
-  t.drawImage(src, x0, y0, bw, bh, (28 - dw) / 2, (28 - dh) / 2, dw, dh);
-  const d = t.getImageData(0, 0, 28, 28).data;
-  const out = new Float32Array(784);
-  let m = 0, cx = 0, cy = 0;
-  for (let i = 0; i < 784; i++) { const v = d[4 * i] / 255; out[i] = v; m += v; cx += v * (i % 28); cy += v * Math.floor(i / 28); }
-  const sx = Math.round(13.5 - cx / m), sy = Math.round(13.5 - cy / m);
-  const shifted = new Float32Array(784);
-  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
-    const nx = x + sx, ny = y + sy;
-    if (nx >= 0 && nx < 28 && ny >= 0 && ny < 28) shifted[ny * 28 + nx] = out[y * 28 + x];
-  }
-  return shifted;
+  const grey = new Float32Array(w * hh);
+  for (let i = 0; i < grey.length; i++) grey[i] = px[4 * i] / 255;
+  return data.mnistStyle(grey, w, hh);
 }
 
 export const mnist: Demo = {
