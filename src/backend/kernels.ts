@@ -50,6 +50,7 @@ export interface Kernels {
    * inside a loop that never yields — so memory stays flat without dispose().
    */
   alloc(dtype: DType, n: number, persistent?: boolean): TypedArray;
+  /** C = alpha·op(A)·op(B) + beta·C + bias, then relu if asked: a backend's gemm must honour bias and relu. */
   gemm(args: GemmArgs): void;
   /**
    * Independent products (no output is another's input), in any order or at once: a backend

@@ -19,11 +19,16 @@ export function registerBackend(name: string, kernels: Partial<Kernels>): void {
 
 /** Switches every subsequent op to backend `name` ("js" | "wasm"). */
 export function setBackend(name: string): void {
-  const impl = backends.get(name);
+  let impl = backends.get(name);
   if (!impl) {
     throw new Error(`setBackend: unknown backend "${name}" (registered: ${[...backends.keys()].join(", ")})`);
   }
   const merged = { ...jsKernels } as Record<KernelName, unknown>;
+  // A backend with its own gemm but no gemms runs the products one by one on that gemm.
+  if (impl.gemm && !impl.gemms) {
+    const gemm = impl.gemm;
+    impl = { ...impl, gemms: (list) => { for (const args of list) gemm(args); } };
+  }
   for (const key of Object.keys(jsKernels) as KernelName[]) {
     const fast = impl[key];
     if (fast) merged[key] = fast;

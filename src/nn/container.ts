@@ -34,9 +34,12 @@ abstract class IndexedModules extends Module {
   [Symbol.iterator](): Iterator<Module> { return this.children(); }
 }
 
-/** Plain Linear then plain ReLU (subclasses may override forward, so they run as written). */
+// The forwards as shipped: a subclass, or a patch of the prototype, that changes them is run as written.
+const linearForward = Linear.prototype.forward, reluForward = ReLU.prototype.forward;
+
+/** Plain Linear then plain ReLU. */
 function fusesWithRelu(a: Module, b: Module): boolean {
-  return a instanceof Linear && a.forward === Linear.prototype.forward && b instanceof ReLU && b.forward === ReLU.prototype.forward;
+  return a instanceof Linear && a.forward === linearForward && b instanceof ReLU && b.forward === reluForward;
 }
 
 export class Sequential extends IndexedModules {
@@ -47,7 +50,9 @@ export class Sequential extends IndexedModules {
     for (let i = 0; i < mods.length; i++) {
       // A Linear followed by a ReLU runs as one kernel call: the same values and gradients, one
       // output tensor and one pass over it fewer (the graph shows one AddmmReluBackward node).
-      if (i + 1 < mods.length && fusesWithRelu(mods[i], mods[i + 1])) x = (mods[i++] as Linear).forwardRelu(x);
+      // Only when another module follows: the fused backward reads its output, which must not be
+      // one the caller can modify in place.
+      if (i + 2 < mods.length && fusesWithRelu(mods[i], mods[i + 1])) x = (mods[i++] as Linear).forwardRelu(x);
       else x = mods[i](x);
     }
     return x;

@@ -81,6 +81,9 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
     throw new Error(`${opName}: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features in its last dim but the weight ${fmt(weight.shape)} expects ${inF}`);
   }
   requireFloat(x, opName);
+  if (bias && bias.numel() !== outF) {
+    throw new Error(`${opName}: bias ${fmt(bias.shape)} must have ${outF} elements, one per output feature of the weight ${fmt(weight.shape)}`);
+  }
   const rows = x.numel() / inF;
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
   // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.

@@ -29,11 +29,17 @@ describe.each(backends)("Sequential Linear→ReLU fusion (%s)", (backend) => {
     expect((net[0] as nn.Linear).forwardRelu(x).gradFn!.name).toBe("AddmmReluBackward");
   });
 
+  it("does not fuse a last Linear→ReLU pair, whose output the caller holds", () => {
+    setBackend(backend);
+    const net = new nn.Sequential(new nn.Linear(4, 3), new nn.ReLU());
+    expect(net(randn([2, 4])).gradFn!.name).toBe("ReluBackward");
+  });
+
   it("leaves a ReLU subclass with its own forward alone", () => {
     setBackend(backend);
     class HalfReLU extends nn.ReLU { override forward(x: Tensor): Tensor { return F.relu(x).mul(0.5); } }
     manualSeed(4);
-    const net = new nn.Sequential(new nn.Linear(4, 3), new HalfReLU());
+    const net = new nn.Sequential(new nn.Linear(4, 3), new HalfReLU(), new nn.Identity());
     const x = randn([2, 4]);
     const want = F.relu(F.linear(x, (net[0] as nn.Linear).weight, (net[0] as nn.Linear).bias)).mul(0.5);
     expectClose(net(x).data, want.data, { rtol: 1e-6, atol: 1e-7 });

@@ -3,6 +3,10 @@ import { describe, expect, it } from "vitest";
 import { cat, data, F, nn, optim, tensor, type Tensor } from "../../src/index.js";
 
 describe("edge cases match PyTorch", () => {
+  it("linear refuses a bias that is not one value per output feature", () => {
+    expect(() => F.linear(tensor([[1, 2, 3, 4]]), tensor(new Float32Array(20), { shape: [5, 4] }), tensor([0.5]))).toThrow(/bias \[1\] must have 5 elements/);
+  });
+
   it("binaryCrossEntropy has finite gradients at p = 0 and p = 1 (a saturated sigmoid)", () => {
     const p = tensor([1, 0, 0.5], { requiresGrad: true });
     F.binaryCrossEntropy(p, tensor([1, 0, 1]), { reduction: "sum" }).backward();
