@@ -12,7 +12,7 @@ import { Command, CommanderError, Option } from "commander";
 import cliProgress from "cli-progress";
 import { nn, noGrad, softmax, tensor } from "../index.js";
 import { IdxError } from "../data/idx.js";
-import { writeFileAtomic } from "../io/atomic_node.js";
+import { renamesInFlight, renamesSettled, writeFileAtomic } from "../io/atomic_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
 import { exportMlpOnnx, OnnxExportError } from "../io/onnx.js";
 import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, parseChoice, parseNumber, type TrainConfig, type TrainFlags } from "./config.js";
@@ -68,7 +68,13 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   let sigints = 0;
   const onSigint = () => {
     sigints++;
-    if (sigints > 1) { io.err("gradlab: interrupted again; quitting without saving"); process.exit(EXIT_INTERRUPTED); }
+    if (sigints > 1) {
+      // Never between the renames of one checkpoint: they take milliseconds, and a set renamed
+      // halfway would pair the new model with the old optimizer state.
+      io.err(renamesInFlight() ? "gradlab: interrupted again; quitting once the checkpoint files in flight are renamed" : "gradlab: interrupted again; quitting without saving");
+      void renamesSettled().then(() => process.exit(EXIT_INTERRUPTED));
+      return;
+    }
     bar?.stop(); bar = null;
     io.err("gradlab: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
     controller.abort();

@@ -21,6 +21,20 @@ async function writeTemp(path: string, data: Contents): Promise<string> {
   return tmp;
 }
 
+/** Rename runs under way: a set renamed halfway would pair new files with old ones. */
+const inFlight = new Set<Promise<void>>();
+
+/**
+ * Resolves once every set of renames under way has finished (at once when none is): what a
+ * process that must quit now (a second Ctrl-C) waits for, so a checkpoint is never half new.
+ */
+export function renamesSettled(): Promise<void> {
+  return Promise.allSettled([...inFlight]).then(() => undefined);
+}
+
+/** Whether a set of renames is under way. */
+export const renamesInFlight = (): boolean => inFlight.size > 0;
+
 /** Writes one file atomically. */
 export async function writeFileAtomic(path: string, data: Contents): Promise<void> {
   await writeFilesAtomic([[path, data]]);
@@ -35,7 +49,9 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Conten
   const temps: [string, string][] = [];
   try {
     for (const [path, data] of files) temps.push([await writeTemp(path, data), path]);
-    for (const [tmp, path] of temps) await rename(tmp, path);
+    const renames = (async () => { for (const [tmp, path] of temps) await rename(tmp, path); })();
+    inFlight.add(renames);
+    try { await renames; } finally { inFlight.delete(renames); }
   } catch (e) {
     await Promise.all(temps.map(([tmp]) => unlink(tmp).catch(() => undefined)));
     throw e;
