@@ -88,3 +88,8 @@ export interface Kernels {
   adamStep(args: AdamArgs): void;
 }
 export type KernelName = keyof Kernels;
+
+/** `gemms` for a backend that runs products one at a time: each on its own `gemm`. */
+export function gemmsOneByOne(gemm: (args: GemmArgs) => void): (list: readonly GemmArgs[]) => void {
+  return (list) => { for (const args of list) gemm(args); };
+}

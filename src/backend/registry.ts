@@ -4,7 +4,7 @@
  * and is counted in `fallbackCounts()` — so a test can prove a training step never left the fast path.
  */
 import { jsKernels } from "./js/kernels.js";
-import type { KernelName, Kernels } from "./kernels.js";
+import { gemmsOneByOne, type KernelName, type Kernels } from "./kernels.js";
 
 const backends = new Map<string, Partial<Kernels>>([["js", jsKernels]]);
 const fallbacks = new Map<string, number>();
@@ -25,10 +25,7 @@ export function setBackend(name: string): void {
   }
   const merged = { ...jsKernels } as Record<KernelName, unknown>;
   // A backend with its own gemm but no gemms runs the products one by one on that gemm.
-  if (impl.gemm && !impl.gemms) {
-    const gemm = impl.gemm;
-    impl = { ...impl, gemms: (list) => { for (const args of list) gemm(args); } };
-  }
+  if (impl.gemm && !impl.gemms) impl = { ...impl, gemms: gemmsOneByOne(impl.gemm) };
   for (const key of Object.keys(jsKernels) as KernelName[]) {
     const fast = impl[key];
     if (fast) merged[key] = fast;

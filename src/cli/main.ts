@@ -23,10 +23,10 @@ import { buildModel, onnxLayers } from "./model.js";
 import { decodeGrey, toMnistInput } from "./png.js";
 import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "./train.js";
 
-/** Where the CLI writes; tests pass their own. */
 /** Least time between two progress lines when stdout is not a terminal. */
 const PLAIN_PROGRESS_MS = 10_000;
 
+/** Where the CLI writes; tests pass their own. */
 export interface Io { out(line: string): void; err(line: string): void; isTTY: boolean }
 
 const defaultIo: Io = {

@@ -2,7 +2,7 @@
 import type { FloatArray, TypedArray } from "../../tensor/dtype.js";
 import { allocArray } from "../../tensor/dtype.js";
 import { broadcastStrides, numel, stridesOf } from "../../tensor/shape.js";
-import type { BinaryOp, GemmArgs, Kernels, UnaryOp } from "../kernels.js";
+import { type BinaryOp, type GemmArgs, gemmsOneByOne, type Kernels, type UnaryOp } from "../kernels.js";
 import { erf, gelu, geluGrad, geluTanh, geluTanhGrad, sigmoid } from "./math.js";
 
 function unaryFn(op: UnaryOp, alpha: number): (x: number) => number {
@@ -118,7 +118,7 @@ function binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: Typed
 export const jsKernels: Kernels = {
   alloc: (dtype, n) => allocArray(dtype, n),
   gemm,
-  gemms(list) { for (const args of list) gemm(args); },
+  gemms: gemmsOneByOne(gemm),
   unary(op, x, out, alpha = 0.01) {
     const f = unaryFn(op, alpha);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
