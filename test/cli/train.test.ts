@@ -108,6 +108,10 @@ describe("gradlab train on a small MNIST subset", () => {
     writeFileSync(join(d, "small.png"), encodeGrey(new Float32Array(100), 10, 10));
     const b = await cli("predict", dir, join(d, "small.png"));
     expect(expectOneLine(b.err)).toMatch(/10x10; it must be at least 28x28/);
+    writeFileSync(join(d, "blank.png"), encodeGrey(new Float32Array(40 * 40).fill(1), 40, 40));
+    const blank = await cli("predict", dir, join(d, "blank.png"));
+    expect(blank.code).toBe(1);
+    expect(expectOneLine(blank.err)).toMatch(/blank\.png has no digit in it: every pixel is the background colour/);
     const c = await cli("predict", dir, join(d, "missing.png"));
     expect(expectOneLine(c.err)).toMatch(/missing\.png: it does not exist/);
   });

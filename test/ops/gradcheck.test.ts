@@ -1,6 +1,7 @@
 /** A float64 finite-difference gradient check for every differentiable op, on every backend. */
 import { describe, expect, it } from "vitest";
 import { F, gradcheck, manualSeed, randn, rand, type Tensor, tensor, cat, stack } from "../../src/index.js";
+import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 
 const backends = await backendsUnderTest();
@@ -45,6 +46,8 @@ const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
   "matmul batched broadcast": () => [(a, b) => a.matmul(b), [d([2, 3, 4]), d([4, 2])]],
   "matmul vector": () => [(a, b) => a.matmul(b), [d([3, 4]), d([4])]],
   linear: () => [(x, w, b) => F.linear(x, w, b), [d([5, 4]), d([3, 4]), d([3])]],
+  // nn.Sequential's fused Linear→ReLU; a bias of ±1.5–2 keeps x·Wᵀ + b (with small x, W) away from relu's kink.
+  linearRelu: () => [(x, w, b) => linearRelu(x, w, b), [d([5, 4], 0.1), d([3, 4], 0.1), tensor([2, -2, 1.5], { dtype: "float64" })]],
   softmax: () => [(a) => F.softmax(a, -1), [d([3, 5])]],
   "softmax dim0 temperature": () => [(a) => F.softmax(a, 0, { temperature: 0.7 }), [d([3, 5])]],
   logSoftmax: () => [(a) => F.logSoftmax(a, 1), [d([3, 5])]],
