@@ -1,7 +1,8 @@
-// Elementwise kernels. Op codes are the positions in the JS UnaryOp / BinaryOp lists (see
-// src/backend/wasm/ops.ts). Cheap ops run 4 lanes at a time; transcendental ones are scalar and
+// Elementwise kernels. Op codes come from src/backend/opcodes.ts, the table the TypeScript side
+// reads too. Cheap ops run 4 lanes at a time; transcendental ones are scalar and
 // computed in f64 so results round to the same f32 as the JS reference almost always.
-import { at } from "./simd";
+import { Binary, Unary } from "../src/backend/opcodes";
+import { at, reluVec } from "./simd";
 
 const SQRT1_2: f64 = 0.7071067811865476;
 const SQRT_2_OVER_PI: f64 = 0.7978845608028654;
@@ -22,15 +23,15 @@ function erfc(x: f64): f64 {
 
 function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
   switch (op) {
-    case 1: return Math.exp(x);
-    case 2: return Math.log(x);
-    case 3: return Math.log1p(x);
-    case 9: return x > 0 ? x : alpha * x;
-    case 10: return sigmoid(x);
-    case 11: return Math.tanh(x);
-    case 12: return 0.5 * x * erfc(-x * SQRT1_2);
-    case 13: return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
-    case 14: return x * sigmoid(x);
+    case Unary.exp: return Math.exp(x);
+    case Unary.log: return Math.log(x);
+    case Unary.log1p: return Math.log1p(x);
+    case Unary.leakyRelu: return x > 0 ? x : alpha * x;
+    case Unary.sigmoid: return sigmoid(x);
+    case Unary.tanh: return Math.tanh(x);
+    case Unary.gelu: return 0.5 * x * erfc(-x * SQRT1_2);
+    case Unary.geluTanh: return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+    case Unary.silu: return x * sigmoid(x);
   }
   return NaN;
 }
@@ -38,20 +39,21 @@ function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
 // @ts-ignore: decorator
 @inline function unaryVec(op: i32, x: v128): v128 {
   switch (op) {
-    case 0: return f32x4.neg(x);
-    case 4: return f32x4.sqrt(x);
-    case 5: return f32x4.abs(x);
-    case 6: return f32x4.mul(x, x);
-    case 7: return f32x4.div(f32x4.splat(1), x);
-    // relu: the mask is false for NaN and -0, which both map to +0 as in the reference.
-    case 8: return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
+    case Unary.neg: return f32x4.neg(x);
+    case Unary.sqrt: return f32x4.sqrt(x);
+    case Unary.abs: return f32x4.abs(x);
+    case Unary.square: return f32x4.mul(x, x);
+    case Unary.reciprocal: return f32x4.div(f32x4.splat(1), x);
+    case Unary.relu: return reluVec(x);
   }
   return x;
 }
 
 /** True for ops with a SIMD path (neg sqrt abs square reciprocal relu). */
 // @ts-ignore: decorator
-@inline function isVecOp(op: i32): bool { return op == 0 || (op >= 4 && op <= 8); }
+@inline function isVecOp(op: i32): bool {
+  return op == Unary.neg || op == Unary.sqrt || op == Unary.abs || op == Unary.square || op == Unary.reciprocal || op == Unary.relu;
+}
 
 export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f64): void {
   if (isVecOp(op)) {
@@ -69,31 +71,31 @@ export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f64): void {
 /** Local derivative dy/dx from input x and output y (mirrors derivFn in the JS backend). */
 function deriv(op: i32, x: f64, y: f64, alpha: f64): f64 {
   switch (op) {
-    case 0: return -1;
-    case 1: return y;
-    case 2: return 1 / x;
-    case 3: return 1 / (1 + x);
-    case 4: return 0.5 / y;
-    case 5: return x > 0 ? 1 : x < 0 ? -1 : x; // Math.sign: keeps ±0 and NaN
-    case 6: return 2 * x;
-    case 7: return -y * y;
-    case 8: return x > 0 ? 1 : 0;
-    case 9: return x > 0 ? 1 : alpha;
-    case 10: return y * (1 - y);
-    case 11: return 1 - y * y;
-    case 12: return 0.5 * erfc(-x * SQRT1_2) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-    case 13: {
+    case Unary.neg: return -1;
+    case Unary.exp: return y;
+    case Unary.log: return 1 / x;
+    case Unary.log1p: return 1 / (1 + x);
+    case Unary.sqrt: return 0.5 / y;
+    case Unary.abs: return x > 0 ? 1 : x < 0 ? -1 : x; // Math.sign: keeps ±0 and NaN
+    case Unary.square: return 2 * x;
+    case Unary.reciprocal: return -y * y;
+    case Unary.relu: return x > 0 ? 1 : 0;
+    case Unary.leakyRelu: return x > 0 ? 1 : alpha;
+    case Unary.sigmoid: return y * (1 - y);
+    case Unary.tanh: return 1 - y * y;
+    case Unary.gelu: return 0.5 * erfc(-x * SQRT1_2) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+    case Unary.geluTanh: {
       const t = Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
       const dInner = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
       return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner;
     }
-    case 14: { const s = sigmoid(x); return s * (1 + x * (1 - s)); }
+    case Unary.silu: { const s = sigmoid(x); return s * (1 + x * (1 - s)); }
   }
   return NaN;
 }
 
 export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, alpha: f64): void {
-  if (op == 8) {
+  if (op == Unary.relu) {
     // relu backward is the training hot path: dy · (x > 0), 4 lanes at a time.
     const one = f32x4.splat(1), zero = f32x4.splat(0);
     let i = 0;
@@ -114,26 +116,26 @@ export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize,
 @inline function binVec(op: i32, a: v128, b: v128): v128 {
   const one = f32x4.splat(1);
   switch (op) {
-    case 0: return f32x4.add(a, b);
-    case 1: return f32x4.sub(a, b);
-    case 2: return f32x4.mul(a, b);
-    case 3: return f32x4.div(a, b);
+    case Binary.add: return f32x4.add(a, b);
+    case Binary.sub: return f32x4.sub(a, b);
+    case Binary.mul: return f32x4.mul(a, b);
+    case Binary.div: return f32x4.div(a, b);
     // wasm min/max propagate NaN and order -0 < +0, exactly like the reference.
-    case 5: return f32x4.max(a, b);
-    case 6: return f32x4.min(a, b);
-    case 7: return v128.and(one, f32x4.eq(a, b));
-    case 8: return v128.and(one, f32x4.gt(a, b));
-    case 9: return v128.and(one, f32x4.lt(a, b));
-    case 10: return v128.and(one, f32x4.ge(a, b));
-    case 11: return v128.and(one, f32x4.le(a, b));
-    case 12: return v128.and(one, f32x4.ne(a, b));
+    case Binary.maximum: return f32x4.max(a, b);
+    case Binary.minimum: return f32x4.min(a, b);
+    case Binary.eq: return v128.and(one, f32x4.eq(a, b));
+    case Binary.gt: return v128.and(one, f32x4.gt(a, b));
+    case Binary.lt: return v128.and(one, f32x4.lt(a, b));
+    case Binary.ge: return v128.and(one, f32x4.ge(a, b));
+    case Binary.le: return v128.and(one, f32x4.le(a, b));
+    case Binary.ne: return v128.and(one, f32x4.ne(a, b));
   }
   return a;
 }
 
 // @ts-ignore: decorator
 @inline function binScalar(op: i32, a: f32, b: f32): f32 {
-  if (op == 4) return <f32>Math.pow(<f64>a, <f64>b);
+  if (op == Binary.pow) return <f32>Math.pow(<f64>a, <f64>b);
   return f32x4.extract_lane(binVec(op, f32x4.splat(a), f32x4.splat(b)), 0);
 }
 
@@ -143,7 +145,7 @@ export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize,
  */
 export function binaryInner(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
   let i = 0;
-  if (op != 4 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+  if (op != Binary.pow && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
     const av0 = f32x4.splat(load<f32>(a)), bv0 = f32x4.splat(load<f32>(b));
     for (; i + 4 <= n; i += 4) {
       const av = sa ? v128.load(at(a, i)) : av0;
@@ -188,3 +190,6 @@ export function clamp(x: usize, lo: f32, hi: f32, out: usize, n: i32): void {
   }
 }
 
+export function axpy(alpha: f64, x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(at(y, i), <f32>(<f64>load<f32>(at(y, i)) + alpha * <f64>load<f32>(at(x, i))));
+}

@@ -4,7 +4,7 @@
 // took the lecture's 2-thread GEMMs from 247/253/78 to 229/232/74 µs).
 // Threads call this on disjoint blocks of C (the JS side splits the work), each with its own
 // pack buffers, so nothing here is shared between threads.
-import { madd, at } from "./simd";
+import { madd, at, reluVec } from "./simd";
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -38,17 +38,13 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
   if (relu) reluRows(m, n, c, ldc);
 }
 
-/** The mask relu of the unary kernel (NaN and -0 become +0, as the reference), over C's rows. */
+/** The relu of the unary kernel (NaN kept, -0 to +0, as the reference), over C's rows. */
 function reluRows(m: i32, n: i32, c: usize, ldc: i32): void {
-  const zero = f32x4.splat(0);
   for (let i = 0; i < m; i++) {
     const row = at(c, i * ldc);
     let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const v = v128.load(at(row, j));
-      v128.store(at(row, j), v128.and(v, f32x4.gt(v, zero)));
-    }
-    for (; j < n; j++) { const v = load<f32>(at(row, j)); store<f32>(at(row, j), v > 0 ? v : 0); }
+    for (; j + 4 <= n; j += 4) v128.store(at(row, j), reluVec(v128.load(at(row, j))));
+    for (; j < n; j++) { const v = load<f32>(at(row, j)); store<f32>(at(row, j), v > 0 || isNaN(v) ? v : 0); }
   }
 }
 

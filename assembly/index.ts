@@ -1,10 +1,14 @@
 // Entry point of the gradlab kernel module: every export is a kernel the JS side calls with
 // pointers into the (imported, usually shared) linear memory. No AS runtime objects are used, so
 // the stub runtime never allocates and several threads can run the same module concurrently.
+// One file per kernel family, mirrored by src/backend/js/<family>.ts (the reference) and
+// src/backend/wasm/kernels/<family>.ts (the glue); a new family adds its export line here.
 export { gemm, gemmScratchFloats } from "./gemm";
-export { unary, unaryBackward, binaryInner, binaryStrided, clamp } from "./elementwise";
-export { reduce, softmax, softmaxBackward, crossEntropyForward, crossEntropyBackward } from "./reduce";
-export { permute, gatherRows, scatterAddRows, axpy, sgdStepTasks, adamStep } from "./misc";
+export { unary, unaryBackward, binaryInner, binaryStrided, clamp, axpy } from "./elementwise";
+export { reduce, softmax, softmaxBackward } from "./reduce";
+export { crossEntropyForward, crossEntropyBackward } from "./loss";
+export { permute, gatherRows, scatterAddRows, gatherAlong, scatterAddAlong } from "./indexing";
+export { sgdStepTasks, adamStep } from "./optim";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

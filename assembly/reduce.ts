@@ -1,12 +1,13 @@
 // Reductions and softmax over the middle axis of an (outer, size, inner) view. Sums accumulate in
 // f64 in the same order as the JS reference, so results match it to the last bit in practice.
+import { Reduce } from "../src/backend/opcodes";
 import { at } from "./simd";
 
-/** op: 0 sum, 1 max, 2 min. `acc` is an f64[inner] scratch; `idx` may be 0 (no indices). */
+/** op: a Reduce code (sum, max, min). `acc` is an f64[inner] scratch; `idx` may be 0 (no indices). */
 export function reduce(op: i32, x: usize, outer: i32, size: i32, inner: i32, out: usize, idx: usize, acc: usize): void {
   for (let o = 0; o < outer; o++) {
     const base = o * size * inner;
-    if (op == 0 && inner > 1) {
+    if (op == Reduce.sum && inner > 1) {
       // Row-order walk: contiguous reads instead of `inner` strided passes.
       memory.fill(acc, 0, <usize>inner << 3);
       const inner4 = inner & ~3;
@@ -29,7 +30,7 @@ export function reduce(op: i32, x: usize, outer: i32, size: i32, inner: i32, out
     }
     for (let j = 0; j < inner; j++) {
       const p = at(x, base + j);
-      if (op == 0) {
+      if (op == Reduce.sum) {
         let s: f64 = 0;
         for (let r = 0; r < size; r++) s += <f64>load<f32>(at(p, r * inner));
         store<f32>(at(out, o * inner + j), <f32>s);
@@ -39,7 +40,7 @@ export function reduce(op: i32, x: usize, outer: i32, size: i32, inner: i32, out
         for (let r = 1; r < size; r++) {
           if (isNaN(best)) break;
           const v = load<f32>(at(p, r * inner));
-          if (isNaN(v) || (op == 1 ? v > best : v < best)) { best = v; bi = r; }
+          if (isNaN(v) || (op == Reduce.max ? v > best : v < best)) { best = v; bi = r; }
         }
         store<f32>(at(out, o * inner + j), best);
         if (idx) store<i32>(at(idx, o * inner + j), bi);
@@ -81,29 +82,6 @@ export function softmaxBackward(y: usize, dy: usize, outer: i32, size: i32, inne
         const yi = <f64>load<f32>(at(y, i)), d = <f64>load<f32>(at(dy, i));
         store<f32>(at(dx, i), <f32>(log ? d - Math.exp(yi) * s : yi * (d - s)));
       }
-    }
-  }
-}
-
-/** Targets were range-checked by the caller (it throws the reference's error message). */
-export function crossEntropyForward(logits: usize, target: usize, n: i32, c: i32, eps: f64, ignoreIndex: i32, lossRows: usize, logProbs: usize): void {
-  softmax(logits, n, c, 1, logProbs, true);
-  for (let i = 0; i < n; i++) {
-    const t = load<i32>(at(target, i));
-    if (t == ignoreIndex) { store<f32>(at(lossRows, i), 0); continue; }
-    let s: f64 = 0;
-    if (eps > 0) for (let j = 0; j < c; j++) s += <f64>load<f32>(at(logProbs, i * c + j));
-    store<f32>(at(lossRows, i), <f32>(-(1 - eps) * <f64>load<f32>(at(logProbs, i * c + t)) - (eps / c) * s));
-  }
-}
-
-export function crossEntropyBackward(logProbs: usize, target: usize, n: i32, c: i32, eps: f64, ignoreIndex: i32, rowGrad: usize, dlogits: usize): void {
-  for (let i = 0; i < n; i++) {
-    const t = load<i32>(at(target, i));
-    const g: f64 = t == ignoreIndex ? 0 : <f64>load<f32>(at(rowGrad, i));
-    for (let j = 0; j < c; j++) {
-      const q: f64 = (j == t ? 1 - eps : 0) + eps / c;
-      store<f32>(at(dlogits, i * c + j), <f32>(g * (Math.exp(<f64>load<f32>(at(logProbs, i * c + j))) - q)));
     }
   }
 }

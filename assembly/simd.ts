@@ -23,3 +23,9 @@
 @inline export function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
 }
+
+/** max(x, 0) lane-wise keeping NaN lanes (PyTorch's relu propagates NaN); -0 becomes +0. */
+// @ts-ignore: decorator
+@inline export function reluVec(x: v128): v128 {
+  return v128.and(x, v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x)));
+}

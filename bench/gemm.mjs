@@ -3,7 +3,7 @@
 // MNIST-MLP layer (x[64,784] · Wᵀ with W[256,784]), its two backward products, and 1024³.
 // Run after `npm run build`:  node bench/gemm.mjs   (add --experimental-wasm-relaxed-simd for
 // the relaxed-SIMD module on Node 20).
-import { jsKernels } from "../dist/backend/js/kernels.js";
+import { jsKernels } from "../dist/backend/js/index.js";
 import { initWasmBackend, setNumThreadsAsync, wasmBackendInfo } from "../dist/backend/wasm/index.js";
 
 const cases = [

@@ -4,6 +4,7 @@
  * @example
  * import { nn, optim, tensor, manualSeed } from "gradlab";
  */
+import "./ops/tensor_methods.js";
 export { Tensor, type TensorLike, type NestedArray } from "./tensor/tensor.js";
 export type { DType, TypedArray } from "./tensor/dtype.js";
 export { manualSeed, Generator, defaultGenerator, randperm } from "./tensor/random.js";

@@ -5,6 +5,8 @@
  * import { mnistDataset } from "gradlab/node";
  * const train = mnistDataset("train");
  */
+// The tensor methods and the default backend come with the main entry.
+import "./index.js";
 export { loadMnist, mnistDataDir, type MnistData } from "./data/mnist_node.js";
 export { mnistDataset } from "./data/mnist_dataset_node.js";
 export { readIdxFile, writeIdxFile } from "./data/idx_node.js";

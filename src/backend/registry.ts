@@ -3,7 +3,7 @@
  * the chosen backend's kernels over the reference ones. A kernel the backend lacks runs on "js"
  * and is counted in `fallbackCounts()` — so a test can prove a training step never left the fast path.
  */
-import { jsKernels } from "./js/kernels.js";
+import { jsKernels } from "./js/index.js";
 import { gemmsOneByOne, type KernelName, type Kernels } from "./kernels.js";
 
 const backends = new Map<string, Partial<Kernels>>([["js", jsKernels]]);
@@ -13,6 +13,7 @@ let activeName = "js";
 /** The active kernels. A live binding: `setBackend` swaps it. */
 export let K: Kernels = jsKernels;
 
+/** Registers (or replaces) backend `name`; takes effect at the next `setBackend(name)`. */
 export function registerBackend(name: string, kernels: Partial<Kernels>): void {
   backends.set(name, kernels);
 }

@@ -170,6 +170,6 @@ export class Module {
 export function zeroGrads(params: Iterable<Tensor>, setToNone: boolean): void {
   for (const p of params) {
     if (setToNone) p.grad = null;
-    else p.grad?.zero_();
+    else p.peekGrad()?.zero_();
   }
 }

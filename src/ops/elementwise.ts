@@ -145,8 +145,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = empty(x.shape, dtype);
-  if (dtype === "int32") for (let i = 0; i < x.data.length; i++) out.data[i] = Math.trunc(x.data[i]);
-  else out.data.set(x.data);
+  K.cast(x.data, out.data);
   if (dtype === "int32") return out;
   return record(out, [x], "ToCopyBackward", (g) => [cast(g, x.dtype)]);
 }

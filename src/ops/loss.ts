@@ -12,7 +12,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad_mode.js";
-import { abs, clamp, div, exp, log, log1p, mul, neg, sub } from "./elementwise.js";
+import { abs, clamp, div, exp, log, log1p, mul, ne, neg, sub } from "./elementwise.js";
 import { relu } from "./activation.js";
 import { mean, sum } from "./reduce.js";
 import { gather } from "./shape.js";
@@ -70,26 +70,19 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   checkClassTargets(input, target, "crossEntropy");
   const [n, c] = input.shape;
   const tgt = target.data as Int32Array;
+  // Per-row losses from the fused kernel, with their own backward; the reduction is ordinary ops.
   const logProbs = empty([n, c], input.dtype);
   const rows = empty([n], input.dtype);
   K.crossEntropyForward(input.data as FloatArray, tgt, n, c, eps, ignoreIndex, rows.data as FloatArray, logProbs.data as FloatArray);
-  let count = 0;
-  for (let i = 0; i < n; i++) if (tgt[i] !== ignoreIndex) count++;
-  const out = empty(reduction === "none" ? [n] : [], input.dtype);
-  if (reduction === "none") out.data.set(rows.data);
-  else {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += rows.data[i];
-    out.data[0] = reduction === "mean" ? s / count : s;
-  }
-  return record(out, [input], "CrossEntropyBackward", (g) => {
-    const rowGrad = empty([n], input.dtype);
-    if (reduction === "none") rowGrad.data.set(g.data);
-    else rowGrad.data.fill(reduction === "mean" ? g.data[0] / count : g.data[0]);
+  record(rows, [input], "CrossEntropyBackward", (g) => {
     const dx = empty(input.shape, input.dtype);
-    K.crossEntropyBackward(logProbs.data as FloatArray, tgt, n, c, eps, ignoreIndex, rowGrad.data as FloatArray, dx.data as FloatArray);
+    K.crossEntropyBackward(logProbs.data as FloatArray, tgt, n, c, eps, ignoreIndex, g.data as FloatArray, dx.data as FloatArray);
     return [dx];
   });
+  if (reduction !== "mean") return reduce(rows, reduction, "crossEntropy");
+  // The mean is over the rows that count: ignored targets are left out (0/0 = NaN if all are).
+  const counted = noGrad(() => sum(ne(target, ignoreIndex)));
+  return div(sum(rows), counted);
 }
 
 /** Negative log-likelihood of log-probabilities. Input (N, C), target (N) int32. */

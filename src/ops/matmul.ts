@@ -113,7 +113,7 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
     K.gemms(products);
     if (bias?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
-      const out = writesGradDirectly(bias) && !bias.grad ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));
+      const out = writesGradDirectly(bias) && !bias.peekGrad() ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));
       K.reduce("sum", gd, 1, rows, outF, out.data);
     }
     return [dx, dw, db];

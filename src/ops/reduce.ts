@@ -8,6 +8,7 @@
  */
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
+import type { FloatArray } from "../tensor/dtype.js";
 import { normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { div, eq, mul, sub } from "./elementwise.js";
@@ -39,7 +40,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
     cur = out;
     shape[dims[k]] = 1;
   }
-  if (dims.length === 0) { cur = K.alloc(x.dtype, x.numel()); cur.set(x.data); }
+  if (dims.length === 0) { cur = K.alloc(x.dtype, x.numel()); K.copyBlocks(x.data, 0, 0, cur, 0, 0, x.numel(), 1); }
   const out = new Tensor(cur, reducedShape(x.shape, dims, keepdim));
   return record(out, [x], "SumBackward", (g) => [g.reshape(reducedShape(x.shape, dims, true)).expand(x.shape)]);
 }
@@ -70,10 +71,7 @@ export function maxDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max" | "
   K.reduce(op, x.data, outer, size, inner, values.data, indices.data as Int32Array);
   record(values, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    const idx = indices.data;
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < inner; j++) dx.data[(o * size + idx[o * inner + j]) * inner + j] = g.data[o * inner + j];
-    }
+    K.scatterAddAlong(g.data as FloatArray, indices.data as Int32Array, outer, size, inner, 1, dx.data as FloatArray);
     return [dx];
   });
   return { values, indices };

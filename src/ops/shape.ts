@@ -88,7 +88,7 @@ export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
   let offset = 0;
   for (const tt of tensors) {
     const chunk = tt.shape[dim] * inner;
-    for (let o = 0; o < outer; o++) out.data.set(tt.data.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset * inner);
+    K.copyBlocks(tt.data, 0, chunk, out.data, offset * inner, total * inner, chunk, outer);
     offset += tt.shape[dim];
   }
   return record(out, tensors, "CatBackward", (g) => {
@@ -117,12 +117,10 @@ export function narrow(x: Tensor, dimIn: number, start: number, length: number):
   const [outer, size, inner] = splitAt(x.shape, dim);
   const shape = [...x.shape]; shape[dim] = length;
   const out = empty(shape, x.dtype);
-  for (let o = 0; o < outer; o++) {
-    out.data.set(x.data.subarray((o * size + start) * inner, (o * size + start + length) * inner), o * length * inner);
-  }
+  K.copyBlocks(x.data, start * inner, size * inner, out.data, 0, length * inner, length * inner, outer);
   return record(out, [x], "NarrowBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    for (let o = 0; o < outer; o++) dx.data.set(g.data.subarray(o * length * inner, (o + 1) * length * inner), (o * size + start) * inner);
+    K.copyBlocks(g.data, 0, length * inner, dx.data, start * inner, size * inner, length * inner, outer);
     return [dx];
   });
 }
@@ -168,23 +166,22 @@ export function indexSelect(x: Tensor, dimIn: number, index: Tensor | ArrayLike<
 export function gather(x: Tensor, dimIn: number, index: Tensor): Tensor {
   const dim = normDim(dimIn, x.ndim, "gather");
   if (index.ndim !== x.ndim) throw new Error(`gather: index ${fmt(index.shape)} must have the same rank as the input ${fmt(x.shape)}`);
+  if (index.dtype !== "int32") throw new Error(`gather: index must be an int32 tensor, got ${index.dtype}`);
   const [outer, size, inner] = splitAt(x.shape, dim);
   const [iOuter, iSize, iInner] = splitAt(index.shape, dim);
   if (iOuter !== outer || iInner !== inner) throw new Error(`gather: index ${fmt(index.shape)} must match the input ${fmt(x.shape)} in every dim except dim ${dim}`);
-  const src = new Int32Array(index.numel());
-  for (let o = 0; o < iOuter; o++) for (let r = 0; r < iSize; r++) for (let j = 0; j < iInner; j++) {
-    const k = (o * iSize + r) * iInner + j;
-    const v = index.data[k];
-    if (v < 0 || v >= size) throw new Error(`gather: index ${v} is out of bounds for dim ${dim} of size ${size}`);
-    src[k] = (o * size + v) * inner + j;
-  }
-  const flat = x.reshape([x.numel(), 1]);
-  const picked = indexSelect(flat, 0, src);
-  return reshape(picked, index.shape);
+  const idx = index.data as Int32Array;
+  const out = empty(index.shape, x.dtype);
+  K.gatherAlong(x.data, idx, outer, size, inner, iSize, out.data);
+  return record(out, [x], "GatherBackward", (g) => {
+    const dx = empty(x.shape, g.dtype);
+    K.scatterAddAlong(g.data as FloatArray, idx, outer, size, inner, iSize, dx.data as FloatArray);
+    return [dx];
+  });
 }
 
 export function clone(x: Tensor): Tensor {
   const out = empty(x.shape, x.dtype);
-  out.data.set(x.data);
+  K.copyBlocks(x.data, 0, 0, out.data, 0, 0, x.numel(), 1);
   return record(out, [x], "CloneBackward", (g) => [g]);
 }

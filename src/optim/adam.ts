@@ -30,7 +30,8 @@ export class Adam extends Optimizer<AdamOptions> {
   step(): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (!p.grad) continue;
+        const grad = p.peekGrad();
+        if (!grad) continue;
         let st = this.state.get(p);
         if (!st) {
           const z = () => new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
@@ -39,7 +40,7 @@ export class Adam extends Optimizer<AdamOptions> {
         }
         st.step = (st.step as number) + 1;
         K.adamStep({
-          param: p.data as FloatArray, grad: p.grad.data as FloatArray,
+          param: p.data as FloatArray, grad: grad.data as FloatArray,
           expAvg: (st.exp_avg as Tensor).data as FloatArray, expAvgSq: (st.exp_avg_sq as Tensor).data as FloatArray,
           lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
           decoupled: this.decoupled, step: st.step, maximize: g.maximize,

@@ -35,7 +35,8 @@ export class SGD extends Optimizer<SGDOptions> {
       // One kernel call per group: the backend may run all its parameters as one job.
       const updates: SgdArgs[] = [];
       for (const p of g.params) {
-        if (!p.grad) continue;
+        const grad = p.peekGrad();
+        if (!grad) continue;
         let st = this.state.get(p);
         if (!st) { st = {}; this.state.set(p, st); }
         // PyTorch starts the buffer from the gradient whenever there is none yet (also when
@@ -47,7 +48,7 @@ export class SGD extends Optimizer<SGDOptions> {
           buf = st.momentum_buffer as Tensor;
         }
         updates.push({
-          param: p.data as FloatArray, grad: p.grad.data as FloatArray, momentumBuffer: buf ? (buf.data as FloatArray) : null,
+          param: p.data as FloatArray, grad: grad.data as FloatArray, momentumBuffer: buf ? (buf.data as FloatArray) : null,
           lr: g.lr, momentum: g.momentum, dampening: g.dampening, nesterov: g.nesterov, weightDecay: g.weightDecay,
           maximize: g.maximize, firstStep,
         });

@@ -1,31 +1,30 @@
 /**
  * The Tensor: a contiguous row-major typed array, a shape, and — when it takes part in autograd —
- * `requiresGrad`, `grad` and the `gradFn` that produced it. Methods are thin wrappers over the ops in
- * `src/ops`, so `a.add(b)` and `add(a, b)` are the same code.
+ * `requiresGrad`, `grad` and the `gradFn` that produced it. This file holds only what every tensor
+ * is; the methods that run ops (`a.add(b)`, `x.view(...)`) are attached in one place,
+ * `src/ops/tensor_methods.ts`, so this file imports no op and `a.add(b)` is the same code as `add(a, b)`.
  */
 import { backward as runBackward, type GradFn } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import * as act from "../ops/activation.js";
-import * as ew from "../ops/elementwise.js";
-import * as mm from "../ops/matmul.js";
-import * as red from "../ops/reduce.js";
-import * as sh from "../ops/shape.js";
-import * as sm from "../ops/softmax.js";
 import { type DType, dtypeOf, isFloat, type TypedArray } from "./dtype.js";
-import { fmt, numel, sameShape } from "./shape.js";
 import { formatTensor } from "./format.js";
+import { fmt, numel, sameShape } from "./shape.js";
 
 export type Scalar = number;
 export type TensorLike = Tensor | number;
 export type NestedArray = number | boolean | NestedArray[];
 
+/**
+ * An n-dimensional array of float32 (default), float64 (gradcheck) or int32 (labels) values.
+ *
+ * Shapes are PyTorch's: `[N, C, H, W]`, `[N, L, E]`, ... Create tensors with `tensor`, `zeros`,
+ * `randn` and friends; methods mirror PyTorch's (`x.view(-1, 784)`, `x.sum(1, true)`, `x.matmul(w)`).
+ */
 export class Tensor {
   /** The elements, row-major. Shared with views made by reshape/view/flatten/squeeze/unsqueeze. */
   data: TypedArray;
   readonly shape: readonly number[];
   requiresGrad: boolean;
-  /** Accumulated gradient of a leaf (or of a tensor that called `retainGrad()`). */
-  grad: Tensor | null = null;
   /** The op that produced this tensor; null for leaves. */
   gradFn: GradFn | null = null;
   /** Set by `retainGrad()`. */
@@ -96,135 +95,81 @@ export class Tensor {
   }
   /** A tensor sharing this one's data, cut from the graph. */
   detach(): Tensor { return new Tensor(this.data, this.shape); }
-  /** A copy that stays in the graph (gradient flows back to this tensor). */
-  clone(): Tensor { return sh.clone(this); }
 
+  private currentGrad: Tensor | null = null;
+  /** True once the current gradient tensor was handed out through `.grad`: the user may hold it. */
+  private gradHandedOut = false;
   /**
-   * Parameters keep their gradient storage across `zeroGrad()` (which sets `.grad` to null, as
-   * PyTorch's set_to_none) and reuse it on the next backward, in the fast backend's memory: a
-   * training step then allocates no gradient memory. A `.grad` tensor kept from an earlier step
-   * is overwritten — `clone()` it to keep its values.
+   * Parameters reuse their gradient storage from step to step (no allocation in a training loop)
+   * — but only storage no user holds: see `gradTarget`.
    * @internal
    */
   reusesGradStorage = false;
   private gradStorage: Tensor | null = null;
 
   /**
+   * Accumulated gradient of a leaf (or of a tensor that called `retainGrad()`); null until a
+   * backward reaches it or after `zeroGrad()`. As in PyTorch, a gradient tensor you keep is never
+   * overwritten by a later step once `.grad` was set to null: the next backward writes a new one.
+   */
+  get grad(): Tensor | null {
+    if (this.currentGrad) this.gradHandedOut = true;
+    return this.currentGrad;
+  }
+  set grad(g: Tensor | null) {
+    this.currentGrad = g;
+    // A tensor the user assigned is theirs; setting null (zeroGrad) must not forget that the old
+    // storage was handed out.
+    if (g) this.gradHandedOut = true;
+  }
+
+  /**
+   * @internal The gradient without handing it out (optimizers, clipping, zeroGrad): reading it
+   * here does not stop the storage from being reused.
+   */
+  peekGrad(): Tensor | null { return this.currentGrad; }
+
+  /**
    * @internal The storage the next gradient of this leaf goes into, and whether to add to it
-   * (beta 1) or overwrite it (beta 0). Fused backward ops (linear) write there directly.
+   * (beta 1) or overwrite it (beta 0). Fused backward ops (linear) write there directly. A
+   * parameter's storage from an earlier step is reused unless it was handed out through `.grad`.
    */
   gradTarget(): { grad: Tensor; beta: 0 | 1 } {
-    if (this.grad) return { grad: this.grad, beta: 1 };
+    if (this.currentGrad) return { grad: this.currentGrad, beta: 1 };
     // Reached only for parameters (reusesGradStorage): their storage is persistent. Other leaves
     // come and go every step and get ordinary arrays in accumulateGrad, which the GC reclaims.
-    if (!this.gradStorage) this.gradStorage = new Tensor(K.alloc(this.dtype, this.data.length, true), this.shape);
-    this.grad = this.gradStorage;
-    return { grad: this.grad, beta: 0 };
+    if (!this.gradStorage || this.gradHandedOut) {
+      this.gradStorage = new Tensor(K.alloc(this.dtype, this.data.length, true), this.shape);
+      this.gradHandedOut = false;
+    }
+    this.currentGrad = this.gradStorage;
+    return { grad: this.currentGrad, beta: 0 };
   }
 
   /** @internal used by backward(): adds `g` to `.grad`. */
   accumulateGrad(g: Tensor): void {
-    if (!sameShape(g.shape, this.shape)) g = g.reshape(this.shape);
-    const { grad, beta } = this.reusesGradStorage ? this.gradTarget() : { grad: this.grad, beta: this.grad ? 1 : 0 };
+    if (!sameShape(g.shape, this.shape)) g = new Tensor(g.data, this.shape);
+    const { grad, beta } = this.reusesGradStorage ? this.gradTarget() : { grad: this.currentGrad, beta: this.currentGrad ? 1 : 0 };
     if (beta === 1) K.axpy(1, g.data as Float32Array, grad!.data as Float32Array);
-    else if (grad) grad.data.set(g.data);
+    else if (grad) K.copyBlocks(g.data, 0, 0, grad.data, 0, 0, g.data.length, 1);
     else {
       const own = K.alloc(this.dtype, this.data.length);
-      own.set(g.data);
-      this.grad = new Tensor(own, this.shape);
+      K.copyBlocks(g.data, 0, 0, own, 0, 0, g.data.length, 1);
+      this.currentGrad = new Tensor(own, this.shape);
+      this.gradHandedOut = false;
     }
   }
 
   // ----- in-place helpers (no graph) -----
-  zero_(): this { this.data.fill(0); return this; }
-  fill_(v: number): this { this.data.fill(v); return this; }
+  zero_(): this { K.fill(this.data, 0); return this; }
+  fill_(v: number): this { K.fill(this.data, v); return this; }
   /** Copies `src`'s values into this tensor (same number of elements). */
   copy_(src: Tensor): this {
     if (src.data.length !== this.data.length) throw new Error(`copy_: sizes differ: ${fmt(this.shape)} vs ${fmt(src.shape)}`);
-    this.data.set(src.data);
+    if (src.dtype === this.dtype) K.copyBlocks(src.data, 0, 0, this.data, 0, 0, src.data.length, 1);
+    else K.cast(src.data, this.data);
     return this;
   }
-
-  // ----- dtype -----
-  to(dtype: DType): Tensor { return ew.cast(this, dtype); }
-  float(): Tensor { return ew.cast(this, "float32"); }
-  double(): Tensor { return ew.cast(this, "float64"); }
-  int(): Tensor { return ew.cast(this, "int32"); }
-  long(): Tensor { return ew.cast(this, "int32"); }
-  onesLike(): Tensor { return new Tensor(K.alloc(this.dtype, this.data.length).fill(1), this.shape); }
-  zerosLike(): Tensor { return new Tensor(K.alloc(this.dtype, this.data.length), this.shape); }
-
-  // ----- elementwise -----
-  add(o: TensorLike, alpha?: number): Tensor { return ew.add(this, o, alpha); }
-  sub(o: TensorLike, alpha?: number): Tensor { return ew.sub(this, o, alpha); }
-  mul(o: TensorLike): Tensor { return ew.mul(this, o); }
-  div(o: TensorLike): Tensor { return ew.div(this, o); }
-  pow(o: TensorLike): Tensor { return ew.pow(this, o); }
-  maximum(o: TensorLike): Tensor { return ew.maximum(this, o); }
-  minimum(o: TensorLike): Tensor { return ew.minimum(this, o); }
-  neg(): Tensor { return ew.neg(this); }
-  exp(): Tensor { return ew.exp(this); }
-  log(): Tensor { return ew.log(this); }
-  log1p(): Tensor { return ew.log1p(this); }
-  sqrt(): Tensor { return ew.sqrt(this); }
-  abs(): Tensor { return ew.abs(this); }
-  square(): Tensor { return ew.square(this); }
-  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
-  eq(o: TensorLike): Tensor { return ew.eq(this, o); }
-  ne(o: TensorLike): Tensor { return ew.ne(this, o); }
-  gt(o: TensorLike): Tensor { return ew.gt(this, o); }
-  lt(o: TensorLike): Tensor { return ew.lt(this, o); }
-  ge(o: TensorLike): Tensor { return ew.ge(this, o); }
-  le(o: TensorLike): Tensor { return ew.le(this, o); }
-
-  // ----- activations -----
-  relu(): Tensor { return act.relu(this); }
-  sigmoid(): Tensor { return act.sigmoid(this); }
-  tanh(): Tensor { return act.tanh(this); }
-  softmax(dim: number): Tensor { return sm.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return sm.logSoftmax(this, dim); }
-
-  // ----- reductions -----
-  sum(dim?: number | number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
-  var(dim?: number | number[], opts?: red.VarOptions): Tensor { return red.variance(this, dim, opts); }
-  std(dim?: number | number[], opts?: red.VarOptions): Tensor { return red.variance(this, dim, opts).sqrt(); }
-  max(): Tensor;
-  max(dim: number, keepdim?: boolean): red.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.maxAll(this) : red.maxDim(this, dim, keepdim, "max"); }
-  min(): Tensor;
-  min(dim: number, keepdim?: boolean): red.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.minAll(this) : red.maxDim(this, dim, keepdim, "min"); }
-  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
-  argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
-
-  // ----- linear algebra -----
-  matmul(o: Tensor): Tensor { return mm.matmul(this, o); }
-
-  // ----- shape -----
-  reshape(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape)); }
-  view(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return sh.flatten(this, startDim, endDim); }
-  transpose(dim0: number, dim1: number): Tensor { return sh.transpose(this, dim0, dim1); }
-  /** Transpose of a 2-D tensor. */
-  t(): Tensor { return sh.t(this); }
-  /** `x.T` (reverses all dims). */
-  get T(): Tensor { return sh.permute(this, this.shape.map((_, i) => this.shape.length - 1 - i)); }
-  permute(...dims: number[] | [readonly number[]]): Tensor { return sh.permute(this, flatArgs(dims)); }
-  squeeze(dim?: number): Tensor { return sh.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return sh.unsqueeze(this, dim); }
-  expand(...shape: number[] | [readonly number[]]): Tensor { return sh.expand(this, flatArgs(shape)); }
-  /** Rows (or slices along `dim`) picked by integer indices — `x[idx]` in PyTorch. */
-  indexSelect(dim: number, index: Tensor | ArrayLike<number>): Tensor { return sh.indexSelect(this, dim, index); }
-  /** `torch.gather`: out[i][j] = x[i][index[i][j]] along `dim`. */
-  gather(dim: number, index: Tensor): Tensor { return sh.gather(this, dim, index); }
-  /** A copy of `length` entries from `start` along `dim` (like `x.narrow`). */
-  narrow(dim: number, start: number, length: number): Tensor { return sh.narrow(this, dim, start, length); }
-  /** `x[i]` along dim 0 (or along `dim`). */
-  select(dim: number, index: number): Tensor { return sh.select(this, dim, index); }
+  /** A tensor with this one's values, for methods that promise a contiguous result (always true here). */
   contiguous(): Tensor { return this; }
-}
-
-function flatArgs(args: number[] | [readonly number[]]): number[] {
-  return Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
 }

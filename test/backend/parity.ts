@@ -3,12 +3,14 @@
  * of failures (empty = all good). Shared by the vitest suites and by child processes that run
  * with other Node flags (relaxed SIMD), so it uses no test-framework API.
  */
-import { jsKernels } from "../../src/backend/js/kernels.js";
+import { jsKernels } from "../../src/backend/js/index.js";
 import type { BinaryOp, Kernels, UnaryOp } from "../../src/backend/kernels.js";
+import { Binary, Unary } from "../../src/backend/opcodes.js";
 
-const UNARY: UnaryOp[] = ["neg", "exp", "log", "log1p", "sqrt", "abs", "square", "reciprocal",
-  "relu", "leakyRelu", "sigmoid", "tanh", "gelu", "geluTanh", "silu"];
-const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "gt", "lt", "ge", "le", "ne"];
+/** Every op of the shared op-code table: a new op is checked on every backend without editing this file. */
+const namesOf = <T extends string>(e: object): T[] => Object.keys(e).filter((k) => Number.isNaN(Number(k))) as T[];
+const UNARY = namesOf<UnaryOp>(Unary);
+const BINARY = namesOf<BinaryOp>(Binary);
 
 /** Deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -169,6 +171,52 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     const dy = f32(23 * rowSize), dx = f32(rows * rowSize), dxWant = copy(dx);
     jsKernels.scatterAddRows(dy, idx, rowSize, dxWant); K.scatterAddRows(dy, idx, rowSize, dx);
     close("scatterAddRows", dx, dxWant, 0, 0);
+  }
+
+  // torch.gather along a middle axis and its scatter-add backward, float32 and int32, repeated indices.
+  for (const [outer, size, inner, indexSize] of [[3, 5, 4, 6], [1, 10, 1, 23], [2, 1, 7, 3]]) {
+    const x = f32(outer * size * inner), index = i32(outer * indexSize * inner, size);
+    const want = new Float32Array(index.length), out = f32(index.length);
+    jsKernels.gatherAlong(x, index, outer, size, inner, indexSize, want);
+    K.gatherAlong(x, index, outer, size, inner, indexSize, out);
+    close(`gatherAlong ${outer}x${size}x${inner} by ${indexSize}`, out, want, 0, 0);
+    const xi = i32(x.length, 1000), wi = new Int32Array(index.length), oi = i32(index.length, 1);
+    jsKernels.gatherAlong(xi, index, outer, size, inner, indexSize, wi);
+    K.gatherAlong(xi, index, outer, size, inner, indexSize, oi);
+    close(`gatherAlong int32 ${outer}x${size}x${inner}`, oi, wi, 0, 0);
+    const dy = f32(index.length), dx = f32(x.length), dxWant = copy(dx);
+    jsKernels.scatterAddAlong(dy, index, outer, size, inner, indexSize, dxWant);
+    K.scatterAddAlong(dy, index, outer, size, inner, indexSize, dx);
+    close(`scatterAddAlong ${outer}x${size}x${inner} by ${indexSize}`, dx, dxWant, 1e-6, 1e-7);
+  }
+  {
+    const bad = i32(4, 3); bad[2] = 3;
+    for (const [name, run] of [["gatherAlong", (k: Kernels) => k.gatherAlong(f32(3), bad, 1, 3, 1, 4, f32(4))],
+      ["scatterAddAlong", (k: Kernels) => k.scatterAddAlong(f32(4), bad, 1, 3, 1, 4, f32(3))]] as const) {
+      let msgW = "", msg = "";
+      try { run(jsKernels); } catch (e) { msgW = (e as Error).message; }
+      try { run(K); } catch (e) { msg = (e as Error).message; }
+      if (!msgW || msg !== msgW) fails.push(`${name} bounds error: "${msg}" vs "${msgW}"`);
+    }
+  }
+
+  // storage: fill, block copies (narrow/cat's pattern) in both dtypes, casts both ways.
+  {
+    const src = f32(60), dst = f32(80), want = copy(dst);
+    jsKernels.copyBlocks(src, 3, 10, want, 5, 15, 7, 5); K.copyBlocks(src, 3, 10, dst, 5, 15, 7, 5);
+    close("copyBlocks", dst, want, 0, 0);
+    const si = i32(60, 99), di = i32(80, 1), wi = copy(di);
+    jsKernels.copyBlocks(si, 0, 12, wi, 1, 16, 12, 5); K.copyBlocks(si, 0, 12, di, 1, 16, 12, 5);
+    close("copyBlocks int32", di, wi, 0, 0);
+    const filled = f32(37); K.fill(filled, -2.5);
+    close("fill", filled, new Float32Array(37).fill(-2.5), 0, 0);
+    const x = f32(41, -9, 9); x[3] = -0.5;
+    const ci = i32(41, 1), cw = new Int32Array(41);
+    jsKernels.cast(x, cw); K.cast(x, ci);
+    close("cast float32 -> int32", ci, cw, 0, 0);
+    const back = f32(41), backW = new Float32Array(41);
+    jsKernels.cast(cw, backW); K.cast(ci, back);
+    close("cast int32 -> float32", back, backW, 0, 0);
   }
 
   // cross-entropy with label smoothing and an ignored row; the bounds error message.

@@ -1,6 +1,6 @@
 // A backend plugs in with any subset of the kernels; what it lacks runs on the JS reference.
 import { afterAll, describe, expect, it } from "vitest";
-import { jsKernels } from "../../src/backend/js/kernels.js";
+import { jsKernels } from "../../src/backend/js/index.js";
 import type { GemmArgs } from "../../src/backend/kernels.js";
 import { getBackend, registerBackend, setBackend } from "../../src/backend/registry.js";
 import { F, randn } from "../../src/index.js";

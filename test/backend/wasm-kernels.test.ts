@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsKernels } from "../../src/backend/js/kernels.js";
+import { jsKernels } from "../../src/backend/js/index.js";
 import { fallbackCounts, K, resetFallbackCounts, setBackend } from "../../src/backend/registry.js";
 import { getNumThreads, initWasmBackend, setNumThreadsAsync, wasmBackendInfo } from "../../src/backend/wasm/index.js";
 import { runParity } from "./parity.js";

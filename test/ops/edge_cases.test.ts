@@ -93,3 +93,17 @@ it("F.oneHot handles large label tensors and refuses float labels", () => {
   expect(Array.from(h.data.subarray(0, 6))).toEqual([1, 0, 0, 0, 1, 0]);
   expect(() => F.oneHot(tensor([0, 1]))).toThrow(/int32/);
 });
+
+describe.each(await (await import("../helpers.js")).backendsUnderTest())("NaN is never hidden, on the %s backend", (backend) => {
+  it("relu keeps NaN (PyTorch's relu propagates it), alone and fused after a Linear", async () => {
+    const { setBackend } = await import("../../src/index.js");
+    setBackend(backend);
+    const out = F.relu(tensor([NaN, -1, 2, -0]));
+    expect(Number.isNaN(out.data[0])).toBe(true);
+    expect(Array.from(out.data.subarray(1))).toEqual([0, 2, 0]);
+    // A Linear→ReLU pair inside Sequential runs as one fused kernel: it must keep the NaN too.
+    const model = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
+    const loss = F.crossEntropy(model(tensor([[NaN, 1, 2]])), tensor([1], { dtype: "int32" }));
+    expect(Number.isNaN(loss.item())).toBe(true);
+  });
+});

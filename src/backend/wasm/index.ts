@@ -9,8 +9,9 @@
  */
 import type { Kernels } from "../kernels.js";
 import { registerBackend } from "../registry.js";
-import { makeKernels, type WasmContext } from "./kernels.js";
-import { compileKernels, compileKernelsSync, detectSimd, type SimdLevel, type WasmExports } from "./loader.js";
+import type { WasmContext, WasmFunction } from "./context.js";
+import { makeKernels } from "./kernels/index.js";
+import { compileKernels, compileKernelsSync, detectSimd, type SimdLevel } from "./loader.js";
 import { WasmHeap } from "./memory.js";
 import { ThreadPool } from "./pool.js";
 
@@ -54,13 +55,14 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(2, cores ?? 1));
 }
 
-function setup(module: WebAssembly.Module, mem: ReturnType<typeof WasmHeap.createMemory>, level: SimdLevel, opts: WasmBackendOptions): Kernels {
+function setup(module: WebAssembly.Module, mem: ReturnType<typeof WasmHeap.createMemory>, level: SimdLevel,
+  opts: WasmBackendOptions): Partial<Kernels> {
   const { memory, shared, maxBytes } = mem;
-  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Record<string, WasmFunction>;
   // Tensor storage may use at most 3/4 of what the memory can grow to: the copy path's scratch
   // blocks need the rest (a browser may only grant a 256 MiB reservation).
-  const heap = new WasmHeap(ex.heapBase(), memory, shared, Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes));
-  const scratchBytes = ex.gemmScratchFloats() * 4;
+  const heap = new WasmHeap(ex.heapBase() as number, memory, shared, Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes));
+  const scratchBytes = (ex.gemmScratchFloats() as number) * 4;
   const pool = ThreadPool.supported(heap) ? new ThreadPool(module, heap, heap.allocRaw(ThreadPool.bytesNeeded()), scratchBytes) : null;
   if (ctx?.pool) ctx.pool.shrink(0);
   ctx = { ex, heap, pool, scratch: heap.allocRaw(scratchBytes), threads: 1 };
@@ -82,7 +84,7 @@ function simdLevel(opts: WasmBackendOptions): SimdLevel {
  * Loads the wasm backend and registers it, resolving once its worker threads run. Rejects when
  * the engine has no wasm SIMD (use the "js" backend then). Calling it again re-initialises from scratch.
  */
-export async function initWasmBackend(opts: WasmBackendOptions = {}): Promise<Kernels> {
+export async function initWasmBackend(opts: WasmBackendOptions = {}): Promise<Partial<Kernels>> {
   const level = simdLevel(opts);
   const mem = WasmHeap.createMemory(!opts.unshared);
   const kernels = setup(await compileKernels(level, mem.shared), mem, level, opts);
@@ -94,7 +96,7 @@ export async function initWasmBackend(opts: WasmBackendOptions = {}): Promise<Ke
  * The same, synchronously (what `import "gradlab"` runs to make wasm the default backend);
  * worker threads start in the background and join as they become ready.
  */
-export function initWasmBackendSync(opts: WasmBackendOptions = {}): Kernels {
+export function initWasmBackendSync(opts: WasmBackendOptions = {}): Partial<Kernels> {
   const level = simdLevel(opts);
   const mem = WasmHeap.createMemory(!opts.unshared);
   const kernels = setup(compileKernelsSync(level, mem.shared), mem, level, opts);

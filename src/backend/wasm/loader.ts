@@ -69,28 +69,3 @@ export function compileKernels(level: SimdLevel, shared: boolean): Promise<WebAs
 export function compileKernelsSync(level: SimdLevel, shared: boolean): WebAssembly.Module {
   return new WebAssembly.Module(moduleBytes(level, shared));
 }
-
-/** The functions the AssemblyScript module exports (pointers and sizes are plain numbers). */
-export interface WasmExports {
-  heapBase(): number;
-  gemmScratchFloats(): number;
-  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
-    b: number, ldb: number, beta: number, c: number, ldc: number, bias: number, relu: number, scratch: number): void;
-  unary(op: number, x: number, out: number, n: number, alpha: number): void;
-  unaryBackward(op: number, x: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
-  binaryInner(op: number, a: number, sa: number, b: number, sb: number, out: number, n: number): void;
-  binaryStrided(op: number, a: number, b: number, out: number, rank: number, shape: number, sa: number, sb: number, idx: number): void;
-  clamp(x: number, lo: number, hi: number, out: number, n: number): void;
-  reduce(op: number, x: number, outer: number, size: number, inner: number, out: number, idx: number, acc: number): void;
-  softmax(x: number, outer: number, size: number, inner: number, out: number, log: number): void;
-  softmaxBackward(y: number, dy: number, outer: number, size: number, inner: number, dx: number, log: number): void;
-  crossEntropyForward(logits: number, target: number, n: number, c: number, eps: number, ignoreIndex: number, lossRows: number, logProbs: number): void;
-  crossEntropyBackward(logProbs: number, target: number, n: number, c: number, eps: number, ignoreIndex: number, rowGrad: number, dlogits: number): void;
-  permute(x: number, out: number, rank: number, shape: number, strides: number, idx: number): void;
-  gatherRows(x: number, index: number, count: number, rowSize: number, out: number): void;
-  scatterAddRows(dy: number, index: number, count: number, rowSize: number, dx: number): void;
-  axpy(alpha: number, x: number, y: number, n: number): void;
-  sgdStepTasks(next: number, table: number, count: number): void;
-  adamStep(param: number, grad: number, expAvg: number, expAvgSq: number, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, decoupled: number, maximize: number, stepSize: number, bc2Sqrt: number): void;
-}

@@ -7,9 +7,14 @@
  */
 import type { WasmHeap } from "./memory.js";
 
-/** Exports the pool can run; workers look them up by index. */
-export const POOL_FUNCTIONS = ["gemm", "unary", "unaryBackward", "binaryInner", "sgdStepTasks", "adamStep"] as const;
-export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
+/**
+ * The module's exported functions in export order: the caller and the workers both derive this
+ * list from the module itself and pass a call's function as its index, so any export a kernel
+ * family adds can run on the pool with no list to keep in step.
+ */
+export function exportedFunctions(module: WebAssembly.Module): string[] {
+  return WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+}
 
 // Control block layout (bytes from ctrl): [0] generation, [8] error count, [64] pending count —
 // pending on its own cache line: workers spin on the generation while the caller spins on pending,
@@ -29,8 +34,8 @@ const CALLER_SPIN = 1000000;
 const CTRL_BYTES = SLOT0 + SLOT * (MAX_WORKERS + 1);
 
 const workerBody = `
-const FN = ${JSON.stringify(POOL_FUNCTIONS)};
 function start(d, post) {
+  const FN = WebAssembly.Module.exports(d.module).filter((e) => e.kind === "function").map((e) => e.name);
   const ex = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
   const i32 = new Int32Array(d.memory.buffer, d.ctrl, ${CTRL_BYTES} >> 2);
   const slot = (${SLOT0} + ${SLOT} * d.tid) >> 2;
@@ -68,6 +73,7 @@ export class ThreadPool {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private readonly canWait: boolean;
+  private readonly functions: string[];
 
   constructor(private readonly module: WebAssembly.Module, private readonly heap: WasmHeap,
     private readonly ctrl: number, private readonly scratchBytes: number) {
@@ -76,6 +82,7 @@ export class ThreadPool {
     let ok = true;
     try { Atomics.wait(this.i32, GEN, -1, 0); } catch { ok = false; } // throws on a browser main thread
     this.canWait = ok;
+    this.functions = exportedFunctions(module);
   }
 
   static bytesNeeded(): number { return CTRL_BYTES; }
@@ -152,10 +159,11 @@ export class ThreadPool {
    * 1..calls.length, returning once all finished. The caller must not pass more calls than
    * `readyCount`.
    */
-  run(fn: PoolFunction, calls: number[][], local: () => void): void {
+  run(fn: string, calls: number[][], local: () => void): void {
     const i32 = this.i32;
     const gen = (Atomics.load(i32, GEN) + 1) | 0 || 1; // never 0: 0 marks an empty slot
-    const fi = POOL_FUNCTIONS.indexOf(fn);
+    const fi = this.functions.indexOf(fn);
+    if (fi < 0) throw new Error(`wasm backend: the kernel module has no export "${fn}"`);
     for (let t = 1; t <= calls.length; t++) {
       const base = (SLOT0 + SLOT * t) >> 2;
       const args = calls[t - 1];

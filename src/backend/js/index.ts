@@ -1,0 +1,23 @@
+/**
+ * The reference backend: every kernel in plain TypeScript, one file per family. Correct first;
+ * other backends are checked against it and fall back to it. A new family adds its file and
+ * one line here.
+ */
+import type { Kernels } from "../kernels.js";
+import { elementwise } from "./elementwise.js";
+import { gemmKernels } from "./gemm.js";
+import { indexing } from "./indexing.js";
+import { lossKernels } from "./loss.js";
+import { optimKernels } from "./optim.js";
+import { reductions } from "./reduce.js";
+import { storage } from "./storage.js";
+
+export const jsKernels: Kernels = {
+  ...storage,
+  ...gemmKernels,
+  ...elementwise,
+  ...reductions,
+  ...lossKernels,
+  ...indexing,
+  ...optimKernels,
+};

@@ -1,0 +1,58 @@
+/** Optimizer updates, reference: one SGD or Adam step of a parameter, in place. */
+import type { FloatArray } from "../../tensor/dtype.js";
+
+export interface SgdArgs {
+  param: FloatArray; grad: FloatArray; momentumBuffer: FloatArray | null;
+  lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number;
+  maximize: boolean;
+  /** true on the step that creates the momentum buffer (PyTorch copies the gradient into it). */
+  firstStep: boolean;
+}
+
+export interface AdamArgs {
+  param: FloatArray; grad: FloatArray; expAvg: FloatArray; expAvgSq: FloatArray;
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  /** AdamW: decay the weights directly instead of adding weightDecay·p to the gradient. */
+  decoupled: boolean;
+  step: number;
+  maximize: boolean;
+}
+
+declare module "../kernels.js" {
+  interface Kernels {
+    /** One SGD update of each parameter in the list (a backend may share the lot across threads). */
+    sgdSteps(list: readonly SgdArgs[]): void;
+    adamStep(args: AdamArgs): void;
+  }
+}
+
+export const optimKernels = {
+  sgdSteps(list: readonly SgdArgs[]): void {
+    for (const { param, grad, momentumBuffer: buf, lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep } of list) {
+      for (let i = 0; i < param.length; i++) {
+        let g = maximize ? -grad[i] : grad[i];
+        if (weightDecay !== 0) g += weightDecay * param[i];
+        if (momentum !== 0 && buf) {
+          buf[i] = firstStep ? g : momentum * buf[i] + (1 - dampening) * g;
+          g = nesterov ? g + momentum * buf[i] : buf[i];
+        }
+        param[i] -= lr * g;
+      }
+    }
+  },
+  adamStep({ param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step, maximize }: AdamArgs): void {
+    const bc1 = 1 - Math.pow(beta1, step);
+    const bc2 = 1 - Math.pow(beta2, step);
+    const stepSize = lr / bc1;
+    const bc2Sqrt = Math.sqrt(bc2);
+    for (let i = 0; i < param.length; i++) {
+      let g = maximize ? -grad[i] : grad[i];
+      if (decoupled) param[i] *= 1 - lr * weightDecay;
+      else if (weightDecay !== 0) g += weightDecay * param[i];
+      expAvg[i] = beta1 * expAvg[i] + (1 - beta1) * g;
+      expAvgSq[i] = beta2 * expAvgSq[i] + (1 - beta2) * g * g;
+      const denom = Math.sqrt(expAvgSq[i]) / bc2Sqrt + eps;
+      param[i] -= stepSize * (expAvg[i] / denom);
+    }
+  },
+};

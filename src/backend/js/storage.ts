@@ -1,0 +1,40 @@
+/** Storage kernels, reference: allocation, fills, block copies and dtype casts. */
+import { allocArray, type DType, type TypedArray } from "../../tensor/dtype.js";
+
+declare module "../kernels.js" {
+  interface Kernels {
+    /**
+     * Storage for a new tensor, zero-filled. `persistent` marks storage that lives across training
+     * steps (parameters, gradients, optimizer state, buffers): a backend with its own memory (wasm)
+     * keeps those in it. Step temporaries stay ordinary arrays, which the garbage collector
+     * reclaims even inside a loop that never yields — so memory stays flat without dispose().
+     */
+    alloc(dtype: DType, n: number, persistent?: boolean): TypedArray;
+    /** out[i] = value for every element. */
+    fill(out: TypedArray, value: number): void;
+    /**
+     * `count` blocks of `len` elements: dst[dstOffset + b·dstStride + j] = src[srcOffset + b·srcStride + j].
+     * One call covers a copy, narrow and its backward, and one input of a cat. Same dtype on both sides.
+     */
+    copyBlocks(src: TypedArray, srcOffset: number, srcStride: number, dst: TypedArray, dstOffset: number, dstStride: number,
+      len: number, count: number): void;
+    /** out[i] = x[i] converted to out's dtype (float → int32 truncates toward zero, as PyTorch). */
+    cast(x: TypedArray, out: TypedArray): void;
+  }
+}
+
+export const storage = {
+  alloc: (dtype: DType, n: number): TypedArray => allocArray(dtype, n),
+  fill(out: TypedArray, value: number): void { out.fill(value); },
+  copyBlocks(src: TypedArray, srcOffset: number, srcStride: number, dst: TypedArray, dstOffset: number, dstStride: number,
+    len: number, count: number): void {
+    for (let b = 0; b < count; b++) {
+      const s = srcOffset + b * srcStride;
+      dst.set(src.subarray(s, s + len), dstOffset + b * dstStride);
+    }
+  },
+  cast(x: TypedArray, out: TypedArray): void {
+    if (out instanceof Int32Array && !(x instanceof Int32Array)) for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
+    else out.set(x);
+  },
+};

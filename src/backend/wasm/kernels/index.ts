@@ -1,0 +1,28 @@
+/**
+ * The wasm backend's kernel families, one file each (glue over the AssemblyScript kernel of the
+ * same name in assembly/). A new family adds its file and one line here.
+ */
+import type { Kernels } from "../../kernels.js";
+import type { WasmContext, WasmFamily } from "../context.js";
+import { elementwiseFamily } from "./elementwise.js";
+import { gemmFamily } from "./gemm.js";
+import { indexingFamily } from "./indexing.js";
+import { lossFamily } from "./loss.js";
+import { optimFamily } from "./optim.js";
+import { reduceFamily } from "./reduce.js";
+import { storageFamily } from "./storage.js";
+
+const families: readonly WasmFamily[] = [
+  storageFamily,
+  gemmFamily,
+  elementwiseFamily,
+  reduceFamily,
+  lossFamily,
+  indexingFamily,
+  optimFamily,
+];
+
+/** Every kernel the wasm backend implements, bound to one loaded module. */
+export function makeKernels(ctx: WasmContext): Partial<Kernels> {
+  return Object.assign({}, ...families.map((family) => family(ctx))) as Partial<Kernels>;
+}
