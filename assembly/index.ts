@@ -8,7 +8,7 @@ export { unary, unaryBackward, binaryInner, binaryStrided, clamp, axpy } from ".
 export { reduce, softmax, softmaxBackward } from "./reduce";
 export { crossEntropyForward, crossEntropyBackward } from "./loss";
 export { permute, gatherRows, scatterAddRows, gatherAlong, scatterAddAlong } from "./indexing";
-export { sgdStepTasks, adamStep } from "./optim";
+export { sgdStepTasks, adamStepTasks } from "./optim";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

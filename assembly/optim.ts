@@ -57,9 +57,12 @@ export function sgdStepTasks(next: usize, table: usize, count: i32): void {
   }
 }
 
-/** stepSize = lr / (1 − beta1^t) and bc2Sqrt = √(1 − beta2^t), computed by the caller once. */
-export function adamStep(param: usize, grad: usize, expAvg: usize, expAvgSq: usize, n: i32, lr: f64, beta1: f64, beta2: f64,
-  eps: f64, weightDecay: f64, decoupled: bool, maximize: bool, stepSize: f64, bc2Sqrt: f64): void {
+/**
+ * One Adam step of n elements. stepSize = lr / (1 − beta1^t) and bc2Sqrt = √(1 − beta2^t) are
+ * computed by the caller once; maxSq (0 for none) is AMSGrad's running maximum of the second moment.
+ */
+export function adamStep(param: usize, grad: usize, expAvg: usize, expAvgSq: usize, maxSq: usize, n: i32, lr: f64, beta1: f64,
+  beta2: f64, eps: f64, weightDecay: f64, decoupled: bool, maximize: bool, stepSize: f64, bc2Sqrt: f64): void {
   const vb1 = f32x4.splat(<f32>beta1), vb1c = f32x4.splat(<f32>(1 - beta1));
   const vb2 = f32x4.splat(<f32>beta2), vb2c = f32x4.splat(<f32>(1 - beta2));
   const vdecay = f32x4.splat(<f32>(1 - lr * weightDecay)), vwd = f32x4.splat(<f32>weightDecay);
@@ -73,9 +76,14 @@ export function adamStep(param: usize, grad: usize, expAvg: usize, expAvgSq: usi
     if (decoupled) p = f32x4.mul(p, vdecay);
     else if (weightDecay != 0) g = f32x4.add(g, f32x4.mul(vwd, p));
     const m = f32x4.add(f32x4.mul(vb1, v128.load(pm)), f32x4.mul(vb1c, g));
-    const v = f32x4.add(f32x4.mul(vb2, v128.load(pv)), f32x4.mul(vb2c, f32x4.mul(g, g)));
+    let v = f32x4.add(f32x4.mul(vb2, v128.load(pv)), f32x4.mul(vb2c, f32x4.mul(g, g)));
     v128.store(pm, m);
     v128.store(pv, v);
+    if (maxSq) {
+      const px = at(maxSq, i);
+      v = f32x4.max(v128.load(px), v);
+      v128.store(px, v);
+    }
     const denom = f32x4.add(f32x4.div(f32x4.sqrt(v), vbc2), veps);
     v128.store(pp, f32x4.sub(p, f32x4.mul(vstep, f32x4.div(m, denom))));
   }
@@ -87,10 +95,33 @@ export function adamStep(param: usize, grad: usize, expAvg: usize, expAvgSq: usi
     if (decoupled) p *= <f32>(1 - lr * weightDecay);
     else if (weightDecay != 0) g += <f32>weightDecay * p;
     const m = <f32>beta1 * load<f32>(pm) + <f32>(1 - beta1) * g;
-    const v = <f32>beta2 * load<f32>(pv) + <f32>(1 - beta2) * g * g;
+    let v = <f32>beta2 * load<f32>(pv) + <f32>(1 - beta2) * g * g;
     store<f32>(pm, m);
     store<f32>(pv, v);
+    if (maxSq) {
+      const px = at(maxSq, i);
+      v = max(load<f32>(px), v);
+      store<f32>(px, v);
+    }
     const denom = Mathf.sqrt(v) / <f32>bc2Sqrt + <f32>eps;
     store<f32>(pp, p - <f32>stepSize * (m / denom));
+  }
+}
+
+/** f64 fields per row of the adamStepTasks table, in adamStep's argument order. */
+const ADAM_ROW: i32 = 15;
+
+/**
+ * adamStep over a table of `count` rows (slices of a step's parameters), claimed from the shared
+ * counter at `next` by every thread that runs it, like sgdStepTasks.
+ */
+export function adamStepTasks(next: usize, table: usize, count: i32): void {
+  for (;;) {
+    const i = claim(next);
+    if (i >= count) return;
+    const e = table + <usize>(i * ADAM_ROW) * 8;
+    adamStep(<usize>load<f64>(e), <usize>load<f64>(e, 8), <usize>load<f64>(e, 16), <usize>load<f64>(e, 24),
+      <usize>load<f64>(e, 32), <i32>load<f64>(e, 40), load<f64>(e, 48), load<f64>(e, 56), load<f64>(e, 64), load<f64>(e, 72),
+      load<f64>(e, 80), load<f64>(e, 88) != 0, load<f64>(e, 96) != 0, load<f64>(e, 104), load<f64>(e, 112));
   }
 }

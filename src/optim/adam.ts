@@ -5,19 +5,25 @@
  *   θ ← θ − lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
  *
  * Adam adds weightDecay·θ to g; AdamW instead decays θ ← θ·(1 − lr·weightDecay) (decoupled).
+ * With `amsgrad`, the denominator uses the running maximum of v (state `max_exp_avg_sq`, PyTorch's name).
  */
 import { K } from "../backend/registry.js";
+import type { AdamArgs } from "../backend/kernels.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 
-export interface AdamOptions { lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean }
+export interface AdamOptions {
+  lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean;
+  /** AMSGrad (Reddi et al.): divide by the running maximum of the second moment. */
+  amsgrad: boolean;
+}
 
 export class Adam extends Optimizer<AdamOptions> {
   protected readonly decoupled: boolean = false;
 
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, ...opts });
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, amsgrad: false, ...opts });
   }
 
   protected override validate(g: ParamGroup<AdamOptions>): void {
@@ -29,23 +35,28 @@ export class Adam extends Optimizer<AdamOptions> {
 
   step(): void {
     for (const g of this.paramGroups) {
+      // One kernel call per group: the backend may run all its parameters as one job.
+      const updates: AdamArgs[] = [];
       for (const p of g.params) {
         const grad = p.peekGrad();
         if (!grad) continue;
+        const z = (): Tensor => new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
         let st = this.state.get(p);
         if (!st) {
-          const z = () => new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
           st = { step: 0, exp_avg: z(), exp_avg_sq: z() };
           this.state.set(p, st);
         }
+        if (g.amsgrad && !st.max_exp_avg_sq) st.max_exp_avg_sq = z();
         st.step = (st.step as number) + 1;
-        K.adamStep({
-          param: p.data as FloatArray, grad: grad.data as FloatArray,
-          expAvg: (st.exp_avg as Tensor).data as FloatArray, expAvgSq: (st.exp_avg_sq as Tensor).data as FloatArray,
+        const data = (key: string): FloatArray => (st[key] as Tensor).data as FloatArray;
+        updates.push({
+          param: p.data as FloatArray, grad: grad.data as FloatArray, expAvg: data("exp_avg"), expAvgSq: data("exp_avg_sq"),
+          maxExpAvgSq: g.amsgrad ? data("max_exp_avg_sq") : null,
           lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
           decoupled: this.decoupled, step: st.step, maximize: g.maximize,
         });
       }
+      if (updates.length) K.adamSteps(updates);
     }
   }
 }

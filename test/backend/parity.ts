@@ -274,16 +274,35 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     ps.forEach((p, i) => close(`sgdSteps list #${i}`, p, pWs[i], 1e-6, 2e-6));
     bufs.forEach((b, i) => { if (b) close(`sgdSteps list buffer #${i}`, b, bufWs[i]!, 1e-6, 2e-6); });
   }
-  for (const v of [{ weightDecay: 0, decoupled: false, maximize: false }, { weightDecay: 0.01, decoupled: false, maximize: true }, { weightDecay: 0.01, decoupled: true, maximize: false }]) {
+  for (const v of [{ weightDecay: 0, decoupled: false, maximize: false, amsgrad: false },
+    { weightDecay: 0.01, decoupled: false, maximize: true, amsgrad: true },
+    { weightDecay: 0.01, decoupled: true, maximize: false, amsgrad: false }]) {
     const n = 1031, p = f32(n), pW = copy(p), m = f32(n, 0, 0), mW = copy(m), s = f32(n, 0, 0), sW = copy(s);
+    const mx = v.amsgrad ? f32(n, 0, 0) : null, mxW = mx ? copy(mx) : null;
     for (let step = 1; step <= 3; step++) {
       const g = f32(n);
       const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step, ...v };
-      jsKernels.adamStep({ param: pW, grad: g, expAvg: mW, expAvgSq: sW, ...h });
-      K.adamStep({ param: p, grad: g, expAvg: m, expAvgSq: s, ...h });
+      jsKernels.adamSteps([{ param: pW, grad: g, expAvg: mW, expAvgSq: sW, maxExpAvgSq: mxW, ...h }]);
+      K.adamSteps([{ param: p, grad: g, expAvg: m, expAvgSq: s, maxExpAvgSq: mx, ...h }]);
     }
-    close(`adamStep ${JSON.stringify(v)}`, p, pW, 1e-6, 2e-6);
-    close(`adamStep expAvgSq ${JSON.stringify(v)}`, s, sW, 1e-6, 2e-6);
+    close(`adamSteps ${JSON.stringify(v)}`, p, pW, 1e-6, 2e-6);
+    close(`adamSteps expAvgSq ${JSON.stringify(v)}`, s, sW, 1e-6, 2e-6);
+    if (mx && mxW) close(`adamSteps maxExpAvgSq ${JSON.stringify(v)}`, mx, mxW, 1e-6, 2e-6);
+  }
+  {
+    // A group in one call, big enough to be shared across threads, per-entry settings and steps.
+    const sizes = [70001, 257, 3, 65537];
+    const ps = sizes.map((n) => f32(n)), pWs = ps.map(copy);
+    const ms = sizes.map((n) => f32(n, 0, 0)), mWs = ms.map(copy), vs = sizes.map((n) => f32(n, 0, 0)), vWs = vs.map(copy);
+    for (let step = 1; step <= 2; step++) {
+      const gs = sizes.map((n) => f32(n));
+      const args = (i: number, param: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array) => ({ param, grad: gs[i], expAvg,
+        expAvgSq, lr: 1e-3 * (i + 1), beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: i % 2 ? 0.01 : 0, decoupled: i === 3,
+        maximize: false, step: step + i });
+      jsKernels.adamSteps(sizes.map((_, i) => args(i, pWs[i], mWs[i], vWs[i])));
+      K.adamSteps(sizes.map((_, i) => args(i, ps[i], ms[i], vs[i])));
+    }
+    ps.forEach((p, i) => close(`adamSteps list #${i}`, p, pWs[i], 1e-6, 2e-6));
   }
   return fails;
 }

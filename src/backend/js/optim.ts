@@ -11,6 +11,8 @@ export interface SgdArgs {
 
 export interface AdamArgs {
   param: FloatArray; grad: FloatArray; expAvg: FloatArray; expAvgSq: FloatArray;
+  /** AMSGrad: the running maximum of expAvgSq, used in its place in the denominator (null: plain Adam). */
+  maxExpAvgSq?: FloatArray | null;
   lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
   /** AdamW: decay the weights directly instead of adding weightDecay·p to the gradient. */
   decoupled: boolean;
@@ -22,7 +24,8 @@ declare module "../kernels.js" {
   interface Kernels {
     /** One SGD update of each parameter in the list (a backend may share the lot across threads). */
     sgdSteps(list: readonly SgdArgs[]): void;
-    adamStep(args: AdamArgs): void;
+    /** One Adam/AdamW update of each parameter in the list, likewise. */
+    adamSteps(list: readonly AdamArgs[]): void;
   }
 }
 
@@ -40,19 +43,26 @@ export const optimKernels = {
       }
     }
   },
-  adamStep({ param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step, maximize }: AdamArgs): void {
-    const bc1 = 1 - Math.pow(beta1, step);
-    const bc2 = 1 - Math.pow(beta2, step);
-    const stepSize = lr / bc1;
-    const bc2Sqrt = Math.sqrt(bc2);
-    for (let i = 0; i < param.length; i++) {
-      let g = maximize ? -grad[i] : grad[i];
-      if (decoupled) param[i] *= 1 - lr * weightDecay;
-      else if (weightDecay !== 0) g += weightDecay * param[i];
-      expAvg[i] = beta1 * expAvg[i] + (1 - beta1) * g;
-      expAvgSq[i] = beta2 * expAvgSq[i] + (1 - beta2) * g * g;
-      const denom = Math.sqrt(expAvgSq[i]) / bc2Sqrt + eps;
-      param[i] -= stepSize * (expAvg[i] / denom);
-    }
+  adamSteps(list: readonly AdamArgs[]): void {
+    for (const a of list) adamStep(a);
   },
 };
+
+function adamStep({ param, grad, expAvg, expAvgSq, maxExpAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step,
+  maximize }: AdamArgs): void {
+  const bc1 = 1 - Math.pow(beta1, step);
+  const bc2 = 1 - Math.pow(beta2, step);
+  const stepSize = lr / bc1;
+  const bc2Sqrt = Math.sqrt(bc2);
+  for (let i = 0; i < param.length; i++) {
+    let g = maximize ? -grad[i] : grad[i];
+    if (decoupled) param[i] *= 1 - lr * weightDecay;
+    else if (weightDecay !== 0) g += weightDecay * param[i];
+    expAvg[i] = beta1 * expAvg[i] + (1 - beta1) * g;
+    expAvgSq[i] = beta2 * expAvgSq[i] + (1 - beta2) * g * g;
+    let v = expAvgSq[i];
+    if (maxExpAvgSq) v = maxExpAvgSq[i] = Math.max(maxExpAvgSq[i], v);
+    const denom = Math.sqrt(v) / bc2Sqrt + eps;
+    param[i] -= stepSize * (expAvg[i] / denom);
+  }
+}

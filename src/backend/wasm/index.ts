@@ -39,6 +39,10 @@ export interface WasmBackendInfo {
   /** Bytes of wasm memory and of live blocks in it. */
   memoryBytes(): number;
   liveBytes(): number;
+  /** Calls the caller ran itself because a worker was late, and regions run alone on a busy machine. */
+  poolStats(): { stolenCalls: number; soloRegions: number; postedRegions: number };
+  /** @internal The thread pool, for tests (its `hold` hook simulates a descheduled worker). */
+  pool: ThreadPool | null;
 }
 
 let ctx: WasmContext | null = null;
@@ -65,8 +69,12 @@ function setup(module: WebAssembly.Module, mem: ReturnType<typeof WasmHeap.creat
   const scratchBytes = (ex.gemmScratchFloats() as number) * 4;
   const pool = ThreadPool.supported(heap) ? new ThreadPool(module, heap, heap.allocRaw(ThreadPool.bytesNeeded()), scratchBytes) : null;
   if (ctx?.pool) ctx.pool.shrink(0);
+  pool?.bindCaller(ex);
   ctx = { ex, heap, pool, scratch: heap.allocRaw(scratchBytes), threads: 1 };
-  info = { simd: level, shared, memoryBytes: () => heap.byteLength, liveBytes: () => heap.liveBytes };
+  info = {
+    simd: level, shared, memoryBytes: () => heap.byteLength, liveBytes: () => heap.liveBytes, pool,
+    poolStats: () => ({ stolenCalls: pool?.stolenCalls ?? 0, soloRegions: pool?.soloRegions ?? 0, postedRegions: pool?.postedRegions ?? 0 }),
+  };
   const kernels = makeKernels(ctx);
   registerBackend(opts.name ?? "wasm", kernels);
   return kernels;

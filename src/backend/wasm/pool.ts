@@ -16,13 +16,16 @@ export function exportedFunctions(module: WebAssembly.Module): string[] {
   return WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
 }
 
-// Control block layout (bytes from ctrl): [0] generation, [8] error count, [64] pending count —
-// pending on its own cache line: workers spin on the generation while the caller spins on pending,
-// and sharing one line made spinning 4x slower than sleeping in Chromium (dW GEMM 3.1 vs 0.57 ms);
-// slot t at 64 + 256·t: [0] generation it is meant for, [4] function index, [8..248) f64 args,
-// [248] ready flag the worker sets itself (readable without the event loop turning).
-const GEN = 0, ERRORS = 2, PENDING = 16;
-const SLOT = 256, SLOT0 = 64, MAX_ARGS = 30, READY = 248;
+// Control block layout (bytes from ctrl): [0] generation, [8] error count, [64] pending count,
+// [128] workers' idle-spin budget, [192] held workers (a test hook) — pending, spin and hold each on
+// their own cache line: workers spin on the generation while the caller spins on pending, and
+// sharing one line made spinning 4x slower than sleeping in Chromium (dW GEMM 3.1 vs 0.57 ms).
+// Slot t at 256 + 256·t: [0] generation it is meant for, [4] function index, [8..248) f64 args,
+// [248] ready flag the worker sets itself (readable without the event loop turning), [252] state of
+// the posted call: POSTED until a worker takes it (TAKEN) or the caller runs it itself (STOLEN).
+const GEN = 0, ERRORS = 2, PENDING = 16, SPIN = 32, HOLD = 48;
+const SLOT = 256, SLOT0 = 256, MAX_ARGS = 30, READY = 248, STATE = 252;
+const POSTED = 1, TAKEN = 2, STOLEN = 3;
 export const MAX_WORKERS = 15;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 /**
@@ -31,6 +34,18 @@ const isNode = typeof process !== "undefined" && !!process.versions?.node;
  */
 const WORKER_SPIN = 1000000;
 const CALLER_SPIN = 1000000;
+/**
+ * How long the caller, done with its own share, gives a worker to take its call before running the
+ * call itself: a spinning worker takes it within ~1–8 µs; one the OS has descheduled (another
+ * process took its core) would make every parallel region wait for a time slice, milliseconds.
+ */
+const TAKE_GRACE_MS = 0.03;
+/**
+ * Busy-machine rule: when workers missed their calls in more than LATE_LIMIT of the last WINDOW
+ * parallel regions, the next SOLO_REGIONS regions run on the caller alone while the workers sleep
+ * (a spinning worker would steal the caller's core), then two threads are tried again.
+ */
+const WINDOW = 64, LATE_LIMIT = 16, SOLO_REGIONS = 4096;
 const CTRL_BYTES = SLOT0 + SLOT * (MAX_WORKERS + 1);
 
 const workerBody = `
@@ -45,13 +60,17 @@ function start(d, post) {
   post("ready");
   for (;;) {
     // Spin a little before sleeping: in a training step the next call comes within ~100 µs, and a
-    // futex wake-up costs tens of µs each time.
-    for (let spin = 0; spin < ${WORKER_SPIN} && Atomics.load(i32, ${GEN}) === seen; spin++);
+    // futex wake-up costs tens of µs each time. On a busy machine the caller sets the budget to 0.
+    const budget = Atomics.load(i32, ${SPIN});
+    for (let spin = 0; spin < budget && Atomics.load(i32, ${GEN}) === seen; spin++);
     Atomics.wait(i32, ${GEN}, seen);
     seen = Atomics.load(i32, ${GEN});
     // Only run a call posted for exactly this generation: a worker that joined late may wake for
     // an older one while the caller is still filling in the next.
     if (Atomics.load(i32, slot) !== seen) continue;
+    while (Atomics.load(i32, ${HOLD}) & (1 << d.tid)) Atomics.wait(i32, ${HOLD}, Atomics.load(i32, ${HOLD}), 1);
+    // The caller may have run the call itself (a late worker): take it only if it is still posted.
+    if (Atomics.compareExchange(i32, slot + (${STATE} >> 2), ${POSTED}, ${TAKEN}) !== ${POSTED}) continue;
     const fn = FN[i32[slot + 1]];
     try { ex[fn].apply(null, Array.from(args)); } catch (e) { Atomics.add(i32, ${ERRORS}, 1); }
     if (Atomics.sub(i32, ${PENDING}, 1) === 1) Atomics.notify(i32, ${PENDING});
@@ -74,6 +93,16 @@ export class ThreadPool {
   private readonly f64: Float64Array;
   private readonly canWait: boolean;
   private readonly functions: string[];
+  /** The caller's own instance, to run a call a late worker did not take. */
+  private callerExports: Record<string, (...a: number[]) => unknown> | null = null;
+  /** Parallel regions left to run on the caller alone (busy machine), and the lateness record. */
+  private soloLeft = 0;
+  private readonly lateRegions: boolean[] = [];
+  /** Calls the caller ran itself because their worker was late (diagnostics and tests). */
+  stolenCalls = 0;
+  /** Regions run on the caller alone because the machine looked busy, and regions posted to workers. */
+  soloRegions = 0;
+  postedRegions = 0;
 
   constructor(private readonly module: WebAssembly.Module, private readonly heap: WasmHeap,
     private readonly ctrl: number, private readonly scratchBytes: number) {
@@ -83,7 +112,11 @@ export class ThreadPool {
     try { Atomics.wait(this.i32, GEN, -1, 0); } catch { ok = false; } // throws on a browser main thread
     this.canWait = ok;
     this.functions = exportedFunctions(module);
+    Atomics.store(this.i32, SPIN, WORKER_SPIN);
   }
+
+  /** The calling thread's instance of the module: a call no worker took in time runs on it. */
+  bindCaller(exports: Record<string, (...a: number[]) => unknown>): void { this.callerExports = exports; }
 
   static bytesNeeded(): number { return CTRL_BYTES; }
 
@@ -157,19 +190,30 @@ export class ThreadPool {
   /**
    * Runs `local` on the calling thread and `calls[t]` (argument lists for `fn`) on ready workers
    * 1..calls.length, returning once all finished. The caller must not pass more calls than
-   * `readyCount`.
+   * `readyCount`. A call whose worker has not taken it shortly after the caller finished `local`
+   * runs on the caller instead, so a worker the OS descheduled costs little more than running alone.
    */
   run(fn: string, calls: number[][], local: () => void): void {
     const i32 = this.i32;
-    const gen = (Atomics.load(i32, GEN) + 1) | 0 || 1; // never 0: 0 marks an empty slot
     const fi = this.functions.indexOf(fn);
     if (fi < 0) throw new Error(`wasm backend: the kernel module has no export "${fn}"`);
+    if (this.soloLeft > 0) {
+      this.soloLeft--;
+      this.soloRegions++;
+      if (this.soloLeft === 0) Atomics.store(i32, SPIN, WORKER_SPIN);
+      local();
+      for (const args of calls) this.runHere(fn, args);
+      return;
+    }
+    this.postedRegions++;
+    const gen = (Atomics.load(i32, GEN) + 1) | 0 || 1; // never 0: 0 marks an empty slot
     for (let t = 1; t <= calls.length; t++) {
       const base = (SLOT0 + SLOT * t) >> 2;
       const args = calls[t - 1];
       const a0 = (SLOT0 + SLOT * t + 8) >> 3;
       for (let i = 0; i < MAX_ARGS; i++) this.f64[a0 + i] = i < args.length ? args[i] : 0;
       i32[base + 1] = fi;
+      Atomics.store(i32, base + (STATE >> 2), POSTED);
       Atomics.store(i32, base, gen);
     }
     Atomics.store(i32, PENDING, calls.length);
@@ -177,14 +221,61 @@ export class ThreadPool {
     Atomics.notify(i32, GEN);
     let error: unknown = null;
     try { local(); } catch (e) { error = e; }
+    let late = false;
+    try { late = this.takeBackLateCalls(fn, calls); } catch (e) { error ??= e; }
     for (let spin = 0; spin < CALLER_SPIN && Atomics.load(i32, PENDING) > 0; spin++);
     for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
       if (this.canWait) Atomics.wait(i32, PENDING, p);
     }
+    this.noteLateness(late);
     // Reset the worker error count before rethrowing the caller's own error, or it would fail the next call.
     const workerErrors = Atomics.exchange(i32, ERRORS, 0);
     if (error) throw error;
     if (workerErrors > 0) throw new Error(`wasm backend: a worker thread failed in ${fn}`);
+  }
+
+  /** Runs, on the caller, every posted call no worker has taken within TAKE_GRACE_MS; true if any. */
+  private takeBackLateCalls(fn: string, calls: number[][]): boolean {
+    const i32 = this.i32;
+    const stateOf = (t: number): number => (SLOT0 + SLOT * t + STATE) >> 2;
+    const untaken = (): boolean => calls.some((_, k) => Atomics.load(i32, stateOf(k + 1)) === POSTED);
+    const until = performance.now() + TAKE_GRACE_MS;
+    while (untaken() && performance.now() < until);
+    let late = false, error: unknown = null;
+    for (let t = 1; t <= calls.length; t++) {
+      if (Atomics.compareExchange(i32, stateOf(t), POSTED, STOLEN) !== POSTED) continue;
+      late = true;
+      this.stolenCalls++;
+      // Every stolen call is counted off, even after an error: run() must still wait for the workers.
+      try { this.runHere(fn, calls[t - 1]); } catch (e) { error ??= e; } finally { Atomics.sub(i32, PENDING, 1); }
+    }
+    if (error) throw error;
+    return late;
+  }
+
+  private runHere(fn: string, args: number[]): void {
+    if (!this.callerExports) throw new Error("wasm backend: the thread pool has no caller instance (bindCaller)");
+    this.callerExports[fn](...args);
+  }
+
+  /** Keeps the lateness record; too many late regions send the pool solo for a while. */
+  private noteLateness(late: boolean): void {
+    this.lateRegions.push(late);
+    if (this.lateRegions.length > WINDOW) this.lateRegions.shift();
+    if (this.lateRegions.filter(Boolean).length > LATE_LIMIT) {
+      this.lateRegions.length = 0;
+      this.soloLeft = SOLO_REGIONS;
+      Atomics.store(this.i32, SPIN, 0); // idle workers sleep at once instead of spinning on the caller's core
+    }
+  }
+
+  /**
+   * Test hook: while held, worker t (1-based) does not take calls, as if the OS had descheduled it.
+   * @internal
+   */
+  hold(t: number, held: boolean): void {
+    if (held) Atomics.or(this.i32, HOLD, 1 << t);
+    else { Atomics.and(this.i32, HOLD, ~(1 << t)); Atomics.notify(this.i32, HOLD); }
   }
 
   /** Stops workers beyond the first `n` (their scratch blocks are leaked on purpose: tiny, rare). */
