@@ -17,6 +17,11 @@ export interface GradcheckOptions {
   rtol?: number;
   /** Indices of the inputs to check (default: every floating-point input). */
   wrt?: number[];
+  /**
+   * float64 leaves `fn` uses without taking them as arguments — a module's parameters after
+   * `module.double()` — whose gradients are checked too, perturbed in place.
+   */
+  params?: readonly Tensor[];
 }
 
 /**
@@ -41,9 +46,13 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
     for (let i = 0; i < o.data.length; i++) s += o.data[i] * v.data[i];
     return s;
   });
+  for (const p of opts.params ?? []) {
+    if (p.dtype !== "float64" || !p.requiresGrad) throw new Error("gradcheck: params must be float64 tensors that require grad — call module.double() first");
+    p.grad = null;
+  }
   out0.backward(v);
-  for (const k of wrt) {
-    const x = xs[k];
+  const checked = [...wrt.map((k) => [`input ${k}`, xs[k]] as const), ...(opts.params ?? []).map((p, i) => [`param ${i}`, p] as const)];
+  for (const [what, x] of checked) {
     const analytic = x.grad?.data ?? new Float64Array(x.numel());
     for (let i = 0; i < x.numel(); i++) {
       const orig = x.data[i];
@@ -52,7 +61,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
       x.data[i] = orig;
       const numeric = (fp - fm) / (2 * eps);
       if (Math.abs(numeric - analytic[i]) > atol + rtol * Math.abs(numeric)) {
-        throw new Error(`gradcheck: input ${k} ${JSON.stringify(x.shape)}, element ${i}: analytic ${analytic[i]} vs numeric ${numeric}`);
+        throw new Error(`gradcheck: ${what} ${JSON.stringify(x.shape)}, element ${i}: analytic ${analytic[i]} vs numeric ${numeric}`);
       }
     }
   }

@@ -49,7 +49,7 @@ export class Module {
   }
 
   /** Defines the computation. Subclasses override it. */
-  forward(..._args: unknown[]): Tensor {
+  forward(..._args: unknown[]): unknown {
     throw new Error(`${this.constructor.name}: forward() is not implemented — define forward(x) in your Module subclass`);
   }
 
@@ -146,6 +146,23 @@ export class Module {
     });
     return { missingKeys, unexpectedKeys };
   }
+
+  /**
+   * Casts every floating-point parameter and buffer to `dtype`, in place (PyTorch's `module.to(dtype)`):
+   * `double()` gives a float64 module for gradcheck. Gradients are cleared.
+   */
+  to(dtype: "float32" | "float64"): this {
+    const tensors = [...this.parameters(), ...[...this.namedBuffers()].map(([, b]) => b)];
+    for (const t of tensors) {
+      if (t.dtype === "int32" || t.dtype === dtype) continue;
+      const own = K.alloc(dtype, t.numel(), true);
+      K.cast(t.data, own);
+      t.replaceStorage(own);
+    }
+    return this;
+  }
+  double(): this { return this.to("float64"); }
+  float(): this { return this.to("float32"); }
 
   /** Applies `fn` to every submodule and this one (e.g. custom init). */
   apply(fn: (m: Module) => void): this {

@@ -5,7 +5,7 @@
 import { noGrad } from "../autograd/grad_mode.js";
 import { zeros } from "../ops/creation.js";
 import { fmt } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 
 export interface SummaryRow { name: string; type: string; outputShape: number[]; params: number }
@@ -19,9 +19,12 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
     if ([...m.namedChildren()].length > 0) continue;
     const original = m.forward;
     patched.push(m);
-    m.forward = function (this: Module, ...args: unknown[]): Tensor {
+    m.forward = function (this: Module, ...args: unknown[]): unknown {
       const out = original.apply(this, args as []);
-      rows.push({ name, type: m.constructor.name, outputShape: [...out.shape], params: [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0) });
+      // Modules that return several tensors (MultiheadAttention, LSTM) show their first output's shape.
+      const first = out instanceof Tensor ? out : Array.isArray(out) ? out.find((t) => t instanceof Tensor) as Tensor | undefined : undefined;
+      const params = [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0);
+      rows.push({ name, type: m.constructor.name, outputShape: first ? [...first.shape] : [], params });
       return out;
     };
   }

@@ -160,6 +160,14 @@ export class Tensor {
     }
   }
 
+  /** @internal Swaps in new storage (a dtype change of a parameter): gradients start afresh. */
+  replaceStorage(data: TypedArray): void {
+    if (data.length !== this.data.length) throw new Error(`replaceStorage: ${data.length} elements for shape ${fmt(this.shape)}`);
+    this.data = data;
+    this.currentGrad = null;
+    this.gradStorage = null;
+  }
+
   // ----- in-place helpers (no graph) -----
   zero_(): this { K.fill(this.data, 0); return this; }
   fill_(v: number): this { K.fill(this.data, v); return this; }

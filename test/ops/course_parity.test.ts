@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 import { type CourseRunner, loadCourseCases, runnerKey } from "./course/harness.js";
+import { attentionRunners } from "./course/attention.js";
 import { optimRunners } from "./course/optim.js";
 import { shapeRunners } from "./course/shape.js";
 
@@ -14,12 +15,13 @@ import { shapeRunners } from "./course/shape.js";
 const runners: Record<string, CourseRunner> = {
   ...shapeRunners,
   ...optimRunners,
+  ...attentionRunners,
 };
 
 /** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
 const NOT_LANDED = new Set<string>([
-  "embedding", "cross_entropy", "RNN", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell", "scaled_dot_product_attention",
-  "MultiheadAttention", "TransformerEncoderLayer", "clip_grad_norm_", "rmsprop", "rmsprop:momentum_centered", "adagrad",
+  "embedding", "cross_entropy", "RNN", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell",
+  "TransformerEncoderLayer", "clip_grad_norm_", "rmsprop", "rmsprop:momentum_centered", "adagrad",
   "adamw:onecycle", "sgd:warmup_cosine",
   // issue 9, landing now
   "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "pad", "interpolate",

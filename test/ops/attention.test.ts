@@ -1,0 +1,59 @@
+/** Attention: float64 gradchecks on every backend, the mask conventions, and errors in people's words. */
+import { describe, expect, it } from "vitest";
+import { arange, F, gradcheck, manualSeed, nn, randn, type Tensor, tensor } from "../../src/index.js";
+import { backendsUnderTest, useBackend } from "../helpers.js";
+
+const backends = await backendsUnderTest();
+const d = (shape: number[]): Tensor => randn(shape, { dtype: "float64" });
+
+describe.each(backends)("attention on the %s backend", (backend) => {
+  it("scaledDotProductAttention passes gradcheck: plain, causal, additive mask, boolean mask, L ≠ S", () => {
+    useBackend(backend);
+    manualSeed(1);
+    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v), [d([2, 3, 4]), d([2, 3, 4]), d([2, 3, 5])])).toBe(true);
+    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true }), [d([2, 2, 4, 3]), d([2, 2, 4, 3]), d([2, 2, 4, 3])])).toBe(true);
+    const additive = tensor([[0, -1, -Infinity], [0.5, 0, 0]], { dtype: "float64" });
+    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: additive }), [d([2, 3]), d([3, 3]), d([3, 2])])).toBe(true);
+    const keep = tensor([[1, 1, 0], [1, 0, 1]], { dtype: "int32" });
+    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { attnMask: keep, scale: 0.3 }), [d([2, 3]), d([3, 3]), d([3, 2])])).toBe(true);
+  });
+
+  it("MultiheadAttention passes gradcheck for its inputs and parameters (self and cross attention)", () => {
+    useBackend(backend);
+    manualSeed(2);
+    const mha = new nn.MultiheadAttention(4, 2, { batchFirst: true }).double();
+    const causalish = arange(3).unsqueeze(0).gt(arange(2).unsqueeze(1)).int();
+    const params = mha.parameters();
+    expect(gradcheck((q, k) => mha(q, k, k, { attnMask: causalish })[0], [d([2, 2, 4]), d([2, 3, 4])], { params })).toBe(true);
+    expect(gradcheck((x) => mha(x, x, x)[1]!, [d([2, 3, 4])], { params })).toBe(true);
+  });
+
+  it("boolean masks: 1 = attend for scaledDotProductAttention, 1 = masked for MultiheadAttention (PyTorch's conventions)", () => {
+    useBackend(backend);
+    const q = randn([1, 2, 4]), k = randn([1, 3, 4]), v = randn([1, 3, 4]);
+    const out = F.scaledDotProductAttention(q, k, v, { attnMask: tensor([[1, 0, 0], [1, 0, 0]], { dtype: "int32" }) });
+    // Only key 0 takes part: every query's output is value 0.
+    for (let i = 0; i < 2; i++) expect(Array.from(out.data.subarray(4 * i, 4 * i + 4))).toEqual(Array.from(v.data.subarray(0, 4)).map((x) => expect.closeTo(x, 6)));
+    const mha = new nn.MultiheadAttention(4, 1, { batchFirst: true });
+    const [, w] = mha(q, k, v, { keyPaddingMask: tensor([[0, 1, 1]], { dtype: "int32" }) });
+    expect(Array.from(w!.data)).toEqual([1, 0, 0, 1, 0, 0]);
+  });
+});
+
+describe("attention errors say what to do", () => {
+  it("a float 0/1 mask is refused with the fix (gradlab has no bool dtype)", () => {
+    const q = randn([2, 4]);
+    const mask = tensor([[0, 1], [0, 0]]);
+    expect(() => F.scaledDotProductAttention(q, q, q, { attnMask: mask })).toThrow(/float tensor of 0s and 1s.*mask\.int\(\)/);
+    const mha = new nn.MultiheadAttention(4, 2);
+    expect(() => mha(q, q, q, { attnMask: mask })).toThrow(/MultiheadAttention\(E=4, heads=2\).*mask\.int\(\)/);
+  });
+
+  it("names shapes: embedDim not divisible, wrong layout, key/value length mismatch", () => {
+    expect(() => new nn.MultiheadAttention(10, 3)).toThrow("MultiheadAttention: embedDim 10 must be divisible by numHeads 3");
+    const mha = new nn.MultiheadAttention(8, 2);
+    expect(() => mha(randn([2, 5, 6]), randn([2, 5, 6]), randn([2, 5, 6]))).toThrow(/got query \[2, 5, 6\]: expected \(L, N, E\) with E = 8/);
+    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([4, 4]))).toThrow(/same sequence length S/);
+    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 2]), randn([5, 4]))).toThrow(/share the last dim/);
+  });
+});
