@@ -14,14 +14,16 @@ export {
 } from "./ops/creation.js";
 export {
   add, sub, mul, div, pow, neg, exp, log, log1p, sqrt, abs, square, clamp, maximum, minimum, eq, ne, gt, lt, ge, le,
+  isclose, allclose,
 } from "./ops/elementwise.js";
 export { relu, sigmoid, tanh, gelu, silu, leakyRelu } from "./ops/activation.js";
-export { sum, mean, argmax, argmin } from "./ops/reduce.js";
+export { sum, mean, argmax, argmin, norm } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export { softmax, logSoftmax } from "./ops/softmax.js";
 export { reshape, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, indexSelect, gather, narrow } from "./ops/shape.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";
 export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export * as autograd from "./autograd/index.js";
 export { setBackend, getBackend, listBackends, registerBackend, fallbackCounts, resetFallbackCounts } from "./backend/registry.js";
 export { initWasmBackend, setNumThreads, setNumThreadsAsync, getNumThreads, wasmBackendInfo } from "./backend/wasm/index.js";
 import "./backend/default.js";

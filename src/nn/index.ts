@@ -9,4 +9,5 @@ export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAtten
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss } from "./loss.js";
 export { summary, type Summary, type SummaryRow } from "./summary.js";
 export * as init from "./init.js";
+export * as utils from "./utils.js";
 export * as functional from "./functional.js";

@@ -13,6 +13,13 @@ import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { empty, lift, requireFloat, resultDtype, sumToShape } from "./util.js";
 
+/** The first operand as a tensor: a number is lifted to the second operand's dtype. */
+function liftFirst(a: TensorLike, b: TensorLike, op: string): Tensor {
+  if (a instanceof Tensor) return a;
+  if (b instanceof Tensor) return lift(a, b);
+  throw new Error(`${op}: at least one argument must be a Tensor, got two numbers (${a}, ${b}) — use plain arithmetic`);
+}
+
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType = resultDtype(a, b)): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = empty(shape, dtype);
@@ -20,8 +27,9 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType = resultDtyp
   return out;
 }
 
-/** a + alpha·b */
-export function add(a: Tensor, bIn: TensorLike, alpha = 1): Tensor {
+/** a + alpha·b (either may be a number, as in `add(1, x)`) */
+export function add(aIn: TensorLike, bIn: TensorLike, alpha = 1): Tensor {
+  const a = liftFirst(aIn, bIn, "add");
   const b0 = lift(bIn, a);
   const b = alpha === 1 ? b0 : mul(b0, alpha);
   return record(binaryRaw("add", a, b), [a, b], "AddBackward", (g) => [
@@ -30,9 +38,9 @@ export function add(a: Tensor, bIn: TensorLike, alpha = 1): Tensor {
   ]);
 }
 
-/** a − alpha·b */
+/** a − alpha·b (either may be a number: `sub(1, x)` is PyTorch's rsub) */
 export function sub(a: TensorLike, bIn: TensorLike, alpha = 1): Tensor {
-  const at = a instanceof Tensor ? a : lift(a, bIn as Tensor);
+  const at = liftFirst(a, bIn, "sub");
   const b0 = lift(bIn, at);
   const b = alpha === 1 ? b0 : mul(b0, alpha);
   return record(binaryRaw("sub", at, b), [at, b], "SubBackward", (g) => [
@@ -41,7 +49,8 @@ export function sub(a: TensorLike, bIn: TensorLike, alpha = 1): Tensor {
   ]);
 }
 
-export function mul(a: Tensor, bIn: TensorLike): Tensor {
+export function mul(aIn: TensorLike, bIn: TensorLike): Tensor {
+  const a = liftFirst(aIn, bIn, "mul");
   const b = lift(bIn, a);
   return record(binaryRaw("mul", a, b), [a, b], "MulBackward", (g) => [
     a.requiresGrad ? sumToShape(mul(g, b), a.shape) : null,
@@ -51,7 +60,7 @@ export function mul(a: Tensor, bIn: TensorLike): Tensor {
 
 /** True division; integer tensors divide as floats, like PyTorch's `/`. */
 export function div(aIn: TensorLike, bIn: TensorLike): Tensor {
-  const a0 = aIn instanceof Tensor ? aIn : lift(aIn, bIn as Tensor);
+  const a0 = liftFirst(aIn, bIn, "div");
   const b0 = lift(bIn, a0);
   const a = a0.dtype === "int32" ? cast(a0, "float32") : a0;
   const b = b0.dtype === "int32" ? cast(b0, "float32") : b0;
@@ -148,4 +157,23 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   K.cast(x.data, out.data);
   if (dtype === "int32") return out;
   return record(out, [x], "ToCopyBackward", (g) => [cast(g, x.dtype)]);
+}
+
+/**
+ * Elementwise |a − b| ≤ atol + rtol·|b| as float 0/1 (equal infinities are close; NaNs only with
+ * equalNan), PyTorch's `isclose`.
+ */
+export function isclose(a: Tensor, bIn: TensorLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
+  const b = lift(bIn, a);
+  const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-8;
+  const within = le(abs(sub(a, b)), add(mul(abs(b), rtol), atol));
+  let close = maximum(within, eq(a, b));
+  if (opts.equalNan) close = maximum(close, mul(ne(a, a), ne(b, b)));
+  return close;
+}
+
+/** True when every element of `a` is close to `b` (PyTorch's `allclose`, same defaults as isclose). */
+export function allclose(a: Tensor, b: TensorLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+  const close = isclose(a, b, opts);
+  return close.numel() === 0 || binaryRaw("eq", close, lift(1, close)).sum().item() === close.numel();
 }

@@ -6,13 +6,14 @@
  * x.sum(0);           // tensor([8., 7.])
  * x.max(1).indices;   // tensor([1, 0], dtype=int32)
  */
+import { noGrad } from "../autograd/grad_mode.js";
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { div, eq, mul, sub } from "./elementwise.js";
-import { empty } from "./util.js";
+import { abs, cast, clamp, div, eq, mul, ne, pow, sqrt, sub } from "./elementwise.js";
+import { empty, requireFloat } from "./util.js";
 
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 export interface VarOptions { correction?: number; keepdim?: boolean }
@@ -100,3 +101,29 @@ function argExtreme(x: Tensor, dim: number | undefined, keepdim: boolean, op: "m
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "max");
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "min");
 
+
+/**
+ * The vector p-norm over `dim` (every element if omitted): PyTorch's `torch.linalg.vector_norm` /
+ * `x.norm(p, dim, keepdim)`. p = 2 (default), 1, ∞, −∞, 0 (count of nonzeros) or any other real.
+ */
+export function norm(x: Tensor, p = 2, dim?: number | number[], keepdim = false): Tensor {
+  requireFloat(x, "norm");
+  const dims = dimsOf(x, dim, "norm");
+  if (p === 2) {
+    const out = noGrad(() => sqrt(sum(mul(x, x), dims, keepdim)));
+    return record(out, [x], "NormBackward", (g) => {
+      const kept = reducedShape(x.shape, dims, true);
+      // d‖x‖/dx = x / ‖x‖, taken as 0 where the norm is 0 (PyTorch's choice; x is 0 there too).
+      return [mul(x, div(g.reshape(kept), clamp(out.reshape(kept), 1e-30)))];
+    });
+  }
+  if (p === 1) return sum(abs(x), dims, keepdim);
+  if (p === 0) return noGrad(() => sum(cast(ne(x, 0), x.dtype), dims, keepdim));
+  if (p === Infinity || p === -Infinity) {
+    const op = p > 0 ? "max" : "min";
+    if (dims.length === x.ndim && !keepdim) return extremeAll(abs(x), op);
+    if (dims.length !== 1) throw new Error(`norm: p = ${p} takes one dim or all of them, got dims ${JSON.stringify(dim)}`);
+    return maxDim(abs(x), dims[0], keepdim, op).values;
+  }
+  return pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);
+}

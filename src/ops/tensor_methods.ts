@@ -50,6 +50,8 @@ declare module "../tensor/tensor.js" {
     lt(other: TensorLike): Tensor;
     ge(other: TensorLike): Tensor;
     le(other: TensorLike): Tensor;
+    isclose(other: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
+    allclose(other: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean;
     // ----- activations -----
     relu(): Tensor;
     sigmoid(): Tensor;
@@ -67,6 +69,8 @@ declare module "../tensor/tensor.js" {
     min(): Tensor;
     min(dim: number, keepdim?: boolean): reduce.ValuesIndices;
     argmax(dim?: number, keepdim?: boolean): Tensor;
+    /** The vector p-norm (default 2) over `dim`, or of all elements. */
+    norm(p?: number, dim?: number | number[], keepdim?: boolean): Tensor;
     argmin(dim?: number, keepdim?: boolean): Tensor;
     // ----- linear algebra -----
     matmul(other: Tensor): Tensor;
@@ -132,6 +136,8 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unkno
   lt(o: TensorLike) { return elementwise.lt(this, o); },
   ge(o: TensorLike) { return elementwise.ge(this, o); },
   le(o: TensorLike) { return elementwise.le(this, o); },
+  isclose(o: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }) { return elementwise.isclose(this, o, opts); },
+  allclose(o: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }) { return elementwise.allclose(this, o, opts); },
 
   relu() { return activation.relu(this); },
   sigmoid() { return activation.sigmoid(this); },
@@ -146,6 +152,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unkno
   max(dim?: number, keepdim = false) { return dim === undefined ? reduce.maxAll(this) : reduce.maxDim(this, dim, keepdim, "max"); },
   min(dim?: number, keepdim = false) { return dim === undefined ? reduce.minAll(this) : reduce.maxDim(this, dim, keepdim, "min"); },
   argmax(dim?: number, keepdim = false) { return reduce.argmax(this, dim, keepdim); },
+  norm(p = 2, dim?: number | number[], keepdim = false) { return reduce.norm(this, p, dim, keepdim); },
   argmin(dim?: number, keepdim = false) { return reduce.argmin(this, dim, keepdim); },
 
   matmul(o: Tensor) { return matmul.matmul(this, o); },

@@ -40,7 +40,7 @@ export class Adam extends Optimizer<AdamOptions> {
       for (const p of g.params) {
         const grad = p.peekGrad();
         if (!grad) continue;
-        const z = (): Tensor => new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
+        const z = (): Tensor => this.stateTensor(p);
         let st = this.state.get(p);
         if (!st) {
           st = { step: 0, exp_avg: z(), exp_avg_sq: z() };

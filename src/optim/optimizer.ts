@@ -4,7 +4,8 @@
  */
 import { zeroGrads } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { K } from "../backend/registry.js";
+import { Tensor } from "../tensor/tensor.js";
 
 export type ParamGroup<H> = H & { params: Parameter[] };
 export type ParamsArg<H> = Iterable<Parameter> | Array<Partial<H> & { params: Iterable<Parameter> }>;
@@ -37,6 +38,16 @@ export abstract class Optimizer<H extends { lr: number }> {
   /** Clears gradients (to null, as PyTorch's default `set_to_none=True`). */
   zeroGrad(setToNone = true): void {
     zeroGrads(this.paramGroups.flatMap((g) => g.params), setToNone);
+  }
+
+  /**
+   * A state tensor shaped like `p` and filled with `value`, in persistent storage (the fast
+   * backend's memory), so an update never copies it in and out.
+   */
+  protected stateTensor(p: Parameter, value = 0): Tensor {
+    const t = new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
+    if (value !== 0) K.fill(t.data, value);
+    return t;
   }
 
   /** Performs one update of every parameter that has a gradient. */

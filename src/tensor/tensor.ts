@@ -4,7 +4,7 @@
  * is; the methods that run ops (`a.add(b)`, `x.view(...)`) are attached in one place,
  * `src/ops/tensor_methods.ts`, so this file imports no op and `a.add(b)` is the same code as `add(a, b)`.
  */
-import { backward as runBackward, type GradFn } from "../autograd/graph.js";
+import { type BackwardOptions, backward as runBackward, type GradFn } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
 import { type DType, dtypeOf, isFloat, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
@@ -79,8 +79,15 @@ export class Tensor {
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 
   // ----- autograd -----
-  /** Backpropagates from this tensor; gradients **accumulate** into `.grad` of leaves. */
-  backward(gradient?: Tensor): void { runBackward(this, gradient); }
+  /**
+   * Backpropagates from this tensor; gradients **accumulate** into `.grad` of leaves. PyTorch's
+   * `backward(gradient, retain_graph=True)` is `backward(gradient, { retainGraph: true })`, or
+   * `backward({ retainGraph: true })` for a scalar.
+   */
+  backward(gradient?: Tensor | BackwardOptions, opts: BackwardOptions = {}): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor)) runBackward(this, undefined, gradient);
+    else runBackward(this, gradient, opts);
+  }
   /** Keeps `.grad` on this non-leaf tensor after backward. */
   retainGrad(): this {
     if (!this.requiresGrad) throw new Error("retainGrad: can't retain_grad on a tensor that does not require grad");

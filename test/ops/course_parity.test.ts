@@ -21,8 +21,7 @@ const runners: Record<string, CourseRunner> = {
 /** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
 const NOT_LANDED = new Set<string>([
   "embedding", "cross_entropy", "RNN", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell",
-  "TransformerEncoderLayer", "clip_grad_norm_", "rmsprop", "rmsprop:momentum_centered", "adagrad",
-  "adamw:onecycle", "sgd:warmup_cosine",
+  "TransformerEncoderLayer",
   // issue 9, landing now
   "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "pad", "interpolate",
   "tril_masked_fill", "layer_norm", "group_norm", "BatchNorm2d", "lenet5",

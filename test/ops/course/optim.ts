@@ -15,6 +15,19 @@ function camelArgs(args: Record<string, unknown>): Record<string, unknown> {
 }
 
 type AnyOptimizer = optim.Optimizer<{ lr: number }>;
+type SchedulerSpec = Record<string, unknown>;
+
+/** A scheduler from the fixture's spec: `{ OneCycleLR: {...} }` or `{ SequentialLR: [{ LinearLR: {...} }, ...], milestones }`. */
+function makeScheduler(opt: AnyOptimizer, spec: SchedulerSpec): optim.LRScheduler {
+  const classes = optim as unknown as Record<string, new (o: AnyOptimizer, a: object) => optim.LRScheduler>;
+  if (spec.SequentialLR) {
+    const schedulers = (spec.SequentialLR as SchedulerSpec[]).map((sub) => makeScheduler(opt, sub));
+    return new optim.SequentialLR(opt, { schedulers, milestones: spec.milestones as number[] });
+  }
+  const [name, args] = Object.entries(spec)[0] as [string, Record<string, unknown>];
+  expect(classes[name], `optim.${name}`).toBeTypeOf("function");
+  return new classes[name](opt, camelArgs(args));
+}
 type Ctor<T> = new (...args: never[]) => T;
 const optimizerClass = (name: string): Ctor<AnyOptimizer> => (optim as unknown as Record<string, Ctor<AnyOptimizer>>)[name];
 
@@ -30,6 +43,7 @@ function runOptimCase(c: CourseCase): void {
   const Opt = optimizerClass(c.optimizer as string);
   expect(Opt, `optim.${c.optimizer as string}`).toBeTypeOf("function");
   const opt = new (Opt as unknown as new (p: nn.Parameter[], o: object) => AnyOptimizer)(model.parameters(), camelArgs(c.args ?? {}));
+  const sched = c.scheduler ? makeScheduler(opt, c.scheduler as SchedulerSpec) : null;
   const x = fromFixture(c.inputs.x), y = fromFixture(c.inputs.y);
   const losses = c.losses as number[];
   const after = c.params_after_each_step as Record<string, FixtureTensor>[];
@@ -40,12 +54,26 @@ function runOptimCase(c: CourseCase): void {
     expect(Math.abs(loss.item() - expected), `${c.name} loss ${step}: ${loss.item()} vs ${expected}`).toBeLessThanOrEqual(1e-4 * Math.abs(expected) + 1e-6);
     loss.backward();
     opt.step();
+    sched?.step();
     const sd = model.stateDict();
     for (const [k, t] of Object.entries(after[step])) expectNear(sd[k], t, `${c.name} step ${step} ${k}`, 1e-4);
     if (lrs) expect(opt.paramGroups[0].lr).toBeCloseTo(lrs[step], 9);
   });
 }
 
-export const optimRunners: Record<string, CourseRunner> = {
-  "adam:amsgrad_wd": runOptimCase,
+export const optimRunners: Record<string, CourseRunner> = Object.fromEntries(
+  ["rmsprop", "rmsprop:momentum_centered", "adagrad", "adam:amsgrad_wd", "adamw:onecycle", "sgd:warmup_cosine"].map((k) => [k, runOptimCase]),
+);
+
+/** clip_grad_norm_: parameters holding the case's gradients; the total norm and the clipped gradients must match. */
+optimRunners.clip_grad_norm_ = (c) => {
+  const params = Object.keys(c.inputs).map((k) => {
+    const p = new nn.Parameter(fromFixture(c.inputs[k]).zerosLike());
+    p.grad = fromFixture(c.inputs[k]);
+    return [k, p] as const;
+  });
+  const a = c.args as { max_norm: number; norm_type: number };
+  const total = nn.utils.clipGradNorm_(params.map(([, p]) => p), a.max_norm, a.norm_type);
+  expectNear(total, c.output!, `${c.name} total norm`);
+  for (const [k, p] of params) expectNear(p.grad, (c.clipped as Record<string, FixtureTensor>)[k], `${c.name} clipped ${k}`);
 };
