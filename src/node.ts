@@ -8,6 +8,7 @@
 export { loadMnist, mnistDataDir, type MnistData } from "./data/mnist_node.js";
 export { mnistDataset } from "./data/mnist_dataset_node.js";
 export { readIdxFile, writeIdxFile } from "./data/idx_node.js";
+export { save, load } from "./io/state_dict_node.js";
 export { readSafetensorsFile, writeSafetensorsFile } from "./io/safetensors_node.js";
 export { train, evaluate, type TrainResult, type EpochMetrics, type TrainOptions } from "./train/train.js";
 export { buildModel } from "./cli/model.js";

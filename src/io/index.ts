@@ -1,8 +1,10 @@
 /**
- * Browser-safe model I/O: safetensors codec and ONNX export. Node file helpers
- * are in `./safetensors_node.js` so that importing this module never pulls in `fs`.
+ * `io`: browser-safe model I/O — state dicts to and from safetensors bytes, the safetensors codec on
+ * plain arrays, and ONNX export. The file versions (`save`, `load`) are in `gradlab/node`, so that
+ * importing this module never pulls in `fs`.
  */
-export type { NamedArray, NamedDType, StateDict, StateDictLike } from "./named_array.js";
+export { saveBytes, loadBytes, type StateDict } from "./state_dict.js";
+export type { NamedArray, NamedDType, NamedArrays, NamedArraysLike } from "./named_array.js";
 export {
   decodeSafetensors,
   encodeSafetensors,

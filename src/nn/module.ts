@@ -17,6 +17,11 @@ import { fmt, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
 
+/**
+ * A model's parameters and buffers by PyTorch key (`"0.weight"`, `"1.running_mean"`): what
+ * `model.stateDict()` returns, `model.loadStateDict(sd)` takes, and `save`/`load` (gradlab/node) and
+ * `io.saveBytes`/`io.loadBytes` (browser) write and read.
+ */
 export type StateDict = Record<string, Tensor>;
 
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
@@ -130,6 +135,7 @@ export class Module {
    * missing or unexpected key is an error; a shape mismatch always is. The error lists them all.
    */
   loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): LoadResult {
+    checkStateDict(sd, `${this.constructor.name}.loadStateDict`);
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in sd));
@@ -164,6 +170,39 @@ export class Module {
     return `${head}\n${body}\n)`;
   }
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+}
+
+/**
+ * What a state dict must be: a plain object of tensors (`model.stateDict()`, `load(path)`,
+ * `io.loadBytes(bytes)`). Throws a TypeError naming the likely slip otherwise.
+ * @internal Shared by the savers and `Module.loadStateDict`.
+ */
+export function checkStateDict(sd: unknown, op: string): asserts sd is StateDict {
+  if (sd instanceof Map) {
+    throw new TypeError(`${op}: got a Map; a state dict is a plain object { key: Tensor } — ` +
+      "use load(path) from gradlab/node or io.loadBytes(bytes), or Object.fromEntries(map) of tensors");
+  }
+  if (typeof sd === "function" && typeof (sd as { stateDict?: unknown }).stateDict === "function") {
+    throw new TypeError(`${op}: got a module; pass its state dict: model.stateDict()`);
+  }
+  if (sd === null || typeof sd !== "object" || Array.isArray(sd) || sd instanceof Tensor) {
+    throw new TypeError(`${op}: expected a state dict { key: Tensor }, got ${describe(sd)}`);
+  }
+  for (const [k, v] of Object.entries(sd)) {
+    if (!(v instanceof Tensor)) {
+      const hint = v && typeof v === "object" && "dtype" in v && "data" in v
+        ? " (a named array from the safetensors codec: io.loadBytes(bytes) returns tensors)" : "";
+      throw new TypeError(`${op}: state dict entry "${k}" is ${describe(v)}, not a Tensor${hint}`);
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  const name = typeof v === "object" ? (v as object).constructor?.name : undefined;
+  if (typeof v === "object") return name && name !== "Object" ? `a ${name}` : "a plain object";
+  return `a ${typeof v}`;
 }
 
 /** What `zeroGrad()` does for a module and for an optimizer: `.grad` to null, or zeroed in place. */

