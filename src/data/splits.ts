@@ -12,10 +12,10 @@
  * without one they use the global `defaultGenerator`. Same seed → same split.
  */
 import { Generator, randperm } from "../tensor/random.js";
-import { resolveGenerator, type RandomOptions } from "./rng.js";
+import { resolveGenerator, type SeedOptions } from "./rng.js";
 
 /** Where randomness comes from: a generator, a seed, or `{ generator } | { seed }`. */
-export type RandomSource = Generator | number | RandomOptions;
+export type RandomSource = Generator | number | SeedOptions;
 
 /** A 2- or 3-way split of indices. `test` is present exactly when three fractions were given. */
 export interface SplitIndices {
@@ -103,7 +103,7 @@ function toSplit(parts: Int32Array[]): SplitIndices {
   return s;
 }
 
-export interface GroupSplitOptions extends RandomOptions {
+export interface GroupSplitOptions extends SeedOptions {
   /**
    * What the fractions measure. `"samples"` (default): groups are taken in shuffled order and a
    * group goes to the side whose share of the samples contains the group's midpoint, so side
@@ -271,7 +271,7 @@ function isSplitIndices(s: SplitIndices | readonly ArrayLike<number>[]): s is Sp
   return !Array.isArray(s) && "train" in s;
 }
 
-export interface PatientsOptions extends RandomOptions {
+export interface PatientsOptions extends SeedOptions {
   /** Number of patients (groups). Default 20. */
   patients?: number;
   /** Samples (visits) per patient. Default 20. */
