@@ -12,7 +12,8 @@ import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 
-export interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }
+/** `new nn.BatchNorm1d(numFeatures, opts)`'s options (the functional `batchNorm` takes BatchNormOptions). */
+export interface BatchNorm1dOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }
 
 export class BatchNorm1d extends Module {
   weight: Parameter | null;
@@ -23,7 +24,7 @@ export class BatchNorm1d extends Module {
   readonly eps: number;
   readonly momentum: number;
 
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(readonly numFeatures: number, opts: BatchNorm1dOptions = {}) {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
