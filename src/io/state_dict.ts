@@ -25,7 +25,9 @@ export function saveBytes(sd: StateDict, metadata: SafetensorsMetadata = {}): Ui
   const arrays: NamedArrays = new Map();
   for (const [k, t] of Object.entries(sd)) {
     const shape = [...t.shape];
-    if (t.dtype === "int32") arrays.set(k, { shape, dtype: "int64", data: BigInt64Array.from(t.data, (v) => BigInt(v)) });
+    if (t.dtype === "int32") {
+      arrays.set(k, { shape, dtype: "int64", data: BigInt64Array.from(t.data, (v) => BigInt(v)) });
+    }
     else if (t.dtype === "float64") arrays.set(k, { shape, dtype: "float64", data: Float64Array.from(t.data) });
     else arrays.set(k, { shape, dtype: "float32", data: Float32Array.from(t.data) });
   }
@@ -45,7 +47,8 @@ export function loadBytes(bytes: Uint8Array, source = "safetensors data"): State
   const sd: StateDict = {};
   for (const [k, a] of decodeSafetensors(bytes, { source }).tensors) {
     // defineProperty: a key named "__proto__" stays a key.
-    Object.defineProperty(sd, k, { value: toTensor(k, a, source), enumerable: true, writable: true, configurable: true });
+    const value = toTensor(k, a, source);
+    Object.defineProperty(sd, k, { value, enumerable: true, writable: true, configurable: true });
   }
   return sd;
 }

@@ -39,9 +39,9 @@ function reduce(x: Tensor, reduction: Reduction, op: string): Tensor {
 /** Integer input with a float target is labels and logits in the wrong order, not a dtype to convert. */
 function checkOrder(input: Tensor, target: Tensor, op: string): void {
   if (input.dtype === "int32" && target.dtype !== "int32") {
-    throw new Error(`${op}: the arguments look swapped: input is int32 ${fmt(input.shape)} (class labels?) and target ` +
-      `${target.dtype} ${fmt(target.shape)} (scores?) — the order is ${op}(input, target), as in PyTorch: ` +
-      `${op}(${op === "nllLoss" ? "logProbs" : "logits"} [N, C], labels [N])`);
+    throw new Error(`${op}: the arguments look swapped: input is int32 ${fmt(input.shape)} (class labels?) ` +
+      `and target ${target.dtype} ${fmt(target.shape)} (scores?) — the order is ${op}(input, target), ` +
+      `as in PyTorch: ${op}(${op === "nllLoss" ? "logProbs" : "logits"} [N, C], labels [N])`);
   }
 }
 

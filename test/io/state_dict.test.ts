@@ -26,7 +26,8 @@ function trainedModel(seed: number): nn.Sequential {
   return m;
 }
 
-const values = (sd: nn.StateDict) => Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, [t.dtype, [...t.shape], Array.from(t.data)]]));
+const values = (sd: nn.StateDict) =>
+  Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, [t.dtype, [...t.shape], Array.from(t.data)]]));
 
 describe("save / load (gradlab/node)", () => {
   it("round-trips every parameter and buffer into a fresh model", () => {
@@ -77,7 +78,8 @@ describe("io.saveBytes / io.loadBytes (browsers)", () => {
 
   it("refuses an int64 value that int32 cannot hold, naming the tensor", () => {
     const bytes = io.encodeSafetensors({ big: { shape: [1], dtype: "int64", data: BigInt64Array.of(2n ** 40n) } });
-    expect(() => io.loadBytes(bytes, "big.safetensors")).toThrow(/big\.safetensors: tensor "big" holds 1099511627776, outside int32/);
+    expect(() => io.loadBytes(bytes, "big.safetensors"))
+      .toThrow(/big\.safetensors: tensor "big" holds 1099511627776, outside int32/);
   });
 
   it("keeps a key named __proto__ as a key", () => {
@@ -102,7 +104,8 @@ describe("loadStateDict takes what load returns and names the slip otherwise", (
   });
 
   it("a module instead of its state dict", () => {
-    expect(() => model().loadStateDict(model() as never)).toThrow(/got a module; pass its state dict: model\.stateDict\(\)/);
+    expect(() => model().loadStateDict(model() as never))
+      .toThrow(/got a module; pass its state dict: model\.stateDict\(\)/);
     expect(() => io.saveBytes(model() as never)).toThrow(/saveBytes: got a module/);
   });
 });

@@ -17,6 +17,7 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 // A fresh shell's environment: the npm_* variables of the `npm test` running us would point npm at this repo.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
 
+const tsx = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 let dir = "";
 
 /**
@@ -53,7 +54,8 @@ const loaded = load("model.safetensors");
 copy.loadStateDict(loaded);
 const reloaded = F.crossEntropy(copy(x), y).item();
 const oneTensorClass = loaded["0.weight"] instanceof Tensor;
-console.log(JSON.stringify({ before: before.item(), after, reloaded, oneTensorClass, backend: getBackend(), mnist: mnistDataDir() }));
+const backend = getBackend(), mnist = mnistDataDir();
+console.log(JSON.stringify({ before: before.item(), after, reloaded, oneTensorClass, backend, mnist }));
 `;
 
 beforeAll(async () => {
@@ -63,13 +65,13 @@ beforeAll(async () => {
   await run(npm, ["init", "-y"], { cwd: dir, env });
   writeFileSync(join(dir, "package-lock.json"), JSON.stringify(lockFor(tarball), null, 2));
   await run(npm, ["install", "--offline", "--no-audit", "--no-fund", `./${tarball}`], { cwd: dir, env });
-  writeFileSync(join(dir, "train.mjs"), script(
-    'import { F, getBackend, manualSeed, nn, optim, Tensor, tensor } from "gradlab";\nimport { load, mnistDataDir, save } from "gradlab/node";'));
+  const names = "F, getBackend, manualSeed, nn, optim, Tensor, tensor", nodeNames = "load, mnistDataDir, save";
+  const esm = `import { ${names} } from "gradlab";\nimport { ${nodeNames} } from "gradlab/node";`;
+  writeFileSync(join(dir, "train.mjs"), script(esm));
   // tsx compiles a .ts file of a CommonJS project to require() calls: the way a TypeScript user meets it.
-  writeFileSync(join(dir, "train.ts"), script(
-    'import { F, getBackend, manualSeed, nn, optim, Tensor, tensor } from "gradlab";\nimport { load, mnistDataDir, save } from "gradlab/node";'));
-  writeFileSync(join(dir, "train.cjs"), script(
-    'const { F, getBackend, manualSeed, nn, optim, Tensor, tensor } = require("gradlab");\nconst { load, mnistDataDir, save } = require("gradlab/node");'));
+  writeFileSync(join(dir, "train.ts"), script(esm));
+  const cjs = `const { ${names} } = require("gradlab");\nconst { ${nodeNames} } = require("gradlab/node");`;
+  writeFileSync(join(dir, "train.cjs"), script(cjs));
 }, 180_000);
 
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
@@ -78,7 +80,7 @@ describe("a fresh npm project with the packed tarball installed", () => {
   it.each([
     ["an ES module", ["train.mjs"]],
     ["a CommonJS script", ["train.cjs"]],
-    ["TypeScript run by tsx", ["--import", pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href, "train.ts"]],
+    ["TypeScript run by tsx", ["--import", tsx, "train.ts"]],
     ["a CommonJS script without require(esm) (the dist/cjs build)", ["--no-experimental-require-module", "train.cjs"]],
   ])("trains one step from %s", async (_what, args) => {
     const { stdout } = await run(process.execPath, args, { cwd: dir, env });
