@@ -2,8 +2,10 @@
  * `gradlab/node`: the Node-only parts (files on disk). Everything in `gradlab` works in browsers too.
  *
  * @example
- * import { mnistDataset } from "gradlab/node";
+ * import { load, mnistDataset, save } from "gradlab/node";
  * const train = mnistDataset("train");
+ * save(model.stateDict(), "model.safetensors");
+ * model.loadStateDict(load("model.safetensors"));
  */
 export { loadMnist, mnistDataDir, type MnistData } from "./data/mnist_node.js";
 export { mnistDataset } from "./data/mnist_dataset_node.js";
