@@ -13,8 +13,8 @@
  */
 import { noGrad } from "../autograd/grad_mode.js";
 import { K } from "../backend/registry.js";
-import { fmt, sameShape } from "../tensor/shape.js";
 import { camelCaseGet, describeValue } from "../tensor/pytorch_habits.js";
+import { fmt, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
 
@@ -201,7 +201,6 @@ export function checkStateDict(sd: unknown, op: string): asserts sd is StateDict
     }
   }
 }
-
 
 /**
  * The Proxy `set` trap of every module: PyTorch's rules for assigning over a parameter (nn.Parameter or
