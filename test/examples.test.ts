@@ -1,6 +1,7 @@
 /** CI runs every example (each lecture slide's code); MNIST and the double-softmax bug run shortened. */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 const shortened: Record<string, string[]> = {
@@ -19,17 +20,19 @@ const expected: Record<string, RegExp> = {
   "softmax_temperature.ts": /T = 0\.5: p = \[0\.8638, 0\.1169, 0\.0193\]/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
+// Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).
+const run = promisify(execFile);
 const examples = readdirSync(new URL("../examples", import.meta.url)).filter((f) => f.endsWith(".ts"));
 
 describe("examples", () => {
-  it("every example type-checks against the published types (dist/*.d.ts)", () => {
-    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "examples/tsconfig.json"], { encoding: "utf8" });
+  it("every example type-checks against the published types (dist/*.d.ts)", async () => {
+    await run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "examples/tsconfig.json"]);
   });
   it("every example has an expectation", () => {
     expect(examples.sort()).toEqual(Object.keys(expected).sort());
   });
-  it.each(examples)("%s runs and prints what the slide says", (file) => {
-    const out = execFileSync("npx", ["tsx", `examples/${file}`, ...(shortened[file] ?? [])], { encoding: "utf8", timeout: 600_000 });
-    expect(out).toMatch(expected[file]);
+  it.each(examples)("%s runs and prints what the slide says", async (file) => {
+    const { stdout } = await run("npx", ["tsx", `examples/${file}`, ...(shortened[file] ?? [])], { timeout: 600_000 });
+    expect(stdout).toMatch(expected[file]);
   });
 });

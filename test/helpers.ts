@@ -40,15 +40,31 @@ export function expectClose(actual: Tensor | ArrayLike<number>, expected: Fixtur
   if (worst >= 0) expect.fail(`${opts.what ?? "values"}: element ${worst} is ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, atol ${atol})`);
 }
 
-/** Backends to run each suite on: every one registered after trying to load the fast one. */
-export async function backendsUnderTest(): Promise<string[]> {
+/** Set to test on the js backend alone where the wasm backend cannot load (its tests then do not run). */
+export const WITHOUT_WASM = "GRADLAB_TEST_WITHOUT_WASM";
+
+/**
+ * Backends to run each suite on: every one registered after loading the wasm backend. A wasm backend that
+ * fails to load fails the suite (its tests would otherwise silently not run) unless GRADLAB_TEST_WITHOUT_WASM
+ * is set. `load` is replaceable for the test of this rule.
+ */
+export async function backendsUnderTest(
+  load: () => Promise<{ initWasmBackend?: () => Promise<unknown> }> = () => import("../src/backend/wasm/index.js"),
+): Promise<string[]> {
+  const optedOut = !!process.env[WITHOUT_WASM];
   try {
-    const wasm = await import("../src/backend/wasm/index.js" as string);
-    if (typeof wasm.initWasmBackend === "function") await wasm.initWasmBackend();
+    const wasm = await load();
+    if (typeof wasm.initWasmBackend !== "function") throw new Error("the wasm module exports no initWasmBackend");
+    await wasm.initWasmBackend();
   } catch (e) {
-    if (process.env.GRADLAB_REQUIRE_WASM) throw e;
+    if (!optedOut) {
+      throw new Error(`the wasm backend failed to load (${(e as Error).message}), so its tests would not run; ` +
+        `set ${WITHOUT_WASM}=1 to test the js backend alone`, { cause: e });
+    }
   }
-  return listBackends();
+  const names = listBackends();
+  if (!optedOut && !names.includes("wasm")) throw new Error(`the wasm backend is not registered (${names.join(", ")})`);
+  return names;
 }
 
 export function useBackend(name: string): void { setBackend(name); }

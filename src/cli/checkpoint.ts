@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { NamedArray, StateDict as IoStateDict } from "../io/named_array.js";
+import type { NamedArray, NamedArrays as IoStateDict } from "../io/named_array.js";
 import { writeFilesAtomic } from "../io/atomic_node.js";
 import { encodeSafetensors } from "../io/safetensors.js";
 import { readSafetensorsFile } from "../io/safetensors_node.js";

@@ -9,7 +9,7 @@ import { type Activation, type ArchConfig, type TrainConfig, ACTIVATIONS, config
 import { loadIntoModel, readTensors } from "./checkpoint.js";
 import { CliError } from "./errors.js";
 import { buildModel, inferArch } from "./model.js";
-import { readRunConfig } from "./train.js";
+import { readRunConfig } from "../train/train.js";
 
 export interface LoadedModel { model: nn.Sequential; arch: ArchConfig; config?: TrainConfig; weightsPath: string }
 

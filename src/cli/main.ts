@@ -21,7 +21,7 @@ import { CliError, EXIT_INTERRUPTED, UsageError } from "./errors.js";
 import { loadModel } from "./load.js";
 import { buildModel, onnxLayers } from "./model.js";
 import { decodeGrey, toMnistInput } from "./png.js";
-import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "./train.js";
+import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
 
 /** Least time between two progress lines when stdout is not a terminal. */
 const PLAIN_PROGRESS_MS = 10_000;

@@ -7,7 +7,7 @@ import type { EpochMetrics } from "./checkpoint.js";
 import type { Split } from "./datasets.js";
 import { writeFileAtomic } from "./checkpoint.js";
 import { encodeGrey } from "./png.js";
-import type { EvalResult } from "./train.js";
+import type { EvalResult } from "../train/train.js";
 
 export interface ReportInput {
   config: TrainConfig;

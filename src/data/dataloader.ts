@@ -8,6 +8,7 @@
  */
 import { stack } from "../ops/shape.js";
 import { Generator as RandomGenerator, defaultGenerator, randperm } from "../tensor/random.js";
+import { checkOptions, describeValue } from "../tensor/pytorch_habits.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Dataset } from "./dataset.js";
 
@@ -29,6 +30,12 @@ export class DataLoader implements Iterable<Tensor[]> {
   readonly generator: RandomGenerator;
 
   constructor(readonly dataset: Batchable, opts: DataLoaderOptions = {}) {
+    const usage = "new data.DataLoader(dataset, { batchSize: 64, shuffle: true })";
+    checkOptions("DataLoader", opts, ["batchSize", "shuffle", "dropLast", "seed", "generator"], usage);
+    if (typeof dataset?.get !== "function" || typeof dataset.length !== "number") {
+      throw new TypeError("DataLoader: the first argument must be a dataset (length and get(i)), got " +
+        `${describeValue(dataset)} — wrap tensors in one: new data.TensorDataset(x, y)`);
+    }
     this.batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) throw new Error(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     this.shuffle = opts.shuffle ?? false;

@@ -1,8 +1,8 @@
 /** How data functions pick their random source. Internal helper shared by synthetic.ts and splits.ts. */
 import { defaultGenerator, Generator } from "../tensor/random.js";
 
-/** Options accepted by every randomized data function. */
-export interface RandomOptions {
+/** Where every randomized data function draws from: `{ seed }` or `{ generator }` (not a dtype: see RandomOptions). */
+export interface SeedOptions {
   /** Draw from this generator (its state advances). */
   generator?: Generator;
   /** Draw from a fresh `new Generator(seed)`; same seed → same output. */
@@ -13,7 +13,7 @@ export interface RandomOptions {
  * `generator` if given, else `new Generator(seed)` if `seed` is given, else the global
  * `defaultGenerator` (seeded by `manualSeed`). A bare number is treated as a seed.
  */
-export function resolveGenerator(src?: Generator | number | RandomOptions): Generator {
+export function resolveGenerator(src?: Generator | number | SeedOptions): Generator {
   if (src === undefined) return defaultGenerator;
   if (src instanceof Generator) return src;
   if (typeof src === "number") return new Generator(src);

@@ -5,16 +5,16 @@
  * - `x`: `[n, 2]` row-major float32 (point i is `x[2*i], x[2*i+1]`)
  * - `y`: `[n]` int32 class labels in `0..numClasses-1`
  *
- * Every randomized function takes `{ seed }` or `{ generator }` (see {@link RandomOptions});
+ * Every randomized function takes `{ seed }` or `{ generator }` (see {@link SeedOptions});
  * without either it draws from the global `defaultGenerator` (seeded by `manualSeed`).
  * Same seed → same output. Rows are shuffled unless `shuffle: false`, in which case they come
  * class by class (class 0 first; xorCloud: corner by corner).
  */
 import type { Generator } from "../tensor/random.js";
 import { randperm } from "../tensor/random.js";
-import { resolveGenerator, type RandomOptions } from "./rng.js";
+import { resolveGenerator, type SeedOptions } from "./rng.js";
 
-export type { RandomOptions } from "./rng.js";
+export type { SeedOptions } from "./rng.js";
 
 /** A 2-D classification dataset. */
 export interface Dataset2D {
@@ -28,7 +28,7 @@ export interface Dataset2D {
   numClasses: number;
 }
 
-export interface SyntheticOptions extends RandomOptions {
+export interface SyntheticOptions extends SeedOptions {
   /** Total number of points. */
   n?: number;
   /** Standard deviation of Gaussian noise added to each coordinate. */
@@ -208,7 +208,7 @@ export function circles(opts: CirclesOptions = {}): Dataset2D {
   return finish(x, y, 2, noise, shuffle, resolveGenerator(opts));
 }
 
-export interface BlobsOptions extends RandomOptions {
+export interface BlobsOptions extends SeedOptions {
   /** Total number of points (balanced across centers). Default 200. */
   n?: number;
   /** Number of centers (drawn uniformly in `box`), or the centers themselves. Default 3. */

@@ -1,8 +1,11 @@
 /**
- * Browser-safe model I/O: safetensors codec and ONNX export. Node file helpers
- * are in `./safetensors_node.js` so that importing this module never pulls in `fs`.
+ * `io`: browser-safe model I/O — state dicts to and from safetensors bytes and the safetensors codec on
+ * plain arrays. The file versions (`save`, `load`) are in `gradlab/node`, so that importing this module
+ * never pulls in `fs`. ONNX export (`./onnx.ts`, used by `gradlab export`) is not re-exported here: it
+ * brings protobufjs, which would add about 90 KB to every browser bundle of gradlab.
  */
-export type { NamedArray, NamedDType, StateDict, StateDictLike } from "./named_array.js";
+export { saveBytes, loadBytes, type StateDict } from "./state_dict.js";
+export type { NamedArray, NamedDType, NamedArrays, NamedArraysLike } from "./named_array.js";
 export {
   decodeSafetensors,
   encodeSafetensors,
@@ -12,12 +15,3 @@ export {
   type DecodeOptions,
   type SafetensorsMetadata,
 } from "./safetensors.js";
-export {
-  exportMlpOnnx,
-  OnnxExportError,
-  type BatchNormLayer,
-  type Layer,
-  type LinearLayer,
-  type OnnxExportOptions,
-  type SimpleLayer,
-} from "./onnx.js";

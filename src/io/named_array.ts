@@ -27,17 +27,18 @@ export interface NamedArray {
 }
 
 /**
- * Named arrays, e.g. a model's parameters. A `Map` keeps insertion order,
+ * Named arrays: a state dict as the file formats see it (plain arrays; the Tensor form is
+ * `StateDict`, what `model.stateDict()` returns). A `Map` keeps insertion order,
  * which the encoders do not rely on (safetensors sorts by itself), but which
  * makes decoded files easy to iterate in file order.
  */
-export type StateDict = Map<string, NamedArray>;
+export type NamedArrays = Map<string, NamedArray>;
 
-/** Either form is accepted wherever a state dict is read. */
-export type StateDictLike = StateDict | Record<string, NamedArray>;
+/** Either form is accepted wherever named arrays are read. */
+export type NamedArraysLike = NamedArrays | Record<string, NamedArray>;
 
-/** Normalises a {@link StateDictLike} into `[name, array]` pairs. */
-export function stateDictEntries(tensors: StateDictLike): [string, NamedArray][] {
+/** Normalises a {@link NamedArraysLike} into `[name, array]` pairs. */
+export function namedArrayEntries(tensors: NamedArraysLike): [string, NamedArray][] {
   return tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
 }
 

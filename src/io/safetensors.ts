@@ -15,10 +15,10 @@ import {
   HOST_IS_LITTLE_ENDIAN,
   type NamedArray,
   type NamedDType,
-  type StateDict,
-  type StateDictLike,
+  type NamedArrays,
+  type NamedArraysLike,
   shapeSize,
-  stateDictEntries,
+  namedArrayEntries,
 } from "./named_array.js";
 
 /** The reference implementation refuses headers above this, and so do we. */
@@ -38,7 +38,7 @@ export type SafetensorsMetadata = Record<string, string>;
 /** What {@link decodeSafetensors} returns. */
 export interface DecodedSafetensors {
   /** Tensors in file (offset) order. */
-  tensors: StateDict;
+  tensors: NamedArrays;
   metadata: SafetensorsMetadata;
 }
 
@@ -100,8 +100,8 @@ const METADATA_KEY = "__metadata__";
  * @throws {@link SafetensorsError} if an array's data does not match its shape
  *   or dtype, a name is `__metadata__`, or a metadata value is not a string.
  */
-export function encodeSafetensors(tensors: StateDictLike, metadata?: SafetensorsMetadata): Uint8Array {
-  const entries = stateDictEntries(tensors);
+export function encodeSafetensors(tensors: NamedArraysLike, metadata?: SafetensorsMetadata): Uint8Array {
+  const entries = namedArrayEntries(tensors);
   for (const [name, arr] of entries) checkArrayForWrite(name, arr);
   entries.sort(([na, a], [nb, b]) => {
     const bySize = WRITE_DTYPE[b.dtype].size - WRITE_DTYPE[a.dtype].size;
@@ -202,7 +202,7 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
   checkLayout(infos, dataLen, fail);
 
   // Only now, with every range proven disjoint and inside the file, allocate.
-  const tensors: StateDict = new Map();
+  const tensors: NamedArrays = new Map();
   for (const info of infos) {
     const raw = bytes.subarray(dataStart + info.begin, dataStart + info.end);
     tensors.set(info.name, { shape: info.shape, dtype: DTYPES[info.dtype]!.target, data: readArray(info.dtype, raw) });

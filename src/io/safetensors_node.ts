@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./atomic_node.js";
-import type { StateDictLike } from "./named_array.js";
+import type { NamedArraysLike } from "./named_array.js";
 import {
   type DecodedSafetensors,
   decodeSafetensors,
@@ -36,7 +36,7 @@ export async function readSafetensorsFile(path: string): Promise<DecodedSafetens
  */
 export async function writeSafetensorsFile(
   path: string,
-  tensors: StateDictLike,
+  tensors: NamedArraysLike,
   metadata?: SafetensorsMetadata,
 ): Promise<void> {
   // Encode first so that an invalid state dict never leaves a temp file behind.

@@ -7,12 +7,14 @@
  */
 import { batchNorm } from "../ops/normalization.js";
 import { full } from "../ops/creation.js";
+import { checkOptions, describeValue } from "../tensor/pytorch_habits.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 
-export interface BatchNormOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }
+/** `new nn.BatchNorm1d(numFeatures, opts)`'s options (the functional `batchNorm` takes BatchNormOptions). */
+export interface BatchNorm1dOptions { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean }
 
 export class BatchNorm1d extends Module {
   weight: Parameter | null;
@@ -22,15 +24,22 @@ export class BatchNorm1d extends Module {
   declare num_batches_tracked: Tensor | null;
   readonly eps: number;
   readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
 
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(readonly numFeatures: number, opts: BatchNorm1dOptions = {}) {
     super();
+    const usage = `new nn.BatchNorm1d(${numFeatures}, { eps: 1e-5, momentum: 0.1 })`;
+    checkOptions("BatchNorm1d", opts, ["eps", "momentum", "affine", "trackRunningStats"], usage);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
+      throw new Error(`BatchNorm1d: numFeatures must be a positive integer, got ${describeValue(numFeatures)}`);
+    }
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
-    const affine = opts.affine ?? true;
+    const affine = this.affine = opts.affine ?? true;
     this.weight = affine ? new Parameter(full([numFeatures], 1)) : null;
     this.bias = affine ? new Parameter(full([numFeatures], 0)) : null;
-    const track = opts.trackRunningStats ?? true;
+    const track = this.trackRunningStats = opts.trackRunningStats ?? true;
     // Buffer names are PyTorch's, so state_dict keys match (`1.running_mean`, ...).
     this.registerBuffer("running_mean", track ? full([numFeatures], 0) : null);
     this.registerBuffer("running_var", track ? full([numFeatures], 1) : null);
@@ -51,5 +60,8 @@ export class BatchNorm1d extends Module {
     });
   }
 
-  override extraRepr(): string { return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}`; }
+  override extraRepr(): string {
+    const { numFeatures, eps, momentum, affine, trackRunningStats } = this;
+    return `${numFeatures}, eps=${eps}, momentum=${momentum}, affine=${affine}, trackRunningStats=${trackRunningStats}`;
+  }
 }

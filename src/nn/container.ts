@@ -24,6 +24,10 @@ abstract class IndexedModules extends Module {
 
   /** Appends a module under the next index. */
   append(m: Module): this {
+    if (Array.isArray(m)) {
+      throw new TypeError(`${this.constructor.name}: argument ${this.length} is an array — pass the modules as ` +
+        `separate arguments: new nn.Sequential(a, b, c), or spread a list: new nn.Sequential(...layers)`);
+    }
     if (!(m instanceof Module)) {
       throw new Error(`${this.constructor.name}: argument ${this.length} is not an nn.Module (got ${typeof m}) — did you pass a class instead of an instance, e.g. nn.ReLU instead of new nn.ReLU()?`);
     }
@@ -60,6 +64,9 @@ export class Sequential extends IndexedModules {
 }
 
 export class ModuleList extends IndexedModules {
-  constructor(mods: Module[] = []) { super(mods); }
+  constructor(mods: Module[] = []) {
+    if (!Array.isArray(mods)) throw new TypeError("ModuleList takes one array of modules: new nn.ModuleList([a, b])");
+    super(mods);
+  }
   override forward(): Tensor { throw new Error("ModuleList has no forward(): iterate over it in your own module's forward"); }
 }

@@ -4,7 +4,7 @@ export { Parameter } from "./parameter.js";
 export { Linear } from "./linear.js";
 export { Sequential, ModuleList } from "./container.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, Dropout } from "./layers.js";
-export { BatchNorm1d } from "./batchnorm.js";
+export { BatchNorm1d, type BatchNorm1dOptions } from "./batchnorm.js";
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from "./attention.js";
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss } from "./loss.js";
 export { summary, type Summary, type SummaryRow } from "./summary.js";

@@ -10,6 +10,7 @@
  */
 import { empty } from "../ops/util.js";
 import { linear, linearRelu } from "../ops/matmul.js";
+import { checkOptions } from "../tensor/pytorch_habits.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { kaimingUniform_, uniform_ } from "./init.js";
@@ -22,6 +23,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
     super();
+    checkOptions("Linear", opts, ["bias"], `new nn.Linear(${inFeatures}, ${outFeatures}, { bias: false })`);
     for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
     }

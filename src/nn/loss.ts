@@ -9,12 +9,18 @@ import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, type CrossEntropyOptions,
   mseLoss, nllLoss, type Reduction,
 } from "../ops/loss.js";
+import { checkOptions } from "../tensor/pytorch_habits.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
-  constructor(opts: { reduction?: Reduction } = {}) { super(); this.reduction = opts.reduction ?? "mean"; }
+  /** @param extra - The subclass's options besides `reduction`; any other key is a slip (`label_smoothing`). */
+  constructor(opts: { reduction?: Reduction } = {}, extra: readonly string[] = []) {
+    super();
+    checkOptions(new.target.name, opts, ["reduction", ...extra], `new nn.${new.target.name}({ reduction: "sum" })`);
+    this.reduction = opts.reduction ?? "mean";
+  }
   abstract override forward(input: Tensor, target: Tensor): Tensor;
   override extraRepr(): string { return this.reduction === "mean" ? "" : `reduction='${this.reduction}'`; }
 }
@@ -23,7 +29,7 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
   readonly ignoreIndex: number;
   constructor(opts: CrossEntropyOptions = {}) {
-    super(opts);
+    super(opts, ["labelSmoothing", "ignoreIndex"]);
     this.labelSmoothing = opts.labelSmoothing ?? 0;
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
@@ -34,7 +40,10 @@ export class CrossEntropyLoss extends Loss {
 
 export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
-  constructor(opts: { reduction?: Reduction; ignoreIndex?: number } = {}) { super(opts); this.ignoreIndex = opts.ignoreIndex ?? -100; }
+  constructor(opts: { reduction?: Reduction; ignoreIndex?: number } = {}) {
+    super(opts, ["ignoreIndex"]);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+  }
   override forward(input: Tensor, target: Tensor): Tensor { return nllLoss(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex }); }
 }
 
@@ -49,7 +58,10 @@ export class BCELoss extends Loss {
 
 export class BCEWithLogitsLoss extends Loss {
   readonly posWeight?: Tensor;
-  constructor(opts: { reduction?: Reduction; posWeight?: Tensor } = {}) { super(opts); this.posWeight = opts.posWeight; }
+  constructor(opts: { reduction?: Reduction; posWeight?: Tensor } = {}) {
+    super(opts, ["posWeight"]);
+    this.posWeight = opts.posWeight;
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, posWeight: this.posWeight });
   }

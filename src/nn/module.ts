@@ -13,10 +13,16 @@
  */
 import { noGrad } from "../autograd/grad_mode.js";
 import { K } from "../backend/registry.js";
+import { camelCaseGet, describeValue } from "../tensor/pytorch_habits.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
 
+/**
+ * A model's parameters and buffers by PyTorch key (`"0.weight"`, `"1.running_mean"`): what
+ * `model.stateDict()` returns, `model.loadStateDict(sd)` takes, and `save`/`load` (gradlab/node) and
+ * `io.saveBytes`/`io.loadBytes` (browser) write and read.
+ */
 export type StateDict = Record<string, Tensor>;
 
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
@@ -37,7 +43,7 @@ export class Module {
     // A module is a callable function object whose prototype is the subclass's: `model(x)` works,
     // and subclass field initialisers land on it.
     const self = function (...args: unknown[]) {
-      return (self as unknown as Module).forward(...args);
+      return module.forward(...args);
     } as unknown as Module;
     Object.setPrototypeOf(self, new.target.prototype);
     // A function's own `length`/`name` would shadow subclass members of those names (Sequential.length).
@@ -45,7 +51,11 @@ export class Module {
     delete (self as { name?: string }).name;
     Object.defineProperty(self, "training", { value: true, writable: true, enumerable: false });
     Object.defineProperty(self, "_buffers", { value: new Set<string>(), enumerable: false });
-    return self;
+    // Behind a Proxy, because a class cannot intercept assignments to fields it does not declare:
+    // PyTorch's __setattr__ checks (a plain tensor assigned over a parameter would silently leave
+    // parameters() and stateDict()) and snake_case reads (model.state_dict) that name the camelCase one.
+    const module = new Proxy<Module>(self, { get: camelCaseGet(new.target.name), set: assignChecked });
+    return module;
   }
 
   /** Defines the computation. Subclasses override it. */
@@ -130,6 +140,7 @@ export class Module {
    * missing or unexpected key is an error; a shape mismatch always is. The error lists them all.
    */
   loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): LoadResult {
+    checkStateDict(sd, `${this.constructor.name}.loadStateDict`);
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in sd));
@@ -181,6 +192,56 @@ export class Module {
     return `${head}\n${body}\n)`;
   }
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+}
+
+/**
+ * What a state dict must be: a plain object of tensors (`model.stateDict()`, `load(path)`,
+ * `io.loadBytes(bytes)`). Throws a TypeError naming the likely slip otherwise.
+ * @internal Shared by the savers and `Module.loadStateDict`.
+ */
+export function checkStateDict(sd: unknown, op: string): asserts sd is StateDict {
+  if (sd instanceof Map) {
+    throw new TypeError(`${op}: got a Map; a state dict is a plain object { key: Tensor } — ` +
+      "use load(path) from gradlab/node or io.loadBytes(bytes), or Object.fromEntries(map) of tensors");
+  }
+  if (typeof sd === "function" && typeof (sd as { stateDict?: unknown }).stateDict === "function") {
+    throw new TypeError(`${op}: got a module; pass its state dict: model.stateDict()`);
+  }
+  if (sd === null || typeof sd !== "object" || Array.isArray(sd) || sd instanceof Tensor) {
+    throw new TypeError(`${op}: expected a state dict { key: Tensor }, got ${describeValue(sd)}`);
+  }
+  for (const [k, v] of Object.entries(sd)) {
+    if (!(v instanceof Tensor)) {
+      const hint = v && typeof v === "object" && "dtype" in v && "data" in v
+        ? " (a named array from the safetensors codec: io.loadBytes(bytes) returns tensors)" : "";
+      throw new TypeError(`${op}: state dict entry "${k}" is ${describeValue(v)}, not a Tensor${hint}`);
+    }
+  }
+}
+
+/**
+ * The Proxy `set` trap of every module: PyTorch's rules for assigning over a parameter (nn.Parameter or
+ * null), a buffer (a Tensor or null) or a child module (an nn.Module or null). Anything else is stored.
+ */
+function assignChecked(target: Module, prop: string | symbol, value: unknown, receiver: unknown): boolean {
+  if (typeof prop === "string" && value !== null) {
+    const old: unknown = Object.getOwnPropertyDescriptor(target, prop)?.value;
+    const got = typeof value === "object" || typeof value === "function"
+      ? (value as object).constructor?.name ?? "object" : typeof value;
+    if (old instanceof Parameter && !(value instanceof Parameter)) {
+      const fix = value instanceof Tensor
+        ? ` — wrap it (m.${prop} = new nn.Parameter(t)) or copy the values in (noGrad(() => m.${prop}.copy_(t)))`
+        : "";
+      throw new TypeError(`cannot assign '${got}' as parameter '${prop}' (nn.Parameter or null expected)${fix}`);
+    }
+    if ((target as unknown as { _buffers: Set<string> })._buffers.has(prop) && !(value instanceof Tensor)) {
+      throw new TypeError(`cannot assign '${got}' as buffer '${prop}' (Tensor or null expected)`);
+    }
+    if (old instanceof Module && !(value instanceof Module)) {
+      throw new TypeError(`cannot assign '${got}' as child module '${prop}' (nn.Module or null expected)`);
+    }
+  }
+  return Reflect.set(target, prop, value, receiver);
 }
 
 /** What `zeroGrad()` does for a module and for an optimizer: `.grad` to null, or zeroed in place. */

@@ -9,6 +9,7 @@
 import { K } from "../backend/registry.js";
 import { type DType, dtypeOf, type TypedArray } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
+import { checkOptions } from "../tensor/pytorch_habits.js";
 import { fmt, numel } from "../tensor/shape.js";
 import { type NestedArray, Tensor } from "../tensor/tensor.js";
 
@@ -17,6 +18,16 @@ export interface RandomOptions extends TensorOptions { generator?: Generator }
 type ShapeArg = number | readonly number[];
 
 const shapeOf = (s: ShapeArg): number[] => (typeof s === "number" ? [s] : [...s]);
+
+/** `zeros(2, 3)` / `randn(64, 784)` (PyTorch's varargs) would silently make a [2] / [64] tensor. */
+function checkCreationOptions(opts: object, known: readonly string[]): void {
+  if (typeof opts === "number") {
+    throw new TypeError(`tensor creation: got a number (${opts}) where the options go — the shape is one array: ` +
+      "zeros([2, 3]), randn([64, 784])");
+  }
+  checkOptions("tensor creation", opts, known, "zeros([2, 3], { dtype: \"int32\" })");
+}
+const TENSOR_OPTIONS = ["dtype", "requiresGrad"], RANDOM_OPTIONS = [...TENSOR_OPTIONS, "generator"];
 
 function inferNested(data: NestedArray): number[] {
   const shape: number[] = [];
@@ -46,6 +57,7 @@ function fillNested(data: NestedArray, shape: number[], out: TypedArray): void {
  * Integer-only data stays float32 unless `dtype: "int32"` is asked for (labels).
  */
 export function tensor(data: NestedArray | TypedArray | readonly number[], opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  checkOptions("tensor", opts, [...TENSOR_OPTIONS, "shape"], 'tensor([0, 1], { dtype: "int32" })');
   if (ArrayBuffer.isView(data)) {
     const src = data as TypedArray;
     const dtype = opts.dtype ?? dtypeOf(src);
@@ -67,6 +79,7 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
 }
 
 export function full(shape: ShapeArg, value: number, opts: TensorOptions = {}): Tensor {
+  checkCreationOptions(opts, TENSOR_OPTIONS);
   const s = shapeOf(shape);
   return new Tensor(K.alloc(opts.dtype ?? "float32", numel(s)).fill(value), s, opts.requiresGrad ?? false);
 }
@@ -77,6 +90,7 @@ export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.
 export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, ...opts });
 
 function drawn(shape: ShapeArg, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
+  checkCreationOptions(opts, RANDOM_OPTIONS);
   const s = shapeOf(shape);
   const g = opts.generator ?? defaultGenerator;
   const out = K.alloc(opts.dtype ?? "float32", numel(s));

@@ -36,7 +36,17 @@ function reduce(x: Tensor, reduction: Reduction, op: string): Tensor {
   throw new Error(`${op}: reduction must be "mean", "sum" or "none", got "${reduction as string}"`);
 }
 
+/** Integer input with a float target is labels and logits in the wrong order, not a dtype to convert. */
+function checkOrder(input: Tensor, target: Tensor, op: string): void {
+  if (input.dtype === "int32" && target.dtype !== "int32") {
+    throw new Error(`${op}: the arguments look swapped: input is int32 ${fmt(input.shape)} (class labels?) ` +
+      `and target ${target.dtype} ${fmt(target.shape)} (scores?) — the order is ${op}(input, target), ` +
+      `as in PyTorch: ${op}(${op === "nllLoss" ? "logProbs" : "logits"} [N, C], labels [N])`);
+  }
+}
+
 function checkClassTargets(input: Tensor, target: Tensor, op: string): void {
+  checkOrder(input, target, op);
   if (target.dtype !== "int32") {
     throw new Error(`${op}: class-index targets must be int32, got ${target.dtype} ${fmt(target.shape)} — pass labels as tensor(labels, { dtype: "int32" }) or call .long()`);
   }
@@ -55,6 +65,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const reduction = opts.reduction ?? "mean";
   const eps = opts.labelSmoothing ?? 0;
   const ignoreIndex = opts.ignoreIndex ?? -100;
+  checkOrder(input, target, "crossEntropy");
   requireFloat(input, "crossEntropy");
   if (!["mean", "sum", "none"].includes(reduction)) throw new Error(`crossEntropy: reduction must be "mean", "sum" or "none", got "${reduction}"`);
   if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);

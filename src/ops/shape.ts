@@ -72,6 +72,7 @@ export function expand(x: Tensor, shapeIn: readonly number[]): Tensor {
 
 /** Concatenates along an existing dim. All other dims must match. */
 export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
+  if (!Array.isArray(tensors as unknown)) throw new TypeError("cat: takes one array of tensors: cat([a, b], dim)");
   if (tensors.length === 0) throw new Error("cat: expected a non-empty list of tensors");
   const first = tensors[0];
   if (first.ndim === 0) throw new Error("cat: zero-dimensional tensors cannot be concatenated — use stack() to make a 1-D tensor of them");
@@ -99,6 +100,7 @@ export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
 
 /** Stacks equal-shaped tensors along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors as unknown)) throw new TypeError("stack: takes one array of tensors: stack([a, b], dim)");
   if (tensors.length === 0) throw new Error("stack: expected a non-empty list of tensors");
   const d = normDim(dim, tensors[0].ndim + 1, "stack");
   tensors.forEach((tt, i) => {

@@ -8,6 +8,7 @@
  */
 import { noGrad } from "../autograd/grad_mode.js";
 import { add, div, mul, sqrt, sub } from "../ops/elementwise.js";
+import { checkOptions } from "../tensor/pytorch_habits.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 
@@ -17,7 +18,9 @@ export interface AdagradOptions {
 
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: ParamsArg<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts });
+    const defaults: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false };
+    checkOptions("Adagrad", opts, Object.keys(defaults), "new optim.Adagrad(model.parameters(), { lr: 0.01 })");
+    super(params, { ...defaults, ...opts });
   }
 
   protected override validate(g: ParamGroup<AdagradOptions>): void {

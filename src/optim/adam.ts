@@ -10,6 +10,7 @@
 import { K } from "../backend/registry.js";
 import type { AdamArgs } from "../backend/kernels.js";
 import type { FloatArray } from "../tensor/dtype.js";
+import { checkOptions } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 
@@ -19,15 +20,23 @@ export interface AdamOptions {
   amsgrad: boolean;
 }
 
+const ADAM_OPTIONS = ["lr", "betas", "eps", "weightDecay", "maximize", "amsgrad"] as const;
+const checkAdamOptions = <T>(name: string, opts: T): T =>
+  checkOptions(name, opts, ADAM_OPTIONS, `new optim.${name}(model.parameters(), { lr: 0.001, betas: [0.9, 0.999] })`);
+
 export class Adam extends Optimizer<AdamOptions> {
   protected readonly decoupled: boolean = false;
 
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, amsgrad: false, ...opts });
+    const defaults: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, amsgrad: false };
+    super(params, { ...defaults, ...checkAdamOptions("Adam", opts) });
   }
 
   protected override validate(g: ParamGroup<AdamOptions>): void {
     super.validate(g);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2) {
+      throw new Error(`${this.constructor.name}: betas must be a pair [beta1, beta2], e.g. [0.9, 0.999]`);
+    }
     const [b1, b2] = g.betas;
     if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) throw new Error(`${this.constructor.name}: invalid betas [${b1}, ${b2}] (each must be in [0, 1))`);
     if (!(g.eps >= 0)) throw new Error(`${this.constructor.name}: invalid eps ${g.eps}`);
@@ -65,6 +74,6 @@ export class Adam extends Optimizer<AdamOptions> {
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { weightDecay: 0.01, ...opts });
+    super(params, { weightDecay: 0.01, ...checkAdamOptions("AdamW", opts) });
   }
 }

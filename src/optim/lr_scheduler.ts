@@ -8,7 +8,8 @@
  * const sched = new optim.OneCycleLR(opt, { maxLr: 0.01, totalSteps: 1000 });
  * for (...) { loss.backward(); opt.step(); sched.step(); }
  */
-import type { Optimizer } from "./optimizer.js";
+import { camelCaseGet, checkOptions, describeValue } from "../tensor/pytorch_habits.js";
+import { Optimizer } from "./optimizer.js";
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
 /** What a scheduler reads and writes on a parameter group. */
@@ -20,8 +21,13 @@ export abstract class LRScheduler {
   lastEpoch = 0;
 
   constructor(readonly optimizer: AnyOptimizer) {
+    if (!(optimizer instanceof Optimizer)) {
+      throw new TypeError(`${new.target.name}: the first argument is the optimizer, got ${describeValue(optimizer)}`);
+    }
     for (const g of this.groups) g.initialLr ??= g.lr;
     this.baseLrs = this.groups.map((g) => g.initialLr!);
+    // A Proxy so that scheduler.get_last_lr() / state_dict() name the camelCase member.
+    return new Proxy<LRScheduler>(this, { get: camelCaseGet(new.target.name) });
   }
 
   protected get groups(): Group[] { return this.optimizer.paramGroups as unknown as Group[]; }
@@ -50,13 +56,25 @@ export abstract class LRScheduler {
 
 /** lr = base · γ^⌊epoch / stepSize⌋ */
 export class StepLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { stepSize: number; gamma?: number }) { super(opt); this.apply(); }
+  constructor(opt: AnyOptimizer, readonly opts: { stepSize: number; gamma?: number }) {
+    super(opt);
+    const usage = "new optim.StepLR(optimizer, { stepSize: 5, gamma: 0.1 })";
+    checkOptions("StepLR", opts, ["stepSize", "gamma"], usage);
+    if (!(Number.isInteger(opts?.stepSize) && opts.stepSize > 0)) {
+      throw new Error(`StepLR: stepSize must be a positive integer, got ${opts?.stepSize} — ${usage}`);
+    }
+    this.apply();
+  }
   protected lrAt(epoch: number, base: number): number { return base * Math.pow(this.opts.gamma ?? 0.1, Math.floor(epoch / this.opts.stepSize)); }
 }
 
 /** lr = base · γ^(number of milestones ≤ epoch) */
 export class MultiStepLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { milestones: number[]; gamma?: number }) { super(opt); this.apply(); }
+  constructor(opt: AnyOptimizer, readonly opts: { milestones: number[]; gamma?: number }) {
+    super(opt);
+    checkOptions("MultiStepLR", opts, ["milestones", "gamma"], "new optim.MultiStepLR(optimizer, { milestones: [30, 80], gamma: 0.1 })");
+    this.apply();
+  }
   protected lrAt(epoch: number, base: number): number {
     return base * Math.pow(this.opts.gamma ?? 0.1, this.opts.milestones.filter((m) => m <= epoch).length);
   }
@@ -64,13 +82,23 @@ export class MultiStepLR extends LRScheduler {
 
 /** lr = base · γ^epoch */
 export class ExponentialLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { gamma: number }) { super(opt); this.apply(); }
+  constructor(opt: AnyOptimizer, readonly opts: { gamma: number }) {
+    super(opt);
+    checkOptions("ExponentialLR", opts, ["gamma"], "new optim.ExponentialLR(optimizer, { gamma: 0.9 })");
+    this.apply();
+  }
   protected lrAt(epoch: number, base: number): number { return base * Math.pow(this.opts.gamma, epoch); }
 }
 
 /** lr = ηmin + (base − ηmin)·(1 + cos(π·epoch / Tmax)) / 2 */
 export class CosineAnnealingLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { tMax: number; etaMin?: number }) { super(opt); this.apply(); }
+  constructor(opt: AnyOptimizer, readonly opts: { tMax: number; etaMin?: number }) {
+    super(opt);
+    const usage = "new optim.CosineAnnealingLR(optimizer, { tMax: 10 })";
+    checkOptions("CosineAnnealingLR", opts, ["tMax", "etaMin"], usage);
+    if (!(opts?.tMax > 0)) throw new Error(`CosineAnnealingLR: tMax must be > 0, got ${opts?.tMax} — ${usage}`);
+    this.apply();
+  }
   protected lrAt(epoch: number, base: number): number {
     const etaMin = this.opts.etaMin ?? 0;
     return etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * epoch) / this.opts.tMax))) / 2;
@@ -79,7 +107,13 @@ export class CosineAnnealingLR extends LRScheduler {
 
 /** lr = base · fn(epoch) */
 export class LambdaLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly lrLambda: (epoch: number) => number) { super(opt); this.apply(); }
+  constructor(opt: AnyOptimizer, readonly lrLambda: (epoch: number) => number) {
+    super(opt);
+    if (typeof lrLambda !== "function") {
+      throw new TypeError(`LambdaLR: lrLambda must be a function of the epoch, got ${describeValue(lrLambda)}`);
+    }
+    this.apply();
+  }
   protected lrAt(epoch: number, base: number): number { return base * this.lrLambda(epoch); }
 }
 
@@ -90,6 +124,7 @@ export class LambdaLR extends LRScheduler {
 export class LinearLR extends LRScheduler {
   constructor(opt: AnyOptimizer, readonly opts: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
     super(opt);
+    checkOptions("LinearLR", opts, ["startFactor", "endFactor", "totalIters"], "new optim.LinearLR(optimizer, { startFactor: 0.1, totalIters: 100 })");
     const s = opts.startFactor ?? 1 / 3, e = opts.endFactor ?? 1;
     if (!(s > 0 && s <= 1)) throw new Error(`LinearLR: startFactor must be in (0, 1], got ${s}`);
     if (!(e >= 0 && e <= 1)) throw new Error(`LinearLR: endFactor must be in [0, 1], got ${e}`);
@@ -111,6 +146,7 @@ export class SequentialLR extends LRScheduler {
 
   constructor(opt: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[] }) {
     super(opt);
+    checkOptions("SequentialLR", opts, ["schedulers", "milestones"], "new optim.SequentialLR(optimizer, { schedulers: [warmup, cosine], milestones: [100] })");
     if (opts.schedulers.length !== opts.milestones.length + 1) {
       throw new Error(`SequentialLR: expected ${opts.milestones.length + 1} schedulers for ${opts.milestones.length} milestones, got ${opts.schedulers.length}`);
     }
@@ -163,6 +199,8 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(opt: AnyOptimizer, opts: OneCycleLROptions) {
     super(opt);
+    checkOptions("OneCycleLR", opts, ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum",
+      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase"], "new optim.OneCycleLR(optimizer, { maxLr: 0.01, totalSteps: 1000 })");
     const total = opts.totalSteps ?? (opts.epochs && opts.stepsPerEpoch ? opts.epochs * opts.stepsPerEpoch : NaN);
     if (!(Number.isInteger(total) && total > 0)) {
       throw new Error(`OneCycleLR: give totalSteps (a positive integer), or epochs and stepsPerEpoch; got ${opts.totalSteps ?? `${opts.epochs} × ${opts.stepsPerEpoch}`}`);

@@ -5,6 +5,7 @@
 import { zeroGrads } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
 import { K } from "../backend/registry.js";
+import { camelCaseGet, checkOptions, describeValue } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 
 export type ParamGroup<H> = H & { params: Parameter[] };
@@ -16,22 +17,31 @@ export interface OptimizerStateDict {
 }
 
 export abstract class Optimizer<H extends { lr: number }> {
-  readonly paramGroups: ParamGroup<H>[];
+  readonly paramGroups: ParamGroup<H>[] = [];
   /** Per-parameter state (momentum buffers, Adam moments, step counts). */
   readonly state = new Map<Parameter, Record<string, Tensor | number>>();
 
+  /**
+   * @param params - `model.parameters()`, or groups `[{ params, lr, ... }, ...]` with their own settings.
+   * @param defaults - Every hyper-parameter's value (subclasses merge the user's options into theirs).
+   */
   constructor(params: ParamsArg<H>, readonly defaults: H) {
-    const list = [...params] as unknown[];
-    if (list.length === 0) throw new Error(`${new.target.name}: got an empty parameter list — pass model.parameters()`);
+    const list = paramList(new.target.name, params);
     const groups = (list[0] as { params?: unknown }).params !== undefined
       ? (list as Array<Partial<H> & { params: Iterable<Parameter> }>)
       : [{ params: list as Parameter[] } as unknown as Partial<H> & { params: Iterable<Parameter> }];
-    this.paramGroups = [];
-    for (const g of groups) this.addParamGroup(g);
+    // A Proxy so that optimizer.zero_grad() / state_dict() / param_groups name the camelCase member.
+    const self = new Proxy<Optimizer<H>>(this, { get: camelCaseGet(new.target.name) });
+    for (const g of groups) self.addParamGroup(g);
+    return self;
   }
 
   /** Checks a group's hyper-parameters; throws with a readable message. */
   protected validate(g: ParamGroup<H>): void {
+    if (g.lr === undefined) {
+      const name = this.constructor.name;
+      throw new Error(`${name}: lr is required — new optim.${name}(params, { lr: 0.01 })`);
+    }
     if (!(g.lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${g.lr} (must be ≥ 0)`);
   }
 
@@ -55,7 +65,9 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** Adds a group (e.g. a newly unfrozen layer) with its own hyper-parameters. */
   addParamGroup(group: Partial<H> & { params: Iterable<Parameter> }): void {
-    const g = { ...this.defaults, ...group, params: [...group.params] } as ParamGroup<H>;
+    const op = `${this.constructor.name} parameter group`;
+    checkOptions(op, group, [...Object.keys(this.defaults), "params"], "{ params: layer.parameters(), lr: 0.01 }");
+    const g = { ...this.defaults, ...group, params: paramList(op, group.params, true) } as ParamGroup<H>;
     this.validate(g);
     const seen = new Set(this.paramGroups.flatMap((x) => x.params));
     if (g.params.some((p) => seen.has(p)) || new Set(g.params).size !== g.params.length) {
@@ -72,6 +84,17 @@ export abstract class Optimizer<H extends { lr: number }> {
     const param_groups = this.paramGroups.map(({ params, ...h }) => ({ ...h, params: params.map(() => next++) }));
     return { state, param_groups };
   }
+
+  /** PyTorch's repr: the class name, then each group's settings in alphabetical order. */
+  toString(): string {
+    const groups = this.paramGroups.map((g, i) => {
+      const lines = Object.keys(g).filter((k) => k !== "params").sort()
+        .map((k) => `    ${k}: ${formatSetting((g as Record<string, unknown>)[k])}`);
+      return `\nParameter Group ${i}\n${lines.join("\n")}\n`;
+    });
+    return `${this.constructor.name} (${groups.join("")})`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
 
   loadStateDict(sd: OptimizerStateDict): void {
     if (sd.param_groups.length !== this.paramGroups.length) {
@@ -98,4 +121,30 @@ export abstract class Optimizer<H extends { lr: number }> {
       this.state.set(p, { ...s });
     }
   }
+}
+
+function formatSetting(v: unknown): string {
+  return Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
+}
+
+/**
+ * The parameters as a list, refusing what PyTorch habits pass instead: the model itself
+ * (`SGD(model, ...)`), the method uncalled (`model.parameters`), or something that is no tensor.
+ */
+function paramList(op: string, params: unknown, emptyOk = false): unknown[] {
+  const hint = "pass model.parameters()";
+  if (typeof params === "function") {
+    const what = typeof (params as { parameters?: unknown }).parameters === "function" ? "a module" : "a function";
+    throw new TypeError(`${op}: got ${what} where parameters go — ${hint}`);
+  }
+  if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
+    throw new TypeError(`${op}: expected an iterable of parameters, got ${describeValue(params)} — ${hint}`);
+  }
+  const list = [...(params as Iterable<unknown>)];
+  if (list.length === 0 && !emptyOk) throw new Error(`${op}: got an empty parameter list — ${hint}`);
+  const bad = list.findIndex((p) => !(p instanceof Tensor) && !(p && typeof p === "object" && "params" in p));
+  if (bad >= 0) {
+    throw new TypeError(`${op}: item ${bad} is ${describeValue(list[bad])}, not a parameter tensor — ${hint}`);
+  }
+  return list;
 }

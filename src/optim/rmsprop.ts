@@ -11,6 +11,7 @@
 import { noGrad } from "../autograd/grad_mode.js";
 import { add, div, mul, sqrt, sub } from "../ops/elementwise.js";
 import type { Parameter } from "../nn/parameter.js";
+import { checkOptions } from "../tensor/pytorch_habits.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 
@@ -20,7 +21,9 @@ export interface RMSpropOptions {
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: ParamsArg<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts });
+    const defaults: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
+    checkOptions("RMSprop", opts, Object.keys(defaults), "new optim.RMSprop(model.parameters(), { lr: 0.01, alpha: 0.99 })");
+    super(params, { ...defaults, ...opts });
   }
 
   protected override validate(g: ParamGroup<RMSpropOptions>): void {

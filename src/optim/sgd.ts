@@ -13,13 +13,17 @@
 import type { SgdArgs } from "../backend/kernels.js";
 import { K } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
+import { checkOptions } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 
 export interface SGDOptions { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean }
 
+const SGD_OPTIONS = ["lr", "momentum", "dampening", "nesterov", "weightDecay", "maximize"] as const;
+
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
+    checkOptions("SGD", opts, SGD_OPTIONS, "new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 })");
     super(params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, ...opts });
   }
 

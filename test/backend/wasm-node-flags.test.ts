@@ -1,12 +1,15 @@
-// Checks that need other Node flags run in a child process.
-import { execFileSync } from "node:child_process";
+// Checks that need other Node flags run in a child process (awaited: a blocked worker misses vitest's RPC).
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { detectSimd } from "../../src/backend/wasm/loader.js";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const runNode = (flags: string[], script: string): Record<string, unknown> =>
-  JSON.parse(execFileSync(process.execPath, [...flags, "--import", "tsx", fixture(script)], { encoding: "utf8" }).trim().split("\n").pop()!);
+const runNode = async (flags: string[], script: string): Promise<Record<string, unknown>> => {
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, "--import", "tsx", fixture(script)]);
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+};
 
 describe("wasm backend under other Node flags", () => {
   it("picks plain SIMD by default in Node 20", () => {
@@ -14,16 +17,16 @@ describe("wasm backend under other Node flags", () => {
     expect(["simd", "relaxed"]).toContain(detectSimd());
   });
 
-  it("relaxed-SIMD module is detected and matches the reference", () => {
-    const r = runNode(["--experimental-wasm-relaxed-simd"], "relaxed-check.ts");
+  it("relaxed-SIMD module is detected and matches the reference", async () => {
+    const r = await runNode(["--experimental-wasm-relaxed-simd"], "relaxed-check.ts");
     expect(r.detected).toBe("relaxed");
     expect(r.loaded).toBe("relaxed");
     expect(r.failures).toEqual([]);
   });
 
-  it("FinalizationRegistry recycles tensor memory in an allocation loop", () => {
+  it("FinalizationRegistry recycles tensor memory in an allocation loop", async () => {
     type R = { recycled: { memoryBytes: number; liveBytes: number }; unyielding: { memoryBytes: number; plain: number }; checksum: number };
-    const r = runNode(["--expose-gc"], "alloc-loop.ts") as unknown as R;
+    const r = await runNode(["--expose-gc"], "alloc-loop.ts") as unknown as R;
     // 2000 × 1 MiB allocated; without recycling memory would reach ~2 GB.
     expect(r.recycled.memoryBytes).toBeLessThan(128 * 2 ** 20);
     expect(r.recycled.liveBytes).toBeLessThan(16 * 2 ** 20);

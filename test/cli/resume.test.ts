@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG, type TrainConfig } from "../../src/cli/config.js";
-import { DivergedError, train } from "../../src/cli/train.js";
+import { DivergedError, train } from "../../src/train/train.js";
 import { cli, cliChild, expectOneLine, tmp } from "./helpers.js";
 
 const bytes = (dir: string, f: string) => readFileSync(join(dir, f));

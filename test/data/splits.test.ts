@@ -4,13 +4,13 @@ import {
   gatherGroups,
   groupLeakage,
   groupSplit,
-  patientsDataset,
   randomSplitIndices,
   splitLeakage,
   splitLengths,
   timeSplit,
   type SplitIndices,
 } from "../../src/data/splits.js";
+import { patientsDataset } from "../../src/data/patients.js";
 import { Generator } from "../../src/tensor/random.js";
 
 /** Asserts the parts are pairwise disjoint and together cover 0..n-1 exactly once. */

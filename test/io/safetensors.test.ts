@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import type { NamedArray, StateDict } from "../../src/io/named_array.js";
+import type { NamedArray, NamedArrays } from "../../src/io/named_array.js";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -43,7 +43,7 @@ function independentRead(bytes: Uint8Array) {
   return { headerLen: n, header, tensors: out, metadata: header.__metadata__ };
 }
 
-function sample(): StateDict {
+function sample(): NamedArrays {
   return new Map<string, NamedArray>([
     ["w", { shape: [2, 3], dtype: "float32", data: new Float32Array([1.5, -2, 3.25, 0, -0, 1e-30]) }],
     ["b", { shape: [3], dtype: "float64", data: new Float64Array([Math.PI, -1, Number.MAX_VALUE]) }],

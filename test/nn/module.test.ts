@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { manualSeed, nn, noGrad, ones, randn, type Tensor, tensor } from "../../src/index.js";
+import { F, manualSeed, nn, noGrad, ones, randn, type Tensor, tensor } from "../../src/index.js";
 
 class MLP extends nn.Module {
   net = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
@@ -83,11 +83,32 @@ describe("nn.Module", () => {
   });
 
   it("every activation module matches its functional form", () => {
-    const x = tensor([-2, -0.5, 0, 0.5, 2]);
-    const mods = [new nn.ReLU(), new nn.LeakyReLU(0.2), new nn.Sigmoid(), new nn.Tanh(), new nn.GELU(), new nn.GELU({ approximate: "tanh" }), new nn.SiLU(), new nn.Softmax(0), new nn.LogSoftmax(0), new nn.Identity()];
-    for (const m of mods) expect(m(x).shape).toEqual([5]);
+    // 2-D, so a module that ignored its dim, slope or approximation would compute something else.
+    const x = tensor([[-2, -0.5, 0, 0.5, 2], [1, -1, 3, -3, 0.25]]);
+    const pairs: [nn.Module, Tensor][] = [
+      [new nn.ReLU(), F.relu(x)],
+      [new nn.LeakyReLU(0.2), F.leakyRelu(x, 0.2)],
+      [new nn.Sigmoid(), F.sigmoid(x)],
+      [new nn.Tanh(), F.tanh(x)],
+      [new nn.GELU(), F.gelu(x)],
+      [new nn.GELU({ approximate: "tanh" }), F.gelu(x, { approximate: "tanh" })],
+      [new nn.SiLU(), F.silu(x)],
+      [new nn.Softmax(0), F.softmax(x, 0)],
+      [new nn.LogSoftmax(0), F.logSoftmax(x, 0)],
+      [new nn.Identity(), x],
+      [new nn.Flatten(0), x.flatten(0)],
+    ];
+    for (const [m, expected] of pairs) {
+      const out = m(x);
+      expect(out.shape, String(m)).toEqual(expected.shape);
+      expect(Array.from(out.data), String(m)).toEqual(Array.from(expected.data));
+    }
+    // The functional forms differ where the settings differ, so the comparisons above can tell.
+    expect(Array.from(F.leakyRelu(x, 0.2).data)).not.toEqual(Array.from(F.leakyRelu(x).data));
+    expect(Array.from(F.gelu(x, { approximate: "tanh" }).data)).not.toEqual(Array.from(F.gelu(x).data));
+    expect(Array.from(F.softmax(x, 0).data)).not.toEqual(Array.from(F.softmax(x, -1).data));
     expect(new nn.Flatten()(randn([2, 3, 4])).shape).toEqual([2, 12]);
-    expect(noGrad(() => new nn.LeakyReLU(0.2)(x)).tolist()).toEqual([-0.4000000059604645, -0.10000000149011612, 0, 0.5, 2]);
+    expect(noGrad(() => new nn.LeakyReLU(0.2)(tensor([-2, 2]))).tolist()).toEqual([-0.4000000059604645, 2]);
   });
 
   it("ModuleList registers its modules", () => {

@@ -6,14 +6,14 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, tensor } from "../index.js";
-import type { ArchConfig, TrainConfig } from "./config.js";
-import { type EpochMetrics, loadCheckpoint, saveCheckpoint, type TrainState, writeFileAtomic } from "./checkpoint.js";
-import { loadData, type LoadedData, type Split } from "./datasets.js";
-import { CliError } from "./errors.js";
-import { buildModel } from "./model.js";
-import { writeReport } from "./report.js";
+import type { ArchConfig, TrainConfig } from "../cli/config.js";
+import { type EpochMetrics, loadCheckpoint, saveCheckpoint, type TrainState, writeFileAtomic } from "../cli/checkpoint.js";
+import { loadData, type LoadedData, type Split } from "../cli/datasets.js";
+import { CliError } from "../cli/errors.js";
+import { buildModel } from "../cli/model.js";
+import { writeReport } from "../cli/report.js";
 
-export type { EpochMetrics } from "./checkpoint.js";
+export type { EpochMetrics } from "../cli/checkpoint.js";
 
 /** Progress of one optimizer step, for progress bars. */
 export interface StepInfo { epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSec: number }
