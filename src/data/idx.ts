@@ -207,12 +207,15 @@ export function checkIdxDataSize(h: IdxHeader, present: number, name: string, tr
   const info = BY_NAME.get(h.dtype)!;
   const dims = h.shape.length === 0 ? "a scalar" : h.shape.join("x");
   if (present < h.dataBytes) {
-    const eq = info.bytes === 1 ? `${dims} = ${h.dataBytes} bytes` : `${dims} ${info.label} values = ${h.dataBytes} bytes`;
+    const eq = info.bytes === 1 ? `${dims} = ${h.dataBytes} bytes`
+      : `${dims} ${info.label} values = ${h.dataBytes} bytes`;
     throw new IdxError(name, `${name} is truncated: header says ${eq} of data but only ${present} ${present === 1 ? "is" : "are"} present.`);
   }
   if (present > h.dataBytes && trailing === "error") {
     const extra = present - h.dataBytes;
-    throw new IdxError(name, `${name} has ${extra} unexpected trailing byte${extra === 1 ? "" : "s"} after the ${h.dataBytes} bytes of data its header (${dims} ${info.dtype}) describes; pass trailing: "ignore" to accept them.`);
+    throw new IdxError(name, `${name} has ${extra} unexpected trailing byte${extra === 1 ? "" : "s"} after the `
+      + `${h.dataBytes} bytes of data its header (${dims} ${info.dtype}) describes; `
+      + 'pass trailing: "ignore" to accept them.');
   }
 }
 

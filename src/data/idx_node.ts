@@ -6,7 +6,9 @@ import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { FileReadError, formatBytes, RegularFile } from "../io/read_node.js";
-import { checkIdxDataSize, encodeIdx, IdxError, isGzip, parseIdx, parseIdxHeader, type IdxArray, type IdxDType } from "./idx.js";
+import {
+  checkIdxDataSize, encodeIdx, IdxError, isGzip, parseIdx, parseIdxHeader, type IdxArray, type IdxDType,
+} from "./idx.js";
 
 /**
  * Largest IDX file read by default, compressed or not (MNIST's biggest is 47 MB; EMNIST's
@@ -46,7 +48,9 @@ export function readIdxFile(path: string, opts: ReadIdxOptions = {}): IdxArray {
     f = RegularFile.open(path);
   } catch (e) {
     const msg = (e as Error).message;
-    throw new IdxError(path, e instanceof FileReadError && msg.startsWith("cannot read ") ? `cannot read IDX file ${msg.slice(12)}.` : `${msg}.`);
+    // "cannot read X: it does not exist" reads better as "cannot read IDX file X: ...".
+    const plain = e instanceof FileReadError && msg.startsWith("cannot read ");
+    throw new IdxError(path, plain ? `cannot read IDX file ${msg.slice(12)}.` : `${msg}.`);
   }
   try {
     const tooBig = (what: string, n: number) =>
@@ -87,7 +91,8 @@ function gunzipCapped(b: Uint8Array, limit: number, path: string, trailing: "err
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
       throw new IdxError(path, trailing === "error"
-        ? `${path} decompresses to more bytes than its header describes (unexpected trailing data); pass trailing: "ignore" to accept them.`
+        ? `${path} decompresses to more bytes than its header describes (unexpected trailing data); `
+          + 'pass trailing: "ignore" to accept them.'
         : `${path} decompresses to more than ${formatBytes(limit)}; IDX files larger than that are refused.`);
     }
     throw e;

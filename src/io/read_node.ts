@@ -59,7 +59,9 @@ export class RegularFile {
       // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
       fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EISDIR") throw new FileReadError(`${path} is a directory, not a file`, path, "EISDIR");
+      if ((e as NodeJS.ErrnoException).code === "EISDIR") {
+        throw new FileReadError(`${path} is a directory, not a file`, path, "EISDIR");
+      }
       throw describeOpenError(path, e);
     }
     let st: Stats;
@@ -91,7 +93,10 @@ export class RegularFile {
       } catch (e) {
         throw describeOpenError(this.path, e);
       }
-      if (n === 0) throw new FileReadError(`${this.path} ended after ${position + got} bytes while being read (was it changed meanwhile?)`, this.path);
+      if (n === 0) {
+        const msg = `${this.path} ended after ${position + got} bytes while being read (was it changed meanwhile?)`;
+        throw new FileReadError(msg, this.path);
+      }
       got += n;
     }
     return out;
@@ -112,7 +117,9 @@ export function readRegularFile(path: string, opts: { maxBytes: number; what?: s
   const f = RegularFile.open(path);
   try {
     if (f.size > opts.maxBytes) {
-      throw new FileReadError(`${path} is ${formatBytes(f.size)}; ${opts.what ?? "files"} larger than ${formatBytes(opts.maxBytes)} are refused`, path);
+      const what = opts.what ?? "files";
+      const msg = `${path} is ${formatBytes(f.size)}; ${what} larger than ${formatBytes(opts.maxBytes)} are refused`;
+      throw new FileReadError(msg, path);
     }
     return f.read(0, f.size);
   } finally {

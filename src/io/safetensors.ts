@@ -183,7 +183,11 @@ export const MAX_HEADER_DEPTH = 8;
  * @param fileLength - The file's total size in bytes.
  * @throws {@link SafetensorsError} naming the first problem found.
  */
-export function decodeSafetensorsHeader(head: Uint8Array, fileLength: number, opts: DecodeOptions = {}): SafetensorsHeader {
+export function decodeSafetensorsHeader(
+  head: Uint8Array,
+  fileLength: number,
+  opts: DecodeOptions = {},
+): SafetensorsHeader {
   const src = opts.source ?? "safetensors data";
   const fail: Fail = (msg) => {
     throw new SafetensorsError(`${src}: ${msg}`);
@@ -200,7 +204,8 @@ export function decodeSafetensorsHeader(head: Uint8Array, fileLength: number, op
   if (!text.startsWith("{")) fail(`header must be a JSON object starting with "{".`);
   const deep = jsonNestingBeyond(text, MAX_HEADER_DEPTH);
   if (deep) {
-    fail(`header nests more than ${MAX_HEADER_DEPTH} levels deep (at character ${deep.offset}); a safetensors header needs 3: corrupt, or not a safetensors file.`);
+    fail(`header nests more than ${MAX_HEADER_DEPTH} levels deep (at character ${deep.offset}); `
+      + "a safetensors header needs 3: corrupt, or not a safetensors file.");
   }
   let parsed: unknown;
   try {
@@ -225,7 +230,10 @@ export function decodeSafetensorsHeader(head: Uint8Array, fileLength: number, op
   }
   checkLayout(infos, dataLen, fail);
   const tensors: SafetensorsHeader["tensors"] = new Map();
-  for (const i of infos) tensors.set(i.name, { dtype: DTYPES[i.dtype]!.target, fileDtype: i.dtype, shape: i.shape, begin: i.begin, end: i.end });
+  for (const i of infos) {
+    const { name, dtype, shape, begin, end } = i;
+    tensors.set(name, { dtype: DTYPES[dtype]!.target, fileDtype: dtype, shape, begin, end });
+  }
   return { tensors, metadata, dataStart, dataBytes: dataLen, source: src };
 }
 
@@ -244,11 +252,15 @@ export function safetensorsHeaderLength(head: Uint8Array, fileLength: number, op
   }
   const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte (100 MB) limit${n > BigInt(fileLength) ? ` and the whole file (${fileLength} bytes): it is probably not a safetensors file` : ""}.`);
+    const whole = n > BigInt(fileLength)
+      ? ` and the whole file (${fileLength} bytes): it is probably not a safetensors file`
+      : "";
+    fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte (100 MB) limit${whole}.`);
   }
   const headerLen = Number(n);
   if (8 + headerLen > fileLength) {
-    fail(`header length ${headerLen} bytes runs past the end of the file (${fileLength} bytes in total): truncated, or not a safetensors file.`);
+    fail(`header length ${headerLen} bytes runs past the end of the file (${fileLength} bytes in total): `
+      + "truncated, or not a safetensors file.");
   }
   return headerLen;
 }
@@ -259,11 +271,14 @@ export function safetensorsHeaderLength(head: Uint8Array, fileLength: number, op
  */
 export function decodeSafetensorsData(header: SafetensorsHeader, data: Uint8Array): DecodedSafetensors {
   if (data.length !== header.dataBytes) {
-    throw new SafetensorsError(`${header.source}: the data section is ${data.length} bytes but the header describes ${header.dataBytes}.`);
+    throw new SafetensorsError(
+      `${header.source}: the data section is ${data.length} bytes but the header describes ${header.dataBytes}.`,
+    );
   }
   const tensors: StateDict = new Map();
   for (const [name, t] of header.tensors) {
-    tensors.set(name, { shape: [...t.shape], dtype: t.dtype, data: readArray(t.fileDtype, data.subarray(t.begin, t.end)) });
+    const values = readArray(t.fileDtype, data.subarray(t.begin, t.end));
+    tensors.set(name, { shape: [...t.shape], dtype: t.dtype, data: values });
   }
   return { tensors, metadata: { ...header.metadata } };
 }
@@ -347,10 +362,12 @@ function checkLayout(infos: TensorInfo[], dataLen: number, fail: Fail): void {
   let prev: TensorInfo | undefined;
   for (const info of infos) {
     if (info.begin < cursor) {
-      fail(`tensor ${shortJson(info.name)} bytes [${info.begin}, ${info.end}) overlap tensor ${shortJson(prev!.name)} bytes [${prev!.begin}, ${prev!.end}).`);
+      fail(`tensor ${shortJson(info.name)} bytes [${info.begin}, ${info.end}) overlap `
+        + `tensor ${shortJson(prev!.name)} bytes [${prev!.begin}, ${prev!.end}).`);
     }
     if (info.begin > cursor) {
-      fail(`bytes [${cursor}, ${info.begin}) of the data section belong to no tensor (before tensor ${shortJson(info.name)}).`);
+      fail(`bytes [${cursor}, ${info.begin}) of the data section belong to no tensor `
+        + `(before tensor ${shortJson(info.name)}).`);
     }
     cursor = info.end;
     prev = info;

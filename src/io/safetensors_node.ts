@@ -36,7 +36,10 @@ export interface ReadSafetensorsOptions {
  * @throws {@link SafetensorsError} for a malformed file; {@link FileReadError} for one that cannot be read
  *   (missing, a directory, a FIFO or device).
  */
-export async function readSafetensorsFile(path: string, opts: ReadSafetensorsOptions = {}): Promise<DecodedSafetensors> {
+export async function readSafetensorsFile(
+  path: string,
+  opts: ReadSafetensorsOptions = {},
+): Promise<DecodedSafetensors> {
   const f = RegularFile.open(path);
   try {
     const source = { source: path };
@@ -48,7 +51,8 @@ export async function readSafetensorsFile(path: string, opts: ReadSafetensorsOpt
     const header = decodeSafetensorsHeader(head, f.size, source);
     opts.inspect?.(header);
     if (opts.maxDataBytes !== undefined && header.dataBytes > opts.maxDataBytes) {
-      throw new SafetensorsError(`${path}: its tensors take ${formatBytes(header.dataBytes)}, more than the ${formatBytes(opts.maxDataBytes)} allowed here.`);
+      throw new SafetensorsError(`${path}: its tensors take ${formatBytes(header.dataBytes)}, `
+        + `more than the ${formatBytes(opts.maxDataBytes)} allowed here.`);
     }
     return decodeSafetensorsData(header, f.read(header.dataStart, header.dataBytes));
   } finally {

@@ -25,7 +25,8 @@ function checkShape(op: string, shape: readonly unknown[]): number[] {
   shape.forEach((d, i) => {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
       const shown = `[${shape.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
-      throw new Error(`${op}: shape ${shown} has dimension ${i} = ${typeof d === "string" ? JSON.stringify(d) : String(d)}; `
+      const dim = typeof d === "string" ? JSON.stringify(d) : String(d);
+      throw new Error(`${op}: shape ${shown} has dimension ${i} = ${dim}; `
         + "dimensions must be non-negative integers (use 0 for an empty dimension)");
     }
   });
@@ -110,7 +111,8 @@ function filled(op: string, shape: ShapeArg, value: number, opts: TensorOptions)
   return new Tensor(K.alloc(opts.dtype ?? "float32", numel(s)).fill(Number(value)), s, opts.requiresGrad ?? false);
 }
 
-export const full = (shape: ShapeArg, value: number, opts: TensorOptions = {}): Tensor => filled("full", shape, value, opts);
+export const full = (shape: ShapeArg, value: number, opts: TensorOptions = {}): Tensor =>
+  filled("full", shape, value, opts);
 export const zeros = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => filled("zeros", shape, 0, opts);
 export const ones = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => filled("ones", shape, 1, opts);
 export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
@@ -126,9 +128,11 @@ function drawn(op: string, shape: ShapeArg, opts: RandomOptions, draw: (g: Gener
 }
 
 /** Standard normal samples, seeded by `manualSeed`. */
-export const randn = (shape: ShapeArg, opts: RandomOptions = {}): Tensor => drawn("randn", shape, opts, (g) => g.normal());
+export const randn = (shape: ShapeArg, opts: RandomOptions = {}): Tensor =>
+  drawn("randn", shape, opts, (g) => g.normal());
 /** Uniform samples in [0, 1). */
-export const rand = (shape: ShapeArg, opts: RandomOptions = {}): Tensor => drawn("rand", shape, opts, (g) => g.random());
+export const rand = (shape: ShapeArg, opts: RandomOptions = {}): Tensor =>
+  drawn("rand", shape, opts, (g) => g.random());
 export const randnLike = (t: Tensor, opts: RandomOptions = {}): Tensor => randn(t.shape, { dtype: t.dtype, ...opts });
 export const randLike = (t: Tensor, opts: RandomOptions = {}): Tensor => rand(t.shape, { dtype: t.dtype, ...opts });
 /** Integers uniform in [low, high), int32. */
