@@ -11,11 +11,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { NamedArray, StateDict as IoStateDict } from "../io/named_array.js";
 import { writeFilesAtomic } from "../io/atomic_node.js";
-import { encodeSafetensors } from "../io/safetensors.js";
+import { shortJson } from "../io/json_depth.js";
+import { FileReadError } from "../io/read_node.js";
+import { encodeSafetensors, type SafetensorsHeader } from "../io/safetensors.js";
 import { readSafetensorsFile } from "../io/safetensors_node.js";
 import type { nn, optim } from "../index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { CliError } from "./errors.js";
+import type { ExpectedEntry } from "./model.js";
 
 /** One row of the epoch table and of `metrics.jsonl`. */
 export interface EpochMetrics { epoch: number; trainLoss: number; valLoss: number | null; valAcc: number | null; time: number; lr: number }
@@ -64,17 +67,69 @@ export function fromNamedArray(a: NamedArray): Tensor {
   return new Tensor(Float32Array.from(a.data as Float32Array), a.shape);
 }
 
-/** Reads a safetensors file, turning fs errors into one-line CliErrors (format errors already are one line). */
-export async function readTensors(path: string): Promise<{ tensors: Map<string, NamedArray>; metadata: Record<string, string> }> {
+/** Options for {@link readTensors}. */
+export interface ReadTensorsOptions {
+  /** Sees the validated header before any tensor data is read; throw to refuse the file. */
+  inspect?(header: SafetensorsHeader): void;
+}
+
+/** Tensors and metadata of a safetensors file. */
+export interface FileTensors { tensors: Map<string, NamedArray>; metadata: Record<string, string> }
+
+/**
+ * Reads a safetensors file header first, turning fs errors into one-line CliErrors (format
+ * errors already are one line).
+ */
+export async function readTensors(path: string, opts: ReadTensorsOptions = {}): Promise<FileTensors> {
   try {
-    return await readSafetensorsFile(path);
+    return await readSafetensorsFile(path, { inspect: opts.inspect });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CliError(`${path} does not exist`);
-    if (code === "EISDIR") throw new CliError(`${path} is a directory, not a safetensors file`);
-    if (code) throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
+    if (e instanceof FileReadError) throw new CliError(e.code === "ENOENT" ? `${path} does not exist` : e.message);
     throw e;
   }
+}
+
+/** The shapes (and integer-ness) a model's state dict has, to check a file against before loading it. */
+export function entriesOf(model: nn.Module): Map<string, ExpectedEntry> {
+  const sd = Object.entries(model.stateDict());
+  return new Map(sd.map(([k, t]) => [k, { shape: [...t.shape], integer: t.dtype === "int32" }]));
+}
+
+/** Names for a message: at most 20, each cut short (a hostile file's keys can be megabytes). */
+function listed(items: string[], sep: string, quote = true): string {
+  const shown = items.slice(0, 20).map((k) => (quote ? shortJson(k, 40) : k)).join(sep);
+  return items.length > 20 ? `${shown}${sep}and ${items.length - 20} more` : shown;
+}
+
+/**
+ * Checks a file's tensors (names, shapes, dtypes — from its header or its contents) against what
+ * a model expects, listing every missing, unexpected, mis-shaped or mistyped key in one error.
+ */
+export function checkFits(
+  expected: Map<string, ExpectedEntry>, got: Map<string, { shape: readonly number[]; dtype: string }>, source: string,
+): void {
+  const missing = [...expected.keys()].filter((k) => !got.has(k));
+  const unexpected = [...got.keys()].filter((k) => !expected.has(k));
+  const mismatched: string[] = [];
+  const wrongType: string[] = [];
+  const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
+  for (const [k, t] of expected) {
+    const a = got.get(k);
+    if (!a) continue;
+    if (a.shape.length !== t.shape.length || a.shape.some((d, i) => d !== t.shape[i])) {
+      mismatched.push(`${k} is ${fmt(a.shape)} in the file but ${fmt(t.shape)} in the model`);
+    }
+    const isFloat = a.dtype === "float32" || a.dtype === "float64";
+    if (t.integer === isFloat) {
+      wrongType.push(`${k} has dtype ${a.dtype}, expected ${t.integer ? "an integer type" : "float32"}`);
+    }
+  }
+  const problems: string[] = [];
+  if (mismatched.length) problems.push(`shapes do not match the model: ${listed(mismatched, "; ", false)}`);
+  if (wrongType.length) problems.push(`wrong dtype: ${listed(wrongType, "; ", false)}`);
+  if (missing.length) problems.push(`missing keys: ${listed(missing, ", ", false)}`);
+  if (unexpected.length) problems.push(`unexpected keys: ${listed(unexpected, ", ")}`);
+  if (problems.length) throw new CliError(`${source} does not fit the model — ${problems.join(". ")}`);
 }
 
 /**
@@ -82,26 +137,9 @@ export async function readTensors(path: string): Promise<{ tensors: Map<string, 
  * every missing, unexpected or mis-shaped key in one error.
  */
 export function loadIntoModel(model: nn.Module, tensors: Map<string, NamedArray>, source: string): void {
-  const own = model.stateDict();
-  const problems: string[] = [];
-  const missing = Object.keys(own).filter((k) => !tensors.has(k));
-  const unexpected = [...tensors.keys()].filter((k) => !(k in own));
-  const mismatched: string[] = [];
-  const wrongType: string[] = [];
-  for (const [k, t] of Object.entries(own)) {
-    const a = tensors.get(k);
-    if (!a) continue;
-    if (a.shape.length !== t.shape.length || a.shape.some((d, i) => d !== t.shape[i])) mismatched.push(`${k} is [${a.shape.join(", ")}] in the file but [${t.shape.join(", ")}] in the model`);
-    const isFloat = a.dtype === "float32" || a.dtype === "float64";
-    if ((t.dtype === "int32") === isFloat) wrongType.push(`${k} has dtype ${a.dtype}, expected ${t.dtype === "int32" ? "an integer type" : "float32"}`);
-  }
-  if (mismatched.length) problems.push(`shapes do not match the model: ${mismatched.join("; ")}`);
-  if (wrongType.length) problems.push(`wrong dtype: ${wrongType.join("; ")}`);
-  if (missing.length) problems.push(`missing keys: ${missing.join(", ")}`);
-  if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(", ")}`);
-  if (problems.length) throw new CliError(`${source} does not fit the model — ${problems.join(". ")}`);
+  checkFits(entriesOf(model), tensors, source);
   const sd: Record<string, Tensor> = {};
-  for (const k of Object.keys(own)) sd[k] = fromNamedArray(tensors.get(k)!);
+  for (const k of Object.keys(model.stateDict())) sd[k] = fromNamedArray(tensors.get(k)!);
   model.loadStateDict(sd);
 }
 

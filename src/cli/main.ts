@@ -4,23 +4,28 @@
  * Exit codes: 0 ok, 1 a failed input or run (one `gradlab: <message>` line), 2 a usage error,
  * 130 interrupted by Ctrl-C after saving a resumable checkpoint.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import cliProgress from "cli-progress";
-import { nn, noGrad, softmax, tensor } from "../index.js";
+import { getBackend, nn, noGrad, softmax, tensor } from "../index.js";
 import { IdxError } from "../data/idx.js";
-import { renamesInFlight, renamesSettled, writeFileAtomic } from "../io/atomic_node.js";
+import {
+  describeWriteError, FileWriteError, renamesInFlight, renamesSettled, writeFileAtomic,
+} from "../io/atomic_node.js";
+import { FileReadError } from "../io/read_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
 import { exportMlpOnnx, OnnxExportError } from "../io/onnx.js";
 import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, parseChoice, parseNumber, type TrainConfig, type TrainFlags } from "./config.js";
 import { loadData, loadMnistTest } from "./datasets.js";
+import { checkModelFits } from "./budget.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "./errors.js";
 import { loadModel } from "./load.js";
 import { buildModel, onnxLayers } from "./model.js";
-import { decodeGrey, toMnistInput } from "./png.js";
+import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
 import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "./train.js";
 
 /** Least time between two progress lines when stdout is not a terminal. */
@@ -46,6 +51,20 @@ const stamp = () => new Date().toISOString().replace(/\..*$/, "").replace(/:/g, 
 // Threads do not (1 and 2 threads are bitwise identical; test/backend).
 const RESUMABLE_FLAGS = new Set(["epochs", "threads", "resume", "out", "stopAfterSteps"]);
 
+/**
+ * Caps the thread count at this machine's cores, saying so: more threads than cores only queue
+ * for them (256 threads on 2 cores ran 30x slower). PyTorch warns and carries on; so does this.
+ */
+function capThreads(cfg: TrainConfig, fromFile: boolean, io: Io): TrainConfig {
+  const cores = availableParallelism();
+  if (cfg.threads <= cores) return cfg;
+  const asked = fromFile ? `config.json asks for ${cfg.threads} threads`
+    : `--threads ${cfg.threads} is more than the cores here`;
+  const have = `this machine has ${cores} core${cores === 1 ? "" : "s"}`;
+  io.err(`gradlab: ${asked}; ${have}, so using ${cores} (more threads than cores only wait for each other)`);
+  return { ...cfg, threads: cores };
+}
+
 async function runTrain(flags: TrainFlags & { out?: string; resume?: string; stopAfterSteps?: string }, io: Io): Promise<number> {
   let cfg: TrainConfig;
   let outDir: string;
@@ -56,9 +75,10 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     const changed = Object.keys(flags).filter((k) => !RESUMABLE_FLAGS.has(k) && flags[k as keyof TrainFlags] !== undefined);
     if (changed.length) throw new UsageError(`${changed.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs and --threads can`);
     const saved = configFromJson(await readRunConfig(outDir), join(outDir, "config.json"));
-    cfg = applyFlags(saved, { epochs: flags.epochs, threads: flags.threads });
+    const resumed = applyFlags(saved, { epochs: flags.epochs, threads: flags.threads });
+    cfg = capThreads(resumed, flags.threads === undefined, io);
   } else {
-    cfg = applyFlags(DEFAULT_CONFIG, flags);
+    cfg = capThreads(applyFlags(DEFAULT_CONFIG, flags), false, io);
     outDir = flags.out ?? join("runs", stamp());
     if (existsSync(join(outDir, "state.json"))) throw new UsageError(`${outDir} already holds a run; continue it with --resume ${outDir}, or pick another --out`);
   }
@@ -152,9 +172,7 @@ async function runEval(target: string, o: { dataDir?: string; limit?: string; ac
 async function runPredict(target: string, image: string, o: { activation?: string }, io: Io): Promise<number> {
   const { model, arch } = await loadModel(target, optActivation(o.activation));
   if (arch.inputSize !== 784) throw new CliError(`${target} takes ${arch.inputSize} inputs, not a 28x28 image`);
-  let bytes: Uint8Array;
-  try { bytes = readFileSync(image); } catch (e) { throw new CliError(`cannot read ${image}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (e as Error).message}`); }
-  const x = toMnistInput(decodeGrey(bytes, image), image);
+  const x = toMnistInput(decodeGrey(readPngFile(image), image), image);
   model.eval();
   const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, 784] })), -1)).data;
   const ranked = Array.from(probs, (p, c) => [c, p] as const).sort((a, b) => b[1] - a[1]);
@@ -167,12 +185,22 @@ async function runSummary(target: string | undefined, flags: TrainFlags, io: Io)
   let model: nn.Sequential;
   let inputSize: number;
   if (target) {
+    // The flags describe a new model; silently showing the saved one instead would mislead.
+    const given = Object.keys(flags).map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
+    if (given.length) {
+      const one = given.length === 1;
+      throw new UsageError(`${given.join(", ")} describe${one ? "s" : ""} a new model, but summary ${target} `
+        + `shows the model saved there; drop ${one ? "it" : "them"}, `
+        + `or drop ${target} to see the model the flags make`);
+    }
     const m = await loadModel(target);
     model = m.model; inputSize = m.arch.inputSize;
   } else {
     const cfg = applyFlags(DEFAULT_CONFIG, flags);
     const dims = cfg.dataset === "mnist" ? { inputSize: 784, numClasses: 10 } : { inputSize: 2, numClasses: 2 };
-    model = buildModel(archOf(cfg, dims), cfg.init);
+    const arch = archOf(cfg, dims);
+    checkModelFits(arch, getBackend(), `--hidden ${cfg.hidden.join(",")}`, { usage: true });
+    model = buildModel(arch, cfg.init);
     inputSize = dims.inputSize;
   }
   io.out(nn.summary(model, [1, inputSize]).toString());
@@ -184,7 +212,8 @@ async function runExport(target: string, o: { onnx?: string; opset?: string }, i
   const opset = o.opset !== undefined ? parseNumber("--opset", o.opset, { integer: true, min: 13, max: 22 }) : 17;
   const { model, arch } = await loadModel(target);
   const bytes = exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
-  await mkdir(dirname(o.onnx) || ".", { recursive: true });
+  const folder = dirname(o.onnx) || ".";
+  await mkdir(folder, { recursive: true }).catch((e) => { throw describeWriteError(folder, e); });
   await writeFileAtomic(o.onnx, bytes);
   io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${arch.inputSize}] → logits [N, ${arch.numClasses}])`);
   return 0;
@@ -208,7 +237,7 @@ function trainOptions(cmd: Command, forSummary = false): Command {
     .option("--batch-size <n>", "mini-batch size (default 64)")
     .option("--seed <n>", "seed for init, split and shuffling (default 0)")
     .option("--val-size <n>", "validation examples held out of training (default 5000)")
-    .option("--threads <n>", "worker threads for the wasm backend (default: min(2, cores))")
+    .option("--threads <n>", "worker threads for the wasm backend (default: min(2, cores); capped at the cores)")
     .option("--backend <name>", `compute backend: js or wasm (default ${DEFAULT_CONFIG.backend}, the fastest available)`)
     .option("--out <dir>", "run folder (default runs/<timestamp>)")
     .option("--resume <dir>", "continue the run saved in <dir>")
@@ -253,6 +282,7 @@ function pickGiven<T extends object>(o: T, c: Command): T {
 /** Known failures whose message is already a complete sentence for the user. */
 function isExpected(e: unknown): e is Error {
   return e instanceof CliError || e instanceof IdxError || e instanceof SafetensorsError || e instanceof OnnxExportError
+    || e instanceof FileReadError || e instanceof FileWriteError
     || (e instanceof Error && ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "ENOSPC", "EROFS"].includes((e as NodeJS.ErrnoException).code ?? ""));
 }
 

@@ -3,13 +3,15 @@
  * It checkpoints every epoch, stops cleanly (checkpoint + `status: "interrupted"`) when `signal`
  * aborts, resumes to bit-identical numbers, and refuses to continue once the loss is not finite.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, tensor } from "../index.js";
+import { checkSyntheticFits, checkTrainingFits } from "./budget.js";
 import type { ArchConfig, TrainConfig } from "./config.js";
 import { type EpochMetrics, loadCheckpoint, saveCheckpoint, type TrainState, writeFileAtomic } from "./checkpoint.js";
 import { loadData, type LoadedData, type Split } from "./datasets.js";
 import { CliError } from "./errors.js";
+import { readJsonFile } from "./files.js";
 import { buildModel } from "./model.js";
 import { writeReport } from "./report.js";
 
@@ -126,8 +128,11 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   const cfg = config;
   const dir = opts.outDir;
   await useBackend(cfg.backend, cfg.threads);
+  if (!opts.data) checkSyntheticFits(cfg);
   const d = opts.data ?? loadData(cfg);
   const arch = archOf(cfg, d);
+  // Before anything is built: a model that cannot fit is refused in the words of its flag.
+  checkTrainingFits(cfg, arch, d.train.n);
   manualSeed(cfg.seed);
   const model = buildModel(arch, cfg.init);
   const opt = makeOptimizer(cfg, model);
@@ -229,12 +234,15 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   return { status: "done", history: st.history, test, model, state: st };
 }
 
-/** Reads a run folder's config.json. */
-export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?: ArchConfig }> {
+/** config.json is a few hundred bytes; anything near this is not one gradlab wrote. */
+const CONFIG_MAX_BYTES = 2 ** 20;
+
+/** Reads a run folder's config.json (a regular file of at most 1 MB of JSON). */
+export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?: unknown }> {
   const p = join(dir, "config.json");
-  let text: string;
-  try { text = await readFile(p, "utf8"); } catch { throw new CliError(`${dir} is not a gradlab run folder (no config.json)`); }
-  try { return JSON.parse(text); } catch (e) { throw new CliError(`${p} is not valid JSON (${(e as Error).message})`); }
+  const missing = `${dir} is not a gradlab run folder (no config.json)`;
+  const v = readJsonFile(p, { maxBytes: CONFIG_MAX_BYTES, what: "config files", missing });
+  return v as TrainConfig & { arch?: unknown };
 }
 
 function parametersFinite(model: nn.Module): boolean {
