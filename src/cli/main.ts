@@ -4,7 +4,6 @@
  * Exit codes: 0 ok, 1 a failed input or run (one `gradlab: <message>` line), 2 a usage error,
  * 130 interrupted by Ctrl-C after saving a resumable checkpoint.
  */
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
@@ -22,11 +21,13 @@ import { exportMlpOnnx, OnnxExportError } from "../io/onnx.js";
 import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, parseChoice, parseNumber, type TrainConfig, type TrainFlags } from "./config.js";
 import { loadData, loadMnistTest } from "./datasets.js";
 import { checkModelFits } from "./budget.js";
+import { findCheckpoint } from "./checkpoint.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "./errors.js";
+import { lockHolder } from "./lock.js";
 import { loadModel } from "./load.js";
 import { buildModel, onnxLayers } from "./model.js";
 import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
-import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "./train.js";
+import { alreadyHoldsARun, archOf, type EpochMetrics, evaluate, readRunConfig, train } from "./train.js";
 
 /** Least time between two progress lines when stdout is not a terminal. */
 const PLAIN_PROGRESS_MS = 10_000;
@@ -80,8 +81,14 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   } else {
     cfg = capThreads(applyFlags(DEFAULT_CONFIG, flags), false, io);
     outDir = flags.out ?? join("runs", stamp());
-    if (existsSync(join(outDir, "state.json"))) throw new UsageError(`${outDir} already holds a run; continue it with --resume ${outDir}, or pick another --out`);
   }
+  // Early, clear refusals (train() checks both again under the folder's lock).
+  const holder = await lockHolder(outDir);
+  if (holder) {
+    throw new CliError(`${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, `
+      + `started ${holder.started}); wait for it to finish, or train into another --out`);
+  }
+  if (!resume && await findCheckpoint(outDir)) throw new UsageError(alreadyHoldsARun(outDir));
   const stopAfter = flags.stopAfterSteps !== undefined ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
 
   const controller = new AbortController();
@@ -89,9 +96,10 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   const onSigint = () => {
     sigints++;
     if (sigints > 1) {
-      // Never between the renames of one checkpoint: they take milliseconds, and a set renamed
-      // halfway would pair the new model with the old optimizer state.
-      io.err(renamesInFlight() ? "gradlab: interrupted again; quitting once the checkpoint files in flight are renamed" : "gradlab: interrupted again; quitting without saving");
+      // A checkpoint commits with one rename, so quitting now never tears one; waiting for a
+      // rename under way (milliseconds) just spares the next run a temporary file to sweep.
+      io.err(renamesInFlight() ? "gradlab: interrupted again; quitting once the files in flight are renamed"
+        : "gradlab: interrupted again; quitting without saving");
       void renamesSettled().then(() => process.exit(EXIT_INTERRUPTED));
       return;
     }
@@ -108,9 +116,14 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   // epoch: a 1-second epoch prints just its table row, a 35-second one a line every 10 s.
   let lastPlain = 0;
   try {
-    io.out(`gradlab train: ${cfg.dataset}, ${cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : ""}${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
     const result = await train(cfg, {
       outDir, resume, signal: controller.signal,
+      // Printed once everything that could refuse the run has passed: what it says is what trains.
+      onStart() {
+        const hidden = cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : "";
+        io.out(`gradlab train: ${cfg.dataset}, ${hidden}${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, `
+          + `batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
+      },
       onEpochStart(epoch, epochs, steps) {
         if (!printedHead) { io.out(TABLE_HEAD); printedHead = true; }
         lastPlain = performance.now();
@@ -138,10 +151,12 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     });
     if (result.status === "interrupted") {
       const st = result.state;
-      io.err(`gradlab: interrupted at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. Continue with: gradlab train --resume ${outDir}`);
+      io.err(`gradlab: interrupted at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. `
+        + `Continue with: gradlab train --resume ${outDir}`);
       return EXIT_INTERRUPTED;
     }
-    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; optimizer.safetensors and state.json for --resume)`);
+    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; `
+      + "checkpoints/ for --resume)");
     io.out(`test accuracy: ${result.test!.accuracy.toFixed(4)}`);
     return 0;
   } finally {

@@ -25,6 +25,7 @@ describe("sizes are checked against memory before anything is built", () => {
     expect(line).toMatch(/whose weights, gradients /);
     expect(line).toMatch(/and SGD momentum take 9\.5 GB at 4 bytes each: training it needs at least \d+\.\d GB, /);
     expect(line).toMatch(/more than the 4 GiB the wasm backend can address; use narrower or fewer hidden layers$/);
+    expect(r.out).toEqual([]);
   });
 
   it("an oversized --batch-size or synthetic --limit is named as the cause", async () => {
