@@ -2,7 +2,8 @@
  * The `gradlab` command line: train, eval, predict, summary, export.
  *
  * Exit codes: 0 ok, 1 a failed input or run (one `gradlab: <message>` line), 2 a usage error,
- * 130 interrupted by Ctrl-C after saving a resumable checkpoint.
+ * 128 + the signal's number when stopped by a signal after saving a resumable checkpoint
+ * (130 Ctrl-C / SIGINT, 143 SIGTERM, 129 SIGHUP).
  */
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -22,7 +23,7 @@ import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEF
 import { loadData, loadMnistTest } from "./datasets.js";
 import { checkModelFits } from "./budget.js";
 import { findCheckpoint } from "./checkpoint.js";
-import { CliError, EXIT_INTERRUPTED, UsageError } from "./errors.js";
+import { CliError, exitCodeFor, STOP_SIGNALS, type StopSignal, UsageError } from "./errors.js";
 import { lockHolder } from "./lock.js";
 import { loadModel } from "./load.js";
 import { buildModel, onnxLayers } from "./model.js";
@@ -92,22 +93,25 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   const stopAfter = flags.stopAfterSteps !== undefined ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
 
   const controller = new AbortController();
-  let sigints = 0;
-  const onSigint = () => {
-    sigints++;
-    if (sigints > 1) {
+  let stoppedBy: StopSignal | null = null;
+  const onSignal = (signal: StopSignal) => {
+    if (stoppedBy) {
       // A checkpoint commits with one rename, so quitting now never tears one; waiting for a
       // rename under way (milliseconds) just spares the next run a temporary file to sweep.
-      io.err(renamesInFlight() ? "gradlab: interrupted again; quitting once the files in flight are renamed"
-        : "gradlab: interrupted again; quitting without saving");
-      void renamesSettled().then(() => process.exit(EXIT_INTERRUPTED));
+      io.err(renamesInFlight() ? `gradlab: ${signal} again; quitting once the files in flight are renamed`
+        : `gradlab: ${signal} again; quitting without saving`);
+      void renamesSettled().then(() => process.exit(exitCodeFor(signal)));
       return;
     }
+    stoppedBy = signal;
     bar?.stop(); bar = null;
-    io.err("gradlab: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
+    const how = signal === "SIGINT" ? "Ctrl-C again" : `${signal} again`;
+    const what = signal === "SIGINT" ? "interrupted" : `received ${signal}`;
+    io.err(`gradlab: ${what}: stopping after this step and saving a checkpoint (${how} to quit at once)`);
     controller.abort();
   };
-  process.on("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
 
   let bar: cliProgress.SingleBar | null = null;
   let printedHead = false;
@@ -151,9 +155,10 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     });
     if (result.status === "interrupted") {
       const st = result.state;
-      io.err(`gradlab: interrupted at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. `
+      const how = stoppedBy && stoppedBy !== "SIGINT" ? `stopped by ${stoppedBy}` : "interrupted";
+      io.err(`gradlab: ${how} at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. `
         + `Continue with: gradlab train --resume ${outDir}`);
-      return EXIT_INTERRUPTED;
+      return exitCodeFor(stoppedBy ?? "SIGINT");
     }
     io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; `
       + "checkpoints/ for --resume)");
@@ -161,7 +166,7 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     return 0;
   } finally {
     (bar as cliProgress.SingleBar | null)?.stop();
-    process.off("SIGINT", onSigint);
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
 }
 
@@ -325,6 +330,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
+/**
+ * Run as a command: a closed terminal (SIGHUP) or a reader that went away turns writes to
+ * stdout/stderr into EIO/EPIPE errors, which must not crash a run before it saves its checkpoint.
+ */
+export async function runAsCommand(argv: string[]): Promise<number> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => { if (e.code !== "EPIPE" && e.code !== "EIO") throw e; });
+  }
+  return main(argv);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await runAsCommand(process.argv.slice(2));
 }

@@ -1,6 +1,7 @@
 // The run folder is one unit: a checkpoint is committed by a single rename (a kill -9 at any point
 // of a save leaves a folder that resumes to the uninterrupted run's numbers), leftovers of killed
-// saves are swept by the next run, and one run at a time holds a folder.
+// saves are swept by the next run, one run at a time holds a folder, and SIGTERM / SIGHUP save
+// and exit like Ctrl-C.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -181,4 +182,28 @@ describe("one run per folder", () => {
     renameSync(lockPath, `${lockPath}.bak`);
     expect((await cli("train", "--resume", dir, "--epochs", "2")).code).toBe(0);
   });
+});
+
+describe("SIGTERM and SIGHUP stop like Ctrl-C", () => {
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    const who = signal === "SIGHUP" ? "a closed terminal" : "kill, container stops";
+    it(`${signal} (${who}) finishes the step, saves and exits ${code}`, async () => {
+      const dir = join(tmp(signal), "run");
+      const { child, done } = await longRun(dir);
+      // A closed terminal also closes stdout: later writes fail with EPIPE, which must not end the
+      // run before it saves.
+      if (signal === "SIGHUP") child.stdout!.destroy();
+      child.kill(signal);
+      const r = await done;
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(new RegExp(`received ${signal}: stopping after this step and saving a checkpoint`));
+      expect(r.stderr).toMatch(new RegExp(`stopped by ${signal} at epoch \\d+, step \\d+; checkpoint saved in `
+        + ".*Continue with: gradlab train --resume"));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const st = JSON.parse(read(checkpointDir(dir), "state.json").toString());
+      expect(st.interrupted).toBe(true);
+      expect(st.done).toBe(false);
+      expect(existsSync(join(dir, "train.lock"))).toBe(false);
+    });
+  }
 });
