@@ -3,16 +3,18 @@
 // tensors before anything is built), and damaged pictures are errors, never confident answers.
 // Big files are sparse: they cost no disk and must never be read whole.
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync, inflateSync } from "node:zlib";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeGrey } from "../../src/cli/png.js";
 import { loadMnist } from "../../src/data/mnist_node.js";
 import { encodeSafetensors } from "../../src/io/safetensors.js";
 import { cli, expectOneLine, tmp } from "./helpers.js";
 
 const work = tmp("hostile");
+// The sparse files take no disk, but look like gigabytes to anyone listing /tmp.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A file of `size` bytes starting with `head`; the rest is a hole. */
 function sparse(name: string, head: Uint8Array, size: number): string {

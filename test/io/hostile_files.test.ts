@@ -2,11 +2,11 @@
 // files (a FIFO would block forever, /dev/zero never ends), and never read more than a file's
 // header honestly calls for. Big files are sparse (no disk, no memory) and must never be read whole.
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { encodeIdx, IdxError } from "../../src/data/idx.js";
 import { readIdxFile } from "../../src/data/idx_node.js";
 import { FileReadError, readRegularFile, RegularFile } from "../../src/io/read_node.js";
@@ -16,6 +16,8 @@ import {
 import { readSafetensorsFile } from "../../src/io/safetensors_node.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gradlab-hostile-files-"));
+// The sparse files take no disk, but look like gigabytes to anyone listing /tmp.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A file of `size` bytes whose first bytes are `head`; the rest is a hole (no disk blocks). */
 function sparse(name: string, head: Uint8Array, size: number): string {
