@@ -4,6 +4,7 @@
  * that turns a bad value into a one-line UsageError.
  */
 import { getBackend } from "../index.js";
+import { shortJson } from "../io/json_depth.js";
 import { CliError, UsageError } from "./errors.js";
 
 export const DATASETS = ["mnist", "xor", "spirals", "moons", "circles"] as const;
@@ -60,10 +61,16 @@ export const DEFAULT_CONFIG: TrainConfig = {
 // The default backend is the one gradlab picked at import: the fastest this engine has.
 DEFAULT_CONFIG.backend = getBackend();
 
-/** Parses a number flag, rejecting junk like "abc", "1e", "" or values outside [min, max]. */
+/**
+ * Decimal notation only: `Number()` also reads "0x10" as 16, "0b11" as 3 and "0o7" as 7, which no
+ * one means by a learning rate.
+ */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parses a number flag, rejecting junk like "abc", "1e", "", "0x10" or values outside [min, max]. */
 export function parseNumber(flag: string, raw: string, opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): number {
   const s = raw.trim();
-  const v = s === "" ? NaN : Number(s);
+  const v = DECIMAL.test(s) ? Number(s) : NaN;
   const kind = opts.integer ? "an integer" : "a number";
   if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) throw new UsageError(`${flag} must be ${kind}, got "${raw}"`);
   const { min, max } = opts;
@@ -128,6 +135,10 @@ export function configFromJson(obj: unknown, source: string): TrainConfig {
     const got = (c as unknown as Record<string, unknown>)[k];
     if (Array.isArray(v) ? !Array.isArray(got) : typeof got !== typeof v) throw new CliError(`${source}: "${k}" should be ${Array.isArray(v) ? "an array" : `a ${typeof v}`}`);
   }
+  // join() below would flatten [[8]] into "8" and accept it.
+  if (!c.hidden.every((h) => typeof h === "number")) {
+    throw new CliError(`${source}: "hidden" should be an array of layer widths (numbers), got ${shortJson(c.hidden)}`);
+  }
   try {
     // Re-parsing every value as if it came from its flag applies exactly the flags' checks.
     return applyFlags(c, {
@@ -140,4 +151,40 @@ export function configFromJson(obj: unknown, source: string): TrainConfig {
     if (e instanceof UsageError) throw new CliError(`${source}: ${e.message}`);
     throw e;
   }
+}
+
+/** Most units a hidden layer may have (--hidden's own limit), also for architectures read from files. */
+export const MAX_WIDTH = 1_000_000;
+
+/**
+ * Validates an architecture read from a file (config.json's `arch`, a checkpoint's
+ * `gradlab_arch` metadata): an object of positive integer sizes within --hidden's limit, a known
+ * activation, a dropout rate in [0, 1) and a batchnorm flag.
+ *
+ * @throws CliError naming `source` and the first bad field.
+ */
+export function validateArch(raw: unknown, source: string): ArchConfig {
+  const example = '{"inputSize":784,"numClasses":10,"hidden":[256,256],"activation":"relu",...}';
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new CliError(`${source}: "arch" should be an object like ${example}, got ${shortJson(raw)}`);
+  }
+  const a = raw as Record<string, unknown>;
+  const size = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_WIDTH;
+  const bad = (field: string, want: string) =>
+    new CliError(`${source}: arch.${field} should be ${want}, got ${shortJson(a[field])}`);
+  if (!size(a.inputSize)) throw bad("inputSize", `an integer from 1 to ${MAX_WIDTH}`);
+  if (!size(a.numClasses)) throw bad("numClasses", `an integer from 1 to ${MAX_WIDTH}`);
+  if (!Array.isArray(a.hidden) || !a.hidden.every(size)) {
+    throw bad("hidden", `an array of layer widths from 1 to ${MAX_WIDTH}`);
+  }
+  if (a.hidden.length > 1000) throw bad("hidden", "at most 1000 layers");
+  if (typeof a.activation !== "string" || !(ACTIVATIONS as readonly string[]).includes(a.activation)) {
+    throw bad("activation", `one of ${ACTIVATIONS.join(", ")}`);
+  }
+  if (typeof a.dropout !== "number" || !(a.dropout >= 0 && a.dropout < 1)) throw bad("dropout", "a number in [0, 1)");
+  if (typeof a.batchnorm !== "boolean") throw bad("batchnorm", "true or false");
+  return {
+    inputSize: a.inputSize as number, numClasses: a.numClasses as number, hidden: [...(a.hidden as number[])],
+    activation: a.activation as Activation, dropout: a.dropout, batchnorm: a.batchnorm,
+  };
 }

@@ -15,3 +15,13 @@ export class CliError extends Error {
 
 /** Exit code used after Ctrl-C, as shells do (128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Signals that stop a training run cleanly (checkpoint, then exit): Ctrl-C, `kill` and container
+ * stops, a closed terminal.
+ */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The shell's exit code after `signal`: 128 + its number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
+export const exitCodeFor = (signal: StopSignal): number => 128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal];

@@ -2,26 +2,33 @@
  * The `gradlab` command line: train, eval, predict, summary, export.
  *
  * Exit codes: 0 ok, 1 a failed input or run (one `gradlab: <message>` line), 2 a usage error,
- * 130 interrupted by Ctrl-C after saving a resumable checkpoint.
+ * 128 + the signal's number when stopped by a signal after saving a resumable checkpoint
+ * (130 Ctrl-C / SIGINT, 143 SIGTERM, 129 SIGHUP).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import cliProgress from "cli-progress";
-import { nn, noGrad, softmax, tensor } from "../index.js";
+import { getBackend, nn, noGrad, softmax, tensor } from "../index.js";
 import { IdxError } from "../data/idx.js";
-import { renamesInFlight, renamesSettled, writeFileAtomic } from "../io/atomic_node.js";
+import {
+  describeWriteError, FileWriteError, renamesInFlight, renamesSettled, writeFileAtomic,
+} from "../io/atomic_node.js";
+import { FileReadError } from "../io/read_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
 import { exportMlpOnnx, OnnxExportError } from "../io/onnx.js";
 import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, parseChoice, parseNumber, type TrainConfig, type TrainFlags } from "./config.js";
 import { loadData, loadMnistTest } from "./datasets.js";
-import { CliError, EXIT_INTERRUPTED, UsageError } from "./errors.js";
+import { checkModelFits } from "./budget.js";
+import { findCheckpoint } from "./checkpoint.js";
+import { CliError, exitCodeFor, STOP_SIGNALS, type StopSignal, UsageError } from "./errors.js";
+import { lockHolder } from "./lock.js";
 import { loadModel } from "./load.js";
 import { buildModel, onnxLayers } from "./model.js";
-import { decodeGrey, toMnistInput } from "./png.js";
-import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
+import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
+import { alreadyHoldsARun, archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
 
 /** Least time between two progress lines when stdout is not a terminal. */
 const PLAIN_PROGRESS_MS = 10_000;
@@ -46,6 +53,20 @@ const stamp = () => new Date().toISOString().replace(/\..*$/, "").replace(/:/g, 
 // Threads do not (1 and 2 threads are bitwise identical; test/backend).
 const RESUMABLE_FLAGS = new Set(["epochs", "threads", "resume", "out", "stopAfterSteps"]);
 
+/**
+ * Caps the thread count at this machine's cores, saying so: more threads than cores only queue
+ * for them (256 threads on 2 cores ran 30x slower). PyTorch warns and carries on; so does this.
+ */
+function capThreads(cfg: TrainConfig, fromFile: boolean, io: Io): TrainConfig {
+  const cores = availableParallelism();
+  if (cfg.threads <= cores) return cfg;
+  const asked = fromFile ? `config.json asks for ${cfg.threads} threads`
+    : `--threads ${cfg.threads} is more than the cores here`;
+  const have = `this machine has ${cores} core${cores === 1 ? "" : "s"}`;
+  io.err(`gradlab: ${asked}; ${have}, so using ${cores} (more threads than cores only wait for each other)`);
+  return { ...cfg, threads: cores };
+}
+
 async function runTrain(flags: TrainFlags & { out?: string; resume?: string; stopAfterSteps?: string }, io: Io): Promise<number> {
   let cfg: TrainConfig;
   let outDir: string;
@@ -56,30 +77,41 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     const changed = Object.keys(flags).filter((k) => !RESUMABLE_FLAGS.has(k) && flags[k as keyof TrainFlags] !== undefined);
     if (changed.length) throw new UsageError(`${changed.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs and --threads can`);
     const saved = configFromJson(await readRunConfig(outDir), join(outDir, "config.json"));
-    cfg = applyFlags(saved, { epochs: flags.epochs, threads: flags.threads });
+    const resumed = applyFlags(saved, { epochs: flags.epochs, threads: flags.threads });
+    cfg = capThreads(resumed, flags.threads === undefined, io);
   } else {
-    cfg = applyFlags(DEFAULT_CONFIG, flags);
+    cfg = capThreads(applyFlags(DEFAULT_CONFIG, flags), false, io);
     outDir = flags.out ?? join("runs", stamp());
-    if (existsSync(join(outDir, "state.json"))) throw new UsageError(`${outDir} already holds a run; continue it with --resume ${outDir}, or pick another --out`);
   }
+  // Early, clear refusals (train() checks both again under the folder's lock).
+  const holder = await lockHolder(outDir);
+  if (holder) {
+    throw new CliError(`${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, `
+      + `started ${holder.started}); wait for it to finish, or train into another --out`);
+  }
+  if (!resume && await findCheckpoint(outDir)) throw new UsageError(alreadyHoldsARun(outDir));
   const stopAfter = flags.stopAfterSteps !== undefined ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
 
   const controller = new AbortController();
-  let sigints = 0;
-  const onSigint = () => {
-    sigints++;
-    if (sigints > 1) {
-      // Never between the renames of one checkpoint: they take milliseconds, and a set renamed
-      // halfway would pair the new model with the old optimizer state.
-      io.err(renamesInFlight() ? "gradlab: interrupted again; quitting once the checkpoint files in flight are renamed" : "gradlab: interrupted again; quitting without saving");
-      void renamesSettled().then(() => process.exit(EXIT_INTERRUPTED));
+  let stoppedBy: StopSignal | null = null;
+  const onSignal = (signal: StopSignal) => {
+    if (stoppedBy) {
+      // A checkpoint commits with one rename, so quitting now never tears one; waiting for a
+      // rename under way (milliseconds) just spares the next run a temporary file to sweep.
+      io.err(renamesInFlight() ? `gradlab: ${signal} again; quitting once the files in flight are renamed`
+        : `gradlab: ${signal} again; quitting without saving`);
+      void renamesSettled().then(() => process.exit(exitCodeFor(signal)));
       return;
     }
+    stoppedBy = signal;
     bar?.stop(); bar = null;
-    io.err("gradlab: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
+    const how = signal === "SIGINT" ? "Ctrl-C again" : `${signal} again`;
+    const what = signal === "SIGINT" ? "interrupted" : `received ${signal}`;
+    io.err(`gradlab: ${what}: stopping after this step and saving a checkpoint (${how} to quit at once)`);
     controller.abort();
   };
-  process.on("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
 
   let bar: cliProgress.SingleBar | null = null;
   let printedHead = false;
@@ -88,9 +120,14 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   // epoch: a 1-second epoch prints just its table row, a 35-second one a line every 10 s.
   let lastPlain = 0;
   try {
-    io.out(`gradlab train: ${cfg.dataset}, ${cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : ""}${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
     const result = await train(cfg, {
       outDir, resume, signal: controller.signal,
+      // Printed once everything that could refuse the run has passed: what it says is what trains.
+      onStart() {
+        const hidden = cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : "";
+        io.out(`gradlab train: ${cfg.dataset}, ${hidden}${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, `
+          + `batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
+      },
       onEpochStart(epoch, epochs, steps) {
         if (!printedHead) { io.out(TABLE_HEAD); printedHead = true; }
         lastPlain = performance.now();
@@ -118,15 +155,18 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     });
     if (result.status === "interrupted") {
       const st = result.state;
-      io.err(`gradlab: interrupted at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. Continue with: gradlab train --resume ${outDir}`);
-      return EXIT_INTERRUPTED;
+      const how = stoppedBy && stoppedBy !== "SIGINT" ? `stopped by ${stoppedBy}` : "interrupted";
+      io.err(`gradlab: ${how} at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. `
+        + `Continue with: gradlab train --resume ${outDir}`);
+      return exitCodeFor(stoppedBy ?? "SIGINT");
     }
-    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; optimizer.safetensors and state.json for --resume)`);
+    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; `
+      + "checkpoints/ for --resume)");
     io.out(`test accuracy: ${result.test!.accuracy.toFixed(4)}`);
     return 0;
   } finally {
     (bar as cliProgress.SingleBar | null)?.stop();
-    process.off("SIGINT", onSigint);
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
 }
 
@@ -152,9 +192,7 @@ async function runEval(target: string, o: { dataDir?: string; limit?: string; ac
 async function runPredict(target: string, image: string, o: { activation?: string }, io: Io): Promise<number> {
   const { model, arch } = await loadModel(target, optActivation(o.activation));
   if (arch.inputSize !== 784) throw new CliError(`${target} takes ${arch.inputSize} inputs, not a 28x28 image`);
-  let bytes: Uint8Array;
-  try { bytes = readFileSync(image); } catch (e) { throw new CliError(`cannot read ${image}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (e as Error).message}`); }
-  const x = toMnistInput(decodeGrey(bytes, image), image);
+  const x = toMnistInput(decodeGrey(readPngFile(image), image), image);
   model.eval();
   const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, 784] })), -1)).data;
   const ranked = Array.from(probs, (p, c) => [c, p] as const).sort((a, b) => b[1] - a[1]);
@@ -167,12 +205,22 @@ async function runSummary(target: string | undefined, flags: TrainFlags, io: Io)
   let model: nn.Sequential;
   let inputSize: number;
   if (target) {
+    // The flags describe a new model; silently showing the saved one instead would mislead.
+    const given = Object.keys(flags).map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
+    if (given.length) {
+      const one = given.length === 1;
+      throw new UsageError(`${given.join(", ")} describe${one ? "s" : ""} a new model, but summary ${target} `
+        + `shows the model saved there; drop ${one ? "it" : "them"}, `
+        + `or drop ${target} to see the model the flags make`);
+    }
     const m = await loadModel(target);
     model = m.model; inputSize = m.arch.inputSize;
   } else {
     const cfg = applyFlags(DEFAULT_CONFIG, flags);
     const dims = cfg.dataset === "mnist" ? { inputSize: 784, numClasses: 10 } : { inputSize: 2, numClasses: 2 };
-    model = buildModel(archOf(cfg, dims), cfg.init);
+    const arch = archOf(cfg, dims);
+    checkModelFits(arch, getBackend(), `--hidden ${cfg.hidden.join(",")}`, { usage: true });
+    model = buildModel(arch, cfg.init);
     inputSize = dims.inputSize;
   }
   io.out(nn.summary(model, [1, inputSize]).toString());
@@ -184,7 +232,8 @@ async function runExport(target: string, o: { onnx?: string; opset?: string }, i
   const opset = o.opset !== undefined ? parseNumber("--opset", o.opset, { integer: true, min: 13, max: 22 }) : 17;
   const { model, arch } = await loadModel(target);
   const bytes = exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
-  await mkdir(dirname(o.onnx) || ".", { recursive: true });
+  const folder = dirname(o.onnx) || ".";
+  await mkdir(folder, { recursive: true }).catch((e) => { throw describeWriteError(folder, e); });
   await writeFileAtomic(o.onnx, bytes);
   io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${arch.inputSize}] → logits [N, ${arch.numClasses}])`);
   return 0;
@@ -208,7 +257,7 @@ function trainOptions(cmd: Command, forSummary = false): Command {
     .option("--batch-size <n>", "mini-batch size (default 64)")
     .option("--seed <n>", "seed for init, split and shuffling (default 0)")
     .option("--val-size <n>", "validation examples held out of training (default 5000)")
-    .option("--threads <n>", "worker threads for the wasm backend (default: min(2, cores))")
+    .option("--threads <n>", "worker threads for the wasm backend (default: min(2, cores); capped at the cores)")
     .option("--backend <name>", `compute backend: js or wasm (default ${DEFAULT_CONFIG.backend}, the fastest available)`)
     .option("--out <dir>", "run folder (default runs/<timestamp>)")
     .option("--resume <dir>", "continue the run saved in <dir>")
@@ -253,6 +302,7 @@ function pickGiven<T extends object>(o: T, c: Command): T {
 /** Known failures whose message is already a complete sentence for the user. */
 function isExpected(e: unknown): e is Error {
   return e instanceof CliError || e instanceof IdxError || e instanceof SafetensorsError || e instanceof OnnxExportError
+    || e instanceof FileReadError || e instanceof FileWriteError
     || (e instanceof Error && ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "ENOSPC", "EROFS"].includes((e as NodeJS.ErrnoException).code ?? ""));
 }
 
@@ -280,6 +330,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
+/**
+ * Run as a command: a closed terminal (SIGHUP) or a reader that went away turns writes to
+ * stdout/stderr into EIO/EPIPE errors, which must not crash a run before it saves its checkpoint.
+ */
+export async function runAsCommand(argv: string[]): Promise<number> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => { if (e.code !== "EPIPE" && e.code !== "EIO") throw e; });
+  }
+  return main(argv);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await runAsCommand(process.argv.slice(2));
 }

@@ -47,6 +47,35 @@ export function buildModel(arch: ArchConfig, init: InitName = "default"): nn.Seq
   return model;
 }
 
+/** A state-dict entry as a file must hold it: its shape, and whether it is an integer counter. */
+export interface ExpectedEntry { shape: number[]; integer: boolean }
+
+/**
+ * The state-dict keys and shapes `buildModel(arch)` would have, without building it (a file's
+ * header is checked against them before a byte of weights is allocated). Mirrors buildModel's
+ * layout: Linear, [BatchNorm1d], activation, [Dropout] per hidden layer, then the last Linear.
+ */
+export function expectedEntries(arch: ArchConfig): Map<string, ExpectedEntry> {
+  const out = new Map<string, ExpectedEntry>();
+  const f = (shape: number[]): ExpectedEntry => ({ shape, integer: false });
+  let i = 0;
+  let width = arch.inputSize;
+  for (const h of arch.hidden) {
+    out.set(`${i}.weight`, f([h, width])).set(`${i}.bias`, f([h]));
+    i++;
+    if (arch.batchnorm) {
+      for (const k of ["weight", "bias", "running_mean", "running_var"]) out.set(`${i}.${k}`, f([h]));
+      out.set(`${i}.num_batches_tracked`, { shape: [], integer: true });
+      i++;
+    }
+    i++; // the activation
+    if (arch.dropout > 0) i++;
+    width = h;
+  }
+  out.set(`${i}.weight`, f([arch.numClasses, width])).set(`${i}.bias`, f([arch.numClasses]));
+  return out;
+}
+
 /**
  * Recovers an MLP architecture from state-dict shapes: 2-D `i.weight` tensors are Linear layers,
  * 1-D ones with `i.running_mean` are BatchNorm1d. Parameter-free modules between them (the
@@ -68,7 +97,15 @@ export function inferArch(shapes: Map<string, readonly number[]>, activationName
   const linears: number[][] = [];
   let batchnorm = false;
   let dropout = false;
+  let prev = -1;
   for (const i of indices) {
+    // Between two layers with tensors an MLP has at most an activation and a dropout; a key like
+    // "1000000000.weight" would otherwise fill the layout with a billion placeholders.
+    if (i - prev > 3) {
+      throw new CliError(`checkpoint layer indices jump from ${prev} to ${i}; `
+        + "an MLP has at most an activation and a dropout between two layers");
+    }
+    prev = i;
     const w = shapes.get(`${i}.weight`);
     while (layout.length < i) layout.push(layout.length && layout[layout.length - 1] !== "linear" && layout[layout.length - 1] !== "batchnorm" ? "dropout" : "act");
     if (w && w.length === 2) { layout.push("linear"); linears.push([...w]); }

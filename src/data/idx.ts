@@ -145,13 +145,31 @@ function gunzipOrThrow(b: Uint8Array, name: string, gunzip: (b: Uint8Array) => U
   try {
     return gunzip(b);
   } catch (e) {
+    if (e instanceof IdxError) throw e; // already a sentence about this file (e.g. a size cap)
     throw new IdxError(name, `${name} looks gzip-compressed (starts with 1f 8b) but could not be decompressed: ${errMsg(e)}`);
   }
 }
 
 const errMsg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-function decode(b: Uint8Array, name: string, trailing: "error" | "ignore"): IdxArray {
+/** What an IDX header says: the first `headerLen` bytes of the file. */
+export interface IdxHeader {
+  shape: number[];
+  dtype: IdxDType;
+  /** 4 + 4 · ndims. */
+  headerLen: number;
+  /** Bytes of data the shape and dtype call for. */
+  dataBytes: number;
+}
+
+/**
+ * Validates the magic number, dtype byte and dimensions at the start of an IDX file — enough to
+ * know how many bytes the file should hold before reading (or allocating) any of its data.
+ *
+ * @param b - The file's first bytes: at least 4 + 4 · ndims of them (the whole file will do).
+ * @throws IdxError for a wrong magic number, unknown dtype or a header cut short.
+ */
+export function parseIdxHeader(b: Uint8Array, name = "IDX data"): IdxHeader {
   if (b.length === 0) throw new IdxError(name, `${name} is empty (0 bytes), so it cannot be an IDX file.`);
   if (b.length < 4) {
     throw new IdxError(name, `${name} is only ${b.length} byte${b.length === 1 ? "" : "s"} long, too short for the 4-byte IDX magic number (first bytes are ${hex(b, 4)}).`);
@@ -177,18 +195,36 @@ function decode(b: Uint8Array, name: string, trailing: "error" | "ignore"): IdxA
     shape.push(s);
     count *= s;
   }
-  const dataBytes = count * info.bytes;
-  const present = b.length - headerLen;
-  const dims = ndims === 0 ? "a scalar" : shape.join("x");
-  if (present < dataBytes) {
-    const eq = info.bytes === 1 ? `${dims} = ${dataBytes} bytes` : `${dims} ${info.label} values = ${dataBytes} bytes`;
+  return { shape, dtype: info.dtype, headerLen, dataBytes: count * info.bytes };
+}
+
+/**
+ * Checks that `present` bytes after the header are what it calls for.
+ *
+ * @throws IdxError for truncated data, or for trailing bytes unless `trailing` is `"ignore"`.
+ */
+export function checkIdxDataSize(h: IdxHeader, present: number, name: string, trailing: "error" | "ignore"): void {
+  const info = BY_NAME.get(h.dtype)!;
+  const dims = h.shape.length === 0 ? "a scalar" : h.shape.join("x");
+  if (present < h.dataBytes) {
+    const eq = info.bytes === 1 ? `${dims} = ${h.dataBytes} bytes`
+      : `${dims} ${info.label} values = ${h.dataBytes} bytes`;
     throw new IdxError(name, `${name} is truncated: header says ${eq} of data but only ${present} ${present === 1 ? "is" : "are"} present.`);
   }
-  if (present > dataBytes && trailing === "error") {
-    const extra = present - dataBytes;
-    throw new IdxError(name, `${name} has ${extra} unexpected trailing byte${extra === 1 ? "" : "s"} after the ${dataBytes} bytes of data its header (${dims} ${info.dtype}) describes; pass trailing: "ignore" to accept them.`);
+  if (present > h.dataBytes && trailing === "error") {
+    const extra = present - h.dataBytes;
+    throw new IdxError(name, `${name} has ${extra} unexpected trailing byte${extra === 1 ? "" : "s"} after the `
+      + `${h.dataBytes} bytes of data its header (${dims} ${info.dtype}) describes; `
+      + 'pass trailing: "ignore" to accept them.');
   }
-  return { shape, dtype: info.dtype, data: readData(b, view, headerLen, count, info.dtype) };
+}
+
+function decode(b: Uint8Array, name: string, trailing: "error" | "ignore"): IdxArray {
+  const h = parseIdxHeader(b, name);
+  checkIdxDataSize(h, b.length - h.headerLen, name, trailing);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const count = h.dataBytes / BY_NAME.get(h.dtype)!.bytes;
+  return { shape: h.shape, dtype: h.dtype, data: readData(b, view, h.headerLen, count, h.dtype) };
 }
 
 function readData(b: Uint8Array, view: DataView, off: number, n: number, dtype: IdxDType): IdxData {

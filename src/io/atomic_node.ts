@@ -9,15 +9,50 @@ import { dirname } from "node:path";
 
 type Contents = Uint8Array | string;
 
-async function writeTemp(path: string, data: Contents): Promise<string> {
-  const tmp = `${path}.tmp-${process.pid}`;
+/**
+ * A write that failed, said plainly and naming the file meant (not its temporary name): Node's own
+ * "ENOSPC: no space left on device, write" names neither. `code` is Node's errno code.
+ */
+export class FileWriteError extends Error {
+  override name = "FileWriteError";
+  constructor(message: string, readonly path: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+/** Why a write to `path` failed, for people; the errno code stays on the error. */
+export function describeWriteError(path: string, e: unknown): FileWriteError {
+  if (e instanceof FileWriteError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOSPC: "no space left on the device",
+    EDQUOT: "the disk quota is used up",
+    EROFS: "the file system is read-only",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    EISDIR: "it is a directory",
+    ENOENT: "its folder does not exist",
+    ENOTDIR: "a folder on its path is a file",
+    EFBIG: "the file is larger than this file system or process allows",
+  };
+  const text = code && why[code] ? `${why[code]} (${code})` : (e as Error).message;
+  return new FileWriteError(`cannot write ${path}: ${text}`, path, code);
+}
+
+/** Writes `data` to a new file `tmp` and fsyncs it; errors name `path`, the file the caller means. */
+export async function writeSynced(tmp: string, data: Contents, path = tmp): Promise<void> {
   try {
     const fh = await open(tmp, "w");
     try { await fh.writeFile(data); await fh.sync(); } finally { await fh.close(); }
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw describeWriteError(path, e);
   }
+}
+
+async function writeTemp(path: string, data: Contents): Promise<string> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeSynced(tmp, data, path);
   return tmp;
 }
 
@@ -49,7 +84,9 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Conten
   const temps: [string, string][] = [];
   try {
     for (const [path, data] of files) temps.push([await writeTemp(path, data), path]);
-    const renames = (async () => { for (const [tmp, path] of temps) await rename(tmp, path); })();
+    const renames = (async () => {
+      for (const [tmp, path] of temps) await rename(tmp, path).catch((e) => { throw describeWriteError(path, e); });
+    })();
     inFlight.add(renames);
     try { await renames; } finally { inFlight.delete(renames); }
   } catch (e) {
@@ -60,7 +97,7 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Conten
 }
 
 /** Some platforms cannot fsync a directory, which is fine to ignore: the data itself is synced. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   try {
     const fh = await open(dir, "r");
     try { await fh.sync(); } finally { await fh.close(); }

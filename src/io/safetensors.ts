@@ -20,6 +20,7 @@ import {
   shapeSize,
   namedArrayEntries,
 } from "./named_array.js";
+import { jsonNestingBeyond, shortJson } from "./json_depth.js";
 
 /** The reference implementation refuses headers above this, and so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -153,31 +154,59 @@ export function encodeSafetensors(tensors: NamedArraysLike, metadata?: Safetenso
  * @throws {@link SafetensorsError} naming the first problem found.
  */
 export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedSafetensors {
+  const header = decodeSafetensorsHeader(bytes, bytes.length, opts);
+  return decodeSafetensorsData(header, bytes.subarray(header.dataStart));
+}
+
+/** A validated safetensors header: what the file holds, before any tensor data is read. */
+export interface SafetensorsHeader {
+  /** Each tensor's decoded dtype, dtype in the file, shape and byte range in the data section, in data order. */
+  tensors: Map<string, { dtype: NamedDType; fileDtype: string; shape: number[]; begin: number; end: number }>;
+  metadata: SafetensorsMetadata;
+  /** Offset of the data section in the file (8 + the header length). */
+  dataStart: number;
+  /** Length of the data section, which the tensors tile exactly. */
+  dataBytes: number;
+  /** How errors name the input. */
+  source: string;
+}
+
+/** Deepest nesting a safetensors header needs is 3 (object → tensor → shape); allow some slack. */
+export const MAX_HEADER_DEPTH = 8;
+
+/**
+ * Validates the 8-byte length prefix and the JSON header of a safetensors file of `fileLength`
+ * bytes, without its data section: what a reader checks (and the caller inspects, e.g. shapes
+ * against a model) before allocating anything for tensors.
+ *
+ * @param head - The file's first bytes: at least 8 + the header length (the whole file will do).
+ * @param fileLength - The file's total size in bytes.
+ * @throws {@link SafetensorsError} naming the first problem found.
+ */
+export function decodeSafetensorsHeader(
+  head: Uint8Array,
+  fileLength: number,
+  opts: DecodeOptions = {},
+): SafetensorsHeader {
   const src = opts.source ?? "safetensors data";
   const fail: Fail = (msg) => {
     throw new SafetensorsError(`${src}: ${msg}`);
   };
-
-  if (bytes.length < 8) {
-    fail(`is ${bytes.length} bytes long, too short to hold the 8-byte header length.`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte (100 MB) limit${n > BigInt(bytes.length) ? ` and the whole file (${bytes.length} bytes): it is probably not a safetensors file` : ""}.`);
-  }
-  const headerLen = Number(n);
-  if (8 + headerLen > bytes.length) {
-    fail(`header length ${headerLen} bytes runs past the end of the file (${bytes.length} bytes in total): truncated, or not a safetensors file.`);
-  }
+  const headerLen = safetensorsHeaderLength(head, fileLength, opts);
+  if (head.length < 8 + headerLen) fail(`only ${head.length} of the header's ${8 + headerLen} bytes were given.`);
 
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(8, 8 + headerLen));
   } catch {
     return fail("header is not valid UTF-8.");
   }
   if (!text.startsWith("{")) fail(`header must be a JSON object starting with "{".`);
+  const deep = jsonNestingBeyond(text, MAX_HEADER_DEPTH);
+  if (deep) {
+    fail(`header nests more than ${MAX_HEADER_DEPTH} levels deep (at character ${deep.offset}); `
+      + "a safetensors header needs 3: corrupt, or not a safetensors file.");
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -189,7 +218,7 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
   }
 
   const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
+  const dataLen = fileLength - dataStart;
   let metadata: SafetensorsMetadata = {};
   const infos: TensorInfo[] = [];
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
@@ -200,14 +229,58 @@ export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): 
     }
   }
   checkLayout(infos, dataLen, fail);
-
-  // Only now, with every range proven disjoint and inside the file, allocate.
-  const tensors: NamedArrays = new Map();
-  for (const info of infos) {
-    const raw = bytes.subarray(dataStart + info.begin, dataStart + info.end);
-    tensors.set(info.name, { shape: info.shape, dtype: DTYPES[info.dtype]!.target, data: readArray(info.dtype, raw) });
+  const tensors: SafetensorsHeader["tensors"] = new Map();
+  for (const i of infos) {
+    const { name, dtype, shape, begin, end } = i;
+    tensors.set(name, { dtype: DTYPES[dtype]!.target, fileDtype: dtype, shape, begin, end });
   }
-  return { tensors, metadata };
+  return { tensors, metadata, dataStart, dataBytes: dataLen, source: src };
+}
+
+/**
+ * The header length from a file's first 8 bytes, checked against the 100 MB limit and the file's size.
+ *
+ * @throws {@link SafetensorsError} for a file too short for the prefix or a length that cannot be right.
+ */
+export function safetensorsHeaderLength(head: Uint8Array, fileLength: number, opts: DecodeOptions = {}): number {
+  const src = opts.source ?? "safetensors data";
+  const fail: Fail = (msg) => {
+    throw new SafetensorsError(`${src}: ${msg}`);
+  };
+  if (fileLength < 8 || head.length < 8) {
+    fail(`is ${fileLength} bytes long, too short to hold the 8-byte header length.`);
+  }
+  const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) {
+    const whole = n > BigInt(fileLength)
+      ? ` and the whole file (${fileLength} bytes): it is probably not a safetensors file`
+      : "";
+    fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte (100 MB) limit${whole}.`);
+  }
+  const headerLen = Number(n);
+  if (8 + headerLen > fileLength) {
+    fail(`header length ${headerLen} bytes runs past the end of the file (${fileLength} bytes in total): `
+      + "truncated, or not a safetensors file.");
+  }
+  return headerLen;
+}
+
+/**
+ * The tensors of a validated header, read from its data section (`data.length` must be
+ * `header.dataBytes`). Arrays are fresh copies.
+ */
+export function decodeSafetensorsData(header: SafetensorsHeader, data: Uint8Array): DecodedSafetensors {
+  if (data.length !== header.dataBytes) {
+    throw new SafetensorsError(
+      `${header.source}: the data section is ${data.length} bytes but the header describes ${header.dataBytes}.`,
+    );
+  }
+  const tensors: NamedArrays = new Map();
+  for (const [name, t] of header.tensors) {
+    const values = readArray(t.fileDtype, data.subarray(t.begin, t.end));
+    tensors.set(name, { shape: [...t.shape], dtype: t.dtype, data: values });
+  }
+  return { tensors, metadata: { ...header.metadata } };
 }
 
 interface TensorInfo {
@@ -226,7 +299,7 @@ function checkMetadata(value: unknown, fail: Fail): SafetensorsMetadata {
   }
   const out: SafetensorsMetadata = {};
   for (const [k, v] of Object.entries(value as object)) {
-    if (typeof v !== "string") fail(`"${METADATA_KEY}" entry "${k}" is a ${jsonKind(v)}, not a string.`);
+    if (typeof v !== "string") fail(`"${METADATA_KEY}" entry ${shortJson(k)} is a ${jsonKind(v)}, not a string.`);
     // defineProperty, not assignment, so a "__proto__" key stays plain data.
     Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
@@ -234,7 +307,7 @@ function checkMetadata(value: unknown, fail: Fail): SafetensorsMetadata {
 }
 
 function checkTensorInfo(name: string, value: unknown, dataLen: number, fail: Fail): TensorInfo {
-  const what = `tensor "${name}"`;
+  const what = `tensor ${shortJson(name)}`;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     fail(`${what} must be an object with dtype, shape and data_offsets.`);
   }
@@ -244,12 +317,12 @@ function checkTensorInfo(name: string, value: unknown, dataLen: number, fail: Fa
   const dt = dtype as string;
   if (UNSUPPORTED_DTYPES.has(dt)) fail(`${what} has dtype ${dt}, which gradlab cannot load.`);
   const info = DTYPES[dt];
-  if (info === undefined) fail(`${what} has unknown dtype ${JSON.stringify(dt)}.`);
+  if (info === undefined) fail(`${what} has unknown dtype ${shortJson(dt)}.`);
 
   if (!Array.isArray(shape)) fail(`${what} has no "shape" array.`);
   for (const d of shape as unknown[]) {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
-      fail(`${what} has shape ${JSON.stringify(shape)}, whose dimensions must be non-negative integers.`);
+      fail(`${what} has shape ${shortJson(shape)}, whose dimensions must be non-negative integers.`);
     }
   }
   const dims = shape as number[];
@@ -257,7 +330,7 @@ function checkTensorInfo(name: string, value: unknown, dataLen: number, fail: Fa
   if (!Array.isArray(offsets) || offsets.length !== 2) fail(`${what} needs "data_offsets" as [begin, end].`);
   const [begin, end] = offsets as unknown[];
   if (!isOffset(begin) || !isOffset(end) || end < begin) {
-    fail(`${what} has data_offsets ${JSON.stringify(offsets)}; they must be integers with 0 <= begin <= end.`);
+    fail(`${what} has data_offsets ${shortJson(offsets)}; they must be integers with 0 <= begin <= end.`);
   }
   const b = begin as number;
   const e = end as number;
@@ -289,10 +362,12 @@ function checkLayout(infos: TensorInfo[], dataLen: number, fail: Fail): void {
   let prev: TensorInfo | undefined;
   for (const info of infos) {
     if (info.begin < cursor) {
-      fail(`tensor "${info.name}" bytes [${info.begin}, ${info.end}) overlap tensor "${prev!.name}" bytes [${prev!.begin}, ${prev!.end}).`);
+      fail(`tensor ${shortJson(info.name)} bytes [${info.begin}, ${info.end}) overlap `
+        + `tensor ${shortJson(prev!.name)} bytes [${prev!.begin}, ${prev!.end}).`);
     }
     if (info.begin > cursor) {
-      fail(`bytes [${cursor}, ${info.begin}) of the data section belong to no tensor (before tensor "${info.name}").`);
+      fail(`bytes [${cursor}, ${info.begin}) of the data section belong to no tensor `
+        + `(before tensor ${shortJson(info.name)}).`);
     }
     cursor = info.end;
     prev = info;

@@ -25,7 +25,8 @@ export class Linear extends Module {
     super();
     checkOptions("Linear", opts, ["bias"], `new nn.Linear(${inFeatures}, ${outFeatures}, { bias: false })`);
     for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${name} must be a positive integer, got ${v}`);
+      // Zero is allowed, as in PyTorch: a layer with no inputs (or outputs) is an empty product.
+      if (!Number.isInteger(v) || v < 0) throw new Error(`Linear: ${name} must be a non-negative integer, got ${v}`);
     }
     this.weight = new Parameter(empty([outFeatures, inFeatures]));
     this.bias = opts.bias === false ? null : new Parameter(empty([outFeatures]));
@@ -34,7 +35,8 @@ export class Linear extends Module {
 
   resetParameters(): void {
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) { const b = 1 / Math.sqrt(this.inFeatures); uniform_(this.bias, -b, b); }
+    // PyTorch's bound is 0 without inputs (1/√0 would draw infinities).
+    if (this.bias) { const b = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0; uniform_(this.bias, -b, b); }
   }
 
   override forward(x: Tensor): Tensor {

@@ -143,9 +143,12 @@ export class Module {
     checkStateDict(sd, `${this.constructor.name}.loadStateDict`);
     const strict = opts.strict ?? true;
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in sd));
-    const unexpectedKeys = Object.keys(sd).filter((k) => !(k in own));
-    const mismatched = Object.keys(own).filter((k) => k in sd && !sameShape(own[k].shape, sd[k].shape))
+    // Own keys only: `in` also sees Object.prototype, so keys like "constructor" or "__proto__"
+    // would count as present on both sides and slip past the strict check.
+    const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
+    const missingKeys = Object.keys(own).filter((k) => !has(sd, k));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !has(own, k));
+    const mismatched = Object.keys(own).filter((k) => has(sd, k) && !sameShape(own[k].shape, sd[k].shape))
       .map((k) => `${k}: checkpoint ${fmt(sd[k].shape)} vs model ${fmt(own[k].shape)}`);
     const problems: string[] = [];
     if (mismatched.length) problems.push(`size mismatch for ${mismatched.join("; ")}`);
@@ -153,7 +156,7 @@ export class Module {
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
     if (problems.length) throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}: ${problems.join(". ")}`);
     noGrad(() => {
-      for (const k of Object.keys(own)) if (k in sd) own[k].data.set(sd[k].data);
+      for (const k of Object.keys(own)) if (has(sd, k)) own[k].data.set(sd[k].data);
     });
     return { missingKeys, unexpectedKeys };
   }

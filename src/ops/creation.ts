@@ -17,7 +17,38 @@ export interface TensorOptions { dtype?: DType; requiresGrad?: boolean }
 export interface RandomOptions extends TensorOptions { generator?: Generator }
 type ShapeArg = number | readonly number[];
 
-const shapeOf = (s: ShapeArg): number[] => (typeof s === "number" ? [s] : [...s]);
+/**
+ * Refuses a shape with a negative, fractional or non-numeric dimension before anything is
+ * allocated: the typed-array error it would otherwise hit ("Invalid typed array length: -1")
+ * names neither the op nor the shape.
+ */
+function checkShape(op: string, shape: readonly unknown[]): number[] {
+  shape.forEach((d, i) => {
+    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+      const shown = `[${shape.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
+      const dim = typeof d === "string" ? JSON.stringify(d) : String(d);
+      throw new Error(`${op}: shape ${shown} has dimension ${i} = ${dim}; `
+        + "dimensions must be non-negative integers (use 0 for an empty dimension)");
+    }
+  });
+  return shape as number[];
+}
+
+const shapeOf = (s: ShapeArg, op: string): number[] => checkShape(op, typeof s === "number" ? [s] : [...s]);
+
+/** What a non-numeric element is, for the error: a string is quoted, anything else named by its type. */
+const describeValue = (v: unknown): string =>
+  typeof v === "string" ? `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v)}`
+    : v === null ? "null" : v === undefined ? "undefined" : `a ${typeof v}`;
+
+/** Tensors hold numbers (booleans become 0/1); anything else would silently become NaN or 0. */
+function checkElement(v: unknown, where: string): void {
+  if (typeof v !== "number" && typeof v !== "boolean") {
+    const fix = typeof v === "string" ? "parse the strings first (Number(s))"
+      : typeof v === "bigint" ? "convert it with Number(x)" : "fill or drop the missing values first";
+    throw new Error(`tensor: the element at ${where} is ${describeValue(v)}, not a number; ${fix}`);
+  }
+}
 
 /** `zeros(2, 3)` / `randn(64, 784)` (PyTorch's varargs) would silently make a [2] / [64] tensor. */
 function checkCreationOptions(opts: object, known: readonly string[]): void {
@@ -41,6 +72,7 @@ function fillNested(data: NestedArray, shape: number[], out: TypedArray): void {
   const walk = (v: NestedArray, d: number, path: number[]): void => {
     if (d === shape.length) {
       if (Array.isArray(v)) throw new Error(`tensor: ragged nested array at index [${path.join("][")}] (expected shape ${fmt(shape)})`);
+      checkElement(v, `index [${path.join("][")}]`);
       out[k++] = typeof v === "boolean" ? Number(v) : v;
       return;
     }
@@ -61,37 +93,48 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
   if (ArrayBuffer.isView(data)) {
     const src = data as TypedArray;
     const dtype = opts.dtype ?? dtypeOf(src);
-    const shape = opts.shape ? [...opts.shape] : [src.length];
+    const shape = opts.shape ? checkShape("tensor", [...opts.shape]) : [src.length];
     if (numel(shape) !== src.length) throw new Error(`tensor: ${src.length} values cannot fill shape ${fmt(shape)}`);
     const out = K.alloc(dtype, src.length);
     out.set(src);
     return new Tensor(out, shape, opts.requiresGrad ?? false);
   }
-  const shape = opts.shape ? [...opts.shape] : inferNested(data as NestedArray);
+  const shape = opts.shape ? checkShape("tensor", [...opts.shape]) : inferNested(data as NestedArray);
   const dtype = opts.dtype ?? "float32";
-  const out = K.alloc(dtype, numel(shape));
   if (opts.shape) {
     const flat = (data as unknown[]).flat(Infinity) as number[];
-    if (flat.length !== out.length) throw new Error(`tensor: ${flat.length} values cannot fill shape ${fmt(shape)}`);
+    if (flat.length !== numel(shape)) throw new Error(`tensor: ${flat.length} values cannot fill shape ${fmt(shape)}`);
+    flat.forEach((v, i) => checkElement(v, `flat index ${i}`));
+    const out = K.alloc(dtype, flat.length);
     out.set(flat);
-  } else fillNested(data as NestedArray, shape, out);
+    return new Tensor(out, shape, opts.requiresGrad ?? false);
+  }
+  const out = K.alloc(dtype, numel(shape));
+  fillNested(data as NestedArray, shape, out);
   return new Tensor(out, shape, opts.requiresGrad ?? false);
 }
 
-export function full(shape: ShapeArg, value: number, opts: TensorOptions = {}): Tensor {
+/** `full` under the name the user called (zeros, ones, ...), so a bad shape's error names that op. */
+function filled(op: string, shape: ShapeArg, value: number, opts: TensorOptions): Tensor {
   checkCreationOptions(opts, TENSOR_OPTIONS);
-  const s = shapeOf(shape);
-  return new Tensor(K.alloc(opts.dtype ?? "float32", numel(s)).fill(value), s, opts.requiresGrad ?? false);
+  const s = shapeOf(shape, op);
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new Error(`${op}: the fill value is ${describeValue(value)}, not a number`);
+  }
+  return new Tensor(K.alloc(opts.dtype ?? "float32", numel(s)).fill(Number(value)), s, opts.requiresGrad ?? false);
 }
-export const zeros = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
+
+export const full = (shape: ShapeArg, value: number, opts: TensorOptions = {}): Tensor =>
+  filled("full", shape, value, opts);
+export const zeros = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => filled("zeros", shape, 0, opts);
+export const ones = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => filled("ones", shape, 1, opts);
 export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
 export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, ...opts });
 export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, ...opts });
 
-function drawn(shape: ShapeArg, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
+function drawn(op: string, shape: ShapeArg, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
   checkCreationOptions(opts, RANDOM_OPTIONS);
-  const s = shapeOf(shape);
+  const s = shapeOf(shape, op);
   const g = opts.generator ?? defaultGenerator;
   const out = K.alloc(opts.dtype ?? "float32", numel(s));
   for (let i = 0; i < out.length; i++) out[i] = draw(g);
@@ -99,15 +142,17 @@ function drawn(shape: ShapeArg, opts: RandomOptions, draw: (g: Generator) => num
 }
 
 /** Standard normal samples, seeded by `manualSeed`. */
-export const randn = (shape: ShapeArg, opts: RandomOptions = {}): Tensor => drawn(shape, opts, (g) => g.normal());
+export const randn = (shape: ShapeArg, opts: RandomOptions = {}): Tensor =>
+  drawn("randn", shape, opts, (g) => g.normal());
 /** Uniform samples in [0, 1). */
-export const rand = (shape: ShapeArg, opts: RandomOptions = {}): Tensor => drawn(shape, opts, (g) => g.random());
+export const rand = (shape: ShapeArg, opts: RandomOptions = {}): Tensor =>
+  drawn("rand", shape, opts, (g) => g.random());
 export const randnLike = (t: Tensor, opts: RandomOptions = {}): Tensor => randn(t.shape, { dtype: t.dtype, ...opts });
 export const randLike = (t: Tensor, opts: RandomOptions = {}): Tensor => rand(t.shape, { dtype: t.dtype, ...opts });
 /** Integers uniform in [low, high), int32. */
 export function randint(low: number, high: number, shape: ShapeArg, opts: RandomOptions = {}): Tensor {
   if (!(high > low)) throw new Error(`randint: high (${high}) must be greater than low (${low})`);
-  return drawn(shape, { dtype: "int32", ...opts }, (g) => g.int(low, high));
+  return drawn("randint", shape, { dtype: "int32", ...opts }, (g) => g.int(low, high));
 }
 
 /** `arange(end)` or `arange(start, end, step)`: [start, end) in steps. */
@@ -122,6 +167,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 }
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  checkShape("linspace (steps)", [steps]);
   const out = K.alloc(opts.dtype ?? "float32", steps);
   for (let i = 0; i < steps; i++) out[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
   return new Tensor(out, [steps], opts.requiresGrad ?? false);
@@ -129,6 +175,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
 
 /** Identity matrix n×m (m defaults to n). */
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
+  checkShape("eye", [n, m]);
   const out = K.alloc(opts.dtype ?? "float32", n * m);
   for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
   return new Tensor(out, [n, m], opts.requiresGrad ?? false);

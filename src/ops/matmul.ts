@@ -84,7 +84,7 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
   if (bias && bias.numel() !== outF) {
     throw new Error(`${opName}: bias ${fmt(bias.shape)} must have ${outF} elements, one per output feature of the weight ${fmt(weight.shape)}`);
   }
-  const rows = x.numel() / inF;
+  const rows = numel(x.shape.slice(0, -1)); // not numel / inF: a Linear(0, n) has inF = 0
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
   // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.
   K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray,

@@ -3,13 +3,18 @@
  * It checkpoints every epoch, stops cleanly (checkpoint + `status: "interrupted"`) when `signal`
  * aborts, resumes to bit-identical numbers, and refuses to continue once the loss is not finite.
  */
-import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, tensor } from "../index.js";
+import { checkSyntheticFits, checkTrainingFits } from "../cli/budget.js";
 import type { ArchConfig, TrainConfig } from "../cli/config.js";
-import { type EpochMetrics, loadCheckpoint, saveCheckpoint, type TrainState, writeFileAtomic } from "../cli/checkpoint.js";
+import {
+  CHECKPOINTS_DIR, type EpochMetrics, findCheckpoint, loadCheckpoint, removeOlderCheckpoints, saveCheckpoint,
+  type TrainState, writeFileAtomic, writeRunModel,
+} from "../cli/checkpoint.js";
 import { loadData, type LoadedData, type Split } from "../cli/datasets.js";
-import { CliError } from "../cli/errors.js";
+import { CliError, UsageError } from "../cli/errors.js";
+import { makeRunFolder, readJsonFile, removeLeftoverTemps } from "../cli/files.js";
+import { acquireRunLock } from "../cli/lock.js";
 import { buildModel } from "../cli/model.js";
 import { writeReport } from "../cli/report.js";
 
@@ -31,6 +36,11 @@ export interface TrainOptions {
   onEpoch?(m: EpochMetrics, ctx: { model: nn.Sequential; optimizer: optim.Optimizer<{ lr: number }> }): void;
   /** Data already loaded (tests reuse it across runs); otherwise `loadData(config)`. */
   data?: LoadedData;
+  /**
+   * Called once data, model and (on resume) checkpoint are loaded and checked, and the run
+   * folder is locked: everything that could refuse the run has passed, and training starts.
+   */
+  onStart?(): void;
 }
 
 /** Test-set results: accuracy, confusion matrix and the most confident mistakes. */
@@ -117,7 +127,8 @@ function metricsJsonl(history: EpochMetrics[], test?: EvalResult): string {
 
 /**
  * Trains an MLP as `config` says, writing the run folder `opts.outDir`: `config.json`,
- * `model.safetensors`, `optimizer.safetensors`, `state.json`, `metrics.jsonl` and, when done, `report.html`.
+ * `model.safetensors`, `metrics.jsonl`, the resumable checkpoint `checkpoints/<n>/` and, when done,
+ * `report.html`. The folder is locked (`train.lock`) while it runs: a second run on it is refused.
  *
  * @returns `status: "done"` with test results, or `"interrupted"` after a checkpoint when `signal` aborted.
  * @throws DivergedError when the loss becomes NaN or infinite (the last epoch's checkpoint is kept).
@@ -126,8 +137,11 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   const cfg = config;
   const dir = opts.outDir;
   await useBackend(cfg.backend, cfg.threads);
+  if (!opts.data) checkSyntheticFits(cfg);
   const d = opts.data ?? loadData(cfg);
   const arch = archOf(cfg, d);
+  // Before anything is built: a model that cannot fit is refused in the words of its flag.
+  checkTrainingFits(cfg, arch, d.train.n);
   manualSeed(cfg.seed);
   const model = buildModel(arch, cfg.init);
   const opt = makeOptimizer(cfg, model);
@@ -138,32 +152,83 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   );
   const steps = loader.length;
   const modelMeta = { gradlab_arch: JSON.stringify(arch) };
+  // What config.json records: the validation size actually held out (the synthetic sets always keep 15%).
+  const recorded = { ...cfg, valSize: d.val.n, arch };
 
+  // The folder appears only once data and model are ready: a run refused for its flags or files
+  // leaves nothing behind. From here on it is locked: one run per folder.
+  if (!opts.resume) await makeRunFolder(dir);
+  const release = await acquireRunLock(dir);
+  try {
+    return await trainLocked({ cfg, opts, d, arch, model, opt, loader, steps, modelMeta, recorded });
+  } finally {
+    release();
+  }
+}
+
+/** The refusal to start a new run in a folder holding one. */
+export const alreadyHoldsARun = (dir: string): string =>
+  `${dir} already holds a run; continue it with --resume ${dir}, or pick another --out`;
+
+/** What train() has set up before it locks the run folder. */
+interface Prepared {
+  cfg: TrainConfig;
+  opts: TrainOptions;
+  d: LoadedData;
+  arch: ArchConfig;
+  model: nn.Sequential;
+  opt: optim.Optimizer<{ lr: number }>;
+  loader: data.DataLoader;
+  steps: number;
+  modelMeta: Record<string, string>;
+  /** What config.json records. */
+  recorded: TrainConfig & { arch: ArchConfig };
+}
+
+/** train() with the run folder locked: sweep leftovers, start or resume the checkpoint, run the epochs. */
+async function trainLocked(p: Prepared): Promise<TrainResult> {
+  const { cfg, opts, d, arch, model, opt, loader, steps, modelMeta, recorded } = p;
+  const dir = opts.outDir;
+  // What each checkpoint remembers of the config, to tell a resume whether config.json was edited.
+  const { epochs: _e, threads: _t, arch: _a, ...runSettings } = recorded;
+  // What a killed process left mid-save: its temporary files and uncommitted checkpoint folders.
+  await removeLeftoverTemps(dir, [CHECKPOINTS_DIR]);
+  const found = await findCheckpoint(dir);
   let st: TrainState;
   if (opts.resume) {
-    st = await loadCheckpoint(dir, model, opt);
+    if (!found) {
+      throw new CliError(`${dir} has no checkpoint to resume — no epoch finished (and no Ctrl-C saved one) `
+        + "before the run stopped");
+    }
+    const config = recorded as typeof recorded & Record<string, unknown>;
+    const configPath = join(dir, "config.json");
+    st = await loadCheckpoint(found, model, opt, { stepsPerEpoch: steps, config, configPath });
     defaultGenerator.setState(st.globalRng as number[]);
     // A finished run asked for more epochs continues with the next one.
     st.done = false;
+    // What a crash between a checkpoint's commit and its tidying left: older folders, and a run
+    // folder model one save behind. (In the old layout that model file is the checkpoint's own.)
+    if (found.seq > 0) {
+      await removeOlderCheckpoints(dir, found.seq);
+      await writeRunModel(dir, model, modelMeta);
+    }
   } else {
+    if (found) throw new UsageError(alreadyHoldsARun(dir));
     st = {
       version: 1, globalStep: 0, epoch: 0, step: 0, done: false, interrupted: false, globalRng: [],
       loaderRngAtEpochStart: loader.generator.getState(), epochLossSum: 0, epochLossCount: 0, epochTime: 0,
       optimizer: { paramGroups: [], scalars: {} }, history: [],
     };
   }
-  // The folder appears only once data, model and checkpoint loaded: a run refused for its flags or
-  // files leaves nothing behind. config.json records the validation size actually held out (the
-  // synthetic sets always keep 15%).
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, "config.json"), JSON.stringify({ ...cfg, valSize: d.val.n, arch }, null, 2) + "\n");
+  let seq = found?.seq ?? 0;
+  opts.onStart?.();
+  await writeFileAtomic(join(dir, "config.json"), JSON.stringify(recorded, null, 2) + "\n");
   const save = (interrupted: boolean) => {
     st.interrupted = interrupted;
     st.globalRng = defaultGenerator.getState();
-    const { optimizer: _o, ...rest } = st;
-    return saveCheckpoint(dir, model, opt, rest, modelMeta);
+    const { optimizer: _o, checkpointId: _id, ...rest } = st;
+    return saveCheckpoint(dir, ++seq, model, opt, { ...rest, config: runSettings }, modelMeta);
   };
-
   let lastFinite = st.history.length ? st.history[st.history.length - 1].trainLoss : NaN;
   for (; st.epoch < cfg.epochs; st.epoch++) {
     // Replaying the generator from the epoch's start redraws the same order after a resume.
@@ -229,12 +294,15 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   return { status: "done", history: st.history, test, model, state: st };
 }
 
-/** Reads a run folder's config.json. */
-export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?: ArchConfig }> {
+/** config.json is a few hundred bytes; anything near this is not one gradlab wrote. */
+const CONFIG_MAX_BYTES = 2 ** 20;
+
+/** Reads a run folder's config.json (a regular file of at most 1 MB of JSON). */
+export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?: unknown }> {
   const p = join(dir, "config.json");
-  let text: string;
-  try { text = await readFile(p, "utf8"); } catch { throw new CliError(`${dir} is not a gradlab run folder (no config.json)`); }
-  try { return JSON.parse(text); } catch (e) { throw new CliError(`${p} is not valid JSON (${(e as Error).message})`); }
+  const missing = `${dir} is not a gradlab run folder (no config.json)`;
+  const v = readJsonFile(p, { maxBytes: CONFIG_MAX_BYTES, what: "config files", missing });
+  return v as TrainConfig & { arch?: unknown };
 }
 
 function parametersFinite(model: nn.Module): boolean {

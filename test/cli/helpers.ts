@@ -1,6 +1,6 @@
 // Shared helpers for the CLI tests: run `gradlab` in-process (fast) or as a child process (signals, exit codes).
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../../src/cli/main.js";
@@ -18,10 +18,19 @@ export async function cli(...argv: string[]): Promise<Run> {
   return { code, out, err };
 }
 
-/** Runs the CLI from source in a child process; `onLine` sees stdout lines as they come. */
-export function cliChild(argv: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<Run & { stdout: string; stderr: string }> {
+/** What a child process run of the CLI gives: also its raw output and the signal that ended it, if any. */
+export type ChildRun = Run & { stdout: string; stderr: string; signal: NodeJS.Signals | null };
+
+/**
+ * Runs the CLI from source in a child process (with `env` added to this one's); `onLine` sees
+ * stdout lines as they come.
+ */
+export function cliChild(
+  argv: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {},
+): Promise<ChildRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...argv], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...argv],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
     let pending = "";
@@ -34,7 +43,9 @@ export function cliChild(argv: string[], onLine?: (line: string, child: ReturnTy
     });
     child.stderr.on("data", (b: Buffer) => { stderr += b; });
     child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, out: stdout.split("\n").filter(Boolean), err: stderr.split("\n").filter(Boolean), stdout, stderr }));
+    const lines = (s: string) => s.split("\n").filter(Boolean);
+    child.on("close", (code, signal) =>
+      done({ code: code ?? -1, signal, out: lines(stdout), err: lines(stderr), stdout, stderr }));
   });
 }
 
@@ -44,4 +55,11 @@ export function expectOneLine(err: string[]): string {
   if (!err[0].startsWith("gradlab: ")) throw new Error(`error line should start with "gradlab: ": ${err[0]}`);
   if (/\n\s+at /.test(err[0])) throw new Error("stack trace in output");
   return err[0];
+}
+
+/** The newest committed checkpoint folder of a run folder (`checkpoints/<seq>`), or throws when there is none. */
+export function checkpointDir(runDir: string): string {
+  const seqs = readdirSync(join(runDir, "checkpoints")).filter((n) => /^\d+$/.test(n)).sort();
+  if (!seqs.length) throw new Error(`${runDir} has no committed checkpoint`);
+  return join(runDir, "checkpoints", seqs[seqs.length - 1]);
 }
