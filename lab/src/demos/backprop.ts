@@ -1,11 +1,23 @@
 import { tensor, type Tensor } from "gradlab";
+import { button, buttons, controls, numberInput } from "../lib/controls.ts";
+import { fmtNum } from "../lib/format.ts";
 import { modelExport } from "../lib/model_io.ts";
-import { button, controls, fmtNum, h, metric, metrics, numberInput, panel, row } from "../lib/ui.ts";
+import { h, metric, metrics, panel, row } from "../lib/ui.ts";
+import type { NumberParam } from "../lib/url.ts";
 import type { Demo } from "./types.ts";
 
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
 const KEYS = ["x1", "x2", "y", "w1", "w2", "b1", "w3", "b2", "lr"] as const;
 type Params = Record<(typeof KEYS)[number], number>;
+const DEFAULTS: Params = { x1: 1, x2: 2, y: 1, w1: 0.5, w2: -0.3, b1: 0.1, w3: 0.8, b2: -0.2, lr: 0.5 };
+const LABELS: Record<(typeof KEYS)[number], string> = {
+  x1: "x₁", x2: "x₂", y: "target y", w1: "w₁", w2: "w₂", b1: "b₁", w3: "w₂′ (output weight)", b2: "b₂", lr: "learning rate η",
+};
+/** Each number's range: a target is a probability; inputs and weights stay where σ is not flat to the last digit. */
+const PARAMS = Object.fromEntries(KEYS.map((k) => [k, {
+  key: k, value: DEFAULTS[k], step: 1e-6, min: k === "y" || k === "lr" ? 0 : -10, max: k === "y" ? 1 : 10,
+} satisfies NumberParam])) as Record<(typeof KEYS)[number], NumberParam>;
+const LAST = 12;
 
 /** Every forward value and gradient of the 2-1-1 network, by the chain rule. */
 export function handBackprop(p: Params) {
@@ -51,18 +63,24 @@ const W = 110, H = 46;
 export const backprop: Demo = {
   id: "backprop-by-hand",
   title: "Backprop by hand",
+  stage: "foundations",
+  lecture: "Lecture 1",
+  tryThis: ["Press Next step and follow the forward values, then the gradients flowing back.",
+    "Apply the update, then step through again: the loss is lower.", "Make w₂′ large and watch ∂L/∂w₁ change."],
+  notice: ["Every gradient is a local derivative times the gradient arriving from the right: the chain rule, one node at a time.",
+    "gradlab's autograd computes the same numbers (the difference is at rounding level).",
+    "A saturated sigmoid (|z| large) passes back almost nothing: σ′(z) = σ(1 − σ) is tiny there."],
   blurb: "The lecture's 2-1-1 sigmoid network: z₁ = w₁x₁ + w₂x₂ + b₁, h = σ(z₁), z₂ = w₂′h + b₂, ŷ = σ(z₂), L = ½(ŷ − y)². Step through the forward values, the loss, every local gradient and the SGD update; gradlab's autograd checks every number.",
   mount(root, st) {
-    const p = Object.fromEntries(KEYS.map((k) => [k, st.num(k, { x1: 1, x2: 2, y: 1, w1: 0.5, w2: -0.3, b1: 0.1, w3: 0.8, b2: -0.2, lr: 0.5 }[k])])) as Params;
-    let step = st.num("step", 0);
-    const LAST = 12;
+    const p = Object.fromEntries(KEYS.map((k) => [k, st.num(PARAMS[k])])) as Params;
+    let step = st.num({ key: "step", min: 0, max: LAST, step: 1, value: 0 });
     const svgNS = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(svgNS, "svg");
     svg.setAttribute("viewBox", "0 0 840 272"); svg.setAttribute("role", "img"); svg.setAttribute("aria-label", "Computational graph with each node's value and gradient");
     const stepsList = h("ol", { "aria-live": "polite" });
     const mStep = metric("step", "step"), mL = metric("loss", "loss L"), mYh = metric("yhat", "ŷ"), mDw1 = metric("grad-w1", "∂L/∂w₁"), mDw3 = metric("grad-w3", "∂L/∂w₂′"),
       mCheck = metric("autograd-diff", "max |by hand − autograd|"), mAfter = metric("loss-after", "loss after the update");
-    const inputs = KEYS.map((k) => numberInput({ name: k, label: { x1: "x₁", x2: "x₂", y: "target y", w1: "w₁", w2: "w₂", b1: "b₁", w3: "w₂′ (output weight)", b2: "b₂", lr: "learning rate η" }[k], value: p[k], step: 0.1, onInput: (v) => { p[k] = v; update(); } }));
+    const inputs = KEYS.map((k) => numberInput({ ...PARAMS[k], current: p[k], label: LABELS[k], onInput: (v) => { p[k] = v; update(); } }));
 
     const update = () => {
       const r = handBackprop(p), a = autogradBackprop(p);
@@ -117,9 +135,16 @@ export const backprop: Demo = {
     };
     const go = (d: number) => () => { step = Math.max(0, Math.min(LAST, step + d)); update(); };
     root.append(
-      row(panel("Inputs and weights (editable)", controls(...inputs), h("div", { class: "buttons" },
-        button("prev", "◀ Back", go(-1)), button("next", "Next step ▶", go(1), { "data-primary": true }), button("show-all", "Show all", () => { step = LAST; update(); }), button("reset", "↺ Start over", () => { step = 0; update(); }),
-        button("apply-update", "Apply the update (one SGD step)", () => { const u = update(); for (const k of KEYS) { p[k] = u[k]; inputs[KEYS.indexOf(k)].set(+u[k].toFixed(6)); } step = 0; update(); })),
+      row(panel("Inputs and weights (editable)", controls(...inputs), buttons(
+        button("prev", "Back", go(-1), { icon: "prev" }), button("next", "Next step", go(1), { icon: "next", primary: true }),
+        button("show-all", "Show all", () => { step = LAST; update(); }, { icon: "end" }),
+        button("reset", "Start over", () => { step = 0; update(); }, { icon: "reset" }),
+        button("apply-update", "Apply the update (one SGD step)", () => {
+          const u = update();
+          // rounded to the inputs' 6 decimals, so the link reproduces exactly these weights
+          for (const k of KEYS) { p[k] = +u[k].toFixed(6); inputs[KEYS.indexOf(k)].set(p[k]); }
+          step = 0; update();
+        }, { icon: "check" })),
         metrics(mStep, mYh, mL, mDw3, mDw1, mAfter, mCheck))),
       panel("Computational graph", h("div", { class: "graph" }, svg)),
       panel("Steps", h("div", { class: "steps" }, stepsList)),

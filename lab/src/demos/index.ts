@@ -1,3 +1,4 @@
+/** Every page of the lab, in the lecture's order; the index places each on the course map by its stage. */
 import { backprop } from "./backprop.ts";
 import { bugs } from "./bugs.ts";
 import { linearCollapse } from "./linear_collapse.ts";

@@ -2,10 +2,17 @@
 import type { Tensor } from "gradlab";
 import { encodeSafetensors } from "gradlab/io/safetensors.ts";
 import type { NamedArray } from "gradlab/io/named_array.ts";
-import { button, h } from "./ui.ts";
+import { button } from "./controls.ts";
+import { h } from "./ui.ts";
 
 /** Plain arrays of a state dict, ready to post from a worker or to encode. */
 export type PlainStateDict = Record<string, { shape: number[]; dtype: "float32" | "int32"; data: Float32Array | Int32Array }>;
+
+/** A model's state dict, or an error saying the model does not exist yet. */
+export function requireModel(sd: PlainStateDict | null): PlainStateDict {
+  if (!sd) throw new Error("there is no trained model yet: press Train first");
+  return sd;
+}
 
 export function plainStateDict(sd: Record<string, Tensor>): PlainStateDict {
   const out: PlainStateDict = {};
@@ -39,20 +46,28 @@ export function download(name: string, bytes: Uint8Array): void {
 
 /**
  * The "Model" panel: a download button (safetensors) and the equivalent PyTorch code.
- * `get` returns the current weights (possibly from the worker) and the code for them.
+ * `get` returns the current weights (possibly from the worker) and the code for them; when it
+ * fails (no model yet) the panel says why instead of throwing into the console.
  */
-export function modelExport(file: string, get: () => Promise<{ sd: PlainStateDict; code: string }> | { sd: PlainStateDict; code: string }): HTMLElement {
+export function modelExport(file: string,
+  get: () => Promise<{ sd: PlainStateDict; code: string }> | { sd: PlainStateDict; code: string }): HTMLElement {
   const pre = h("pre", { class: "code", "data-metric": "pytorch-code", tabindex: 0 });
-  const refresh = async () => { const { code } = await get(); pre.textContent = code; };
-  const dl = button("download", `Download ${file}`, async () => {
-    const { sd, code } = await get();
-    pre.textContent = code;
-    download(file, toSafetensors(sd));
-  });
-  const show = button("show-code", "Show PyTorch code", () => { void refresh(); details.open = true; });
+  const status = h("p", { class: "note", role: "status" });
+  const attempt = async (then: (r: { sd: PlainStateDict; code: string }) => void) => {
+    try {
+      const r = await get();
+      status.textContent = "";
+      pre.textContent = r.code;
+      then(r);
+    } catch (e) {
+      status.textContent = (e as Error).message;
+    }
+  };
+  const dl = button("download", `Download ${file}`, () => void attempt(({ sd }) => download(file, toSafetensors(sd))), { icon: "download" });
+  const show = button("show-code", "Show PyTorch code", () => { details.open = true; void attempt(() => {}); }, { icon: "code" });
   const details = h("details", {}, h("summary", { text: "Equivalent PyTorch code" }), pre);
-  details.addEventListener("toggle", () => { if (details.open) void refresh(); });
-  return h("div", { class: "export" }, h("div", { class: "buttons" }, dl, show), details);
+  details.addEventListener("toggle", () => { if (details.open) void attempt(() => {}); });
+  return h("div", { class: "export" }, h("div", { class: "buttons" }, dl, show), status, details);
 }
 
 /** Python literal for a small weight matrix/vector. */
