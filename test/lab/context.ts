@@ -10,11 +10,19 @@ import { decodeSafetensors } from "../../src/io/safetensors.js";
 import type { NamedArray } from "../../src/io/named_array.js";
 import { openPage, shot } from "./harness.js";
 
-export interface Lab { base: string; browser: Browser; desktop: BrowserContext; phone: BrowserContext }
+export interface Lab {
+  base: string;
+  browser: Browser;
+  desktop: BrowserContext;
+  phone: BrowserContext;
+}
 /** Filled in by lab.test.ts's beforeAll. */
 export const lab = {} as Lab;
 
-export interface Opened { page: Page; errors: string[] }
+export interface Opened {
+  page: Page;
+  errors: string[];
+}
 
 /** Opens `#/<id>?query` at desktop width and waits until the page has mounted. */
 export async function demo(id: string, query = "", ctx: BrowserContext = lab.desktop): Promise<Opened> {
@@ -24,16 +32,23 @@ export async function demo(id: string, query = "", ctx: BrowserContext = lab.des
   return o;
 }
 
-/** Screenshot, no console errors, close. */
+/** Screenshot, nothing wider than the window, no console errors, close. */
 export async function finish(p: Opened, name: string): Promise<void> {
   await p.page.waitForTimeout(400); // let the last animation frame land
   await shot(p.page, name);
+  const over = await p.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(over, `horizontal overflow on ${name}`).toBeLessThanOrEqual(1);
   expect(p.errors, `console errors on ${name}`).toEqual([]);
   await p.page.close();
 }
 
 /** Opens the page at phone width (390 px), checks it never scrolls sideways, and takes a screenshot. */
-export async function phoneShot(id: string, query = "", name = `phone-${id}`, wait?: (page: Page) => Promise<void>): Promise<void> {
+export async function phoneShot(
+  id: string,
+  query = "",
+  name = `phone-${id}`,
+  wait?: (page: Page) => Promise<void>,
+): Promise<void> {
   const p = await demo(id, query, lab.phone);
   if (wait) await wait(p.page);
   await p.page.waitForTimeout(400);
@@ -59,7 +74,12 @@ export function f32(sd: Map<string, NamedArray>, key: string): { data: Float32Ar
 }
 
 /** Polls a readout until `pred` holds for its text, or fails with the last text. */
-export async function waitText(page: Page, metricName: string, pred: (t: string) => boolean, timeoutMs: number): Promise<string> {
+export async function waitText(
+  page: Page,
+  metricName: string,
+  pred: (t: string) => boolean,
+  timeoutMs: number,
+): Promise<string> {
   const t0 = Date.now();
   let t = "";
   while (Date.now() - t0 < timeoutMs) {

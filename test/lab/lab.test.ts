@@ -9,12 +9,16 @@ import { afterAll, beforeAll, describe } from "vitest";
 import type { Server } from "node:http";
 import { lab } from "./context.js";
 import { buildLab, DIST, launch, requireChromium, serve } from "./harness.js";
+import { approxTests } from "./pages/approx.js";
 import { basicsTests } from "./pages/basics.js";
 import { bugsTests } from "./pages/bugs.js";
+import { depthTests } from "./pages/depth.js";
 import { gradientsTests } from "./pages/gradients.js";
 import { hostileUrlTests } from "./pages/hostile.js";
 import { indexTests } from "./pages/index.js";
 import { mnistTests } from "./pages/mnist.js";
+import { openingTests } from "./pages/opening.js";
+import { representationTests } from "./pages/representation.js";
 import { spiralsTests } from "./pages/spirals.js";
 import { splitsTests } from "./pages/splits.js";
 import { visualTests } from "./pages/visual.js";
@@ -30,7 +34,12 @@ beforeAll(async () => {
   lab.base = url;
   lab.browser = await launch();
   lab.desktop = await lab.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  lab.phone = await lab.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  lab.phone = await lab.browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -50,5 +59,9 @@ describe("lab in Chromium", () => {
   bugsTests();
   mnistTests();
   splitsTests();
+  openingTests();
+  representationTests();
+  approxTests();
+  depthTests();
   hostileUrlTests();
 });

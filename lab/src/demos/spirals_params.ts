@@ -22,12 +22,23 @@ export const P = {
 export function readSpiralsState(st: UrlState) {
   const classes = st.num(P.classes);
   return {
-    dataset: st.choice("data", "spirals", SPIRAL_DATASETS), classes, n: st.num(P.n), noise: st.num(P.noise), turns: st.num(P.turns),
-    depth: st.num(P.depth), width: st.num(P.width),
-    act: st.choice("act", "relu", ACTIVATIONS, OLD_ACTIVATION_NAMES), init: st.choice("init", "default", INITS, OLD_INIT_NAMES),
-    opt: st.choice("opt", "adam", ["adam", "sgd"] as const), lr: st.num(P.lr), batch: st.num(P.batch),
-    dropout: st.num(P.dropout), bn: st.bool("bn", false), bottleneck: st.bool("bottleneck", false),
-    evalMode: st.choice("mode", "eval", ["eval", "train"] as const), seed: st.num(P.seed),
+    dataset: st.choice("data", "spirals", SPIRAL_DATASETS),
+    classes,
+    n: st.num(P.n),
+    noise: st.num(P.noise),
+    turns: st.num(P.turns),
+    depth: st.num(P.depth),
+    width: st.num(P.width),
+    act: st.choice("act", "relu", ACTIVATIONS, OLD_ACTIVATION_NAMES),
+    init: st.choice("init", "default", INITS, OLD_INIT_NAMES),
+    opt: st.choice("opt", "adam", ["adam", "sgd"] as const),
+    lr: st.num(P.lr),
+    batch: st.num(P.batch),
+    dropout: st.num(P.dropout),
+    bn: st.bool("bn", false),
+    bottleneck: st.bool("bottleneck", false),
+    evalMode: st.choice("mode", "eval", ["eval", "train"] as const),
+    seed: st.num(P.seed),
     extra: st.text("pts", [] as Point[], (raw) => parsePoints(raw, classes)),
   };
 }
@@ -36,7 +47,11 @@ export type SpiralsState = ReturnType<typeof readSpiralsState>;
 /** Clicked points from the link: at most 200, coordinates within ±10, labels of existing classes. */
 export function parsePoints(raw: string, classes: number): { value: Point[]; note?: string } {
   let list: unknown;
-  try { list = JSON.parse(raw); } catch { return { value: [], note: "the added points are not readable, so none are used." }; }
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    return { value: [], note: "the added points are not readable, so none are used." };
+  }
   if (!Array.isArray(list)) return { value: [], note: "the added points are not a list, so none are used." };
   const ok: Point[] = [];
   for (const p of list) {
@@ -49,14 +64,23 @@ export function parsePoints(raw: string, classes: number): { value: Point[]; not
     ok.push({ x, y, label });
   }
   const dropped = list.length - ok.length;
-  return { value: ok, note: dropped ? `${dropped} of the ${list.length} added points were left out (at most ${MAX_CLICKED_POINTS}, ` +
-    `within ±10, of a class the page has).` : undefined };
+  return {
+    value: ok,
+    note: dropped
+      ? `${dropped} of the ${list.length} added points were left out (at most ${MAX_CLICKED_POINTS}, ` +
+        `within ±10, of a class the page has).`
+      : undefined,
+  };
 }
 
 export function mlpConfig(s: SpiralsState): MlpConfig {
   return {
-    inputs: 2, outputs: s.dataset === "spirals" || s.dataset === "blobs" ? s.classes : 2,
-    activation: s.act, init: s.init, dropout: s.dropout, batchnorm: s.bn,
+    inputs: 2,
+    outputs: s.dataset === "spirals" || s.dataset === "blobs" ? s.classes : 2,
+    activation: s.act,
+    init: s.init,
+    dropout: s.dropout,
+    batchnorm: s.bn,
     hidden: [...Array<number>(s.depth).fill(s.width), ...(s.bottleneck ? [2] : [])],
   };
 }

@@ -31,11 +31,13 @@ export class DeepNet extends nn.Module {
     super();
     this.stem = c.inputs === c.width ? null : new nn.Linear(c.inputs, c.width);
     if (this.stem) initLayer(this.stem, c.init, c.activation);
-    this.layers = new nn.ModuleList(Array.from({ length: c.depth }, () => {
-      const l = new nn.Linear(c.width, c.width);
-      initLayer(l, c.init, c.activation);
-      return l;
-    }));
+    this.layers = new nn.ModuleList(
+      Array.from({ length: c.depth }, () => {
+        const l = new nn.Linear(c.width, c.width);
+        initLayer(l, c.init, c.activation);
+        return l;
+      }),
+    );
     this.norms = new nn.ModuleList(c.norm ? Array.from({ length: c.depth }, () => new nn.BatchNorm1d(c.width)) : []);
     this.acts = new nn.ModuleList(Array.from({ length: c.depth + 1 }, () => activationModule(c.activation)));
     this.head = new nn.Linear(c.width, c.outputs);

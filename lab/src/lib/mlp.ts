@@ -12,7 +12,11 @@ export type Activation = MlpActivation;
 export const INITS = [...MLP_INITS, "tiny", "huge"] as const;
 export type Init = (typeof INITS)[number];
 export const INIT_LABELS: Record<Init, string> = {
-  default: "default (PyTorch)", kaiming: "Kaiming / He", xavier: "Xavier / Glorot", tiny: "tiny N(0, 0.01²)", huge: "huge N(0, 2²)",
+  default: "default (PyTorch)",
+  kaiming: "Kaiming / He",
+  xavier: "Xavier / Glorot",
+  tiny: "tiny N(0, 0.01²)",
+  huge: "huge N(0, 2²)",
 };
 /** Names the lab used before it shared the library's builder; old links still work. */
 export const OLD_INIT_NAMES: Record<string, Init> = { he: "kaiming" };
@@ -52,7 +56,8 @@ export function initLayer(l: nn.Linear, init: Init, activation: Activation): voi
 
 export function buildLabMlp(c: MlpConfig): nn.Sequential {
   const model = buildMlp({ ...c, init: isLibraryInit(c.init) ? c.init : "default" });
-  if (c.init === "tiny" || c.init === "huge") for (const m of model.children()) if (m instanceof nn.Linear) badInit(m, c.init);
+  if (c.init === "tiny" || c.init === "huge")
+    for (const m of model.children()) if (m instanceof nn.Linear) badInit(m, c.init);
   return model;
 }
 
@@ -71,12 +76,20 @@ export function lastHiddenIndex(c: MlpConfig): number {
 /** Runs the Sequential and returns the output of every module (index i = after module i). */
 export function forwardAll(model: nn.Sequential, x: Tensor): Tensor[] {
   const outs: Tensor[] = [];
-  for (const m of model) { x = m(x); outs.push(x); }
+  for (const m of model) {
+    x = m(x);
+    outs.push(x);
+  }
   return outs;
 }
 
 const PY_ACT: Record<Activation, string> = {
-  relu: "nn.ReLU()", tanh: "nn.Tanh()", sigmoid: "nn.Sigmoid()", gelu: "nn.GELU()", silu: "nn.SiLU()", leaky_relu: "nn.LeakyReLU(0.01)",
+  relu: "nn.ReLU()",
+  tanh: "nn.Tanh()",
+  sigmoid: "nn.Sigmoid()",
+  gelu: "nn.GELU()",
+  silu: "nn.SiLU()",
+  leaky_relu: "nn.LeakyReLU(0.01)",
 };
 
 export function mlpPytorch(c: MlpConfig, file: string, extra: { optimizer?: string; lr?: number } = {}): string {
@@ -90,8 +103,12 @@ export function mlpPytorch(c: MlpConfig, file: string, extra: { optimizer?: stri
     d = w;
   }
   lines.push(`    nn.Linear(${d}, ${c.outputs}),`);
-  const opt = extra.optimizer === "sgd" ? `torch.optim.SGD(model.parameters(), lr=${extra.lr}, momentum=0.9)`
-    : extra.optimizer === "adam" ? `torch.optim.Adam(model.parameters(), lr=${extra.lr})` : null;
+  const opt =
+    extra.optimizer === "sgd"
+      ? `torch.optim.SGD(model.parameters(), lr=${extra.lr}, momentum=0.9)`
+      : extra.optimizer === "adam"
+        ? `torch.optim.Adam(model.parameters(), lr=${extra.lr})`
+        : null;
   return [
     "import torch",
     "from torch import nn",
@@ -102,7 +119,14 @@ export function mlpPytorch(c: MlpConfig, file: string, extra: { optimizer?: stri
     ")",
     `model.load_state_dict(load_file("${file}"))`,
     "model.eval()  # Dropout off, BatchNorm uses running statistics",
-    ...(opt ? ["", "# to keep training it as the lab did:", `optimizer = ${opt}`, "loss_fn = nn.CrossEntropyLoss()  # takes raw logits"] : []),
+    ...(opt
+      ? [
+          "",
+          "# to keep training it as the lab did:",
+          `optimizer = ${opt}`,
+          "loss_fn = nn.CrossEntropyLoss()  # takes raw logits",
+        ]
+      : []),
     "",
   ].join("\n");
 }

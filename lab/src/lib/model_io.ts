@@ -6,7 +6,10 @@ import { button } from "./controls.ts";
 import { h } from "./ui.ts";
 
 /** Plain arrays of a state dict, ready to post from a worker or to encode. */
-export type PlainStateDict = Record<string, { shape: number[]; dtype: "float32" | "int32"; data: Float32Array | Int32Array }>;
+export type PlainStateDict = Record<
+  string,
+  { shape: number[]; dtype: "float32" | "int32"; data: Float32Array | Int32Array }
+>;
 
 /** A model's state dict, or an error saying the model does not exist yet. */
 export function requireModel(sd: PlainStateDict | null): PlainStateDict {
@@ -17,9 +20,10 @@ export function requireModel(sd: PlainStateDict | null): PlainStateDict {
 export function plainStateDict(sd: Record<string, Tensor>): PlainStateDict {
   const out: PlainStateDict = {};
   for (const [k, t] of Object.entries(sd)) {
-    out[k] = t.dtype === "int32"
-      ? { shape: [...t.shape], dtype: "int32", data: Int32Array.from(t.data as Int32Array) }
-      : { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.data) };
+    out[k] =
+      t.dtype === "int32"
+        ? { shape: [...t.shape], dtype: "int32", data: Int32Array.from(t.data as Int32Array) }
+        : { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.data) };
   }
   return out;
 }
@@ -28,9 +32,10 @@ export function plainStateDict(sd: Record<string, Tensor>): PlainStateDict {
 export function toSafetensors(sd: PlainStateDict, meta: Record<string, string> = {}): Uint8Array {
   const named: Record<string, NamedArray> = {};
   for (const [k, a] of Object.entries(sd)) {
-    named[k] = a.dtype === "int32"
-      ? { shape: a.shape, dtype: "int64", data: BigInt64Array.from(a.data, (v) => BigInt(v)) }
-      : { shape: a.shape, dtype: "float32", data: a.data as Float32Array };
+    named[k] =
+      a.dtype === "int32"
+        ? { shape: a.shape, dtype: "int64", data: BigInt64Array.from(a.data, (v) => BigInt(v)) }
+        : { shape: a.shape, dtype: "float32", data: a.data as Float32Array };
   }
   return encodeSafetensors(named, { format: "pt", producer: "gradlab lab", ...meta });
 }
@@ -49,8 +54,10 @@ export function download(name: string, bytes: Uint8Array): void {
  * `get` returns the current weights (possibly from the worker) and the code for them; when it
  * fails (no model yet) the panel says why instead of throwing into the console.
  */
-export function modelExport(file: string,
-  get: () => Promise<{ sd: PlainStateDict; code: string }> | { sd: PlainStateDict; code: string }): HTMLElement {
+export function modelExport(
+  file: string,
+  get: () => Promise<{ sd: PlainStateDict; code: string }> | { sd: PlainStateDict; code: string },
+): HTMLElement {
   const pre = h("pre", { class: "code", "data-metric": "pytorch-code", tabindex: 0 });
   const status = h("p", { class: "note", role: "status" });
   const attempt = async (then: (r: { sd: PlainStateDict; code: string }) => void) => {
@@ -63,10 +70,22 @@ export function modelExport(file: string,
       status.textContent = (e as Error).message;
     }
   };
-  const dl = button("download", `Download ${file}`, () => void attempt(({ sd }) => download(file, toSafetensors(sd))), { icon: "download" });
-  const show = button("show-code", "Show PyTorch code", () => { details.open = true; void attempt(() => {}); }, { icon: "code" });
+  const dl = button("download", `Download ${file}`, () => void attempt(({ sd }) => download(file, toSafetensors(sd))), {
+    icon: "download",
+  });
+  const show = button(
+    "show-code",
+    "Show PyTorch code",
+    () => {
+      details.open = true;
+      void attempt(() => {});
+    },
+    { icon: "code" },
+  );
   const details = h("details", {}, h("summary", { text: "Equivalent PyTorch code" }), pre);
-  details.addEventListener("toggle", () => { if (details.open) void attempt(() => {}); });
+  details.addEventListener("toggle", () => {
+    if (details.open) void attempt(() => {});
+  });
   return h("div", { class: "export" }, h("div", { class: "buttons" }, dl, show), status, details);
 }
 
@@ -75,6 +94,7 @@ export function pyList(a: ArrayLike<number>, shape: readonly number[]): string {
   const f = (v: number) => String(+v.toFixed(6));
   if (shape.length === 1) return `[${Array.from(a, f).join(", ")}]`;
   const rows: string[] = [];
-  for (let r = 0; r < shape[0]; r++) rows.push(`[${Array.from({ length: shape[1] }, (_, c) => f(a[r * shape[1] + c])).join(", ")}]`);
+  for (let r = 0; r < shape[0]; r++)
+    rows.push(`[${Array.from({ length: shape[1] }, (_, c) => f(a[r * shape[1] + c])).join(", ")}]`);
   return `[${rows.join(", ")}]`;
 }

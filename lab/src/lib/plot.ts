@@ -3,7 +3,12 @@ import { CLASS_COLORS, classColor } from "./colors.ts";
 import { cssSize, prefersReducedMotion } from "./ui.ts";
 
 /** A view [x0, x1] × [y0, y1] in data coordinates. */
-export interface View { x0: number; x1: number; y0: number; y1: number }
+export interface View {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
 
 export function toPx(c: HTMLCanvasElement, v: View, x: number, y: number): [number, number] {
   const [w, hh] = cssSize(c);
@@ -17,10 +22,11 @@ export function fromPx(c: HTMLCanvasElement, v: View, px: number, py: number): [
 /** The centres of a g×g grid over `v`, row 0 at the top: (g·g, 2) row-major. */
 export function gridPoints(v: View, g: number): Float32Array {
   const pts = new Float32Array(g * g * 2);
-  for (let r = 0; r < g; r++) for (let q = 0; q < g; q++) {
-    pts[(r * g + q) * 2] = v.x0 + ((q + 0.5) / g) * (v.x1 - v.x0);
-    pts[(r * g + q) * 2 + 1] = v.y1 - ((r + 0.5) / g) * (v.y1 - v.y0);
-  }
+  for (let r = 0; r < g; r++)
+    for (let q = 0; q < g; q++) {
+      pts[(r * g + q) * 2] = v.x0 + ((q + 0.5) / g) * (v.x1 - v.x0);
+      pts[(r * g + q) * 2 + 1] = v.y1 - ((r + 0.5) / g) * (v.y1 - v.y0);
+    }
   return pts;
 }
 
@@ -41,7 +47,8 @@ export function drawRegions(c: HTMLCanvasElement, probs: ArrayLike<number>, g: n
     img.data[4 * i + 3] = 255;
   }
   const off = document.createElement("canvas");
-  off.width = g; off.height = g;
+  off.width = g;
+  off.height = g;
   off.getContext("2d")!.putImageData(img, 0, 0);
   const [w, hh] = cssSize(c);
   const ctx = c.getContext("2d")!;
@@ -51,10 +58,12 @@ export function drawRegions(c: HTMLCanvasElement, probs: ArrayLike<number>, g: n
 
 /** A field f(x, y) in [0, 1] (e.g. a sigmoid output) as blue (0) → white → orange (1). */
 export function drawField(c: HTMLCanvasElement, v: View, f: (x: number, y: number) => number, g = 80): void {
-  const pts = gridPoints(v, g), probs = new Float32Array(g * g * 2);
+  const pts = gridPoints(v, g),
+    probs = new Float32Array(g * g * 2);
   for (let i = 0; i < g * g; i++) {
     const p = f(pts[2 * i], pts[2 * i + 1]);
-    probs[2 * i] = 1 - p; probs[2 * i + 1] = p;
+    probs[2 * i] = 1 - p;
+    probs[2 * i + 1] = p;
   }
   drawRegions(c, probs, g, 2);
 }
@@ -71,24 +80,42 @@ export function drawAxes(c: HTMLCanvasElement, v: View): void {
   ctx.strokeStyle = "rgba(0,0,0,0.25)";
   ctx.lineWidth = 1;
   ctx.beginPath();
-  const [ax0, ay] = toPx(c, v, v.x0, 0), [ax1] = toPx(c, v, v.x1, 0);
-  const [bx, by0] = toPx(c, v, 0, v.y0), [, by1] = toPx(c, v, 0, v.y1);
-  ctx.moveTo(ax0, ay); ctx.lineTo(ax1, ay); ctx.moveTo(bx, by0); ctx.lineTo(bx, by1);
+  const [ax0, ay] = toPx(c, v, v.x0, 0),
+    [ax1] = toPx(c, v, v.x1, 0);
+  const [bx, by0] = toPx(c, v, 0, v.y0),
+    [, by1] = toPx(c, v, 0, v.y1);
+  ctx.moveTo(ax0, ay);
+  ctx.lineTo(ax1, ay);
+  ctx.moveTo(bx, by0);
+  ctx.lineTo(bx, by1);
   ctx.stroke();
 }
 
 /** Points (xy interleaved) in their class colours: filled discs, or rings (e.g. test points). */
-export function drawPoints(c: HTMLCanvasElement, v: View, xy: ArrayLike<number>, labels: ArrayLike<number>, r = 3.5,
-  marker: (i: number) => "disc" | "ring" = () => "disc"): void {
+export function drawPoints(
+  c: HTMLCanvasElement,
+  v: View,
+  xy: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  r = 3.5,
+  marker: (i: number) => "disc" | "ring" = () => "disc",
+): void {
   const ctx = c.getContext("2d")!;
   for (let i = 0; i < labels.length; i++) {
     const [px, py] = toPx(c, v, xy[2 * i], xy[2 * i + 1]);
     ctx.beginPath();
     ctx.arc(px, py, r, 0, 2 * Math.PI);
-    if (marker(i) === "ring") { ctx.strokeStyle = classColor(labels[i]); ctx.lineWidth = 2; ctx.stroke(); continue; }
+    if (marker(i) === "ring") {
+      ctx.strokeStyle = classColor(labels[i]);
+      ctx.lineWidth = 2;
+      ctx.stroke();
+      continue;
+    }
     ctx.fillStyle = classColor(labels[i]);
     ctx.fill();
-    ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 1;
+    ctx.stroke();
   }
 }
 
@@ -99,10 +126,14 @@ export function drawLine(c: HTMLCanvasElement, v: View, w1: number, w2: number, 
   if (Math.abs(w2) > 1e-9) pts.push([v.x0, -(w1 * v.x0 + b) / w2], [v.x1, -(w1 * v.x1 + b) / w2]);
   else if (Math.abs(w1) > 1e-9) pts.push([-b / w1, v.y0], [-b / w1, v.y1]);
   if (pts.length < 2) return;
-  ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash([6, 4]);
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.setLineDash([6, 4]);
   ctx.beginPath();
-  ctx.moveTo(...toPx(c, v, ...pts[0])); ctx.lineTo(...toPx(c, v, ...pts[1]));
-  ctx.stroke(); ctx.setLineDash([]);
+  ctx.moveTo(...toPx(c, v, ...pts[0]));
+  ctx.lineTo(...toPx(c, v, ...pts[1]));
+  ctx.stroke();
+  ctx.setLineDash([]);
 }
 
 /**
@@ -116,8 +147,13 @@ export class RegionView {
   private from: Float32Array | null = null;
   private t0 = 0;
   private frame = 0;
-  constructor(readonly canvas: HTMLCanvasElement, private g: number, private classes: number,
-    private overlay: () => void, private durationMs = 260) {}
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private g: number,
+    private classes: number,
+    private overlay: () => void,
+    private durationMs = 260,
+  ) {}
 
   update(probs: Float32Array, classes = this.classes): void {
     if (classes !== this.classes || !this.shown || this.shown.length !== probs.length || prefersReducedMotion()) {
@@ -134,14 +170,21 @@ export class RegionView {
   }
 
   /** Redraws at the current state (e.g. after points changed). */
-  redraw(): void { this.draw(); }
+  redraw(): void {
+    this.draw();
+  }
 
-  reset(): void { this.shown = null; this.target = null; this.draw(); }
+  reset(): void {
+    this.shown = null;
+    this.target = null;
+    this.draw();
+  }
 
   private tick = (now: number) => {
     this.frame = 0;
     if (!this.target || !this.from || !this.shown) return;
-    const t = Math.min(1, (now - this.t0) / this.durationMs), e = t * (2 - t);
+    const t = Math.min(1, (now - this.t0) / this.durationMs),
+      e = t * (2 - t);
     for (let i = 0; i < this.shown.length; i++) this.shown[i] = this.from[i] + (this.target[i] - this.from[i]) * e;
     this.draw();
     if (t < 1) this.frame = requestAnimationFrame(this.tick);

@@ -16,7 +16,10 @@ export class TaskClient<S extends TaskSpec> {
   constructor(worker: Worker) {
     this.worker = worker;
     worker.onmessage = (ev: MessageEvent<FromWorker<S>>) => this.receive(ev.data);
-    worker.onerror = (e) => { e.preventDefault(); this.onFailure(e.message || "the worker failed to start"); };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.onFailure(e.message || "the worker failed to start");
+    };
   }
 
   private receive(m: FromWorker<S>): void {
@@ -42,7 +45,10 @@ export class TaskClient<S extends TaskSpec> {
   }
 
   /** Replaces the default failure handler (console.error) for command failures. */
-  onError(fn: (message: string) => void): this { this.onFailure = fn; return this; }
+  onError(fn: (message: string) => void): this {
+    this.onFailure = fn;
+    return this;
+  }
 
   send(command: S["command"]): void {
     this.worker.postMessage({ kind: "command", command } satisfies ToWorker<S>);

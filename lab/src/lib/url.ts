@@ -7,19 +7,32 @@
  * each correction is noted, so the page can say what it changed instead of freezing or
  * silently showing something else.
  */
-export interface Route { page: string; params: URLSearchParams }
+export interface Route {
+  page: string;
+  params: URLSearchParams;
+}
 
 export function readRoute(): Route {
   const hash = location.hash.replace(/^#\/?/, "");
   const q = hash.indexOf("?");
   const page = q < 0 ? hash : hash.slice(0, q);
   let decoded = page;
-  try { decoded = decodeURIComponent(page); } catch { /* a malformed escape is just an unknown page */ }
+  try {
+    decoded = decodeURIComponent(page);
+  } catch {
+    /* a malformed escape is just an unknown page */
+  }
   return { page: decoded, params: new URLSearchParams(q < 0 ? "" : hash.slice(q + 1)) };
 }
 
 /** A numeric control's range; `value` is its default. Sliders take the same object. */
-export interface NumberParam { key: string; min: number; max: number; step: number; value: number }
+export interface NumberParam {
+  key: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+}
 
 /** Decimal places of a step like 0.05 (2), so snapped values print as the slider would. */
 function decimals(step: number): number {
@@ -40,9 +53,14 @@ export class UrlState {
   /** What the page changed in the link, in plain words (shown above the page). */
   readonly notes: string[] = [];
 
-  constructor(readonly page: string, readonly params: URLSearchParams) {}
+  constructor(
+    readonly page: string,
+    readonly params: URLSearchParams,
+  ) {}
 
-  private note(text: string): void { this.notes.push(text); }
+  private note(text: string): void {
+    this.notes.push(text);
+  }
 
   num(p: NumberParam): number {
     const raw = this.params.get(p.key);
@@ -54,7 +72,8 @@ export class UrlState {
     }
     const v = clampToParam(p, n);
     if (v !== n) {
-      const why = n < p.min || n > p.max ? `outside this control's range ${p.min} to ${p.max}` : `not on its steps of ${p.step}`;
+      const why =
+        n < p.min || n > p.max ? `outside this control's range ${p.min} to ${p.max}` : `not on its steps of ${p.step}`;
       this.note(`${p.key} = ${show(raw)} is ${why}, so the page uses ${v}.`);
     }
     return this.keep(p.key, v);

@@ -6,6 +6,11 @@ export const BUG_IDS = ["softmax-ce", "zero-grad", "eval-mode", "shape", "leak"]
 export type BugId = (typeof BUG_IDS)[number];
 
 /** One run: its loss curve, its readouts, and the trained model (weights + PyTorch layers). */
-export interface BugRun { curve: number[]; metrics: Record<string, number | string>; sd: PlainStateDict; arch: string[] }
+export interface BugRun {
+  curve: number[];
+  metrics: Record<string, number | string>;
+  sd: PlainStateDict;
+  arch: string[];
+}
 
 export type BugsTask = RequestOnly<{ run: { args: { bug: BugId; buggy: boolean; seed: number }; result: BugRun } }>;

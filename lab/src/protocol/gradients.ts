@@ -2,7 +2,14 @@
 import type { DeepNetConfig } from "../lib/deepnet.ts";
 import type { RequestOnly } from "./wire.ts";
 
-export interface GradientsArgs { net: DeepNetConfig; seed: number; batch: number }
-export interface GradientsResult { norms: number[]; loss: number }
+export interface GradientsArgs {
+  net: DeepNetConfig;
+  seed: number;
+  batch: number;
+}
+export interface GradientsResult {
+  norms: number[];
+  loss: number;
+}
 
 export type GradientsTask = RequestOnly<{ norms: { args: GradientsArgs; result: GradientsResult } }>;

@@ -6,12 +6,23 @@ import type { LayerWeights, OptimizerName, StateDictRequest } from "./common.ts"
 export const DATASETS_2D = ["spirals", "moons", "circles", "xor", "xorcloud", "blobs"] as const;
 export type Dataset2DName = (typeof DATASETS_2D)[number];
 
-export interface Point { x: number; y: number; label: number }
+export interface Point {
+  x: number;
+  y: number;
+  label: number;
+}
 
 export interface Mlp2dConfig {
   dataset: Dataset2DName;
-  n: number; noise: number; turns: number; classes: number; seed: number;
-  mlp: MlpConfig; optimizer: OptimizerName; lr: number; batch: number;
+  n: number;
+  noise: number;
+  turns: number;
+  classes: number;
+  seed: number;
+  mlp: MlpConfig;
+  optimizer: OptimizerName;
+  lr: number;
+  batch: number;
   /** Resolution of the decision-region grid. */
   grid: number;
   testFrac: number;
@@ -22,8 +33,12 @@ export interface Mlp2dConfig {
 
 export interface Mlp2dProgress {
   type: "progress";
-  step: number; epoch: number;
-  trainLoss: number; trainAcc: number; testLoss: number; testAcc: number;
+  step: number;
+  epoch: number;
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
   /** (grid², classes) class probabilities over the view. */
   probs: Float32Array;
   /** The training points as the last hidden layer sees them, (n, 2). */
@@ -45,7 +60,15 @@ export interface Mlp2dTask {
     | { type: "set"; lr?: number; batch?: number; evalMode?: "eval" | "train" }
     | { type: "addPoint"; point: Point };
   event:
-    | { type: "data"; xTrain: number[]; yTrain: number[]; xTest: number[]; yTest: number[]; view: View; classes: number }
+    | {
+        type: "data";
+        xTrain: number[];
+        yTrain: number[];
+        xTest: number[];
+        yTest: number[];
+        view: View;
+        classes: number;
+      }
     | Mlp2dProgress
     | { type: "curve"; step: number[]; train: number[]; test: number[] }
     | { type: "done"; step: number };

@@ -4,17 +4,28 @@ import type { OptimizerName, StateDictRequest } from "./common.ts";
 export interface MnistConfig {
   /** URL of the folder with the IDX files. */
   base: string;
-  steps: number; batch: number; lr: number; optimizer: OptimizerName;
+  steps: number;
+  batch: number;
+  lr: number;
+  optimizer: OptimizerName;
   /** Steps between test-accuracy readings on the first `testSubset` test images. */
-  evalEvery: number; testSubset: number;
+  evalEvery: number;
+  testSubset: number;
   /** Seeds the initial weights and the order of the batches: the same link, the same run. */
   seed: number;
 }
 
-export interface MnistItem { i: number; label: number; pred: number; conf: number; img: Uint8Array }
+export interface MnistItem {
+  i: number;
+  label: number;
+  pred: number;
+  conf: number;
+  img: Uint8Array;
+}
 
 export interface MnistTask {
-  command: { type: "start"; config: MnistConfig } | { type: "pause" } | { type: "resume" } | { type: "set"; lr: number };
+  command:
+    { type: "start"; config: MnistConfig } | { type: "pause" } | { type: "resume" } | { type: "set"; lr: number };
   event:
     | { type: "status"; text: string }
     | { type: "data"; train: number; test: number }

@@ -5,11 +5,24 @@ import type { RequestOnly } from "./wire.ts";
 export const SPLIT_KINDS = ["random", "group", "time"] as const;
 export type SplitKind = (typeof SPLIT_KINDS)[number];
 
-export interface SplitsConfig { patients: number; per: number; signature: number; signal: number; seed: number; model: "1nn" | "logreg" }
+export interface SplitsConfig {
+  patients: number;
+  per: number;
+  signature: number;
+  signal: number;
+  seed: number;
+  model: "1nn" | "logreg";
+}
 
-export interface SplitOutcome { accuracy: number; leak: number; test: Int32Array }
+export interface SplitOutcome {
+  accuracy: number;
+  leak: number;
+  test: Int32Array;
+}
 export interface SplitsResult {
-  n: number; patients: number; features: number;
+  n: number;
+  patients: number;
+  features: number;
   /** Patient of each sample (samples are stored patient by patient, visits in order). */
   groups: Int32Array;
   splits: Record<SplitKind, SplitOutcome>;

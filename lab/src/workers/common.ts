@@ -9,7 +9,9 @@ export function makeOptimizer(kind: OptimizerName, params: nn.Parameter[], lr: n
   return kind === "sgd" ? new optim.SGD(params, { lr, momentum: 0.9 }) : new optim.Adam(params, { lr });
 }
 
-export function setLr(opt: Optimizer, lr: number): void { for (const g of opt.paramGroups) g.lr = lr; }
+export function setLr(opt: Optimizer, lr: number): void {
+  for (const g of opt.paramGroups) g.lr = lr;
+}
 
 /** Fraction of rows whose largest logit is at the label. */
 export function accuracy(logits: Tensor, y: ArrayLike<number>): number {
@@ -24,7 +26,12 @@ export function linearWeights(model: nn.Module): LayerWeights[] {
   const out: LayerWeights[] = [];
   for (const m of model.modules()) {
     if (!(m instanceof nn.Linear)) continue;
-    out.push({ weight: Float32Array.from(m.weight.data), bias: m.bias ? Float32Array.from(m.bias.data) : null, inputs: m.inFeatures, outputs: m.outFeatures });
+    out.push({
+      weight: Float32Array.from(m.weight.data),
+      bias: m.bias ? Float32Array.from(m.bias.data) : null,
+      inputs: m.inFeatures,
+      outputs: m.outFeatures,
+    });
   }
   return out;
 }

@@ -10,7 +10,8 @@ serve<GradientsTask>(() => ({
     norms({ net, seed, batch }) {
       manualSeed(seed);
       const model = new DeepNet(net);
-      const x = randn([batch, net.inputs]), y = randint(0, net.outputs, [batch]);
+      const x = randn([batch, net.inputs]),
+        y = randint(0, net.outputs, [batch]);
       const loss = F.crossEntropy(model(x), y);
       loss.backward();
       return { norms: model.gradNorms(), loss: loss.item() };

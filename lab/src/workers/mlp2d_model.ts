@@ -12,12 +12,18 @@ import { accuracy, linearWeights, makeOptimizer, type Optimizer } from "./common
 function makeDataset(c: Mlp2dConfig): Dataset2D {
   const o = { n: c.n, noise: c.noise, seed: c.seed };
   switch (c.dataset) {
-    case "spirals": return spirals({ ...o, turns: c.turns, classes: c.classes });
-    case "moons": return moons(o);
-    case "circles": return circles(o);
-    case "xor": return xor();
-    case "xorcloud": return xorCloud(o);
-    case "blobs": return gaussianBlobs({ n: c.n, centers: c.classes, std: 0.6 + 4 * c.noise, box: [-4, 4], seed: c.seed });
+    case "spirals":
+      return spirals({ ...o, turns: c.turns, classes: c.classes });
+    case "moons":
+      return moons(o);
+    case "circles":
+      return circles(o);
+    case "xor":
+      return xor();
+    case "xorcloud":
+      return xorCloud(o);
+    case "blobs":
+      return gaussianBlobs({ n: c.n, centers: c.classes, std: 0.6 + 4 * c.noise, box: [-4, 4], seed: c.seed });
   }
 }
 
@@ -26,8 +32,12 @@ export class Mlp2dRun {
   readonly opt: Optimizer;
   readonly classes: number;
   readonly view: View;
-  xTr: number[] = []; yTr: number[] = []; xTe: number[] = []; yTe: number[] = [];
-  step = 0; epoch = 0;
+  xTr: number[] = [];
+  yTr: number[] = [];
+  xTe: number[] = [];
+  yTe: number[] = [];
+  step = 0;
+  epoch = 0;
   private order: Int32Array = new Int32Array(0);
   private pos = 0;
 
@@ -36,16 +46,32 @@ export class Mlp2dRun {
     const ds = makeDataset(c);
     this.classes = Math.max(ds.numClasses, c.mlp.outputs);
     if (c.dataset === "xor") {
-      this.xTr = [...ds.x]; this.yTr = [...ds.y]; this.xTe = [...ds.x]; this.yTe = [...ds.y];
+      this.xTr = [...ds.x];
+      this.yTr = [...ds.y];
+      this.xTe = [...ds.x];
+      this.yTe = [...ds.y];
     } else {
       const nTest = Math.round(ds.n * c.testFrac);
       const [tr, te] = randomSplitIndices(ds.n, [ds.n - nTest, nTest], c.seed + 1);
-      for (const i of tr) { this.xTr.push(ds.x[2 * i], ds.x[2 * i + 1]); this.yTr.push(ds.y[i]); }
-      for (const i of te) { this.xTe.push(ds.x[2 * i], ds.x[2 * i + 1]); this.yTe.push(ds.y[i]); }
+      for (const i of tr) {
+        this.xTr.push(ds.x[2 * i], ds.x[2 * i + 1]);
+        this.yTr.push(ds.y[i]);
+      }
+      for (const i of te) {
+        this.xTe.push(ds.x[2 * i], ds.x[2 * i + 1]);
+        this.yTe.push(ds.y[i]);
+      }
     }
-    for (const p of c.extra ?? []) { this.xTr.push(p.x, p.y); this.yTr.push(p.label); }
-    let lo = Infinity, hi = -Infinity;
-    for (const v of ds.x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const p of c.extra ?? []) {
+      this.xTr.push(p.x, p.y);
+      this.yTr.push(p.label);
+    }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of ds.x) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     const pad = 0.15 * (hi - lo || 1);
     this.view = { x0: lo - pad, x1: hi + pad, y0: lo - pad, y1: hi + pad };
     manualSeed(c.seed);
@@ -54,20 +80,41 @@ export class Mlp2dRun {
   }
 
   dataEvent(): EventOf<Mlp2dTask, "data"> {
-    return { type: "data", xTrain: this.xTr, yTrain: this.yTr, xTest: this.xTe, yTest: this.yTe, view: this.view, classes: this.classes };
+    return {
+      type: "data",
+      xTrain: this.xTr,
+      yTrain: this.yTr,
+      xTest: this.xTe,
+      yTest: this.yTe,
+      view: this.view,
+      classes: this.classes,
+    };
   }
 
-  addPoint(p: Point): void { this.xTr.push(p.x, p.y); this.yTr.push(p.label); this.order = new Int32Array(0); }
+  addPoint(p: Point): void {
+    this.xTr.push(p.x, p.y);
+    this.yTr.push(p.label);
+    this.order = new Int32Array(0);
+  }
 
   trainStep(): number {
     const n = this.yTr.length;
     let bs = Math.min(this.c.batch, n);
     if (this.c.mlp.batchnorm && bs < 2) bs = Math.min(2, n); // BatchNorm needs two samples to normalise
-    if (this.pos + bs > this.order.length) { this.order = randperm(n); this.pos = 0; if (this.step > 0) this.epoch++; }
+    if (this.pos + bs > this.order.length) {
+      this.order = randperm(n);
+      this.pos = 0;
+      if (this.step > 0) this.epoch++;
+    }
     const idx = this.order.subarray(this.pos, this.pos + bs);
     this.pos += bs;
-    const xb = new Float32Array(bs * 2), yb = new Int32Array(bs);
-    idx.forEach((i, k) => { xb[2 * k] = this.xTr[2 * i]; xb[2 * k + 1] = this.xTr[2 * i + 1]; yb[k] = this.yTr[i]; });
+    const xb = new Float32Array(bs * 2),
+      yb = new Int32Array(bs);
+    idx.forEach((i, k) => {
+      xb[2 * k] = this.xTr[2 * i];
+      xb[2 * k + 1] = this.xTr[2 * i + 1];
+      yb[k] = this.yTr[i];
+    });
     this.model.train();
     this.opt.zeroGrad();
     const loss = F.crossEntropy(this.model(tensor(xb, { shape: [bs, 2] })), tensor(yb));
@@ -79,7 +126,10 @@ export class Mlp2dRun {
 
   private lossOn(xs: number[], ys: number[]): number {
     if (!ys.length) return NaN;
-    return F.crossEntropy(this.model(tensor(Float32Array.from(xs), { shape: [ys.length, 2] })), tensor(Int32Array.from(ys))).item();
+    return F.crossEntropy(
+      this.model(tensor(Float32Array.from(xs), { shape: [ys.length, 2] })),
+      tensor(Int32Array.from(ys)),
+    ).item();
   }
 
   /** Train and test loss only: cheap enough to sample every few steps for the loss curve. */
@@ -99,10 +149,12 @@ export class Mlp2dRun {
         const logits = m(tensor(Float32Array.from(xs), { shape: [ys.length, 2] }));
         return { loss: F.crossEntropy(logits, tensor(Int32Array.from(ys))).item(), acc: accuracy(logits, ys) };
       };
-      const tr = score(this.xTr, this.yTr), te = score(this.xTe, this.yTe);
+      const tr = score(this.xTr, this.yTr),
+        te = score(this.xTe, this.yTe);
       const g = this.c.grid;
       const probs = softmax(m(tensor(gridPoints(this.view, g), { shape: [g * g, 2] })), -1).data as Float32Array;
-      let hidden: Float32Array | null = null, hiddenKind: Mlp2dProgress["hiddenKind"] = "none";
+      let hidden: Float32Array | null = null,
+        hiddenKind: Mlp2dProgress["hiddenKind"] = "none";
       let units: Mlp2dProgress["units"] = null;
       if (this.c.mlp.hidden.length) {
         const n = this.yTr.length;
@@ -116,7 +168,16 @@ export class Mlp2dRun {
           units = { dead: states.map((u) => u.dead), linear: states.map((u) => u.linear) };
         }
       }
-      return { trainLoss: tr.loss, trainAcc: tr.acc, testLoss: te.loss, testAcc: te.acc, probs, hidden, hiddenKind, units };
+      return {
+        trainLoss: tr.loss,
+        trainAcc: tr.acc,
+        testLoss: te.loss,
+        testAcc: te.acc,
+        probs,
+        hidden,
+        hiddenKind,
+        units,
+      };
     });
     m.train();
     return { type: "progress", step: this.step, epoch: this.epoch, ...r, layers: linearWeights(m) };
@@ -128,7 +189,8 @@ export class Mlp2dRun {
  * passes nothing and no gradient) and how many are > 0 on every row (linear on this data).
  */
 function unitStates(pre: ArrayLike<number>, n: number, d: number): { dead: number; linear: number } {
-  let dead = 0, linear = 0;
+  let dead = 0,
+    linear = 0;
   for (let j = 0; j < d; j++) {
     let on = 0;
     for (let i = 0; i < n; i++) if (pre[i * d + j] > 0) on++;

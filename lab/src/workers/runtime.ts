@@ -24,7 +24,11 @@ export function serve<S extends TaskSpec>(make: (post: Poster<S>) => Handlers<S>
   scope.onmessage = async (ev: MessageEvent<ToWorker<S>>) => {
     const m = ev.data;
     if (m.kind === "command") {
-      try { await handlers.command?.(m.command); } catch (e) { postRaw<S>({ kind: "failure", id: null, message: message(e) }); }
+      try {
+        await handlers.command?.(m.command);
+      } catch (e) {
+        postRaw<S>({ kind: "failure", id: null, message: message(e) });
+      }
       return;
     }
     try {
@@ -48,15 +52,31 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export class Session {
   running: boolean;
   private alive = true;
-  constructor(autostart: boolean) { this.running = autostart; }
-  stop(): void { this.alive = false; }
-  get stopped(): boolean { return !this.alive; }
+  constructor(autostart: boolean) {
+    this.running = autostart;
+  }
+  stop(): void {
+    this.alive = false;
+  }
+  get stopped(): boolean {
+    return !this.alive;
+  }
 
-  async run(o: { step(): void; finished(): boolean; afterSlice(): void; onFinish?(): void; sliceMs?: number }): Promise<void> {
+  async run(o: {
+    step(): void;
+    finished(): boolean;
+    afterSlice(): void;
+    onFinish?(): void;
+    sliceMs?: number;
+  }): Promise<void> {
     let finishedReported = false;
     while (this.alive) {
       if (!this.running || o.finished()) {
-        if (o.finished() && !finishedReported) { finishedReported = true; this.running = false; o.onFinish?.(); }
+        if (o.finished() && !finishedReported) {
+          finishedReported = true;
+          this.running = false;
+          o.onFinish?.();
+        }
         await sleep(40);
         continue;
       }

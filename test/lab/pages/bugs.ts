@@ -25,9 +25,15 @@ export function bugsTests(): void {
     expect(await metricNum(p.page, "softmax-ce-smooth")).toBeGreaterThan(1.9);
     expect(await metricNum(p.page, "softmax-ce-smooth")).toBeLessThan(2.31);
     expect(await metricText(p.page, "softmax-ce-symptom")).toContain("2.303");
-    expect(await metricNum(p.page, "zero-grad-maxStep")).toBeGreaterThan(2 * (await metricNum(p.page, "zero-grad-maxStep-clean")));
-    expect(await metricNum(p.page, "zero-grad-loss")).toBeGreaterThan((await metricNum(p.page, "zero-grad-minLoss")) + 0.1);
-    expect(await metricNum(p.page, "eval-mode-acc")).toBeLessThan((await metricNum(p.page, "eval-mode-acc-clean")) - 0.3);
+    expect(await metricNum(p.page, "zero-grad-maxStep")).toBeGreaterThan(
+      2 * (await metricNum(p.page, "zero-grad-maxStep-clean")),
+    );
+    expect(await metricNum(p.page, "zero-grad-loss")).toBeGreaterThan(
+      (await metricNum(p.page, "zero-grad-minLoss")) + 0.1,
+    );
+    expect(await metricNum(p.page, "eval-mode-acc")).toBeLessThan(
+      (await metricNum(p.page, "eval-mode-acc-clean")) - 0.3,
+    );
     const r2 = await metricNum(p.page, "shape-r2");
     expect(r2).toBeLessThan(0.1);
     expect(await metricNum(p.page, "shape-r2-clean")).toBeGreaterThan(0.8);
@@ -39,7 +45,9 @@ export function bugsTests(): void {
     expect(symptom).not.toContain("-0.000");
     const shown = Number(/R² = (-?\d+\.\d{3})/.exec(symptom)![1]);
     expect(Math.abs(shown - r2)).toBeLessThanOrEqual(6e-4);
-    expect(await metricNum(p.page, "leak-valAcc")).toBeGreaterThan((await metricNum(p.page, "leak-newPatientAcc")) + 0.15);
+    expect(await metricNum(p.page, "leak-valAcc")).toBeGreaterThan(
+      (await metricNum(p.page, "leak-newPatientAcc")) + 0.15,
+    );
     // the trained models download as safetensors, with their PyTorch code (bugs are injected now)
     let sd = await download(p.page); // selected experiment: softmax-ce
     expect(f32(sd, "0.weight").shape).toEqual([64, 2]);

@@ -26,10 +26,14 @@ const CASES: { url: string; control: string; shown: string; note: string }[] = [
   { url: "splits?patients=10000000", control: "patients", shown: "80", note: "patients = 10000000" },
   { url: "spirals?n=1e9&width=1e6&batch=0", control: "width", shown: "64", note: "width = 1e6" },
   { url: "mnist?steps=1e12&batch=1e9", control: "steps", shown: "5000", note: "steps = 1e12" },
-  { url: "xor?hidden=100000&lr=abc", control: "hidden", shown: "16", note: "lr = \"abc\" is not a number" },
+  { url: "xor?hidden=100000&lr=abc", control: "hidden", shown: "16", note: 'lr = "abc" is not a number' },
   { url: "backprop-by-hand?x1=1e308&lr=-3&step=99", control: "x1", shown: "10", note: "x1 = 1e308" },
-  { url: "neuron?w1=Infinity", control: "w1", shown: "1", note: "w1 = \"Infinity\" is not a number" },
+  { url: "neuron?w1=Infinity", control: "w1", shown: "1", note: 'w1 = "Infinity" is not a number' },
   { url: "spirals?act=sigmoid%3Cscript%3E&data=mnist", control: "act", shown: "relu", note: "is not one of" },
+  { url: "depth-tools?depth=100000&width=5000", control: "depth", shown: "50", note: "depth = 100000" },
+  { url: "opening-question?steps=1e9&batch=-4", control: "steps", shown: "3000", note: "steps = 1e9" },
+  { url: "universal-approximation?units=1e6&layers=64", control: "units", shown: "50", note: "units = 1e6" },
+  { url: "representation?steps=-5&digit=12", control: "digit", shown: "9", note: "digit = 12" },
 ];
 
 export function hostileUrlTests(): void {
@@ -52,10 +56,14 @@ export function hostileUrlTests(): void {
   }, 180_000);
 
   it("hostile links: 10 000 clicked points, 12 giant logits, unknown bugs: trimmed with a note", async () => {
-    const pts = JSON.stringify(Array.from({ length: 10_000 }, (_, i) => ({ x: (i % 7) - 3, y: (i % 5) - 2, label: i % 2 })));
+    const pts = JSON.stringify(
+      Array.from({ length: 10_000 }, (_, i) => ({ x: (i % 7) - 3, y: (i % 5) - 2, label: i % 2 })),
+    );
     let p = await demo("spirals", `pts=${encodeURIComponent(pts)}`);
     await responsive(p.page);
-    expect(await p.page.locator("[data-url-note]").textContent()).toContain("9800 of the 10000 added points were left out");
+    expect(await p.page.locator("[data-url-note]").textContent()).toContain(
+      "9800 of the 10000 added points were left out",
+    );
     expect(p.errors).toEqual([]);
     await p.page.close();
     p = await demo("softmax-temperature", `z=${encodeURIComponent("1e308,-1e308,5,6,7,8,9,10,11,12,13,14")}&y=11`);
@@ -76,8 +84,13 @@ export function hostileUrlTests(): void {
   it("every control of every page survives ±1e12 and junk in its link", async () => {
     for (const id of Object.keys(PAGES)) {
       const probe = await demo(id);
-      const controls = await probe.page.locator(`[data-demo="${id}"] input[data-control]`).evaluateAll((els) =>
-        els.filter((e) => ["range", "number"].includes((e as HTMLInputElement).type)).map((e) => e.getAttribute("data-control")!));
+      const controls = await probe.page
+        .locator(`[data-demo="${id}"] input[data-control]`)
+        .evaluateAll((els) =>
+          els
+            .filter((e) => ["range", "number"].includes((e as HTMLInputElement).type))
+            .map((e) => e.getAttribute("data-control")!),
+        );
       await probe.page.close();
       for (const value of ["1e12", "-1e12", "junk"]) {
         const q = controls.map((k) => `${k}=${value}`).join("&");

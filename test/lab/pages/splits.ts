@@ -5,11 +5,12 @@ import { demo, download, f32, finish, phoneShot, waitState } from "../context.js
 import { metricNum, metricText } from "../harness.js";
 
 export function splitsTests(): void {
-  it("splits: the random split leaks patients (as gradlab counts them) and inflates accuracy; the group split doesn't", async () => {
+  it("splits: a random split leaks patients (gradlab counts) and inflates accuracy; a group split not", async () => {
     const p = await demo("splits", "patients=40&per=20&signal=1.5&seed=0&model=1nn");
     const ready = () => waitState(p.page, '[data-demo="splits"] > [data-state]', "ready");
     await ready();
-    const rand = await metricNum(p.page, "acc-random"), group = await metricNum(p.page, "acc-group");
+    const rand = await metricNum(p.page, "acc-random"),
+      group = await metricNum(p.page, "acc-group");
     expect(rand).toBeGreaterThan(group + 0.15);
     const ds = data.patientsDataset({ patients: 40, perPatient: 20, signature: 2, signal: 1.5, seed: 0 });
     const [a, b] = data.randomSplitIndices(ds.n, [0.8, 0.2], 0);
@@ -27,6 +28,8 @@ export function splitsTests(): void {
     expect(code).toContain(`nn.Linear(${ds.d}, 2)`);
     expect(code).toContain("random_split");
     await finish(p, "splits");
-    await phoneShot("splits", "", "phone-splits", (page) => waitState(page, '[data-demo="splits"] > [data-state]', "ready"));
+    await phoneShot("splits", "", "phone-splits", (page) =>
+      waitState(page, '[data-demo="splits"] > [data-state]', "ready"),
+    );
   }, 90_000);
 }
