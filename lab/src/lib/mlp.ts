@@ -1,10 +1,26 @@
-/** The MLPs the demos train: built as one flat nn.Sequential so state-dict keys match PyTorch's. */
+/**
+ * The MLPs the lab trains: gradlab's own builder (src/nn/mlp.ts, the one `gradlab train` uses,
+ * with the same option names), plus two deliberately bad inits the gradient pages need, and the
+ * equivalent PyTorch code.
+ */
 import { nn, noGrad, type Tensor } from "gradlab";
+import { buildMlp, LEAKY_SLOPE, MLP_ACTIVATIONS, MLP_INITS, type MlpActivation, type MlpInit } from "gradlab/nn/mlp.ts";
 
-export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "leakyrelu"] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
-export const INITS = ["default", "xavier", "he", "tiny", "huge"] as const;
+export const ACTIVATIONS = MLP_ACTIVATIONS;
+export type Activation = MlpActivation;
+/** The library's inits, then two the lab adds to show what a badly scaled start does. */
+export const INITS = [...MLP_INITS, "tiny", "huge"] as const;
 export type Init = (typeof INITS)[number];
+export const INIT_LABELS: Record<Init, string> = {
+  default: "default (PyTorch)",
+  kaiming: "Kaiming / He",
+  xavier: "Xavier / Glorot",
+  tiny: "tiny N(0, 0.01²)",
+  huge: "huge N(0, 2²)",
+};
+/** Names the lab used before it shared the library's builder; old links still work. */
+export const OLD_INIT_NAMES: Record<string, Init> = { he: "kaiming" };
+export const OLD_ACTIVATION_NAMES: Record<string, Activation> = { leakyrelu: "leaky_relu" };
 
 export interface MlpConfig {
   inputs: number;
@@ -16,60 +32,65 @@ export interface MlpConfig {
   batchnorm: boolean;
 }
 
-export function activationModule(a: Activation): nn.Module {
-  switch (a) {
-    case "relu": return new nn.ReLU();
-    case "tanh": return new nn.Tanh();
-    case "sigmoid": return new nn.Sigmoid();
-    case "gelu": return new nn.GELU();
-    case "leakyrelu": return new nn.LeakyReLU(0.01);
-  }
-}
-const PY_ACT: Record<Activation, string> = { relu: "nn.ReLU()", tanh: "nn.Tanh()", sigmoid: "nn.Sigmoid()", gelu: "nn.GELU()", leakyrelu: "nn.LeakyReLU(0.01)" };
+const isLibraryInit = (i: Init): i is MlpInit => (MLP_INITS as readonly string[]).includes(i);
 
-/** Applies an init scheme to a Linear layer (bias zeroed except for "default"). */
-export function initLinear(l: nn.Linear, init: Init, act: Activation): void {
-  if (init === "default") return;
+/** Re-draws a Linear layer with one of the lab's bad scales. */
+function badInit(l: nn.Linear, init: "tiny" | "huge"): void {
   noGrad(() => {
-    if (init === "xavier") nn.init.xavierUniform_(l.weight, { gain: act === "tanh" ? 5 / 3 : 1 });
-    else if (init === "he") nn.init.kaimingNormal_(l.weight, { nonlinearity: act === "leakyrelu" ? "leaky_relu" : "relu" });
-    else if (init === "tiny") nn.init.normal_(l.weight, 0, 0.01);
-    else if (init === "huge") nn.init.normal_(l.weight, 0, 2);
+    nn.init.normal_(l.weight, 0, init === "tiny" ? 0.01 : 2);
     if (l.bias) nn.init.zeros_(l.bias);
   });
 }
 
-/** Linear → [BatchNorm1d] → act → [Dropout] per hidden layer, then a Linear head. */
-export function buildMlp(c: MlpConfig): nn.Sequential {
-  const layers: nn.Module[] = [];
-  let d = c.inputs;
-  for (const w of c.hidden) {
-    const l = new nn.Linear(d, w);
-    initLinear(l, c.init, c.activation);
-    layers.push(l);
-    if (c.batchnorm) layers.push(new nn.BatchNorm1d(w));
-    layers.push(activationModule(c.activation));
-    if (c.dropout > 0) layers.push(new nn.Dropout(c.dropout));
-    d = w;
+/** Applies `init` to one Linear layer (for hand-built networks such as the deep residual stacks). */
+export function initLayer(l: nn.Linear, init: Init, activation: Activation): void {
+  if (init === "tiny" || init === "huge") badInit(l, init);
+  else if (init !== "default") {
+    noGrad(() => {
+      if (init === "kaiming") nn.init.kaimingNormal_(l.weight, { nonlinearity: activation, a: LEAKY_SLOPE });
+      else nn.init.xavierUniform_(l.weight, { gain: nn.init.calculateGain(activation, LEAKY_SLOPE) });
+      if (l.bias) nn.init.zeros_(l.bias);
+    });
   }
-  const head = new nn.Linear(d, c.outputs);
-  initLinear(head, c.init === "he" ? "xavier" : c.init, c.activation);
-  layers.push(head);
-  return new nn.Sequential(...layers);
 }
 
-/** Index in the Sequential of the last hidden layer's output (after its activation). */
-export function lastHiddenIndex(c: MlpConfig): number {
+export function buildLabMlp(c: MlpConfig): nn.Sequential {
+  const model = buildMlp({ ...c, init: isLibraryInit(c.init) ? c.init : "default" });
+  if (c.init === "tiny" || c.init === "huge")
+    for (const m of model.children()) if (m instanceof nn.Linear) badInit(m, c.init);
+  return model;
+}
+
+/** Index in the Sequential of each hidden layer's pre-activation (Linear, or BatchNorm after it). */
+export function preActivationIndices(c: MlpConfig): number[] {
   const per = 2 + (c.batchnorm ? 1 : 0) + (c.dropout > 0 ? 1 : 0);
-  return c.hidden.length * per - 1 - (c.dropout > 0 ? 1 : 0);
+  return c.hidden.map((_, i) => i * per + (c.batchnorm ? 1 : 0));
 }
 
-/** Runs the Sequential up to and including module `upto`. */
-export function forwardUpTo(model: nn.Sequential, x: Tensor, upto: number): Tensor {
-  let i = 0;
-  for (const m of model) { x = m(x); if (i++ === upto) break; }
-  return x;
+/** Index of the last hidden layer's output (after its activation). */
+export function lastHiddenIndex(c: MlpConfig): number {
+  const pre = preActivationIndices(c);
+  return pre[pre.length - 1] + 1;
 }
+
+/** Runs the Sequential and returns the output of every module (index i = after module i). */
+export function forwardAll(model: nn.Sequential, x: Tensor): Tensor[] {
+  const outs: Tensor[] = [];
+  for (const m of model) {
+    x = m(x);
+    outs.push(x);
+  }
+  return outs;
+}
+
+const PY_ACT: Record<Activation, string> = {
+  relu: "nn.ReLU()",
+  tanh: "nn.Tanh()",
+  sigmoid: "nn.Sigmoid()",
+  gelu: "nn.GELU()",
+  silu: "nn.SiLU()",
+  leaky_relu: "nn.LeakyReLU(0.01)",
+};
 
 export function mlpPytorch(c: MlpConfig, file: string, extra: { optimizer?: string; lr?: number } = {}): string {
   const lines: string[] = [];
@@ -82,8 +103,12 @@ export function mlpPytorch(c: MlpConfig, file: string, extra: { optimizer?: stri
     d = w;
   }
   lines.push(`    nn.Linear(${d}, ${c.outputs}),`);
-  const opt = extra.optimizer === "sgd" ? `torch.optim.SGD(model.parameters(), lr=${extra.lr}, momentum=0.9)`
-    : extra.optimizer === "adam" ? `torch.optim.Adam(model.parameters(), lr=${extra.lr})` : null;
+  const opt =
+    extra.optimizer === "sgd"
+      ? `torch.optim.SGD(model.parameters(), lr=${extra.lr}, momentum=0.9)`
+      : extra.optimizer === "adam"
+        ? `torch.optim.Adam(model.parameters(), lr=${extra.lr})`
+        : null;
   return [
     "import torch",
     "from torch import nn",
@@ -94,7 +119,14 @@ export function mlpPytorch(c: MlpConfig, file: string, extra: { optimizer?: stri
     ")",
     `model.load_state_dict(load_file("${file}"))`,
     "model.eval()  # Dropout off, BatchNorm uses running statistics",
-    ...(opt ? ["", "# to keep training it as the lab did:", `optimizer = ${opt}`, "loss_fn = nn.CrossEntropyLoss()  # takes raw logits"] : []),
+    ...(opt
+      ? [
+          "",
+          "# to keep training it as the lab did:",
+          `optimizer = ${opt}`,
+          "loss_fn = nn.CrossEntropyLoss()  # takes raw logits",
+        ]
+      : []),
     "",
   ].join("\n");
 }

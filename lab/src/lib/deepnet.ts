@@ -1,0 +1,66 @@
+/**
+ * A deep stack of equal-width layers with the lecture's three tools for depth as switches: the
+ * init, residual connections x + f(x), and BatchNorm before each activation. Used by the
+ * vanishing-gradients and depth-tools pages (inside their workers).
+ */
+import { nn, type Tensor } from "gradlab";
+import { activationModule } from "gradlab/nn/mlp.ts";
+import { initLayer, type Activation, type Init } from "./mlp.ts";
+
+export interface DeepNetConfig {
+  /** Input features; a first Linear maps them to `width` when they differ. */
+  inputs: number;
+  width: number;
+  /** Hidden width × width layers, the ones whose gradients the pages plot. */
+  depth: number;
+  outputs: number;
+  activation: Activation;
+  init: Init;
+  residual: boolean;
+  norm: boolean;
+}
+
+export class DeepNet extends nn.Module {
+  stem: nn.Linear | null;
+  layers: nn.ModuleList;
+  norms: nn.ModuleList;
+  acts: nn.ModuleList;
+  head: nn.Linear;
+
+  constructor(readonly c: DeepNetConfig) {
+    super();
+    this.stem = c.inputs === c.width ? null : new nn.Linear(c.inputs, c.width);
+    if (this.stem) initLayer(this.stem, c.init, c.activation);
+    this.layers = new nn.ModuleList(
+      Array.from({ length: c.depth }, () => {
+        const l = new nn.Linear(c.width, c.width);
+        initLayer(l, c.init, c.activation);
+        return l;
+      }),
+    );
+    this.norms = new nn.ModuleList(c.norm ? Array.from({ length: c.depth }, () => new nn.BatchNorm1d(c.width)) : []);
+    this.acts = new nn.ModuleList(Array.from({ length: c.depth + 1 }, () => activationModule(c.activation)));
+    this.head = new nn.Linear(c.width, c.outputs);
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (this.stem) x = this.acts[this.c.depth](this.stem(x));
+    for (let i = 0; i < this.c.depth; i++) {
+      let h = this.layers[i](x);
+      if (this.c.norm) h = this.norms[i](h);
+      h = this.acts[i](h);
+      x = this.c.residual ? x.add(h) : h;
+    }
+    return this.head(x);
+  }
+
+  /** ‖∂L/∂W‖ of each hidden layer after a backward pass (layer 1 = nearest the input). */
+  gradNorms(): number[] {
+    return [...this.layers].map((l) => {
+      const g = (l as nn.Linear).weight.grad;
+      let sq = 0;
+      if (g) for (const v of g.data) sq += v * v;
+      return Math.sqrt(sq);
+    });
+  }
+}
