@@ -5,13 +5,13 @@
 //             pos(p) = oh·sH·Wp + ow·sW is output position p's corner in the padded planes and
 //             off(k) = c·Hp·Wp + a·dH·Wp + b·dW tap k = (c, a, b)'s offset from it;
 //   dW        dWᵀ[K × cog] += A[P × K]ᵀ · dy[P × cog] over the positions (per-thread partial sums);
-//   dX        stride 1: the forward of dy (padded by the kernel's reach minus the padding) with the
-//             weight flipped and transposed; otherwise dA = dy · W, scattered back through the taps.
-// The micro-kernels read A in place (4 positions' or 4 taps' pointers plus a per-k offset) and B
-// from panels of 8 channels packed once per call, like assembly/gemm.ts's 4×8 micro-kernel: an
-// output tile is 4 positions × 8 channels, so every position counts (P need not fit the tiles, only
-// the last tile repeats a position) and channels are padded to 8. The forward writes NCHW output
-// with bias and relu straight from registers.
+//   dX        either the forward of dy (padded by the kernel's reach minus the padding; stride 1)
+//             with the weight flipped and transposed, or dA[K × P] = W[cog × K]ᵀ · dy[cog × P] added
+//             back through the taps (col2im without the column matrix), whichever costs less.
+// The micro-kernels are 4×8 register tiles like assembly/gemm.ts's. The forward's reads A in place
+// (4 positions' pointers plus a per-k offset) and B from panels of 8 channels packed once per call:
+// an output tile is 4 positions × 8 channels, so every position counts (only the last tile repeats
+// a position) and channels are padded to 8; it writes NCHW output with bias and relu from registers.
 // Threads call these on disjoint ranges of samples, each with its own scratch (the JS side splits).
 import { at, madd, reluVec } from "./simd";
 
@@ -54,14 +54,14 @@ export function convScratchFloats(g: usize, kind: i32): i32 {
   const kHW = geo(g, KH) * geo(g, KW), K = cig * kHW, P = geo(g, HOUT) * geo(g, WOUT);
   const Hp = extentH(g), Wp = extentW(g), h = geo(g, H), w = geo(g, W);
   if (kind == PACKED_FORWARD) return groups * panels(cog) * K * NR;
-  if (kind == PACKED_BACKWARD) return flipsForInput(g) ? groups * panels(cig) * cog * kHW * NR : groups * panels(K) * cog * NR;
+  if (kind == PACKED_BACKWARD) return flipsForInput(g) ? groups * panels(cig) * cog * kHW * NR : 0;
   if (kind == WEIGHT_PARTIAL) return groups * K * panels(cog) * NR + up4(geo(g, COUT));
   if (kind == BACKWARD_INPUT) {
     if (flipsForInput(g)) {
       const Hq = h + (geo(g, KH) - 1) * geo(g, DH), Wq = w + (geo(g, KW) - 1) * geo(g, DW);
       return up4(cog * kHW) + up4(h * w) + cog * Hq * Wq;
     }
-    return up4(K) + up4(cog) + up4(P) + cig * Hp * Wp + MP * NR;
+    return up4(K) + up4(P) + cog * P + NR + cig * Hp * Wp;
   }
   const planes = readsInPlace(g) ? 0 : cig * Hp * Wp;
   if (kind == FORWARD) return up4(K) + up4(P) + planes;
@@ -106,14 +106,13 @@ function fillPositions(pos: usize, hOut: i32, wOut: i32, sH: i32, sW: i32, Wp: i
 /**
  * Packs, per group and panel of 8 rows, M[r][i] as [i][8] (zero past the rows):
  * mode 0 (forward): rows = the group's cog output channels, i = the K taps, M = w;
- * mode 1 (input gradient, stride 1): rows = the cig input channels, i = (o, a, b) of cog·kH·kW,
- *   M[c][(o, a, b)] = w[o][c][kH−1−a][kW−1−b] (the flipped, transposed weight);
- * mode 2 (input gradient, other strides): rows = the K taps, i = the cog output channels, M[k][o] = w[o][k].
+ * mode 1 (the input gradient's flipped forward): rows = the cig input channels, i = (o, a, b) of
+ *   cog·kH·kW, M[c][(o, a, b)] = w[o][c][kH−1−a][kW−1−b] (the flipped, transposed weight).
  */
 export function convPackWeight(g: usize, w: usize, dst: usize, mode: i32): void {
   const groups = geo(g, GROUPS), cig = geo(g, CIN) / groups, cog = geo(g, COUT) / groups;
   const kHW = geo(g, KH) * geo(g, KW), K = cig * kHW;
-  const rows = mode == 0 ? cog : mode == 1 ? cig : K, inner = mode == 0 ? K : mode == 1 ? cog * kHW : cog;
+  const rows = mode == 0 ? cog : cig, inner = mode == 0 ? K : cog * kHW;
   let d = dst;
   for (let gr = 0; gr < groups; gr++) {
     const wg = at(w, gr * cog * K);
@@ -124,8 +123,7 @@ export function convPackWeight(g: usize, w: usize, dst: usize, mode: i32): void 
           let v: f32 = 0;
           if (r < rows) {
             if (mode == 0) v = load<f32>(at(wg, r * K + i));
-            else if (mode == 1) { const o = i / kHW, t = i - o * kHW; v = load<f32>(at(wg, o * K + r * kHW + kHW - 1 - t)); }
-            else v = load<f32>(at(wg, i * K + r));
+            else { const o = i / kHW, t = i - o * kHW; v = load<f32>(at(wg, o * K + r * kHW + kHW - 1 - t)); }
           }
           store<f32>(d, v);
         }
@@ -230,26 +228,27 @@ export function conv2dForward(g: usize, x: usize, packed: usize, bias: usize, ou
 export function convInputPath(g: usize): i32 { return flipsForInput(g) ? 1 : 2; }
 
 /**
- * With stride 1 both ways work; the flipped forward runs over dy padded by the kernel's reach
- * (mostly zeros for a big kernel on a small map), the scatter does only the useful products but
- * adds each of P·K values one by one. Measured per sample (LeNet conv1: 38 vs 18 µs, conv2: 25 vs
- * 17.5 µs, a ResNet 3×3: 74 vs 95 µs): vector multiply-adds ran at ~24.5 G/s, a scattered value
- * cost about 12 of them. Compare the two by that.
+ * With stride 1 both ways work: the flipped forward runs over dy padded by the kernel's reach
+ * (mostly zeros for a big kernel on a small map); the scatter multiplies only what counts but
+ * pays ~300 multiply-adds' worth per 4-tap × 8-position tile to add it back. Measured per sample
+ * (flip vs scatter): LeNet conv1 38 vs 15 µs, conv2 25 vs 16 µs, a ResNet 3×3 (32 channels,
+ * 14×14) 74 vs 78 µs — the model below, in multiply-adds, predicts all three.
  */
 function flipsForInput(g: usize): bool {
   if (!unitStride(g)) return false;
   const groups = geo(g, GROUPS), cig = geo(g, CIN) / groups, cog = geo(g, COUT) / groups, kHW = geo(g, KH) * geo(g, KW);
-  const K = cig * kHW, P = <f64>(geo(g, HOUT) * geo(g, WOUT)), hw = <f64>(geo(g, H) * geo(g, W));
+  const P = geo(g, HOUT) * geo(g, WOUT), hw = <f64>(geo(g, H) * geo(g, W));
   const flip = <f64>(panels(cig) * NR) * hw * <f64>(cog * kHW);
-  const scatter = <f64>(panels(K) * NR) * P * <f64>cog + 12 * P * <f64>K;
-  return flip <= scatter;
+  const tiles = <f64>((cig * kHW + MP - 1) / MP) * <f64>((P + NR - 1) / NR);
+  return flip <= tiles * <f64>(MP * NR * cog + 300);
 }
 
 /**
- * dx[n] = the input gradient of conv for samples n0..n1−1 (overwritten), from dy and the weight
- * packed by convPackWeight (mode 1 for stride 1, else 2). `scratch` holds convScratchFloats(g, 1) floats.
+ * dx[n] = the input gradient of conv for samples n0..n1−1 (overwritten), from dy and the weight:
+ * packed by convPackWeight(mode 1) when convInputPath(g) is 1, as it is when 2.
+ * `scratch` holds convScratchFloats(g, 1) floats.
  */
-export function conv2dBackwardInput(g: usize, dy: usize, packed: usize, dx: usize, n0: i32, n1: i32, scratch: usize): void {
+export function conv2dBackwardInput(g: usize, dy: usize, weight: usize, dx: usize, n0: i32, n1: i32, scratch: usize): void {
   const groups = geo(g, GROUPS), cIn = geo(g, CIN), cOut = geo(g, COUT), cig = cIn / groups, cog = cOut / groups;
   const h = geo(g, H), w = geo(g, W), kH = geo(g, KH), kW = geo(g, KW), dH = geo(g, DH), dW = geo(g, DW);
   const hOut = geo(g, HOUT), wOut = geo(g, WOUT), kHW = kH * kW, K = cig * kHW, P = hOut * wOut;
@@ -263,36 +262,31 @@ export function conv2dBackwardInput(g: usize, dy: usize, packed: usize, dx: usiz
     for (let n = n0; n < n1; n++) {
       for (let gr = 0; gr < groups; gr++) {
         padPlanes(at(dy, (n * cOut + gr * cog) * P), cog, hOut, wOut, (kH - 1) * dH - geo(g, PH), (kW - 1) * dW - geo(g, PW), Hq, Wq, planes);
-        forwardTiles(cig, Kt, h * w, planes, pos, offs, packed + <usize>gr * groupPacked, at(dx, (n * cIn + gr * cig) * h * w), 0, false);
+        forwardTiles(cig, Kt, h * w, planes, pos, offs, weight + <usize>gr * groupPacked, at(dx, (n * cIn + gr * cig) * h * w), 0, false);
       }
     }
     return;
   }
-  // Other strides: dA[p][k] = Σ_o dy[o][p]·w[o][k], tile by tile, added into padded planes through
-  // the taps (col2im without the column matrix), whose inside is then dx.
-  const Hp = extentH(g), Wp = extentW(g);
-  const offs = scratch, dyRows = at(offs, up4(K)), pos = at(dyRows, up4(cog)), planes = at(pos, up4(P)), tile = at(planes, cig * Hp * Wp);
+  // The scatter: dA[k][p] = Σ_o w[o][k]·dy[o][p], 4 taps × 8 positions at a time with both operands
+  // read in place (w's rows; dy's rows, copied with a little zeroed slack so the last tile stays
+  // inside), added into zeroed padded planes through the taps (col2im without the column matrix);
+  // the planes' inside is then dx.
+  const Hp = extentH(g), Wp = extentW(g), sW = geo(g, SW);
+  const offs = scratch, pos = at(offs, up4(K)), rows = at(pos, up4(P)), planes = at(rows, cog * P + NR);
   fillTaps(offs, cig, kH, kW, dH, dW, Hp, Wp);
-  fillPositions(pos, hOut, wOut, geo(g, SH), geo(g, SW), Wp);
-  for (let o = 0; o < cog; o++) store<i32>(at(dyRows, o), (o * P) << 2);
-  const pH = geo(g, PH), pW = geo(g, PW), groupPacked = <usize>((K + NR - 1) / NR * NR * cog) << 2;
+  fillPositions(pos, hOut, wOut, geo(g, SH), sW, Wp);
+  memory.fill(at(rows, cog * P), 0, NR << 2);
+  const pH = geo(g, PH), pW = geo(g, PW), ldw = <usize>K << 2, ldb = <usize>P << 2;
   for (let n = n0; n < n1; n++) {
     for (let gr = 0; gr < groups; gr++) {
       memory.fill(planes, 0, <usize>(cig * Hp * Wp) << 2);
-      const dyg = at(dy, (n * cOut + gr * cog) * P), pg = packed + <usize>gr * groupPacked;
-      for (let k0 = 0; k0 < K; k0 += NR) {
-        const panel = pg + (<usize>(k0 * cog) << 2), nTaps = min(NR, K - k0);
-        for (let p = 0; p < P; p += MP) {
-          const nPos = min(MP, P - p), a = at(dyg, p);
-          // Positions past P repeat the tile's first; only nPos rows of the tile are scattered.
-          microTile(cog, a, nPos > 1 ? a + 4 : a, nPos > 2 ? a + 8 : a, nPos > 3 ? a + 12 : a, dyRows, panel, tile);
-          for (let i = 0; i < nPos; i++) {
-            const base = planes + <usize>load<i32>(at(pos, p + i));
-            for (let j = 0; j < nTaps; j++) {
-              const d = base + <usize>load<i32>(at(offs, k0 + j));
-              store<f32>(d, load<f32>(d) + load<f32>(at(tile, i * NR + j)));
-            }
-          }
+      memory.copy(rows, at(dy, (n * cOut + gr * cog) * P), <usize>(cog * P) << 2);
+      const wg = at(weight, gr * cog * K);
+      for (let k = 0; k < K; k += MP) {
+        const nTaps = min(MP, K - k), a = at(wg, k);
+        for (let p = 0; p < P; p += NR) {
+          microTaps(cog, a, ldw, nTaps > 1 ? 4 : 0, nTaps > 2 ? 8 : 0, nTaps > 3 ? 12 : 0, at(rows, p), ldb,
+            planes, at(offs, k), nTaps, pos, p, P, sW == 1);
         }
       }
       // dx = the planes' inside (rows pH.., columns pW..); input rows or columns no output reaches stay 0.
@@ -309,27 +303,57 @@ export function conv2dBackwardInput(g: usize, dy: usize, packed: usize, dx: usiz
   }
 }
 
-/** tile[4][8] = Σ over K of A[a_i + offs[k]] · panel[k][0..8] (the forward's loop, stored plainly). */
-function microTile(K: i32, a0: usize, a1: usize, a2: usize, a3: usize, offs: usize, panel: usize, tile: usize): void {
+/**
+ * The scatter's micro-kernel: for taps k..k+3 (weights at a + t_i, rows ldw bytes apart per output
+ * channel; t_0 = 0) and positions p..p+7 (dy at b, rows ldb bytes apart), dA = Σ_o w·dy, added to
+ * planes + pos[q] + offs[i] for the nTaps taps and the positions q < P. Four positions in one
+ * output row are contiguous in the planes when `unit` (column stride 1): one vector add then.
+ */
+function microTaps(cog: i32, a: usize, ldw: usize, t1: usize, t2: usize, t3: usize, b: usize, ldb: usize,
+  planes: usize, offs: usize, nTaps: i32, pos: usize, p: i32, P: i32, unit: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let pb = panel;
-  for (let k = 0; k < K; k++) {
-    const o = <usize>load<i32>(offs + (<usize>k << 2));
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let s = v128.load32_splat(a0 + o);
+  for (let o = 0; o < cog; o++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
     c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-    s = v128.load32_splat(a1 + o);
+    s = v128.load32_splat(a + t1);
     c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-    s = v128.load32_splat(a2 + o);
+    s = v128.load32_splat(a + t2);
     c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-    s = v128.load32_splat(a3 + o);
+    s = v128.load32_splat(a + t3);
     c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-    pb += NR * 4;
+    a += ldw; b += ldb;
   }
-  v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c10, 32); v128.store(tile, c11, 48);
-  v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  scatterTap(c00, c01, planes + <usize>load<i32>(offs), pos, p, P, unit);
+  if (nTaps > 1) scatterTap(c10, c11, planes + <usize>load<i32>(offs, 4), pos, p, P, unit);
+  if (nTaps > 2) scatterTap(c20, c21, planes + <usize>load<i32>(offs, 8), pos, p, P, unit);
+  if (nTaps > 3) scatterTap(c30, c31, planes + <usize>load<i32>(offs, 12), pos, p, P, unit);
 }
+
+/** Adds one tap's values at positions p..p+7 (two vectors) to base + pos[q], for q < P. */
+// @ts-ignore: decorator
+@inline function scatterTap(lo: v128, hi: v128, base: usize, pos: usize, p: i32, P: i32, unit: bool): void {
+  scatterVec(lo, base, pos, p, P, unit);
+  if (p + 4 < P) scatterVec(hi, base, pos, p + 4, P, unit);
+}
+
+// @ts-ignore: decorator
+@inline function scatterVec(v: v128, base: usize, pos: usize, q: i32, P: i32, unit: bool): void {
+  const first = load<i32>(at(pos, q));
+  if (unit && q + 3 < P && load<i32>(at(pos, q + 3)) - first == 12) {
+    const d = base + <usize>first;
+    v128.store(d, f32x4.add(v128.load(d), v));
+    return;
+  }
+  addAt(base + <usize>first, f32x4.extract_lane(v, 0));
+  if (q + 1 < P) addAt(base + <usize>load<i32>(at(pos, q + 1)), f32x4.extract_lane(v, 1));
+  if (q + 2 < P) addAt(base + <usize>load<i32>(at(pos, q + 2)), f32x4.extract_lane(v, 2));
+  if (q + 3 < P) addAt(base + <usize>load<i32>(at(pos, q + 3)), f32x4.extract_lane(v, 3));
+}
+
+// @ts-ignore: decorator
+@inline function addAt(d: usize, v: f32): void { store<f32>(d, load<f32>(d) + v); }
 
 /**
  * The weight-gradient micro-kernel: for 4 taps (A rows at a + o_i, o_0 = 0) and a panel of 8

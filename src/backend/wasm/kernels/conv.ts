@@ -76,7 +76,9 @@ export const convFamily: WasmFamily = (ctx: WasmContext) => {
       withFrame(ctx, (f) => {
         const pg = f.ints(fields(g)), t = threadsFor(g);
         const pdy = f.in(dy as Float32Array, 0, s.y), pdx = f.overwrite(dx as Float32Array, 0, s.x);
-        const prepared = packWeight(f, pg, weight as Float32Array, s.weight, PACKED_BACKWARD, ex.convInputPath(pg) as number);
+        // Path 1, the forward of dy, takes the weight flipped and packed; path 2, the scatter, reads it as is.
+        const prepared = ex.convInputPath(pg) === 1 ? packWeight(f, pg, weight as Float32Array, s.weight, PACKED_BACKWARD, 1)
+          : f.in(weight as Float32Array, 0, s.weight);
         const { blocks } = scratchFor(f, pg, BACKWARD_INPUT, t);
         bySamples("conv2dBackwardInput", g.n, t, (n0, n1, i) => [pg, pdy, prepared, pdx, n0, n1, blocks[i]]);
       });
