@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// conv2d throughput of the wasm backend (1 and 2 threads) in GFLOP/s: the forward and both
-// backward products (input gradient dX, weight + bias gradient dW) at LeNet-5's two conv shapes
-// (batch 64, MNIST) and at a ResNet basic block's 3×3 conv (batch 64, 32→32 channels, 14×14).
-// FLOPs are 2·N·C_out·H_out·W_out·(C_in/groups)·kH·kW per product, whatever the kernel computes.
-// Run after `npm run build`:  node bench/conv_shapes.mjs [seconds per case, default 1]
+// conv2d throughput of the wasm backend on 1 and 2 threads, in GFLOP/s: the forward (with bias and
+// relu) and both backward products (input gradient dX; weight + bias gradient dW) at LeNet-5's two
+// conv shapes (batch 64, MNIST) and at a ResNet basic block's 3×3 conv (batch 64, 32→32 channels,
+// 14×14). FLOPs are 2·N·C_out·H_out·W_out·(C_in/groups)·kH·kW per product, whatever the kernel
+// computes. Cells run in interleaved rounds (1T and 2T of a cell back to back, every cell each
+// round) and each figure is the median over rounds of the round's mean call time, so a busy spell
+// on this shared machine moves one round, not a column; "best" is the fastest single call.
+//   npm run build && node bench/conv_shapes.mjs [rounds=5] [seconds per cell and round=0.2]
 import { initWasmBackend, setNumThreadsAsync, wasmBackendInfo } from "../dist/backend/wasm/index.js";
 
 const shapes = [
@@ -12,7 +15,7 @@ const shapes = [
   ["LeNet conv2 6→16 5×5, 14×14", 64, 6, 14, 14, 16, 5, 1, 0],
   ["ResNet 32→32 3×3 pad 1, 14×14", 64, 32, 14, 14, 32, 3, 1, 1],
 ];
-const seconds = Number(process.argv[2] ?? 1);
+const rounds = Number(process.argv[2] ?? 5), seconds = Number(process.argv[3] ?? 0.2);
 
 function geometry([, n, cIn, h, w, cOut, k, s, p]) {
   const out = (len) => Math.floor((len + 2 * p - (k - 1) - 1) / s) + 1;
@@ -20,40 +23,44 @@ function geometry([, n, cIn, h, w, cOut, k, s, p]) {
     hOut: out(h), wOut: out(w) };
 }
 
-/** Calls per second of `run`, after warming up until the engine has tiered up (≥ 0.3 s and ≥ 3 calls). */
-function rate(run) {
-  for (let t0 = performance.now(), i = 0; i < 3 || performance.now() - t0 < 300; i++) run();
-  let reps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) { run(); reps++; }
-  return reps / ((performance.now() - t0) / 1000);
-}
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 const K = await initWasmBackend({ threads: 2 });
-console.log(`wasm module: ${wasmBackendInfo().simd} SIMD, node ${process.version}, ${seconds} s per cell`);
-const rows = [];
+console.log(`wasm module: ${wasmBackendInfo().simd} SIMD, node ${process.version}, ${rounds} rounds of ${seconds} s per cell and thread count`);
+const cells = [];
 for (const shape of shapes) {
   const g = geometry(shape);
   const mk = (n) => { const a = K.alloc("float32", n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; };
   const nw = g.cOut * g.cIn * g.kH * g.kW;
-  const x = mk(g.n * g.cIn * g.h * g.w), w = mk(nw), b = mk(g.cOut), y = mk(g.n * g.cOut * g.hOut * g.wOut);
+  const x = mk(g.n * g.cIn * g.h * g.w), w = mk(nw), b = mk(g.cOut), y = mk(g.n * g.cOut * g.hOut * g.wOut), dy = mk(y.length);
   const dx = mk(x.length), dw = mk(nw), db = mk(g.cOut);
   const flops = 2 * g.n * g.cOut * g.hOut * g.wOut * g.cIn * g.kH * g.kW;
-  const products = {
-    fwd: () => K.conv2dForward(x, w, b, y, g, true),
-    dX: () => K.conv2dBackwardInput(y, w, dx, g),
-    dW: () => K.conv2dBackwardWeight(x, y, dw, db, g, 1),
-  };
-  for (const [what, run] of Object.entries(products)) {
-    const row = { shape: shape[0], product: what };
-    for (const threads of [1, 2]) {
-      await setNumThreadsAsync(threads);
-      const r = rate(run);
-      row[`${threads}T GFLOP/s`] = ((flops * r) / 1e9).toFixed(1);
-      row[`${threads}T ms`] = (1000 / r).toFixed(3);
+  cells.push({ shape: shape[0], product: "fwd", flops, run: () => K.conv2dForward(x, w, b, y, g, true) });
+  cells.push({ shape: shape[0], product: "dX", flops, run: () => K.conv2dBackwardInput(dy, w, dx, g) });
+  cells.push({ shape: shape[0], product: "dW", flops, run: () => K.conv2dBackwardWeight(x, dy, dw, db, g, 0) });
+}
+for (const c of cells) { c.means = { 1: [], 2: [] }; c.best = { 1: Infinity, 2: Infinity }; }
+for (let r = -1; r < rounds; r++) { // round −1 warms the engine up and is not counted
+  for (const c of cells) {
+    for (const t of [1, 2]) {
+      await setNumThreadsAsync(t);
+      let calls = 0;
+      const t0 = performance.now();
+      while (calls < 3 || performance.now() - t0 < seconds * 1000) {
+        const t1 = performance.now();
+        c.run();
+        c.best[t] = Math.min(c.best[t], performance.now() - t1);
+        calls++;
+      }
+      if (r >= 0) c.means[t].push((performance.now() - t0) / calls);
     }
-    rows.push(row);
   }
 }
-console.table(rows);
+const gf = (c, ms) => ((c.flops / ms) / 1e6).toFixed(1);
+console.table(cells.map((c) => ({
+  shape: c.shape, product: c.product,
+  "1T GFLOP/s": gf(c, median(c.means[1])), "2T GFLOP/s": gf(c, median(c.means[2])),
+  "1T ms": median(c.means[1]).toFixed(3), "2T ms": median(c.means[2]).toFixed(3),
+  "best 1T / 2T GFLOP/s": `${gf(c, c.best[1])} / ${gf(c, c.best[2])}`,
+})));
 process.exit(0);
