@@ -267,7 +267,7 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     ["1x1", convGeometry(3, 9, 5, 5, 10, 1, 1, [1, 1], [0, 0], [0, 0], [1, 1], 1)],
     ["1x1 stride 2", convGeometry(3, 9, 6, 5, 10, 1, 1, [2, 2], [0, 0], [0, 0], [1, 1], 1)],
     ["1-D dilated", convGeometry(4, 3, 1, 19, 4, 1, 3, [1, 1], [0, 2], [0, 2], [1, 2], 1)],
-    ["ResNet block", convGeometry(6, 32, 14, 14, 32, 3, 3, [1, 1], [1, 1], [1, 1], [1, 1], 1)],
+    ["ResNet block", convGeometry(3, 32, 14, 14, 32, 3, 3, [1, 1], [1, 1], [1, 1], [1, 1], 1)],
   ];
   for (const [name, g] of convs) {
     const cig = g.cIn / g.groups, kSize = cig * g.kH * g.kW;
