@@ -39,10 +39,21 @@ declare module "../kernels.js" {
   }
 }
 
-/** Calls `visit(xi, wi, yi)` for every (input, weight, output) index triple that meets in the sum. */
-function eachTap(g: ConvGeometry, visit: (xi: number, wi: number, yi: number) => void): void {
+/**
+ * Calls `visit(xRow, wi, yRow, lo, hi)` for every (sample, output channel, input channel of its
+ * group, kernel tap, output row) that meets the input: output elements yRow + j for j in [lo, hi)
+ * meet input elements xRow + j·strideW (all inside the input) through weight element wi.
+ */
+function eachRow(g: ConvGeometry, visit: (xRow: number, wi: number, yRow: number, lo: number, hi: number) => void): void {
   const { n, cIn, h, w, cOut, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW, groups, hOut, wOut } = g;
   const cig = cIn / groups, cog = cOut / groups;
+  // Output columns j with 0 ≤ j·strideW − padW + kb·dilationW < w, per kernel column kb.
+  const los: number[] = [], his: number[] = [];
+  for (let kb = 0; kb < kW; kb++) {
+    const off = kb * dilationW - padW;
+    los.push(Math.max(0, Math.ceil(-off / strideW)));
+    his.push(Math.min(wOut, Math.floor((w - 1 - off) / strideW) + 1));
+  }
   for (let b = 0; b < n; b++) {
     for (let o = 0; o < cOut; o++) {
       const c0 = Math.floor(o / cog) * cig;
@@ -54,10 +65,7 @@ function eachTap(g: ConvGeometry, visit: (xi: number, wi: number, yi: number) =>
             const r = i * strideH - padH + ka * dilationH;
             if (r < 0 || r >= h) continue;
             for (let kb = 0; kb < kW; kb++) {
-              for (let j = 0; j < wOut; j++) {
-                const col = j * strideW - padW + kb * dilationW;
-                if (col >= 0 && col < w) visit(xPlane + r * w + col, wBase + ka * kW + kb, yRow + j);
-              }
+              if (los[kb] < his[kb]) visit(xPlane + r * w + kb * dilationW - padW, wBase + ka * kW + kb, yRow, los[kb], his[kb]);
             }
           }
         }
@@ -68,25 +76,38 @@ function eachTap(g: ConvGeometry, visit: (xi: number, wi: number, yi: number) =>
 
 export const convKernels = {
   conv2dForward(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry, relu = false): void {
-    const plane = g.hOut * g.wOut;
-    for (let b = 0; b < g.n; b++) {
-      for (let o = 0; o < g.cOut; o++) out.fill(bias ? bias[o] : 0, (b * g.cOut + o) * plane, (b * g.cOut + o + 1) * plane);
+    const plane = g.hOut * g.wOut, size = g.n * g.cOut * plane, sw = g.strideW;
+    const acc = new Float64Array(size); // sums in float64, rounded once
+    eachRow(g, (xRow, wi, yRow, lo, hi) => {
+      const wv = weight[wi];
+      for (let j = lo; j < hi; j++) acc[yRow + j] += wv * x[xRow + j * sw];
+    });
+    for (let i = 0; i < size; i++) {
+      const v = acc[i] + (bias ? bias[Math.floor(i / plane) % g.cOut] : 0);
+      out[i] = relu ? reluOf(v) : v;
     }
-    eachTap(g, (xi, wi, yi) => { out[yi] += x[xi] * weight[wi]; });
-    if (relu) for (let i = 0; i < g.n * g.cOut * plane; i++) out[i] = reluOf(out[i]);
   },
 
   conv2dBackwardInput(dy: FloatArray, weight: FloatArray, dx: FloatArray, g: ConvGeometry): void {
-    dx.fill(0, 0, g.n * g.cIn * g.h * g.w);
-    eachTap(g, (xi, wi, yi) => { dx[xi] += dy[yi] * weight[wi]; });
+    const size = g.n * g.cIn * g.h * g.w, sw = g.strideW;
+    const acc = new Float64Array(size);
+    eachRow(g, (xRow, wi, yRow, lo, hi) => {
+      const wv = weight[wi];
+      for (let j = lo; j < hi; j++) acc[xRow + j * sw] += wv * dy[yRow + j];
+    });
+    for (let i = 0; i < size; i++) dx[i] = acc[i];
   },
 
   conv2dBackwardWeight(x: FloatArray, dy: FloatArray, dWeight: FloatArray | null, dBias: FloatArray | null, g: ConvGeometry,
     beta = 0, betaBias = beta): void {
     if (dWeight) {
-      const size = g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
+      const size = g.cOut * (g.cIn / g.groups) * g.kH * g.kW, sw = g.strideW;
       const sum = new Float64Array(size);
-      eachTap(g, (xi, wi, yi) => { sum[wi] += dy[yi] * x[xi]; });
+      eachRow(g, (xRow, wi, yRow, lo, hi) => {
+        let s = 0;
+        for (let j = lo; j < hi; j++) s += dy[yRow + j] * x[xRow + j * sw];
+        sum[wi] += s;
+      });
       // beta = 0 overwrites: a NaN already in the gradient must not survive (as gemm).
       for (let i = 0; i < size; i++) dWeight[i] = beta === 0 ? sum[i] : beta * dWeight[i] + sum[i];
     }
