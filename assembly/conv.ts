@@ -203,6 +203,44 @@ function forwardTiles(rows: i32, K: i32, P: i32, src: usize, pos: usize, offs: u
 }
 
 /**
+ * One channel convolved with its own kernel (a depthwise convolution's group): out[oh][ow] =
+ * Σ_k w[k]·src[oh·sH·Wp + ow·sW + offs[k]] (+ bias, relu), 8 then 4 columns at a time with column
+ * stride 1. `w` is a packed panel: tap k's weight every 8 floats. The 4×8 tiles would use 1 lane in 8.
+ */
+function depthwisePlane(K: i32, src: usize, offs: usize, w: usize, hOut: i32, wOut: i32, sH: i32, sW: i32, Wp: i32, out: usize,
+  bias: usize, relu: bool): void {
+  const bv = bias ? load<f32>(bias) : <f32>0, b4 = f32x4.splat(bv);
+  for (let oh = 0; oh < hOut; oh++) {
+    const row = src + (<usize>(oh * sH * Wp) << 2), dst = at(out, oh * wOut);
+    let ow = 0;
+    if (sW == 1) {
+      for (; ow + 8 <= wOut; ow += 8) {
+        let a0 = b4, a1 = b4;
+        const r = row + (<usize>ow << 2);
+        for (let k = 0; k < K; k++) {
+          const x = r + <usize>load<i32>(at(offs, k)), wk = v128.load32_splat(w + (<usize>k << 5));
+          a0 = madd(wk, v128.load(x), a0); a1 = madd(wk, v128.load(x, 16), a1);
+        }
+        if (relu) { a0 = reluVec(a0); a1 = reluVec(a1); }
+        v128.store(at(dst, ow), a0); v128.store(at(dst, ow), a1, 16);
+      }
+      for (; ow + 4 <= wOut; ow += 4) {
+        let a0 = b4;
+        const r = row + (<usize>ow << 2);
+        for (let k = 0; k < K; k++) a0 = madd(v128.load32_splat(w + (<usize>k << 5)), v128.load(r + <usize>load<i32>(at(offs, k))), a0);
+        v128.store(at(dst, ow), relu ? reluVec(a0) : a0);
+      }
+    }
+    for (; ow < wOut; ow++) {
+      let v = bv;
+      const r = row + (<usize>(ow * sW) << 2);
+      for (let k = 0; k < K; k++) v += load<f32>(w + (<usize>k << 5)) * load<f32>(r + <usize>load<i32>(at(offs, k)));
+      store<f32>(at(dst, ow), relu && !(v > 0 || isNaN(v)) ? 0 : v);
+    }
+  }
+}
+
+/**
  * out[n] = conv(x[n], w) + bias (0: none), then relu if asked, for samples n0..n1−1, with the
  * weight packed by convPackWeight(mode 0). `scratch` holds convScratchFloats(g, 0) floats.
  */
@@ -218,8 +256,10 @@ export function conv2dForward(g: usize, x: usize, packed: usize, bias: usize, ou
     for (let gr = 0; gr < groups; gr++) {
       const xg = at(x, (n * cIn + gr * cig) * h * w);
       if (!inPlace) padPlanes(xg, cig, h, w, geo(g, PH), geo(g, PW), Hp, Wp, planes);
-      forwardTiles(cog, K, P, inPlace ? xg : planes, pos, offs, packed + <usize>gr * groupPacked, at(out, (n * cOut + gr * cog) * P),
-        bias ? at(bias, gr * cog) : 0, relu);
+      const src = inPlace ? xg : planes, pg = packed + <usize>gr * groupPacked, og = at(out, (n * cOut + gr * cog) * P);
+      const bg = bias ? at(bias, gr * cog) : 0;
+      if (cig == 1 && cog == 1) depthwisePlane(K, src, offs, pg, geo(g, HOUT), geo(g, WOUT), geo(g, SH), geo(g, SW), Wp, og, bg, relu);
+      else forwardTiles(cog, K, P, src, pos, offs, pg, og, bg, relu);
     }
   }
 }
@@ -237,6 +277,7 @@ export function convInputPath(g: usize): i32 { return flipsForInput(g) ? 1 : 2; 
 function flipsForInput(g: usize): bool {
   if (!unitStride(g)) return false;
   const groups = geo(g, GROUPS), cig = geo(g, CIN) / groups, cog = geo(g, COUT) / groups, kHW = geo(g, KH) * geo(g, KW);
+  if (cig == 1 && cog == 1) return true; // depthwise: the flipped forward runs on depthwisePlane
   const P = geo(g, HOUT) * geo(g, WOUT), hw = <f64>(geo(g, H) * geo(g, W));
   const flip = <f64>(panels(cig) * NR) * hw * <f64>(cog * kHW);
   const tiles = <f64>((cig * kHW + MP - 1) / MP) * <f64>((P + NR - 1) / NR);
@@ -262,7 +303,9 @@ export function conv2dBackwardInput(g: usize, dy: usize, weight: usize, dx: usiz
     for (let n = n0; n < n1; n++) {
       for (let gr = 0; gr < groups; gr++) {
         padPlanes(at(dy, (n * cOut + gr * cog) * P), cog, hOut, wOut, (kH - 1) * dH - geo(g, PH), (kW - 1) * dW - geo(g, PW), Hq, Wq, planes);
-        forwardTiles(cig, Kt, h * w, planes, pos, offs, weight + <usize>gr * groupPacked, at(dx, (n * cIn + gr * cig) * h * w), 0, false);
+        const wg = weight + <usize>gr * groupPacked, dxg = at(dx, (n * cIn + gr * cig) * h * w);
+        if (cig == 1 && cog == 1) depthwisePlane(Kt, planes, offs, wg, h, w, 1, 1, Wq, dxg, 0, false);
+        else forwardTiles(cig, Kt, h * w, planes, pos, offs, wg, dxg, 0, false);
       }
     }
     return;
@@ -424,6 +467,10 @@ export function conv2dBackwardWeight(g: usize, x: usize, dy: usize, wantW: bool,
       const xg = at(x, (n * cIn + gr * cig) * h * w);
       if (!inPlace) padPlanes(xg, cig, h, w, geo(g, PH), geo(g, PW), Hp, Wp, planes);
       const src = inPlace ? xg : planes;
+      if (cig == 1 && cog == 1) {
+        depthwiseWeight(K, src, offs, at(dy, (n * cOut + gr) * P), hOut, wOut, geo(g, SH), geo(g, SW), Wp, at(dwT, gr * K * cogR));
+        continue;
+      }
       for (let o0 = 0; o0 < cog; o0 += NR) {
         // dyᵀ for channels o0..o0+7 of the group: pk[p][j], zero past the group's channels.
         const nCh = min(NR, cog - o0), dyg = at(dy, (n * cOut + gr * cog + o0) * P);
@@ -440,6 +487,45 @@ export function conv2dBackwardWeight(g: usize, x: usize, dy: usize, wantW: bool,
       }
     }
   }
+}
+
+/**
+ * A depthwise group's weight gradient: dst[k·8] += Σ_{oh, ow} dy[oh][ow]·src[oh·sH·Wp + ow·sW + offs[k]]
+ * (the partial sums' [K][8] layout, lane 0); 4 taps at a time (4 independent sums share each load
+ * of dy), 4 columns at a time with column stride 1. Taps past K repeat the last and are not stored.
+ */
+function depthwiseWeight(K: i32, src: usize, offs: usize, dy: usize, hOut: i32, wOut: i32, sH: i32, sW: i32, Wp: i32, dst: usize): void {
+  for (let k = 0; k < K; k += 4) {
+    const o0 = <usize>load<i32>(at(offs, k)), o1 = <usize>load<i32>(at(offs, min(k + 1, K - 1)));
+    const o2 = <usize>load<i32>(at(offs, min(k + 2, K - 1))), o3 = <usize>load<i32>(at(offs, min(k + 3, K - 1)));
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+    for (let oh = 0; oh < hOut; oh++) {
+      const row = src + (<usize>(oh * sH * Wp) << 2), d = at(dy, oh * wOut);
+      let ow = 0;
+      if (sW == 1) {
+        for (; ow + 4 <= wOut; ow += 4) {
+          const v = v128.load(at(d, ow)), r = at(row, ow);
+          a0 = madd(v, v128.load(r + o0), a0); a1 = madd(v, v128.load(r + o1), a1);
+          a2 = madd(v, v128.load(r + o2), a2); a3 = madd(v, v128.load(r + o3), a3);
+        }
+      }
+      for (; ow < wOut; ow++) {
+        const v = load<f32>(at(d, ow)), r = at(row, ow * sW);
+        t0 += v * load<f32>(r + o0); t1 += v * load<f32>(r + o1); t2 += v * load<f32>(r + o2); t3 += v * load<f32>(r + o3);
+      }
+    }
+    addLanes(at(dst, k * NR), a0, t0);
+    if (k + 1 < K) addLanes(at(dst, (k + 1) * NR), a1, t1);
+    if (k + 2 < K) addLanes(at(dst, (k + 2) * NR), a2, t2);
+    if (k + 3 < K) addLanes(at(dst, (k + 3) * NR), a3, t3);
+  }
+}
+
+/** *p += the sum of v's lanes + t. */
+// @ts-ignore: decorator
+@inline function addLanes(p: usize, v: v128, t: f32): void {
+  store<f32>(p, load<f32>(p) + t + f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 /**
