@@ -103,7 +103,8 @@ abstract class ConvNd extends Module {
       const got = x.shape[x.ndim - dims - 1];
       if (got === c) return;
       const last = x.shape[x.ndim - 1];
-      const hint = dims === 2 && x.ndim === 4 && last === c ? ` — it looks channels-last: use x.permute(0, 3, 1, 2)` : "";
+      const hint = x.ndim === dims + 1 && c === 1 ? ` — for a batch of 1-channel inputs use x.unsqueeze(1)`
+        : dims === 2 && x.ndim === 4 && last === c ? ` — it looks channels-last: use x.permute(0, 3, 1, 2)` : "";
       throw new Error(`${this.label} got input ${fmt(x.shape)} with ${got} channel${got === 1 ? "" : "s"} in dim ${x.ndim - dims - 1}, ` +
         `but it has ${c} input channel${c === 1 ? "" : "s"}: it expects ${expects}${hint}`);
     }

@@ -74,8 +74,12 @@ function geometryOf(op: string, xShape: readonly number[], wShape: readonly numb
   if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
   if (cOut % groups !== 0) throw new Error(`${op}: the weight's ${cOut} output channels are not divisible by groups ${groups}`);
   if (cIn !== cig * groups) {
+    const layout = size.length === 1 ? "[N, C, L]" : "[N, C, H, W]";
+    // An unbatched-looking input may be a batch of one-channel inputs without its channel dim.
+    const hint = shownX.length < xShape.length && cig * groups === 1 ? `a batch of 1-channel inputs needs x.unsqueeze(1), ${layout}`
+      : `is the channel dim second, as in ${layout}?`;
     throw new Error(`${op}: input ${fmt(shownX)} has ${cIn} channels, but the weight ${fmt(shownW)} expects ${cig * groups}` +
-      (groups > 1 ? ` (${cig} per group × ${groups} groups)` : "") + " — is the channel dim second, as in [N, C, H, W]?");
+      (groups > 1 ? ` (${cig} per group × ${groups} groups)` : "") + ` — ${hint}`);
   }
   const out = size.map((len, i) => {
     const padded = len + s.before[i] + s.after[i], span = s.dilation[i] * (kernel[i] - 1) + 1;
