@@ -9,6 +9,7 @@ export { reduce, softmax, softmaxBackward } from "./reduce";
 export { crossEntropyForward, crossEntropyBackward } from "./loss";
 export { permute, gatherRows, scatterAddRows, gatherAlong, scatterAddAlong } from "./indexing";
 export { sgdStepTasks, adamStepTasks } from "./optim";
+export { convScratchFloats, convPackWeight, conv2dForward, conv2dBackwardInput, convInputPath, conv2dBackwardWeight, convReduceWeight } from "./conv";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

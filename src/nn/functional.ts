@@ -1,6 +1,7 @@
 /** `F` — `torch.nn.functional` in camelCase: the stateless forms of the layers and losses. */
 export { gelu, leakyRelu, relu, sigmoid, silu, tanh } from "../ops/activation.js";
 export { linear } from "../ops/matmul.js";
+export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "../ops/conv.js";
 export { softmax, logSoftmax } from "../ops/softmax.js";
 export {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss,

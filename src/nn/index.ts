@@ -2,6 +2,7 @@
 export { Module, type StateDict, type LoadResult } from "./module.js";
 export { Parameter } from "./parameter.js";
 export { Linear } from "./linear.js";
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from "./conv.js";
 export { Sequential, ModuleList } from "./container.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, Dropout } from "./layers.js";
 export { BatchNorm1d, type BatchNorm1dOptions } from "./batchnorm.js";

@@ -5,6 +5,7 @@
  */
 import { jsKernels } from "../../src/backend/js/index.js";
 import type { BinaryOp, Kernels, UnaryOp } from "../../src/backend/kernels.js";
+import type { ConvGeometry } from "../../src/backend/js/conv.js";
 import { Binary, Unary } from "../../src/backend/opcodes.js";
 
 /** Every op of the shared op-code table: a new op is checked on every backend without editing this file. */
@@ -16,6 +17,14 @@ const BINARY = namesOf<BinaryOp>(Binary);
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+/** A convolution's geometry from PyTorch's arguments (padding before / after each dim). */
+function convGeometry(n: number, cIn: number, h: number, w: number, cOut: number, kH: number, kW: number, stride: number[],
+  before: number[], after: number[], dilation: number[], groups: number): ConvGeometry {
+  const out = (len: number, k: number, i: number): number => Math.floor((len + before[i] + after[i] - dilation[i] * (k - 1) - 1) / stride[i]) + 1;
+  return { n, cIn, h, w, cOut, kH, kW, strideH: stride[0], strideW: stride[1], padH: before[0], padW: before[1],
+    dilationH: dilation[0], dilationW: dilation[1], groups, hOut: out(h, kH, 0), wOut: out(w, kW, 1) };
 }
 
 export interface ParityOptions {
@@ -239,6 +248,60 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     try { jsKernels.crossEntropyForward(f32(20), bad, 2, 10, 0, -100, new Float32Array(2), new Float32Array(20)); } catch (e) { msgW = (e as Error).message; }
     try { K.crossEntropyForward(f32(20), bad, 2, 10, 0, -100, f32(2), f32(20)); } catch (e) { msg = (e as Error).message; }
     if (!msg || msg !== msgW) fails.push(`crossEntropyForward bounds error: "${msg}" vs "${msgW}"`);
+  }
+
+  // convolutions: stride 1 (the implicit GEMM) and strided (im2col / col2im), dilation, asymmetric
+  // padding ("same" with an even kernel), padding wider than the kernel's reach, groups, depthwise,
+  // 1×1, rows not a multiple of the tiles, a 1-D conv, and batches big enough to be split across threads.
+  const convs: Array<[string, ConvGeometry]> = [
+    ["3x3 pad 1", convGeometry(3, 3, 7, 6, 5, 3, 3, [1, 1], [1, 1], [1, 1], [1, 1], 1)],
+    ["LeNet conv1", convGeometry(9, 1, 28, 28, 6, 5, 5, [1, 1], [2, 2], [2, 2], [1, 1], 1)],
+    ["LeNet conv2", convGeometry(5, 6, 14, 14, 16, 5, 5, [1, 1], [0, 0], [0, 0], [1, 1], 1)],
+    ["stride 2 pad 1", convGeometry(4, 3, 9, 8, 7, 3, 3, [2, 2], [1, 1], [1, 1], [1, 1], 1)],
+    ["stride 1x3 rect", convGeometry(2, 2, 6, 11, 3, 2, 4, [1, 3], [0, 2], [0, 2], [1, 1], 1)],
+    ["dilation 2 same", convGeometry(2, 4, 7, 6, 5, 3, 3, [1, 1], [2, 2], [2, 2], [2, 2], 1)],
+    ["same even kernel", convGeometry(2, 3, 5, 6, 2, 4, 2, [1, 1], [1, 0], [2, 1], [1, 1], 1)],
+    ["pad beyond reach", convGeometry(2, 2, 3, 4, 3, 1, 1, [1, 1], [2, 1], [2, 1], [1, 1], 1)],
+    ["groups 2 strided", convGeometry(3, 4, 8, 7, 6, 3, 2, [2, 1], [1, 0], [1, 0], [1, 2], 2)],
+    ["depthwise", convGeometry(2, 5, 6, 6, 5, 3, 3, [1, 1], [1, 1], [1, 1], [1, 1], 5)],
+    ["depthwise wide dilated", convGeometry(3, 4, 12, 13, 4, 3, 2, [1, 1], [2, 1], [2, 1], [2, 1], 4)],
+    ["depthwise strided", convGeometry(2, 3, 9, 11, 3, 3, 3, [2, 1], [1, 1], [1, 1], [1, 1], 3)],
+    ["depthwise stride 2", convGeometry(2, 3, 9, 11, 3, 3, 3, [2, 2], [1, 1], [1, 1], [1, 1], 3)],
+    ["depthwise multiplier 2", convGeometry(2, 3, 7, 9, 6, 3, 3, [1, 1], [1, 1], [1, 1], [1, 1], 3)],
+    ["1x1", convGeometry(3, 9, 5, 5, 10, 1, 1, [1, 1], [0, 0], [0, 0], [1, 1], 1)],
+    ["1x1 stride 2", convGeometry(3, 9, 6, 5, 10, 1, 1, [2, 2], [0, 0], [0, 0], [1, 1], 1)],
+    ["1-D dilated", convGeometry(4, 3, 1, 19, 4, 1, 3, [1, 1], [0, 2], [0, 2], [1, 2], 1)],
+    ["ResNet block", convGeometry(3, 32, 14, 14, 32, 3, 3, [1, 1], [1, 1], [1, 1], [1, 1], 1)],
+  ];
+  for (const [name, g] of convs) {
+    const cig = g.cIn / g.groups, kSize = cig * g.kH * g.kW;
+    const nx = g.n * g.cIn * g.h * g.w, ny = g.n * g.cOut * g.hOut * g.wOut, nw = g.cOut * kSize;
+    const x = f32(nx), w = f32(nw), bias = f32(g.cOut), dy = f32(ny);
+    const tol = 1e-6 * (kSize + 1) * 4 + 1e-6 * 4;
+    for (const [b, relu] of [[bias, false], [null, true]] as const) {
+      const want = new Float32Array(ny), out = f32(ny);
+      out.fill(NaN); // overwritten, never read
+      jsKernels.conv2dForward(x, w, b, want, g, relu); K.conv2dForward(x, w, b, out, g, relu);
+      close(`conv2dForward ${name}${b ? " +bias" : ""}${relu ? " relu" : ""}`, out, want, 0, tol);
+    }
+    const dxWant = new Float32Array(nx), dx = f32(nx);
+    dx.fill(NaN);
+    jsKernels.conv2dBackwardInput(dy, w, dxWant, g); K.conv2dBackwardInput(dy, w, dx, g);
+    close(`conv2dBackwardInput ${name}`, dx, dxWant, 0, 1e-6 * (g.cOut * g.kH * g.kW + 1) * 4 + 4e-6);
+    const dTol = 1e-6 * (g.n * g.hOut * g.wOut + 1) * 4 + 4e-6;
+    for (const beta of [0, 1]) {
+      const dw = f32(nw), db = f32(g.cOut);
+      if (beta === 0) { dw.fill(NaN); db.fill(NaN); }
+      const dwWant = copy(dw), dbWant = copy(db);
+      jsKernels.conv2dBackwardWeight(x, dy, dwWant, dbWant, g, beta); K.conv2dBackwardWeight(x, dy, dw, db, g, beta);
+      close(`conv2dBackwardWeight ${name} beta=${beta}`, dw, dwWant, 0, dTol);
+      close(`conv2dBackwardWeight bias ${name} beta=${beta}`, db, dbWant, 0, dTol);
+    }
+    const dwOnly = f32(nw), dwOnlyWant = copy(dwOnly), dbOnly = f32(g.cOut), dbOnlyWant = copy(dbOnly);
+    jsKernels.conv2dBackwardWeight(x, dy, dwOnlyWant, null, g, 1); K.conv2dBackwardWeight(x, dy, dwOnly, null, g, 1);
+    jsKernels.conv2dBackwardWeight(x, dy, null, dbOnlyWant, g, 0, 0.5); K.conv2dBackwardWeight(x, dy, null, dbOnly, g, 0, 0.5);
+    close(`conv2dBackwardWeight ${name} weight only`, dwOnly, dwOnlyWant, 0, dTol);
+    close(`conv2dBackwardWeight ${name} bias only`, dbOnly, dbOnlyWant, 0, dTol);
   }
 
   // optimizers: several steps of each variant. wasm updates in float32 SIMD (like PyTorch), the

@@ -9,6 +9,7 @@ import { backendsUnderTest, useBackend } from "../helpers.js";
 import { type CourseRunner, loadCourseCases, runnerKey } from "./course/harness.js";
 import { attentionRunners } from "./course/attention.js";
 import { optimRunners } from "./course/optim.js";
+import { convRunners } from "./course/conv.js";
 import { shapeRunners } from "./course/shape.js";
 
 /** One line per family file. */
@@ -16,6 +17,7 @@ const runners: Record<string, CourseRunner> = {
   ...shapeRunners,
   ...optimRunners,
   ...attentionRunners,
+  ...convRunners,
 };
 
 /** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
@@ -23,7 +25,7 @@ const NOT_LANDED = new Set<string>([
   "embedding", "cross_entropy", "RNN", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell",
   "TransformerEncoderLayer",
   // issue 9, landing now
-  "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "pad", "interpolate",
+  "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "pad", "interpolate",
   "tril_masked_fill", "layer_norm", "group_norm", "BatchNorm2d", "lenet5",
 ]);
 

@@ -1,6 +1,7 @@
 /** A float64 finite-difference gradient check for every differentiable op, on every backend. */
 import { describe, expect, it } from "vitest";
 import { F, gradcheck, manualSeed, randn, rand, type Tensor, tensor, cat, stack } from "../../src/index.js";
+import { conv2dRelu } from "../../src/ops/conv.js";
 import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 
@@ -48,6 +49,22 @@ const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
   linear: () => [(x, w, b) => F.linear(x, w, b), [d([5, 4]), d([3, 4]), d([3])]],
   // nn.Sequential's fused Linear→ReLU; a bias of ±1.5–2 keeps x·Wᵀ + b (with small x, W) away from relu's kink.
   linearRelu: () => [(x, w, b) => linearRelu(x, w, b), [d([5, 4], 0.1), d([3, 4], 0.1), tensor([2, -2, 1.5], { dtype: "float64" })]],
+  "conv1d stride padding dilation": () => [(x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 2, dilation: 2 }), [d([2, 4, 9]), d([3, 4, 3]), d([3])]],
+  "conv1d same groups": () => [(x, w) => F.conv1d(x, w, null, { padding: "same", groups: 2 }), [d([2, 4, 7]), d([4, 2, 4])]],
+  conv2d: () => [(x, w, b) => F.conv2d(x, w, b), [d([2, 3, 5, 4]), d([4, 3, 3, 2]), d([4])]],
+  "conv2d stride padding": () => [(x, w, b) => F.conv2d(x, w, b, { stride: [2, 3], padding: [1, 2] }), [d([2, 2, 7, 8]), d([3, 2, 3, 3]), d([3])]],
+  "conv2d dilation no bias": () => [(x, w) => F.conv2d(x, w, null, { dilation: [2, 1], padding: 1 }), [d([1, 2, 7, 6]), d([3, 2, 3, 3])]],
+  "conv2d groups": () => [(x, w, b) => F.conv2d(x, w, b, { groups: 2, padding: 1, stride: 2 }), [d([2, 4, 6, 5]), d([6, 2, 3, 3]), d([6])]],
+  "conv2d depthwise": () => [(x, w, b) => F.conv2d(x, w, b, { groups: 3, padding: 1 }), [d([2, 3, 5, 5]), d([3, 1, 3, 3]), d([3])]],
+  "conv2d same even kernel": () => [(x, w) => F.conv2d(x, w, null, { padding: "same", dilation: [1, 3] }), [d([1, 2, 5, 7]), d([2, 2, 2, 2])]],
+  "conv2d 1x1 unbatched": () => [(x, w, b) => F.conv2d(x, w, b), [d([3, 4, 5]), d([2, 3, 1, 1]), d([2])]],
+  // The fused Conv2d→ReLU; a bias of ±1.5–2 keeps the small pre-activations away from relu's kink.
+  conv2dRelu: () => [(x, w, b) => conv2dRelu(x, w, b, { padding: 1 }), [d([2, 2, 4, 4], 0.1), d([3, 2, 3, 3], 0.1), tensor([2, -2, 1.5], { dtype: "float64" })]],
+  convTranspose2d: () => [(x, w, b) => F.convTranspose2d(x, w, b), [d([2, 3, 4, 3]), d([3, 2, 3, 3]), d([2])]],
+  "convTranspose2d stride padding outputPadding": () => [(x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: [1, 0] }),
+    [d([2, 3, 3, 4]), d([3, 2, 3, 2]), d([2])]],
+  "convTranspose2d groups dilation": () => [(x, w) => F.convTranspose2d(x, w, null, { groups: 2, dilation: 2, stride: [1, 2], outputPadding: [1, 1] }),
+    [d([1, 4, 3, 3]), d([4, 3, 2, 3])]],
   softmax: () => [(a) => F.softmax(a, -1), [d([3, 5])]],
   "softmax dim0 temperature": () => [(a) => F.softmax(a, 0, { temperature: 0.7 }), [d([3, 5])]],
   logSoftmax: () => [(a) => F.logSoftmax(a, 1), [d([3, 5])]],

@@ -4,6 +4,7 @@
  * one line here.
  */
 import type { Kernels } from "../kernels.js";
+import { convKernels } from "./conv.js";
 import { elementwise } from "./elementwise.js";
 import { gemmKernels } from "./gemm.js";
 import { indexing } from "./indexing.js";
@@ -20,4 +21,5 @@ export const jsKernels: Kernels = {
   ...lossKernels,
   ...indexing,
   ...optimKernels,
+  ...convKernels,
 };

@@ -4,6 +4,7 @@
  */
 import type { Kernels } from "../../kernels.js";
 import type { WasmContext, WasmFamily } from "../context.js";
+import { convFamily } from "./conv.js";
 import { elementwiseFamily } from "./elementwise.js";
 import { gemmFamily } from "./gemm.js";
 import { indexingFamily } from "./indexing.js";
@@ -20,6 +21,7 @@ const families: readonly WasmFamily[] = [
   lossFamily,
   indexingFamily,
   optimFamily,
+  convFamily,
 ];
 
 /** Every kernel the wasm backend implements, bound to one loaded module. */
