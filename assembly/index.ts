@@ -9,6 +9,8 @@ export { reduce, softmax, softmaxBackward } from "./reduce";
 export { crossEntropyForward, crossEntropyBackward } from "./loss";
 export { permute, gatherRows, scatterAddRows, gatherAlong, scatterAddAlong } from "./indexing";
 export { sgdStepTasks, adamStep } from "./optim";
+export { maxPool2d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from "./pool";
+export { layerNormForward, layerNormBackward, sumPartials, batchNormForward, batchNormBackward } from "./norm";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

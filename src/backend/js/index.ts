@@ -8,7 +8,9 @@ import { elementwise } from "./elementwise.js";
 import { gemmKernels } from "./gemm.js";
 import { indexing } from "./indexing.js";
 import { lossKernels } from "./loss.js";
+import { normKernels } from "./norm.js";
 import { optimKernels } from "./optim.js";
+import { poolKernels } from "./pool.js";
 import { reductions } from "./reduce.js";
 import { storage } from "./storage.js";
 
@@ -20,4 +22,6 @@ export const jsKernels: Kernels = {
   ...lossKernels,
   ...indexing,
   ...optimKernels,
+  ...poolKernels,
+  ...normKernels,
 };
