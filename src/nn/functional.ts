@@ -6,6 +6,10 @@ export {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss,
 } from "../ops/loss.js";
 export { batchNorm, dropout } from "../ops/normalization.js";
+export {
+  maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, type MaxPool2dOptions, type MaxPool1dOptions,
+  type AvgPool2dOptions, type AvgPool1dOptions, type AdaptiveSize,
+} from "../ops/pool.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */
