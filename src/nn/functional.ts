@@ -6,6 +6,7 @@ export {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss,
 } from "../ops/loss.js";
 export { batchNorm, dropout } from "../ops/normalization.js";
+export { layerNorm, groupNorm, type BatchNormFunctionalOptions } from "../ops/normalization.js";
 export {
   maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, type MaxPool2dOptions, type MaxPool1dOptions,
   type AvgPool2dOptions, type AvgPool1dOptions, type AdaptiveSize,

@@ -5,6 +5,8 @@ export { Linear } from "./linear.js";
 export { Sequential, ModuleList } from "./container.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, Dropout } from "./layers.js";
 export { BatchNorm1d } from "./batchnorm.js";
+export { BatchNorm2d, BatchNorm3d } from "./batchnorm.js";
+export { LayerNorm, GroupNorm } from "./normalization.js";
 export { MaxPool2d, MaxPool1d, AvgPool2d, AvgPool1d, AdaptiveAvgPool2d } from "./pool.js";
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss } from "./loss.js";
 export { summary, type Summary, type SummaryRow } from "./summary.js";

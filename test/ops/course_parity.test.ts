@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 import { type CourseRunner, loadCourseCases, runnerKey } from "./course/harness.js";
+import { normRunners } from "./course/norm.js";
 import { poolRunners } from "./course/pool.js";
 import { shapeRunners } from "./course/shape.js";
 
@@ -14,6 +15,7 @@ import { shapeRunners } from "./course/shape.js";
 const runners: Record<string, CourseRunner> = {
   ...shapeRunners,
   ...poolRunners,
+  ...normRunners,
 };
 
 /** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
@@ -23,7 +25,7 @@ const NOT_LANDED = new Set<string>([
   "adam:amsgrad_wd", "adamw:onecycle", "sgd:warmup_cosine",
   // issue 9, landing now
   "conv2d", "conv1d", "conv_transpose2d", "pad", "interpolate",
-  "tril_masked_fill", "layer_norm", "group_norm", "BatchNorm2d", "lenet5",
+  "tril_masked_fill", "lenet5",
 ]);
 
 const cases = loadCourseCases();

@@ -1,7 +1,7 @@
 /** A float64 finite-difference gradient check for every differentiable op, on every backend. */
 import { describe, expect, it } from "vitest";
 import {
-  F, gradcheck, manualSeed, randn, rand, randperm, type Tensor, tensor, cat, stack,
+  F, gradcheck, manualSeed, ones, randn, rand, randperm, type Tensor, tensor, cat, stack, zeros,
 } from "../../src/index.js";
 import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
@@ -67,6 +67,20 @@ const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
   "bceWithLogits posWeight": () => [(x, y) => F.binaryCrossEntropyWithLogits(x, y, { posWeight: tensor([2], { dtype: "float64" }) }), [d([6], 3), rand([6], { dtype: "float64" })]],
   batchNorm: () => [(x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true }), [d([6, 3]), d([3]), d([3])]],
   "batchNorm 3d": () => [(x) => F.batchNorm(x, { training: true }), [d([4, 3, 2])]],
+  "batchNorm 4d training, running stats": () => [(x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true,
+    runningMean: zeros([3], { dtype: "float64" }), runningVar: ones([3], { dtype: "float64" }) }),
+  [d([2, 3, 3, 2]), d([3]), d([3])]],
+  "batchNorm 4d eval": () => {
+    const runningMean = d([3]), runningVar = pos([3]); // fixed across calls
+    return [(x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: false, runningMean, runningVar }),
+      [d([2, 3, 2, 2]), d([3]), d([3])]];
+  },
+  "layerNorm last dim": () => [(x, w, b) => F.layerNorm(x, [5], w, b), [d([3, 5]), d([5]), d([5])]],
+  "layerNorm last 2 dims": () => [(x, w, b) => F.layerNorm(x, [3, 4], w, b, 1e-3),
+    [d([2, 3, 4]), d([3, 4]), d([3, 4])]],
+  "layerNorm no affine": () => [(x) => F.layerNorm(x, 6), [d([2, 6])]],
+  groupNorm: () => [(x, w, b) => F.groupNorm(x, 2, w, b), [d([2, 4, 3]), d([4]), d([4])]],
+  "groupNorm no affine, 4d": () => [(x) => F.groupNorm(x, 3, null, null), [d([2, 3, 2, 2])]],
   // Distinct values, ≥ 0.05 apart (h = 1e-6 never changes which one is the max).
   maxPool2d: () => [(x) => F.maxPool2d(x, 2), [distinct([2, 2, 5, 4])]],
   "maxPool2d k3 s2 p1 ceilMode": () => [(x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }),
