@@ -82,11 +82,11 @@ function window2d(x: Tensor, kernelSize: IntPair, stride: IntPair | null | undef
   const [h, w] = [x.shape[x.ndim - 2], x.shape[x.ndim - 1]];
   const outH = poolOutputSize(h, kH, sH, pH, dH, ceilMode), outW = poolOutputSize(w, kW, sW, pW, dW, ceilMode);
   if (outH < 1 || outW < 1) {
-    const eff = show(dH * (kH - 1) + 1, dW * (kW - 1) + 1);
+    const dilated = dH > 1 || dW > 1 ? ` (${show(dH * (kH - 1) + 1, dW * (kW - 1) + 1)} dilated)` : "";
     const input = fmt(dims === 1 ? x.shape.slice(0, -2).concat(w) : x.shape);
-    throw new Error(`${op}: the kernel (${eff} with dilation) is larger than the padded input ` +
-      `${show(h + 2 * pH, w + 2 * pW)} of input ${input}, so the output would be ${show(outH, outW)} — ` +
-      "use a smaller kernel or a bigger input");
+    throw new Error(`${op}: kernel ${show(kH, kW)}${dilated} is larger than the padded input ` +
+      `${show(h + 2 * pH, w + 2 * pW)} (input ${input}, padding ${show(pH, pW)}), so the output would be ` +
+      `${show(outH, outW)} — use a smaller kernel or a bigger input`);
   }
   return { kH, kW, sH, sW, pH, pW, dH, dW, outH, outW };
 }
