@@ -10,6 +10,8 @@ export { crossEntropyForward, crossEntropyBackward } from "./loss";
 export { permute, gatherRows, scatterAddRows, gatherAlong, scatterAddAlong } from "./indexing";
 export { sgdStepTasks, adamStepTasks } from "./optim";
 export { convScratchFloats, convPackWeight, conv2dForward, conv2dBackwardInput, convInputPath, conv2dBackwardWeight, convReduceWeight } from "./conv";
+export { maxPool2d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from "./pool";
+export { layerNormForward, layerNormBackward, sumPartials, batchNormForward, batchNormBackward } from "./norm";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

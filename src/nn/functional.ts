@@ -8,6 +8,11 @@ export {
 } from "../ops/loss.js";
 export { batchNorm, dropout } from "../ops/normalization.js";
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "../ops/attention.js";
+export { layerNorm, groupNorm, type BatchNormFunctionalOptions } from "../ops/normalization.js";
+export {
+  maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, type MaxPool2dOptions, type MaxPool1dOptions,
+  type AvgPool2dOptions, type AvgPool1dOptions, type AdaptiveSize,
+} from "../ops/pool.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */

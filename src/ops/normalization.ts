@@ -1,53 +1,142 @@
 /**
- * Batch normalisation and dropout: the two layers whose behaviour depends on train/eval mode.
+ * Normalization layers' ops — batch, layer and group normalization, each one fused kernel forward
+ * and one backward — and dropout: the layers whose behaviour depends on train/eval mode live here.
+ *
+ * @example
+ * F.layerNorm(x, [768], w, b)                                    // over the last dim
+ * F.batchNorm(x, { runningMean, runningVar, training: true })    // x: (N, C), (N, C, L) or (N, C, H, W)
  */
-import { noGrad } from "../autograd/grad_mode.js";
+import { record } from "../autograd/graph.js";
+import { K } from "../backend/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { fmt } from "../tensor/shape.js";
+import type { FloatArray } from "../tensor/dtype.js";
+import { fmt, numel } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { add, div, mul, sqrt, sub } from "./elementwise.js";
-import { mean } from "./reduce.js";
-import { empty } from "./util.js";
+import { add, mul } from "./elementwise.js";
+import { empty, requireFloat } from "./util.js";
 
-export interface BatchNormOptions {
+export interface BatchNormFunctionalOptions {
+  /** Running statistics (C): read in eval, updated in place when training. */
   runningMean?: Tensor | null; runningVar?: Tensor | null;
+  /** γ and β (C); none means 1 and 0. */
   weight?: Tensor | null; bias?: Tensor | null;
-  training: boolean; momentum?: number; eps?: number;
+  /** Batch statistics (true) or the running ones (false). */
+  training: boolean;
+  /** running ← (1 − momentum)·running + momentum·batch. Default 0.1. */
+  momentum?: number;
+  eps?: number;
+}
+
+const data = (t: Tensor | null | undefined): FloatArray | null => (t ? (t.data as FloatArray) : null);
+
+function checkVector(t: Tensor | null | undefined, len: number, what: string, op: string, x: Tensor): void {
+  if (t && t.numel() !== len) {
+    throw new Error(`${op}: ${what} has shape ${fmt(t.shape)} but the input ${fmt(x.shape)} has ${len} channels — ` +
+      `it needs ${len} elements`);
+  }
 }
 
 /**
- * y = (x − μ) / √(σ² + ε) · γ + β over the batch (dim 0; and dim 2 for (N, C, L) input).
- * Training uses batch statistics and updates the running ones (unbiased variance, like PyTorch);
- * eval uses the running statistics.
+ * y = (x − μ) / √(σ² + ε) · γ + β per channel (dim 1), over the batch and every dim after the channel.
+ * Training uses the batch's mean and biased variance and updates the running statistics in place
+ * (with the unbiased variance, like PyTorch); eval uses the running statistics.
+ * Input: (N, C), (N, C, L) or (N, C, H, W, ...). Output: same shape.
  */
-export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
+export function batchNorm(x: Tensor, opts: BatchNormFunctionalOptions, name = "batchNorm"): Tensor {
   const { runningMean, runningVar, weight, bias, training } = opts;
   const momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
-  if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`batchNorm: expected 2-D (N, C) or 3-D (N, C, L) input, got ${fmt(x.shape)}`);
-  const c = x.shape[1];
-  const dims = x.ndim === 2 ? [0] : [0, 2];
-  const bshape = x.ndim === 2 ? [1, c] : [1, c, 1];
-  // x − μ is computed once and serves both the (biased) variance and the output.
-  let centered: Tensor, v: Tensor;
-  if (training) {
-    const count = x.numel() / c;
-    if (count <= 1) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x.shape)} — use a batch size > 1 or call model.eval()`);
-    const mu = mean(x, dims, true);
-    centered = sub(x, mu);
-    v = mean(mul(centered, centered), dims, true);
-    if (runningMean && runningVar) {
-      noGrad(() => {
-        const unbiased = mul(v, count / (count - 1)).reshape([c]);
-        runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(mu.reshape([c]), momentum)));
-        runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(unbiased, momentum)));
-      });
-    }
-  } else {
-    if (!runningMean || !runningVar) throw new Error("batchNorm: eval mode needs running statistics (trackRunningStats)");
-    centered = sub(x, runningMean.reshape(bshape));
-    v = runningVar.reshape(bshape);
+  requireFloat(x, name);
+  if (x.ndim < 2) throw new Error(`${name}: expected input (N, C), (N, C, L) or (N, C, H, W), got ${fmt(x.shape)}`);
+  const n = x.shape[0], c = x.shape[1], l = numel(x.shape.slice(2));
+  if (training && n * l <= 1) {
+    throw new Error(`${name}: expected more than 1 value per channel when training, got input ${fmt(x.shape)} — ` +
+      "use a batch size > 1 or call model.eval()");
   }
-  let y = div(centered, sqrt(add(v, eps)));
+  if (!training && (!runningMean || !runningVar)) {
+    throw new Error(`${name}: eval mode needs running statistics (trackRunningStats)`);
+  }
+  if (!runningMean !== !runningVar) throw new Error(`${name}: pass both runningMean and runningVar, or neither`);
+  checkVector(weight, c, "weight", name, x); checkVector(bias, c, "bias", name, x);
+  checkVector(runningMean, c, "runningMean", name, x); checkVector(runningVar, c, "runningVar", name, x);
+  const out = empty(x.shape, x.dtype), mean = empty([c], x.dtype), rstd = empty([c], x.dtype);
+  K.batchNormForward({
+    x: x.data as FloatArray, n, c, l, weight: data(weight), bias: data(bias), runningMean: data(runningMean),
+    runningVar: data(runningVar), training, momentum, eps, out: out.data as FloatArray, mean: mean.data as FloatArray,
+    rstd: rstd.data as FloatArray,
+  });
+  const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
+  return record(out, inputs, "NativeBatchNormBackward", (g) => {
+    const dx = x.requiresGrad ? empty(x.shape, g.dtype) : null;
+    const dw = weight?.requiresGrad ? empty([c], g.dtype) : null, db = bias?.requiresGrad ? empty([c], g.dtype) : null;
+    K.batchNormBackward({
+      x: x.data as FloatArray, dy: g.data as FloatArray, mean: mean.data as FloatArray, rstd: rstd.data as FloatArray,
+      weight: data(weight), n, c, l, training, dx: data(dx), dweight: data(dw), dbias: data(db),
+    });
+    return [dx, ...(weight ? [dw?.reshape(weight.shape) ?? null] : []),
+      ...(bias ? [db?.reshape(bias.shape) ?? null] : [])];
+  });
+}
+
+/** Normalizes each row of a (rows, d) view without affine; the backward gives dx only. */
+function normalizeRows(x: Tensor, rows: number, d: number, eps: number, weight: Tensor | null, bias: Tensor | null,
+  gradName: string): Tensor {
+  const out = empty(x.shape, x.dtype), mean = empty([rows], x.dtype), rstd = empty([rows], x.dtype);
+  K.layerNormForward({ x: x.data as FloatArray, rows, d, weight: data(weight), bias: data(bias), eps,
+    out: out.data as FloatArray, mean: mean.data as FloatArray, rstd: rstd.data as FloatArray });
+  const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
+  return record(out, inputs, gradName, (g) => {
+    const dx = empty(x.shape, g.dtype);
+    const dw = weight?.requiresGrad ? empty(weight.shape, g.dtype) : null;
+    const db = bias?.requiresGrad ? empty(bias.shape, g.dtype) : null;
+    K.layerNormBackward({ x: x.data as FloatArray, dy: g.data as FloatArray, mean: mean.data as FloatArray,
+      rstd: rstd.data as FloatArray, weight: data(weight), rows, d, dx: dx.data as FloatArray, dweight: data(dw),
+      dbias: data(db) });
+    return [x.requiresGrad ? dx : null, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
+  });
+}
+
+/**
+ * y = (x − E[x]) / √(Var[x] + ε) · γ + β over the last dims (`normalizedShape`), per sample, with
+ * the biased variance. Input: (*, ...normalizedShape). weight, bias: normalizedShape. Output: same shape.
+ */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null,
+  bias: Tensor | null = null, eps = 1e-5, name = "layerNorm"): Tensor {
+  requireFloat(x, name);
+  const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  const tail = x.shape.slice(x.ndim - shape.length);
+  if (shape.length === 0 || shape.length > x.ndim || tail.some((s, i) => s !== shape[i])) {
+    throw new Error(`${name}: normalizedShape ${fmt(shape)} expects input of shape [*, ${shape.join(", ")}], ` +
+      `got ${fmt(x.shape)}` +
+      " — normalizedShape names the input's last dims");
+  }
+  for (const [t, what] of [[weight, "weight"], [bias, "bias"]] as const) {
+    if (t && fmt(t.shape) !== fmt(shape)) {
+      throw new Error(`${name}: ${what} has shape ${fmt(t.shape)}, expected normalizedShape ${fmt(shape)}`);
+    }
+  }
+  const d = numel(shape);
+  return normalizeRows(x, x.numel() / d, d, eps, weight, bias, "NativeLayerNormBackward");
+}
+
+/**
+ * Splits the channels into `numGroups` groups and normalizes each group of each sample (over its
+ * channels and every dim after them), then scales and shifts per channel (γ, β of length C).
+ * Input: (N, C, *). Output: same shape.
+ */
+export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null,
+  eps = 1e-5, name = "groupNorm"): Tensor {
+  requireFloat(x, name);
+  if (x.ndim < 2) throw new Error(`${name}: expected input (N, C, *), got ${fmt(x.shape)}`);
+  const [n, c] = x.shape;
+  if (!(Number.isInteger(numGroups) && numGroups > 0) || c % numGroups !== 0) {
+    throw new Error(`${name}: the ${c} channels of input ${fmt(x.shape)} must split evenly into ` +
+      `numGroups=${numGroups} groups`);
+  }
+  checkVector(weight, c, "weight", name, x); checkVector(bias, c, "bias", name, x);
+  const rows = n * numGroups;
+  let y = normalizeRows(x, rows, rows ? x.numel() / rows : 0, eps, null, null, "NativeGroupNormBackward");
+  // The affine is per channel, not per normalized element: broadcast (1, C, 1, ...).
+  const bshape = [1, c, ...x.shape.slice(2).map(() => 1)];
   if (weight) y = mul(y, weight.reshape(bshape));
   if (bias) y = add(y, bias.reshape(bshape));
   return y;

@@ -4,7 +4,9 @@
  * live in wasm memory (no per-call copies of the weights).
  */
 import { describe, expect, it } from "vitest";
-import { data, F, fallbackCounts, manualSeed, nn, optim, resetFallbackCounts, setBackend } from "../../src/index.js";
+import {
+  data, F, fallbackCounts, manualSeed, nn, optim, resetFallbackCounts, setBackend, type Tensor,
+} from "../../src/index.js";
 import { mnistDataset } from "../../src/node.js";
 import { backendsUnderTest } from "../helpers.js";
 
@@ -84,6 +86,57 @@ describe("a small CNN's training step on the wasm backend", () => {
       expect(fallbackCounts()).toEqual({});
       // 20 steps on 256 images: the loss falls from ln 10 ≈ 2.3 (to 1.23 here; the JS backend gives the same).
       expect(losses[losses.length - 1]).toBeLessThan(0.75 * losses[0]);
+    } finally {
+      setBackend("js");
+    }
+  });
+});
+
+/**
+ * A small CNN-shaped step: BatchNorm2d, MaxPool2d, AdaptiveAvgPool2d, AvgPool2d, GroupNorm and LayerNorm
+ * on (N, C, H, W) activations. Linear layers reshaped to images stand in for convolutions (conv2d lands
+ * on its own branch), so this proves the pooling and normalization kernels, forward and backward.
+ */
+class PoolNormNet extends nn.Module {
+  fc1 = new nn.Linear(784, 8 * 12 * 12);
+  bn = new nn.BatchNorm2d(8);
+  pool = new nn.MaxPool2d(2);
+  gn = new nn.GroupNorm(2, 8);
+  avg = new nn.AvgPool2d(3, { stride: 1, padding: 1 });
+  gap = new nn.AdaptiveAvgPool2d(3);
+  ln = new nn.LayerNorm(8 * 3 * 3);
+  fc2 = new nn.Linear(8 * 3 * 3, 10);
+  override forward(x: Tensor): Tensor {
+    let h = this.fc1(x.view(-1, 784)).view(-1, 8, 12, 12);
+    h = this.pool(F.relu(this.bn(h)));                // [N, 8, 6, 6]
+    h = this.gap(this.avg(this.gn(h)));               // [N, 8, 3, 3]
+    return this.fc2(F.relu(this.ln(h.flatten(1))));
+  }
+}
+
+describe("a CNN-shaped training step on the wasm backend", () => {
+  it("BatchNorm2d + MaxPool2d + AvgPool2d + AdaptiveAvgPool2d + GroupNorm + LayerNorm never fall back to JS", () => {
+    setBackend("wasm");
+    try {
+      manualSeed(0);
+      const train = mnistDataset("train", { limit: 256 });
+      const model = new PoolNormNet();
+      const optimizer = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+      resetFallbackCounts();
+      let first = 0, last = 0;
+      for (let epoch = 0; epoch < 3; epoch++) {
+        for (const [x, y] of new data.DataLoader(train, { batchSize: 64, shuffle: true, seed: epoch })) {
+          const loss = F.crossEntropy(model(x), y);
+          optimizer.zeroGrad(); loss.backward(); optimizer.step();
+          if (!first) first = loss.item();
+          last = loss.item();
+        }
+      }
+      model.eval();
+      model(train.tensors[0].narrow(0, 0, 8)).argmax(1);
+      expect(fallbackCounts()).toEqual({});
+      expect(last).toBeLessThan(first); // it learns: the backward passes are wired up
+      expect(model.bn.num_batches_tracked!.item()).toBe(12);
     } finally {
       setBackend("js");
     }

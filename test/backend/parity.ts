@@ -7,6 +7,7 @@ import { jsKernels } from "../../src/backend/js/index.js";
 import type { BinaryOp, Kernels, UnaryOp } from "../../src/backend/kernels.js";
 import type { ConvGeometry } from "../../src/backend/js/conv.js";
 import { Binary, Unary } from "../../src/backend/opcodes.js";
+import type { PoolWindow } from "../../src/backend/js/pool.js";
 
 /** Every op of the shared op-code table: a new op is checked on every backend without editing this file. */
 const namesOf = <T extends string>(e: object): T[] => Object.keys(e).filter((k) => Number.isNaN(Number(k))) as T[];
@@ -302,6 +303,104 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     jsKernels.conv2dBackwardWeight(x, dy, null, dbOnlyWant, g, 0, 0.5); K.conv2dBackwardWeight(x, dy, null, dbOnly, g, 0, 0.5);
     close(`conv2dBackwardWeight ${name} weight only`, dwOnly, dwOnlyWant, 0, dTol);
     close(`conv2dBackwardWeight ${name} bias only`, dbOnly, dbOnlyWant, 0, dTol);
+  // pooling: max (values and argmax indices, a NaN), average (padding, ceil-mode windows, countIncludePad,
+  // divisorOverride) and adaptive average, forward and backward; plane counts that split across threads.
+  const pools: Array<[number, number, number, PoolWindow]> = [
+    [6, 7, 6, { kH: 2, kW: 2, sH: 2, sW: 2, pH: 0, pW: 0, dH: 1, dW: 1, outH: 3, outW: 3 }],
+    [6, 7, 6, { kH: 3, kW: 3, sH: 2, sW: 2, pH: 1, pW: 1, dH: 1, dW: 1, outH: 4, outW: 3 }],
+    [5, 7, 6, { kH: 2, kW: 2, sH: 2, sW: 2, pH: 0, pW: 0, dH: 1, dW: 1, outH: 4, outW: 3 }], // ceil mode
+    [3, 9, 8, { kH: 3, kW: 2, sH: 1, sW: 3, pH: 1, pW: 1, dH: 2, dW: 1, outH: 7, outW: 3 }], // dilation (max only)
+    [4, 1, 10, { kH: 1, kW: 3, sH: 1, sW: 2, pH: 0, pW: 1, dH: 1, dW: 1, outH: 1, outW: 5 }], // 1-D
+    [384, 28, 28, { kH: 2, kW: 2, sH: 2, sW: 2, pH: 0, pW: 0, dH: 1, dW: 1, outH: 14, outW: 14 }], // LeNet's, threaded
+  ];
+  for (const [planes, h, w, p] of pools) {
+    const tag = `${planes}x${h}x${w} k${p.kH}x${p.kW} s${p.sH}x${p.sW} p${p.pH}x${p.pW} d${p.dH}x${p.dW}`;
+    const x = f32(planes * h * w), outN = planes * p.outH * p.outW;
+    x[Math.min(5, x.length - 1)] = NaN;
+    const want = new Float32Array(outN), out = f32(outN), wi = new Int32Array(outN), gi = i32(outN, 1);
+    jsKernels.maxPool2d(x, planes, h, w, p, want, wi); K.maxPool2d(x, planes, h, w, p, out, gi);
+    close(`maxPool2d ${tag}`, out, want, 0, 0);
+    close(`maxPool2d indices ${tag}`, gi, wi, 0, 0);
+    if (p.dH !== 1 || p.dW !== 1) continue;
+    x[Math.min(5, x.length - 1)] = 0.5;
+    for (const [countIncludePad, divisor] of [[true, 0], [false, 0], [true, 5]] as const) {
+      const avgW = new Float32Array(outN), avg = f32(outN);
+      jsKernels.avgPool2d(x, planes, h, w, p, countIncludePad, divisor, avgW);
+      K.avgPool2d(x, planes, h, w, p, countIncludePad, divisor, avg);
+      close(`avgPool2d ${tag} includePad=${countIncludePad} divisor=${divisor}`, avg, avgW, 2e-7, 1e-7);
+      const dy = f32(outN), dxW = new Float32Array(planes * h * w), dx = f32(planes * h * w);
+      jsKernels.avgPool2dBackward(dy, planes, h, w, p, countIncludePad, divisor, dxW);
+      K.avgPool2dBackward(dy, planes, h, w, p, countIncludePad, divisor, dx);
+      close(`avgPool2dBackward ${tag} includePad=${countIncludePad} divisor=${divisor}`, dx, dxW, 1e-6, 1e-7);
+    }
+  }
+  const adaptive = [[6, 7, 6, 1, 1], [6, 7, 6, 2, 3], [5, 5, 7, 3, 4], [2, 3, 2, 5, 4], [512, 14, 14, 4, 4]];
+  for (const [planes, h, w, oh, ow] of adaptive) {
+    const x = f32(planes * h * w), outN = planes * oh * ow;
+    const want = new Float32Array(outN), out = f32(outN);
+    jsKernels.adaptiveAvgPool2d(x, planes, h, w, oh, ow, want); K.adaptiveAvgPool2d(x, planes, h, w, oh, ow, out);
+    close(`adaptiveAvgPool2d ${planes}x${h}x${w} → ${oh}x${ow}`, out, want, 2e-7, 1e-7);
+    const dy = f32(outN), dxW = new Float32Array(planes * h * w), dx = f32(planes * h * w);
+    jsKernels.adaptiveAvgPool2dBackward(dy, planes, h, w, oh, ow, dxW);
+    K.adaptiveAvgPool2dBackward(dy, planes, h, w, oh, ow, dx);
+    close(`adaptiveAvgPool2dBackward ${planes}x${h}x${w} → ${oh}x${ow}`, dx, dxW, 1e-6, 1e-7);
+  }
+
+  // LayerNorm: with and without affine, rows too short and long for SIMD, a big call split across threads.
+  const layerNorms = [[5, 6, true], [3, 42, false], [7, 1, true], [9, 13, true], [256, 784, true]] as const;
+  for (const [rows, d, affine] of layerNorms) {
+    const n = rows * d, x = f32(n, -3, 5), w = affine ? f32(d) : null, b = affine ? f32(d) : null;
+    const want = new Float32Array(n), mW = new Float32Array(rows), rW = new Float32Array(rows);
+    const out = f32(n), m = f32(rows), r = f32(rows);
+    jsKernels.layerNormForward({ x, rows, d, weight: w, bias: b, eps: 1e-5, out: want, mean: mW, rstd: rW });
+    K.layerNormForward({ x, rows, d, weight: w, bias: b, eps: 1e-5, out, mean: m, rstd: r });
+    const tag = `${rows}x${d}${affine ? " affine" : ""}`;
+    close(`layerNormForward ${tag}`, out, want, 1e-6, 1e-6);
+    close(`layerNormForward mean ${tag}`, m, mW, 1e-6, 1e-7);
+    close(`layerNormForward rstd ${tag}`, r, rW, 1e-6, 1e-7);
+    const dy = f32(n), dxW = new Float32Array(n), dx = f32(n);
+    const dwW = affine ? new Float32Array(d) : null, dbW = affine ? new Float32Array(d) : null;
+    const dw = affine ? f32(d) : null, db = affine ? f32(d) : null;
+    jsKernels.layerNormBackward({ x, dy, mean: mW, rstd: rW, weight: w, rows, d, dx: dxW, dweight: dwW, dbias: dbW });
+    K.layerNormBackward({ x, dy, mean: mW, rstd: rW, weight: w, rows, d, dx, dweight: dw, dbias: db });
+    // dx is a difference of O(1) terms: compare on the scale of dy.
+    close(`layerNormBackward dx ${tag}`, dx, dxW, 0, 2e-6);
+    if (dw && dwW && db && dbW) {
+      close(`layerNormBackward dweight ${tag}`, dw, dwW, 1e-5, 1e-5 * Math.sqrt(rows));
+      close(`layerNormBackward dbias ${tag}`, db, dbW, 1e-5, 1e-5 * Math.sqrt(rows));
+    }
+  }
+
+  // BatchNorm over (n, c, l): training (running stats updated) and eval, with and without affine,
+  // l = 1 (BatchNorm1d on (N, C)), odd l, and a BatchNorm2d-sized call split across threads.
+  for (const [n, c, l] of [[6, 3, 1], [4, 5, 7], [2, 3, 42], [64, 16, 196]]) {
+    for (const [training, affine] of [[true, true], [true, false], [false, true]] as const) {
+      const size = n * c * l, x = f32(size, -2, 4), w = affine ? f32(c) : null, b = affine ? f32(c) : null;
+      const rm = f32(c), rv = f32(c, 0.5, 2), rmW = copy(rm), rvW = copy(rv);
+      const want = new Float32Array(size), mW = new Float32Array(c), rW = new Float32Array(c);
+      const out = f32(size), m = f32(c), r = f32(c);
+      const common = { x, n, c, l, weight: w, bias: b, training, momentum: 0.1, eps: 1e-5 };
+      jsKernels.batchNormForward({ ...common, runningMean: rmW, runningVar: rvW, out: want, mean: mW, rstd: rW });
+      K.batchNormForward({ ...common, runningMean: rm, runningVar: rv, out, mean: m, rstd: r });
+      const tag = `${n}x${c}x${l} training=${training} affine=${affine}`;
+      close(`batchNormForward ${tag}`, out, want, 1e-6, 1e-6);
+      close(`batchNormForward mean ${tag}`, m, mW, 1e-6, 1e-7);
+      close(`batchNormForward rstd ${tag}`, r, rW, 1e-6, 1e-7);
+      close(`batchNormForward running mean ${tag}`, rm, rmW, 1e-6, 1e-7);
+      close(`batchNormForward running var ${tag}`, rv, rvW, 1e-6, 1e-7);
+      const dy = f32(size), dxW = new Float32Array(size), dx = f32(size);
+      const dwW = new Float32Array(c), dbW = new Float32Array(c), dw = f32(c), db = f32(c);
+      const back = { x, dy, mean: mW, rstd: rW, weight: w, n, c, l, training };
+      jsKernels.batchNormBackward({ ...back, dx: dxW, dweight: dwW, dbias: dbW });
+      K.batchNormBackward({ ...back, dx, dweight: dw, dbias: db });
+      close(`batchNormBackward dx ${tag}`, dx, dxW, 0, 2e-6);
+      close(`batchNormBackward dweight ${tag}`, dw, dwW, 1e-5, 1e-5 * Math.sqrt(n * l));
+      close(`batchNormBackward dbias ${tag}`, db, dbW, 1e-5, 1e-5 * Math.sqrt(n * l));
+      // Only the statistics' gradients (a frozen input): dx may be null.
+      const dwOnly = f32(c);
+      K.batchNormBackward({ ...back, dx: null, dweight: dwOnly, dbias: null });
+      close(`batchNormBackward dweight only ${tag}`, dwOnly, dwW, 1e-5, 1e-5 * Math.sqrt(n * l));
+    }
   }
 
   // optimizers: several steps of each variant. wasm updates in float32 SIMD (like PyTorch), the

@@ -10,6 +10,8 @@ import { type CourseRunner, loadCourseCases, runnerKey } from "./course/harness.
 import { attentionRunners } from "./course/attention.js";
 import { optimRunners } from "./course/optim.js";
 import { convRunners } from "./course/conv.js";
+import { normRunners } from "./course/norm.js";
+import { poolRunners } from "./course/pool.js";
 import { shapeRunners } from "./course/shape.js";
 
 /** One line per family file. */
@@ -18,6 +20,8 @@ const runners: Record<string, CourseRunner> = {
   ...optimRunners,
   ...attentionRunners,
   ...convRunners,
+  ...poolRunners,
+  ...normRunners,
 };
 
 /** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
@@ -25,8 +29,7 @@ const NOT_LANDED = new Set<string>([
   "embedding", "cross_entropy", "RNN", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell",
   "TransformerEncoderLayer",
   // issue 9, landing now
-  "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "pad", "interpolate",
-  "tril_masked_fill", "layer_norm", "group_norm", "BatchNorm2d", "lenet5",
+  "pad", "interpolate", "tril_masked_fill", "lenet5",
 ]);
 
 const cases = loadCourseCases();

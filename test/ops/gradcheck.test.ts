@@ -2,6 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { F, gradcheck, manualSeed, randn, rand, type Tensor, tensor, cat, stack } from "../../src/index.js";
 import { conv2dRelu } from "../../src/ops/conv.js";
+import {
+  F, gradcheck, manualSeed, ones, randn, rand, randperm, type Tensor, tensor, cat, stack, zeros,
+} from "../../src/index.js";
 import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 
@@ -10,6 +13,9 @@ const d = (shape: number[], scale = 1, shift = 0): Tensor => randn(shape, { dtyp
 const pos = (shape: number[]): Tensor => rand(shape, { dtype: "float64" }).add(0.5);
 const labels = (vals: number[]): Tensor => tensor(vals, { dtype: "int32" });
 // Keep inputs away from kinks (0 for relu/abs) so central differences are meaningful.
+/** A shuffled grid k·0.05 (k = 0..n−1): distinct values, so max pooling's argmax is stable under finite differences. */
+const distinct = (shape: number[]): Tensor =>
+  tensor(Array.from(randperm(shape.reduce((a, b) => a * b, 1))), { shape, dtype: "float64" }).mul(0.05);
 const awayFromZero = (shape: number[]): Tensor => { const t = d(shape); return t.add(t.gt(0).double().sub(0.5).mul(0.4)); };
 
 const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
@@ -79,6 +85,34 @@ const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
   "bceWithLogits posWeight": () => [(x, y) => F.binaryCrossEntropyWithLogits(x, y, { posWeight: tensor([2], { dtype: "float64" }) }), [d([6], 3), rand([6], { dtype: "float64" })]],
   batchNorm: () => [(x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true }), [d([6, 3]), d([3]), d([3])]],
   "batchNorm 3d": () => [(x) => F.batchNorm(x, { training: true }), [d([4, 3, 2])]],
+  "batchNorm 4d training, running stats": () => [(x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: true,
+    runningMean: zeros([3], { dtype: "float64" }), runningVar: ones([3], { dtype: "float64" }) }),
+  [d([2, 3, 3, 2]), d([3]), d([3])]],
+  "batchNorm 4d eval": () => {
+    const runningMean = d([3]), runningVar = pos([3]); // fixed across calls
+    return [(x, w, b) => F.batchNorm(x, { weight: w, bias: b, training: false, runningMean, runningVar }),
+      [d([2, 3, 2, 2]), d([3]), d([3])]];
+  },
+  "layerNorm last dim": () => [(x, w, b) => F.layerNorm(x, [5], w, b), [d([3, 5]), d([5]), d([5])]],
+  "layerNorm last 2 dims": () => [(x, w, b) => F.layerNorm(x, [3, 4], w, b, 1e-3),
+    [d([2, 3, 4]), d([3, 4]), d([3, 4])]],
+  "layerNorm no affine": () => [(x) => F.layerNorm(x, 6), [d([2, 6])]],
+  groupNorm: () => [(x, w, b) => F.groupNorm(x, 2, w, b), [d([2, 4, 3]), d([4]), d([4])]],
+  "groupNorm no affine, 4d": () => [(x) => F.groupNorm(x, 3, null, null), [d([2, 3, 2, 2])]],
+  // Distinct values, ≥ 0.05 apart (h = 1e-6 never changes which one is the max).
+  maxPool2d: () => [(x) => F.maxPool2d(x, 2), [distinct([2, 2, 5, 4])]],
+  "maxPool2d k3 s2 p1 ceilMode": () => [(x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }),
+    [distinct([1, 2, 7, 6])]],
+  "maxPool2d dilation 2": () => [(x) => F.maxPool2d(x, [2, 3], { stride: 1, dilation: 2 }), [distinct([1, 1, 6, 7])]],
+  maxPool1d: () => [(x) => F.maxPool1d(x, 3, { stride: 2, padding: 1 }), [distinct([2, 2, 9])]],
+  avgPool2d: () => [(x) => F.avgPool2d(x, 2), [d([2, 2, 5, 4])]],
+  "avgPool2d k3 s2 p1 ceilMode exclude pad": () => [(x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true,
+    countIncludePad: false }), [d([1, 2, 6, 7])]],
+  "avgPool2d divisorOverride": () => [(x) => F.avgPool2d(x, [2, 3], { stride: [1, 2], divisorOverride: 4 }),
+    [d([1, 2, 4, 7])]],
+  avgPool1d: () => [(x) => F.avgPool1d(x, 3, { stride: 2, padding: 1 }), [d([2, 3, 8])]],
+  adaptiveAvgPool2d: () => [(x) => F.adaptiveAvgPool2d(x, [3, 2]), [d([2, 2, 7, 5])]],
+  "adaptiveAvgPool2d upsampling": () => [(x) => F.adaptiveAvgPool2d(x, [4, null]), [d([1, 2, 3, 2])]],
   // The weights w make each output element's gradient distinct; they are inputs too, so fixed across calls.
   reshape: () => [(a, w) => a.reshape([4, 3]).mul(w), [d([3, 4]), d([4, 3])]],
   permute: () => [(a, w) => a.permute(2, 0, 1).mul(w), [d([2, 3, 4]), d([4, 2, 3])]],

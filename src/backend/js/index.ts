@@ -9,7 +9,9 @@ import { elementwise } from "./elementwise.js";
 import { gemmKernels } from "./gemm.js";
 import { indexing } from "./indexing.js";
 import { lossKernels } from "./loss.js";
+import { normKernels } from "./norm.js";
 import { optimKernels } from "./optim.js";
+import { poolKernels } from "./pool.js";
 import { reductions } from "./reduce.js";
 import { storage } from "./storage.js";
 
@@ -22,4 +24,6 @@ export const jsKernels: Kernels = {
   ...indexing,
   ...optimKernels,
   ...convKernels,
+  ...poolKernels,
+  ...normKernels,
 };

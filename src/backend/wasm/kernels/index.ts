@@ -9,7 +9,9 @@ import { elementwiseFamily } from "./elementwise.js";
 import { gemmFamily } from "./gemm.js";
 import { indexingFamily } from "./indexing.js";
 import { lossFamily } from "./loss.js";
+import { normFamily } from "./norm.js";
 import { optimFamily } from "./optim.js";
+import { poolFamily } from "./pool.js";
 import { reduceFamily } from "./reduce.js";
 import { storageFamily } from "./storage.js";
 
@@ -22,6 +24,8 @@ const families: readonly WasmFamily[] = [
   indexingFamily,
   optimFamily,
   convFamily,
+  poolFamily,
+  normFamily,
 ];
 
 /** Every kernel the wasm backend implements, bound to one loaded module. */

@@ -1,0 +1,154 @@
+/**
+ * Normalization, reference: LayerNorm over the rows of a (rows, d) view and BatchNorm over the
+ * channels of an (n, c, l) view, forward and backward, each in one kernel. Statistics are taken in
+ * float64 with two passes (mean, then the squared deviations), as PyTorch's CPU kernels do.
+ */
+import type { FloatArray } from "../../tensor/dtype.js";
+
+export interface LayerNormArgs {
+  /** (rows, d): each row normalized over its d elements. */
+  x: FloatArray; rows: number; d: number;
+  /** (d) or null for no affine. */
+  weight: FloatArray | null; bias: FloatArray | null;
+  eps: number;
+  /** Outputs: y (rows, d), and each row's mean and 1/√(var + eps) (rows) for the backward. */
+  out: FloatArray; mean: FloatArray; rstd: FloatArray;
+}
+
+export interface LayerNormBackwardArgs {
+  x: FloatArray; dy: FloatArray; mean: FloatArray; rstd: FloatArray; weight: FloatArray | null; rows: number; d: number;
+  /** Written in full; dweight/dbias (d) are sums over rows, null when not wanted. */
+  dx: FloatArray; dweight: FloatArray | null; dbias: FloatArray | null;
+}
+
+export interface BatchNormArgs {
+  /** (n, c, l): channel ch is every x[i, ch, j]. */
+  x: FloatArray; n: number; c: number; l: number;
+  weight: FloatArray | null; bias: FloatArray | null;
+  /**
+   * Updated in place when training (running ← (1 − momentum)·running + momentum·batch, with the
+   * unbiased batch variance); read in eval.
+   */
+  runningMean: FloatArray | null; runningVar: FloatArray | null;
+  /** Batch statistics (true) or the running ones (false). */
+  training: boolean; momentum: number; eps: number;
+  /** Outputs: y (n, c, l), and the per-channel mean and 1/√(var + eps) used (c). */
+  out: FloatArray; mean: FloatArray; rstd: FloatArray;
+}
+
+export interface BatchNormBackwardArgs {
+  x: FloatArray; dy: FloatArray; mean: FloatArray; rstd: FloatArray; weight: FloatArray | null;
+  n: number; c: number; l: number;
+  /** As in the forward: with batch statistics dx also flows through the mean and variance. */
+  training: boolean;
+  /** Written in full; null when not wanted. */
+  dx: FloatArray | null; dweight: FloatArray | null; dbias: FloatArray | null;
+}
+
+declare module "../kernels.js" {
+  interface Kernels {
+    /** y = (x − μ)·rstd·w + b per row, saving μ and rstd = 1/√(σ² + eps) (biased σ²). */
+    layerNormForward(args: LayerNormArgs): void;
+    /** dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w; dw = Σ_rows dy·x̂, db = Σ_rows dy. */
+    layerNormBackward(args: LayerNormBackwardArgs): void;
+    /** Per-channel normalization over (n, l) with batch statistics (updating the running ones) or the running ones. */
+    batchNormForward(args: BatchNormArgs): void;
+    /** dβ = Σdy, dγ = Σdy·x̂, dx = γ·rstd·(dy − Σdy/M − x̂·dγ/M) (training) or γ·rstd·dy (eval), M = n·l. */
+    batchNormBackward(args: BatchNormBackwardArgs): void;
+  }
+}
+
+export const normKernels = {
+  layerNormForward({ x, rows, d, weight, bias, eps, out, mean, rstd }: LayerNormArgs): void {
+    for (let r = 0; r < rows; r++) {
+      const o = r * d;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += x[o + j];
+      const mu = s / d;
+      let q = 0;
+      for (let j = 0; j < d; j++) { const t = x[o + j] - mu; q += t * t; }
+      const rs = 1 / Math.sqrt(q / d + eps);
+      mean[r] = mu; rstd[r] = rs;
+      for (let j = 0; j < d; j++) {
+        let y = (x[o + j] - mu) * rs;
+        if (weight) y *= weight[j];
+        if (bias) y += bias[j];
+        out[o + j] = y;
+      }
+    }
+  },
+  layerNormBackward({ x, dy, mean, rstd, weight, rows, d, dx, dweight, dbias }: LayerNormBackwardArgs): void {
+    const dw = dweight ? new Float64Array(d) : null, db = dbias ? new Float64Array(d) : null;
+    for (let r = 0; r < rows; r++) {
+      const o = r * d, mu = mean[r], rs = rstd[r];
+      let sg = 0, sgx = 0;
+      for (let j = 0; j < d; j++) {
+        const g = weight ? dy[o + j] * weight[j] : dy[o + j];
+        sg += g; sgx += g * (x[o + j] - mu);
+        if (dw) dw[j] += dy[o + j] * (x[o + j] - mu) * rs;
+        if (db) db[j] += dy[o + j];
+      }
+      // dx = rstd·g + B·(x − μ) + C: the mean terms folded into two per-row constants.
+      const B = (-rs * rs * rs * sgx) / d, C = (-rs * sg) / d;
+      for (let j = 0; j < d; j++) {
+        const g = weight ? dy[o + j] * weight[j] : dy[o + j];
+        dx[o + j] = rs * g + B * (x[o + j] - mu) + C;
+      }
+    }
+    if (dweight && dw) dweight.set(dw);
+    if (dbias && db) dbias.set(db);
+  },
+  batchNormForward(a: BatchNormArgs): void {
+    const { x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, out, mean, rstd } = a;
+    const m = n * l;
+    for (let ch = 0; ch < c; ch++) {
+      let mu: number, rs: number;
+      if (training) {
+        let s = 0;
+        for (let i = 0; i < n; i++) { const o = (i * c + ch) * l; for (let j = 0; j < l; j++) s += x[o + j]; }
+        mu = s / m;
+        let q = 0;
+        for (let i = 0; i < n; i++) {
+          const o = (i * c + ch) * l;
+          for (let j = 0; j < l; j++) { const t = x[o + j] - mu; q += t * t; }
+        }
+        rs = 1 / Math.sqrt(q / m + eps);
+        if (runningMean && runningVar) {
+          runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mu;
+          runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * (q / (m - 1));
+        }
+      } else {
+        mu = runningMean![ch];
+        rs = 1 / Math.sqrt(runningVar![ch] + eps);
+      }
+      mean[ch] = mu; rstd[ch] = rs;
+      const scale = weight ? rs * weight[ch] : rs, shift = bias ? bias[ch] : 0;
+      for (let i = 0; i < n; i++) {
+        const o = (i * c + ch) * l;
+        for (let j = 0; j < l; j++) out[o + j] = (x[o + j] - mu) * scale + shift;
+      }
+    }
+  },
+  batchNormBackward(a: BatchNormBackwardArgs): void {
+    const { x, dy, mean, rstd, weight, n, c, l, training, dx, dweight, dbias } = a;
+    const m = n * l;
+    for (let ch = 0; ch < c; ch++) {
+      const mu = mean[ch], rs = rstd[ch], w = weight ? weight[ch] : 1;
+      let sdy = 0, sdyx = 0;
+      for (let i = 0; i < n; i++) {
+        const o = (i * c + ch) * l;
+        for (let j = 0; j < l; j++) { sdy += dy[o + j]; sdyx += dy[o + j] * (x[o + j] - mu); }
+      }
+      const dgamma = sdyx * rs;
+      if (dweight) dweight[ch] = dgamma;
+      if (dbias) dbias[ch] = sdy;
+      if (!dx) continue;
+      // dx = A·dy + B·(x − μ) + C, the batch-statistics terms folded into per-channel constants.
+      const A = w * rs, B = training ? (-w * rs * rs * dgamma) / m : 0, C = training ? (-w * rs * sdy) / m : 0;
+      for (let i = 0; i < n; i++) {
+        const o = (i * c + ch) * l;
+        for (let j = 0; j < l; j++) dx[o + j] = A * dy[o + j] + B * (x[o + j] - mu) + C;
+      }
+    }
+  },
+};
