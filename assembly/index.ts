@@ -9,6 +9,9 @@ export { reduce, softmax, softmaxBackward } from "./reduce";
 export { crossEntropyForward, crossEntropyBackward } from "./loss";
 export { permute, gatherRows, scatterAddRows, gatherAlong, scatterAddAlong } from "./indexing";
 export { sgdStepTasks, adamStep } from "./optim";
+export { pad, padBackward } from "./pad";
+export { upsample, upsampleBackward } from "./upsample";
+export { whereInner, whereStrided, triangle } from "./select";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

@@ -9,8 +9,11 @@ import { gemmKernels } from "./gemm.js";
 import { indexing } from "./indexing.js";
 import { lossKernels } from "./loss.js";
 import { optimKernels } from "./optim.js";
+import { padKernels } from "./pad.js";
 import { reductions } from "./reduce.js";
+import { selectKernels } from "./select.js";
 import { storage } from "./storage.js";
+import { upsampleKernels } from "./upsample.js";
 
 export const jsKernels: Kernels = {
   ...storage,
@@ -20,4 +23,7 @@ export const jsKernels: Kernels = {
   ...lossKernels,
   ...indexing,
   ...optimKernels,
+  ...padKernels,
+  ...upsampleKernels,
+  ...selectKernels,
 };

@@ -9,8 +9,11 @@ import { gemmFamily } from "./gemm.js";
 import { indexingFamily } from "./indexing.js";
 import { lossFamily } from "./loss.js";
 import { optimFamily } from "./optim.js";
+import { padFamily } from "./pad.js";
 import { reduceFamily } from "./reduce.js";
+import { selectFamily } from "./select.js";
 import { storageFamily } from "./storage.js";
+import { upsampleFamily } from "./upsample.js";
 
 const families: readonly WasmFamily[] = [
   storageFamily,
@@ -20,6 +23,9 @@ const families: readonly WasmFamily[] = [
   lossFamily,
   indexingFamily,
   optimFamily,
+  padFamily,
+  upsampleFamily,
+  selectFamily,
 ];
 
 /** Every kernel the wasm backend implements, bound to one loaded module. */
