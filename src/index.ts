@@ -20,6 +20,7 @@ export { sum, mean, argmax, argmin } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export { softmax, logSoftmax } from "./ops/softmax.js";
 export { reshape, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, indexSelect, gather, narrow } from "./ops/shape.js";
+export { where, maskedFill, tril, triu } from "./ops/select.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";
 export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
 export { setBackend, getBackend, listBackends, registerBackend, fallbackCounts, resetFallbackCounts } from "./backend/registry.js";

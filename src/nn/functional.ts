@@ -6,6 +6,9 @@ export {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss,
 } from "../ops/loss.js";
 export { batchNorm, dropout } from "../ops/normalization.js";
+export { dropout2d } from "../ops/normalization.js";
+export { pad, type PadOptions, type PadMode } from "../ops/pad.js";
+export { interpolate, type InterpolateOptions, type InterpolateMode } from "../ops/upsample.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */

@@ -3,6 +3,8 @@ export { Module, type StateDict, type LoadResult } from "./module.js";
 export { Parameter } from "./parameter.js";
 export { Linear } from "./linear.js";
 export { Sequential, ModuleList } from "./container.js";
+export { ModuleDict } from "./container.js";
+export { Dropout2d, Unflatten, Upsample, type UpsampleOptions } from "./layers.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, Dropout } from "./layers.js";
 export { BatchNorm1d } from "./batchnorm.js";
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCELoss, BCEWithLogitsLoss } from "./loss.js";
