@@ -36,9 +36,8 @@ declare module "../kernels.js" {
 export interface AxisTable { i0: Int32Array; i1: Int32Array; w0: Float64Array; w1: Float64Array }
 
 /**
- * PyTorch's source index and weights along one axis. Nearest: ⌊dst · scale⌋ in float32 (as
- * PyTorch computes it whatever the dtype) with scale = 1/scaleFactor when one was given, else
- * in/out. Linear: with alignCorners src = dst · (in−1)/(out−1); without, src = (dst + ½) · scale − ½
+ * PyTorch's source index and weights along one axis. Nearest: ⌊dst · scale⌋ with scale =
+ * 1/scaleFactor when one was given, else in/out. Linear: with alignCorners src = dst · (in−1)/(out−1); without, src = (dst + ½) · scale − ½
  * clamped at 0; in the input's precision (`single` = float32). Equal sizes copy.
  */
 export function axisTable(mode: UpsampleMode, inSize: number, outSize: number, alignCorners: boolean, scale: number | null,
@@ -47,10 +46,13 @@ export function axisTable(mode: UpsampleMode, inSize: number, outSize: number, a
     w1: new Float64Array(outSize) };
   const r = single ? Math.fround : (v: number): number => v;
   if (mode === "nearest") {
-    const s = Math.fround(scale !== null && scale > 0 ? 1 / scale : inSize / outSize);
+    // PyTorch's forward kernel (HelperInterpNearest). Its backward (nearest_idx) copies when out = in
+    // and halves when out = 2·in, which differs from this only when a scale factor disagrees with
+    // the sizes (e.g. scaleFactor 1.1 on 5 samples); one rule for both keeps the gradient exact.
+    const s = r(scale !== null && scale > 0 ? 1 / scale : inSize / outSize);
     for (let i = 0; i < outSize; i++) {
-      const src = outSize === inSize ? i : outSize === 2 * inSize ? i >> 1 : Math.min(Math.floor(Math.fround(i * s)), inSize - 1);
-      t.i0[i] = t.i1[i] = src; t.w0[i] = 1;
+      t.i0[i] = t.i1[i] = Math.min(Math.floor(Math.fround(r(s * i))), inSize - 1);
+      t.w0[i] = 1;
     }
     return t;
   }
