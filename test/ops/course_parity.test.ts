@@ -7,11 +7,13 @@
 import { describe, expect, it } from "vitest";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 import { type CourseRunner, loadCourseCases, runnerKey } from "./course/harness.js";
+import { resizeRunners } from "./course/resize.js";
 import { shapeRunners } from "./course/shape.js";
 
 /** One line per family file. */
 const runners: Record<string, CourseRunner> = {
   ...shapeRunners,
+  ...resizeRunners,
 };
 
 /** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
@@ -20,8 +22,8 @@ const NOT_LANDED = new Set<string>([
   "MultiheadAttention", "TransformerEncoderLayer", "clip_grad_norm_", "rmsprop", "rmsprop:momentum_centered", "adagrad",
   "adam:amsgrad_wd", "adamw:onecycle", "sgd:warmup_cosine",
   // issue 9, landing now
-  "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "pad", "interpolate",
-  "tril_masked_fill", "layer_norm", "group_norm", "BatchNorm2d", "lenet5",
+  "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d",
+  "layer_norm", "group_norm", "BatchNorm2d", "lenet5",
 ]);
 
 const cases = loadCourseCases();
