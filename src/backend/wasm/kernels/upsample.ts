@@ -2,8 +2,23 @@
 import type { Frame } from "../frame.js";
 import { jsKernels } from "../../js/index.js";
 import { type AxisTable, twoRows, type UpsampleArgs, upsampleTables } from "../../js/upsample.js";
-import { f32, type WasmFamily, withFrame } from "../context.js";
-import { splitUnits } from "./pad.js";
+import { ELEMENTWISE_PARALLEL, f32, threadsNow, type WasmContext, type WasmFamily, withFrame } from "../context.js";
+
+/**
+ * Runs export `fn` over `units` independent units (planes, rows) whose total work is `work`
+ * elements, split into one contiguous range per thread (one thread below ELEMENTWISE_PARALLEL);
+ * `call(start, end)` returns the argument list for units [start, end).
+ */
+function splitUnits(ctx: WasmContext, fn: string, units: number, work: number,
+  call: (start: number, end: number) => number[]): void {
+  const t = Math.min(work >= ELEMENTWISE_PARALLEL ? threadsNow(ctx) : 1, units);
+  const run = ctx.ex[fn];
+  if (t <= 1) { run(...call(0, units)); return; }
+  const chunk = Math.ceil(units / t);
+  const calls: number[][] = [];
+  for (let s = chunk; s < units; s += chunk) calls.push(call(s, Math.min(units, s + chunk)));
+  ctx.pool!.run(fn, calls, () => run(...call(0, chunk)));
+}
 
 /** The tables as the kernel reads them: i32 indices, f32 weights. */
 function tablePointers(f: Frame, t: AxisTable): number[] {
