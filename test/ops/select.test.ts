@@ -1,6 +1,6 @@
 /** where, maskedFill, tril/triu: exact ±inf/NaN, broadcasting, dtypes, gradients and errors — every backend. */
 import { describe, expect, it } from "vitest";
-import { arange, F, maskedFill, ones, randn, type Tensor, tensor, tril, triu, where, zeros } from "../../src/index.js";
+import { arange, F, fallbackCounts, maskedFill, ones, randn, resetFallbackCounts, type Tensor, tensor, tril, triu, where, zeros } from "../../src/index.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 
 const backends = await backendsUnderTest();
@@ -86,5 +86,20 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
     expect(b.grad!.select(0, 0).select(0, 0).tolist()).toEqual(triu(ones([3, 3]), 1).tolist());
     expect(tril(ones([3, 3], { dtype: "int32" })).tolist()).toEqual([[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
     expect(() => tril(ones([3]))).toThrow(/tril: input must have at least 2 dims.*\[3\]/);
+  });
+});
+
+describe("the wasm backend runs these ops' kernels itself", () => {
+  it("pad, interpolate, where, maskedFill, tril/triu forward and backward never fall back to JS (float32)", () => {
+    expect(backends).toContain("wasm");
+    useBackend("wasm");
+    resetFallbackCounts();
+    const x = randn([4, 3, 9, 8], { requiresGrad: true });
+    const y = F.interpolate(F.pad(x, [1, 2, 2, 1], { mode: "reflect" }), { scaleFactor: 2, mode: "bilinear" });
+    const z = F.interpolate(F.pad(y, [1, 1, 1, 1]), { size: [10, 10] });
+    const m = triu(ones([10, 10]), 1);
+    const w = where(z.gt(0), z, z.mul(0.1)).maskedFill(m, -Infinity).softmax(-1).tril(1);
+    w.mul(randn(w.shape)).sum().backward();
+    expect(fallbackCounts()).toEqual({});
   });
 });
