@@ -1,7 +1,8 @@
 /**
  * Padding kernels on wasm (assembly/pad.ts): 32-bit elements forward, float32 backward; the rest on
  * the reference. One thread: padding is a copy, bound by memory (a [64, 6, 28, 28] → 32 × 32 pad
- * takes 0.26 ms in wasm memory), and a second thread's hand-off cost more than it saved when measured.
+ * takes 0.26 ms in wasm memory), so a second thread has little to win and its hand-off to lose (on
+ * the shared 2-core host, 2 threads took 10–15 ms against 1 thread's 0.26 ms).
  */
 import type { TypedArray } from "../../../tensor/dtype.js";
 import { stridesOf } from "../../../tensor/shape.js";
