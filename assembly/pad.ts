@@ -63,8 +63,9 @@ export function pad(x: usize, out: usize, rank: i32, inStrides: usize, outShape:
  * dx += pad's adjoint for the dim-0 indices [d0Start, d0End), after zeroing dx's elements
  * [zeroStart, zeroStart + zeroLen) (this call's share of dx). Float32 only.
  */
-export function padBackward(dy: usize, dx: usize, rank: i32, inStrides: usize, outShape: usize, maps: usize, offsets: usize,
-  d0Start: i32, d0End: i32, lo: i32, hi: i32, runSrc: i32, idx: usize, zeroStart: i32, zeroLen: i32): void {
+export function padBackward(dy: usize, dx: usize, rank: i32, inStrides: usize, outShape: usize, maps: usize,
+  offsets: usize, d0Start: i32, d0End: i32, lo: i32, hi: i32, runSrc: i32, idx: usize, zeroStart: i32,
+  zeroLen: i32): void {
   memory.fill(at(dx, zeroStart), 0, <usize>zeroLen << 2);
   const last = rank - 1, w = load<i32>(at(outShape, last));
   const lastMap = at(maps, load<i32>(at(offsets, last)));

@@ -14,7 +14,8 @@ import { at } from "./simd";
 }
 
 /** out[i] = cond[i·sc] ? a[i·sa] : b[i·sb] for i < n; strides 0 or 1 take the SIMD path. */
-export function whereInner(cond: usize, sc: i32, condFloat: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
+export function whereInner(cond: usize, sc: i32, condFloat: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize,
+  n: i32): void {
   let i = 0;
   if ((sc == 0 || sc == 1) && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
     const c0 = condMask(i32x4.splat(load<i32>(cond)), condFloat);
@@ -25,7 +26,8 @@ export function whereInner(cond: usize, sc: i32, condFloat: i32, a: usize, sa: i
     }
   }
   for (; i < n; i++) {
-    store<i32>(at(out, i), condTrue(load<i32>(at(cond, i * sc)), condFloat) ? load<i32>(at(a, i * sa)) : load<i32>(at(b, i * sb)));
+    const pick = condTrue(load<i32>(at(cond, i * sc)), condFloat);
+    store<i32>(at(out, i), pick ? load<i32>(at(a, i * sa)) : load<i32>(at(b, i * sb)));
   }
 }
 
@@ -33,8 +35,8 @@ export function whereInner(cond: usize, sc: i32, condFloat: i32, a: usize, sa: i
  * Broadcast where over `rank` dims: shape/sc/sa/sb point at i32[rank] (element strides of each
  * operand read in the output's shape); the last dim goes to whereInner.
  */
-export function whereStrided(cond: usize, condFloat: i32, a: usize, b: usize, out: usize, rank: i32, shape: usize, sc: usize, sa: usize,
-  sb: usize, idx: usize): void {
+export function whereStrided(cond: usize, condFloat: i32, a: usize, b: usize, out: usize, rank: i32, shape: usize,
+  sc: usize, sa: usize, sb: usize, idx: usize): void {
   const last = rank - 1;
   const inner = load<i32>(at(shape, last));
   const ic = load<i32>(at(sc, last)), ia = load<i32>(at(sa, last)), ib = load<i32>(at(sb, last));

@@ -4,8 +4,8 @@
 // bilinear (two rows along H), 0 for 1-D linear (row h0 as is); nearest reads h0, w0 only.
 import { at } from "./simd";
 
-export function upsample(linear: i32, two: i32, x: usize, out: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32, outW: i32,
-  h0: usize, h1: usize, hw0: usize, hw1: usize, w0: usize, w1: usize, ww0: usize, ww1: usize): void {
+export function upsample(linear: i32, two: i32, x: usize, out: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32,
+  outW: i32, h0: usize, h1: usize, hw0: usize, hw1: usize, w0: usize, w1: usize, ww0: usize, ww1: usize): void {
   for (let p = p0; p < p1; p++) {
     const xp = at(x, p * inH * inW);
     for (let i = 0; i < outH; i++) {
@@ -17,7 +17,8 @@ export function upsample(linear: i32, two: i32, x: usize, out: usize, p0: i32, p
       }
       const a = load<f32>(at(hw0, i)), b = load<f32>(at(hw1, i));
       for (let j = 0; j < outW; j++) {
-        const c0 = load<i32>(at(w0, j)), c1 = load<i32>(at(w1, j)), l0 = load<f32>(at(ww0, j)), l1 = load<f32>(at(ww1, j));
+        const c0 = load<i32>(at(w0, j)), c1 = load<i32>(at(w1, j));
+        const l0 = load<f32>(at(ww0, j)), l1 = load<f32>(at(ww1, j));
         // PyTorch's order: each row along W, then the rows along H.
         const t0 = load<f32>(at(r0, c0)) * l0 + load<f32>(at(r0, c1)) * l1;
         store<f32>(at(o, j), two ? t0 * a + (load<f32>(at(r1, c0)) * l0 + load<f32>(at(r1, c1)) * l1) * b : t0);
@@ -27,8 +28,9 @@ export function upsample(linear: i32, two: i32, x: usize, out: usize, p0: i32, p
 }
 
 /** dx planes [p0, p1) zeroed, then every dy element's weighted share added to its sources. */
-export function upsampleBackward(linear: i32, two: i32, dy: usize, dx: usize, p0: i32, p1: i32, inH: i32, inW: i32, outH: i32,
-  outW: i32, h0: usize, h1: usize, hw0: usize, hw1: usize, w0: usize, w1: usize, ww0: usize, ww1: usize): void {
+export function upsampleBackward(linear: i32, two: i32, dy: usize, dx: usize, p0: i32, p1: i32, inH: i32, inW: i32,
+  outH: i32, outW: i32, h0: usize, h1: usize, hw0: usize, hw1: usize, w0: usize, w1: usize, ww0: usize,
+  ww1: usize): void {
   memory.fill(at(dx, p0 * inH * inW), 0, <usize>((p1 - p0) * inH * inW) << 2);
   for (let p = p0; p < p1; p++) {
     const xp = at(dx, p * inH * inW);
@@ -44,7 +46,8 @@ export function upsampleBackward(linear: i32, two: i32, dy: usize, dx: usize, p0
       }
       const a = load<f32>(at(hw0, i)), b = load<f32>(at(hw1, i));
       for (let j = 0; j < outW; j++) {
-        const c0 = load<i32>(at(w0, j)), c1 = load<i32>(at(w1, j)), l0 = load<f32>(at(ww0, j)), l1 = load<f32>(at(ww1, j));
+        const c0 = load<i32>(at(w0, j)), c1 = load<i32>(at(w1, j));
+        const l0 = load<f32>(at(ww0, j)), l1 = load<f32>(at(ww1, j));
         const v = load<f32>(at(g, j));
         if (!two) {
           store<f32>(at(r0, c0), load<f32>(at(r0, c0)) + l0 * v);

@@ -77,7 +77,8 @@ abstract class IndexedModules extends Module {
 
 function checkModule(m: unknown, owner: string, what: string): void {
   if (!(m instanceof Module)) {
-    throw new Error(`${owner}: ${what} is not an nn.Module (got ${typeof m}) — did you pass a class instead of an instance, e.g. nn.ReLU instead of new nn.ReLU()?`);
+    throw new Error(`${owner}: ${what} is not an nn.Module (got ${typeof m}) — did you pass a class instead of an ` +
+      `instance, e.g. nn.ReLU instead of new nn.ReLU()?`);
   }
 }
 
@@ -145,7 +146,8 @@ export class ModuleDict extends Module {
   /** The module under `key`; an unknown key is an error naming the keys there are. */
   get(key: string): Module {
     const m = this.mods.get(key);
-    if (!m) throw new Error(`ModuleDict: no module under key "${key}" (keys: ${[...this.mods.keys()].map((k) => `"${k}"`).join(", ") || "none"})`);
+    if (!m) throw new Error(`ModuleDict: no module under key "${key}" (keys: ` +
+      `${[...this.mods.keys()].map((k) => `"${k}"`).join(", ") || "none"})`);
     return m;
   }
 
@@ -153,7 +155,8 @@ export class ModuleDict extends Module {
   set(key: string, m: Module): this {
     if (typeof key !== "string") throw new Error(`ModuleDict: keys must be strings, got ${typeof key}`);
     if (key === "") throw new Error('ModuleDict: a key can\'t be the empty string ""');
-    if (key.includes(".")) throw new Error(`ModuleDict: key "${key}" can't contain "." — state_dict keys use "." between module names`);
+    if (key.includes(".")) throw new Error(`ModuleDict: key "${key}" can't contain "." — state_dict keys use "." ` +
+      `between module names`);
     checkModule(m, "ModuleDict", `the value for key "${key}"`);
     this.mods.set(key, m);
     return this;
@@ -175,5 +178,6 @@ export class ModuleDict extends Module {
   /** Iterates over the keys, like a Python dict. */
   [Symbol.iterator](): Iterator<string> { return this.mods.keys(); }
 
-  override forward(): Tensor { throw new Error("ModuleDict has no forward(): look its modules up with get(key) in your own module's forward"); }
+  override forward(): Tensor { throw new Error("ModuleDict has no forward(): look its modules up with get(key) in " +
+    "your own module's forward"); }
 }

@@ -93,18 +93,23 @@ export class Unflatten extends Module {
   constructor(readonly dim: number, unflattenedSize: readonly number[]) {
     super();
     const sizes = [...unflattenedSize];
-    if (!sizes.length || sizes.some((s) => !Number.isInteger(s) || (s < 0 && s !== -1)) || sizes.filter((s) => s === -1).length > 1) {
-      throw new Error(`Unflatten: unflattenedSize must be a non-empty list of sizes with at most one −1, got ${fmt(sizes)}`);
+    const bad = sizes.some((s) => !Number.isInteger(s) || (s < 0 && s !== -1))
+      || sizes.filter((s) => s === -1).length > 1;
+    if (!sizes.length || bad) {
+      throw new Error(`Unflatten: unflattenedSize must be a non-empty list of sizes with at most one −1, got ` +
+        `${fmt(sizes)}`);
     }
     this.unflattenedSize = sizes;
   }
   override forward(x: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
-    if (!(d >= 0 && d < x.ndim)) throw new Error(`Unflatten: dim ${this.dim} is out of range for input ${fmt(x.shape)}`);
+    if (!(d >= 0 && d < x.ndim)) throw new Error(`Unflatten: dim ${this.dim} is out of range for input ` +
+      `${fmt(x.shape)}`);
     const known = this.unflattenedSize.reduce((p, s) => (s === -1 ? p : p * s), 1), size = x.shape[d];
     const sizes = this.unflattenedSize.map((s) => (s === -1 ? size / known : s));
     if (sizes.some((s) => !Number.isInteger(s)) || sizes.reduce((p, s) => p * s, 1) !== size) {
-      throw new Error(`Unflatten(dim=${this.dim}, ${fmt(this.unflattenedSize)}): dim ${d} of input ${fmt(x.shape)} has size ${size}, which the sizes ${fmt(this.unflattenedSize)} do not multiply to`);
+      throw new Error(`Unflatten(dim=${this.dim}, ${fmt(this.unflattenedSize)}): dim ${d} of input ${fmt(x.shape)} ` +
+        `has size ${size}, which the sizes ${fmt(this.unflattenedSize)} do not multiply to`);
     }
     return x.reshape([...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
   }
@@ -129,7 +134,8 @@ export class Upsample extends Module {
   readonly opts: Readonly<UpsampleOptions>;
   constructor(opts: UpsampleOptions) {
     super();
-    if (opts.size === undefined && opts.scaleFactor === undefined) throw new Error("Upsample: give either size or scaleFactor");
+    if (opts.size === undefined && opts.scaleFactor === undefined) throw new Error("Upsample: give either size or " +
+      "scaleFactor");
     this.opts = { mode: "nearest", ...opts };
   }
   override forward(x: Tensor): Tensor { return interpolate(x, this.opts); }

@@ -84,13 +84,17 @@ function warnOnce(message: string): void {
 export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout2d: probability must be in [0, 1], got ${p}`);
   if (x.ndim === 3) {
-    warnOnce("dropout2d: got a 3-D input; like PyTorch it is read as (N, C, L) and each x[n, c] row is dropped as one " +
-      "channel. For an unbatched (C, H, W) image use dropout2d(x.unsqueeze(0)).squeeze(0); for 1-D channels this is dropout1d's behaviour.");
+    warnOnce("dropout2d: got a 3-D input; like PyTorch it is read as (N, C, L) and each x[n, c] row is dropped as " +
+      "one channel. For an unbatched (C, H, W) image use dropout2d(x.unsqueeze(0)).squeeze(0); for 1-D channels " +
+      "this is dropout1d's behaviour.");
   } else if (x.ndim !== 4) {
-    warnOnce(`dropout2d: got a ${x.ndim}-D input ${fmt(x.shape)}; dropout2d is meant for (N, C, H, W) input (PyTorch deprecates other ranks) — use dropout for elementwise dropout`);
+    warnOnce(`dropout2d: got a ${x.ndim}-D input ${fmt(x.shape)}; dropout2d is meant for (N, C, H, W) input (PyTorch ` +
+      `deprecates other ranks) — use dropout for elementwise dropout`);
   }
   if (!training || p === 0) return x;
-  if (x.ndim < 2) throw new Error(`dropout2d: channel dropout needs at least (N, C) dims, got ${fmt(x.shape)} — use dropout`);
+  if (x.ndim < 2) {
+    throw new Error(`dropout2d: channel dropout needs at least (N, C) dims, got ${fmt(x.shape)}; use dropout`);
+  }
   if (p === 1) return mul(x, 0);
   // One draw per (n, c), broadcast over the channel's elements.
   const noise = rand([x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)], { dtype: x.dtype, generator });

@@ -207,8 +207,10 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
   // (broadcast three ways, float and int conditions, ±inf/NaN carried); tril/triu.
   const size = (s: readonly number[]): number => s.reduce((p, q) => p * q, 1);
   const padCases: Array<[PadMode, number[], number[]]> = [
-    ["constant", [2, 3, 7, 6], [0, 0, 0, 0, 0, 1, 1, 2]], ["constant", [5, 9], [-1, 2, 3, -2]], ["constant", [300, 7, 40], [0, 0, 2, 2, 3, 3]],
-    ["reflect", [2, 3, 7, 6], [0, 0, 0, 0, 2, 1, 1, 1]], ["reflect", [4, 11], [0, 0, -2, 5]], ["reflect", [2, 2, 3, 4, 5], [0, 0, 0, 0, 2, 2, 1, 2, 3, 4]],
+    ["constant", [2, 3, 7, 6], [0, 0, 0, 0, 0, 1, 1, 2]], ["constant", [5, 9], [-1, 2, 3, -2]],
+    ["constant", [300, 7, 40], [0, 0, 2, 2, 3, 3]],
+    ["reflect", [2, 3, 7, 6], [0, 0, 0, 0, 2, 1, 1, 1]], ["reflect", [4, 11], [0, 0, -2, 5]],
+    ["reflect", [2, 2, 3, 4, 5], [0, 0, 0, 0, 2, 2, 1, 2, 3, 4]],
     ["replicate", [2, 3, 5, 6], [0, 0, 0, 0, 4, 1, 0, 7]], ["replicate", [64, 16, 70], [0, 0, 0, 0, 3, 3]],
     ["circular", [2, 3, 5, 6], [0, 0, 0, 0, 5, 1, 2, 6]], ["circular", [3, 8], [0, 0, -2, 3]],
   ];
@@ -234,10 +236,12 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     { mode: "linear", planes: 4, inH: 5, inW: 6, outH: 9, outW: 13, alignCorners: true, scaleH: null, scaleW: null },
     { mode: "linear", planes: 2, inH: 8, inW: 9, outH: 4, outW: 3, alignCorners: false, scaleH: 0.5, scaleW: 0.4 },
     { mode: "linear", planes: 64, inH: 28, inW: 28, outH: 56, outW: 56, alignCorners: false, scaleH: 2, scaleW: 2 },
-    { mode: "linear", planes: 5, inH: 1, inW: 7, outH: 1, outW: 17, alignCorners: false, scaleH: null, scaleW: null, rows1d: true },
+    { mode: "linear", planes: 5, inH: 1, inW: 7, outH: 1, outW: 17, alignCorners: false, scaleH: null, scaleW: null,
+      rows1d: true },
   ];
   for (const a of upCases) {
-    const label = `upsample ${a.mode}${a.rows1d ? " 1-D" : ""} ${a.planes}x${a.inH}x${a.inW} -> ${a.outH}x${a.outW} ac=${a.alignCorners}`;
+    const sizes = `${a.planes}x${a.inH}x${a.inW} -> ${a.outH}x${a.outW}`;
+    const label = `upsample ${a.mode}${a.rows1d ? " 1-D" : ""} ${sizes} ac=${a.alignCorners}`;
     const x = f32(a.planes * a.inH * a.inW), n = a.planes * a.outH * a.outW;
     const want = new Float32Array(n), out = f32(n);
     jsKernels.upsample(a, x, want); K.upsample(a, x, out);
@@ -247,7 +251,8 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     close(`${label} backward`, dx, dxWant, 1e-6, 1e-6);
   }
   const whereShapes: Array<[number[], number[], number[]]> = [
-    [[1031], [1031], [1031]], [[1031], [], [1031]], [[7, 1], [1, 9], [7, 9]], [[5, 5], [2, 3, 5, 5], []], [[3, 1, 4], [2, 1, 1, 1], [1, 5, 4]],
+    [[1031], [1031], [1031]], [[1031], [], [1031]], [[7, 1], [1, 9], [7, 9]], [[5, 5], [2, 3, 5, 5], []],
+    [[3, 1, 4], [2, 1, 1, 1], [1, 5, 4]],
     [[], [], []], [[80000], [80000], []],
   ];
   for (const [cs, as, bs] of whereShapes) {
@@ -275,7 +280,8 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
         const x = f32(batch * rows * cols);
         x[0] = Infinity; x[x.length - 1] = NaN;
         const want = new Float32Array(x.length), out = f32(x.length);
-        jsKernels.triangle(x, batch, rows, cols, diagonal, upper, want); K.triangle(x, batch, rows, cols, diagonal, upper, out);
+        jsKernels.triangle(x, batch, rows, cols, diagonal, upper, want);
+        K.triangle(x, batch, rows, cols, diagonal, upper, out);
         close(`${upper ? "triu" : "tril"} ${batch}x${rows}x${cols} diagonal ${diagonal}`, out, want, 0, 0);
       }
     }

@@ -8,7 +8,8 @@ const backends = await backendsUnderTest();
 describe("nn.ModuleDict", () => {
   it("keys are state_dict prefixes in insertion order, any string but '' or one with a dot", () => {
     const makeHeads = (): nn.ModuleDict => new nn.ModuleDict(new Map<string, nn.Module>([
-      ["z-head", new nn.Linear(4, 2)], ["10", new nn.ReLU()], ["2 conv", new nn.Linear(2, 3)], ["keys", new nn.Linear(1, 1, { bias: false })],
+      ["z-head", new nn.Linear(4, 2)], ["10", new nn.ReLU()], ["2 conv", new nn.Linear(2, 3)],
+      ["keys", new nn.Linear(1, 1, { bias: false })],
     ]));
     class Net extends nn.Module {
       trunk = new nn.Linear(3, 4);
@@ -16,7 +17,8 @@ describe("nn.ModuleDict", () => {
     }
     const net = new Net(), heads = net.heads;
     expect(Object.keys(net.stateDict())).toEqual([
-      "trunk.weight", "trunk.bias", "heads.z-head.weight", "heads.z-head.bias", "heads.2 conv.weight", "heads.2 conv.bias", "heads.keys.weight",
+      "trunk.weight", "trunk.bias", "heads.z-head.weight", "heads.z-head.bias",
+      "heads.2 conv.weight", "heads.2 conv.bias", "heads.keys.weight",
     ]);
     expect(heads.keys()).toEqual(["z-head", "10", "2 conv", "keys"]);
     expect([...heads]).toEqual(heads.keys());
@@ -37,7 +39,8 @@ describe("nn.ModuleDict", () => {
     other.heads.pop("z-head");
     other.heads.set("10", new nn.Tanh()).set("new", new nn.Sigmoid());
     other.loadStateDict(net.stateDict());
-    expect(Array.from(other.heads.get("keys").parameters()[0].data)).toEqual(Array.from(heads.get("keys").parameters()[0].data));
+    const weightOf = (d: nn.ModuleDict): number[] => Array.from(d.get("keys").parameters()[0].data);
+    expect(weightOf(other.heads)).toEqual(weightOf(heads));
     net.eval();
     expect(heads.values().every((m) => !m.training)).toBe(true);
     expect(String(new nn.ModuleDict({ a: new nn.ReLU() }))).toBe("ModuleDict(\n  (a): ReLU()\n)");
@@ -89,7 +92,8 @@ describe.each(backends)("small layers on the %s backend", (backend) => {
     expect(u(new nn.Flatten()(x)).tolist()).toEqual(x.tolist());
     expect(new nn.Unflatten(-1, [-1, 2])(randn([3, 8])).shape).toEqual([3, 4, 2]);
     expect(String(u)).toBe("Unflatten(dim=1, unflattenedSize=[3, 4, 5])");
-    expect(() => u(randn([2, 59]))).toThrow(/dim 1 of input \[2, 59\] has size 59, which the sizes \[3, 4, 5\] do not multiply to/);
+    expect(() => u(randn([2, 59])))
+      .toThrow(/dim 1 of input \[2, 59\] has size 59, which the sizes \[3, 4, 5\] do not multiply to/);
     expect(() => new nn.Unflatten(1, [-1, -1])).toThrow(/at most one −1/);
   });
 
@@ -125,7 +129,8 @@ describe.each(backends)("small layers on the %s backend", (backend) => {
     if (warn.mock.calls.length) expect(String(warn.mock.calls[0][0])).toMatch(/3-D input.*read as \(N, C, L\)/);
     warn.mockRestore();
     const rowsOf = (t: Tensor): number[][] => t.reshape([128, 5]).tolist() as number[][];
-    for (const row of [...rowsOf(y), ...rowsOf(y2)]) expect(new Set(row).size).toBe(1); // each (n, c) row dropped or kept whole
+    // Each (n, c) row is dropped or kept whole.
+    for (const row of [...rowsOf(y), ...rowsOf(y2)]) expect(new Set(row).size).toBe(1);
     expect(() => new nn.Dropout2d(1.5)).toThrow(/probability must be in \[0, 1\], got 1.5/);
   });
 });

@@ -16,7 +16,8 @@ declare module "../kernels.js" {
      * along dim d output index i reads input index padSource(mode, i, shape[d], before, after), and
      * constant mode writes `value` where that is −1. `out` has padShape(shape, pads) elements.
      */
-    pad(mode: PadMode, x: TypedArray, shape: readonly number[], pads: readonly number[], value: number, out: TypedArray): void;
+    pad(mode: PadMode, x: TypedArray, shape: readonly number[], pads: readonly number[], value: number,
+      out: TypedArray): void;
     /** dx (overwritten, of `shape`) = pad's adjoint: every dy element added to the input element it read. */
     padBackward(mode: PadMode, dy: FloatArray, shape: readonly number[], pads: readonly number[], dx: FloatArray): void;
   }
@@ -97,7 +98,8 @@ function eachRow(p: PadPlan, row: (o: number, src: number) => void): void {
 }
 
 export const padKernels = {
-  pad(mode: PadMode, x: TypedArray, shape: readonly number[], pads: readonly number[], value: number, out: TypedArray): void {
+  pad(mode: PadMode, x: TypedArray, shape: readonly number[], pads: readonly number[], value: number,
+    out: TypedArray): void {
     const p = padPlan(mode, shape, pads);
     const last = p.outShape.length - 1, w = p.outShape[last], off = p.offsets[last];
     eachRow(p, (o, src) => {

@@ -18,7 +18,8 @@ declare module "../kernels.js" {
      * tril (upper false) / triu (upper true) of `batch` matrices rows × cols: out[i, j] = x[i, j] where
      * j − i ≤ diagonal (tril) or j − i ≥ diagonal (triu), else 0.
      */
-    triangle(x: TypedArray, batch: number, rows: number, cols: number, diagonal: number, upper: boolean, out: TypedArray): void;
+    triangle(x: TypedArray, batch: number, rows: number, cols: number, diagonal: number, upper: boolean,
+      out: TypedArray): void;
   }
 }
 
@@ -27,7 +28,8 @@ declare module "../kernels.js" {
  * longest inner dim. `strides[k][d]` is operand k's stride along dim d; returns the merged shape
  * and strides (at least one dim).
  */
-export function collapseDims(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function collapseDims(shape: readonly number[], strides: readonly (readonly number[])[]):
+  { shape: number[]; strides: number[][] } {
   const outShape: number[] = [], outSt: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1) continue;
@@ -49,7 +51,8 @@ export const selectKernels = {
     bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void {
     const n = out.length;
     if (n === 0) return;
-    const { shape, strides } = collapseDims(outShape, [condShape, aShape, bShape].map((s) => broadcastStrides(s, outShape)));
+    const read = [condShape, aShape, bShape].map((s) => broadcastStrides(s, outShape));
+    const { shape, strides } = collapseDims(outShape, read);
     const [sc, sa, sb] = strides, rank = shape.length;
     const idx = new Array<number>(rank).fill(0);
     let ic = 0, ia = 0, ib = 0;
@@ -63,7 +66,8 @@ export const selectKernels = {
       }
     }
   },
-  triangle(x: TypedArray, batch: number, rows: number, cols: number, diagonal: number, upper: boolean, out: TypedArray): void {
+  triangle(x: TypedArray, batch: number, rows: number, cols: number, diagonal: number, upper: boolean,
+    out: TypedArray): void {
     for (let m = 0; m < batch; m++) {
       for (let i = 0; i < rows; i++) {
         const o = (m * rows + i) * cols;

@@ -37,11 +37,12 @@ export interface AxisTable { i0: Int32Array; i1: Int32Array; w0: Float64Array; w
 
 /**
  * PyTorch's source index and weights along one axis. Nearest: ⌊dst · scale⌋ with scale =
- * 1/scaleFactor when one was given, else in/out. Linear: with alignCorners src = dst · (in−1)/(out−1); without, src = (dst + ½) · scale − ½
+ * 1/scaleFactor when one was given, else in/out. Linear: with alignCorners src = dst · (in−1)/(out−1);
+ * without, src = (dst + ½) · scale − ½
  * clamped at 0; in the input's precision (`single` = float32). Equal sizes copy.
  */
-export function axisTable(mode: UpsampleMode, inSize: number, outSize: number, alignCorners: boolean, scale: number | null,
-  single: boolean): AxisTable {
+export function axisTable(mode: UpsampleMode, inSize: number, outSize: number, alignCorners: boolean,
+  scale: number | null, single: boolean): AxisTable {
   const t: AxisTable = { i0: new Int32Array(outSize), i1: new Int32Array(outSize), w0: new Float64Array(outSize),
     w1: new Float64Array(outSize) };
   const r = single ? Math.fround : (v: number): number => v;

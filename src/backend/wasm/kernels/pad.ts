@@ -38,18 +38,26 @@ export const padFamily: WasmFamily = (ctx) => {
   const { ex } = ctx;
   return {
     pad(mode, x, shape, pads, value, out) {
-      if (!same32(x, out) || x.length === 0 || out.length === 0) { jsKernels.pad(mode, x, shape, pads, value, out); return; }
+      if (!same32(x, out) || x.length === 0 || out.length === 0) {
+        jsKernels.pad(mode, x, shape, pads, value, out);
+        return;
+      }
       const p = padPlan(mode, shape, pads), rank = p.outShape.length;
       const [lo, hi, runSrc] = interiorRun(p), bits = bitsOf(value, out);
-      withFrame(ctx, (f) => ex.pad(f.in(x as Float32Array), f.overwrite(out as Float32Array), rank, f.ints(stridesOf(p.inShape)),
-        f.ints(p.outShape), f.in(p.maps), f.ints(p.offsets), 0, p.outShape[0], bits, lo, hi, runSrc, f.raw(4 * rank)));
+      withFrame(ctx, (f) => ex.pad(f.in(x as Float32Array), f.overwrite(out as Float32Array), rank,
+        f.ints(stridesOf(p.inShape)), f.ints(p.outShape), f.in(p.maps), f.ints(p.offsets), 0, p.outShape[0], bits, lo,
+        hi, runSrc, f.raw(4 * rank)));
     },
     padBackward(mode, dy, shape, pads, dx) {
-      if (!f32(dy, dx) || dx.length === 0 || dy.length === 0) { jsKernels.padBackward(mode, dy, shape, pads, dx); return; }
+      if (!f32(dy, dx) || dx.length === 0 || dy.length === 0) {
+        jsKernels.padBackward(mode, dy, shape, pads, dx);
+        return;
+      }
       const p = padPlan(mode, shape, pads), rank = p.outShape.length;
       const [lo, hi, runSrc] = interiorRun(p);
-      withFrame(ctx, (f) => ex.padBackward(f.in(dy as Float32Array), f.overwrite(dx as Float32Array), rank, f.ints(stridesOf(p.inShape)),
-        f.ints(p.outShape), f.in(p.maps), f.ints(p.offsets), 0, p.outShape[0], lo, hi, runSrc, f.raw(4 * rank), 0, dx.length));
+      withFrame(ctx, (f) => ex.padBackward(f.in(dy as Float32Array), f.overwrite(dx as Float32Array), rank,
+        f.ints(stridesOf(p.inShape)), f.ints(p.outShape), f.in(p.maps), f.ints(p.offsets), 0, p.outShape[0], lo, hi,
+        runSrc, f.raw(4 * rank), 0, dx.length));
     },
   };
 };
