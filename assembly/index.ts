@@ -12,6 +12,9 @@ export { sgdStepTasks, adamStepTasks } from "./optim";
 export { convScratchFloats, convPackWeight, conv2dForward, conv2dBackwardInput, convInputPath, conv2dBackwardWeight, convReduceWeight } from "./conv";
 export { maxPool2d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from "./pool";
 export { layerNormForward, layerNormBackward, sumPartials, batchNormForward, batchNormBackward } from "./norm";
+export { pad, padBackward } from "./pad";
+export { upsample, upsampleBackward } from "./upsample";
+export { whereInner, whereStrided, triangle } from "./select";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

@@ -21,6 +21,7 @@ export { sum, mean, argmax, argmin, norm } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export { softmax, logSoftmax } from "./ops/softmax.js";
 export { reshape, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, indexSelect, gather, narrow } from "./ops/shape.js";
+export { where, maskedFill, tril, triu } from "./ops/select.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";
 export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
 export * as autograd from "./autograd/index.js";

@@ -13,6 +13,9 @@ export {
   maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, type MaxPool2dOptions, type MaxPool1dOptions,
   type AvgPool2dOptions, type AvgPool1dOptions, type AdaptiveSize,
 } from "../ops/pool.js";
+export { dropout2d } from "../ops/normalization.js";
+export { pad, type PadOptions, type PadMode } from "../ops/pad.js";
+export { interpolate, type InterpolateOptions, type InterpolateMode } from "../ops/upsample.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */

@@ -4,6 +4,8 @@ export { Parameter } from "./parameter.js";
 export { Linear } from "./linear.js";
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions } from "./conv.js";
 export { Sequential, ModuleList } from "./container.js";
+export { ModuleDict } from "./container.js";
+export { Dropout2d, Unflatten, Upsample, type UpsampleOptions } from "./layers.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, Dropout } from "./layers.js";
 export { BatchNorm1d, type BatchNorm1dOptions } from "./batchnorm.js";
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from "./attention.js";

@@ -12,8 +12,9 @@ import { defaultGenerator, type Generator } from "../tensor/random.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { add, mul } from "./elementwise.js";
+import { add, ge, mul } from "./elementwise.js";
 import { empty, requireFloat } from "./util.js";
+import { rand } from "./creation.js";
 
 export interface BatchNormFunctionalOptions {
   /** Running statistics (C): read in eval, updated in place when training. */
@@ -151,4 +152,39 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const keep = 1 / (1 - p);
   for (let i = 0; i < mask.data.length; i++) mask.data[i] = generator.random() >= p ? keep : 0;
   return mul(x, mask);
+}
+
+const warned = new Set<string>();
+/** Each warning once per process, as Python's warnings module shows a UserWarning once per place. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`gradlab: ${message}`);
+}
+
+/**
+ * Channel dropout (PyTorch's `F.dropout2d`, a feature dropout): while training, zeroes each whole
+ * channel x[n, c] with probability p and scales the kept ones by 1/(1−p); identity in eval.
+ * Input: (N, C, H, W). Like PyTorch today, a 3-D input is read as (N, C, L) — each x[n, c] row is
+ * one channel — with a warning (PyTorch plans to read it as unbatched (C, H, W) one day; use
+ * x.unsqueeze(0) for that now); other ranks warn too and drop x[n, c, ...] slices.
+ */
+export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new Error(`dropout2d: probability must be in [0, 1], got ${p}`);
+  if (x.ndim === 3) {
+    warnOnce("dropout2d: got a 3-D input; like PyTorch it is read as (N, C, L) and each x[n, c] row is dropped as " +
+      "one channel. For an unbatched (C, H, W) image use dropout2d(x.unsqueeze(0)).squeeze(0); for 1-D channels " +
+      "this is dropout1d's behaviour.");
+  } else if (x.ndim !== 4) {
+    warnOnce(`dropout2d: got a ${x.ndim}-D input ${fmt(x.shape)}; dropout2d is meant for (N, C, H, W) input (PyTorch ` +
+      `deprecates other ranks) — use dropout for elementwise dropout`);
+  }
+  if (!training || p === 0) return x;
+  if (x.ndim < 2) {
+    throw new Error(`dropout2d: channel dropout needs at least (N, C) dims, got ${fmt(x.shape)}; use dropout`);
+  }
+  if (p === 1) return mul(x, 0);
+  // One draw per (n, c), broadcast over the channel's elements.
+  const noise = rand([x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)], { dtype: x.dtype, generator });
+  return mul(x, mul(ge(noise, p), 1 / (1 - p)));
 }

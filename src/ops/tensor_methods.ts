@@ -11,6 +11,7 @@ import { full } from "./creation.js";
 import * as elementwise from "./elementwise.js";
 import * as matmul from "./matmul.js";
 import * as reduce from "./reduce.js";
+import * as select from "./select.js";
 import * as shape from "./shape.js";
 import * as softmax from "./softmax.js";
 
@@ -98,6 +99,15 @@ declare module "../tensor/tensor.js" {
     select(dim: number, index: number): Tensor;
     /** A copy that stays in the graph (gradient flows back to this tensor). */
     clone(): Tensor;
+    // ----- selection -----
+    /** `x.masked_fill(mask, value)`: `value` where `mask` is non-zero (mask broadcasts), x elsewhere. */
+    maskedFill(mask: Tensor, value: TensorLike): Tensor;
+    /** `x.where(condition, other)`: x where the condition is non-zero, `other` elsewhere. */
+    where(condition: Tensor, other: TensorLike): Tensor;
+    /** Lower triangle of the last two dims (j − i ≤ diagonal), zeros above. */
+    tril(diagonal?: number): Tensor;
+    /** Upper triangle of the last two dims (j − i ≥ diagonal), zeros below. */
+    triu(diagonal?: number): Tensor;
   }
 }
 
@@ -171,6 +181,11 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unkno
   narrow(dim: number, start: number, length: number) { return shape.narrow(this, dim, start, length); },
   select(dim: number, index: number) { return shape.select(this, dim, index); },
   clone() { return shape.clone(this); },
+
+  maskedFill(mask: Tensor, value: TensorLike) { return select.maskedFill(this, mask, value); },
+  where(condition: Tensor, other: TensorLike) { return select.where(condition, this, other); },
+  tril(diagonal = 0) { return select.tril(this, diagonal); },
+  triu(diagonal = 0) { return select.triu(this, diagonal); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

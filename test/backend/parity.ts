@@ -8,6 +8,8 @@ import type { BinaryOp, Kernels, UnaryOp } from "../../src/backend/kernels.js";
 import type { ConvGeometry } from "../../src/backend/js/conv.js";
 import { Binary, Unary } from "../../src/backend/opcodes.js";
 import type { PoolWindow } from "../../src/backend/js/pool.js";
+import { type PadMode, padShape } from "../../src/backend/js/pad.js";
+import type { UpsampleArgs } from "../../src/backend/js/upsample.js";
 
 /** Every op of the shared op-code table: a new op is checked on every backend without editing this file. */
 const namesOf = <T extends string>(e: object): T[] => Object.keys(e).filter((k) => Number.isNaN(Number(k))) as T[];
@@ -207,6 +209,91 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
       try { run(jsKernels); } catch (e) { msgW = (e as Error).message; }
       try { run(K); } catch (e) { msg = (e as Error).message; }
       if (!msgW || msg !== msgW) fails.push(`${name} bounds error: "${msg}" vs "${msgW}"`);
+    }
+  }
+
+  // pad (every mode, negative pads, int32 constant fill) and its scatter-add backward; upsample
+  // (nearest, bilinear both alignCorners, 1-D linear, scale factors) and backward; where
+  // (broadcast three ways, float and int conditions, ±inf/NaN carried); tril/triu.
+  const size = (s: readonly number[]): number => s.reduce((p, q) => p * q, 1);
+  const padCases: Array<[PadMode, number[], number[]]> = [
+    ["constant", [2, 3, 7, 6], [0, 0, 0, 0, 0, 1, 1, 2]], ["constant", [5, 9], [-1, 2, 3, -2]],
+    ["constant", [300, 7, 40], [0, 0, 2, 2, 3, 3]],
+    ["reflect", [2, 3, 7, 6], [0, 0, 0, 0, 2, 1, 1, 1]], ["reflect", [4, 11], [0, 0, -2, 5]],
+    ["reflect", [2, 2, 3, 4, 5], [0, 0, 0, 0, 2, 2, 1, 2, 3, 4]],
+    ["replicate", [2, 3, 5, 6], [0, 0, 0, 0, 4, 1, 0, 7]], ["replicate", [64, 16, 70], [0, 0, 0, 0, 3, 3]],
+    ["circular", [2, 3, 5, 6], [0, 0, 0, 0, 5, 1, 2, 6]], ["circular", [3, 8], [0, 0, -2, 3]],
+  ];
+  for (const [mode, shape, pads] of padCases) {
+    const outShape = padShape(shape, pads), label = `pad ${mode} ${JSON.stringify(shape)} ${JSON.stringify(pads)}`;
+    const x = f32(size(shape)), want = new Float32Array(size(outShape)), out = f32(size(outShape));
+    jsKernels.pad(mode, x, shape, pads, 0.5, want); K.pad(mode, x, shape, pads, 0.5, out);
+    close(label, out, want, 0, 0);
+    const dy = f32(size(outShape)), dxWant = new Float32Array(x.length), dx = f32(x.length);
+    jsKernels.padBackward(mode, dy, shape, pads, dxWant); K.padBackward(mode, dy, shape, pads, dx);
+    close(`${label} backward`, dx, dxWant, 0, 0);
+    if (mode === "constant") {
+      const xi = i32(x.length, 1000), wi = new Int32Array(out.length), oi = i32(out.length, 1);
+      jsKernels.pad(mode, xi, shape, pads, -7, wi); K.pad(mode, xi, shape, pads, -7, oi);
+      close(`${label} int32`, oi, wi, 0, 0);
+    }
+  }
+  const upCases: UpsampleArgs[] = [
+    { mode: "nearest", planes: 6, inH: 7, inW: 6, outH: 14, outW: 12, alignCorners: false, scaleH: 2, scaleW: 2 },
+    { mode: "nearest", planes: 3, inH: 5, inW: 9, outH: 8, outW: 4, alignCorners: false, scaleH: null, scaleW: null },
+    { mode: "nearest", planes: 1, inH: 1, inW: 10, outH: 1, outW: 33, alignCorners: false, scaleH: null, scaleW: 3.3 },
+    { mode: "linear", planes: 6, inH: 7, inW: 6, outH: 10, outW: 8, alignCorners: false, scaleH: null, scaleW: null },
+    { mode: "linear", planes: 4, inH: 5, inW: 6, outH: 9, outW: 13, alignCorners: true, scaleH: null, scaleW: null },
+    { mode: "linear", planes: 2, inH: 8, inW: 9, outH: 4, outW: 3, alignCorners: false, scaleH: 0.5, scaleW: 0.4 },
+    { mode: "linear", planes: 64, inH: 28, inW: 28, outH: 56, outW: 56, alignCorners: false, scaleH: 2, scaleW: 2 },
+    { mode: "linear", planes: 5, inH: 1, inW: 7, outH: 1, outW: 17, alignCorners: false, scaleH: null, scaleW: null,
+      rows1d: true },
+  ];
+  for (const a of upCases) {
+    const sizes = `${a.planes}x${a.inH}x${a.inW} -> ${a.outH}x${a.outW}`;
+    const label = `upsample ${a.mode}${a.rows1d ? " 1-D" : ""} ${sizes} ac=${a.alignCorners}`;
+    const x = f32(a.planes * a.inH * a.inW), n = a.planes * a.outH * a.outW;
+    const want = new Float32Array(n), out = f32(n);
+    jsKernels.upsample(a, x, want); K.upsample(a, x, out);
+    close(label, out, want, 1e-6, 1e-7);
+    const dy = f32(n), dxWant = new Float32Array(x.length), dx = f32(x.length);
+    jsKernels.upsampleBackward(a, dy, dxWant); K.upsampleBackward(a, dy, dx);
+    close(`${label} backward`, dx, dxWant, 1e-6, 1e-6);
+  }
+  const whereShapes: Array<[number[], number[], number[]]> = [
+    [[1031], [1031], [1031]], [[1031], [], [1031]], [[7, 1], [1, 9], [7, 9]], [[5, 5], [2, 3, 5, 5], []],
+    [[3, 1, 4], [2, 1, 1, 1], [1, 5, 4]],
+    [[], [], []], [[80000], [80000], []],
+  ];
+  for (const [cs, as, bs] of whereShapes) {
+    const os = [cs, as, bs].reduce((p, q) => {
+      const r = Math.max(p.length, q.length);
+      return Array.from({ length: r }, (_, i) => Math.max(p[i - (r - p.length)] ?? 1, q[i - (r - q.length)] ?? 1));
+    }, [] as number[]);
+    const ci = i32(size(cs), 2), cf = f32(size(cs), 0, 1).map((v) => (v < 0.5 ? 0 : v)) as Float32Array;
+    if (cf.length > 3) { cf[0] = NaN; cf[1] = -0; }
+    const a = f32(size(as)), b = f32(size(bs));
+    if (a.length > 2) { a[0] = -Infinity; a[1] = NaN; }
+    if (b.length > 2) { b[1] = Infinity; }
+    for (const [kind, cond] of [["int32", ci], ["float32", cf]] as const) {
+      const want = new Float32Array(size(os)), out = f32(size(os));
+      jsKernels.where(cond, cs, a, as, b, bs, want, os); K.where(cond, cs, a, as, b, bs, out, os);
+      close(`where ${kind} cond ${JSON.stringify(cs)} ${JSON.stringify(as)} ${JSON.stringify(bs)}`, out, want, 0, 0);
+    }
+    const ai = i32(size(as), 50), bi = i32(size(bs), 50), wi = new Int32Array(size(os)), oi = i32(size(os), 1);
+    jsKernels.where(ci, cs, ai, as, bi, bs, wi, os); K.where(ci, cs, ai, as, bi, bs, oi, os);
+    close(`where int32 values ${JSON.stringify(os)}`, oi, wi, 0, 0);
+  }
+  for (const [batch, rows, cols] of [[2, 7, 7], [3, 4, 9], [1, 9, 4]]) {
+    for (const diagonal of [0, 1, -2, 20, -20]) {
+      for (const upper of [false, true]) {
+        const x = f32(batch * rows * cols);
+        x[0] = Infinity; x[x.length - 1] = NaN;
+        const want = new Float32Array(x.length), out = f32(x.length);
+        jsKernels.triangle(x, batch, rows, cols, diagonal, upper, want);
+        K.triangle(x, batch, rows, cols, diagonal, upper, out);
+        close(`${upper ? "triu" : "tril"} ${batch}x${rows}x${cols} diagonal ${diagonal}`, out, want, 0, 0);
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import { optimRunners } from "./course/optim.js";
 import { convRunners } from "./course/conv.js";
 import { normRunners } from "./course/norm.js";
 import { poolRunners } from "./course/pool.js";
+import { resizeRunners } from "./course/resize.js";
 import { shapeRunners } from "./course/shape.js";
 
 /** One line per family file. */
@@ -22,6 +23,7 @@ const runners: Record<string, CourseRunner> = {
   ...convRunners,
   ...poolRunners,
   ...normRunners,
+  ...resizeRunners,
 };
 
 /** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
@@ -29,7 +31,7 @@ const NOT_LANDED = new Set<string>([
   "embedding", "cross_entropy", "RNN", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell",
   "TransformerEncoderLayer",
   // issue 9, landing now
-  "pad", "interpolate", "tril_masked_fill", "lenet5",
+  "lenet5",
 ]);
 
 const cases = loadCourseCases();

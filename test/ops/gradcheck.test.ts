@@ -5,6 +5,7 @@ import { conv2dRelu } from "../../src/ops/conv.js";
 import {
   F, gradcheck, manualSeed, ones, randn, rand, randperm, type Tensor, tensor, cat, stack, zeros,
 } from "../../src/index.js";
+import { ones, tril, triu, where } from "../../src/index.js";
 import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 
@@ -124,6 +125,41 @@ const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
   indexSelect: () => [(a) => a.indexSelect(0, [2, 0, 2]), [d([3, 4])]],
   gather: () => [(a) => a.gather(1, labels([0, 3, 1, 1, 2, 0]).reshape([3, 2])), [d([3, 4])]],
   "dropout (fixed mask via seed)": () => [(a) => { manualSeed(7); return F.dropout(a, 0.3, true); }, [d([20])]],
+  "dropout2d (fixed mask via seed)": () => [(a) => { manualSeed(7); return F.dropout2d(a, 0.4, true); },
+    [d([3, 4, 2, 2])]],
+  // Padding: each mode's index map and its scatter-add adjoint (reflect/circular read some inputs twice).
+  "pad constant (crop one side)": () => [(a) => F.pad(a, [2, -1, 0, 3], { value: 0.7 }), [d([2, 3, 4, 5])]],
+  "pad constant 3 dims": () => [(a) => F.pad(a, [1, 1, 0, 2, 1, 0]), [d([2, 3, 4])]],
+  "pad reflect": () => [(a) => F.pad(a, [2, 1, 3, 2], { mode: "reflect" }), [d([2, 2, 4, 5])]],
+  "pad reflect 1-D": () => [(a) => F.pad(a, [3, 2], { mode: "reflect" }), [d([2, 3, 4])]],
+  "pad replicate": () => [(a) => F.pad(a, [2, 3, 1, 2], { mode: "replicate" }), [d([2, 3, 4])]],
+  "pad circular": () => [(a) => F.pad(a, [2, 1, 3, 1], { mode: "circular" }), [d([1, 2, 3, 4])]],
+  // Resizing: nearest (integer and fractional ratios, a scale factor) and bilinear both ways.
+  "interpolate nearest x2": () => [(a) => F.interpolate(a, { scaleFactor: 2 }), [d([2, 2, 3, 4])]],
+  "interpolate nearest size": () => [(a) => F.interpolate(a, { size: [5, 3] }), [d([1, 2, 3, 7])]],
+  "interpolate nearest 1-D scale": () => [(a) => F.interpolate(a, { scaleFactor: 1.7 }), [d([2, 2, 5])]],
+  "interpolate bilinear": () => [(a) => F.interpolate(a, { size: [7, 5], mode: "bilinear" }), [d([2, 2, 4, 3])]],
+  "interpolate bilinear alignCorners": () => [
+    (a) => F.interpolate(a, { size: [7, 5], mode: "bilinear", alignCorners: true }), [d([2, 2, 4, 3])]],
+  "interpolate bilinear downscale": () => [(a) => F.interpolate(a, { scaleFactor: 0.6, mode: "bilinear" }),
+    [d([1, 2, 6, 5])]],
+  "interpolate linear 1-D": () => [(a) => F.interpolate(a, { size: 9, mode: "linear" }), [d([2, 2, 4])]],
+  // Selection: gradients go to both branches by the condition, summed over broadcast dims.
+  "where (broadcast three ways)": () => {
+    const cond = d([3, 1, 4]).gt(0);
+    return [(a, b) => where(cond, a, b), [d([2, 1, 1, 4]), d([5, 1])]];
+  },
+  "where scalar branch": () => { const cond = d([3, 4]).gt(0); return [(a) => where(cond, a, -1.5), [d([3, 4])]]; },
+  "tensor.where": () => { const cond = d([4]).gt(0); return [(a, b) => a.where(cond, b), [d([3, 4]), d([3, 1])]]; },
+  maskedFill: () => { const mask = d([1, 4]).gt(0); return [(a) => a.maskedFill(mask, -2), [d([3, 4])]]; },
+  "maskedFill 0-d tensor value": () => {
+    const mask = d([3, 4]).gt(0);
+    return [(a, v) => a.maskedFill(mask, v), [d([3, 4]), d([])]];
+  },
+  tril: () => [(a) => tril(a, 1), [d([2, 4, 5])]],
+  triu: () => [(a) => triu(a, -1), [d([2, 3, 5, 4])]],
+  "causal softmax (maskedFill −inf)": () => [(a) => F.softmax(a.maskedFill(triu(ones([5, 5]), 1), -Infinity), -1),
+    [d([2, 5, 5])]],
 };
 
 describe.each(backends)("gradcheck on the %s backend", (backend) => {

@@ -12,8 +12,11 @@ import { lossKernels } from "./loss.js";
 import { normKernels } from "./norm.js";
 import { optimKernels } from "./optim.js";
 import { poolKernels } from "./pool.js";
+import { padKernels } from "./pad.js";
 import { reductions } from "./reduce.js";
+import { selectKernels } from "./select.js";
 import { storage } from "./storage.js";
+import { upsampleKernels } from "./upsample.js";
 
 export const jsKernels: Kernels = {
   ...storage,
@@ -26,4 +29,7 @@ export const jsKernels: Kernels = {
   ...convKernels,
   ...poolKernels,
   ...normKernels,
+  ...padKernels,
+  ...upsampleKernels,
+  ...selectKernels,
 };

@@ -12,8 +12,11 @@ import { lossFamily } from "./loss.js";
 import { normFamily } from "./norm.js";
 import { optimFamily } from "./optim.js";
 import { poolFamily } from "./pool.js";
+import { padFamily } from "./pad.js";
 import { reduceFamily } from "./reduce.js";
+import { selectFamily } from "./select.js";
 import { storageFamily } from "./storage.js";
+import { upsampleFamily } from "./upsample.js";
 
 const families: readonly WasmFamily[] = [
   storageFamily,
@@ -26,6 +29,9 @@ const families: readonly WasmFamily[] = [
   convFamily,
   poolFamily,
   normFamily,
+  padFamily,
+  upsampleFamily,
+  selectFamily,
 ];
 
 /** Every kernel the wasm backend implements, bound to one loaded module. */
