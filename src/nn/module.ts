@@ -23,12 +23,19 @@ export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
 
 const INTERNAL = new Set(["training", "_buffers"]);
 
-export interface Module {
+/**
+ * `Out` is what `forward` returns: a Tensor for most layers; an object for modules with several
+ * outputs (`nn.LSTM` returns `{ output, hN, cN }`).
+ */
+export interface Module<Out = Tensor> {
   /** `model(x)` runs `forward(x)`. */
-  (...args: any[]): Tensor; // eslint-disable-line @typescript-eslint/no-explicit-any
+  (...args: any[]): Out; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-export class Module {
+/** A module of any output type: what containers and the submodule iterators hold. */
+export type AnyModule = Module<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class Module<Out = Tensor> {
   /** True in train mode (Dropout drops, BatchNorm uses batch stats); false after `eval()`. */
   declare training: boolean;
   private declare _buffers: Set<string>;
@@ -37,8 +44,8 @@ export class Module {
     // A module is a callable function object whose prototype is the subclass's: `model(x)` works,
     // and subclass field initialisers land on it.
     const self = function (...args: unknown[]) {
-      return (self as unknown as Module).forward(...args);
-    } as unknown as Module;
+      return (self as unknown as Module<Out>).forward(...args);
+    } as unknown as Module<Out>;
     Object.setPrototypeOf(self, new.target.prototype);
     // A function's own `length`/`name` would shadow subclass members of those names (Sequential.length).
     delete (self as { length?: number }).length;
@@ -49,7 +56,7 @@ export class Module {
   }
 
   /** Defines the computation. Subclasses override it. */
-  forward(..._args: unknown[]): Tensor {
+  forward(..._args: unknown[]): Out {
     throw new Error(`${this.constructor.name}: forward() is not implemented — define forward(x) in your Module subclass`);
   }
 
@@ -66,19 +73,19 @@ export class Module {
   }
 
   /** Direct submodules in registration order, with their field names. */
-  *namedChildren(): Generator<[string, Module]> {
+  *namedChildren(): Generator<[string, AnyModule]> {
     for (const [k, v] of Object.entries(this)) if (v instanceof Module && !INTERNAL.has(k)) yield [k, v];
   }
-  *children(): Generator<Module> { for (const [, m] of this.namedChildren()) yield m; }
+  *children(): Generator<AnyModule> { for (const [, m] of this.namedChildren()) yield m; }
 
   /** This module and all submodules, depth first, each once. */
-  *namedModules(prefix = "", seen = new Set<Module>()): Generator<[string, Module]> {
+  *namedModules(prefix = "", seen = new Set<AnyModule>()): Generator<[string, AnyModule]> {
     if (seen.has(this)) return;
     seen.add(this);
     yield [prefix, this];
     for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
   }
-  *modules(): Generator<Module> { for (const [, m] of this.namedModules()) yield m; }
+  *modules(): Generator<AnyModule> { for (const [, m] of this.namedModules()) yield m; }
 
   /** Parameters with dotted PyTorch names (`net.0.weight`), shared ones once. */
   *namedParameters(): Generator<[string, Parameter]> {
