@@ -9,6 +9,9 @@ export { reduce, softmax, softmaxBackward } from "./reduce";
 export { crossEntropyForward, crossEntropyBackward } from "./loss";
 export { permute, gatherRows, scatterAddRows, gatherAlong, scatterAddAlong } from "./indexing";
 export { sgdStepTasks, adamStep } from "./optim";
+export { embedding, embeddingBackward } from "./embedding";
+export { rnnCell, rnnCellBackward, lstmCell, lstmCellBackward, gruCell, gruCellBackward } from "./recurrent";
+export { topk, cumsum, multinomial } from "./sort";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

@@ -6,6 +6,7 @@
 import { jsKernels } from "../../src/backend/js/index.js";
 import type { BinaryOp, Kernels, UnaryOp } from "../../src/backend/kernels.js";
 import { Binary, Unary } from "../../src/backend/opcodes.js";
+import { sequenceParity } from "./parity_sequence.js";
 
 /** Every op of the shared op-code table: a new op is checked on every backend without editing this file. */
 const namesOf = <T extends string>(e: object): T[] => Object.keys(e).filter((k) => Number.isNaN(Number(k))) as T[];
@@ -285,5 +286,6 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     close(`adamStep ${JSON.stringify(v)}`, p, pW, 1e-6, 2e-6);
     close(`adamStep expAvgSq ${JSON.stringify(v)}`, s, sW, 1e-6, 2e-6);
   }
+  sequenceParity({ K, f32, i32, close, fails });
   return fails;
 }

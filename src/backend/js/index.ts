@@ -5,11 +5,14 @@
  */
 import type { Kernels } from "../kernels.js";
 import { elementwise } from "./elementwise.js";
+import { embeddingKernels } from "./embedding.js";
 import { gemmKernels } from "./gemm.js";
 import { indexing } from "./indexing.js";
 import { lossKernels } from "./loss.js";
 import { optimKernels } from "./optim.js";
+import { recurrentKernels } from "./recurrent.js";
 import { reductions } from "./reduce.js";
+import { sortKernels } from "./sort.js";
 import { storage } from "./storage.js";
 
 export const jsKernels: Kernels = {
@@ -20,4 +23,7 @@ export const jsKernels: Kernels = {
   ...lossKernels,
   ...indexing,
   ...optimKernels,
+  ...embeddingKernels,
+  ...recurrentKernels,
+  ...sortKernels,
 };

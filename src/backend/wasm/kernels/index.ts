@@ -5,11 +5,14 @@
 import type { Kernels } from "../../kernels.js";
 import type { WasmContext, WasmFamily } from "../context.js";
 import { elementwiseFamily } from "./elementwise.js";
+import { embeddingFamily } from "./embedding.js";
 import { gemmFamily } from "./gemm.js";
 import { indexingFamily } from "./indexing.js";
 import { lossFamily } from "./loss.js";
 import { optimFamily } from "./optim.js";
+import { recurrentFamily } from "./recurrent.js";
 import { reduceFamily } from "./reduce.js";
+import { sortFamily } from "./sort.js";
 import { storageFamily } from "./storage.js";
 
 const families: readonly WasmFamily[] = [
@@ -20,6 +23,9 @@ const families: readonly WasmFamily[] = [
   lossFamily,
   indexingFamily,
   optimFamily,
+  embeddingFamily,
+  recurrentFamily,
+  sortFamily,
 ];
 
 /** Every kernel the wasm backend implements, bound to one loaded module. */
