@@ -6,6 +6,7 @@ export {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss,
 } from "../ops/loss.js";
 export { batchNorm, dropout } from "../ops/normalization.js";
+export { embedding, type EmbeddingOptions } from "../ops/embedding.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */

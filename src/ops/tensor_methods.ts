@@ -11,6 +11,7 @@ import { full } from "./creation.js";
 import * as elementwise from "./elementwise.js";
 import * as matmul from "./matmul.js";
 import * as reduce from "./reduce.js";
+import * as sampling from "./sampling.js";
 import * as shape from "./shape.js";
 import * as softmax from "./softmax.js";
 
@@ -94,6 +95,15 @@ declare module "../tensor/tensor.js" {
     select(dim: number, index: number): Tensor;
     /** A copy that stays in the graph (gradient flows back to this tensor). */
     clone(): Tensor;
+    // ----- sorting and sampling -----
+    /** The k largest (smallest) along `dim` (default last): `{ values, indices }`, values differentiable. */
+    topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): reduce.ValuesIndices;
+    /** `{ values, indices }` sorted along `dim` (default last), stable. */
+    sort(dim?: number, descending?: boolean): reduce.ValuesIndices;
+    argsort(dim?: number, descending?: boolean): Tensor;
+    cumsum(dim: number): Tensor;
+    /** Draws category indices from rows of non-negative weights (`torch.multinomial`). */
+    multinomial(numSamples: number, opts?: sampling.MultinomialOptions): Tensor;
   }
 }
 
@@ -164,6 +174,12 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unkno
   narrow(dim: number, start: number, length: number) { return shape.narrow(this, dim, start, length); },
   select(dim: number, index: number) { return shape.select(this, dim, index); },
   clone() { return shape.clone(this); },
+
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) { return sampling.topk(this, k, dim, largest, sorted); },
+  sort(dim?: number, descending?: boolean) { return sampling.sort(this, dim, descending); },
+  argsort(dim?: number, descending?: boolean) { return sampling.argsort(this, dim, descending); },
+  cumsum(dim: number) { return sampling.cumsum(this, dim); },
+  multinomial(numSamples: number, opts?: sampling.MultinomialOptions) { return sampling.multinomial(this, numSamples, opts); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

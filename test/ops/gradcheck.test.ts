@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { F, gradcheck, manualSeed, randn, rand, type Tensor, tensor, cat, stack } from "../../src/index.js";
 import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
+import { sequenceChecks } from "./gradcheck_sequence.js";
 
 const backends = await backendsUnderTest();
 const d = (shape: number[], scale = 1, shift = 0): Tensor => randn(shape, { dtype: "float64" }).mul(scale).add(shift);
@@ -73,6 +74,7 @@ const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
   indexSelect: () => [(a) => a.indexSelect(0, [2, 0, 2]), [d([3, 4])]],
   gather: () => [(a) => a.gather(1, labels([0, 3, 1, 1, 2, 0]).reshape([3, 2])), [d([3, 4])]],
   "dropout (fixed mask via seed)": () => [(a) => { manualSeed(7); return F.dropout(a, 0.3, true); }, [d([20])]],
+  ...sequenceChecks,
 };
 
 describe.each(backends)("gradcheck on the %s backend", (backend) => {
