@@ -112,6 +112,9 @@ abstract class RNNBase<Out> extends Module<Out> {
 
   resetParameters(): void { resetUniform(this.parameters(), this.hiddenSize); }
 
+  /** PyTorch compacts cuDNN weights here; gradlab's are always ready, so ported code may keep calling it. */
+  flattenParameters(): void {}
+
   /** One weight set per layer and direction, layer-major: l0, l0_reverse, l1, ... */
   weightSets(): RecurrentWeights[] {
     const self = this as unknown as Params, dirs = this.bidirectional ? 2 : 1, sets: RecurrentWeights[] = [];

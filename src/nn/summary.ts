@@ -5,7 +5,7 @@
 import { noGrad } from "../autograd/grad_mode.js";
 import { zeros } from "../ops/creation.js";
 import { fmt } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 
 export interface SummaryRow { name: string; type: string; outputShape: number[]; params: number }
@@ -21,7 +21,10 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
     patched.push(m);
     m.forward = function (this: Module, ...args: unknown[]): Tensor {
       const out = original.apply(this, args as []);
-      rows.push({ name, type: m.constructor.name, outputShape: [...out.shape], params: [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0) });
+      // A module with several outputs (nn.LSTM's { output, hN, cN }) is listed by its first tensor.
+      const first = out instanceof Tensor ? out : Object.values(out as object).find((v): v is Tensor => v instanceof Tensor);
+      rows.push({ name, type: m.constructor.name, outputShape: first ? [...first.shape] : [],
+        params: [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0) });
       return out;
     };
   }

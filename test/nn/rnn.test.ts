@@ -158,6 +158,16 @@ describe("shapes and options", () => {
     expect(new nn.RNNCell(3, 4)(randn([3])).shape).toEqual([4]);
   });
 
+  it("nn.summary lists a recurrent layer by its output", () => {
+    class Tagger extends nn.Module {
+      lstm = new nn.LSTM(3, 8, { batchFirst: true, bidirectional: true });
+      head = new nn.Linear(16, 2);
+      override forward(x: Tensor): Tensor { return this.head(this.lstm(x).output); }
+    }
+    const rows = nn.summary(new Tagger(), [2, 5, 3]).rows;
+    expect(rows.map((r) => [r.name, r.outputShape, r.params])).toEqual([["lstm", [2, 5, 16], 2 * 4 * 8 * (3 + 8 + 2)], ["head", [2, 5, 2], 34]]);
+  });
+
   it("errors name the module, the shapes and the fix", () => {
     const lstm = new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true });
     expect(() => lstm(randn([64, 784]))).toThrow("LSTM(10→20) got input [64, 784]: it expects (N, L, 10) or an unbatched (L, 10)");
