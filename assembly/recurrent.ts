@@ -58,7 +58,9 @@ import { at, madd } from "./simd";
 
 /** 4 floats from p[i], or (tail) 1 float in lane 0 and zeros. */
 // @ts-ignore: decorator
-@inline function ld(p: usize, i: i32, full: bool): v128 { return full ? v128.load(at(p, i)) : v128.load32_zero(at(p, i)); }
+@inline function ld(p: usize, i: i32, full: bool): v128 {
+  return full ? v128.load(at(p, i)) : v128.load32_zero(at(p, i));
+}
 // @ts-ignore: decorator
 @inline function st(p: usize, i: i32, v: v128, full: bool): void {
   if (full) v128.store(at(p, i), v); else v128.store32_lane(at(p, i), v, 0);
@@ -81,7 +83,8 @@ export function rnnCell(n: i32, hs: i32, relu: bool, xProj: usize, xOff: i32, h:
   }
 }
 
-export function rnnCellBackward(n: i32, hs: i32, relu: bool, h: usize, hOff: i32, dhOut: usize, dhOff: i32, dhRec: usize, dPre: usize, dpOff: i32): void {
+export function rnnCellBackward(n: i32, hs: i32, relu: bool, h: usize, hOff: i32, dhOut: usize, dhOff: i32,
+  dhRec: usize, dPre: usize, dpOff: i32): void {
   const total = n * hs;
   for (let k = 0; k < total;) {
     const full = k + 4 <= total;
@@ -92,8 +95,8 @@ export function rnnCellBackward(n: i32, hs: i32, relu: bool, h: usize, hOff: i32
   }
 }
 
-export function lstmCell(n: i32, hs: i32, xProj: usize, xOff: i32, gates: usize, gOff: i32, cPrev: usize, cpOff: i32, c: usize, cOff: i32,
-  h: usize, hOff: i32): void {
+export function lstmCell(n: i32, hs: i32, xProj: usize, xOff: i32, gates: usize, gOff: i32, cPrev: usize, cpOff: i32,
+  c: usize, cOff: i32, h: usize, hOff: i32): void {
   for (let b = 0; b < n; b++) {
     const g = gOff + b * 4 * hs, x = xOff + b * 4 * hs, r = b * hs;
     for (let j = 0; j < hs;) {
@@ -102,7 +105,8 @@ export function lstmCell(n: i32, hs: i32, xProj: usize, xOff: i32, gates: usize,
       const fg = sigmoidVec(f32x4.add(ld(xProj, x + hs + j, full), ld(gates, g + hs + j, full)));
       const gg = tanhVec(f32x4.add(ld(xProj, x + 2 * hs + j, full), ld(gates, g + 2 * hs + j, full)));
       const og = sigmoidVec(f32x4.add(ld(xProj, x + 3 * hs + j, full), ld(gates, g + 3 * hs + j, full)));
-      st(gates, g + j, ig, full); st(gates, g + hs + j, fg, full); st(gates, g + 2 * hs + j, gg, full); st(gates, g + 3 * hs + j, og, full);
+      st(gates, g + j, ig, full); st(gates, g + hs + j, fg, full); st(gates, g + 2 * hs + j, gg, full); st(gates,
+        g + 3 * hs + j, og, full);
       const cv = madd(fg, ld(cPrev, cpOff + r + j, full), f32x4.mul(ig, gg));
       st(c, cOff + r + j, cv, full);
       st(h, hOff + r + j, f32x4.mul(og, tanhVec(cv)), full);
@@ -111,19 +115,21 @@ export function lstmCell(n: i32, hs: i32, xProj: usize, xOff: i32, gates: usize,
   }
 }
 
-export function lstmCellBackward(n: i32, hs: i32, gates: usize, gOff: i32, cPrev: usize, cpOff: i32, c: usize, cOff: i32, dhOut: usize,
-  dhOff: i32, dhRec: usize, dc: usize, dGates: usize, dgOff: i32): void {
+export function lstmCellBackward(n: i32, hs: i32, gates: usize, gOff: i32, cPrev: usize, cpOff: i32, c: usize,
+  cOff: i32, dhOut: usize, dhOff: i32, dhRec: usize, dc: usize, dGates: usize, dgOff: i32): void {
   const one = splat(1);
   for (let b = 0; b < n; b++) {
     const g = gOff + b * 4 * hs, dg = dgOff + b * 4 * hs, r = b * hs;
     for (let j = 0; j < hs;) {
       const full = j + 4 <= hs, k = r + j;
-      const ig = ld(gates, g + j, full), fg = ld(gates, g + hs + j, full), gg = ld(gates, g + 2 * hs + j, full), og = ld(gates, g + 3 * hs + j, full);
+      const ig = ld(gates, g + j, full), fg = ld(gates, g + hs + j, full), gg = ld(gates, g + 2 * hs + j, full),
+        og = ld(gates, g + 3 * hs + j, full);
       const tc = tanhVec(ld(c, cOff + k, full));
       const dh = dhOf(dhOut, dhOff, dhRec, k, full);
       const dct = madd(f32x4.mul(dh, og), f32x4.sub(one, f32x4.mul(tc, tc)), ld(dc, k, full));
       st(dGates, dg + j, f32x4.mul(f32x4.mul(dct, gg), f32x4.mul(ig, f32x4.sub(one, ig))), full);
-      st(dGates, dg + hs + j, f32x4.mul(f32x4.mul(dct, ld(cPrev, cpOff + k, full)), f32x4.mul(fg, f32x4.sub(one, fg))), full);
+      const cp = ld(cPrev, cpOff + k, full);
+      st(dGates, dg + hs + j, f32x4.mul(f32x4.mul(dct, cp), f32x4.mul(fg, f32x4.sub(one, fg))), full);
       st(dGates, dg + 2 * hs + j, f32x4.mul(f32x4.mul(dct, ig), f32x4.sub(one, f32x4.mul(gg, gg))), full);
       st(dGates, dg + 3 * hs + j, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(og, f32x4.sub(one, og))), full);
       st(dc, k, f32x4.mul(dct, fg), full);
@@ -132,8 +138,8 @@ export function lstmCellBackward(n: i32, hs: i32, gates: usize, gOff: i32, cPrev
   }
 }
 
-export function gruCell(n: i32, hs: i32, xProj: usize, xOff: i32, hProj: usize, hpOff: i32, hPrev: usize, hPrevOff: i32, gates: usize, gOff: i32,
-  h: usize, hOff: i32): void {
+export function gruCell(n: i32, hs: i32, xProj: usize, xOff: i32, hProj: usize, hpOff: i32, hPrev: usize, hPrevOff: i32,
+  gates: usize, gOff: i32, h: usize, hOff: i32): void {
   for (let b = 0; b < n; b++) {
     const x = xOff + b * 3 * hs, p = hpOff + b * 3 * hs, g = gOff + b * 3 * hs, r0 = b * hs;
     for (let j = 0; j < hs;) {
@@ -149,8 +155,8 @@ export function gruCell(n: i32, hs: i32, xProj: usize, xOff: i32, hProj: usize, 
   }
 }
 
-export function gruCellBackward(n: i32, hs: i32, gates: usize, gOff: i32, hProj: usize, hpOff: i32, hPrev: usize, hPrevOff: i32, dhOut: usize,
-  dhOff: i32, dhRec: usize, dX: usize, dxOff: i32, dHProj: usize, dhpOff: i32): void {
+export function gruCellBackward(n: i32, hs: i32, gates: usize, gOff: i32, hProj: usize, hpOff: i32, hPrev: usize,
+  hPrevOff: i32, dhOut: usize, dhOff: i32, dhRec: usize, dX: usize, dxOff: i32, dHProj: usize, dhpOff: i32): void {
   const one = splat(1);
   for (let b = 0; b < n; b++) {
     const g = gOff + b * 3 * hs, p = hpOff + b * 3 * hs, dx = dxOff + b * 3 * hs, dp = dhpOff + b * 3 * hs, r0 = b * hs;
@@ -160,9 +166,11 @@ export function gruCellBackward(n: i32, hs: i32, gates: usize, gOff: i32, hProj:
       const dh = dhOf(dhOut, dhOff, dhRec, k, full);
       const dnPre = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nn, nn)));
       const drPre = f32x4.mul(f32x4.mul(dnPre, ld(hProj, p + 2 * hs + j, full)), f32x4.mul(r, f32x4.sub(one, r)));
-      const dzPre = f32x4.mul(f32x4.mul(dh, f32x4.sub(ld(hPrev, hPrevOff + k, full), nn)), f32x4.mul(z, f32x4.sub(one, z)));
+      const hp = ld(hPrev, hPrevOff + k, full);
+      const dzPre = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, nn)), f32x4.mul(z, f32x4.sub(one, z)));
       st(dX, dx + j, drPre, full); st(dX, dx + hs + j, dzPre, full); st(dX, dx + 2 * hs + j, dnPre, full);
-      st(dHProj, dp + j, drPre, full); st(dHProj, dp + hs + j, dzPre, full); st(dHProj, dp + 2 * hs + j, f32x4.mul(dnPre, r), full);
+      st(dHProj, dp + j, drPre, full); st(dHProj, dp + hs + j, dzPre, full); st(dHProj, dp + 2 * hs + j,
+        f32x4.mul(dnPre, r), full);
       st(dhRec, k, f32x4.mul(dh, z), full);
       j += full ? 4 : 1;
     }

@@ -8,14 +8,16 @@ import { at } from "./simd";
 // @ts-ignore: decorator
 @inline function better(a: f32, b: f32, largest: bool): bool { return largest ? greater(a, b) : greater(b, a); }
 
-/** Up to this k, top-k keeps a sorted buffer of k candidates (O(size·k) worst case) instead of sorting the whole row. */
+/** Up to this k,
+  top-k keeps a sorted buffer of k candidates (O(size·k) worst case) instead of sorting the whole row. */
 const INSERTION_K: i32 = 32;
 
 /**
  * values/indices (outer, k, inner) = the k best along the middle axis, best first, ties by lower
  * index. `scratch` holds 2·size i32 (the merge sort's index buffers).
  */
-export function topk(x: usize, outer: i32, size: i32, inner: i32, k: i32, largest: bool, values: usize, indices: usize, scratch: usize): void {
+export function topk(x: usize, outer: i32, size: i32, inner: i32, k: i32, largest: bool, values: usize, indices: usize,
+  scratch: usize): void {
   const a = scratch, b = at(scratch, size);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
@@ -47,7 +49,8 @@ export function topk(x: usize, outer: i32, size: i32, inner: i32, k: i32, larges
             while (l < mid && r < hi) {
               const il = load<i32>(at(src, l)), ir = load<i32>(at(src, r));
               // Take the right one only when strictly better: equal keys keep their order.
-              if (better(load<f32>(at(base, ir * stride)), load<f32>(at(base, il * stride)), largest)) { store<i32>(at(dst, d++), ir); r++; }
+              if (better(load<f32>(at(base, ir * stride)), load<f32>(at(base, il * stride)),
+                largest)) { store<i32>(at(dst, d++), ir); r++; }
               else { store<i32>(at(dst, d++), il); l++; }
             }
             while (l < mid) store<i32>(at(dst, d++), load<i32>(at(src, l++)));
@@ -85,16 +88,21 @@ export function cumsum(x: usize, outer: i32, size: i32, inner: i32, reverse: boo
  * numSamples draws per row of probs (rows × n) from the f64 uniforms u (rows × numSamples); the
  * distributions were checked by the caller. `w` is an f64[n] scratch.
  */
-export function multinomial(probs: usize, rows: i32, n: i32, u: usize, numSamples: i32, replacement: bool, out: usize, w: usize): void {
+export function multinomial(probs: usize, rows: i32, n: i32, u: usize, numSamples: i32, replacement: bool, out: usize,
+  w: usize): void {
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < n; j++) store<f64>(w + (<usize>j << 3), <f64>load<f32>(at(probs, r * n + j)));
     if (replacement) {
-      for (let j = 1; j < n; j++) store<f64>(w + (<usize>j << 3), load<f64>(w + (<usize>j << 3)) + load<f64>(w + (<usize>(j - 1) << 3)));
+      for (let j = 1; j < n; j++) store<f64>(w + (<usize>j << 3),
+        load<f64>(w + (<usize>j << 3)) + load<f64>(w + (<usize>(j - 1) << 3)));
       const total = load<f64>(w + (<usize>(n - 1) << 3));
       for (let s = 0; s < numSamples; s++) {
         const target = load<f64>(u + (<usize>(r * numSamples + s) << 3)) * total;
         let lo = 0, hi = n - 1;
-        while (lo < hi) { const mid = (lo + hi) >> 1; if (load<f64>(w + (<usize>mid << 3)) > target) hi = mid; else lo = mid + 1; }
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (load<f64>(w + (<usize>mid << 3)) > target) hi = mid; else lo = mid + 1;
+        }
         store<i32>(at(out, r * numSamples + s), lo);
       }
     } else {

@@ -10,7 +10,8 @@ export { xor, xorCloud, spirals, moons, circles, gaussianBlobs, type Dataset2D, 
 export { toTensorDataset } from "./toy.js";
 export {
   CharTokenizer, TokenBlocks, splitChapters, joinChapters,
-  type Chapter, type CharTokenizerData, type TokenBlocksOptions, type ChapterRanges, type ChapterFractions, type ChapterSplit,
+  type Chapter, type CharTokenizerData, type TokenBlocksOptions, type ChapterRanges, type ChapterFractions,
+  type ChapterSplit,
 } from "./text.js";
 export { mnistStyle } from "./mnist_style.js";
 export { parseIdx, parseIdxAsync, encodeIdx, IdxError, type IdxArray } from "./idx.js";

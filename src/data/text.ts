@@ -29,7 +29,8 @@ export interface Chapter {
 export interface CharTokenizerData { type: "char"; vocab: string[] }
 
 const codePointOrder = (a: string, b: string): number => a.codePointAt(0)! - b.codePointAt(0)!;
-const describe = (ch: string): string => `${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`;
+const describe = (ch: string): string => `${JSON.stringify(ch)} ` +
+  `(U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`;
 
 /**
  * A character-level tokenizer: one id per distinct character (Unicode code point), ids in code
@@ -44,8 +45,13 @@ export class CharTokenizer {
     this.vocab = Object.freeze([...vocab]);
     this.ids = new Map();
     this.vocab.forEach((ch, i) => {
-      if (typeof ch !== "string" || [...ch].length !== 1) throw new Error(`CharTokenizer: vocabulary entry ${i} must be one character, got ${JSON.stringify(ch)}`);
-      if (this.ids.has(ch)) throw new Error(`CharTokenizer: ${describe(ch)} appears twice in the vocabulary (ids ${this.ids.get(ch)} and ${i})`);
+      if (typeof ch !== "string" || [...ch].length !== 1) {
+        throw new Error(`CharTokenizer: vocabulary entry ${i} must be one character, got ${JSON.stringify(ch)}`);
+      }
+      if (this.ids.has(ch)) {
+        throw new Error(`CharTokenizer: ${describe(ch)} appears twice in the vocabulary ` +
+          `(ids ${this.ids.get(ch)} and ${i})`);
+      }
       this.ids.set(ch, i);
     });
   }
@@ -59,7 +65,8 @@ export class CharTokenizer {
 
   static fromJSON(data: CharTokenizerData): CharTokenizer {
     if (!data || data.type !== "char" || !Array.isArray(data.vocab)) {
-      throw new Error(`CharTokenizer.fromJSON: expected { type: "char", vocab: [...] }, got ${JSON.stringify(data)?.slice(0, 80)}`);
+      throw new Error(`CharTokenizer.fromJSON: expected { type: "char", vocab: [...] }, got ` +
+        `${JSON.stringify(data)?.slice(0, 80)}`);
     }
     return new CharTokenizer(data.vocab);
   }
@@ -73,8 +80,8 @@ export class CharTokenizer {
     for (const ch of text) {
       const id = this.ids.get(ch);
       if (id === undefined) {
-        throw new Error(`CharTokenizer.encode: ${describe(ch)} at position ${i} is not in the vocabulary (${this.vocabSize} characters) — ` +
-          "build the tokenizer from a text that contains it");
+        throw new Error(`CharTokenizer.encode: ${describe(ch)} at position ${i} is not in the vocabulary ` +
+          `(${this.vocabSize} characters) — build the tokenizer from a text that contains it`);
       }
       out[i++] = id;
     }
@@ -87,7 +94,10 @@ export class CharTokenizer {
     let s = "";
     for (let i = 0; i < arr.length; i++) {
       const ch = this.vocab[arr[i]];
-      if (ch === undefined) throw new Error(`CharTokenizer.decode: id ${arr[i]} at position ${i} is outside the vocabulary (0..${this.vocabSize - 1})`);
+      if (ch === undefined) {
+        throw new Error(`CharTokenizer.decode: id ${arr[i]} at position ${i} is outside the vocabulary ` +
+          `(0..${this.vocabSize - 1})`);
+      }
       s += ch;
     }
     return s;
@@ -113,11 +123,13 @@ export class TokenBlocks extends Dataset<Tensor[]> {
 
   constructor(tokens: ArrayLike<number>, readonly blockSize: number, opts: TokenBlocksOptions = {}) {
     super();
-    if (!Number.isInteger(blockSize) || blockSize <= 0) throw new Error(`TokenBlocks: blockSize must be a positive integer, got ${blockSize}`);
+    if (!Number.isInteger(blockSize) || blockSize <= 0) {
+      throw new Error(`TokenBlocks: blockSize must be a positive integer, got ${blockSize}`);
+    }
     this.tokens = tokens instanceof Int32Array ? tokens : Int32Array.from(tokens);
     if (this.tokens.length < blockSize + 1) {
-      throw new Error(`TokenBlocks: ${this.tokens.length} tokens cannot make one block of ${blockSize} inputs plus the next token — ` +
-        "use a longer text or a smaller blockSize");
+      throw new Error(`TokenBlocks: ${this.tokens.length} tokens cannot make one block of ${blockSize} inputs plus ` +
+        "the next token — use a longer text or a smaller blockSize");
     }
     this.generator = resolveGenerator(opts);
   }
@@ -127,7 +139,9 @@ export class TokenBlocks extends Dataset<Tensor[]> {
 
   /** Block i of the consecutive ones: [x, y], each (blockSize) int32. */
   get(i: number): Tensor[] {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new Error(`TokenBlocks: block ${i} is out of range (0..${this.length - 1})`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new Error(`TokenBlocks: block ${i} is out of range (0..${this.length - 1})`);
+    }
     const [x, y] = this.pairs([i * this.blockSize]);
     return [x.reshape([this.blockSize]), y.reshape([this.blockSize])];
   }
@@ -139,14 +153,18 @@ export class TokenBlocks extends Dataset<Tensor[]> {
 
   /** `batchSize` blocks at offsets uniform in [0, tokens − blockSize − 1]: x, y of shape (batchSize, blockSize). */
   randomBatch(batchSize: number, generator: RandomGenerator = this.generator): [Tensor, Tensor] {
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`TokenBlocks.randomBatch: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new Error(`TokenBlocks.randomBatch: batchSize must be a positive integer, got ${batchSize}`);
+    }
     const starts = Array.from({ length: batchSize }, () => generator.int(0, this.tokens.length - this.blockSize));
     return this.pairs(starts);
   }
 
   /** Every consecutive block once, in order, `batchSize` at a time (the last batch may be smaller). */
   *batches(batchSize: number): Generator<[Tensor, Tensor]> {
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`TokenBlocks.batches: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new Error(`TokenBlocks.batches: batchSize must be a positive integer, got ${batchSize}`);
+    }
     for (let b = 0; b < this.length; b += batchSize) {
       const n = Math.min(batchSize, this.length - b);
       yield this.pairs(Array.from({ length: n }, (_, i) => (b + i) * this.blockSize));
@@ -184,26 +202,34 @@ export function splitChapters(chapters: readonly Chapter[], spec: ChapterRanges 
   if ("fractions" in spec) {
     const s = groupSplit(numbers, spec.fractions, { generator: spec.generator, seed: spec.seed, by: "groups" });
     const pick = (ix: Int32Array): Chapter[] => Array.from(ix, (i) => chapters[i]);
-    return s.test ? { train: pick(s.train), val: pick(s.val), test: pick(s.test) } : { train: pick(s.train), val: pick(s.val) };
+    const out: ChapterSplit = { train: pick(s.train), val: pick(s.val) };
+    if (s.test) out.test = pick(s.test);
+    return out;
   }
   const sides = (["train", "val", "test"] as const).filter((k) => spec[k] !== undefined);
   for (const k of sides) {
     const [lo, hi] = spec[k]!;
-    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new Error(`splitChapters: ${k} range [${lo}, ${hi}] must be [first, last] with first ≤ last`);
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) {
+      throw new Error(`splitChapters: ${k} range [${lo}, ${hi}] must be [first, last] with first ≤ last`);
+    }
   }
   for (let a = 0; a < sides.length; a++) {
     for (let b = a + 1; b < sides.length; b++) {
       const [l1, h1] = spec[sides[a]]!, [l2, h2] = spec[sides[b]]!;
       if (l1 <= h2 && l2 <= h1) {
-        throw new Error(`splitChapters: the ${sides[a]} range [${l1}, ${h1}] and the ${sides[b]} range [${l2}, ${h2}] overlap — ` +
+        throw new Error(`splitChapters: the ${sides[a]} range [${l1}, ${h1}] and the ${sides[b]} range [${l2}, ` +
+          `${h2}] overlap — ` +
           "a chapter on both sides would leak into the evaluation");
       }
     }
   }
-  const inRange = (k: (typeof sides)[number]) => (c: Chapter): boolean => c.number >= spec[k]![0] && c.number <= spec[k]![1];
+  const inRange = (k: (typeof sides)[number]) => (c: Chapter): boolean =>
+    c.number >= spec[k]![0] && c.number <= spec[k]![1];
   const out: ChapterSplit = { train: chapters.filter(inRange("train")), val: chapters.filter(inRange("val")) };
   if (spec.test) out.test = chapters.filter(inRange("test"));
-  for (const k of sides) if (out[k]!.length === 0) throw new Error(`splitChapters: no chapter falls in the ${k} range [${spec[k]!.join(", ")}]`);
+  for (const k of sides) if (out[k]!.length === 0) {
+    throw new Error(`splitChapters: no chapter falls in the ${k} range [${spec[k]!.join(", ")}]`);
+  }
   return out;
 }
 

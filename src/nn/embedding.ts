@@ -41,14 +41,16 @@ export class Embedding extends Module {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Embedding: ${name} must be a positive integer, got ${v}`);
     }
     if (opts.maxNorm !== undefined && opts.maxNorm !== null) {
-      throw new Error("Embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under noGrad if needed)");
+      throw new Error("Embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under " +
+        "noGrad if needed)");
     }
     const pad = resolvePaddingIdx(opts.paddingIdx, numEmbeddings, "Embedding");
     this.paddingIdx = pad < 0 ? null : pad;
     if (opts.weight) {
       const w = opts.weight;
       if (w.ndim !== 2 || w.shape[0] !== numEmbeddings || w.shape[1] !== embeddingDim) {
-        throw new Error(`Embedding(${numEmbeddings}, ${embeddingDim}): weight ${fmt(w.shape)} must be [${numEmbeddings}, ${embeddingDim}]`);
+        throw new Error(`Embedding(${numEmbeddings}, ${embeddingDim}): weight ${fmt(w.shape)} must be ` +
+          `[${numEmbeddings}, ${embeddingDim}]`);
       }
       this.weight = new Parameter(w.detach(), !opts.freeze);
     } else {
@@ -59,7 +61,10 @@ export class Embedding extends Module {
 
   /** Builds an Embedding from a (numEmbeddings, embeddingDim) table; frozen unless `freeze: false`, like PyTorch. */
   static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
-    if (embeddings.ndim !== 2) throw new Error(`Embedding.fromPretrained: embeddings must be 2-D (numEmbeddings, embeddingDim), got ${fmt(embeddings.shape)}`);
+    if (embeddings.ndim !== 2) {
+      throw new Error(`Embedding.fromPretrained: embeddings must be 2-D (numEmbeddings, embeddingDim), got ` +
+        `${fmt(embeddings.shape)}`);
+    }
     const [rows, dim] = embeddings.shape;
     return new Embedding(rows, dim, { weight: embeddings, freeze: opts.freeze ?? true, paddingIdx: opts.paddingIdx });
   }
@@ -75,13 +80,15 @@ export class Embedding extends Module {
 
   override forward(input: Tensor): Tensor {
     if (input.dtype !== "int32") {
-      throw new Error(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}) got ${input.dtype} input ${fmt(input.shape)}: it expects int32 ` +
+      throw new Error(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}) got ${input.dtype} input ` +
+        `${fmt(input.shape)}: it expects int32 ` +
         "token indices — create them with { dtype: \"int32\" } or call .int()");
     }
     return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ""}`;
+    return `${this.numEmbeddings}, ` +
+      `${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ""}`;
   }
 }

@@ -34,7 +34,8 @@
  * Object.keys(lstm.stateDict());            // weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l1, ...
  */
 import { empty } from "../ops/util.js";
-import { GATES, recurrent, recurrentCell, type RecurrentMode, type RecurrentResult, type RecurrentWeights } from "../ops/recurrent.js";
+import { GATES, recurrent, recurrentCell, type RecurrentMode, type RecurrentResult,
+  type RecurrentWeights } from "../ops/recurrent.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { uniform_ } from "./init.js";
 import { Module } from "./module.js";
@@ -82,7 +83,8 @@ abstract class RNNBase<Out> extends Module<Out> {
   readonly dropout: number;
   readonly bidirectional: boolean;
 
-  constructor(readonly mode: RecurrentMode, readonly inputSize: number, readonly hiddenSize: number, opts: RNNBaseOptions) {
+  constructor(readonly mode: RecurrentMode, readonly inputSize: number, readonly hiddenSize: number,
+    opts: RNNBaseOptions) {
     super();
     const kind = this.constructor.name;
     checkSizes(kind, inputSize, hiddenSize);
@@ -91,8 +93,12 @@ abstract class RNNBase<Out> extends Module<Out> {
     this.batchFirst = opts.batchFirst ?? false;
     this.dropout = opts.dropout ?? 0;
     this.bidirectional = opts.bidirectional ?? false;
-    if (!Number.isInteger(this.numLayers) || this.numLayers < 1) throw new Error(`${kind}: numLayers must be a positive integer, got ${opts.numLayers}`);
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new Error(`${kind}: dropout must be a probability in [0, 1], got ${opts.dropout}`);
+    if (!Number.isInteger(this.numLayers) || this.numLayers < 1) {
+      throw new Error(`${kind}: numLayers must be a positive integer, got ${opts.numLayers}`);
+    }
+    if (!(this.dropout >= 0 && this.dropout <= 1)) {
+      throw new Error(`${kind}: dropout must be a probability in [0, 1], got ${opts.dropout}`);
+    }
     const g = GATES[mode] * hiddenSize, dirs = this.bidirectional ? 2 : 1;
     // Registered in PyTorch's order (layer, direction, then w_ih, w_hh, b_ih, b_hh): the state_dict keys follow it.
     for (let l = 0; l < this.numLayers; l++) {
@@ -121,17 +127,20 @@ abstract class RNNBase<Out> extends Module<Out> {
     for (let l = 0; l < this.numLayers; l++) {
       for (let d = 0; d < dirs; d++) {
         const sfx = `_l${l}${d === 1 ? "_reverse" : ""}`;
-        sets.push({ weightIh: self[`weight_ih${sfx}`]!, weightHh: self[`weight_hh${sfx}`]!, biasIh: self[`bias_ih${sfx}`] ?? null,
-          biasHh: self[`bias_hh${sfx}`] ?? null });
+        sets.push({ weightIh: self[`weight_ih${sfx}`]!, weightHh: self[`weight_hh${sfx}`]!,
+          biasIh: self[`bias_ih${sfx}`] ?? null, biasHh: self[`bias_hh${sfx}`] ?? null });
       }
     }
     return sets;
   }
 
+  /** How errors name this module: `LSTM(10→20)`. */
+  protected label(): string { return `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`; }
+
   protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null): RecurrentResult {
     return recurrent(input, this.weightSets(), h0, c0, {
       mode: this.mode, numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
-      dropout: this.dropout, training: this.training, name: `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`,
+      dropout: this.dropout, training: this.training, name: this.label(),
     });
   }
 
@@ -156,7 +165,9 @@ export class RNN extends RNNBase<RNNOutput> {
   readonly nonlinearity: "tanh" | "relu";
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     const nl = opts.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") throw new Error(`RNN: nonlinearity must be "tanh" or "relu", got "${nl as string}"`);
+    if (nl !== "tanh" && nl !== "relu") {
+      throw new Error(`RNN: nonlinearity must be "tanh" or "relu", got "${nl as string}"`);
+    }
     super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
@@ -172,7 +183,9 @@ export class RNN extends RNNBase<RNNOutput> {
  * default zeros. Returns `{ output, hN, cN }` — PyTorch's `(output, (h_n, c_n))`.
  */
 export class LSTM extends RNNBase<LSTMOutput> {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNBaseOptions = {}) { super("LSTM", inputSize, hiddenSize, opts); }
+  constructor(inputSize: number, hiddenSize: number, opts: RNNBaseOptions = {}) {
+    super("LSTM", inputSize, hiddenSize, opts);
+  }
   override forward(input: Tensor, hx: readonly [Tensor, Tensor] | null = null): LSTMOutput {
     const { output, hN, cN } = this.run(input, hx?.[0] ?? null, hx?.[1] ?? null);
     return { output, hN, cN: cN! };
@@ -185,7 +198,9 @@ export class LSTM extends RNNBase<LSTMOutput> {
  * Returns `{ output, hN }` — PyTorch's `(output, h_n)`.
  */
 export class GRU extends RNNBase<RNNOutput> {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNBaseOptions = {}) { super("GRU", inputSize, hiddenSize, opts); }
+  constructor(inputSize: number, hiddenSize: number, opts: RNNBaseOptions = {}) {
+    super("GRU", inputSize, hiddenSize, opts);
+  }
   override forward(input: Tensor, h0: Tensor | null = null): RNNOutput {
     const { output, hN } = this.run(input, h0, null);
     return { output, hN };
@@ -213,8 +228,8 @@ abstract class RNNCellBase<Out> extends Module<Out> {
   resetParameters(): void { resetUniform(this.parameters(), this.hiddenSize); }
 
   protected step(input: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c?: Tensor } {
-    return recurrentCell(this.mode, input, { weightIh: this.weight_ih, weightHh: this.weight_hh, biasIh: this.bias_ih, biasHh: this.bias_hh },
-      h, c, `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`);
+    return recurrentCell(this.mode, input, { weightIh: this.weight_ih, weightHh: this.weight_hh, biasIh: this.bias_ih,
+      biasHh: this.bias_hh }, h, c, `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`);
   }
 
   override extraRepr(): string {
@@ -223,21 +238,28 @@ abstract class RNNCellBase<Out> extends Module<Out> {
   }
 }
 
-/** One Elman step: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). Input (N, D) or (D); hx (N, H) or (H), default zeros → h' */
+/**
+ * One Elman step: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu). Input (N, D) or (D); hx (N, H) or (H),
+ * default zeros → h'.
+ */
 export class RNNCell extends RNNCellBase<Tensor> {
   readonly nonlinearity: "tanh" | "relu";
   constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; nonlinearity?: "tanh" | "relu" } = {}) {
     const nl = opts.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") throw new Error(`RNNCell: nonlinearity must be "tanh" or "relu", got "${nl as string}"`);
+    if (nl !== "tanh" && nl !== "relu") {
+      throw new Error(`RNNCell: nonlinearity must be "tanh" or "relu", got "${nl as string}"`);
+    }
     super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts.bias ?? true);
     this.nonlinearity = nl;
   }
   override forward(input: Tensor, hx: Tensor | null = null): Tensor { return this.step(input, hx, null).h; }
 }
 
-/** One LSTM step. Input (N, D) or (D); hx [h, c], each (N, H) or (H), default zeros → [h', c'] (PyTorch's (h_1, c_1)). */
+/** One LSTM step. Input (N, D) or (D); hx [h, c], each (N, H) or (H), default zeros → [h', c'] (PyTorch's (h1, c1)). */
 export class LSTMCell extends RNNCellBase<[Tensor, Tensor]> {
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } = {}) { super("LSTM", inputSize, hiddenSize, opts.bias ?? true); }
+  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } = {}) {
+    super("LSTM", inputSize, hiddenSize, opts.bias ?? true);
+  }
   override forward(input: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     const { h, c } = this.step(input, hx?.[0] ?? null, hx?.[1] ?? null);
     return [h, c!];
@@ -246,6 +268,8 @@ export class LSTMCell extends RNNCellBase<[Tensor, Tensor]> {
 
 /** One GRU step. Input (N, D) or (D); hx (N, H) or (H), default zeros → h'. */
 export class GRUCell extends RNNCellBase<Tensor> {
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } = {}) { super("GRU", inputSize, hiddenSize, opts.bias ?? true); }
+  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } = {}) {
+    super("GRU", inputSize, hiddenSize, opts.bias ?? true);
+  }
   override forward(input: Tensor, hx: Tensor | null = null): Tensor { return this.step(input, hx, null).h; }
 }

@@ -22,7 +22,8 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
     m.forward = function (this: Module, ...args: unknown[]): Tensor {
       const out = original.apply(this, args as []);
       // A module with several outputs (nn.LSTM's { output, hN, cN }) is listed by its first tensor.
-      const first = out instanceof Tensor ? out : Object.values(out as object).find((v): v is Tensor => v instanceof Tensor);
+      const first = out instanceof Tensor ? out
+        : Object.values(out as object).find((v): v is Tensor => v instanceof Tensor);
       rows.push({ name, type: m.constructor.name, outputShape: first ? [...first.shape] : [],
         params: [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0) });
       return out;

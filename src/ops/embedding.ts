@@ -26,7 +26,8 @@ export interface EmbeddingOptions {
 export function resolvePaddingIdx(paddingIdx: number | null | undefined, rows: number, op: string): number {
   if (paddingIdx === null || paddingIdx === undefined) return -1;
   if (!Number.isInteger(paddingIdx) || paddingIdx < -rows || paddingIdx >= rows) {
-    throw new Error(`${op}: paddingIdx must be an integer in ${-rows}..${rows - 1} (within numEmbeddings = ${rows}), got ${paddingIdx}`);
+    throw new Error(`${op}: paddingIdx must be an integer in ${-rows}..${rows - 1} (within numEmbeddings = ${rows}), ` +
+      `got ${paddingIdx}`);
   }
   return paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
 }
@@ -37,13 +38,17 @@ export function resolvePaddingIdx(paddingIdx: number | null | undefined, rows: n
  */
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   if (input.dtype !== "int32") {
-    throw new Error(`embedding: indices must be an int32 tensor (PyTorch's LongTensor), got ${input.dtype} ${fmt(input.shape)} — ` +
+    throw new Error(`embedding: indices must be an int32 tensor (PyTorch's LongTensor), got ${input.dtype} ` +
+      `${fmt(input.shape)} — ` +
       "create them with { dtype: \"int32\" } or call .int()");
   }
   requireFloat(weight, "embedding");
-  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D (numEmbeddings, embeddingDim), got ${fmt(weight.shape)}`);
+  if (weight.ndim !== 2) {
+    throw new Error(`embedding: weight must be 2-D (numEmbeddings, embeddingDim), got ${fmt(weight.shape)}`);
+  }
   if (opts.maxNorm !== undefined && opts.maxNorm !== null) {
-    throw new Error("embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under noGrad if needed)");
+    throw new Error("embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under " +
+      "noGrad if needed)");
   }
   const [rows, dim] = weight.shape;
   const pad = resolvePaddingIdx(opts.paddingIdx, rows, "embedding");

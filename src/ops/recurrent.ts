@@ -77,15 +77,17 @@ export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, 
   const H0 = h0 ? (h0.data as FloatArray) : zeros(), C0 = lstm ? (c0 ? (c0.data as FloatArray) : zeros()) : null;
   const time = (s: number): number => (reverse ? L - 1 - s : s);
   /** h_{t−1} of the s-th step processed: the initial state, or the previous step's output. */
-  const hPrev = (s: number): [FloatArray, number] => (s === 0 ? [H0, 0] : [O, (reverse ? time(s) + 1 : time(s) - 1) * nh]);
+  const prevStep = (s: number): number => (reverse ? time(s) + 1 : time(s) - 1);
+  const hPrev = (s: number): [FloatArray, number] => (s === 0 ? [H0, 0] : [O, prevStep(s) * nh]);
   const cPrev = (s: number): [FloatArray, number] =>
-    (s === 0 ? [C0!, 0] : [cAll!.data as FloatArray, (reverse ? time(s) + 1 : time(s) - 1) * nh]);
+    (s === 0 ? [C0!, 0] : [cAll!.data as FloatArray, prevStep(s) * nh]);
 
   for (let s = 0; s < L; s++) {
     const t = time(s), [hp, hpOff] = hPrev(s);
     // h·W_hhᵀ + b_hh into this step's slice (k = 0 skips the product with an implicit zero h0).
     const proj = (lstm ? gates! : gru ? hProj! : out).data as FloatArray;
-    K.gemm({ transA: false, transB: true, m: n, n: G * hs, k: s === 0 && !h0 ? 0 : hs, a: hp, aOffset: hpOff, b: W, c: proj, cOffset: t * ng, bias: B });
+    K.gemm({ transA: false, transB: true, m: n, n: G * hs, k: s === 0 && !h0 ? 0 : hs, a: hp, aOffset: hpOff, b: W,
+      c: proj, cOffset: t * ng, bias: B });
     if (lstm) {
       const [cp, cpOff] = cPrev(s);
       K.lstmCell(n, hs, X, t * ng, proj, t * ng, cp, cpOff, cAll!.data as FloatArray, t * nh, O, t * nh);
@@ -118,26 +120,29 @@ export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, 
       const t = time(s), [hp, hpOff] = hPrev(s);
       if (lstm) {
         const [cp, cpOff] = cPrev(s);
-        K.lstmCellBackward(n, hs, gates!.data as FloatArray, t * ng, cp, cpOff, cAll!.data as FloatArray, t * nh, dOut, t * nh, dhRec,
-          dc!, dAd, t * ng);
+        K.lstmCellBackward(n, hs, gates!.data as FloatArray, t * ng, cp, cpOff, cAll!.data as FloatArray, t * nh, dOut,
+          t * nh, dhRec, dc!, dAd, t * ng);
       } else if (gru) {
-        K.gruCellBackward(n, hs, gates!.data as FloatArray, t * ng, hProj!.data as FloatArray, t * ng, hp, hpOff, dOut, t * nh, dhRec,
-          dAd, t * ng, dHp, t * ng);
+        K.gruCellBackward(n, hs, gates!.data as FloatArray, t * ng, hProj!.data as FloatArray, t * ng, hp, hpOff, dOut,
+          t * nh, dhRec, dAd, t * ng, dHp, t * ng);
       } else {
         K.rnnCellBackward(n, hs, relu, O, t * nh, dOut, t * nh, dhRec, dAd, t * ng);
       }
       // dh_{t−1} (+)= dProj_t · W_hh; the GRU's cell kernel already left dh ⊙ z there.
-      if (s > 0 || needDh0) K.gemm({ transA: false, transB: false, m: n, n: hs, k: G * hs, a: dHp, aOffset: t * ng, b: W, c: dhRec, beta: gru ? 1 : 0 });
+      if (s > 0 || needDh0) {
+        K.gemm({ transA: false, transB: false, m: n, n: hs, k: G * hs, a: dHp, aOffset: t * ng, b: W, c: dhRec,
+          beta: gru ? 1 : 0 });
+      }
     }
     let dW: Tensor | null = null, db: Tensor | null = null;
     if (wHh.requiresGrad) {
       // Σ_t dProj_tᵀ·h_{t−1}: the steps whose h_{t−1} is an output are one contiguous product over
       // (L−1)·N rows; the first step's (h0) is a second one, unless h0 was zero.
-      const { grad, beta } = writesGradDirectly(wHh) ? wHh.gradTarget() : { grad: (dW = empty(wHh.shape, dt)), beta: 0 as const };
-      const C = grad.data as FloatArray;
-      K.gemm({ transA: true, transB: false, m: G * hs, n: hs, k: (L - 1) * n, a: dHp, aOffset: reverse ? 0 : ng, b: O, bOffset: reverse ? nh : 0,
-        c: C, beta });
-      if (h0) K.gemm({ transA: true, transB: false, m: G * hs, n: hs, k: n, a: dHp, aOffset: time(0) * ng, b: H0, c: C, beta: 1 });
+      const { grad, beta } = writesGradDirectly(wHh) ? wHh.gradTarget()
+        : { grad: (dW = empty(wHh.shape, dt)), beta: 0 as const };
+      const dw = { transA: true, transB: false, m: G * hs, n: hs, a: dHp, c: grad.data as FloatArray };
+      K.gemm({ ...dw, k: (L - 1) * n, aOffset: reverse ? 0 : ng, b: O, bOffset: reverse ? nh : 0, beta });
+      if (h0) K.gemm({ ...dw, k: n, aOffset: time(0) * ng, b: H0, beta: 1 });
     }
     if (bHh?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
@@ -178,13 +183,16 @@ export function recurrent(input: Tensor, weights: readonly RecurrentWeights[], h
   const { mode, numLayers, bidirectional, batchFirst } = opts;
   const dirs = bidirectional ? 2 : 1, lstm = mode === "LSTM";
   const name = opts.name ?? mode;
-  if (weights.length !== numLayers * dirs) throw new Error(`${name}: expected ${numLayers * dirs} weight sets, got ${weights.length}`);
+  if (weights.length !== numLayers * dirs) {
+    throw new Error(`${name}: expected ${numLayers * dirs} weight sets, got ${weights.length}`);
+  }
   const inSize = weights[0].weightIh.shape[1], hs = weights[0].weightHh.shape[1];
   requireFloat(input, name);
   const layout = batchFirst ? `(N, L, ${inSize})` : `(L, N, ${inSize})`;
   if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== inSize) {
-    throw new Error(`${name} got input ${fmt(input.shape)}: it expects ${layout}${batchFirst ? "" : " (time first; pass batchFirst: true for (N, L, ·))"}` +
-      ` or an unbatched (L, ${inSize})`);
+    const hint = batchFirst ? "" : " (time first; pass batchFirst: true for (N, L, ·))";
+    throw new Error(`${name} got input ${fmt(input.shape)}: it expects ${layout}${hint} or an unbatched (L, ` +
+      `${inSize})`);
   }
   const unbatched = input.ndim === 2;
   let x = unbatched ? unsqueeze(input, 1) : batchFirst ? transpose(input, 0, 1) : input;
@@ -194,8 +202,8 @@ export function recurrent(input: Tensor, weights: readonly RecurrentWeights[], h
     if (!s) return null;
     const want = unbatched ? [numLayers * dirs, hs] : [numLayers * dirs, n, hs];
     if (s.ndim !== want.length || s.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${name}: ${what} has shape ${fmt(s.shape)} but this input needs ${fmt(want)} (numLayers·directions, ` +
-        `${unbatched ? "" : "batch, "}hiddenSize)`);
+      throw new Error(`${name}: ${what} has shape ${fmt(s.shape)} but this input needs ${fmt(want)} ` +
+        `(numLayers·directions, ${unbatched ? "" : "batch, "}hiddenSize)`);
     }
     return unbatched ? unsqueeze(s, 1) : s;
   };
@@ -206,12 +214,15 @@ export function recurrent(input: Tensor, weights: readonly RecurrentWeights[], h
     for (let d = 0; d < dirs; d++) {
       const k = l * dirs + d, w = weights[k];
       const xProj = linear(x, w.weightIh, w.biasIh, name);
-      const r = recurrentLayer(mode, xProj, w.weightHh, w.biasHh, h ? select(h, 0, k) : null, c ? select(c, 0, k) : null, d === 1);
+      const hk = h ? select(h, 0, k) : null, ck = c ? select(c, 0, k) : null;
+      const r = recurrentLayer(mode, xProj, w.weightHh, w.biasHh, hk, ck, d === 1);
       outs.push(r.output); hNs.push(r.hN);
       if (r.cN) cNs.push(r.cN);
     }
     x = dirs === 2 ? cat(outs, 2) : outs[0];
-    if (opts.dropout > 0 && opts.training && l < numLayers - 1) x = dropoutOp(x, opts.dropout, true, opts.generator ?? defaultGenerator);
+    if (opts.dropout > 0 && opts.training && l < numLayers - 1) {
+      x = dropoutOp(x, opts.dropout, true, opts.generator ?? defaultGenerator);
+    }
   }
   const fix = (s: Tensor): Tensor => (unbatched ? s.squeeze(1) : s);
   const output = unbatched ? x.squeeze(1) : batchFirst ? transpose(x, 0, 1) : x;
@@ -223,13 +234,13 @@ export function recurrent(input: Tensor, weights: readonly RecurrentWeights[], h
  * One step of a cell (nn.RNNCell / LSTMCell / GRUCell): input (N, D) or unbatched (D); h, c:
  * (N, H) / (H) or null for zeros. Returns the next h (and c for an LSTM).
  */
-export function recurrentCell(mode: RecurrentMode, input: Tensor, w: RecurrentWeights, h: Tensor | null, c: Tensor | null,
-  name: string = mode): { h: Tensor; c?: Tensor } {
+export function recurrentCell(mode: RecurrentMode, input: Tensor, w: RecurrentWeights, h: Tensor | null,
+  c: Tensor | null, name: string = mode): { h: Tensor; c?: Tensor } {
   const inSize = w.weightIh.shape[1], hs = w.weightHh.shape[1];
   requireFloat(input, name);
   if ((input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== inSize) {
-    throw new Error(`${name} got input ${fmt(input.shape)}: it expects (N, ${inSize}) or an unbatched (${inSize}) — one time step; ` +
-      "for a whole sequence use the layer (nn.RNN / nn.LSTM / nn.GRU)");
+    throw new Error(`${name} got input ${fmt(input.shape)}: it expects (N, ${inSize}) or an unbatched (${inSize}) — ` +
+      "one time step; for a whole sequence use the layer (nn.RNN / nn.LSTM / nn.GRU)");
   }
   const unbatched = input.ndim === 1;
   const x = unbatched ? unsqueeze(input, 0) : input;
@@ -243,7 +254,8 @@ export function recurrentCell(mode: RecurrentMode, input: Tensor, w: RecurrentWe
     return unbatched ? unsqueeze(s, 0) : s;
   };
   const xProj = unsqueeze(linear(x, w.weightIh, w.biasIh, name), 0);
-  const r = recurrentLayer(mode, xProj, w.weightHh, w.biasHh, state(h, "hx"), mode === "LSTM" ? state(c, "cx") : null, false);
+  const cx = mode === "LSTM" ? state(c, "cx") : null;
+  const r = recurrentLayer(mode, xProj, w.weightHh, w.biasHh, state(h, "hx"), cx, false);
   const fix = (s: Tensor): Tensor => (unbatched ? s.squeeze(0) : s);
   return r.cN ? { h: fix(r.hN), c: fix(r.cN) } : { h: fix(r.hN) };
 }

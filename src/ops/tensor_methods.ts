@@ -175,11 +175,15 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unkno
   select(dim: number, index: number) { return shape.select(this, dim, index); },
   clone() { return shape.clone(this); },
 
-  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) { return sampling.topk(this, k, dim, largest, sorted); },
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) {
+    return sampling.topk(this, k, dim, largest, sorted);
+  },
   sort(dim?: number, descending?: boolean) { return sampling.sort(this, dim, descending); },
   argsort(dim?: number, descending?: boolean) { return sampling.argsort(this, dim, descending); },
   cumsum(dim: number) { return sampling.cumsum(this, dim); },
-  multinomial(numSamples: number, opts?: sampling.MultinomialOptions) { return sampling.multinomial(this, numSamples, opts); },
+  multinomial(numSamples: number, opts?: sampling.MultinomialOptions) {
+    return sampling.multinomial(this, numSamples, opts);
+  },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

@@ -4,7 +4,8 @@
  * top-k, cumsum, multinomial) run entirely on the wasm backend: no kernel falls back to JS.
  */
 import { describe, expect, it } from "vitest";
-import { F, fallbackCounts, Generator, manualSeed, multinomial, nn, optim, randint, resetFallbackCounts, setBackend, type Tensor } from "../../src/index.js";
+import { F, fallbackCounts, Generator, manualSeed, multinomial, nn, optim, randint, resetFallbackCounts, setBackend,
+  type Tensor } from "../../src/index.js";
 import { backendsUnderTest } from "../helpers.js";
 
 await backendsUnderTest();
@@ -24,14 +25,17 @@ class CharModel extends nn.Module {
 }
 
 describe("a character-level recurrent model on the wasm backend", () => {
-  it.each([["lstm", false], ["gru", false], ["lstm", true]] as const)("%s (bidirectional: %s): training and sampling never fall back to JS", (kind, bi) => {
+  it.each([["lstm", false], ["gru", false], ["lstm",
+    true]] as const)("%s (bidirectional: %s): training and sampling never fall back to JS", (kind, bi) => {
     setBackend("wasm");
     try {
       manualSeed(0);
-      const vocab = 65, model = new CharModel(kind, vocab, bi), optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
+      const vocab = 65, model = new CharModel(kind, vocab, bi), optimizer = new optim.Adam(model.parameters(),
+        { lr: 1e-3 });
       resetFallbackCounts();
       let first = 0, last = 0;
-      const x = randint(0, vocab, [4, 12], { generator: new Generator(1) }), y = randint(0, vocab, [4, 12], { generator: new Generator(2) });
+      const x = randint(0, vocab, [4, 12], { generator: new Generator(1) }), y = randint(0, vocab, [4, 12],
+        { generator: new Generator(2) });
       for (let step = 0; step < 5; step++) {
         const logits = model(x);
         const loss = F.crossEntropy(logits.view(-1, vocab), y.view(-1));

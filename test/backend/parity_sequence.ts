@@ -96,14 +96,16 @@ export function sequenceParity(t: ParityTools): void {
     }
   }
 
-  // top-k / sort: both directions, the insertion path (small k) and the merge sort (large k), ties and NaNs, a middle axis.
+  // top-k / sort: both directions, the insertion path (small k) and the merge sort (large k), ties and NaNs,
+  // a middle axis.
   for (const [outer, size, inner] of [[3, 100, 1], [2, 7, 3], [1, 65, 1], [4, 1, 2]]) {
     const x = f32(outer * size * inner);
     for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 3) / 3; // few distinct values: many ties
     if (x.length > 20) { x[5] = NaN; x[17] = NaN; x[9] = -0; }
     for (const k of [...new Set([0, 1, Math.min(5, size), Math.min(40, size), size])]) {
       for (const largest of [true, false]) {
-        const v = f32(outer * k * inner), ix = i32(outer * k * inner, 1), vW = new Float32Array(v.length), ixW = new Int32Array(v.length);
+        const v = f32(outer * k * inner), ix = i32(outer * k * inner, 1), vW = new Float32Array(v.length),
+          ixW = new Int32Array(v.length);
         jsKernels.topk(x, outer, size, inner, k, largest, vW, ixW); K.topk(x, outer, size, inner, k, largest, v, ix);
         close(`topk ${outer}x${size}x${inner} k=${k} largest=${largest}`, v, vW, 0, 0);
         close(`topk indices ${outer}x${size}x${inner} k=${k} largest=${largest}`, ix, ixW, 0, 0);
@@ -125,12 +127,14 @@ export function sequenceParity(t: ParityTools): void {
     for (const [samples, replacement] of [[50, true], [20, false], [1, true]] as const) {
       const u = Float64Array.from({ length: rows * samples }, (_, i) => ((i * 7919) % 1000) / 1000);
       const out = i32(rows * samples, 1), want = new Int32Array(rows * samples);
-      jsKernels.multinomial(p, rows, n, u, samples, replacement, want); K.multinomial(p, rows, n, u, samples, replacement, out);
+      jsKernels.multinomial(p, rows, n, u, samples, replacement, want); K.multinomial(p, rows, n, u, samples,
+        replacement, out);
       close(`multinomial samples=${samples} replacement=${replacement}`, out, want, 0, 0);
     }
     const u = new Float64Array(8).fill(0.5), neg = f32(10, 0, 1); neg[3] = -1;
     sameError(t, "multinomial negative weight", (k) => k.multinomial(neg, 1, 10, u, 1, true, new Int32Array(1)));
     sameError(t, "multinomial zero row", (k) => k.multinomial(f32(10, 0, 0), 1, 10, u, 1, true, new Int32Array(1)));
-    sameError(t, "multinomial too many without replacement", (k) => k.multinomial(f32(4, 0.1, 1), 1, 4, u, 5, false, new Int32Array(5)));
+    sameError(t, "multinomial too many without replacement", (k) => k.multinomial(f32(4, 0.1, 1), 1, 4, u, 5, false,
+      new Int32Array(5)));
   }
 }

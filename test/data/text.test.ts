@@ -55,7 +55,8 @@ describe("CharTokenizer", () => {
   });
 
   it("names what it cannot encode or decode", () => {
-    expect(() => tok.encode("Ahab’s")).toThrow(/"’" \(U\+2019\) at position 4 is not in the vocabulary \(81 characters\)/);
+    expect(() => tok.encode("Ahab’s"))
+      .toThrow(/"’" \(U\+2019\) at position 4 is not in the vocabulary \(81 characters\)/);
     expect(() => tok.decode([0, 999])).toThrow(/id 999 at position 1 is outside the vocabulary/);
     expect(() => new data.CharTokenizer(["a", "a"])).toThrow(/appears twice/);
   });
@@ -113,12 +114,14 @@ describe("splitChapters", () => {
     const groups = chapters.map((c) => c.number);
     const index = (cs: data.Chapter[]): number[] => cs.map((c) => groups.indexOf(c.number));
     expect(splitLeakage(groups, [index(train), index(val)])).toBe(0);
-    expect(data.joinChapters(train).length + data.joinChapters(val).length + 1).toBe(book.length); // one separator fewer
+    // One separator fewer than the whole book.
+    expect(data.joinChapters(train).length + data.joinChapters(val).length + 1).toBe(book.length);
   });
 
   it("refuses overlapping ranges and empty sides", () => {
     expect(() => data.splitChapters(chapters, { train: [1, 121], val: [121, 135] })).toThrow(/overlap/);
-    expect(() => data.splitChapters(chapters, { train: [1, 120], val: [200, 210] })).toThrow(/no chapter falls in the val range/);
+    expect(() => data.splitChapters(chapters, { train: [1, 120], val: [200, 210] }))
+      .toThrow(/no chapter falls in the val range/);
   });
 
   it("at random: whole chapters, seeded, never on two sides", () => {
@@ -134,7 +137,8 @@ describe("splitChapters", () => {
 
 it("src/data/text.ts bundles for a browser with no node: module", async () => {
   const entry = fileURLToPath(new URL("../../src/data/text.ts", import.meta.url));
-  const out = await build({ entryPoints: [entry], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" });
+  const out = await build({ entryPoints: [entry], bundle: true, platform: "browser", format: "esm", write: false,
+    logLevel: "silent" });
   expect(out.outputFiles[0].text).toContain("CharTokenizer");
   expect(out.outputFiles[0].text).not.toMatch(/from "node:/);
 });

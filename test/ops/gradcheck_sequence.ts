@@ -13,18 +13,24 @@ const ints = (vals: number[], shape?: number[]): Tensor => tensor(vals, { dtype:
 function weights(mode: RecurrentMode, inSize: number, hs: number, layers: number, dirs: number): Tensor[] {
   const g = GATES[mode] * hs, out: Tensor[] = [];
   for (let l = 0; l < layers; l++) {
-    for (let k = 0; k < dirs; k++) out.push(d([g, l === 0 ? inSize : hs * dirs], 0.6), d([g, hs], 0.6), d([g], 0.3), d([g], 0.3));
+    for (let k = 0; k < dirs; k++) {
+      out.push(d([g, l === 0 ? inSize : hs * dirs], 0.6), d([g, hs], 0.6), d([g], 0.3), d([g], 0.3));
+    }
   }
   return out;
 }
 const sets = (ws: Tensor[]): RecurrentWeights[] =>
-  Array.from({ length: ws.length / 4 }, (_, i) => ({ weightIh: ws[4 * i], weightHh: ws[4 * i + 1], biasIh: ws[4 * i + 2], biasHh: ws[4 * i + 3] }));
+  Array.from({ length: ws.length / 4 }, (_, i) => ({ weightIh: ws[4 * i], weightHh: ws[4 * i + 1],
+    biasIh: ws[4 * i + 2], biasHh: ws[4 * i + 3] }));
 
 type Check = () => [(...xs: Tensor[]) => Tensor, Tensor[]];
 
 /** A whole layer stack: x, then (optionally) h0 and c0, then the weights; every output in one vector. */
-function layerCheck(mode: RecurrentMode, o: { layers?: number; bidirectional?: boolean; batchFirst?: boolean; states?: boolean;
-  dropout?: number }): Check {
+interface LayerOptions {
+  layers?: number; bidirectional?: boolean; batchFirst?: boolean; states?: boolean; dropout?: number;
+}
+
+function layerCheck(mode: RecurrentMode, o: LayerOptions): Check {
   return () => {
     const L = 3, N = 2, D = 3, H = 2, layers = o.layers ?? 1, dirs = o.bidirectional ? 2 : 1, lstm = mode === "LSTM";
     const x = d(o.batchFirst ? [N, L, D] : [L, N, D]);
@@ -34,7 +40,8 @@ function layerCheck(mode: RecurrentMode, o: { layers?: number; bidirectional?: b
       if (o.dropout) manualSeed(7); // the same dropout mask on every evaluation
       const h0 = o.states ? xs[1] : null, c0 = o.states && lstm ? xs[2] : null;
       const r = recurrent(xs[0], sets(xs.slice(1 + states.length)), h0, c0, {
-        mode, numLayers: layers, bidirectional: !!o.bidirectional, batchFirst: !!o.batchFirst, dropout: o.dropout ?? 0, training: true,
+        mode, numLayers: layers, bidirectional: !!o.bidirectional, batchFirst: !!o.batchFirst, dropout: o.dropout ?? 0,
+          training: true,
       });
       return cat([r.output.flatten(), r.hN.flatten(), ...(r.cN ? [r.cN.flatten()] : [])]);
     };
@@ -83,6 +90,8 @@ export const sequenceChecks: Record<string, Check> = {
   "topk values": () => [(a) => a.topk(3, 1).values, [d([3, 6])]],
   "topk smallest, middle dim": () => [(a) => a.topk(2, 1, false).values, [d([2, 5, 3])]],
   "sort values descending": () => [(a) => a.sort(0, true).values, [d([4, 3])]],
-  "crossEntropy (N, C, L) ignoreIndex": () => [(a) => F.crossEntropy(a, ints([0, 2, -100, 4, 1, 1], [2, 3]), { ignoreIndex: -100 }), [d([2, 5, 3])]],
-  "crossEntropy (N, C, d1, d2) none": () => [(a) => F.crossEntropy(a, ints([0, 2, 3, 1, 1, 0, 2, 2], [2, 2, 2]), { reduction: "none" }), [d([2, 4, 2, 2])]],
+  "crossEntropy (N, C, L) ignoreIndex": () => [(a) => F.crossEntropy(a, ints([0, 2, -100, 4, 1, 1], [2, 3]),
+    { ignoreIndex: -100 }), [d([2, 5, 3])]],
+  "crossEntropy (N, C, d1, d2) none": () => [(a) => F.crossEntropy(a, ints([0, 2, 3, 1, 1, 0, 2, 2], [2, 2, 2]),
+    { reduction: "none" }), [d([2, 4, 2, 2])]],
 };

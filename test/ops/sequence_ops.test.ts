@@ -5,7 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { argsort, F, Generator, manualSeed, multinomial, randint, randn, sort, type Tensor, tensor, topk } from "../../src/index.js";
+import { argsort, F, Generator, manualSeed, multinomial, randint, randn, sort, type Tensor, tensor,
+  topk } from "../../src/index.js";
 import { backendsUnderTest, expectClose, useBackend } from "../helpers.js";
 
 const backends = await backendsUnderTest();
@@ -20,7 +21,8 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
     out.mul(tensor([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]])).sum().backward();
     expect(w.grad!.tolist()).toEqual([[2, 2], [0, 0], [9, 9]]);
     expect(F.embedding(ints([0, 1, 2, 0], [2, 1, 2]), w).shape).toEqual([2, 1, 2, 2]);
-    expect(() => F.embedding(ints([3]), w)).toThrow(/index 3 \(at position 0\) is out of range for an embedding table of 3 rows/);
+    expect(() => F.embedding(ints([3]), w))
+      .toThrow(/index 3 \(at position 0\) is out of range for an embedding table of 3 rows/);
     expect(() => F.embedding(ints([0]), w, { paddingIdx: 3 })).toThrow(/paddingIdx must be an integer in -3..2/);
   });
 
@@ -40,8 +42,8 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
 
   it("top-k along any dim gives the sorted slice a plain JS sort gives (property)", () => {
     useBackend(backend);
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }), fc.nat(), fc.nat(), fc.boolean(),
-      (shape, dimSeed, kSeed, largest) => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }), fc.nat(), fc.nat(),
+      fc.boolean(), (shape, dimSeed, kSeed, largest) => {
         const dim = dimSeed % shape.length, size = shape[dim], k = kSeed % (size + 1);
         manualSeed(dimSeed + kSeed);
         const x = randint(-2, 3, shape).float(); // few distinct values: ties
@@ -52,7 +54,8 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
         const rows = moved.numel() / size;
         for (let r = 0; r < rows; r++) {
           const row = [...moved.data.subarray(r * size, (r + 1) * size)];
-          const order = row.map((_, i) => i).sort((a, b) => (largest ? row[b] - row[a] : row[a] - row[b]) || a - b).slice(0, k);
+          const order = row.map((_, i) => i).sort((a,
+            b) => (largest ? row[b] - row[a] : row[a] - row[b]) || a - b).slice(0, k);
           expect([...im.data.subarray(r * k, (r + 1) * k)]).toEqual(order);
           expect([...vm.data.subarray(r * k, (r + 1) * k)]).toEqual(order.map((i) => row[i]));
         }
@@ -80,34 +83,42 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
     expectClose(freq(1), [0.5, 0, 0.5, 0], { atol: 0.015, rtol: 0 });
     const noRep = multinomial(tensor([1, 1, 1, 1, 1, 0]), 5, { generator: new Generator(1) });
     expect([...noRep.data].sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(() => multinomial(tensor([1, 0, 0]), 2)).toThrow(/only 1 categories with a positive weight, too few for 2 samples without replacement/);
-    expect(() => multinomial(tensor([1, -1]), 1)).toThrow(/row 0 has the weight -1 at category 1; weights must be finite and ≥ 0/);
+    expect(() => multinomial(tensor([1, 0, 0]), 2))
+      .toThrow(/only 1 categories with a positive weight, too few for 2 samples without replacement/);
+    expect(() => multinomial(tensor([1, -1]), 1))
+      .toThrow(/row 0 has the weight -1 at category 1; weights must be finite and ≥ 0/);
   });
 
-  it("crossEntropy over (N, C, d1, ...) is the flattened (rows, C) form, with ignoreIndex and every reduction (property)", () => {
+  it("crossEntropy over (N, C, d1, ...) is the flattened (rows, C) form, with ignoreIndex and every reduction " +
+    "(property)", () => {
     useBackend(backend);
-    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 5 }), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }),
-      fc.constantFrom("mean", "sum", "none"), fc.nat(), (n, c, rest, reduction, seed) => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 5 }), fc.array(fc.integer({ min: 1,
+      max: 4 }), { minLength: 1, maxLength: 2 }), fc.constantFrom("mean", "sum", "none"), fc.nat(), (n, c, rest,
+      reduction, seed) => {
         const gen = new Generator(seed);
         const x = randn([n, c, ...rest], { generator: gen });
-        const tgt = Array.from({ length: n * rest.reduce((a, b) => a * b, 1) }, () => (gen.random() < 0.2 ? -100 : gen.int(0, c)));
+        const tgt = Array.from({ length: n * rest.reduce((a, b) => a * b, 1) },
+          () => (gen.random() < 0.2 ? -100 : gen.int(0, c)));
         if (reduction === "mean" && tgt.every((t) => t === -100)) tgt[0] = 0;
         const t = ints(tgt, [n, ...rest]);
         const got = F.crossEntropy(x, t, { reduction: reduction as "mean" });
         const perm = [0, ...rest.map((_, i) => i + 2), 1];
-        const want = F.crossEntropy(x.permute(perm).reshape([-1, c]), t.reshape([-1]), { reduction: reduction as "mean" });
+        const want = F.crossEntropy(x.permute(perm).reshape([-1, c]), t.reshape([-1]),
+          { reduction: reduction as "mean" });
         expect(got.shape).toEqual(reduction === "none" ? [n, ...rest] : []);
         expectClose(got, want.data, { rtol: 1e-6 });
       }), { numRuns: 30 });
     expect(() => F.crossEntropy(randn([2, 6, 5]), ints(new Array(12).fill(0), [2, 6])))
-      .toThrow("crossEntropy: input [2, 6, 5] is read as (N, C, d1, ...) logits and needs a target [2, 5] of class indices, got [2, 6] — " +
+      .toThrow("crossEntropy: input [2, 6, 5] is read as (N, C, d1, ...) logits and needs a target [2, 5] of class " +
+        "indices, got [2, 6] — " +
         "for (N, L, C) logits use input.view(-1, 5) with target.view(-1), or input.permute(0, 2, 1)");
   });
 });
 
 it("multinomial draws depend only on the generator, not on the backend", () => {
   const probs = F.softmax(randn([3, 65], { generator: new Generator(5) }), -1);
-  const draws = backends.map((b) => { useBackend(b); return [...multinomial(probs, 7, { generator: new Generator(9) }).data]; });
+  const draws = backends.map((b) => { useBackend(b); return [...multinomial(probs, 7,
+    { generator: new Generator(9) }).data]; });
   for (const d of draws) expect(d).toEqual(draws[0]);
   useBackend("js");
 });

@@ -1,4 +1,5 @@
-/** Embedding lookups, reference: rows of a weight table picked by int32 indices, and the backward that adds them back. */
+/** Embedding lookups, reference: rows of a weight table picked by int32 indices,
+  and the backward that adds them back. */
 import type { FloatArray } from "../../tensor/dtype.js";
 
 declare module "../kernels.js" {
@@ -21,8 +22,8 @@ export function checkEmbeddingIndices(index: Int32Array, rows: number): void {
   for (let i = 0; i < index.length; i++) {
     const v = index[i];
     if (!(v >= 0 && v < rows)) {
-      throw new Error(`embedding: index ${v} (at position ${i}) is out of range for an embedding table of ${rows} rows ` +
-        `(numEmbeddings); indices must be in 0..${rows - 1} — is the vocabulary larger than the table?`);
+      throw new Error(`embedding: index ${v} (at position ${i}) is out of range for an embedding table of ` +
+        `${rows} rows (numEmbeddings); indices must be in 0..${rows - 1} — is the vocabulary larger than the table?`);
     }
   }
 }

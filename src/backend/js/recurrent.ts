@@ -19,37 +19,38 @@ declare module "../kernels.js" {
      */
     rnnCell(n: number, hs: number, relu: boolean, xProj: FloatArray, xOff: number, h: FloatArray, hOff: number): void;
     /** dPre (n×H at dpOff) = (dhOut + dhRec) ⊙ act'(h); dhOut may be null (no gradient from the output). */
-    rnnCellBackward(n: number, hs: number, relu: boolean, h: FloatArray, hOff: number, dhOut: FloatArray | null, dhOff: number,
-      dhRec: FloatArray, dPre: FloatArray, dpOff: number): void;
+    rnnCellBackward(n: number, hs: number, relu: boolean, h: FloatArray, hOff: number, dhOut: FloatArray | null,
+      dhOff: number, dhRec: FloatArray, dPre: FloatArray, dpOff: number): void;
     /**
      * One LSTM step. gates (n×4H at gOff) holds h_prev·W_hhᵀ + b_hh on entry; xProj (at xOff) is
      * x·W_ihᵀ + b_ih. Stores the activated gates σ(i), σ(f), tanh(g), σ(o) in place, then
      * c = f⊙cPrev + i⊙g and h = o⊙tanh(c).
      */
-    lstmCell(n: number, hs: number, xProj: FloatArray, xOff: number, gates: FloatArray, gOff: number, cPrev: FloatArray, cpOff: number,
-      c: FloatArray, cOff: number, h: FloatArray, hOff: number): void;
+    lstmCell(n: number, hs: number, xProj: FloatArray, xOff: number, gates: FloatArray, gOff: number, cPrev: FloatArray,
+      cpOff: number, c: FloatArray, cOff: number, h: FloatArray, hOff: number): void;
     /**
      * Backward of one LSTM step from the activated gates, cPrev and c: with dh = dhOut + dhRec
      * (dhOut may be null) and dc (n×H) the gradient of c from the later step, writes the
      * pre-activation gate gradients dGates (n×4H at dgOff) and replaces dc by the gradient of cPrev.
      */
-    lstmCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, cPrev: FloatArray, cpOff: number, c: FloatArray, cOff: number,
-      dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dc: FloatArray, dGates: FloatArray, dgOff: number): void;
+    lstmCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, cPrev: FloatArray, cpOff: number,
+      c: FloatArray, cOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dc: FloatArray,
+      dGates: FloatArray, dgOff: number): void;
     /**
      * One GRU step, PyTorch's formulation: with xProj = x·W_ihᵀ + b_ih and hProj = h_prev·W_hhᵀ + b_hh
      * (n×3H each), r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r⊙h_n) and
      * h = (1 − z)⊙n + z⊙hPrev. Stores r, z, n (n×3H at gOff) for the backward and h (at hOff).
      */
-    gruCell(n: number, hs: number, xProj: FloatArray, xOff: number, hProj: FloatArray, hpOff: number, hPrev: FloatArray, hPrevOff: number,
-      gates: FloatArray, gOff: number, h: FloatArray, hOff: number): void;
+    gruCell(n: number, hs: number, xProj: FloatArray, xOff: number, hProj: FloatArray, hpOff: number, hPrev: FloatArray,
+      hPrevOff: number, gates: FloatArray, gOff: number, h: FloatArray, hOff: number): void;
     /**
      * Backward of one GRU step, dh = dhOut + dhRec (dhOut may be null): writes the gradients of
      * xProj (dX, n×3H at dxOff) and of hProj (dHProj at dhpOff), and replaces dhRec by the direct
      * part of hPrev's gradient, dh⊙z (the caller adds dHProj·W_hh).
      */
-    gruCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, hProj: FloatArray, hpOff: number, hPrev: FloatArray,
-      hPrevOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dX: FloatArray, dxOff: number, dHProj: FloatArray,
-      dhpOff: number): void;
+    gruCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, hProj: FloatArray, hpOff: number,
+      hPrev: FloatArray, hPrevOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dX: FloatArray,
+      dxOff: number, dHProj: FloatArray, dhpOff: number): void;
   }
 }
 
@@ -60,15 +61,15 @@ export const recurrentKernels = {
       h[hOff + k] = relu ? (v > 0 || v !== v ? v : 0) : Math.tanh(v);
     }
   },
-  rnnCellBackward(n: number, hs: number, relu: boolean, h: FloatArray, hOff: number, dhOut: FloatArray | null, dhOff: number,
-    dhRec: FloatArray, dPre: FloatArray, dpOff: number): void {
+  rnnCellBackward(n: number, hs: number, relu: boolean, h: FloatArray, hOff: number, dhOut: FloatArray | null,
+    dhOff: number, dhRec: FloatArray, dPre: FloatArray, dpOff: number): void {
     for (let k = 0; k < n * hs; k++) {
       const dh = (dhOut ? dhOut[dhOff + k] : 0) + dhRec[k], y = h[hOff + k];
       dPre[dpOff + k] = dh * (relu ? (y > 0 ? 1 : 0) : 1 - y * y);
     }
   },
-  lstmCell(n: number, hs: number, xProj: FloatArray, xOff: number, gates: FloatArray, gOff: number, cPrev: FloatArray, cpOff: number,
-    c: FloatArray, cOff: number, h: FloatArray, hOff: number): void {
+  lstmCell(n: number, hs: number, xProj: FloatArray, xOff: number, gates: FloatArray, gOff: number, cPrev: FloatArray,
+    cpOff: number, c: FloatArray, cOff: number, h: FloatArray, hOff: number): void {
     for (let b = 0; b < n; b++) {
       const g = gOff + b * 4 * hs, x = xOff + b * 4 * hs;
       for (let j = 0; j < hs; j++) {
@@ -83,8 +84,9 @@ export const recurrentKernels = {
       }
     }
   },
-  lstmCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, cPrev: FloatArray, cpOff: number, c: FloatArray, cOff: number,
-    dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dc: FloatArray, dGates: FloatArray, dgOff: number): void {
+  lstmCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, cPrev: FloatArray, cpOff: number,
+    c: FloatArray, cOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dc: FloatArray,
+    dGates: FloatArray, dgOff: number): void {
     for (let b = 0; b < n; b++) {
       const g = gOff + b * 4 * hs, dg = dgOff + b * 4 * hs;
       for (let j = 0; j < hs; j++) {
@@ -101,8 +103,8 @@ export const recurrentKernels = {
       }
     }
   },
-  gruCell(n: number, hs: number, xProj: FloatArray, xOff: number, hProj: FloatArray, hpOff: number, hPrev: FloatArray, hPrevOff: number,
-    gates: FloatArray, gOff: number, h: FloatArray, hOff: number): void {
+  gruCell(n: number, hs: number, xProj: FloatArray, xOff: number, hProj: FloatArray, hpOff: number, hPrev: FloatArray,
+    hPrevOff: number, gates: FloatArray, gOff: number, h: FloatArray, hOff: number): void {
     for (let b = 0; b < n; b++) {
       const x = xOff + b * 3 * hs, p = hpOff + b * 3 * hs, g = gOff + b * 3 * hs;
       for (let j = 0; j < hs; j++) {
@@ -114,9 +116,9 @@ export const recurrentKernels = {
       }
     }
   },
-  gruCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, hProj: FloatArray, hpOff: number, hPrev: FloatArray,
-    hPrevOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dX: FloatArray, dxOff: number, dHProj: FloatArray,
-    dhpOff: number): void {
+  gruCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, hProj: FloatArray, hpOff: number,
+    hPrev: FloatArray, hPrevOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dX: FloatArray,
+    dxOff: number, dHProj: FloatArray, dhpOff: number): void {
     for (let b = 0; b < n; b++) {
       const g = gOff + b * 3 * hs, p = hpOff + b * 3 * hs, dx = dxOff + b * 3 * hs, dp = dhpOff + b * 3 * hs;
       for (let j = 0; j < hs; j++) {

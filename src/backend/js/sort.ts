@@ -14,7 +14,8 @@ declare module "../kernels.js" {
      */
     topk(x: TypedArray, outer: number, size: number, inner: number, k: number, largest: boolean, values: TypedArray,
       indices: Int32Array): void;
-    /** Running sum along the middle axis (from the end when `reverse`, which is cumsum's backward), accumulated in float64. */
+    /** Running sum along the middle axis (from the end when `reverse`,
+      which is cumsum's backward), accumulated in float64. */
     cumsum(x: TypedArray, outer: number, size: number, inner: number, reverse: boolean, out: TypedArray): void;
     /**
      * `numSamples` category indices per row of `probs` (rows × n non-negative weights, any positive
@@ -31,7 +32,8 @@ declare module "../kernels.js" {
 const greater = (a: number, b: number): boolean => (a !== a && b === b) || a > b;
 
 /** The errors a distribution can raise, shared by every backend (checked before any draw). */
-export function checkDistributions(probs: FloatArray, rows: number, n: number, numSamples: number, replacement: boolean): void {
+export function checkDistributions(probs: FloatArray, rows: number, n: number, numSamples: number,
+  replacement: boolean): void {
   if (!replacement && numSamples > n) {
     throw new Error(`multinomial: cannot draw ${numSamples} samples without replacement from ${n} categories — ` +
       "pass { replacement: true } or ask for fewer samples");
@@ -47,9 +49,12 @@ export function checkDistributions(probs: FloatArray, rows: number, n: number, n
       sum += p;
       if (p > 0) positive++;
     }
-    if (!(sum > 0)) throw new Error(`multinomial: row ${r} sums to 0 — every category has weight 0, so there is nothing to draw`);
+    if (!(sum > 0)) {
+      throw new Error(`multinomial: row ${r} sums to 0 — every category has weight 0, so there is nothing to draw`);
+    }
     if (!replacement && positive < numSamples) {
-      throw new Error(`multinomial: row ${r} has only ${positive} categories with a positive weight, too few for ${numSamples} ` +
+      throw new Error(`multinomial: row ${r} has only ${positive} categories with a positive weight, too few for ` +
+        `${numSamples} ` +
         "samples without replacement");
     }
   }

@@ -35,14 +35,16 @@ function runModule(c: CourseCase, build: (a: Record<string, unknown>) => nn.AnyM
 /** PyTorch's RNN keyword args, camelCased. */
 function rnnOptions(a: Record<string, unknown>): nn.RNNOptions {
   return {
-    numLayers: a.num_layers as number | undefined, bias: a.bias as boolean | undefined, batchFirst: a.batch_first as boolean | undefined,
+    numLayers: a.num_layers as number | undefined, bias: a.bias as boolean | undefined,
+      batchFirst: a.batch_first as boolean | undefined,
     dropout: a.dropout as number | undefined, bidirectional: a.bidirectional as boolean | undefined,
     nonlinearity: a.nonlinearity as "tanh" | "relu" | undefined,
   };
 }
 
 export const sequenceRunners: Record<string, CourseRunner> = {
-  embedding: (c) => runOp(c, ({ input, weight }, { padding_idx }) => F.embedding(input, weight, { paddingIdx: padding_idx as number | undefined })),
+  embedding: (c) => runOp(c, ({ input, weight }, { padding_idx }) => F.embedding(input, weight,
+    { paddingIdx: padding_idx as number | undefined })),
   cross_entropy: (c) => runOp(c, ({ input, target }, { ignore_index }) => {
     const opts = { ignoreIndex: ignore_index as number | undefined };
     // (N, C, L) logits are the fixture's "sequence" case; (N, L, C) logits the language-model form, flattened.
@@ -60,5 +62,6 @@ export const sequenceRunners: Record<string, CourseRunner> = {
   GRUCell: (c) => runModule(c, (a) => new nn.GRUCell(a.input_size as number, a.hidden_size as number),
     (m, { input, h_0 }) => ({ h_1: (m as nn.GRUCell)(input, h_0) })),
   LSTMCell: (c) => runModule(c, (a) => new nn.LSTMCell(a.input_size as number, a.hidden_size as number),
-    (m, { input, h_0, c_0 }) => { const [h1, c1] = (m as nn.LSTMCell)(input, [h_0, c_0]); return { h_1: h1, c_1: c1 }; }),
+    (m, { input, h_0, c_0 }) => { const [h1, c1] = (m as nn.LSTMCell)(input, [h_0, c_0]); return { h_1: h1,
+      c_1: c1 }; }),
 };

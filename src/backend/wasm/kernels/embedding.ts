@@ -16,8 +16,8 @@ export const embeddingFamily: WasmFamily = (ctx) => {
     embeddingBackward(dy, index, dim, paddingIdx, dWeight) {
       if (!f32(dy, dWeight)) { jsKernels.embeddingBackward(dy, index, dim, paddingIdx, dWeight); return; }
       if (index.length === 0 || dim === 0) return;
-      withFrame(ctx, (f) => ex.embeddingBackward(f.in(dy as Float32Array, 0, index.length * dim), f.in(index), index.length, dim, paddingIdx,
-        f.out(dWeight as Float32Array)));
+      withFrame(ctx, (f) => ex.embeddingBackward(f.in(dy as Float32Array, 0, index.length * dim), f.in(index),
+        index.length, dim, paddingIdx, f.out(dWeight as Float32Array)));
     },
   };
 };
