@@ -184,6 +184,9 @@ export class RNN extends RNNBase<RNNOutput> {
  */
 export class LSTM extends RNNBase<LSTMOutput> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNBaseOptions = {}) {
+    if ((opts as { projSize?: number }).projSize) {
+      throw new Error("LSTM: projSize (PyTorch's proj_size, LSTM with projections) is not supported — leave it unset");
+    }
     super("LSTM", inputSize, hiddenSize, opts);
   }
   override forward(input: Tensor, hx: readonly [Tensor, Tensor] | null = null): LSTMOutput {

@@ -183,6 +183,7 @@ describe("shapes and options", () => {
     expect(() => lstm(randn([4, 7, 10]), [zeros([1, 4, 20]), zeros([2, 4, 20])]))
       .toThrow("LSTM(10→20): h0 has shape [1, 4, 20] but this input needs [2, 4, 20]");
     expect(() => new nn.GRU(3, 0)).toThrow("GRU: hiddenSize must be a positive integer, got 0");
+    expect(() => new nn.LSTM(3, 4, { projSize: 2 } as nn.RNNBaseOptions)).toThrow(/projSize .* is not supported/);
     expect(() => new nn.GRUCell(3, 4)(randn([2, 5, 3]))).toThrow(/GRUCell\(3→4\) got input \[2, 5, 3\].*use the layer/);
     expect(() => new nn.Embedding(65, 8)(randn([2, 3])))
       .toThrow(/Embedding\(65, 8\) got float32 input \[2, 3\]: it expects int32/);
