@@ -76,8 +76,8 @@ export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, 
   const zeros = (): FloatArray => K.alloc(dt, nh) as FloatArray;
   const H0 = h0 ? (h0.data as FloatArray) : zeros(), C0 = lstm ? (c0 ? (c0.data as FloatArray) : zeros()) : null;
   const time = (s: number): number => (reverse ? L - 1 - s : s);
-  /** h_{t−1} of the s-th step processed: the initial state, or the previous step's output. */
   const prevStep = (s: number): number => (reverse ? time(s) + 1 : time(s) - 1);
+  /** h_{t−1} (c_{t−1}) of the s-th step processed: the initial state, or the previous step's. */
   const hPrev = (s: number): [FloatArray, number] => (s === 0 ? [H0, 0] : [O, prevStep(s) * nh]);
   const cPrev = (s: number): [FloatArray, number] =>
     (s === 0 ? [C0!, 0] : [cAll!.data as FloatArray, prevStep(s) * nh]);
