@@ -15,6 +15,9 @@ export { layerNormForward, layerNormBackward, sumPartials, batchNormForward, bat
 export { pad, padBackward } from "./pad";
 export { upsample, upsampleBackward } from "./upsample";
 export { whereInner, whereStrided, triangle } from "./select";
+export { embedding, embeddingBackward } from "./embedding";
+export { rnnCell, rnnCellBackward, lstmCell, lstmCellBackward, gruCell, gruCellBackward } from "./recurrent";
+export { topk, cumsum, multinomial } from "./sort";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

@@ -20,6 +20,7 @@ export { relu, sigmoid, tanh, gelu, silu, leakyRelu } from "./ops/activation.js"
 export { sum, mean, argmax, argmin, norm } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export { softmax, logSoftmax } from "./ops/softmax.js";
+export { topk, sort, argsort, cumsum, multinomial, type MultinomialOptions } from "./ops/sampling.js";
 export { reshape, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, indexSelect, gather, narrow } from "./ops/shape.js";
 export { where, maskedFill, tril, triu } from "./ops/select.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad_mode.js";

@@ -11,6 +11,7 @@
 import "./index.js";
 export { loadMnist, mnistDataDir, type MnistData } from "./data/mnist_node.js";
 export { mnistDataset } from "./data/mnist_dataset_node.js";
+export { mobyDick, mobyDickDataDir, firstNames } from "./data/text_node.js";
 export { readIdxFile, writeIdxFile } from "./data/idx_node.js";
 export { save, load } from "./io/state_dict_node.js";
 export { readSafetensorsFile, writeSafetensorsFile } from "./io/safetensors_node.js";

@@ -44,11 +44,7 @@ export interface MultiheadAttentionForwardOptions {
   isCausal?: boolean;
 }
 
-export interface MultiheadAttention {
-  (query: Tensor, key: Tensor, value: Tensor, opts?: MultiheadAttentionForwardOptions): [Tensor, Tensor | null];
-}
-
-export class MultiheadAttention extends Module {
+export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
   in_proj_weight: Parameter;
   in_proj_bias: Parameter | null;
   out_proj: Linear;

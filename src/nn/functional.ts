@@ -16,6 +16,7 @@ export {
 export { dropout2d } from "../ops/normalization.js";
 export { pad, type PadOptions, type PadMode } from "../ops/pad.js";
 export { interpolate, type InterpolateOptions, type InterpolateMode } from "../ops/upsample.js";
+export { embedding, type EmbeddingOptions } from "../ops/embedding.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */

@@ -29,12 +29,19 @@ export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
 
 const INTERNAL = new Set(["training", "_buffers"]);
 
-export interface Module {
+/**
+ * `Out` is what `forward` returns: a Tensor for most layers; an object for modules with several
+ * outputs (`nn.LSTM` returns `{ output, hN, cN }`).
+ */
+export interface Module<Out = Tensor> {
   /** `model(x)` runs `forward(x)`. */
-  (...args: any[]): Tensor; // eslint-disable-line @typescript-eslint/no-explicit-any
+  (...args: any[]): Out; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-export class Module {
+/** A module of any output type: what containers and the submodule iterators hold. */
+export type AnyModule = Module<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class Module<Out = Tensor> {
   /** True in train mode (Dropout drops, BatchNorm uses batch stats); false after `eval()`. */
   declare training: boolean;
   private declare _buffers: Set<string>;
@@ -44,7 +51,7 @@ export class Module {
     // and subclass field initialisers land on it.
     const self = function (...args: unknown[]) {
       return module.forward(...args);
-    } as unknown as Module;
+    } as unknown as Module<Out>;
     Object.setPrototypeOf(self, new.target.prototype);
     // A function's own `length`/`name` would shadow subclass members of those names (Sequential.length).
     delete (self as { length?: number }).length;
@@ -54,12 +61,12 @@ export class Module {
     // Behind a Proxy, because a class cannot intercept assignments to fields it does not declare:
     // PyTorch's __setattr__ checks (a plain tensor assigned over a parameter would silently leave
     // parameters() and stateDict()) and snake_case reads (model.state_dict) that name the camelCase one.
-    const module = new Proxy<Module>(self, { get: camelCaseGet(new.target.name), set: assignChecked });
+    const module = new Proxy<Module<Out>>(self, { get: camelCaseGet(new.target.name), set: assignChecked });
     return module;
   }
 
   /** Defines the computation. Subclasses override it. */
-  forward(..._args: unknown[]): unknown {
+  forward(..._args: unknown[]): Out {
     throw new Error(`${this.constructor.name}: forward() is not implemented — define forward(x) in your Module subclass`);
   }
 
@@ -76,19 +83,19 @@ export class Module {
   }
 
   /** Direct submodules in registration order, with their field names. */
-  *namedChildren(): Generator<[string, Module]> {
+  *namedChildren(): Generator<[string, AnyModule]> {
     for (const [k, v] of Object.entries(this)) if (v instanceof Module && !INTERNAL.has(k)) yield [k, v];
   }
-  *children(): Generator<Module> { for (const [, m] of this.namedChildren()) yield m; }
+  *children(): Generator<AnyModule> { for (const [, m] of this.namedChildren()) yield m; }
 
   /** This module and all submodules, depth first, each once. */
-  *namedModules(prefix = "", seen = new Set<Module>()): Generator<[string, Module]> {
+  *namedModules(prefix = "", seen = new Set<AnyModule>()): Generator<[string, AnyModule]> {
     if (seen.has(this)) return;
     seen.add(this);
     yield [prefix, this];
     for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
   }
-  *modules(): Generator<Module> { for (const [, m] of this.namedModules()) yield m; }
+  *modules(): Generator<AnyModule> { for (const [, m] of this.namedModules()) yield m; }
 
   /** Parameters with dotted PyTorch names (`net.0.weight`), shared ones once. */
   *namedParameters(): Generator<[string, Parameter]> {
@@ -226,7 +233,7 @@ export function checkStateDict(sd: unknown, op: string): asserts sd is StateDict
  * The Proxy `set` trap of every module: PyTorch's rules for assigning over a parameter (nn.Parameter or
  * null), a buffer (a Tensor or null) or a child module (an nn.Module or null). Anything else is stored.
  */
-function assignChecked(target: Module, prop: string | symbol, value: unknown, receiver: unknown): boolean {
+function assignChecked(target: AnyModule, prop: string | symbol, value: unknown, receiver: unknown): boolean {
   if (typeof prop === "string" && value !== null) {
     const old: unknown = Object.getOwnPropertyDescriptor(target, prop)?.value;
     const got = typeof value === "object" || typeof value === "function"

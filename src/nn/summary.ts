@@ -21,8 +21,10 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
     patched.push(m);
     m.forward = function (this: Module, ...args: unknown[]): unknown {
       const out = original.apply(this, args as []);
-      // Modules that return several tensors (MultiheadAttention, LSTM) show their first output's shape.
-      const first = out instanceof Tensor ? out : Array.isArray(out) ? out.find((t) => t instanceof Tensor) as Tensor | undefined : undefined;
+      // Modules with several outputs (MultiheadAttention's [output, weights], nn.LSTM's { output, hN, cN })
+      // are listed by their first tensor.
+      const first = out instanceof Tensor ? out
+        : Object.values(out as object).find((v): v is Tensor => v instanceof Tensor);
       const params = [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0);
       rows.push({ name, type: m.constructor.name, outputShape: first ? [...first.shape] : [], params });
       return out;

@@ -78,6 +78,21 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     const smoothed = eps > 0 ? target.mul(1 - eps).add(eps / c) : target;
     return reduce(neg(sum(mul(logSoftmax(input, 1), smoothed), 1)), reduction, "crossEntropy");
   }
+  if (input.ndim > 2 && target.dtype === "int32") {
+    // (N, C, d1, ...) logits with (N, d1, ...) targets: classes moved last and flattened to the
+    // (rows, C) form the fused kernel runs on (one permute; the rows are the sequence positions).
+    const [nb, c] = input.shape, rest = input.shape.slice(2);
+    if (target.ndim !== input.ndim - 1 || target.shape[0] !== nb || rest.some((d, i) => target.shape[i + 1] !== d)) {
+      const lmLayout = target.ndim === input.ndim - 1 && target.shape.every((d, i) => d === input.shape[i]);
+      const fix = ` — for (N, L, C) logits use input.view(-1, ${input.shape[input.ndim - 1]}) with target.view(-1), ` +
+        "or input.permute(0, 2, 1)";
+      throw new Error(`crossEntropy: input ${fmt(input.shape)} is read as (N, C, d1, ...) logits and needs a target ` +
+        `${fmt([nb, ...rest])} of class indices, got ${fmt(target.shape)}${lmLayout ? fix : ""}`);
+    }
+    const flat = input.permute([0, ...rest.map((_, i) => i + 2), 1]).reshape([-1, c]);
+    const out = crossEntropy(flat, target.reshape([-1]), opts);
+    return reduction === "none" ? out.reshape(target.shape) : out;
+  }
   checkClassTargets(input, target, "crossEntropy");
   const [n, c] = input.shape;
   const tgt = target.data as Int32Array;

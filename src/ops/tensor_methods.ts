@@ -12,6 +12,7 @@ import * as elementwise from "./elementwise.js";
 import * as matmul from "./matmul.js";
 import * as reduce from "./reduce.js";
 import * as select from "./select.js";
+import * as sampling from "./sampling.js";
 import * as shape from "./shape.js";
 import * as softmax from "./softmax.js";
 
@@ -108,6 +109,15 @@ declare module "../tensor/tensor.js" {
     tril(diagonal?: number): Tensor;
     /** Upper triangle of the last two dims (j − i ≥ diagonal), zeros below. */
     triu(diagonal?: number): Tensor;
+    // ----- sorting and sampling -----
+    /** The k largest (smallest) along `dim` (default last): `{ values, indices }`, values differentiable. */
+    topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): reduce.ValuesIndices;
+    /** `{ values, indices }` sorted along `dim` (default last), stable. */
+    sort(dim?: number, descending?: boolean): reduce.ValuesIndices;
+    argsort(dim?: number, descending?: boolean): Tensor;
+    cumsum(dim: number): Tensor;
+    /** Draws category indices from rows of non-negative weights (`torch.multinomial`). */
+    multinomial(numSamples: number, opts?: sampling.MultinomialOptions): Tensor;
   }
 }
 
@@ -186,6 +196,15 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unkno
   where(condition: Tensor, other: TensorLike) { return select.where(condition, this, other); },
   tril(diagonal = 0) { return select.tril(this, diagonal); },
   triu(diagonal = 0) { return select.triu(this, diagonal); },
+  topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) {
+    return sampling.topk(this, k, dim, largest, sorted);
+  },
+  sort(dim?: number, descending?: boolean) { return sampling.sort(this, dim, descending); },
+  argsort(dim?: number, descending?: boolean) { return sampling.argsort(this, dim, descending); },
+  cumsum(dim: number) { return sampling.cumsum(this, dim); },
+  multinomial(numSamples: number, opts?: sampling.MultinomialOptions) {
+    return sampling.multinomial(this, numSamples, opts);
+  },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

@@ -10,6 +10,7 @@ import { Binary, Unary } from "../../src/backend/opcodes.js";
 import type { PoolWindow } from "../../src/backend/js/pool.js";
 import { type PadMode, padShape } from "../../src/backend/js/pad.js";
 import type { UpsampleArgs } from "../../src/backend/js/upsample.js";
+import { sequenceParity } from "./parity_sequence.js";
 
 /** Every op of the shared op-code table: a new op is checked on every backend without editing this file. */
 const namesOf = <T extends string>(e: object): T[] => Object.keys(e).filter((k) => Number.isNaN(Number(k))) as T[];
@@ -553,5 +554,6 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     }
     ps.forEach((p, i) => close(`adamSteps list #${i}`, p, pWs[i], 1e-6, 2e-6));
   }
+  sequenceParity({ K, f32, i32, close, fails });
   return fails;
 }

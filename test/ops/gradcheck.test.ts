@@ -8,6 +8,7 @@ import {
 import { ones, tril, triu, where } from "../../src/index.js";
 import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
+import { sequenceChecks } from "./gradcheck_sequence.js";
 
 const backends = await backendsUnderTest();
 const d = (shape: number[], scale = 1, shift = 0): Tensor => randn(shape, { dtype: "float64" }).mul(scale).add(shift);
@@ -160,6 +161,7 @@ const checks: Record<string, () => [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
   triu: () => [(a) => triu(a, -1), [d([2, 3, 5, 4])]],
   "causal softmax (maskedFill −inf)": () => [(a) => F.softmax(a.maskedFill(triu(ones([5, 5]), 1), -Infinity), -1),
     [d([2, 5, 5])]],
+  ...sequenceChecks,
 };
 
 describe.each(backends)("gradcheck on the %s backend", (backend) => {

@@ -6,6 +6,7 @@
 import type { Kernels } from "../kernels.js";
 import { convKernels } from "./conv.js";
 import { elementwise } from "./elementwise.js";
+import { embeddingKernels } from "./embedding.js";
 import { gemmKernels } from "./gemm.js";
 import { indexing } from "./indexing.js";
 import { lossKernels } from "./loss.js";
@@ -15,6 +16,8 @@ import { poolKernels } from "./pool.js";
 import { padKernels } from "./pad.js";
 import { reductions } from "./reduce.js";
 import { selectKernels } from "./select.js";
+import { recurrentKernels } from "./recurrent.js";
+import { sortKernels } from "./sort.js";
 import { storage } from "./storage.js";
 import { upsampleKernels } from "./upsample.js";
 
@@ -32,4 +35,7 @@ export const jsKernels: Kernels = {
   ...padKernels,
   ...upsampleKernels,
   ...selectKernels,
+  ...embeddingKernels,
+  ...recurrentKernels,
+  ...sortKernels,
 };

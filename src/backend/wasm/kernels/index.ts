@@ -6,6 +6,7 @@ import type { Kernels } from "../../kernels.js";
 import type { WasmContext, WasmFamily } from "../context.js";
 import { convFamily } from "./conv.js";
 import { elementwiseFamily } from "./elementwise.js";
+import { embeddingFamily } from "./embedding.js";
 import { gemmFamily } from "./gemm.js";
 import { indexingFamily } from "./indexing.js";
 import { lossFamily } from "./loss.js";
@@ -15,6 +16,8 @@ import { poolFamily } from "./pool.js";
 import { padFamily } from "./pad.js";
 import { reduceFamily } from "./reduce.js";
 import { selectFamily } from "./select.js";
+import { recurrentFamily } from "./recurrent.js";
+import { sortFamily } from "./sort.js";
 import { storageFamily } from "./storage.js";
 import { upsampleFamily } from "./upsample.js";
 
@@ -32,6 +35,9 @@ const families: readonly WasmFamily[] = [
   padFamily,
   upsampleFamily,
   selectFamily,
+  embeddingFamily,
+  recurrentFamily,
+  sortFamily,
 ];
 
 /** Every kernel the wasm backend implements, bound to one loaded module. */
