@@ -33,6 +33,12 @@ export interface AcquireOptions {
 }
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
+/**
+ * Every Dawn GPU object we created, held for the life of the process: a collected instance takes
+ * its devices down with it (hangs, then crashes), and one that found no adapter crashes when
+ * collected too. There is one per acquireDevice() call in Node.
+ */
+const dawnInstances: GPU[] = [];
 
 /** The one line users see when there is no adapter, with what to try next. */
 export function noAdapterMessage(where: "browser" | "node", detail = ""): string {
@@ -76,7 +82,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   let gpu: GPU | undefined = nav?.gpu;
   let source: GpuAdapterSummary["source"] = "navigator.gpu";
-  if (!gpu && isNode) { gpu = await nodeGpu(opts.dawnFlags ?? []); source = "webgpu (Dawn)"; }
+  if (!gpu && isNode) { gpu = await nodeGpu(opts.dawnFlags ?? []); dawnInstances.push(gpu); source = "webgpu (Dawn)"; }
   if (!gpu) throw new Error(noAdapterMessage("browser", "navigator.gpu is undefined"));
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? "high-performance" });
   if (!adapter) throw new Error(noAdapterMessage(source === "navigator.gpu" ? "browser" : "node", "requestAdapter() returned null"));
