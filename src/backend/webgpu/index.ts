@@ -1,0 +1,37 @@
+/**
+ * The WebGPU backend's kernels: every kernel of the `Kernels` interface with host arrays replaced
+ * by `GpuStorage` (see kernels/common.ts, `GpuKernels`), float32 and int32. float64 is refused
+ * with a message (gradcheck's dtype stays on the CPU backends).
+ *
+ * @example
+ * const ctx = await GpuContext.create();          // navigator.gpu, or Dawn in Node
+ * const K = webgpuKernels(ctx);
+ * const x = ctx.upload(new Float32Array([1, -2, 3]));
+ * const y = ctx.empty("float32", 3);
+ * K.unary("relu", x, y);
+ * await ctx.read(y);                              // Float32Array [1, 0, 3]
+ */
+import type { GpuContext } from "./context.js";
+import type { GpuKernels } from "./kernels/common.js";
+import { elementwiseKernels } from "./kernels/elementwise.js";
+import { gemmKernels } from "./kernels/gemm.js";
+import { indexingKernels } from "./kernels/indexing.js";
+import { optimKernels } from "./kernels/optim.js";
+import { reduceKernels } from "./kernels/reduce.js";
+import { storageKernels } from "./kernels/storage.js";
+
+export function webgpuKernels(ctx: GpuContext): GpuKernels {
+  return {
+    ...storageKernels(ctx),
+    ...gemmKernels(ctx),
+    ...elementwiseKernels(ctx),
+    ...reduceKernels(ctx),
+    ...indexingKernels(ctx),
+    ...optimKernels(ctx),
+  };
+}
+
+export { GpuContext, createGpuContext, type ContextOptions } from "./context.js";
+export { GpuStorage, GpuBufferPool, type GpuDType, type PoolStats } from "./storage.js";
+export { acquireDevice, describeAdapter, noAdapterMessage, type GpuAdapterSummary } from "./device.js";
+export type { GpuKernels } from "./kernels/common.js";
