@@ -391,6 +391,8 @@ export function runParity(K: Kernels, opts: ParityOptions): string[] {
     jsKernels.conv2dBackwardWeight(x, dy, null, dbOnlyWant, g, 0, 0.5); K.conv2dBackwardWeight(x, dy, null, dbOnly, g, 0, 0.5);
     close(`conv2dBackwardWeight ${name} weight only`, dwOnly, dwOnlyWant, 0, dTol);
     close(`conv2dBackwardWeight ${name} bias only`, dbOnly, dbOnlyWant, 0, dTol);
+  }
+
   // pooling: max (values and argmax indices, a NaN), average (padding, ceil-mode windows, countIncludePad,
   // divisorOverride) and adaptive average, forward and backward; plane counts that split across threads.
   const pools: Array<[number, number, number, PoolWindow]> = [

@@ -20,7 +20,11 @@ import { optimKernels } from "./kernels/optim.js";
 import { reduceKernels } from "./kernels/reduce.js";
 import { storageKernels } from "./kernels/storage.js";
 
-export function webgpuKernels(ctx: GpuContext): GpuKernels {
+/**
+ * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
+ * NOT_ON_WEBGPU (checked both ways) until each lands here.
+ */
+export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
   return {
     ...storageKernels(ctx),
     ...gemmKernels(ctx),
