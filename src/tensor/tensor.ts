@@ -65,6 +65,18 @@ export class Tensor {
     return this.data[0];
   }
 
+  /**
+   * The values as a typed array, read synchronously (CPU backends). This is the tensor's own
+   * storage, not a copy (like PyTorch's `.numpy()`): writing to it changes the tensor.
+   */
+  dataSync(): TypedArray { return this.data; }
+  /** Same as `dataSync()`. */
+  toArray(): TypedArray { return this.data; }
+  /** `item()` for code that must also run where reads are asynchronous (WebGPU). */
+  async itemAsync(): Promise<number> { return this.item(); }
+  /** `tolist()` likewise. */
+  async tolistAsync(): Promise<NestedArray> { return this.tolist(); }
+
   /** Nested JS arrays (a number for 0-d tensors). */
   tolist(): NestedArray {
     const build = (dim: number, offset: number): NestedArray => {
