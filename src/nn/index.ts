@@ -8,6 +8,9 @@ export { ModuleDict } from "./container.js";
 export { Dropout2d, Unflatten, Upsample, type UpsampleOptions } from "./layers.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, Softmax, LogSoftmax, Flatten, Identity, Dropout } from "./layers.js";
 export { BatchNorm1d, type BatchNorm1dOptions } from "./batchnorm.js";
+export {
+  TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type EncoderForwardOptions,
+} from "./transformer.js";
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from "./attention.js";
 export { BatchNorm2d, BatchNorm3d } from "./batchnorm.js";
 export { LayerNorm, GroupNorm } from "./normalization.js";

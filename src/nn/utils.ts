@@ -11,7 +11,9 @@ import { tensor } from "../ops/creation.js";
 import { add, clamp, div, mul } from "../ops/elementwise.js";
 import { norm } from "../ops/reduce.js";
 import { stack } from "../ops/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
+import { type AnyModule, Module } from "./module.js";
+import { Parameter } from "./parameter.js";
 
 /** The parameters' current gradients, read without taking them from the optimizer's reuse. */
 function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
@@ -46,4 +48,25 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
 export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
   if (!(clipValue >= 0)) throw new Error(`clipGradValue_: clipValue must be ≥ 0, got ${clipValue}`);
   noGrad(() => { for (const g of gradsOf(parameters)) g.copy_(clamp(g, -clipValue, clipValue)); });
+}
+
+/**
+ * A deep copy of a module (PyTorch users' `copy.deepcopy(model)`): the same class, its own copies of
+ * every parameter and buffer with the same values, submodules copied likewise, other fields copied
+ * shallowly. nn.TransformerEncoder builds its layers this way, so they start identical, as PyTorch's.
+ */
+export function deepcopy<M extends AnyModule>(m: M): M {
+  const copy = Reflect.construct(Module, [], m.constructor) as M;
+  copy.training = m.training;
+  const buffers = (m as unknown as { _buffers: Set<string> })._buffers;
+  const fields = copy as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(m)) {
+    if (buffers.has(k)) copy.registerBuffer(k, v as Tensor | null);
+    else if (v instanceof Parameter) fields[k] = new Parameter(v.detach(), v.requiresGrad);
+    else if (v instanceof Module) fields[k] = deepcopy(v);
+    else if (v instanceof Tensor) fields[k] = new Tensor(v.dataSync().slice(), v.shape);
+    else if (Array.isArray(v)) fields[k] = [...v];
+    else fields[k] = v;
+  }
+  return copy;
 }

@@ -57,3 +57,35 @@ describe("attention errors say what to do", () => {
     expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 2]), randn([5, 4]))).toThrow(/share the last dim/);
   });
 });
+
+describe.each(backends)("Transformer encoder on the %s backend", (backend) => {
+  it("TransformerEncoderLayer (pre- and post-norm, relu and gelu) passes gradcheck for inputs and parameters", () => {
+    useBackend(backend);
+    manualSeed(3);
+    for (const normFirst of [true, false]) {
+      const layer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0, batchFirst: true, normFirst,
+        activation: normFirst ? "gelu" : "relu" }).double();
+      expect(gradcheck((x) => layer(x, { isCausal: true }), [d([2, 3, 4])], { params: layer.parameters() })).toBe(true);
+    }
+  });
+
+  it("TransformerEncoder stacks deep copies: PyTorch's keys, identical initial weights, separate storage", () => {
+    useBackend(backend);
+    const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, normFirst: true });
+    const enc = new nn.TransformerEncoder(layer, 3, { norm: new nn.LayerNorm(8) });
+    const keys = Object.keys(enc.stateDict());
+    expect(keys.slice(0, 4)).toEqual(["layers.0.self_attn.in_proj_weight", "layers.0.self_attn.in_proj_bias",
+      "layers.0.self_attn.out_proj.weight", "layers.0.self_attn.out_proj.bias"]);
+    expect(keys).toContain("layers.2.norm2.bias");
+    expect(keys.slice(-2)).toEqual(["norm.weight", "norm.bias"]);
+    expect(enc.parameters().length).toBe(3 * layer.parameters().length + 2);
+    const w0 = enc.stateDict()["layers.0.linear1.weight"], w2 = enc.stateDict()["layers.2.linear1.weight"];
+    expect(Array.from(w2.dataSync())).toEqual(Array.from(w0.dataSync()));
+    w0.dataSync()[0] += 1;
+    expect(w2.dataSync()[0]).not.toBe(w0.dataSync()[0]);
+    const x = randn([2, 5, 8]);
+    expect(enc(x, { isCausal: true }).shape).toEqual([2, 5, 8]);
+    enc.eval();
+    expect(enc.layers.at(1)!.training).toBe(false);
+  });
+});

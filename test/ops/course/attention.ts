@@ -1,6 +1,6 @@
 /** Course cases of attention: scaled_dot_product_attention and nn.MultiheadAttention. */
 import { expect } from "vitest";
-import { arange, F, nn, type Tensor } from "../../../src/index.js";
+import { arange, F, nn, ones, type Tensor, triu } from "../../../src/index.js";
 import type { FixtureTensor } from "../../helpers.js";
 import { type CourseCase, type CourseRunner, expectNear, fromFixture, runOp } from "./harness.js";
 
@@ -32,6 +32,17 @@ export function runModuleCase(c: CourseCase, module: nn.Module, call: (inputs: R
 export const attentionRunners: Record<string, CourseRunner> = {
   scaled_dot_product_attention: (c) => runOp(c, ({ query, key, value }, { is_causal }) =>
     F.scaledDotProductAttention(query, key, value, { isCausal: is_causal as boolean | undefined })),
+  TransformerEncoderLayer: (c) => {
+    const a = c.args as { d_model: number; nhead: number; dim_feedforward: number; dropout: number; batch_first: boolean;
+      norm_first: boolean; activation: "gelu" | "relu" };
+    const layer = new nn.TransformerEncoderLayer(a.d_model, a.nhead, { dimFeedforward: a.dim_feedforward, dropout: a.dropout,
+      batchFirst: a.batch_first, normFirst: a.norm_first, activation: a.activation });
+    runModuleCase(c, layer, ({ src }) => {
+      // The note: src_mask = triu(ones(L, L, bool), diagonal=1), is_causal=True — one GPT block.
+      const L = src.shape[1];
+      return { output: layer(src, { srcMask: triu(ones([L, L]), 1).int(), isCausal: true }) };
+    });
+  },
   MultiheadAttention: (c) => {
     const a = c.args as { embed_dim: number; num_heads: number; batch_first: boolean };
     const mha = new nn.MultiheadAttention(a.embed_dim, a.num_heads, { batchFirst: a.batch_first });
