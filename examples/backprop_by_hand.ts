@@ -34,7 +34,7 @@ const out = F.sigmoid(F.linear(F.sigmoid(F.linear(tx, tw1, tb1)), tw2, tb2));
 const tLoss = F.binaryCrossEntropy(out, tensor([[y]], { dtype: "float64" }));
 tLoss.backward();
 const agree = [
-  [tw1.grad!.data[0], dw1[0]], [tw1.grad!.data[1], dw1[1]], [tb1.grad!.data[0], db1], [tw2.grad!.data[0], dw2], [tb2.grad!.data[0], db2],
+  [tw1.grad!.dataSync()[0], dw1[0]], [tw1.grad!.dataSync()[1], dw1[1]], [tb1.grad!.dataSync()[0], db1], [tw2.grad!.dataSync()[0], dw2], [tb2.grad!.dataSync()[0], db2],
 ].every(([a, b]) => Math.abs(a - b) < 1e-12);
 console.log(`autograd: loss ${tLoss.item().toFixed(4)}, gradients ${agree ? "match" : "DIFFER from"} the hand computation`);
 

@@ -26,7 +26,7 @@ export function fromFixture(t: FixtureTensor, requiresGrad = false): Tensor {
 /** |actual − expected| ≤ atol + rtol·|expected| elementwise, with a message naming the worst element. */
 export function expectClose(actual: Tensor | ArrayLike<number>, expected: FixtureTensor | ArrayLike<number>, opts: { rtol?: number; atol?: number; what?: string } = {}): void {
   const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-6;
-  const a = actual instanceof Tensor ? actual.data : actual;
+  const a = actual instanceof Tensor ? actual.dataSync() : actual;
   const e = "data" in (expected as FixtureTensor) ? (expected as FixtureTensor).data : (expected as ArrayLike<number>);
   if (actual instanceof Tensor && "shape" in (expected as FixtureTensor)) {
     expect([...actual.shape], `${opts.what ?? ""} shape`).toEqual((expected as FixtureTensor).shape);

@@ -4,6 +4,8 @@
  * and is counted in `fallbackCounts()` — so a test can prove a training step never left the fast path.
  */
 import { jsKernels } from "./js/index.js";
+import type { TypedArray } from "../tensor/dtype.js";
+import type { DeviceStorage } from "../tensor/storage.js";
 import { gemmsOneByOne, type KernelName, type Kernels } from "./kernels.js";
 
 const backends = new Map<string, Partial<Kernels>>([["js", jsKernels]]);
@@ -40,6 +42,21 @@ export function setBackend(name: string): void {
 }
 
 export const getBackend = (): string => activeName;
+
+/** How a device backend reads its storage back to the host (registered with the backend). */
+const readers = new Map<string, (s: DeviceStorage) => Promise<TypedArray>>();
+
+/** Registers the host read of a device's storage (`await t.data()` on that device). */
+export function registerDeviceReader(device: string, read: (s: DeviceStorage) => Promise<TypedArray>): void {
+  readers.set(device, read);
+}
+
+/** Reads a device's storage back to a host array. */
+export function readStorage(s: DeviceStorage): Promise<TypedArray> {
+  const read = readers.get(s.device);
+  if (!read) throw new Error(`no backend for device "${s.device}" is loaded`);
+  return read(s);
+}
 export const listBackends = (): string[] => [...backends.keys()];
 
 /** How often each kernel fell back to the JS reference since the last reset. */

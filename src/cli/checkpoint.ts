@@ -73,9 +73,9 @@ export function toNamedArrays(sd: Record<string, Tensor>): IoStateDict {
   const out: IoStateDict = new Map();
   for (const [k, t] of Object.entries(sd)) {
     const shape = [...t.shape];
-    if (t.dtype === "int32" && k.endsWith("num_batches_tracked")) out.set(k, { shape, dtype: "int64", data: BigInt64Array.from(t.data, (v) => BigInt(v)) });
-    else if (t.dtype === "int32") out.set(k, { shape, dtype: "int32", data: Int32Array.from(t.data) });
-    else out.set(k, { shape, dtype: "float32", data: Float32Array.from(t.data) });
+    if (t.dtype === "int32" && k.endsWith("num_batches_tracked")) out.set(k, { shape, dtype: "int64", data: BigInt64Array.from(t.dataSync(), (v) => BigInt(v)) });
+    else if (t.dtype === "int32") out.set(k, { shape, dtype: "int32", data: Int32Array.from(t.dataSync()) });
+    else out.set(k, { shape, dtype: "float32", data: Float32Array.from(t.dataSync()) });
   }
   return out;
 }

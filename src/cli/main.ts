@@ -194,7 +194,7 @@ async function runPredict(target: string, image: string, o: { activation?: strin
   if (arch.inputSize !== 784) throw new CliError(`${target} takes ${arch.inputSize} inputs, not a 28x28 image`);
   const x = toMnistInput(decodeGrey(readPngFile(image), image), image);
   model.eval();
-  const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, 784] })), -1)).data;
+  const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, 784] })), -1)).dataSync();
   const ranked = Array.from(probs, (p, c) => [c, p] as const).sort((a, b) => b[1] - a[1]);
   io.out(`prediction: ${ranked[0][0]}`);
   io.out(`probabilities: ${ranked.slice(0, 3).map(([c, p]) => `${c}: ${p.toFixed(4)}`).join(", ")}`);

@@ -102,7 +102,7 @@ export function inferArch(shapes: Map<string, readonly number[]>, activationName
 
 /** The model as the layer list `exportMlpOnnx` takes (inference mode: BatchNorm uses running stats). */
 export function onnxLayers(model: nn.Sequential): Layer[] {
-  const f32 = (t: Tensor | null) => Float32Array.from(t!.data);
+  const f32 = (t: Tensor | null) => Float32Array.from(t!.dataSync());
   return [...model.children()].map((m): Layer => {
     if (m instanceof nn.Linear) return { type: "linear", weight: f32(m.weight), bias: m.bias ? f32(m.bias) : null, inFeatures: m.inFeatures, outFeatures: m.outFeatures };
     if (m instanceof nn.BatchNorm1d) {

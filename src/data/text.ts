@@ -90,7 +90,7 @@ export class CharTokenizer {
 
   /** The text of token ids (an int32 tensor or any list of numbers). */
   decode(ids: Tensor | ArrayLike<number>): string {
-    const arr = ids instanceof Tensor ? ids.data : ids;
+    const arr = ids instanceof Tensor ? ids.dataSync() : ids;
     let s = "";
     for (let i = 0; i < arr.length; i++) {
       const ch = this.vocab[arr[i]];

@@ -8,6 +8,8 @@
  * (unbiased) with `momentum` — or, with `momentum: null`, their cumulative average over the
  * batches seen (`num_batches_tracked`); eval mode uses the running statistics.
  */
+import { noGrad } from "../autograd/grad_mode.js";
+import { add } from "../ops/elementwise.js";
 import { batchNorm } from "../ops/normalization.js";
 import { full } from "../ops/creation.js";
 import { checkOptions, describeValue } from "../tensor/pytorch_habits.js";
@@ -72,9 +74,11 @@ abstract class BatchNormBase extends Module {
         `${C} channels`);
     }
     let factor = this.momentum ?? 0;
-    if (this.training && this.num_batches_tracked) {
-      this.num_batches_tracked.data[0] += 1;
-      if (this.momentum === null) factor = 1 / this.num_batches_tracked.data[0];
+    const tracked = this.num_batches_tracked;
+    if (this.training && tracked) {
+      noGrad(() => tracked.copy_(add(tracked, 1)));
+      // The cumulative average needs the count on the host (not available synchronously on a GPU).
+      if (this.momentum === null) factor = 1 / tracked.item();
     }
     return batchNorm(x, {
       runningMean: this.running_mean,

@@ -11,6 +11,8 @@
  * emb(tensor([[0, 5, 5]], { dtype: "int32" })).shape // [1, 3, 32]
  */
 import { noGrad } from "../autograd/grad_mode.js";
+import { K } from "../backend/registry.js";
+import { zeros } from "../ops/creation.js";
 import { embedding, resolvePaddingIdx } from "../ops/embedding.js";
 import { empty } from "../ops/util.js";
 import { fmt } from "../tensor/shape.js";
@@ -74,7 +76,7 @@ export class Embedding extends Module {
     normal_(this.weight);
     if (this.paddingIdx !== null) {
       const d = this.embeddingDim, p = this.paddingIdx;
-      noGrad(() => this.weight.data.fill(0, p * d, (p + 1) * d));
+      noGrad(() => K.copyBlocks(zeros([d]).storage, 0, 0, this.weight.storage, p * d, 0, d, 1));
     }
   }
 

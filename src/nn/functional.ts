@@ -17,18 +17,16 @@ export { dropout2d } from "../ops/normalization.js";
 export { pad, type PadOptions, type PadMode } from "../ops/pad.js";
 export { interpolate, type InterpolateOptions, type InterpolateMode } from "../ops/upsample.js";
 export { embedding, type EmbeddingOptions } from "../ops/embedding.js";
-import { Tensor } from "../tensor/tensor.js";
+import { arange, zeros } from "../ops/creation.js";
+import { cast, eq } from "../ops/elementwise.js";
+import type { Tensor } from "../tensor/tensor.js";
 
 /** One-hot rows (N, numClasses) from int32 class indices (N), as int32 like PyTorch's int64. */
 export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   if (labels.dtype !== "int32") throw new Error(`oneHot: labels must be int32 class indices, got ${labels.dtype}`);
-  let max = -1;
-  for (const v of labels.data) if (v > max) max = v;
-  const c = numClasses < 0 ? max + 1 : numClasses;
-  const out = new Int32Array(labels.numel() * c);
-  labels.data.forEach((v, i) => {
-    if (v < 0 || v >= c) throw new Error(`oneHot: class ${v} is out of range for ${c} classes`);
-    out[i * c + v] = 1;
-  });
-  return new Tensor(out, [...labels.shape, c]);
+  if (labels.numel() === 0) return zeros([...labels.shape, Math.max(numClasses, 0)], { dtype: "int32" });
+  const lo = labels.min().item(), hi = labels.max().item();
+  const c = numClasses < 0 ? hi + 1 : numClasses;
+  if (lo < 0 || hi >= c) throw new Error(`oneHot: class ${lo < 0 ? lo : hi} is out of range for ${c} classes`);
+  return cast(eq(labels.unsqueeze(-1), arange(c)), "int32");
 }

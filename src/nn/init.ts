@@ -6,6 +6,8 @@
  * nn.init.kaimingNormal_(layer.weight, { nonlinearity: "relu" });
  */
 import { noGrad } from "../autograd/grad_mode.js";
+import { K } from "../backend/registry.js";
+import { allocArray } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { checkOptions, describeValue } from "../tensor/pytorch_habits.js";
 import { fmt } from "../tensor/shape.js";
@@ -67,8 +69,11 @@ export function calculateFans(t: Tensor): [number, number] {
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }
 
+/** Fills `t` in place with host draws (the seeded generator gives the same values on every backend). */
 function fillWith(t: Tensor, draw: () => number): Tensor {
-  noGrad(() => { for (let i = 0; i < t.data.length; i++) t.data[i] = draw(); });
+  const values = allocArray(t.dtype, t.numel());
+  for (let i = 0; i < values.length; i++) values[i] = draw();
+  noGrad(() => K.writeHost(t.storage, values));
   return t;
 }
 

@@ -75,9 +75,7 @@ export class Module<Out = Tensor> {
     this._buffers.add(name);
     let stored = t;
     if (t) {
-      const own = K.alloc(t.dtype, t.numel(), true);
-      own.set(t.data);
-      stored = new Tensor(own, t.shape);
+      stored = new Tensor(K.alloc(t.dtype, t.numel(), true), t.shape).copy_(t);
     }
     (this as unknown as Record<string, unknown>)[name] = stored;
   }
@@ -163,7 +161,7 @@ export class Module<Out = Tensor> {
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
     if (problems.length) throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}: ${problems.join(". ")}`);
     noGrad(() => {
-      for (const k of Object.keys(own)) if (has(sd, k)) own[k].data.set(sd[k].data);
+      for (const k of Object.keys(own)) if (has(sd, k)) own[k].copy_(sd[k]);
     });
     return { missingKeys, unexpectedKeys };
   }
@@ -177,7 +175,7 @@ export class Module<Out = Tensor> {
     for (const t of tensors) {
       if (t.dtype === "int32" || t.dtype === dtype) continue;
       const own = K.alloc(dtype, t.numel(), true);
-      K.cast(t.data, own);
+      K.cast(t.storage, own);
       t.replaceStorage(own);
     }
     return this;

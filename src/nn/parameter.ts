@@ -7,9 +7,8 @@ import { Tensor } from "../tensor/tensor.js";
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    const own = K.alloc(data.dtype, data.numel(), true);
-    own.set(data.data);
-    super(own, data.shape, requiresGrad);
+    super(K.alloc(data.dtype, data.numel(), true), data.shape, requiresGrad);
+    this.copy_(data);
     this.reusesGradStorage = true;
   }
 }

@@ -10,7 +10,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { tensor } from "../ops/creation.js";
 import { add, clamp, div, mul } from "../ops/elementwise.js";
 import { norm } from "../ops/reduce.js";
-import { stack } from "../ops/shape.js";
+import { clone, stack } from "../ops/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type AnyModule, Module } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -33,8 +33,8 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
     const total = norm(stack(grads.map((g) => norm(g, normType))), normType);
-    const value = total.item();
-    if (opts.errorIfNonfinite && !Number.isFinite(value)) {
+    const value = opts.errorIfNonfinite ? total.item() : 0;
+    if (!Number.isFinite(value)) {
       throw new Error(`clipGradNorm_: the total norm of order ${normType} of the gradients is ${value} — a NaN or inf gradient ` +
         "(a loss that blew up?); pass errorIfNonfinite: false to clip anyway");
     }
@@ -64,7 +64,7 @@ export function deepcopy<M extends AnyModule>(m: M): M {
     if (buffers.has(k)) copy.registerBuffer(k, v as Tensor | null);
     else if (v instanceof Parameter) fields[k] = new Parameter(v.detach(), v.requiresGrad);
     else if (v instanceof Module) fields[k] = deepcopy(v);
-    else if (v instanceof Tensor) fields[k] = new Tensor(v.dataSync().slice(), v.shape);
+    else if (v instanceof Tensor) fields[k] = noGrad(() => clone(v));
     else if (Array.isArray(v)) fields[k] = [...v];
     else fields[k] = v;
   }

@@ -14,6 +14,7 @@
 import { noGrad } from "../autograd/grad_mode.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmt } from "../tensor/shape.js";
+import { isHost } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { arange } from "./creation.js";
 import { add, cast, eq, le, log, mul, ne } from "./elementwise.js";
@@ -53,7 +54,9 @@ export function causalBias(L: number, S: number, dtype: Tensor["dtype"] = "float
  */
 export function maskBias(mask: Tensor, dtype: Tensor["dtype"], masked: boolean, op: string): Tensor {
   if (mask.dtype === "int32") return biasFromKeep(masked ? eq(mask, 0) : ne(mask, 0), dtype);
-  const zeroOne = noGrad(() => maxAll(mul(ne(mask, 0), ne(mask, 1))).item() === 0 && maxAll(mask).item() === 1);
+  // Checked where the mask is on the host (a GPU read would be asynchronous).
+  const zeroOne = isHost(mask.storage) &&
+    noGrad(() => maxAll(mul(ne(mask, 0), ne(mask, 1))).item() === 0 && maxAll(mask).item() === 1);
   if (zeroOne) {
     throw new Error(`${op}: the mask ${fmt(mask.shape)} is a float tensor of 0s and 1s, which would be added to the scores ` +
       `(+1), not used as a boolean mask — gradlab has no bool dtype: pass mask.int() for a boolean mask ` +

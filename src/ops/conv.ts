@@ -15,6 +15,7 @@ import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { add } from "./elementwise.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 /** An int, or one int per spatial dim (PyTorch's `int or tuple`). */
 export type IntOrTuple = number | readonly number[];
@@ -118,21 +119,21 @@ function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | nul
  */
 function convolution(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, outShape: number[], relu: boolean): Tensor {
   const out = empty(outShape, x.dtype);
-  K.conv2dForward(x.data as FloatArray, weight.data as FloatArray, bias ? (bias.data as FloatArray) : null, out.data as FloatArray, g, relu);
+  K.conv2dForward(x.storage as FloatStorage, weight.storage as FloatStorage, bias ? (bias.storage as FloatStorage) : null, out.storage as FloatStorage, g, relu);
   return record(out, bias ? [x, weight, bias] : [x, weight], relu ? "ConvolutionReluBackward" : "ConvolutionBackward", (grad) => {
-    let gd = grad.data as FloatArray;
+    let gd = grad.storage as FloatStorage;
     if (relu) {
       // relu'(z) = [z > 0] = [out > 0]: the output stands in for the pre-activation.
       const gz = K.alloc(out.dtype, out.numel()) as FloatArray;
-      K.unaryBackward("relu", out.data as FloatArray, out.data as FloatArray, gd, gz);
+      K.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
       gd = gz;
     }
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(x.shape, x.dtype);
-      K.conv2dBackwardInput(gd, weight.data as FloatArray, dx.data as FloatArray, g);
+      K.conv2dBackwardInput(gd, weight.storage as FloatStorage, dx.storage as FloatStorage, g);
     }
-    const [dw, db] = weightGrads(x.data as FloatArray, gd, weight, bias, g);
+    const [dw, db] = weightGrads(x.storage as FloatStorage, gd, weight, bias, g);
     return [dx, dw, db];
   });
 }
@@ -141,7 +142,7 @@ function convolution(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeom
  * The weight (and bias) gradient of a convolution with input `input` and output gradient `dy`.
  * A parameter's gradient is accumulated into its .grad storage (null returned for it), as linear does.
  */
-function weightGrads(input: FloatArray, dy: FloatArray, weight: Tensor, bias: Tensor | null, g: ConvGeometry): [Tensor | null, Tensor | null] {
+function weightGrads(input: FloatStorage, dy: FloatStorage, weight: Tensor, bias: Tensor | null, g: ConvGeometry): [Tensor | null, Tensor | null] {
   if (!weight.requiresGrad && !bias?.requiresGrad) return [null, null];
   const target = (t: Tensor | null): { grad: Tensor | null; beta: number; ret: Tensor | null } => {
     if (!t?.requiresGrad) return { grad: null, beta: 0, ret: null };
@@ -150,7 +151,7 @@ function weightGrads(input: FloatArray, dy: FloatArray, weight: Tensor, bias: Te
     return { grad: fresh, beta: 0, ret: fresh };
   };
   const w = target(weight), b = target(bias);
-  K.conv2dBackwardWeight(input, dy, (w.grad?.data as FloatArray) ?? null, (b.grad?.data as FloatArray) ?? null, g, w.beta, b.beta);
+  K.conv2dBackwardWeight(input, dy, (w.grad?.storage as FloatStorage) ?? null, (b.grad?.storage as FloatStorage) ?? null, g, w.beta, b.beta);
   return [w.ret, b.ret];
 }
 
@@ -228,14 +229,14 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const g: ConvGeometry = { n, cIn: cOut, h: size[0], w: size[1], cOut: cIn, kH, kW, strideH: stride[0], strideW: stride[1],
     padH: padding[0], padW: padding[1], dilationH: dilation[0], dilationW: dilation[1], groups, hOut: h, wOut: w };
   const out = empty([...(batched ? [n] : []), cOut, ...size], x.dtype);
-  K.conv2dBackwardInput(x.data as FloatArray, weight.data as FloatArray, out.data as FloatArray, g);
+  K.conv2dBackwardInput(x.storage as FloatStorage, weight.storage as FloatStorage, out.storage as FloatStorage, g);
   const y = record(out, [x, weight], "ConvolutionBackward", (grad) => {
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(x.shape, x.dtype);
-      K.conv2dForward(grad.data as FloatArray, weight.data as FloatArray, null, dx.data as FloatArray, g);
+      K.conv2dForward(grad.storage as FloatStorage, weight.storage as FloatStorage, null, dx.storage as FloatStorage, g);
     }
-    return [dx, weightGrads(grad.data as FloatArray, x.data as FloatArray, weight, null, g)[0]];
+    return [dx, weightGrads(grad.storage as FloatStorage, x.storage as FloatStorage, weight, null, g)[0]];
   });
   return bias ? add(y, bias.reshape([cOut, 1, 1])) : y;
 }

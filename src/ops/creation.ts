@@ -7,7 +7,7 @@
  * const w = randn([2, 3]);
  */
 import { K } from "../backend/registry.js";
-import { type DType, dtypeOf, type TypedArray } from "../tensor/dtype.js";
+import { allocArray, type DType, dtypeOf, type TypedArray } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
 import { fmt, numel } from "../tensor/shape.js";
@@ -95,9 +95,9 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
     const dtype = opts.dtype ?? dtypeOf(src);
     const shape = opts.shape ? checkShape("tensor", [...opts.shape]) : [src.length];
     if (numel(shape) !== src.length) throw new Error(`tensor: ${src.length} values cannot fill shape ${fmt(shape)}`);
-    const out = K.alloc(dtype, src.length);
+    const out = allocArray(dtype, src.length);
     out.set(src);
-    return new Tensor(out, shape, opts.requiresGrad ?? false);
+    return new Tensor(K.fromHost(out), shape, opts.requiresGrad ?? false);
   }
   const shape = opts.shape ? checkShape("tensor", [...opts.shape]) : inferNested(data as NestedArray);
   const dtype = opts.dtype ?? "float32";
@@ -105,13 +105,13 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
     const flat = (data as unknown[]).flat(Infinity) as number[];
     if (flat.length !== numel(shape)) throw new Error(`tensor: ${flat.length} values cannot fill shape ${fmt(shape)}`);
     flat.forEach((v, i) => checkElement(v, `flat index ${i}`));
-    const out = K.alloc(dtype, flat.length);
+    const out = allocArray(dtype, flat.length);
     out.set(flat);
-    return new Tensor(out, shape, opts.requiresGrad ?? false);
+    return new Tensor(K.fromHost(out), shape, opts.requiresGrad ?? false);
   }
-  const out = K.alloc(dtype, numel(shape));
+  const out = allocArray(dtype, numel(shape));
   fillNested(data as NestedArray, shape, out);
-  return new Tensor(out, shape, opts.requiresGrad ?? false);
+  return new Tensor(K.fromHost(out), shape, opts.requiresGrad ?? false);
 }
 
 /** `full` under the name the user called (zeros, ones, ...), so a bad shape's error names that op. */
@@ -121,7 +121,9 @@ function filled(op: string, shape: ShapeArg, value: number, opts: TensorOptions)
   if (typeof value !== "number" && typeof value !== "boolean") {
     throw new Error(`${op}: the fill value is ${describeValue(value)}, not a number`);
   }
-  return new Tensor(K.alloc(opts.dtype ?? "float32", numel(s)).fill(Number(value)), s, opts.requiresGrad ?? false);
+  const out = K.alloc(opts.dtype ?? "float32", numel(s));
+  if (Number(value) !== 0) K.fill(out, Number(value));
+  return new Tensor(out, s, opts.requiresGrad ?? false);
 }
 
 export const full = (shape: ShapeArg, value: number, opts: TensorOptions = {}): Tensor =>
@@ -136,9 +138,10 @@ function drawn(op: string, shape: ShapeArg, opts: RandomOptions, draw: (g: Gener
   checkCreationOptions(opts, RANDOM_OPTIONS);
   const s = shapeOf(shape, op);
   const g = opts.generator ?? defaultGenerator;
-  const out = K.alloc(opts.dtype ?? "float32", numel(s));
+  // Drawn on the host by the seeded generator (the same numbers on every backend), then handed over.
+  const out = allocArray(opts.dtype ?? "float32", numel(s));
   for (let i = 0; i < out.length; i++) out[i] = draw(g);
-  return new Tensor(out, s, opts.requiresGrad ?? false);
+  return new Tensor(K.fromHost(out), s, opts.requiresGrad ?? false);
 }
 
 /** Standard normal samples, seeded by `manualSeed`. */
@@ -161,22 +164,22 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   if (step === 0) throw new Error("arange: step must be non-zero");
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = [start, end, step].every(Number.isInteger);
-  const out = K.alloc(opts.dtype ?? (allInt ? "int32" : "float32"), n);
+  const out = allocArray(opts.dtype ?? (allInt ? "int32" : "float32"), n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
-  return new Tensor(out, [n], opts.requiresGrad ?? false);
+  return new Tensor(K.fromHost(out), [n], opts.requiresGrad ?? false);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   checkShape("linspace (steps)", [steps]);
-  const out = K.alloc(opts.dtype ?? "float32", steps);
+  const out = allocArray(opts.dtype ?? "float32", steps);
   for (let i = 0; i < steps; i++) out[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
-  return new Tensor(out, [steps], opts.requiresGrad ?? false);
+  return new Tensor(K.fromHost(out), [steps], opts.requiresGrad ?? false);
 }
 
 /** Identity matrix n×m (m defaults to n). */
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
   checkShape("eye", [n, m]);
-  const out = K.alloc(opts.dtype ?? "float32", n * m);
+  const out = allocArray(opts.dtype ?? "float32", n * m);
   for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
-  return new Tensor(out, [n, m], opts.requiresGrad ?? false);
+  return new Tensor(K.fromHost(out), [n, m], opts.requiresGrad ?? false);
 }

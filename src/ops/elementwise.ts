@@ -12,6 +12,7 @@ import type { DType, FloatArray } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { empty, lift, requireFloat, resultDtype, sumToShape } from "./util.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 /** The first operand as a tensor: a number is lifted to the second operand's dtype. */
 function liftFirst(a: TensorLike, b: TensorLike, op: string): Tensor {
@@ -23,7 +24,7 @@ function liftFirst(a: TensorLike, b: TensorLike, op: string): Tensor {
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType = resultDtype(a, b)): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = empty(shape, dtype);
-  K.binary(op, a.data, a.shape, b.data, b.shape, out.data, shape);
+  K.binary(op, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
   return out;
 }
 
@@ -113,7 +114,7 @@ export const le = compare("le");
 export function unaryRaw(op: UnaryOp, x: Tensor, alpha?: number): Tensor {
   requireFloat(x, op);
   const out = empty(x.shape, x.dtype);
-  K.unary(op, x.data, out.data, alpha);
+  K.unary(op, x.storage, out.storage, alpha);
   return out;
 }
 
@@ -122,7 +123,7 @@ export function unaryOp(op: UnaryOp, name: string, x: Tensor, alpha?: number): T
   const out = unaryRaw(op, x, alpha);
   return record(out, [x], name, (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.unaryBackward(op, x.data as FloatArray, out.data as FloatArray, g.data as FloatArray, dx.data as FloatArray, alpha);
+    K.unaryBackward(op, x.storage as FloatStorage, out.storage as FloatStorage, g.storage as FloatStorage, dx.storage as FloatStorage, alpha);
     return [dx];
   });
 }
@@ -143,7 +144,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   requireFloat(x, "clamp");
   const lo = min ?? -Infinity, hi = max ?? Infinity;
   const out = empty(x.shape, x.dtype);
-  K.clamp(x.data as FloatArray, lo, hi, out.data as FloatArray);
+  K.clamp(x.storage as FloatStorage, lo, hi, out.storage as FloatStorage);
   return record(out, [x], "ClampBackward", (g) => {
     const pass = mul(ge(x, lo), le(x, hi));
     return [mul(g, pass.to(g.dtype))];
@@ -154,7 +155,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = empty(x.shape, dtype);
-  K.cast(x.data, out.data);
+  K.cast(x.storage, out.storage);
   if (dtype === "int32") return out;
   return record(out, [x], "ToCopyBackward", (g) => [cast(g, x.dtype)]);
 }

@@ -14,6 +14,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 export interface EmbeddingOptions {
   /** This row gets no gradient (PyTorch's padding_idx); negative counts from the end. */
@@ -52,12 +53,12 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
   }
   const [rows, dim] = weight.shape;
   const pad = resolvePaddingIdx(opts.paddingIdx, rows, "embedding");
-  const index = input.data as Int32Array;
+  const index = input.storage as IntStorage;
   const out = empty([...input.shape, dim], weight.dtype);
-  K.embedding(weight.data as FloatArray, rows, dim, index, out.data as FloatArray);
+  K.embedding(weight.storage as FloatStorage, rows, dim, index, out.storage as FloatStorage);
   return record(out, [weight], "EmbeddingBackward", (g) => {
     const dw = empty(weight.shape, weight.dtype);
-    K.embeddingBackward(g.data as FloatArray, index, dim, pad, dw.data as FloatArray);
+    K.embeddingBackward(g.storage as FloatStorage, index, dim, pad, dw.storage as FloatStorage);
     return [dw];
   });
 }

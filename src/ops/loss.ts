@@ -18,6 +18,7 @@ import { mean, sum } from "./reduce.js";
 import { gather } from "./shape.js";
 import { logSoftmax } from "./softmax.js";
 import { empty, requireFloat } from "./util.js";
+import { type FloatStorage, type IntStorage, isHost } from "../tensor/storage.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -95,14 +96,14 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   }
   checkClassTargets(input, target, "crossEntropy");
   const [n, c] = input.shape;
-  const tgt = target.data as Int32Array;
+  const tgt = target.storage as IntStorage;
   // Per-row losses from the fused kernel, with their own backward; the reduction is ordinary ops.
   const logProbs = empty([n, c], input.dtype);
   const rows = empty([n], input.dtype);
-  K.crossEntropyForward(input.data as FloatArray, tgt, n, c, eps, ignoreIndex, rows.data as FloatArray, logProbs.data as FloatArray);
+  K.crossEntropyForward(input.storage as FloatStorage, tgt, n, c, eps, ignoreIndex, rows.storage as FloatStorage, logProbs.storage as FloatStorage);
   record(rows, [input], "CrossEntropyBackward", (g) => {
     const dx = empty(input.shape, input.dtype);
-    K.crossEntropyBackward(logProbs.data as FloatArray, tgt, n, c, eps, ignoreIndex, g.data as FloatArray, dx.data as FloatArray);
+    K.crossEntropyBackward(logProbs.storage as FloatStorage, tgt, n, c, eps, ignoreIndex, g.storage as FloatStorage, dx.storage as FloatStorage);
     return [dx];
   });
   if (reduction !== "mean") return reduce(rows, reduction, "crossEntropy");
@@ -139,7 +140,8 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
 /** Binary cross-entropy on probabilities in [0, 1]; logs are clamped at −100, as PyTorch does. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkSameShape(input, target, "binaryCrossEntropy");
-  for (const v of input.data) {
+  // Checked where the values are on the host (a GPU read would be asynchronous).
+  for (const v of isHost(input.storage) ? input.storage : []) {
     if (!(v >= 0 && v <= 1)) throw new Error(`binaryCrossEntropy: input values must be probabilities in [0, 1], found ${v} — apply sigmoid first, or use binaryCrossEntropyWithLogits on raw logits`);
   }
   // Forward as PyTorch: logs clamped at −100. Backward as PyTorch too — (p − y) / max(p(1 − p), 1e-12) —

@@ -12,6 +12,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmt, numel } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { empty, requireFloat, resultDtype, sumToShape } from "./util.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 /**
  * Batched C = op(A)·op(B) over broadcast batch dims. A is [...batchA, rowsA, colsA] and
@@ -30,9 +31,9 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
     for (let d = 0; d < batch.length; d++) { oa += idx[d] * sa[d]; ob += idx[d] * sb[d]; }
     K.gemm({
       transA, transB, m, n, k,
-      a: a.data as FloatArray, aOffset: oa * ra * ca,
-      b: b.data as FloatArray, bOffset: ob * rb * cb,
-      c: out.data as FloatArray, cOffset: i * m * n,
+      a: a.storage as FloatStorage, aOffset: oa * ra * ca,
+      b: b.storage as FloatStorage, bOffset: ob * rb * cb,
+      c: out.storage as FloatStorage, cOffset: i * m * n,
     });
     for (let d = batch.length - 1; d >= 0; d--) { if (++idx[d] < batch[d]) break; idx[d] = 0; }
   }
@@ -87,34 +88,34 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
   const rows = numel(x.shape.slice(0, -1)); // not numel / inF: a Linear(0, n) has inF = 0
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
   // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.
-  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data as FloatArray, b: weight.data as FloatArray, c: out.data as FloatArray,
-    bias: bias ? (bias.data as FloatArray) : undefined, relu });
+  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.storage as FloatStorage, b: weight.storage as FloatStorage, c: out.storage as FloatStorage,
+    bias: bias ? (bias.storage as FloatStorage) : undefined, relu });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, inputs, relu ? "AddmmReluBackward" : "AddmmBackward", (g) => {
-    let gd = g.data as FloatArray;
+    let gd = g.storage as FloatStorage;
     if (relu) {
       // relu'(z) = [z > 0] = [out > 0]: the output stands in for the pre-activation.
       const gz = K.alloc(out.dtype, out.numel()) as FloatArray;
-      K.unaryBackward("relu", out.data as FloatArray, out.data as FloatArray, gd, gz);
+      K.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
       gd = gz;
     }
     let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
     const products: GemmArgs[] = [];
     if (x.requiresGrad) {
       dx = empty(x.shape, x.dtype);
-      products.push({ transA: false, transB: false, m: rows, n: inF, k: outF, a: gd, b: weight.data as FloatArray, c: dx.data as FloatArray });
+      products.push({ transA: false, transB: false, m: rows, n: inF, k: outF, a: gd, b: weight.storage as FloatStorage, c: dx.storage as FloatStorage });
     }
     if (weight.requiresGrad) {
       // A parameter's gradient is accumulated straight into its .grad storage (beta = 1 adds), so
       // the largest tensor of the step is never allocated or copied.
       const { grad, beta } = writesGradDirectly(weight) ? weight.gradTarget() : { grad: (dw = empty(weight.shape, weight.dtype)), beta: 0 };
-      products.push({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.data as FloatArray, c: grad.data as FloatArray, beta });
+      products.push({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.storage as FloatStorage, c: grad.storage as FloatStorage, beta });
     }
     K.gemms(products);
     if (bias?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
       const out = writesGradDirectly(bias) && !bias.peekGrad() ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));
-      K.reduce("sum", gd, 1, rows, outF, out.data);
+      K.reduce("sum", gd, 1, rows, outF, out.storage);
     }
     return [dx, dw, db];
   });

@@ -9,12 +9,13 @@
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import type { FloatArray } from "../tensor/dtype.js";
+import { allocArray, type FloatArray } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { add, ge, mul } from "./elementwise.js";
 import { empty, requireFloat } from "./util.js";
 import { rand } from "./creation.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 export interface BatchNormFunctionalOptions {
   /** Running statistics (C): read in eval, updated in place when training. */
@@ -28,7 +29,7 @@ export interface BatchNormFunctionalOptions {
   eps?: number;
 }
 
-const data = (t: Tensor | null | undefined): FloatArray | null => (t ? (t.data as FloatArray) : null);
+const data = (t: Tensor | null | undefined): FloatStorage | null => (t ? (t.storage as FloatStorage) : null);
 
 function checkVector(t: Tensor | null | undefined, len: number, what: string, op: string, x: Tensor): void {
   if (t && t.numel() !== len) {
@@ -61,16 +62,16 @@ export function batchNorm(x: Tensor, opts: BatchNormFunctionalOptions, name = "b
   checkVector(runningMean, c, "runningMean", name, x); checkVector(runningVar, c, "runningVar", name, x);
   const out = empty(x.shape, x.dtype), mean = empty([c], x.dtype), rstd = empty([c], x.dtype);
   K.batchNormForward({
-    x: x.data as FloatArray, n, c, l, weight: data(weight), bias: data(bias), runningMean: data(runningMean),
-    runningVar: data(runningVar), training, momentum, eps, out: out.data as FloatArray, mean: mean.data as FloatArray,
-    rstd: rstd.data as FloatArray,
+    x: x.storage as FloatStorage, n, c, l, weight: data(weight), bias: data(bias), runningMean: data(runningMean),
+    runningVar: data(runningVar), training, momentum, eps, out: out.storage as FloatStorage, mean: mean.storage as FloatStorage,
+    rstd: rstd.storage as FloatStorage,
   });
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   return record(out, inputs, "NativeBatchNormBackward", (g) => {
     const dx = x.requiresGrad ? empty(x.shape, g.dtype) : null;
     const dw = weight?.requiresGrad ? empty([c], g.dtype) : null, db = bias?.requiresGrad ? empty([c], g.dtype) : null;
     K.batchNormBackward({
-      x: x.data as FloatArray, dy: g.data as FloatArray, mean: mean.data as FloatArray, rstd: rstd.data as FloatArray,
+      x: x.storage as FloatStorage, dy: g.storage as FloatStorage, mean: mean.storage as FloatStorage, rstd: rstd.storage as FloatStorage,
       weight: data(weight), n, c, l, training, dx: data(dx), dweight: data(dw), dbias: data(db),
     });
     return [dx, ...(weight ? [dw?.reshape(weight.shape) ?? null] : []),
@@ -82,15 +83,15 @@ export function batchNorm(x: Tensor, opts: BatchNormFunctionalOptions, name = "b
 function normalizeRows(x: Tensor, rows: number, d: number, eps: number, weight: Tensor | null, bias: Tensor | null,
   gradName: string): Tensor {
   const out = empty(x.shape, x.dtype), mean = empty([rows], x.dtype), rstd = empty([rows], x.dtype);
-  K.layerNormForward({ x: x.data as FloatArray, rows, d, weight: data(weight), bias: data(bias), eps,
-    out: out.data as FloatArray, mean: mean.data as FloatArray, rstd: rstd.data as FloatArray });
+  K.layerNormForward({ x: x.storage as FloatStorage, rows, d, weight: data(weight), bias: data(bias), eps,
+    out: out.storage as FloatStorage, mean: mean.storage as FloatStorage, rstd: rstd.storage as FloatStorage });
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   return record(out, inputs, gradName, (g) => {
     const dx = empty(x.shape, g.dtype);
     const dw = weight?.requiresGrad ? empty(weight.shape, g.dtype) : null;
     const db = bias?.requiresGrad ? empty(bias.shape, g.dtype) : null;
-    K.layerNormBackward({ x: x.data as FloatArray, dy: g.data as FloatArray, mean: mean.data as FloatArray,
-      rstd: rstd.data as FloatArray, weight: data(weight), rows, d, dx: dx.data as FloatArray, dweight: data(dw),
+    K.layerNormBackward({ x: x.storage as FloatStorage, dy: g.storage as FloatStorage, mean: mean.storage as FloatStorage,
+      rstd: rstd.storage as FloatStorage, weight: data(weight), rows, d, dx: dx.storage as FloatStorage, dweight: data(dw),
       dbias: data(db) });
     return [x.requiresGrad ? dx : null, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
   });
@@ -148,10 +149,11 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
-  const mask = empty(x.shape, x.dtype);
+  // The mask is drawn on the host by the seeded generator (the same on every backend), then handed over.
+  const values = allocArray(x.dtype, x.numel());
   const keep = 1 / (1 - p);
-  for (let i = 0; i < mask.data.length; i++) mask.data[i] = generator.random() >= p ? keep : 0;
-  return mul(x, mask);
+  for (let i = 0; i < values.length; i++) values[i] = generator.random() >= p ? keep : 0;
+  return mul(x, new Tensor(K.fromHost(values), x.shape));
 }
 
 const warned = new Set<string>();

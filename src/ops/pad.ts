@@ -16,6 +16,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { empty } from "./util.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 export type { PadMode } from "../backend/js/pad.js";
 
@@ -88,10 +89,10 @@ export function pad(x: Tensor, padList: readonly number[], opts: PadOptions = {}
   const pads = padsByDim(x, padList, mode, opts.value);
   const value = mode === "constant" ? opts.value ?? 0 : 0;
   const out = empty(padShape(x.shape, pads), x.dtype);
-  K.pad(mode, x.data, x.shape, pads, value, out.data);
+  K.pad(mode, x.storage, x.shape, pads, value, out.storage);
   return record(out, [x], GRAD_NAMES[mode], (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.padBackward(mode, g.data as FloatArray, x.shape, pads, dx.data as FloatArray);
+    K.padBackward(mode, g.storage as FloatStorage, x.shape, pads, dx.storage as FloatStorage);
     return [dx];
   });
 }

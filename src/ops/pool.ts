@@ -16,6 +16,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 export type IntPair = number | readonly [number, number];
 
@@ -107,11 +108,11 @@ function maxPoolCore(x: Tensor, p: PoolWindow): [Tensor, Tensor] {
   const h = x.shape[x.ndim - 2], w = x.shape[x.ndim - 1], planes = x.numel() / (h * w);
   const shape = [...x.shape.slice(0, -2), p.outH, p.outW];
   const out = empty(shape, x.dtype), indices = empty(shape, "int32");
-  const idx = indices.data as Int32Array;
-  K.maxPool2d(x.data as FloatArray, planes, h, w, p, out.data as FloatArray, idx);
+  const idx = indices.storage as IntStorage;
+  K.maxPool2d(x.storage as FloatStorage, planes, h, w, p, out.storage as FloatStorage, idx);
   record(out, [x], "MaxPool2DWithIndicesBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.data as FloatArray, idx, planes, h * w, 1, p.outH * p.outW, dx.data as FloatArray);
+    K.scatterAddAlong(g.storage as FloatStorage, idx, planes, h * w, 1, p.outH * p.outW, dx.storage as FloatStorage);
     return [dx];
   });
   return [out, indices];
@@ -153,10 +154,10 @@ export function maxPool1d(x: Tensor, kernelSize: number, opts: MaxPool1dOptions 
 function avgPoolCore(x: Tensor, p: PoolWindow, countIncludePad: boolean, divisor: number): Tensor {
   const h = x.shape[x.ndim - 2], w = x.shape[x.ndim - 1], planes = x.numel() / (h * w);
   const out = empty([...x.shape.slice(0, -2), p.outH, p.outW], x.dtype);
-  K.avgPool2d(x.data as FloatArray, planes, h, w, p, countIncludePad, divisor, out.data as FloatArray);
+  K.avgPool2d(x.storage as FloatStorage, planes, h, w, p, countIncludePad, divisor, out.storage as FloatStorage);
   return record(out, [x], "AvgPool2DBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.avgPool2dBackward(g.data as FloatArray, planes, h, w, p, countIncludePad, divisor, dx.data as FloatArray);
+    K.avgPool2dBackward(g.storage as FloatStorage, planes, h, w, p, countIncludePad, divisor, dx.storage as FloatStorage);
     return [dx];
   });
 }
@@ -198,10 +199,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize, name = "a
       `${JSON.stringify(outputSize)}`);
   }
   const out = empty([...x.shape.slice(0, -2), oh, ow], x.dtype);
-  K.adaptiveAvgPool2d(x.data as FloatArray, planes, h, w, oh, ow, out.data as FloatArray);
+  K.adaptiveAvgPool2d(x.storage as FloatStorage, planes, h, w, oh, ow, out.storage as FloatStorage);
   return record(out, [x], "AdaptiveAvgPool2DBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.adaptiveAvgPool2dBackward(g.data as FloatArray, planes, h, w, oh, ow, dx.data as FloatArray);
+    K.adaptiveAvgPool2dBackward(g.storage as FloatStorage, planes, h, w, oh, ow, dx.storage as FloatStorage);
     return [dx];
   });
 }

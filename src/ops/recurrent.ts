@@ -23,6 +23,7 @@ import { linear } from "./matmul.js";
 import { dropout as dropoutOp } from "./normalization.js";
 import { cat, select, stack, transpose, unsqueeze } from "./shape.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 /** PyTorch's mode names: an Elman RNN with tanh or relu, an LSTM, a GRU. */
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -71,59 +72,59 @@ export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, 
   const gates = lstm || gru ? empty([L, n, G * hs], dt) : null; // activated gates, kept for the backward
   const cAll = lstm ? empty([L, n, hs], dt) : null;
   const hProj = gru ? empty([L, n, G * hs], dt) : null; // h·W_hhᵀ + b_hh per step (the GRU needs its n part)
-  const X = xProj.data as FloatArray, W = wHh.data as FloatArray, B = bHh ? (bHh.data as FloatArray) : undefined;
-  const O = out.data as FloatArray;
-  const zeros = (): FloatArray => K.alloc(dt, nh) as FloatArray;
-  const H0 = h0 ? (h0.data as FloatArray) : zeros(), C0 = lstm ? (c0 ? (c0.data as FloatArray) : zeros()) : null;
+  const X = xProj.storage as FloatStorage, W = wHh.storage as FloatStorage, B = bHh ? (bHh.storage as FloatStorage) : undefined;
+  const O = out.storage as FloatStorage;
+  const zeros = (): FloatStorage => K.alloc(dt, nh) as FloatStorage;
+  const H0 = h0 ? (h0.storage as FloatStorage) : zeros(), C0 = lstm ? (c0 ? (c0.storage as FloatStorage) : zeros()) : null;
   const time = (s: number): number => (reverse ? L - 1 - s : s);
   const prevStep = (s: number): number => (reverse ? time(s) + 1 : time(s) - 1);
   /** h_{t−1} (c_{t−1}) of the s-th step processed: the initial state, or the previous step's. */
-  const hPrev = (s: number): [FloatArray, number] => (s === 0 ? [H0, 0] : [O, prevStep(s) * nh]);
-  const cPrev = (s: number): [FloatArray, number] =>
-    (s === 0 ? [C0!, 0] : [cAll!.data as FloatArray, prevStep(s) * nh]);
+  const hPrev = (s: number): [FloatStorage, number] => (s === 0 ? [H0, 0] : [O, prevStep(s) * nh]);
+  const cPrev = (s: number): [FloatStorage, number] =>
+    (s === 0 ? [C0!, 0] : [cAll!.storage as FloatStorage, prevStep(s) * nh]);
 
   for (let s = 0; s < L; s++) {
     const t = time(s), [hp, hpOff] = hPrev(s);
     // h·W_hhᵀ + b_hh into this step's slice (k = 0 skips the product with an implicit zero h0).
-    const proj = (lstm ? gates! : gru ? hProj! : out).data as FloatArray;
+    const proj = (lstm ? gates! : gru ? hProj! : out).storage as FloatStorage;
     K.gemm({ transA: false, transB: true, m: n, n: G * hs, k: s === 0 && !h0 ? 0 : hs, a: hp, aOffset: hpOff, b: W,
       c: proj, cOffset: t * ng, bias: B });
     if (lstm) {
       const [cp, cpOff] = cPrev(s);
-      K.lstmCell(n, hs, X, t * ng, proj, t * ng, cp, cpOff, cAll!.data as FloatArray, t * nh, O, t * nh);
+      K.lstmCell(n, hs, X, t * ng, proj, t * ng, cp, cpOff, cAll!.storage as FloatStorage, t * nh, O, t * nh);
     } else if (gru) {
-      K.gruCell(n, hs, X, t * ng, proj, t * ng, hp, hpOff, gates!.data as FloatArray, t * ng, O, t * nh);
+      K.gruCell(n, hs, X, t * ng, proj, t * ng, hp, hpOff, gates!.storage as FloatStorage, t * ng, O, t * nh);
     } else {
       K.rnnCell(n, hs, relu, X, t * ng, O, t * nh);
     }
   }
   const last = time(L - 1);
   const hN = empty([n, hs], dt);
-  K.copyBlocks(O, last * nh, 0, hN.data, 0, 0, nh, 1);
+  K.copyBlocks(O, last * nh, 0, hN.storage, 0, 0, nh, 1);
   let cN: Tensor | undefined;
-  if (lstm) { cN = empty([n, hs], dt); K.copyBlocks(cAll!.data, last * nh, 0, cN.data, 0, 0, nh, 1); }
+  if (lstm) { cN = empty([n, hs], dt); K.copyBlocks(cAll!.storage, last * nh, 0, cN.storage, 0, 0, nh, 1); }
 
   const inputs = [xProj, wHh, ...(bHh ? [bHh] : []), ...(h0 ? [h0] : []), ...(lstm && c0 ? [c0] : [])];
   const name = lstm ? "LstmBackward" : gru ? "GruBackward" : relu ? "RnnReluBackward" : "RnnTanhBackward";
   recordMulti(lstm ? [out, hN, cN!] : [out, hN], inputs, name, ([gOut, gH, gC]) => {
-    const dOut = gOut ? (gOut.data as FloatArray) : null;
+    const dOut = gOut ? (gOut.storage as FloatStorage) : null;
     const dhRec = zeros();
-    if (gH) K.copyBlocks(gH.data, 0, 0, dhRec, 0, 0, nh, 1);
+    if (gH) K.copyBlocks(gH.storage, 0, 0, dhRec, 0, 0, nh, 1);
     const dc = lstm ? zeros() : null;
-    if (dc && gC) K.copyBlocks(gC.data, 0, 0, dc, 0, 0, nh, 1);
+    if (dc && gC) K.copyBlocks(gC.storage, 0, 0, dc, 0, 0, nh, 1);
     // dA: the gradient of xProj (for the LSTM and RNN also that of the h·W_hhᵀ + b_hh term); the
     // GRU's differs in its n block (r ⊙ ·), so it gets its own dHp.
-    const dA = empty([L, n, G * hs], dt), dAd = dA.data as FloatArray;
+    const dA = empty([L, n, G * hs], dt), dAd = dA.storage as FloatStorage;
     const dHp = gru ? (K.alloc(dt, L * ng) as FloatArray) : dAd;
     const needDh0 = !!h0?.requiresGrad;
     for (let s = L - 1; s >= 0; s--) {
       const t = time(s), [hp, hpOff] = hPrev(s);
       if (lstm) {
         const [cp, cpOff] = cPrev(s);
-        K.lstmCellBackward(n, hs, gates!.data as FloatArray, t * ng, cp, cpOff, cAll!.data as FloatArray, t * nh, dOut,
+        K.lstmCellBackward(n, hs, gates!.storage as FloatStorage, t * ng, cp, cpOff, cAll!.storage as FloatStorage, t * nh, dOut,
           t * nh, dhRec, dc!, dAd, t * ng);
       } else if (gru) {
-        K.gruCellBackward(n, hs, gates!.data as FloatArray, t * ng, hProj!.data as FloatArray, t * ng, hp, hpOff, dOut,
+        K.gruCellBackward(n, hs, gates!.storage as FloatStorage, t * ng, hProj!.storage as FloatStorage, t * ng, hp, hpOff, dOut,
           t * nh, dhRec, dAd, t * ng, dHp, t * ng);
       } else {
         K.rnnCellBackward(n, hs, relu, O, t * nh, dOut, t * nh, dhRec, dAd, t * ng);
@@ -140,14 +141,14 @@ export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, 
       // (L−1)·N rows; the first step's (h0) is a second one, unless h0 was zero.
       const { grad, beta } = writesGradDirectly(wHh) ? wHh.gradTarget()
         : { grad: (dW = empty(wHh.shape, dt)), beta: 0 as const };
-      const dw = { transA: true, transB: false, m: G * hs, n: hs, a: dHp, c: grad.data as FloatArray };
+      const dw = { transA: true, transB: false, m: G * hs, n: hs, a: dHp, c: grad.storage as FloatStorage };
       K.gemm({ ...dw, k: (L - 1) * n, aOffset: reverse ? 0 : ng, b: O, bOffset: reverse ? nh : 0, beta });
       if (h0) K.gemm({ ...dw, k: n, aOffset: time(0) * ng, b: H0, beta: 1 });
     }
     if (bHh?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
       const target = writesGradDirectly(bHh) && !bHh.peekGrad() ? bHh.gradTarget().grad : (db = empty(bHh.shape, dt));
-      K.reduce("sum", dHp, 1, L * n, G * hs, target.data);
+      K.reduce("sum", dHp, 1, L * n, G * hs, target.storage);
     }
     const grads: (Tensor | null)[] = [xProj.requiresGrad ? dA : null, dW];
     if (bHh) grads.push(db);

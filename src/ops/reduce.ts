@@ -14,6 +14,7 @@ import { normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { abs, cast, clamp, div, eq, mul, ne, pow, sqrt, sub } from "./elementwise.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 export interface VarOptions { correction?: number; keepdim?: boolean }
@@ -32,7 +33,7 @@ function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean
 /** Sum over `dim` (all dims if omitted). Reduces one dim at a time through the backend's kernel. */
 export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   const dims = dimsOf(x, dim, "sum");
-  let cur = x.data;
+  let cur = x.storage;
   let shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
     const [outer, size, inner] = splitAt(shape, dims[k]);
@@ -41,7 +42,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
     cur = out;
     shape[dims[k]] = 1;
   }
-  if (dims.length === 0) { cur = K.alloc(x.dtype, x.numel()); K.copyBlocks(x.data, 0, 0, cur, 0, 0, x.numel(), 1); }
+  if (dims.length === 0) { cur = K.alloc(x.dtype, x.numel()); K.copyBlocks(x.storage, 0, 0, cur, 0, 0, x.numel(), 1); }
   const out = new Tensor(cur, reducedShape(x.shape, dims, keepdim));
   return record(out, [x], "SumBackward", (g) => [g.reshape(reducedShape(x.shape, dims, true)).expand(x.shape)]);
 }
@@ -69,10 +70,10 @@ export function maxDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max" | "
   const outShape = reducedShape(x.shape, [dim], keepdim);
   const values = empty(outShape, x.dtype);
   const indices = empty(outShape, "int32");
-  K.reduce(op, x.data, outer, size, inner, values.data, indices.data as Int32Array);
+  K.reduce(op, x.storage, outer, size, inner, values.storage, indices.storage as IntStorage);
   record(values, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.data as FloatArray, indices.data as Int32Array, outer, size, inner, 1, dx.data as FloatArray);
+    K.scatterAddAlong(g.storage as FloatStorage, indices.storage as IntStorage, outer, size, inner, 1, dx.storage as FloatStorage);
     return [dx];
   });
   return { values, indices };
@@ -81,10 +82,10 @@ export function maxDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max" | "
 function extremeAll(x: Tensor, op: "max" | "min"): Tensor {
   if (x.numel() === 0) throw new Error(`${op}: the tensor is empty; specify a dim or check the input`);
   const out = empty([], x.dtype);
-  K.reduce(op, x.data, 1, x.numel(), 1, out.data);
+  K.reduce(op, x.storage, 1, x.numel(), 1, out.storage);
   // Like PyTorch, a full max/min spreads the gradient evenly over tied elements.
   return record(out, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
-    const mask = eq(x, out.item()).to(g.dtype);
+    const mask = eq(x, out).to(g.dtype);
     return [mul(mask, div(g, sum(mask)))];
   });
 }

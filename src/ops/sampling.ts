@@ -15,6 +15,7 @@ import { fmt, normDim, splitAt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { ValuesIndices } from "./reduce.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 /** values (differentiable: the gradient goes back to the picked elements) and int32 indices along `dim`. */
 function topkImpl(x: Tensor, k: number, dimIn: number, largest: boolean, op: string): ValuesIndices {
@@ -27,11 +28,11 @@ function topkImpl(x: Tensor, k: number, dimIn: number, largest: boolean, op: str
   const shape = x.ndim === 0 ? [] : [...x.shape];
   if (x.ndim > 0) shape[dim] = k;
   const values = empty(shape, x.dtype), indices = empty(shape, "int32");
-  K.topk(x.data, outer, size, inner, k, largest, values.data, indices.data as Int32Array);
+  K.topk(x.storage, outer, size, inner, k, largest, values.storage, indices.storage as IntStorage);
   if (x.dtype === "int32") return { values, indices };
   record(values, [x], op === "topk" ? "TopkBackward" : "SortBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.data as FloatArray, indices.data as Int32Array, outer, size, inner, k, dx.data as FloatArray);
+    K.scatterAddAlong(g.storage as FloatStorage, indices.storage as IntStorage, outer, size, inner, k, dx.storage as FloatStorage);
     return [dx];
   });
   return { values, indices };
@@ -63,11 +64,11 @@ export function cumsum(x: Tensor, dimIn: number): Tensor {
   const dim = normDim(dimIn, x.ndim, "cumsum");
   const [outer, size, inner] = splitAt(x.shape, dim);
   const out = empty(x.shape, x.dtype);
-  K.cumsum(x.data, outer, size, inner, false, out.data);
+  K.cumsum(x.storage, outer, size, inner, false, out.storage);
   return record(out, [x], "CumsumBackward", (g) => {
     // d/dx_j of Σ_i g_i·out_i = Σ_{i ≥ j} g_i: the running sum from the end.
     const dx = empty(x.shape, g.dtype);
-    K.cumsum(g.data, outer, size, inner, true, dx.data);
+    K.cumsum(g.storage, outer, size, inner, true, dx.storage);
     return [dx];
   });
 }
@@ -99,6 +100,6 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
   const u = new Float64Array(rows * numSamples);
   for (let i = 0; i < u.length; i++) u[i] = gen.random();
   const out = empty(probs.ndim === 2 ? [rows, numSamples] : [numSamples], "int32");
-  K.multinomial(probs.data as FloatArray, rows, n, u, numSamples, opts.replacement ?? false, out.data as Int32Array);
+  K.multinomial(probs.storage as FloatStorage, rows, n, u, numSamples, opts.replacement ?? false, out.storage as IntStorage);
   return out;
 }

@@ -11,7 +11,7 @@
  */
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import type { DType } from "../tensor/dtype.js";
+import { allocArray, type DType } from "../tensor/dtype.js";
 import { broadcastShapes, fmt, numel } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { cast } from "./elementwise.js";
@@ -21,19 +21,23 @@ import { empty, lift, resultDtype, sumToShape } from "./util.js";
 function pick(cond: Tensor, a: Tensor, b: Tensor, op: string, gradName: string): Tensor {
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, op), b.shape, op);
   const out = empty(shape, a.dtype);
-  K.where(cond.data, cond.shape, a.data, a.shape, b.data, b.shape, out.data, shape);
+  K.where(cond.storage, cond.shape, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
   return record(out, [a, b], gradName, (g) => {
     const zero = empty([], g.dtype);
     const part = (first: Tensor, second: Tensor, like: Tensor): Tensor => {
       const r = empty(shape, g.dtype);
-      K.where(cond.data, cond.shape, first.data, first.shape, second.data, second.shape, r.data, shape);
+      K.where(cond.storage, cond.shape, first.storage, first.shape, second.storage, second.shape, r.storage, shape);
       return sumToShape(r, like.shape);
     };
     return [a.requiresGrad ? part(g, zero, a) : null, b.requiresGrad ? part(zero, g, b) : null];
   });
 }
 
-const scalarTensor = (v: number, dtype: DType): Tensor => { const t = empty([], dtype); t.data[0] = v; return t; };
+const scalarTensor = (v: number, dtype: DType): Tensor => {
+  const value = allocArray(dtype, 1);
+  value[0] = v;
+  return new Tensor(K.fromHost(value), []);
+};
 
 /**
  * `torch.where(condition, a, b)`: a where the condition is non-zero, b elsewhere, all three
@@ -83,10 +87,10 @@ function triangle(x: Tensor, diagonal: number, upper: boolean): Tensor {
   if (!Number.isInteger(diagonal)) throw new Error(`${op}: diagonal must be an integer, got ${diagonal}`);
   const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1], batch = numel(x.shape.slice(0, -2));
   const out = empty(x.shape, x.dtype);
-  K.triangle(x.data, batch, rows, cols, diagonal, upper, out.data);
+  K.triangle(x.storage, batch, rows, cols, diagonal, upper, out.storage);
   return record(out, [x], upper ? "TriuBackward" : "TrilBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.triangle(g.data, batch, rows, cols, diagonal, upper, dx.data);
+    K.triangle(g.storage, batch, rows, cols, diagonal, upper, dx.storage);
     return [dx];
   });
 }

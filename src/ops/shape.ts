@@ -11,11 +11,12 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { fmt, inferShape, normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { empty, sumToShape } from "./util.js";
+import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 /** Same data, new shape (one dim may be −1). Shares storage, like `view`. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const s = inferShape(shape, x.numel(), x.shape);
-  return record(new Tensor(x.data, s), [x], "ViewBackward", (g) => [g.reshape(x.shape)]);
+  return record(new Tensor(x.storage, s), [x], "ViewBackward", (g) => [g.reshape(x.shape)]);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -41,7 +42,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const perm = dims.map((d) => normDim(d, x.ndim, "permute"));
   if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated dim in ${fmt(dims)}`);
   const out = empty(perm.map((p) => x.shape[p]), x.dtype);
-  K.permute(x.data, x.shape, perm, out.data);
+  K.permute(x.storage, x.shape, perm, out.storage);
   const inverse = perm.map((_, i) => perm.indexOf(i));
   return record(out, [x], "PermuteBackward", (g) => [permute(g, inverse)]);
 }
@@ -66,7 +67,7 @@ export function expand(x: Tensor, shapeIn: readonly number[]): Tensor {
   });
   const out = empty(shape, x.dtype);
   const zero = K.alloc(x.dtype, 1);
-  K.binary("add", x.data, x.shape, zero, [], out.data, shape);
+  K.binary("add", x.storage, x.shape, zero, [], out.storage, shape);
   return record(out, [x], "ExpandBackward", (g) => [sumToShape(g, x.shape)]);
 }
 
@@ -89,7 +90,7 @@ export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
   let offset = 0;
   for (const tt of tensors) {
     const chunk = tt.shape[dim] * inner;
-    K.copyBlocks(tt.data, 0, chunk, out.data, offset * inner, total * inner, chunk, outer);
+    K.copyBlocks(tt.storage, 0, chunk, out.storage, offset * inner, total * inner, chunk, outer);
     offset += tt.shape[dim];
   }
   return record(out, tensors, "CatBackward", (g) => {
@@ -119,10 +120,10 @@ export function narrow(x: Tensor, dimIn: number, start: number, length: number):
   const [outer, size, inner] = splitAt(x.shape, dim);
   const shape = [...x.shape]; shape[dim] = length;
   const out = empty(shape, x.dtype);
-  K.copyBlocks(x.data, start * inner, size * inner, out.data, 0, length * inner, length * inner, outer);
+  K.copyBlocks(x.storage, start * inner, size * inner, out.storage, 0, length * inner, length * inner, outer);
   return record(out, [x], "NarrowBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.copyBlocks(g.data, 0, length * inner, dx.data, start * inner, size * inner, length * inner, outer);
+    K.copyBlocks(g.storage, 0, length * inner, dx.storage, start * inner, size * inner, length * inner, outer);
     return [dx];
   });
 }
@@ -137,7 +138,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 }
 
 function toIndexArray(index: Tensor | ArrayLike<number>, size: number, op: string): Int32Array {
-  const raw = (index instanceof Tensor ? index.data : index) as ArrayLike<number>;
+  const raw = (index instanceof Tensor ? index.storage : index) as ArrayLike<number>;
   const out = new Int32Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i] < 0 ? raw[i] + size : raw[i];
@@ -156,10 +157,10 @@ export function indexSelect(x: Tensor, dimIn: number, index: Tensor | ArrayLike<
   const idx = toIndexArray(index, x.shape[0], "indexSelect");
   const rowSize = numel(x.shape.slice(1));
   const out = empty([idx.length, ...x.shape.slice(1)], x.dtype);
-  K.gatherRows(x.data, idx, rowSize, out.data);
+  K.gatherRows(x.storage, idx, rowSize, out.storage);
   return record(out, [x], "IndexSelectBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddRows(g.data as FloatArray, idx, rowSize, dx.data as FloatArray);
+    K.scatterAddRows(g.storage as FloatStorage, idx, rowSize, dx.storage as FloatStorage);
     return [dx];
   });
 }
@@ -172,18 +173,18 @@ export function gather(x: Tensor, dimIn: number, index: Tensor): Tensor {
   const [outer, size, inner] = splitAt(x.shape, dim);
   const [iOuter, iSize, iInner] = splitAt(index.shape, dim);
   if (iOuter !== outer || iInner !== inner) throw new Error(`gather: index ${fmt(index.shape)} must match the input ${fmt(x.shape)} in every dim except dim ${dim}`);
-  const idx = index.data as Int32Array;
+  const idx = index.storage as IntStorage;
   const out = empty(index.shape, x.dtype);
-  K.gatherAlong(x.data, idx, outer, size, inner, iSize, out.data);
+  K.gatherAlong(x.storage, idx, outer, size, inner, iSize, out.storage);
   return record(out, [x], "GatherBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.data as FloatArray, idx, outer, size, inner, iSize, dx.data as FloatArray);
+    K.scatterAddAlong(g.storage as FloatStorage, idx, outer, size, inner, iSize, dx.storage as FloatStorage);
     return [dx];
   });
 }
 
 export function clone(x: Tensor): Tensor {
   const out = empty(x.shape, x.dtype);
-  K.copyBlocks(x.data, 0, 0, out.data, 0, 0, x.numel(), 1);
+  K.copyBlocks(x.storage, 0, 0, out.storage, 0, 0, x.numel(), 1);
   return record(out, [x], "CloneBackward", (g) => [g]);
 }

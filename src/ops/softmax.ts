@@ -12,6 +12,7 @@ import { normDim, splitAt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { div } from "./elementwise.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 export interface SoftmaxOptions { temperature?: number }
 
@@ -23,10 +24,10 @@ function softmaxImpl(xIn: Tensor, dimIn: number, log: boolean, opts: SoftmaxOpti
   const dim = normDim(dimIn, x.ndim, "softmax");
   const [outer, size, inner] = splitAt(x.shape, dim);
   const out = empty(x.shape, x.dtype);
-  K.softmax(x.data as FloatArray, outer, size, inner, out.data as FloatArray, log);
+  K.softmax(x.storage as FloatStorage, outer, size, inner, out.storage as FloatStorage, log);
   return record(out, [x], log ? "LogSoftmaxBackward" : "SoftmaxBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.softmaxBackward(out.data as FloatArray, g.data as FloatArray, outer, size, inner, dx.data as FloatArray, log);
+    K.softmaxBackward(out.storage as FloatStorage, g.storage as FloatStorage, outer, size, inner, dx.storage as FloatStorage, log);
     return [dx];
   });
 }

@@ -16,6 +16,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { empty, requireFloat } from "./util.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 export type InterpolateMode = "nearest" | "linear" | "bilinear";
 
@@ -97,10 +98,10 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     : { mode: kernelMode, planes: n * c, inH: inSizes[0], inW: inSizes[1], outH: outSizes[0],
       outW: outSizes[1], alignCorners: opts.alignCorners ?? false, scaleH: scales[0], scaleW: scales[1] };
   const out = empty([n, c, ...outSizes], x.dtype);
-  K.upsample(args, x.data as FloatArray, out.data as FloatArray);
+  K.upsample(args, x.storage as FloatStorage, out.storage as FloatStorage);
   return record(out, [x], GRAD_NAMES[`${args.mode}${dims}` as keyof typeof GRAD_NAMES], (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.upsampleBackward(args, g.data as FloatArray, dx.data as FloatArray);
+    K.upsampleBackward(args, g.storage as FloatStorage, dx.storage as FloatStorage);
     return [dx];
   });
 }

@@ -1,6 +1,6 @@
 /** Small helpers every op file uses: scalar lifting, output allocation, reducing a gradient to a broadcast input's shape. */
 import { K } from "../backend/registry.js";
-import { type DType, isFloat, promote } from "../tensor/dtype.js";
+import { allocArray, type DType, isFloat, promote } from "../tensor/dtype.js";
 import { numel, sameShape } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
@@ -14,8 +14,9 @@ export function lift(x: TensorLike, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== "number") throw new Error(`expected a Tensor or a number, got ${typeof x}`);
   const dtype: DType = like.dtype === "int32" && !Number.isInteger(x) ? "float32" : like.dtype;
-  const t = empty([], dtype);
-  t.data[0] = x;
+  const value = allocArray(dtype, 1);
+  value[0] = x;
+  const t = new Tensor(K.fromHost(value), []);
   return t;
 }
 

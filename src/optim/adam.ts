@@ -13,6 +13,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 export interface AdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean;
@@ -57,9 +58,9 @@ export class Adam extends Optimizer<AdamOptions> {
         }
         if (g.amsgrad && !st.max_exp_avg_sq) st.max_exp_avg_sq = z();
         st.step = (st.step as number) + 1;
-        const data = (key: string): FloatArray => (st[key] as Tensor).data as FloatArray;
+        const data = (key: string): FloatStorage => (st[key] as Tensor).storage as FloatStorage;
         updates.push({
-          param: p.data as FloatArray, grad: grad.data as FloatArray, expAvg: data("exp_avg"), expAvgSq: data("exp_avg_sq"),
+          param: p.storage as FloatStorage, grad: grad.storage as FloatStorage, expAvg: data("exp_avg"), expAvgSq: data("exp_avg_sq"),
           maxExpAvgSq: g.amsgrad ? data("max_exp_avg_sq") : null,
           lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
           decoupled: this.decoupled, step: st.step, maximize: g.maximize,

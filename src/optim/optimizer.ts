@@ -56,7 +56,7 @@ export abstract class Optimizer<H extends { lr: number }> {
    */
   protected stateTensor(p: Parameter, value = 0): Tensor {
     const t = new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
-    if (value !== 0) K.fill(t.data, value);
+    if (value !== 0) K.fill(t.storage, value);
     return t;
   }
 

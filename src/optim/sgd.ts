@@ -16,6 +16,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
+import type { FloatStorage } from "../tensor/storage.js";
 
 export interface SGDOptions { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean }
 
@@ -52,7 +53,7 @@ export class SGD extends Optimizer<SGDOptions> {
           buf = st.momentum_buffer as Tensor;
         }
         updates.push({
-          param: p.data as FloatArray, grad: grad.data as FloatArray, momentumBuffer: buf ? (buf.data as FloatArray) : null,
+          param: p.storage as FloatStorage, grad: grad.storage as FloatStorage, momentumBuffer: buf ? (buf.storage as FloatStorage) : null,
           lr: g.lr, momentum: g.momentum, dampening: g.dampening, nesterov: g.nesterov, weightDecay: g.weightDecay,
           maximize: g.maximize, firstStep,
         });

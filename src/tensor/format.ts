@@ -5,7 +5,7 @@ const MAX_SHOWN = 1000;
 
 export function formatTensor(t: Tensor): string {
   const isInt = t.dtype === "int32";
-  const values = Array.from(t.data.subarray(0, Math.min(t.data.length, MAX_SHOWN)));
+  const values = Array.from(t.dataSync().subarray(0, Math.min(t.dataSync().length, MAX_SHOWN)));
   const finite = values.filter(Number.isFinite);
   const allIntegral = finite.every(Number.isInteger);
   const big = finite.some((v) => Math.abs(v) >= 1e8 || (v !== 0 && Math.abs(v) < 1e-4));
@@ -19,13 +19,13 @@ export function formatTensor(t: Tensor): string {
   const width = Math.max(1, ...values.map((v) => fmt(v).length));
   const pad = (v: number): string => fmt(v).padStart(width);
   const rec = (dim: number, offset: number, indent: string): string => {
-    if (t.shape.length === 0) return fmt(t.data[0]);
+    if (t.shape.length === 0) return fmt(t.dataSync()[0]);
     const n = t.shape[dim];
     const stride = t.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
     const elide = n > 6 && t.numel() > MAX_SHOWN;
     const idx = elide ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
     if (dim === t.shape.length - 1) {
-      return "[" + idx.map((i) => (i < 0 ? "..." : pad(t.data[offset + i]))).join(", ") + "]";
+      return "[" + idx.map((i) => (i < 0 ? "..." : pad(t.dataSync()[offset + i]))).join(", ") + "]";
     }
     const sep = "," + "\n".repeat(t.shape.length - dim - 1) + indent + " ";
     return "[" + idx.map((i) => (i < 0 ? "..." : rec(dim + 1, offset + i * stride, indent + " "))).join(sep) + "]";

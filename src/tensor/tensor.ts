@@ -5,9 +5,10 @@
  * `src/ops/tensor_methods.ts`, so this file imports no op and `a.add(b)` is the same code as `add(a, b)`.
  */
 import { type BackwardOptions, backward as runBackward, type GradFn } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
-import { type DType, dtypeOf, isFloat, type TypedArray } from "./dtype.js";
+import { K, readStorage } from "../backend/registry.js";
+import { allocArray, type DType, isFloat, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
+import { type Device, deviceOf, dtypeOfStorage, type FloatStorage, isHost, type Storage } from "./storage.js";
 import { fmt, numel, sameShape } from "./shape.js";
 
 export type Scalar = number;
@@ -21,8 +22,12 @@ export type NestedArray = number | boolean | NestedArray[];
  * `randn` and friends; methods mirror PyTorch's (`x.view(-1, 784)`, `x.sum(1, true)`, `x.matmul(w)`).
  */
 export class Tensor {
-  /** The elements, row-major. Shared with views made by reshape/view/flatten/squeeze/unsqueeze. */
-  data: TypedArray;
+  /**
+   * @internal The elements, row-major, as the backend keeps them (a host typed array on the CPU
+   * backends, a GPU buffer handle on WebGPU). Shared with views made by reshape/view/flatten/
+   * squeeze/unsqueeze. Ops hand it to kernels; read values with dataSync(), item() or await data().
+   */
+  storage: Storage;
   readonly shape: readonly number[];
   requiresGrad: boolean;
   /** The op that produced this tensor; null for leaves. */
@@ -30,23 +35,25 @@ export class Tensor {
   /** Set by `retainGrad()`. */
   retainsGrad = false;
 
-  constructor(data: TypedArray, shape: readonly number[], requiresGrad = false) {
-    if (data.length !== numel(shape)) {
-      throw new Error(`Tensor: ${data.length} elements cannot have shape ${fmt(shape)} (${numel(shape)} elements)`);
+  constructor(storage: Storage, shape: readonly number[], requiresGrad = false) {
+    if (storage.length !== numel(shape)) {
+      throw new Error(`Tensor: ${storage.length} elements cannot have shape ${fmt(shape)} (${numel(shape)} elements)`);
     }
-    if (requiresGrad && !isFloat(dtypeOf(data))) {
+    if (requiresGrad && !isFloat(dtypeOfStorage(storage))) {
       throw new Error("Tensor: only floating-point tensors can require gradients (int32 holds class labels)");
     }
-    this.data = data;
+    this.storage = storage;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
   }
 
-  get dtype(): DType { return dtypeOf(this.data); }
+  get dtype(): DType { return dtypeOfStorage(this.storage); }
+  /** Where the elements live: "cpu" (js and wasm backends) or "webgpu". */
+  get device(): Device { return deviceOf(this.storage); }
   /** Number of dimensions, like `tensor.dim()`/`ndim`. */
   get ndim(): number { return this.shape.length; }
   dim(): number { return this.shape.length; }
-  numel(): number { return this.data.length; }
+  numel(): number { return this.storage.length; }
   /** `size()` is the shape; `size(d)` one dimension (negative d counts from the end). */
   size(): number[];
   size(dim: number): number;
@@ -59,33 +66,41 @@ export class Tensor {
 
   /** The single value of a one-element tensor as a JS number. */
   item(): number {
-    if (this.data.length !== 1) {
+    if (this.storage.length !== 1) {
       throw new Error(`item: only one-element tensors can be converted to a number; this one has shape ${fmt(this.shape)} — index or reduce it first`);
     }
-    return this.data[0];
+    return this.host("item", "itemAsync")[0];
   }
 
   /**
    * The values as a typed array, read synchronously (CPU backends). This is the tensor's own
    * storage, not a copy (like PyTorch's `.numpy()`): writing to it changes the tensor.
    */
-  dataSync(): TypedArray { return this.data; }
+  dataSync(): TypedArray { return this.host("dataSync", "data"); }
   /** Same as `dataSync()`. */
-  toArray(): TypedArray { return this.data; }
+  toArray(): TypedArray { return this.host("toArray", "data"); }
+  /**
+   * The values as a typed array, on every backend: the storage itself on the CPU, a copy read back
+   * from the GPU on WebGPU (the only way to read a tensor there — await the loss you log).
+   */
+  async data(): Promise<TypedArray> { return isHost(this.storage) ? this.storage : readStorage(this.storage); }
   /** `item()` for code that must also run where reads are asynchronous (WebGPU). */
-  async itemAsync(): Promise<number> { return this.item(); }
+  async itemAsync(): Promise<number> {
+    if (this.storage.length !== 1) return this.item(); // throws the shape message
+    return (await this.data())[0];
+  }
   /** `tolist()` likewise. */
-  async tolistAsync(): Promise<NestedArray> { return this.tolist(); }
+  async tolistAsync(): Promise<NestedArray> { return nested(await this.data(), this.shape); }
+
+  /** The host array, or an error naming the asynchronous read to use instead. */
+  private host(op: string, instead: string): TypedArray {
+    if (isHost(this.storage)) return this.storage;
+    throw new Error(`${op}: this tensor ${fmt(this.shape)} is on ${this.device}, where reads are asynchronous — ` +
+      `use await t.${instead}()`);
+  }
 
   /** Nested JS arrays (a number for 0-d tensors). */
-  tolist(): NestedArray {
-    const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.shape.length) return this.data[offset];
-      const stride = numel(this.shape.slice(dim + 1));
-      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
-    };
-    return build(0, 0);
-  }
+  tolist(): NestedArray { return nested(this.host("tolist", "tolistAsync"), this.shape); }
 
   toString(): string { return formatTensor(this); }
   [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
@@ -113,7 +128,7 @@ export class Tensor {
     return this;
   }
   /** A tensor sharing this one's data, cut from the graph. */
-  detach(): Tensor { return new Tensor(this.data, this.shape); }
+  detach(): Tensor { return new Tensor(this.storage, this.shape); }
 
   private currentGrad: Tensor | null = null;
   /** True once the current gradient tensor was handed out through `.grad`: the user may hold it. */
@@ -158,7 +173,7 @@ export class Tensor {
     // Reached only for parameters (reusesGradStorage): their storage is persistent. Other leaves
     // come and go every step and get ordinary arrays in accumulateGrad, which the GC reclaims.
     if (!this.gradStorage || this.gradHandedOut) {
-      this.gradStorage = new Tensor(K.alloc(this.dtype, this.data.length, true), this.shape);
+      this.gradStorage = new Tensor(K.alloc(this.dtype, this.numel(), true), this.shape);
       this.gradHandedOut = false;
     }
     this.currentGrad = this.gradStorage;
@@ -167,36 +182,57 @@ export class Tensor {
 
   /** @internal used by backward(): adds `g` to `.grad`. */
   accumulateGrad(g: Tensor): void {
-    if (!sameShape(g.shape, this.shape)) g = new Tensor(g.data, this.shape);
+    if (!sameShape(g.shape, this.shape)) g = new Tensor(g.storage, this.shape);
     const { grad, beta } = this.reusesGradStorage ? this.gradTarget() : { grad: this.currentGrad, beta: this.currentGrad ? 1 : 0 };
-    if (beta === 1) K.axpy(1, g.data as Float32Array, grad!.data as Float32Array);
-    else if (grad) K.copyBlocks(g.data, 0, 0, grad.data, 0, 0, g.data.length, 1);
+    const n = g.numel();
+    if (beta === 1) K.axpy(1, g.storage as FloatStorage, grad!.storage as FloatStorage);
+    else if (grad) K.copyBlocks(g.storage, 0, 0, grad.storage, 0, 0, n, 1);
     else {
-      const own = K.alloc(this.dtype, this.data.length);
-      K.copyBlocks(g.data, 0, 0, own, 0, 0, g.data.length, 1);
+      const own = K.alloc(this.dtype, n);
+      K.copyBlocks(g.storage, 0, 0, own, 0, 0, n, 1);
       this.currentGrad = new Tensor(own, this.shape);
       this.gradHandedOut = false;
     }
   }
 
   /** @internal Swaps in new storage (a dtype change of a parameter): gradients start afresh. */
-  replaceStorage(data: TypedArray): void {
-    if (data.length !== this.data.length) throw new Error(`replaceStorage: ${data.length} elements for shape ${fmt(this.shape)}`);
-    this.data = data;
+  replaceStorage(storage: Storage): void {
+    if (storage.length !== this.storage.length) throw new Error(`replaceStorage: ${storage.length} elements for shape ${fmt(this.shape)}`);
+    this.storage = storage;
     this.currentGrad = null;
     this.gradStorage = null;
   }
 
   // ----- in-place helpers (no graph) -----
-  zero_(): this { K.fill(this.data, 0); return this; }
-  fill_(v: number): this { K.fill(this.data, v); return this; }
+  zero_(): this { K.fill(this.storage, 0); return this; }
+  fill_(v: number): this { K.fill(this.storage, v); return this; }
   /** Copies `src`'s values into this tensor (same number of elements). */
   copy_(src: Tensor): this {
-    if (src.data.length !== this.data.length) throw new Error(`copy_: sizes differ: ${fmt(this.shape)} vs ${fmt(src.shape)}`);
-    if (src.dtype === this.dtype) K.copyBlocks(src.data, 0, 0, this.data, 0, 0, src.data.length, 1);
-    else K.cast(src.data, this.data);
+    if (src.numel() !== this.numel()) throw new Error(`copy_: sizes differ: ${fmt(this.shape)} vs ${fmt(src.shape)}`);
+    if (src.device !== this.device) {
+      // Host values into a device tensor (a state dict loaded from a file into a model on the GPU).
+      if (isHost(src.storage)) {
+        const values = src.dtype === this.dtype ? src.storage : allocArray(this.dtype, src.numel());
+        if (values !== src.storage) values.set(src.storage);
+        K.writeHost(this.storage, values);
+        return this;
+      }
+      throw new Error(`copy_: the source is on ${src.device}, this tensor on the host — read it with await src.data() first`);
+    }
+    if (src.dtype === this.dtype) K.copyBlocks(src.storage, 0, 0, this.storage, 0, 0, src.numel(), 1);
+    else K.cast(src.storage, this.storage);
     return this;
   }
   /** A tensor with this one's values, for methods that promise a contiguous result (always true here). */
   contiguous(): Tensor { return this; }
+}
+
+/** Nested arrays of `values` in `shape` (a number for 0-d). */
+function nested(values: TypedArray, shape: readonly number[]): NestedArray {
+  const build = (dim: number, offset: number): NestedArray => {
+    if (dim === shape.length) return values[offset];
+    const stride = numel(shape.slice(dim + 1));
+    return Array.from({ length: shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+  };
+  return build(0, 0);
 }

@@ -100,12 +100,12 @@ export function evaluate(model: nn.Module, split: Split, numClasses: number, det
         const xb = tensor(split.x.subarray(s * features, e * features), { shape: [e - s, features] });
         const yb = tensor(split.y.subarray(s, e), { dtype: "int32" });
         const logits = model(xb);
-        const losses = F.crossEntropy(logits, yb, { reduction: "none" }).data;
-        const preds = logits.argmax(1).data;
+        const losses = F.crossEntropy(logits, yb, { reduction: "none" }).dataSync();
+        const preds = logits.argmax(1).dataSync();
         for (let i = 0; i < e - s; i++) {
           lossSum += losses[i];
           const pred = preds[i];
-          const label = yb.data[i];
+          const label = yb.dataSync()[i];
           if (pred === label) correct++;
           else if (detail) mistakes.push({ index: s + i, label, pred, prob: Math.exp(-losses[i]) });
           if (detail && label >= 0 && label < numClasses) confusion[label][pred]++;
@@ -306,5 +306,5 @@ export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?:
 }
 
 function parametersFinite(model: nn.Module): boolean {
-  return model.parameters().every((p) => p.data.every(Number.isFinite));
+  return model.parameters().every((p) => p.dataSync().every(Number.isFinite));
 }

@@ -6,12 +6,12 @@ describe("autograd", () => {
   it("accumulates gradients across backward calls until zeroed (the forgotten zeroGrad)", () => {
     const w = tensor([1, 2, 3], { requiresGrad: true });
     w.mul(2).sum().backward();
-    expect(Array.from(w.grad!.data)).toEqual([2, 2, 2]);
+    expect(Array.from(w.grad!.dataSync())).toEqual([2, 2, 2]);
     w.mul(2).sum().backward();
-    expect(Array.from(w.grad!.data)).toEqual([4, 4, 4]);
+    expect(Array.from(w.grad!.dataSync())).toEqual([4, 4, 4]);
     w.grad = null;
     w.mul(2).sum().backward();
-    expect(Array.from(w.grad!.data)).toEqual([2, 2, 2]);
+    expect(Array.from(w.grad!.dataSync())).toEqual([2, 2, 2]);
   });
 
   it("sums gradients over every path of a diamond graph", () => {
@@ -36,7 +36,7 @@ describe("autograd", () => {
     const h = x.mul(3).retainGrad();
     const z = x.mul(3);
     h.add(z).sum().backward();
-    expect(Array.from(h.grad!.data)).toEqual([1, 1]);
+    expect(Array.from(h.grad!.dataSync())).toEqual([1, 1]);
     expect(z.grad).toBeNull();
     expect(h.isLeaf).toBe(false);
     expect(x.isLeaf).toBe(true);
@@ -46,7 +46,7 @@ describe("autograd", () => {
     const x = tensor([1, 2], { requiresGrad: true });
     const d = x.detach();
     expect(d.requiresGrad).toBe(false);
-    expect(d.data).toBe(x.data);
+    expect(d.dataSync()).toBe(x.dataSync());
   });
 
   it("names the op in gradFn", () => {
@@ -67,7 +67,7 @@ describe("autograd", () => {
   it("accepts an explicit upstream gradient", () => {
     const x = tensor([1, 2, 3], { requiresGrad: true });
     x.mul(x).backward(tensor([1, 0, 2]));
-    expect(Array.from(x.grad!.data)).toEqual([2, 0, 12]);
+    expect(Array.from(x.grad!.dataSync())).toEqual([2, 0, 12]);
   });
 
   it("handles a deep chain without overflowing the stack", () => {
@@ -90,26 +90,26 @@ describe("parameter gradients", () => {
     const fc = new nn.Linear(3, 2);
     const x = tensor([[1, 2, 3], [4, 5, 6]]);
     fc(x).sum().backward();
-    const first = Array.from(fc.weight.grad!.data);
+    const first = Array.from(fc.weight.grad!.dataSync());
     expect(first).toEqual([5, 7, 9, 5, 7, 9]);
-    const storage = fc.weight.grad!.data;
+    const storage = fc.weight.grad!.dataSync();
     fc(x).sum().backward(); // no zeroGrad: accumulates
-    expect(Array.from(fc.weight.grad!.data)).toEqual(first.map((v) => 2 * v));
+    expect(Array.from(fc.weight.grad!.dataSync())).toEqual(first.map((v) => 2 * v));
     fc.zeroGrad();
     expect(fc.weight.grad).toBeNull();
     fc(x).sum().backward();
-    expect(Array.from(fc.weight.grad!.data)).toEqual(first);
+    expect(Array.from(fc.weight.grad!.dataSync())).toEqual(first);
     // The storage read through .grad before is the user's now (PyTorch allocates afresh too).
-    expect(fc.weight.grad!.data).not.toBe(storage);
+    expect(fc.weight.grad!.dataSync()).not.toBe(storage);
     expect(Array.from(storage)).toEqual(first.map((v) => 2 * v));
   });
 
   it("a weight used twice in one graph gets the sum of both paths", async () => {
     const { nn } = await import("../../src/index.js");
     const fc = new nn.Linear(2, 2, { bias: false });
-    fc.weight.data.set([1, 0, 0, 1]);
+    fc.weight.dataSync().set([1, 0, 0, 1]);
     const x = tensor([[1, 2]]);
     fc(fc(x)).sum().backward(); // y = W(Wx), W = I: dL/dW = 1·(Wx)ᵀ + (Wᵀ1)·xᵀ = [[1,2],[1,2]] + [[1,2],[1,2]]
-    expect(Array.from(fc.weight.grad!.data)).toEqual([2, 4, 2, 4]);
+    expect(Array.from(fc.weight.grad!.dataSync())).toEqual([2, 4, 2, 4]);
   });
 });

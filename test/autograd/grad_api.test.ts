@@ -13,12 +13,12 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
     const h = x.mul(x);
     const y = h.sum();
     const [gx, gh] = autograd.grad(y, [x, h], null, { retainGraph: true });
-    expect(Array.from(gx!.data)).toEqual([2, 4, 6]);
-    expect(Array.from(gh!.data)).toEqual([1, 1, 1]);
+    expect(Array.from(gx!.dataSync())).toEqual([2, 4, 6]);
+    expect(Array.from(gh!.dataSync())).toEqual([1, 1, 1]);
     expect(x.grad).toBeNull();
     // The graph was retained: a second pass works and accumulates as usual.
     y.backward();
-    expect(Array.from(x.grad!.data)).toEqual([2, 4, 6]);
+    expect(Array.from(x.grad!.dataSync())).toEqual([2, 4, 6]);
     const z = tensor([1], { requiresGrad: true });
     expect(() => autograd.grad(x.sum().mul(1), [z])).toThrow(/input 0 \[1\] was not used.*allowUnused/);
     expect(autograd.grad(x.sum(), [x, z], null, { allowUnused: true })[1]).toBeNull();
@@ -31,7 +31,7 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
     const loss = w.mul(w).sum();
     loss.backward({ retainGraph: true });
     loss.backward();
-    expect(Array.from(w.grad!.data)).toEqual([8, -4]);
+    expect(Array.from(w.grad!.dataSync())).toEqual([8, -4]);
     expect(() => loss.backward()).toThrow(/second time.*retainGraph: true/);
   });
 
@@ -39,7 +39,7 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
     useBackend(backend);
     const x = tensor([[3, -4], [0, 0]]);
     expect(norm(x).item()).toBeCloseTo(5, 6);
-    expect(Array.from(x.norm(2, 1).data)).toEqual([5, 0]);
+    expect(Array.from(x.norm(2, 1).dataSync())).toEqual([5, 0]);
     expect(x.norm(1).item()).toBe(7);
     expect(x.norm(Infinity).item()).toBe(4);
     expect(x.norm(-Infinity, 1).tolist()).toEqual([3, 0]);
@@ -47,7 +47,7 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
     expect(x.norm(3).item()).toBeCloseTo(Math.cbrt(27 + 64), 5);
     const z = tensor([0, 0], { requiresGrad: true });
     z.norm().backward();
-    expect(Array.from(z.grad!.data)).toEqual([0, 0]);
+    expect(Array.from(z.grad!.dataSync())).toEqual([0, 0]);
     for (const p of [2, 1, 3, Infinity]) expect(gradcheck((a) => a.norm(p, 1), [d([3, 4])])).toBe(true);
     expect(gradcheck((a) => a.norm(2, [0, 2], true), [d([2, 3, 4])])).toBe(true);
   });
@@ -69,7 +69,7 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
     expect(sub(1, x).tolist()).toEqual([0, -1, -3]);
     expect(mul(2, x).tolist()).toEqual([2, 4, 8]);
     div(1, x).sum().backward();
-    expect(Array.from(x.grad!.data)).toEqual([-1, -0.25, -0.0625]);
+    expect(Array.from(x.grad!.dataSync())).toEqual([-1, -0.25, -0.0625]);
     expect(() => add(1, 2)).toThrow(/at least one argument must be a Tensor/);
   });
 
@@ -80,12 +80,12 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
     lin.bias!.grad = tensor([0, 4]);
     const total = nn.utils.clipGradNorm_(lin.parameters(), 1);
     expect(total.item()).toBeCloseTo(5, 5);
-    expect(lin.weight.grad!.data[0]).toBeCloseTo(0.6, 5);
-    expect(lin.bias!.grad!.data[1]).toBeCloseTo(0.8, 5);
+    expect(lin.weight.grad!.dataSync()[0]).toBeCloseTo(0.6, 5);
+    expect(lin.bias!.grad!.dataSync()[1]).toBeCloseTo(0.8, 5);
     expect(nn.utils.clipGradNorm_(lin.parameters(), 10).item()).toBeCloseTo(1, 5); // below maxNorm: unchanged
-    expect(lin.weight.grad!.data[0]).toBeCloseTo(0.6, 5);
+    expect(lin.weight.grad!.dataSync()[0]).toBeCloseTo(0.6, 5);
     nn.utils.clipGradValue_(lin.parameters(), 0.7);
-    expect(lin.bias!.grad!.data[1]).toBeCloseTo(0.7, 6);
+    expect(lin.bias!.grad!.dataSync()[1]).toBeCloseTo(0.7, 6);
     lin.bias!.grad = tensor([NaN, 1]);
     expect(() => nn.utils.clipGradNorm_(lin.parameters(), 1, 2, { errorIfNonfinite: true })).toThrow(/total norm of order 2 .* is NaN/);
   });

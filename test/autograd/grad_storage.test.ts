@@ -24,12 +24,12 @@ describe.each(backends)("gradient storage on the %s backend", (backend) => {
     const w = model.parameters()[0];
     step(model, opt);
     const kept = w.grad!;
-    const values = Array.from(kept.data);
+    const values = Array.from(kept.dataSync());
     step(model, opt);
     step(model, opt);
-    expect(Array.from(kept.data)).toEqual(values);
+    expect(Array.from(kept.dataSync())).toEqual(values);
     expect(w.grad).not.toBe(kept);
-    expect(Array.from(w.grad!.data)).not.toEqual(values);
+    expect(Array.from(w.grad!.dataSync())).not.toEqual(values);
   });
 
   it("without anyone reading .grad, every step writes into the same storage", () => {
@@ -38,9 +38,9 @@ describe.each(backends)("gradient storage on the %s backend", (backend) => {
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
     const params = model.parameters();
     step(model, opt);
-    const first = params.map((p) => p.peekGrad()!.data);
+    const first = params.map((p) => p.peekGrad()!.dataSync());
     for (let i = 0; i < 3; i++) step(model, opt);
-    params.forEach((p, i) => expect(p.peekGrad()!.data).toBe(first[i]));
+    params.forEach((p, i) => expect(p.peekGrad()!.dataSync()).toBe(first[i]));
   });
 
   it("gradients accumulate into an existing .grad until zeroGrad (PyTorch's accumulation)", () => {
@@ -48,8 +48,8 @@ describe.each(backends)("gradient storage on the %s backend", (backend) => {
     const layer = new nn.Linear(3, 2);
     const x = randn([4, 3]);
     layer(x).sum().backward();
-    const once = Array.from(layer.weight.grad!.data);
+    const once = Array.from(layer.weight.grad!.dataSync());
     layer(x).sum().backward();
-    Array.from(layer.weight.grad!.data).forEach((v, i) => expect(v).toBeCloseTo(2 * once[i], 5));
+    Array.from(layer.weight.grad!.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(2 * once[i], 5));
   });
 });

@@ -37,7 +37,7 @@ describe("the MNIST training step on the wasm backend", () => {
       const train = mnistDataset("train", { limit: 256 });
       const model = mlp(act, extras);
       const optimizer = opt === "sgd" ? new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }) : new optim.Adam(model.parameters());
-      for (const p of model.parameters()) expect(p.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      for (const p of model.parameters()) expect(p.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
       resetFallbackCounts();
       let losses = 0;
       for (const [x, y] of new data.DataLoader(train, { batchSize: 64, shuffle: true, seed: 0 })) {
@@ -50,7 +50,7 @@ describe("the MNIST training step on the wasm backend", () => {
       expect(fallbackCounts()).toEqual({});
       expect(Number.isFinite(losses)).toBe(true);
       for (const st of optimizer.state.values()) {
-        for (const v of Object.values(st)) if (typeof v !== "number") expect(v.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+        for (const v of Object.values(st)) if (typeof v !== "number") expect(v.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
       }
     } finally {
       setBackend("js");
@@ -71,7 +71,7 @@ describe("a small CNN's training step on the wasm backend", () => {
         new nn.Flatten(), new nn.Linear(16 * 7 * 7, 10),
       );
       const optimizer = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-      for (const p of model.parameters()) expect(p.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      for (const p of model.parameters()) expect(p.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
       resetFallbackCounts();
       const losses: number[] = [];
       for (let epoch = 0; epoch < 5; epoch++) {

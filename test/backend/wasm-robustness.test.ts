@@ -33,10 +33,10 @@ describe("wasm thread pool on a busy machine", () => {
     const pool = wasmBackendInfo()!.pool!;
     try {
       const a = randn([256, 300]), b = randn([300, 200]);
-      const want = matmul(a, b).data.slice();
+      const want = matmul(a, b).dataSync().slice();
       const before = wasmBackendInfo()!.poolStats();
       pool.hold(1, true); // held for the whole loop: a caller that waited for the worker would hang here
-      for (let i = 0; i < 8; i++) expect(matmul(a, b).data).toEqual(want);
+      for (let i = 0; i < 8; i++) expect(matmul(a, b).dataSync()).toEqual(want);
       const after = wasmBackendInfo()!.poolStats();
       expect(after.stolenCalls - before.stolenCalls).toBe(8);
     } finally {
@@ -52,18 +52,18 @@ describe("wasm thread pool on a busy machine", () => {
     const pool = wasmBackendInfo()!.pool!;
     try {
       const a = randn([128, 300]), b = randn([300, 128]);
-      const want = matmul(a, b).data.slice();
+      const want = matmul(a, b).dataSync().slice();
       pool.hold(1, true);
       for (let i = 0; i < 20; i++) matmul(a, b);
       pool.hold(1, false);
       const s0 = wasmBackendInfo()!.poolStats();
-      for (let i = 0; i < 10; i++) expect(matmul(a, b).data).toEqual(want);
+      for (let i = 0; i < 10; i++) expect(matmul(a, b).dataSync()).toEqual(want);
       const s1 = wasmBackendInfo()!.poolStats();
       expect(s1.soloRegions - s0.soloRegions).toBe(10); // solo now: no call posted, none stolen
       expect(s1.stolenCalls).toBe(s0.stolenCalls);
       // The solo stretch is 4096 regions; after it the workers are posted to again (on a busy machine
       // they may be late again and send the pool solo again, but only after 17 late posted regions).
-      for (let i = 0; i < 4200; i++) expect(matmul(a, b).data[0]).toBe(want[0]);
+      for (let i = 0; i < 4200; i++) expect(matmul(a, b).dataSync()[0]).toBe(want[0]);
       const s2 = wasmBackendInfo()!.poolStats();
       expect(s2.postedRegions - s1.postedRegions).toBeGreaterThanOrEqual(17);
     } finally {

@@ -129,7 +129,7 @@ describe("a safetensors file written by PyTorch", () => {
     const { model, arch } = await loadModel(join(ROOT, "test/fixtures/tiny_mlp.safetensors"));
     expect(arch).toMatchObject({ inputSize: 4, hidden: [3], numClasses: 2, activation: "relu" });
     const x = tensor(Float32Array.from(ref.input.data.flat(Infinity)), { shape: ref.input.shape });
-    const y = noGrad(() => model.eval()(x)).data;
+    const y = noGrad(() => model.eval()(x)).dataSync();
     const want = (ref.logits.data as number[]).flat(Infinity) as number[];
     want.forEach((v, i) => expect(Math.abs(y[i] - v)).toBeLessThan(1e-6));
   });

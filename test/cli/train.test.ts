@@ -95,7 +95,7 @@ describe("gradlab train on a small MNIST subset", () => {
     writeFileSync(png, encodeGrey(big, 56, 56));
     const { model } = await loadModel(dir);
     model.eval();
-    const logits = noGrad(() => model(tensor(test.images.subarray(0, 784), { shape: [1, 784] }))).data;
+    const logits = noGrad(() => model(tensor(test.images.subarray(0, 784), { shape: [1, 784] }))).dataSync();
     const expected = logits.indexOf(Math.max(...logits));
     const r = await cli("predict", dir, png);
     expect(r.code).toBe(0);
@@ -131,7 +131,7 @@ describe("gradlab train on a small MNIST subset", () => {
     const test = loadMnist("test", { limit: 8 });
     const { model } = await loadModel(dir);
     model.eval();
-    const ours = noGrad(() => model(tensor(test.images, { shape: [8, 784] }))).data;
+    const ours = noGrad(() => model(tensor(test.images, { shape: [8, 784] }))).dataSync();
     const session = await ort.InferenceSession.create(readFileSync(file));
     const res = await session.run({ input: new ort.Tensor("float32", test.images, [8, 784]) });
     const theirs = res.logits.data as Float32Array;

@@ -31,7 +31,7 @@ describe("nn.init nonlinearity names", () => {
       const w = zeros([64, 32]);
       if (normal) nn.init.kaimingNormal_(w, { nonlinearity });
       else nn.init.kaimingUniform_(w, { nonlinearity, mode: "fan_out" });
-      return Array.from(w.data);
+      return Array.from(w.dataSync());
     };
     for (const normal of [true, false]) {
       const ref = fill("relu", normal);
@@ -41,7 +41,7 @@ describe("nn.init nonlinearity names", () => {
     }
     const leaky = (nonlinearity: string) => {
       manualSeed(1);
-      return Array.from(nn.init.kaimingNormal_(zeros([8, 8]), { nonlinearity, a: 0.1 }).data);
+      return Array.from(nn.init.kaimingNormal_(zeros([8, 8]), { nonlinearity, a: 0.1 }).dataSync());
     };
     expect(leaky("leakyRelu")).toEqual(leaky("leaky_relu"));
   });

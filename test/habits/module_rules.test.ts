@@ -24,7 +24,7 @@ describe("assigning to a module's fields", () => {
     layer.bias = null;
     expect(layer.parameters()).toEqual([w]);
     expect(Object.keys(layer.stateDict())).toEqual(["weight"]);
-    expect(Array.from(layer(tensor([[1, 1]])).data)).toEqual([3, 7]);
+    expect(Array.from(layer(tensor([[1, 1]])).dataSync())).toEqual([3, 7]);
   });
 
   it("buffers take tensors or null, child modules take modules or null", () => {

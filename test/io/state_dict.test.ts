@@ -27,7 +27,7 @@ function trainedModel(seed: number): nn.Sequential {
 }
 
 const values = (sd: nn.StateDict) =>
-  Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, [t.dtype, [...t.shape], Array.from(t.data)]]));
+  Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, [t.dtype, [...t.shape], Array.from(t.dataSync())]]));
 
 describe("save / load (gradlab/node)", () => {
   it("round-trips every parameter and buffer into a fresh model", () => {
@@ -40,7 +40,7 @@ describe("save / load (gradlab/node)", () => {
     expect(b.stateDict()["1.num_batches_tracked"].item()).toBe(3);
     a.eval(); b.eval();
     const x = randn([5, 4]);
-    expect(Array.from(b(x).data)).toEqual(Array.from(a(x).data));
+    expect(Array.from(b(x).dataSync())).toEqual(Array.from(a(x).dataSync()));
   });
 
   it("writes what PyTorch writes: int64 counters, format pt, and leaves no temporary file", async () => {

@@ -33,7 +33,7 @@ export function linear(sd: Map<string, NamedArray>, prefix: string, x: Tensor): 
 }
 
 /** Predicted class of every row of logits. */
-export const predictions = (logits: Tensor): Int32Array => Int32Array.from(logits.argmax(1).data);
+export const predictions = (logits: Tensor): Int32Array => Int32Array.from(logits.argmax(1).dataSync());
 
 export function accuracyOf(pred: ArrayLike<number>, start = 0): number {
   const { y } = mnistTest();

@@ -39,7 +39,7 @@ describe("nn.ModuleDict", () => {
     other.heads.pop("z-head");
     other.heads.set("10", new nn.Tanh()).set("new", new nn.Sigmoid());
     other.loadStateDict(net.stateDict());
-    const weightOf = (d: nn.ModuleDict): number[] => Array.from(d.get("keys").parameters()[0].data);
+    const weightOf = (d: nn.ModuleDict): number[] => Array.from(d.get("keys").parameters()[0].dataSync());
     expect(weightOf(other.heads)).toEqual(weightOf(heads));
     net.eval();
     expect(heads.values().every((m) => !m.training)).toBe(true);
@@ -105,7 +105,7 @@ describe.each(backends)("small layers on the %s backend", (backend) => {
     const y = m(x);
     let dropped = 0;
     for (let k = 0; k < n * c; k++) {
-      const xs = x.data.subarray(k * 12, k * 12 + 12), ys = y.data.subarray(k * 12, k * 12 + 12);
+      const xs = x.dataSync().subarray(k * 12, k * 12 + 12), ys = y.dataSync().subarray(k * 12, k * 12 + 12);
       const zero = ys[0] === 0;
       if (zero) dropped++;
       // A channel is either all zero or all scaled by 1/(1 − p).

@@ -5,7 +5,7 @@ import { backendsUnderTest, expectClose, useBackend } from "../helpers.js";
 
 const backends = await backendsUnderTest();
 
-const maxAbs = (t: Tensor): number => t.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const maxAbs = (t: Tensor): number => t.dataSync().reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const shapes = (m: nn.Module): Record<string, number[]> =>
   Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, [...v.shape]]));
 
@@ -80,14 +80,14 @@ describe.each(backends)("convolution modules on the %s backend", (backend) => {
     manualSeed(3);
     const conv = new nn.Conv2d(4, 6, 3, { padding: 1, stride: [1, 2], groups: 2 });
     const x = randn([3, 4, 7, 8]);
-    const w = tensor(Array.from(conv.weight.data), { shape: conv.weight.shape, requiresGrad: true });
-    const b = tensor(Array.from(conv.bias!.data), { shape: [6], requiresGrad: true });
+    const w = tensor(Array.from(conv.weight.dataSync()), { shape: conv.weight.shape, requiresGrad: true });
+    const b = tensor(Array.from(conv.bias!.dataSync()), { shape: [6], requiresGrad: true });
     for (let step = 0; step < 2; step++) {
       conv(x).square().sum().backward();
       F.conv2d(x, w, b, { padding: 1, stride: [1, 2], groups: 2 }).square().sum().backward();
     }
-    expectClose(conv.weight.grad!, w.grad!.data, { rtol: 1e-5, atol: 1e-4, what: "weight grad" });
-    expectClose(conv.bias!.grad!, b.grad!.data, { rtol: 1e-5, atol: 1e-4, what: "bias grad" });
+    expectClose(conv.weight.grad!, w.grad!.dataSync(), { rtol: 1e-5, atol: 1e-4, what: "weight grad" });
+    expectClose(conv.bias!.grad!, b.grad!.dataSync(), { rtol: 1e-5, atol: 1e-4, what: "bias grad" });
     conv.zeroGrad();
     conv(x).sum().backward();
     expect(maxAbs(conv.weight.grad!)).toBeGreaterThan(0);
@@ -98,7 +98,7 @@ describe.each(backends)("convolution modules on the %s backend", (backend) => {
     manualSeed(4);
     const x1 = randn([2, 3, 11]), w1 = randn([4, 3, 3]);
     expectClose(F.conv1d(x1, w1, null, { stride: 2, padding: 1 }).unsqueeze(2),
-      F.conv2d(x1.unsqueeze(2), w1.unsqueeze(2), null, { stride: [1, 2], padding: [0, 1] }).data, { rtol: 1e-5, atol: 1e-5 });
+      F.conv2d(x1.unsqueeze(2), w1.unsqueeze(2), null, { stride: [1, 2], padding: [0, 1] }).dataSync(), { rtol: 1e-5, atol: 1e-5 });
     // <convT(y, w), x> = <y, conv(x, w)>: the two are adjoint.
     const x = randn([2, 4, 9, 8]), w = randn([6, 2, 3, 3]), y = randn([2, 6, 5, 4]);
     const opts = { stride: 2, padding: 1, groups: 2 };

@@ -63,17 +63,17 @@ describe("zero-size Linear layers (allowed, as in PyTorch)", () => {
         const what = `${b}: Linear(${i}, ${o})`;
         const layer = new nn.Linear(i, o);
         // PyTorch draws the bias from U(-1/√fan_in, 1/√fan_in) only when fan_in > 0; else it is 0.
-        expect(Array.from(layer.bias!.data), what).toEqual(new Array(o).fill(0));
+        expect(Array.from(layer.bias!.dataSync()), what).toEqual(new Array(o).fill(0));
         const x = randn([3, i], { requiresGrad: true });
         const y = layer(x);
         expect(y.shape, what).toEqual([3, o]);
-        expect(Array.from(y.data), what).toEqual(new Array(3 * o).fill(0));
+        expect(Array.from(y.dataSync()), what).toEqual(new Array(3 * o).fill(0));
         y.sum().backward();
         expect(x.grad!.shape, what).toEqual([3, i]);
-        expect(Array.from(x.grad!.data), what).toEqual(new Array(3 * i).fill(0));
+        expect(Array.from(x.grad!.dataSync()), what).toEqual(new Array(3 * i).fill(0));
         expect(layer.weight.grad!.shape, what).toEqual([o, i]);
         // d(sum y)/db = the number of rows, for each output.
-        expect(Array.from(layer.bias!.grad!.data), what).toEqual(new Array(o).fill(3));
+        expect(Array.from(layer.bias!.grad!.dataSync()), what).toEqual(new Array(o).fill(3));
       }
     }
   });

@@ -29,8 +29,8 @@ describe("buildMlp", () => {
         expect(names(cli)).toEqual(["Linear", activation === "relu" ? "ReLU" : activation === "silu" ? "SiLU" : "Tanh", "Linear"]);
         const got = cli.stateDict();
         byHand.forEach((l, i) => {
-          expect(Array.from(got[`${2 * i}.weight`].data), `${init}/${activation}/${i}`).toEqual(Array.from(l.weight.data));
-          expect(Array.from(got[`${2 * i}.bias`].data)).toEqual(Array.from(l.bias!.data));
+          expect(Array.from(got[`${2 * i}.weight`].dataSync()), `${init}/${activation}/${i}`).toEqual(Array.from(l.weight.dataSync()));
+          expect(Array.from(got[`${2 * i}.bias`].dataSync())).toEqual(Array.from(l.bias!.dataSync()));
         });
       }
     }
@@ -39,13 +39,13 @@ describe("buildMlp", () => {
   it("kaiming draws N(0, gain²/fan_in) weights and zero biases; xavier stays within its bound", () => {
     manualSeed(1);
     const m = buildMlp({ inputs: 400, hidden: [300], outputs: 2, activation: "relu", init: "kaiming" });
-    const w = (m[0] as nn.Linear).weight.data;
+    const w = (m[0] as nn.Linear).weight.dataSync();
     const variance = Array.from(w).reduce((s, v) => s + v * v, 0) / w.length;
     expect(variance).toBeCloseTo(2 / 400, 3);
-    expect(Array.from((m[0] as nn.Linear).bias!.data).every((v) => v === 0)).toBe(true);
+    expect(Array.from((m[0] as nn.Linear).bias!.dataSync()).every((v) => v === 0)).toBe(true);
     const x = buildMlp({ inputs: 400, hidden: [300], outputs: 2, activation: "tanh", init: "xavier" });
     const bound = (5 / 3) * Math.sqrt(6 / 700);
-    expect(Math.max(...Array.from((x[0] as nn.Linear).weight.data, Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...Array.from((x[0] as nn.Linear).weight.dataSync(), Math.abs))).toBeLessThanOrEqual(bound);
     expect(MLP_ACTIVATIONS).toContain("silu");
   });
 });

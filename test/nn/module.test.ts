@@ -35,7 +35,7 @@ describe("nn.Module", () => {
     manualSeed(0);
     const a = new nn.Sequential(new nn.Linear(3, 2)), b = new nn.Sequential(new nn.Linear(3, 2));
     b.loadStateDict(a.stateDict());
-    expect(Array.from(b[0].parameters()[0].data)).toEqual(Array.from(a[0].parameters()[0].data));
+    expect(Array.from(b[0].parameters()[0].dataSync())).toEqual(Array.from(a[0].parameters()[0].dataSync()));
     expect(() => b.loadStateDict({ "0.weight": randn([2, 4]), "0.bias": randn([2]), "9.weight": randn([1]) }))
       .toThrow(/size mismatch for 0\.weight: checkpoint \[2, 4\] vs model \[2, 3\].*unexpected keys: 9\.weight/);
     expect(() => b.loadStateDict({ "0.weight": randn([2, 3]) })).toThrow(/missing keys: 0\.bias/);
@@ -54,8 +54,8 @@ describe("nn.Module", () => {
     manualSeed(0);
     const fc = new nn.Linear(100, 50);
     const bound = 1 / Math.sqrt(100);
-    expect(Math.max(...Array.from(fc.weight.data).map(Math.abs))).toBeLessThanOrEqual(bound);
-    expect(Math.max(...Array.from(fc.bias!.data).map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...Array.from(fc.weight.dataSync()).map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...Array.from(fc.bias!.dataSync()).map(Math.abs))).toBeLessThanOrEqual(bound);
   });
 
   it("Xavier and He init have the right variance", () => {
@@ -67,19 +67,19 @@ describe("nn.Module", () => {
     nn.init.kaimingNormal_(w, { nonlinearity: "relu" });
     expect(w.var().item()).toBeCloseTo(2 / 400, 3);
     nn.init.xavierUniform_(w, { gain: nn.init.calculateGain("tanh") });
-    expect(Math.max(...Array.from(w.data))).toBeLessThanOrEqual((5 / 3) * Math.sqrt(6 / 700));
+    expect(Math.max(...Array.from(w.dataSync()))).toBeLessThanOrEqual((5 / 3) * Math.sqrt(6 / 700));
   });
 
   it("Dropout scales kept units in train and is the identity in eval", () => {
     manualSeed(0);
     const d = new nn.Dropout(0.25);
     const y = d(ones([10000]));
-    const kept = Array.from(y.data).filter((v) => v !== 0);
+    const kept = Array.from(y.dataSync()).filter((v) => v !== 0);
     expect(kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
     expect(kept.length / 10000).toBeGreaterThan(0.72);
     expect(kept.length / 10000).toBeLessThan(0.78);
     d.eval();
-    expect(Array.from(d(ones([5])).data)).toEqual([1, 1, 1, 1, 1]);
+    expect(Array.from(d(ones([5])).dataSync())).toEqual([1, 1, 1, 1, 1]);
   });
 
   it("every activation module matches its functional form", () => {
@@ -101,12 +101,12 @@ describe("nn.Module", () => {
     for (const [m, expected] of pairs) {
       const out = m(x);
       expect(out.shape, String(m)).toEqual(expected.shape);
-      expect(Array.from(out.data), String(m)).toEqual(Array.from(expected.data));
+      expect(Array.from(out.dataSync()), String(m)).toEqual(Array.from(expected.dataSync()));
     }
     // The functional forms differ where the settings differ, so the comparisons above can tell.
-    expect(Array.from(F.leakyRelu(x, 0.2).data)).not.toEqual(Array.from(F.leakyRelu(x).data));
-    expect(Array.from(F.gelu(x, { approximate: "tanh" }).data)).not.toEqual(Array.from(F.gelu(x).data));
-    expect(Array.from(F.softmax(x, 0).data)).not.toEqual(Array.from(F.softmax(x, -1).data));
+    expect(Array.from(F.leakyRelu(x, 0.2).dataSync())).not.toEqual(Array.from(F.leakyRelu(x).dataSync()));
+    expect(Array.from(F.gelu(x, { approximate: "tanh" }).dataSync())).not.toEqual(Array.from(F.gelu(x).dataSync()));
+    expect(Array.from(F.softmax(x, 0).dataSync())).not.toEqual(Array.from(F.softmax(x, -1).dataSync()));
     expect(new nn.Flatten()(randn([2, 3, 4])).shape).toEqual([2, 12]);
     expect(noGrad(() => new nn.LeakyReLU(0.2)(tensor([-2, 2]))).tolist()).toEqual([-0.4000000059604645, 2]);
   });

@@ -49,14 +49,14 @@ describe.each(backends)("pooling rules on the %s backend", (backend) => {
             for (let j = 0; j < k; j++) {
               const i = st + j * d;
               if (i < 0 || i >= size) continue;
-              const v = x.data[r * size + i];
+              const v = x.dataSync()[r * size + i];
               if (v > best) { best = v; bi = i; }
               sum += v; n++;
             }
-            expect(out.data[r * starts.length + o]).toBe(best);
+            expect(out.dataSync()[r * starts.length + o]).toBe(best);
             // A dilated window can fall wholly in the padding: −∞, as in PyTorch (whose index is then meaningless).
-            if (n > 0) expect(idx.data[r * starts.length + o]).toBe(bi);
-            if (avg) expect(avg.data[r * starts.length + o]).toBeCloseTo(sum / n, 5);
+            if (n > 0) expect(idx.dataSync()[r * starts.length + o]).toBe(bi);
+            if (avg) expect(avg.dataSync()[r * starts.length + o]).toBeCloseTo(sum / n, 5);
           });
         }
       }), { numRuns: 150 });
@@ -68,7 +68,7 @@ describe.each(backends)("pooling rules on the %s backend", (backend) => {
     const g = F.adaptiveAvgPool2d(x, 1);
     expect(g.shape).toEqual([2, 3, 1, 1]);
     const m = x.mean([2, 3]);
-    g.data.forEach((v, i) => expect(v).toBeCloseTo(m.data[i], 5));
+    g.dataSync().forEach((v, i) => expect(v).toBeCloseTo(m.dataSync()[i], 5));
     expect(new nn.AdaptiveAvgPool2d([2, null])(x).shape).toEqual([2, 3, 2, 7]);
   });
 
@@ -100,15 +100,15 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     const vars = xs.map((x) => x.permute(1, 0, 2, 3).reshape([3, -1]).var(1));
     for (let c = 0; c < 3; c++) {
       // Starting from (0, 1): 1/1, 1/2, 1/3 of the newest batch = the plain average of the three batches.
-      expect(bn.running_mean!.data[c]).toBeCloseTo((means[0].data[c] + means[1].data[c] + means[2].data[c]) / 3, 5);
-      expect(bn.running_var!.data[c]).toBeCloseTo((vars[0].data[c] + vars[1].data[c] + vars[2].data[c]) / 3, 4);
+      expect(bn.running_mean!.dataSync()[c]).toBeCloseTo((means[0].dataSync()[c] + means[1].dataSync()[c] + means[2].dataSync()[c]) / 3, 5);
+      expect(bn.running_var!.dataSync()[c]).toBeCloseTo((vars[0].dataSync()[c] + vars[1].dataSync()[c] + vars[2].dataSync()[c]) / 3, 4);
     }
     bn.eval();
     const x = randn([2, 3, 2, 2]);
     const y = noGrad(() => bn(x));
     const channel = (t: Tensor): Tensor => t.reshape([1, 3, 1, 1]);
     const want = x.sub(channel(bn.running_mean!)).div(channel(bn.running_var!.add(1e-5).sqrt()));
-    y.data.forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 5));
+    y.dataSync().forEach((v, i) => expect(v).toBeCloseTo(want.dataSync()[i], 5));
     expect(bn.num_batches_tracked!.item()).toBe(3);
   });
 
@@ -121,7 +121,7 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     expect(Object.keys(bn.stateDict())).toEqual([]);
     const y = bn(randn([3, 2, 4, 4]).mul(5).add(2));
     const m = y.mean([0, 2, 3]);
-    m.data.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
+    m.dataSync().forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
   });
 
   it("BatchNorm errors name the module, the shapes and the fix", () => {
@@ -145,7 +145,7 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     expect(Object.keys(new nn.LayerNorm(4, { elementwiseAffine: false }).stateDict())).toEqual([]);
     const y = ln(randn([2, 3, 4]).mul(3).add(7));
     const rowMeans = y.reshape([2, 12]).mean(1);
-    rowMeans.data.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
+    rowMeans.dataSync().forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
     expect(() => ln(randn([2, 4, 3]))).toThrow(
       "LayerNorm([3, 4]): normalizedShape [3, 4] expects input of shape [*, 3, 4], got [2, 4, 3]");
     const gn = new nn.GroupNorm(2, 4);
@@ -155,7 +155,7 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     // GroupNorm(1, C) without affine is LayerNorm over (C, *).
     const x = randn([2, 4, 3]);
     const a = F.groupNorm(x, 1), b = F.layerNorm(x, [4, 3]);
-    a.data.forEach((v, i) => expect(v).toBeCloseTo(b.data[i], 5));
+    a.dataSync().forEach((v, i) => expect(v).toBeCloseTo(b.dataSync()[i], 5));
   });
 
   it("layerNorm with a large mean keeps float32 precision (statistics in float64, two passes)", () => {
@@ -163,6 +163,6 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     const x: Tensor = tensor([1000.5, 1001.5, 999.5, 1002.5]).reshape([1, 4]);
     const y = F.layerNorm(x, 4);
     const want = [-0.4472, 0.4472, -1.3416, 1.3416];
-    y.data.forEach((v, i) => expect(v).toBeCloseTo(want[i], 3));
+    y.dataSync().forEach((v, i) => expect(v).toBeCloseTo(want[i], 3));
   });
 });

@@ -95,7 +95,7 @@ describe.each(backends)("recurrent layers vs their equations in plain ops on the
     };
     const want = run(false), got = run(true);
     expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-    for (const k of Object.keys(want)) expectClose(got[k], want[k].data, { rtol: 1e-4, atol: 2e-5, what: k });
+    for (const k of Object.keys(want)) expectClose(got[k], want[k].dataSync(), { rtol: 1e-4, atol: 2e-5, what: k });
   });
 });
 
@@ -115,24 +115,24 @@ describe("PyTorch's layout", () => {
     manualSeed(0);
     const lstm = new nn.LSTM(10, 64, { numLayers: 2 });
     for (const [k, p] of lstm.namedParameters()) {
-      const v = [...p.data];
+      const v = [...p.dataSync()];
       expect(Math.max(...v.map(Math.abs)), k).toBeLessThanOrEqual(1 / 8);
       expect(Math.max(...v.map(Math.abs)), k).toBeGreaterThan(0.9 / 8);
     }
     const emb = new nn.Embedding(200, 50, { paddingIdx: -1 });
     expect(emb.paddingIdx).toBe(199);
-    const w = [...emb.weight.data.subarray(0, 199 * 50)], mean = w.reduce((a, b) => a + b, 0) / w.length;
+    const w = [...emb.weight.dataSync().subarray(0, 199 * 50)], mean = w.reduce((a, b) => a + b, 0) / w.length;
     const std = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length);
     expect(Math.abs(mean)).toBeLessThan(0.03);
     expect(Math.abs(std - 1)).toBeLessThan(0.03);
-    expect([...emb.weight.data.subarray(199 * 50)]).toEqual(new Array(50).fill(0));
+    expect([...emb.weight.dataSync().subarray(199 * 50)]).toEqual(new Array(50).fill(0));
   });
 
   it("an LSTM's state_dict goes through safetensors with PyTorch's keys and comes back identical", () => {
     manualSeed(1);
     const a = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true });
     const named: Record<string, NamedArray> = Object.fromEntries(Object.entries(a.stateDict())
-      .map(([k, t]) => [k, { shape: [...t.shape], dtype: "float32", data: t.data as Float32Array }]));
+      .map(([k, t]) => [k, { shape: [...t.shape], dtype: "float32", data: t.dataSync() as Float32Array }]));
     const back = decodeSafetensors(encodeSafetensors(named)).tensors;
     expect([...back.keys()].sort()).toEqual(keysOf("lstm:2layer_bidirectional").sort());
     const b = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true });
@@ -140,7 +140,7 @@ describe("PyTorch's layout", () => {
       { shape: v.shape })])));
     const x = randn([2, 5, 3]);
     const ra = a(x), rb = b(x);
-    for (const k of ["output", "hN", "cN"] as const) expect([...rb[k].data]).toEqual([...ra[k].data]);
+    for (const k of ["output", "hN", "cN"] as const) expect([...rb[k].dataSync()]).toEqual([...ra[k].dataSync()]);
   });
 });
 
@@ -154,10 +154,10 @@ describe("shapes and options", () => {
     expect(hN.shape).toEqual([2, 4]);
     gru.eval();
     const a = gru(x.unsqueeze(1)).output, b = gru(x.unsqueeze(1), zeros([2, 1, 4])).output;
-    expect([...a.data]).toEqual([...b.data]);
+    expect([...a.dataSync()]).toEqual([...b.dataSync()]);
     gru.train();
     manualSeed(3);
-    expect([...gru(x.unsqueeze(1)).output.data]).not.toEqual([...a.data]); // dropout between the layers
+    expect([...gru(x.unsqueeze(1)).output.dataSync()]).not.toEqual([...a.dataSync()]); // dropout between the layers
     const cell = new nn.LSTMCell(3, 4);
     const [h1, c1] = cell(randn([2, 3]));
     expect(h1.shape).toEqual([2, 4]);

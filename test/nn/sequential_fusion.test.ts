@@ -13,7 +13,7 @@ function run(net: nn.Module, x: Tensor, forward: (x: Tensor) => Tensor): Float32
   net.zeroGrad();
   const out = forward(x);
   out.square().sum().backward();
-  return [out.data as Float32Array, ...net.parameters().map((p) => p.grad!.data as Float32Array)];
+  return [out.dataSync() as Float32Array, ...net.parameters().map((p) => p.grad!.dataSync() as Float32Array)];
 }
 
 describe.each(backends)("Sequential Linear→ReLU fusion (%s)", (backend) => {
@@ -42,6 +42,6 @@ describe.each(backends)("Sequential Linear→ReLU fusion (%s)", (backend) => {
     const net = new nn.Sequential(new nn.Linear(4, 3), new HalfReLU(), new nn.Identity());
     const x = randn([2, 4]);
     const want = F.relu(F.linear(x, (net[0] as nn.Linear).weight, (net[0] as nn.Linear).bias)).mul(0.5);
-    expectClose(net(x).data, want.data, { rtol: 1e-6, atol: 1e-7 });
+    expectClose(net(x).dataSync(), want.dataSync(), { rtol: 1e-6, atol: 1e-7 });
   });
 });

@@ -33,10 +33,10 @@ describe.each(backends)("attention on the %s backend", (backend) => {
     const q = randn([1, 2, 4]), k = randn([1, 3, 4]), v = randn([1, 3, 4]);
     const out = F.scaledDotProductAttention(q, k, v, { attnMask: tensor([[1, 0, 0], [1, 0, 0]], { dtype: "int32" }) });
     // Only key 0 takes part: every query's output is value 0.
-    for (let i = 0; i < 2; i++) expect(Array.from(out.data.subarray(4 * i, 4 * i + 4))).toEqual(Array.from(v.data.subarray(0, 4)).map((x) => expect.closeTo(x, 6)));
+    for (let i = 0; i < 2; i++) expect(Array.from(out.dataSync().subarray(4 * i, 4 * i + 4))).toEqual(Array.from(v.dataSync().subarray(0, 4)).map((x) => expect.closeTo(x, 6)));
     const mha = new nn.MultiheadAttention(4, 1, { batchFirst: true });
     const [, w] = mha(q, k, v, { keyPaddingMask: tensor([[0, 1, 1]], { dtype: "int32" }) });
-    expect(Array.from(w!.data)).toEqual([1, 0, 0, 1, 0, 0]);
+    expect(Array.from(w!.dataSync())).toEqual([1, 0, 0, 1, 0, 0]);
   });
 });
 

@@ -30,7 +30,7 @@ function naiveRow(row: number[], before: number, after: number, mode: string, va
 /** Rows of the last dim, as plain arrays. */
 const rows = (t: Tensor): number[][] => {
   const w = t.shape[t.ndim - 1], out: number[][] = [];
-  for (let i = 0; i < t.numel(); i += w) out.push(Array.from(t.data.subarray(i, i + w)));
+  for (let i = 0; i < t.numel(); i += w) out.push(Array.from(t.dataSync().subarray(i, i + w)));
   return out;
 };
 
@@ -53,7 +53,7 @@ describe.each(backends)("F.pad on the %s backend", (backend) => {
           const s = (Math.floor(i / outSt[d]) % want[d]) - before[d];
           src = s >= 0 && s < shape[d] ? src + s * inSt[d] : -1;
         }
-        expect(out.data[i]).toBe(src >= 0 ? x.data[src] : 2);
+        expect(out.dataSync()[i]).toBe(src >= 0 ? x.dataSync()[src] : 2);
       }
     }), { numRuns: 200 });
   });
@@ -71,7 +71,7 @@ describe.each(backends)("F.pad on the %s backend", (backend) => {
         out.sum().backward();
         // Each output element reads one input (constant fill reads none): the gradients add up to the reads.
         const reads = mode === "constant" ? x.numel() : out.numel();
-        expect(Array.from(x.grad!.data).reduce((s, v) => s + v, 0)).toBeCloseTo(reads, 3);
+        expect(Array.from(x.grad!.dataSync()).reduce((s, v) => s + v, 0)).toBeCloseTo(reads, 3);
       }), { numRuns: 120 });
   });
 
@@ -135,14 +135,14 @@ describe.each(backends)("F.interpolate and nn.Upsample on the %s backend", (back
       const x = randn([1, 1, h, w]), out = F.interpolate(x, { scaleFactor: k });
       for (let i = 0; i < h * k; i++) {
         for (let j = 0; j < w * k; j++) {
-          expect(out.data[i * w * k + j]).toBe(x.data[Math.floor(i / k) * w + Math.floor(j / k)]);
+          expect(out.dataSync()[i * w * k + j]).toBe(x.dataSync()[Math.floor(i / k) * w + Math.floor(j / k)]);
         }
       }
     }), { numRuns: 50 });
     fc.assert(fc.property(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 20 }), (l, outL) => {
       const ramp = arange(l, undefined, 1, { dtype: "float32" }).reshape([1, 1, l]);
       const out = F.interpolate(ramp, { size: outL, mode: "linear", alignCorners: true });
-      out.data.forEach((v, i) => expect(v).toBeCloseTo((i * (l - 1)) / (outL - 1), 4));
+      out.dataSync().forEach((v, i) => expect(v).toBeCloseTo((i * (l - 1)) / (outL - 1), 4));
     }), { numRuns: 50 });
   });
 
@@ -150,11 +150,11 @@ describe.each(backends)("F.interpolate and nn.Upsample on the %s backend", (back
     useBackend(backend);
     const ramp = (n: number): Tensor => arange(n, undefined, 1, { dtype: "float32" }).reshape([1, 1, n]);
     // torch.nn.functional.interpolate(torch.arange(7.).view(1, 1, 7), size=3) → [0, 2, 4]
-    expect(Array.from(F.interpolate(ramp(7), { size: 3 }).data)).toEqual([0, 2, 4]);
+    expect(Array.from(F.interpolate(ramp(7), { size: 3 }).dataSync())).toEqual([0, 2, 4]);
     // scale_factor=1.7 on 5 samples: 8 outputs, source ⌊i / 1.7⌋
-    expect(Array.from(F.interpolate(ramp(5), { scaleFactor: 1.7 }).data)).toEqual([0, 0, 1, 1, 2, 2, 3, 4]);
+    expect(Array.from(F.interpolate(ramp(5), { scaleFactor: 1.7 }).dataSync())).toEqual([0, 0, 1, 1, 2, 2, 3, 4]);
     // ... and with recompute_scale_factor=True, ⌊i · 5/8⌋
-    expect(Array.from(F.interpolate(ramp(5), { scaleFactor: 1.7, recomputeScaleFactor: true }).data))
+    expect(Array.from(F.interpolate(ramp(5), { scaleFactor: 1.7, recomputeScaleFactor: true }).dataSync()))
       .toEqual([0, 0, 1, 1, 2, 3, 3, 4]);
     // (2, 2, 5, 2) by 2.098: PyTorch's forward uses ⌊i / 2.098⌋ even where out = 2·in
     // (rows 0 0 0 1 1 2 2 3 3 4, cols 0 0 0 1)
@@ -162,13 +162,13 @@ describe.each(backends)("F.interpolate and nn.Upsample on the %s backend", (back
     expect(F.interpolate(grid, { scaleFactor: 2.098 }).select(0, 0).select(0, 0).tolist()).toEqual(
       [0, 0, 0, 1, 1, 2, 2, 3, 3, 4].map((r) => [0, 0, 0, 1].map((c) => 2 * r + c)));
     // linear 4 → 6, align_corners=False: (i + ½)·⅔ − ½ clamped at 0
-    const lin = Array.from(F.interpolate(ramp(4), { size: 6, mode: "linear" }).data);
+    const lin = Array.from(F.interpolate(ramp(4), { size: 6, mode: "linear" }).dataSync());
     [0, 0.5, 1.1666666, 1.8333333, 2.5, 3].forEach((v, i) => expect(lin[i]).toBeCloseTo(v, 5));
     const up = new nn.Upsample({ scaleFactor: 2, mode: "bilinear", alignCorners: true });
     const torch113 = [0, 0.3333333432674408, 0.6666666865348816, 1, 0.6666666865348816, 1, 1.3333333730697632,
       1.6666667461395264, 1.3333333730697632, 1.6666666269302368, 2, 2.3333334922790527, 2, 2.3333332538604736,
       2.6666667461395264, 3.000000238418579];
-    Array.from(up(tensor([[[[0, 1], [2, 3]]]])).data).forEach((v, i) => expect(v).toBeCloseTo(torch113[i], 6));
+    Array.from(up(tensor([[[[0, 1], [2, 3]]]])).dataSync()).forEach((v, i) => expect(v).toBeCloseTo(torch113[i], 6));
     expect(String(up)).toBe("Upsample(scaleFactor=2, mode='bilinear')");
   });
 

@@ -54,8 +54,8 @@ function runOpCase(c: Case): void {
 function runBatchNormCase(c: Case): void {
   const args = c.args as { num_features: number; momentum: number; eps: number };
   const bn = new nn.BatchNorm1d(args.num_features, { momentum: args.momentum, eps: args.eps });
-  bn.weight!.data.set(c.inputs.weight.data);
-  bn.bias!.data.set(c.inputs.bias.data);
+  bn.weight!.dataSync().set(c.inputs.weight.data);
+  bn.bias!.dataSync().set(c.inputs.bias.data);
   const x = fromFixture(c.inputs.x_train, true);
   const out = bn(x);
   expectClose(out, c.output!, { what: "batch_norm1d train output" });

@@ -18,13 +18,13 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
     for (let i = 0; i < p.numel(); i++) {
       const row = Math.floor(i / L) % L, col = i % L;
       if (col > row) {
-        expect(filled.data[i]).toBe(-Infinity);
-        expect(p.data[i]).toBe(0);
-      } else expect(filled.data[i]).toBe(scores.data[i]);
+        expect(filled.dataSync()[i]).toBe(-Infinity);
+        expect(p.dataSync()[i]).toBe(0);
+      } else expect(filled.dataSync()[i]).toBe(scores.dataSync()[i]);
     }
     p.mul(randn(p.shape)).sum().backward();
     // No gradient reaches the masked scores, and none is NaN.
-    scores.grad!.data.forEach((g, i) => {
+    scores.grad!.dataSync().forEach((g, i) => {
       expect(Number.isNaN(g)).toBe(false);
       if (i % L > Math.floor(i / L) % L) expect(g).toBe(0);
     });
@@ -34,11 +34,11 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
     useBackend(backend);
     const cond = tensor([1, 0, NaN, -0, 2]);
     const out = where(cond, tensor([Infinity, 1, NaN, 3, -Infinity]), tensor([5, -Infinity, 7, NaN, 9]));
-    expect(Array.from(out.data)).toEqual([Infinity, -Infinity, NaN, NaN, -Infinity]);
+    expect(Array.from(out.dataSync())).toEqual([Infinity, -Infinity, NaN, NaN, -Infinity]);
     // int32 conditions, scalar branches, and the dtype of the result
     const c = tensor([0, 3, 0], { dtype: "int32" });
     expect(where(c, 1, 0).dtype).toBe("int32");
-    expect(Array.from(where(c, 1, 0).data)).toEqual([0, 1, 0]);
+    expect(Array.from(where(c, 1, 0).dataSync())).toEqual([0, 1, 0]);
     expect(where(c, 0.5, 0).dtype).toBe("float32");
     expect(where(c, tensor([1, 2, 3], { dtype: "int32" }), 0.5).tolist()).toEqual([0.5, 2, 0.5]);
     expect(where(c, randn([3], { dtype: "float64" }), tensor([1, 2, 3])).dtype).toBe("float64");
@@ -50,11 +50,11 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
     const a = randn([1, 4], { requiresGrad: true }), b = randn([2, 1, 1], { requiresGrad: true });
     const out = where(cond, a, b);
     expect(out.shape).toEqual([2, 3, 4]);
-    expect(out.select(0, 1).select(0, 2).tolist()).toEqual(Array.from(a.data));
-    expect(out.select(0, 1).select(0, 1).tolist()).toEqual(new Array(4).fill(b.data[1]));
+    expect(out.select(0, 1).select(0, 2).tolist()).toEqual(Array.from(a.dataSync()));
+    expect(out.select(0, 1).select(0, 1).tolist()).toEqual(new Array(4).fill(b.dataSync()[1]));
     out.sum().backward();
-    expect(Array.from(a.grad!.data)).toEqual([4, 4, 4, 4]); // 2 batches × 2 true rows
-    expect(Array.from(b.grad!.data)).toEqual([4, 4]); // 1 false row × 4 columns
+    expect(Array.from(a.grad!.dataSync())).toEqual([4, 4, 4, 4]); // 2 batches × 2 true rows
+    expect(Array.from(b.grad!.dataSync())).toEqual([4, 4]); // 1 false row × 4 columns
     expect(randn([3, 4]).where(tensor([1, 0, 0, 1]), zeros([3, 1])).select(1, 1).tolist()).toEqual([0, 0, 0]);
   });
 
@@ -67,7 +67,7 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
     const xf = randn([2, 3], { requiresGrad: true }), v = tensor(0.5, { requiresGrad: true });
     xf.maskedFill(m, v).sum().backward();
     expect(v.grad!.item()).toBe(4);
-    expect(Array.from(xf.grad!.data)).toEqual([0, 1, 0, 0, 1, 0]);
+    expect(Array.from(xf.grad!.dataSync())).toEqual([0, 1, 0, 0, 1, 0]);
     expect(() => xf.maskedFill(m, tensor([1, 2]))).toThrow(/a tensor value must be 0-dimensional, got shape \[2\]/);
     expect(() => xf.maskedFill(tensor([1, 0]), 0)).toThrow(/maskedFill: shapes \[2\] and \[2, 3\] cannot be broadcast/);
   });

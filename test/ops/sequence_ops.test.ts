@@ -53,11 +53,11 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
         const moved = x.transpose(dim, -1), vm = values.transpose(dim, -1), im = indices.transpose(dim, -1);
         const rows = moved.numel() / size;
         for (let r = 0; r < rows; r++) {
-          const row = [...moved.data.subarray(r * size, (r + 1) * size)];
+          const row = [...moved.dataSync().subarray(r * size, (r + 1) * size)];
           const order = row.map((_, i) => i).sort((a,
             b) => (largest ? row[b] - row[a] : row[a] - row[b]) || a - b).slice(0, k);
-          expect([...im.data.subarray(r * k, (r + 1) * k)]).toEqual(order);
-          expect([...vm.data.subarray(r * k, (r + 1) * k)]).toEqual(order.map((i) => row[i]));
+          expect([...im.dataSync().subarray(r * k, (r + 1) * k)]).toEqual(order);
+          expect([...vm.dataSync().subarray(r * k, (r + 1) * k)]).toEqual(order.map((i) => row[i]));
         }
       }), { numRuns: 40 });
   });
@@ -76,13 +76,13 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
     expect(draws.shape).toEqual([2, 20000]);
     const freq = (row: number): number[] => {
       const f = [0, 0, 0, 0];
-      for (const v of draws.data.subarray(row * 20000, (row + 1) * 20000)) f[v] += 1 / 20000;
+      for (const v of draws.dataSync().subarray(row * 20000, (row + 1) * 20000)) f[v] += 1 / 20000;
       return f;
     };
     expectClose(freq(0), [0.1, 0.2, 0, 0.7], { atol: 0.015, rtol: 0 });
     expectClose(freq(1), [0.5, 0, 0.5, 0], { atol: 0.015, rtol: 0 });
     const noRep = multinomial(tensor([1, 1, 1, 1, 1, 0]), 5, { generator: new Generator(1) });
-    expect([...noRep.data].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect([...noRep.dataSync()].sort()).toEqual([0, 1, 2, 3, 4]);
     expect(() => multinomial(tensor([1, 0, 0]), 2))
       .toThrow(/only 1 categories with a positive weight, too few for 2 samples without replacement/);
     expect(() => multinomial(tensor([1, -1]), 1))
@@ -106,7 +106,7 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
         const want = F.crossEntropy(x.permute(perm).reshape([-1, c]), t.reshape([-1]),
           { reduction: reduction as "mean" });
         expect(got.shape).toEqual(reduction === "none" ? [n, ...rest] : []);
-        expectClose(got, want.data, { rtol: 1e-6 });
+        expectClose(got, want.dataSync(), { rtol: 1e-6 });
       }), { numRuns: 30 });
     expect(() => F.crossEntropy(randn([2, 6, 5]), ints(new Array(12).fill(0), [2, 6])))
       .toThrow("crossEntropy: input [2, 6, 5] is read as (N, C, d1, ...) logits and needs a target [2, 5] of class " +
@@ -118,7 +118,7 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
 it("multinomial draws depend only on the generator, not on the backend", () => {
   const probs = F.softmax(randn([3, 65], { generator: new Generator(5) }), -1);
   const draws = backends.map((b) => { useBackend(b); return [...multinomial(probs, 7,
-    { generator: new Generator(9) }).data]; });
+    { generator: new Generator(9) }).dataSync()]; });
   for (const d of draws) expect(d).toEqual(draws[0]);
   useBackend("js");
 });

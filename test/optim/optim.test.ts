@@ -27,12 +27,12 @@ describe("optim", () => {
   it("parameter groups get their own learning rates", () => {
     const a = new nn.Linear(2, 1), b = new nn.Linear(2, 1);
     const opt = new optim.SGD([{ params: a.parameters() }, { params: b.parameters(), lr: 0 }], { lr: 1 });
-    const beforeA = Array.from(a.weight.data), beforeB = Array.from(b.weight.data);
+    const beforeA = Array.from(a.weight.dataSync()), beforeB = Array.from(b.weight.dataSync());
     a(tensor([[1, 2]])).add(b(tensor([[1, 2]]))).sum().backward();
     opt.step();
     // Group 0 (lr 1) takes the full step w − 1·x, so a step() that does nothing fails here; group 1 (lr 0) stays.
-    expect(Array.from(a.weight.data)).toEqual([Math.fround(beforeA[0] - 1), Math.fround(beforeA[1] - 2)]);
-    expect(Array.from(b.weight.data)).toEqual(beforeB);
+    expect(Array.from(a.weight.dataSync())).toEqual([Math.fround(beforeA[0] - 1), Math.fround(beforeA[1] - 2)]);
+    expect(Array.from(b.weight.dataSync())).toEqual(beforeB);
     expect(opt.paramGroups.map((g) => g.lr)).toEqual([1, 0]);
   });
 
@@ -46,7 +46,7 @@ describe("optim", () => {
     const o2 = new optim.Adam(m2.parameters(), { lr: 0.01 });
     o2.loadStateDict(structuredCloneState(o1.stateDict()));
     trainSteps(o1, m1, 3); trainSteps(o2, m2, 3);
-    expect(Array.from(m2.parameters()[0].data)).toEqual(Array.from(m1.parameters()[0].data));
+    expect(Array.from(m2.parameters()[0].dataSync())).toEqual(Array.from(m1.parameters()[0].dataSync()));
   });
 
   it("rejects bad hyper-parameters with a readable error", () => {

@@ -17,7 +17,7 @@ function naiveAt(t: Tensor, outShape: number[], idx: number[]): number {
   const st = stridesOf(t.shape);
   let k = 0;
   t.shape.forEach((d, i) => { k += (d === 1 ? 0 : idx[i + off]) * st[i]; });
-  return t.data[k];
+  return t.dataSync()[k];
 }
 
 describe("broadcasting properties", () => {
@@ -30,7 +30,7 @@ describe("broadcasting properties", () => {
       const st = stridesOf(shape);
       for (let i = 0; i < numel(shape); i++) {
         const idx = st.map((s, d) => Math.floor(i / s) % shape[d]);
-        expect(out.data[i]).toBeCloseTo(naiveAt(x, shape, idx) + naiveAt(y, shape, idx), 5);
+        expect(out.dataSync()[i]).toBeCloseTo(naiveAt(x, shape, idx) + naiveAt(y, shape, idx), 5);
       }
     }), { numRuns: 150 });
   });
@@ -41,7 +41,7 @@ describe("broadcasting properties", () => {
       a.add(b).sum().backward();
       expect([...b.grad!.shape]).toEqual([...sb]);
       const repeats = numel(broadcastShapes(sa, sb)) / numel(sb);
-      b.grad!.data.forEach((g) => expect(g).toBeCloseTo(repeats, 5));
+      b.grad!.dataSync().forEach((g) => expect(g).toBeCloseTo(repeats, 5));
     }), { numRuns: 100 });
   });
 
@@ -58,10 +58,10 @@ describe("shape op properties", () => {
     fc.assert(fc.property(fc.array(dim, { minLength: 1, maxLength: 4 }), (shape) => {
       const n = numel(shape);
       const x = arange(n).float().reshape(shape);
-      expect(Array.from(x.reshape([-1]).data)).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(Array.from(x.reshape([-1]).dataSync())).toEqual(Array.from({ length: n }, (_, i) => i));
       const perm = shape.map((_, i) => i).reverse();
       const back = x.permute(perm).permute(perm.map((_, i) => perm.indexOf(i)));
-      expect(Array.from(back.data)).toEqual(Array.from(x.data));
+      expect(Array.from(back.dataSync())).toEqual(Array.from(x.dataSync()));
       expect(x.sum(0).sum().item()).toBeCloseTo(x.sum().item(), 3);
       expect([...x.unsqueeze(0).squeeze(0).shape]).toEqual(shape);
     }));
@@ -73,8 +73,8 @@ describe("shape op properties", () => {
       const c = a.matmul(b);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let p = 0; p < k; p++) s += a.data[i * k + p] * b.data[p * n + j];
-        expect(c.data[i * n + j]).toBeCloseTo(s, 4);
+        for (let p = 0; p < k; p++) s += a.dataSync()[i * k + p] * b.dataSync()[p * n + j];
+        expect(c.dataSync()[i * n + j]).toBeCloseTo(s, 4);
       }
     }));
   });

@@ -5,16 +5,16 @@ describe("tensors", () => {
   it("same seed, same numbers", () => {
     manualSeed(3); const a = randn([5]); const r = rand([3]); const i = randint(0, 10, [4]);
     manualSeed(3);
-    expect(Array.from(randn([5]).data)).toEqual(Array.from(a.data));
-    expect(Array.from(rand([3]).data)).toEqual(Array.from(r.data));
-    expect(Array.from(randint(0, 10, [4]).data)).toEqual(Array.from(i.data));
+    expect(Array.from(randn([5]).dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(Array.from(rand([3]).dataSync())).toEqual(Array.from(r.dataSync()));
+    expect(Array.from(randint(0, 10, [4]).dataSync())).toEqual(Array.from(i.dataSync()));
   });
   it("generator state can be saved and restored", () => {
     manualSeed(1); randn([3]);
     const st = defaultGenerator.getState();
-    const next = Array.from(randn([4]).data);
+    const next = Array.from(randn([4]).dataSync());
     defaultGenerator.setState(st);
-    expect(Array.from(randn([4]).data)).toEqual(next);
+    expect(Array.from(randn([4]).dataSync())).toEqual(next);
   });
   it("randn has mean ≈ 0 and std ≈ 1", () => {
     manualSeed(0);
@@ -53,7 +53,7 @@ describe("tensors", () => {
     expect(x.size(-1)).toBe(4);
     expect(x.dim()).toBe(3);
     expect(x.numel()).toBe(24);
-    expect(x.view(6, 4).data).toBe(x.data);
+    expect(x.view(6, 4).dataSync()).toBe(x.dataSync());
     expect(x.flatten(1).shape).toEqual([2, 12]);
     expect(x.transpose(0, 2).shape).toEqual([4, 3, 2]);
   });

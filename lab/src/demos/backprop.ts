@@ -67,7 +67,7 @@ function autogradBackprop(p: Params) {
   const yh = z2.sigmoid().retainGrad();
   const L = yh.sub(p.y).square().mul(0.5).sum();
   L.backward();
-  const g = (t: Tensor) => t.grad!.data[0];
+  const g = (t: Tensor) => t.grad!.dataSync()[0];
   return {
     L: L.item(),
     dyh: g(yh),

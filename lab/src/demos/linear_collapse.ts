@@ -13,7 +13,7 @@ export function matTable(t: Tensor, name: string, metricName?: string): HTMLElem
   const tb = h("table", { class: "mat", "aria-label": name, ...(metricName ? { "data-metric": metricName } : {}) });
   for (let i = 0; i < r; i++) {
     const tr = h("tr");
-    for (let j = 0; j < c; j++) tr.append(h("td", { text: fmtNum(t.data[i * c + j], 3) }));
+    for (let j = 0; j < c; j++) tr.append(h("td", { text: fmtNum(t.dataSync()[i * c + j], 3) }));
     tb.append(tr);
   }
   return h("div", { class: "matwrap" }, h("div", { class: "note", text: name }), tb);
@@ -76,8 +76,8 @@ export const linearCollapse: Demo = {
       const W = noGrad(() => l2.weight.matmul(l1.weight)); // (1, 2)
       const b = noGrad(() => l2.weight.matmul(l1.bias!.unsqueeze(1)).reshape([1]).add(l2.bias!)); // (1)
       const X = tensor(gridPoints(view, G), { shape: [G * G, 2] });
-      const f = noGrad(() => model(X)).data;
-      const lin = noGrad(() => X.matmul(W.t()).add(b)).data;
+      const f = noGrad(() => model(X)).dataSync();
+      const lin = noGrad(() => X.matmul(W.t()).add(b)).dataSync();
       let diff = 0;
       const probs = new Float32Array(G * G * 2);
       for (let i = 0; i < G * G; i++) {
@@ -91,15 +91,15 @@ export const linearCollapse: Demo = {
       clear(cv);
       drawRegions(cv, probs, G, 2);
       drawAxes(cv, view);
-      drawLine(cv, view, W.data[0], W.data[1], b.data[0], s.relu ? "rgba(0,0,0,0.45)" : "#111");
+      drawLine(cv, view, W.dataSync()[0], W.dataSync()[1], b.dataSync()[0], s.relu ? "rgba(0,0,0,0.45)" : "#111");
       const lw = (l: nn.Linear) => ({
-        weight: l.weight.data,
-        bias: l.bias!.data,
+        weight: l.weight.dataSync(),
+        bias: l.bias!.dataSync(),
         inputs: l.inFeatures,
         outputs: l.outFeatures,
       });
       deep.update([lw(l1), lw(l2)]);
-      single.update([{ weight: W.data, bias: b.data, inputs: 2, outputs: 1 }]);
+      single.update([{ weight: W.dataSync(), bias: b.dataSync(), inputs: 2, outputs: 1 }]);
       mats.replaceChildren(
         matTable(l1.weight.detach(), `W₁ (${s.hidden}×2)`),
         matTable(l1.bias!.detach().unsqueeze(1), `b₁ (${s.hidden})`),
@@ -170,7 +170,7 @@ export const linearCollapse: Demo = {
                 `# load the downloaded weights: ` +
                 `model.load_state_dict(safetensors.torch.load_file("two-layers.safetensors"))\n` +
                 `W1, b1 = model[0].weight, model[0].bias\nW2, b2 = model[2].weight, model[2].bias\n` +
-                `W = W2 @ W1          # ${pyList(noGrad(() => l2.weight.matmul(l1.weight)).data, [1, 2])}\n` +
+                `W = W2 @ W1          # ${pyList(noGrad(() => l2.weight.matmul(l1.weight)).dataSync(), [1, 2])}\n` +
                 `b = W2 @ b1 + b2     # the single equivalent nn.Linear(2, 1)\n`,
             };
           }),

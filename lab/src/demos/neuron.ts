@@ -52,8 +52,8 @@ export const neuron: Demo = {
 
     const update = () => {
       noGrad(() => {
-        layer.weight.data.set([s.w1, s.w2]);
-        layer.bias!.data.set([s.b]);
+        layer.weight.dataSync().set([s.w1, s.w2]);
+        layer.bias!.dataSync().set([s.b]);
       });
       const z = noGrad(() => layer(tensor([[s.x1, s.x2]]))).item();
       const a = sigmoid(tensor([z])).item();

@@ -109,7 +109,7 @@ export const softmaxDemo: Demo = {
         rebuildYSel(z.length);
       }
       const logits = tensor([z]);
-      const p = F.softmax(logits, -1, { temperature: s.T }).data;
+      const p = F.softmax(logits, -1, { temperature: s.T }).dataSync();
       const ce = F.crossEntropy(logits.div(s.T), tensor([s.y], { dtype: "int32" })).item();
       let H = 0,
         arg = 0;

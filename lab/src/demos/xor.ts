@@ -91,8 +91,8 @@ export const xor: Demo = {
       opt.step();
       lrLoss = l.item();
     }
-    const [lw1, lw2] = logreg.weight.data,
-      lb = logreg.bias!.data[0];
+    const [lw1, lw2] = logreg.weight.dataSync(),
+      lb = logreg.bias!.dataSync()[0];
     attempt(
       "trained logistic regression",
       lw1,
@@ -108,10 +108,10 @@ export const xor: Demo = {
     const hand = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 1));
     const [h1, h2] = [hand[0] as nn.Linear, hand[2] as nn.Linear];
     noGrad(() => {
-      h1.weight.data.set([1, 1, 1, 1]);
-      h1.bias!.data.set([0, -1]);
-      h2.weight.data.set([1, -2]);
-      h2.bias!.data.set([0]);
+      h1.weight.dataSync().set([1, 1, 1, 1]);
+      h1.bias!.dataSync().set([0, -1]);
+      h2.weight.dataSync().set([1, -2]);
+      h2.bias!.dataSync().set([0]);
     });
     const pre = noGrad(() => h1(X)),
       hid = noGrad(() => hand[1](pre)),
@@ -124,15 +124,15 @@ export const xor: Demo = {
     let handOk = 0;
     const pair = (a: ArrayLike<number>, i: number) => `(${fmtNum(a[2 * i])}, ${fmtNum(a[2 * i + 1])})`;
     for (let i = 0; i < 4; i++) {
-      const yv = out.data[i];
+      const yv = out.dataSync()[i];
       if ((yv > 0.5 ? 1 : 0) === YS[i]) handOk++;
       tb.append(
         h(
           "tr",
           { "data-row": i },
           h("td", { text: pointName(i) }),
-          h("td", { "data-metric": `hand-pre-${i}`, text: pair(pre.data, i) }),
-          h("td", { "data-metric": `hand-h-${i}`, text: pair(hid.data, i) }),
+          h("td", { "data-metric": `hand-pre-${i}`, text: pair(pre.dataSync(), i) }),
+          h("td", { "data-metric": `hand-h-${i}`, text: pair(hid.dataSync(), i) }),
           h("td", { "data-metric": `hand-y-${i}`, text: fmtNum(yv) }),
           h("td", { text: String(YS[i]) }),
         ),
@@ -161,8 +161,8 @@ export const xor: Demo = {
     });
     handDiagram.update(
       [h1, h2].map((l) => ({
-        weight: l.weight.data,
-        bias: l.bias!.data,
+        weight: l.weight.dataSync(),
+        bias: l.bias!.dataSync(),
         inputs: l.inFeatures,
         outputs: l.outFeatures,
       })),

@@ -59,7 +59,7 @@ export class DeepNet extends nn.Module {
     return [...this.layers].map((l) => {
       const g = (l as nn.Linear).weight.grad;
       let sq = 0;
-      if (g) for (const v of g.data) sq += v * v;
+      if (g) for (const v of g.dataSync()) sq += v * v;
       return Math.sqrt(sq);
     });
   }

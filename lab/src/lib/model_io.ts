@@ -22,8 +22,8 @@ export function plainStateDict(sd: Record<string, Tensor>): PlainStateDict {
   for (const [k, t] of Object.entries(sd)) {
     out[k] =
       t.dtype === "int32"
-        ? { shape: [...t.shape], dtype: "int32", data: Int32Array.from(t.data as Int32Array) }
-        : { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.data) };
+        ? { shape: [...t.shape], dtype: "int32", data: Int32Array.from(t.dataSync() as Int32Array) }
+        : { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.dataSync()) };
   }
   return out;
 }

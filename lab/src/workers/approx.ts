@@ -33,16 +33,16 @@ function handBuiltSawtooth(layers: number): nn.Sequential {
       .filter((m): m is nn.Linear => m instanceof nn.Linear)
       .forEach((l, k) => {
         if (k === 0) {
-          l.weight.data.set([1, 1]);
-          l.bias!.data.set([0, -0.5]);
+          l.weight.dataSync().set([1, 1]);
+          l.bias!.dataSync().set([0, -0.5]);
         }
         // Later layers read t = 2·h₁ − 4·h₂ of the layer before and bend it at 0 and ½ again.
         else if (k < layers) {
-          l.weight.data.set([2, -4, 2, -4]);
-          l.bias!.data.set([0, -0.5]);
+          l.weight.dataSync().set([2, -4, 2, -4]);
+          l.bias!.dataSync().set([0, -0.5]);
         } else {
-          l.weight.data.set([2, -4]);
-          l.bias!.data.set([0]);
+          l.weight.dataSync().set([2, -4]);
+          l.bias!.dataSync().set([0]);
         }
       });
   });
@@ -50,7 +50,7 @@ function handBuiltSawtooth(layers: number): nn.Sequential {
 }
 
 const mse = (net: nn.Module, x: Tensor, y: Tensor) => F.mseLoss(net(x), y);
-const outputOf = (net: nn.Module, x: Tensor) => Float32Array.from(noGrad(() => net(x)).data);
+const outputOf = (net: nn.Module, x: Tensor) => Float32Array.from(noGrad(() => net(x)).dataSync());
 
 serve<ApproxTask>((post) => {
   let fitNet: nn.Sequential | null = null,
@@ -73,9 +73,9 @@ serve<ApproxTask>((post) => {
       last = 0;
     const report = (done: boolean) => {
       const [l1, l2] = [net[0] as nn.Linear, net[2] as nn.Linear];
-      const w = l1.weight.data,
-        b = l1.bias!.data,
-        v = l2.weight.data;
+      const w = l1.weight.dataSync(),
+        b = l1.bias!.dataSync(),
+        v = l2.weight.dataSync();
       const pieces = new Float32Array(c.units * n),
         kinks = new Float32Array(c.units);
       for (let i = 0; i < c.units; i++) {
@@ -90,7 +90,7 @@ serve<ApproxTask>((post) => {
           loss: noGrad(() => mse(net, x, y).item()),
           fit: fitted,
           pieces,
-          bias: l2.bias!.data[0],
+          bias: l2.bias!.dataSync()[0],
           kinks,
           layers: linearWeights(net),
           done,

@@ -38,16 +38,16 @@ function lossBug(bug: "softmax-ce" | "zero-grad", buggy: boolean, seed: number):
     if (!(bug === "zero-grad" && buggy)) opt.zeroGrad();
     const loss = F.crossEntropy(model(x), y);
     loss.backward();
-    const before = model.parameters().map((p) => Float32Array.from(p.data));
+    const before = model.parameters().map((p) => Float32Array.from(p.dataSync()));
     opt.step();
     let sq = 0;
     model.parameters().forEach((p, i) => {
-      for (let j = 0; j < p.data.length; j++) sq += (p.data[j] - before[i][j]) ** 2;
+      for (let j = 0; j < p.data.length; j++) sq += (p.dataSync()[j] - before[i][j]) ** 2;
     });
     maxStep = Math.max(maxStep, Math.sqrt(sq));
     curve.push(loss.item());
   }
-  const acc = noGrad(() => accuracy(model(x), y.data));
+  const acc = noGrad(() => accuracy(model(x), y.dataSync()));
   // the mean of the last 20 steps: the level the loss settles at, not one noisy step
   const smooth = curve.slice(-20).reduce((a, b) => a + b, 0) / 20;
   return result(
@@ -93,8 +93,8 @@ function evalModeBug(buggy: boolean, seed: number): BugRun {
       err = (e as Error).message;
     } // a single request
     for (let i = 0; i < served; i += B) {
-      const pred = model(x.narrow(0, i, B)).argmax(1).data;
-      for (let k = 0; k < B; k++) if (pred[k] === y.data[i + k]) ok++;
+      const pred = model(x.narrow(0, i, B)).argmax(1).dataSync();
+      for (let k = 0; k < B; k++) if (pred[k] === y.dataSync()[i + k]) ok++;
     }
   });
   return result(model, curve, { loss: curve[curve.length - 1], acc: ok / served, error: err }, arch);
@@ -127,7 +127,7 @@ function shapeBug(buggy: boolean): BugRun {
     opt.step();
     curve.push(loss.item());
   }
-  const pred = noGrad(() => model(x)).data;
+  const pred = noGrad(() => model(x)).dataSync();
   const my = ys.reduce((a, b) => a + b, 0) / n;
   let ssr = 0,
     sst = 0;
@@ -178,7 +178,7 @@ function leakBug(buggy: boolean, seed: number): BugRun {
     opt.step();
     curve.push(loss.item());
   }
-  const accOn = (idx: Int32Array) => noGrad(() => accuracy(model(X.indexSelect(0, idx)), Y.indexSelect(0, idx).data));
+  const accOn = (idx: Int32Array) => noGrad(() => accuracy(model(X.indexSelect(0, idx)), Y.indexSelect(0, idx).dataSync()));
   return result(
     model,
     curve,

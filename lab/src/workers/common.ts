@@ -15,7 +15,7 @@ export function setLr(opt: Optimizer, lr: number): void {
 
 /** Fraction of rows whose largest logit is at the label. */
 export function accuracy(logits: Tensor, y: ArrayLike<number>): number {
-  const pred = logits.argmax(1).data;
+  const pred = logits.argmax(1).dataSync();
   let ok = 0;
   for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) ok++;
   return y.length ? ok / y.length : NaN;
@@ -27,8 +27,8 @@ export function linearWeights(model: nn.Module): LayerWeights[] {
   for (const m of model.modules()) {
     if (!(m instanceof nn.Linear)) continue;
     out.push({
-      weight: Float32Array.from(m.weight.data),
-      bias: m.bias ? Float32Array.from(m.bias.data) : null,
+      weight: Float32Array.from(m.weight.dataSync()),
+      bias: m.bias ? Float32Array.from(m.bias.dataSync()) : null,
       inputs: m.inFeatures,
       outputs: m.outFeatures,
     });

@@ -30,7 +30,7 @@ function predict(r: Run, x: Uint8Array, start: number, end: number): Int32Array 
   noGrad(() => {
     for (let s = start; s < end; s += 1000) {
       const e = Math.min(end, s + 1000);
-      out.set(r.model(r.c.input(x, range(s, e))).argmax(1).data as ArrayLike<number>, s - start);
+      out.set(r.model(r.c.input(x, range(s, e))).argmax(1).dataSync() as ArrayLike<number>, s - start);
     }
   });
   r.model.train();

@@ -152,7 +152,7 @@ export class Mlp2dRun {
       const tr = score(this.xTr, this.yTr),
         te = score(this.xTe, this.yTe);
       const g = this.c.grid;
-      const probs = softmax(m(tensor(gridPoints(this.view, g), { shape: [g * g, 2] })), -1).data as Float32Array;
+      const probs = softmax(m(tensor(gridPoints(this.view, g), { shape: [g * g, 2] })), -1).dataSync() as Float32Array;
       let hidden: Float32Array | null = null,
         hiddenKind: Mlp2dProgress["hiddenKind"] = "none";
       let units: Mlp2dProgress["units"] = null;
@@ -161,10 +161,10 @@ export class Mlp2dRun {
         const outs = forwardAll(m, tensor(Float32Array.from(this.xTr), { shape: [n, 2] }));
         const last = outs[lastHiddenIndex(this.c.mlp)];
         const d = last.shape[1];
-        hidden = pca2(last.data, n, d).points;
+        hidden = pca2(last.dataSync(), n, d).points;
         hiddenKind = d <= 2 ? "raw" : "pca";
         if (this.c.mlp.activation === "relu") {
-          const states = preActivationIndices(this.c.mlp).map((i) => unitStates(outs[i].data, n, outs[i].shape[1]));
+          const states = preActivationIndices(this.c.mlp).map((i) => unitStates(outs[i].dataSync(), n, outs[i].shape[1]));
           units = { dead: states.map((u) => u.dead), linear: states.map((u) => u.linear) };
         }
       }

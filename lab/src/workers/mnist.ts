@@ -43,10 +43,10 @@ class MnistRun {
       for (let s = 0; s < count; s += 1000) {
         const e = Math.min(count, s + 1000);
         const p = softmax(this.model(pixelBatch(this.d.testX, range(s, e))), -1);
-        const am = p.argmax(1).data;
+        const am = p.argmax(1).dataSync();
         for (let k = 0; k < e - s; k++) {
           pred[s + k] = am[k];
-          conf[s + k] = p.data[k * 10 + am[k]];
+          conf[s + k] = p.dataSync()[k * 10 + am[k]];
           if (am[k] === this.d.testY[s + k]) ok++;
         }
       }
@@ -62,7 +62,7 @@ class MnistRun {
     );
     const p = noGrad(() => softmax(this.model(x), -1));
     this.model.train();
-    return [...p.data];
+    return [...p.dataSync()];
   }
 }
 

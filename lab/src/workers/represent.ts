@@ -70,10 +70,10 @@ serve<RepresentTask>((post) => {
         const a1 = m[1](m[0](probeX)),
           a2 = m[3](m[2](a1));
         const logits = m[4](a2);
-        const pred = logits.argmax(1).data;
+        const pred = logits.argmax(1).dataSync();
         let ok = 0;
         for (let i = 0; i < PROBE; i++) if (pred[i] === labels[i]) ok++;
-        return { h1: a1.data, h2: a2.data, acc: ok / PROBE };
+        return { h1: a1.dataSync(), h2: a2.dataSync(), acc: ok / PROBE };
       });
       m.train();
       const H = c.hidden;
@@ -86,7 +86,7 @@ serve<RepresentTask>((post) => {
       ];
       previous[0] = layers[0].points;
       previous[1] = layers[1].points;
-      const weights = Float32Array.from((m[0] as nn.Linear).weight.data);
+      const weights = Float32Array.from((m[0] as nn.Linear).weight.dataSync());
       const loss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
       losses = [];
       post({ type: "snapshot", step, loss, probeAcc: acc, done, weights, digitMeans, layers }, [

@@ -18,7 +18,7 @@ function nn1(X: Tensor, y: Int32Array, tr: Int32Array, te: Int32Array): Int32Arr
     const A = X.indexSelect(0, te),
       B = X.indexSelect(0, tr);
     const d = A.square().sum(1, true).sub(A.matmul(B.t()).mul(2)).add(B.square().sum(1).unsqueeze(0));
-    return Int32Array.from(d.argmin(1).data, (j) => y[tr[j]]);
+    return Int32Array.from(d.argmin(1).dataSync(), (j) => y[tr[j]]);
   });
 }
 
@@ -64,7 +64,7 @@ serve<SplitsTask>(() => ({
         if (c.model === "1nn") pred = nn1(X, ds.y, train, val);
         else {
           const model = trainLogreg(X, ds.y, train);
-          pred = noGrad(() => Int32Array.from(model(X.indexSelect(0, val)).argmax(1).data));
+          pred = noGrad(() => Int32Array.from(model(X.indexSelect(0, val)).argmax(1).dataSync()));
         }
         let ok = 0;
         pred.forEach((p, i) => {

@@ -24,17 +24,19 @@ export interface ConvGeometry {
   hOut: number; wOut: number;
 }
 
+import type { FloatStorage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /** out = conv(x, weight) + bias (one per output channel; null for none), then relu if asked. Overwrites out. */
-    conv2dForward(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry, relu?: boolean): void;
+    conv2dForward(x: FloatStorage, weight: FloatStorage, bias: FloatStorage | null, out: FloatStorage, g: ConvGeometry, relu?: boolean): void;
     /** dx = ∂(Σ dy·conv(x, weight))/∂x: the input gradient (a transposed convolution of dy). Overwrites dx. */
-    conv2dBackwardInput(dy: FloatArray, weight: FloatArray, dx: FloatArray, g: ConvGeometry): void;
+    conv2dBackwardInput(dy: FloatStorage, weight: FloatStorage, dx: FloatStorage, g: ConvGeometry): void;
     /**
      * dWeight = beta·dWeight + ∂/∂weight, dBias = betaBias·dBias + Σ dy over (n, hOut, wOut); either
      * output may be null when not wanted. beta 0 overwrites (NaNs included), 1 accumulates into a gradient.
      */
-    conv2dBackwardWeight(x: FloatArray, dy: FloatArray, dWeight: FloatArray | null, dBias: FloatArray | null, g: ConvGeometry,
+    conv2dBackwardWeight(x: FloatStorage, dy: FloatStorage, dWeight: FloatStorage | null, dBias: FloatStorage | null, g: ConvGeometry,
       beta?: number, betaBias?: number): void;
   }
 }

@@ -8,19 +8,21 @@ import { gelu, geluGrad, geluTanh, geluTanhGrad, sigmoid } from "./math.js";
 export type UnaryOp = keyof typeof Unary;
 export type BinaryOp = keyof typeof Binary;
 
+import type { FloatStorage, Storage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /** out[i] = op(x[i]); `alpha` is leakyRelu's negative slope. */
-    unary(op: UnaryOp, x: TypedArray, out: TypedArray, alpha?: number): void;
+    unary(op: UnaryOp, x: Storage, out: Storage, alpha?: number): void;
     /** dx from x (input), y (output) and dy, for the ops in UnaryOp. */
-    unaryBackward(op: UnaryOp, x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray, alpha?: number): void;
+    unaryBackward(op: UnaryOp, x: FloatStorage, y: FloatStorage, dy: FloatStorage, dx: FloatStorage, alpha?: number): void;
     /** out = a op b with NumPy broadcasting of aShape and bShape to outShape. */
-    binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[], out: TypedArray,
+    binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], out: Storage,
       outShape: readonly number[]): void;
     /** out[i] = clamp(x[i], lo, hi) */
-    clamp(x: FloatArray, lo: number, hi: number, out: FloatArray): void;
+    clamp(x: FloatStorage, lo: number, hi: number, out: FloatStorage): void;
     /** y = alpha·x + y, in place. */
-    axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+    axpy(alpha: number, x: FloatStorage, y: FloatStorage): void;
   }
 }
 

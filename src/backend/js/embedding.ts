@@ -2,18 +2,20 @@
   and the backward that adds them back. */
 import type { FloatArray } from "../../tensor/dtype.js";
 
+import type { FloatStorage, IntStorage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
      * out[i, :] = weight[index[i], :] for a (rows, dim) table. Throws on an index outside 0..rows-1
      * (the same message on every backend).
      */
-    embedding(weight: FloatArray, rows: number, dim: number, index: Int32Array, out: FloatArray): void;
+    embedding(weight: FloatStorage, rows: number, dim: number, index: IntStorage, out: FloatStorage): void;
     /**
      * dWeight[index[i], :] += dy[i, :] — rows of repeated indices add up; entries equal to
      * `paddingIdx` (−1: none) add nothing, so the padding row gets no gradient.
      */
-    embeddingBackward(dy: FloatArray, index: Int32Array, dim: number, paddingIdx: number, dWeight: FloatArray): void;
+    embeddingBackward(dy: FloatStorage, index: IntStorage, dim: number, paddingIdx: number, dWeight: FloatStorage): void;
   }
 }
 

@@ -1,16 +1,18 @@
 /** Matrix products, reference: C = alpha·op(A)·op(B) + beta·C + bias, then relu if asked. */
 import type { FloatArray } from "../../tensor/dtype.js";
+import type { FloatStorage } from "../../tensor/storage.js";
 
-export interface GemmArgs {
+/** One product; `F` is the storage type (host arrays in a CPU backend's implementation). */
+export interface GemmArgs<F = FloatStorage> {
   transA: boolean; transB: boolean;
   /** C is m×n; op(A) is m×k; op(B) is k×n. */
   m: number; n: number; k: number;
-  a: FloatArray; aOffset?: number;
-  b: FloatArray; bOffset?: number;
-  c: FloatArray; cOffset?: number;
+  a: F; aOffset?: number;
+  b: F; bOffset?: number;
+  c: F; cOffset?: number;
   /** C = alpha·op(A)·op(B) + beta·C + bias, the bias (n entries) added to every row */
   alpha?: number; beta?: number;
-  bias?: FloatArray; biasOffset?: number;
+  bias?: F; biasOffset?: number;
   /** Then C = max(C, 0) (NaN stays NaN, as the relu kernel): a Linear→ReLU pair in one call. */
   relu?: boolean;
 }
@@ -28,12 +30,12 @@ declare module "../kernels.js" {
 }
 
 /** `gemms` for a backend that runs products one at a time: each on its own `gemm`. */
-export function gemmsOneByOne(gemm: (args: GemmArgs) => void): (list: readonly GemmArgs[]) => void {
+export function gemmsOneByOne<F>(gemm: (args: GemmArgs<F>) => void): (list: readonly GemmArgs<F>[]) => void {
   return (list) => { for (const args of list) gemm(args); };
 }
 
 function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0,
-  relu = false }: GemmArgs): void {
+  relu = false }: GemmArgs<FloatArray>): void {
   if (beta !== 1) {
     for (let i = cOffset; i < cOffset + m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
   }

@@ -2,21 +2,23 @@
 import type { FloatArray, TypedArray } from "../../tensor/dtype.js";
 import { numel, stridesOf } from "../../tensor/shape.js";
 
+import type { FloatStorage, IntStorage, Storage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /** out = permute(x) for a contiguous x of `shape`. */
-    permute(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
+    permute(x: Storage, shape: readonly number[], perm: readonly number[], out: Storage): void;
     /** Copies rows: out[i, :] = x[index[i], :] for rows of `rowSize` elements. */
-    gatherRows(x: TypedArray, index: Int32Array, rowSize: number, out: TypedArray): void;
+    gatherRows(x: Storage, index: IntStorage, rowSize: number, out: Storage): void;
     /** Scatter-add rows back: dx[index[i], :] += dy[i, :]. */
-    scatterAddRows(dy: FloatArray, index: Int32Array, rowSize: number, dx: FloatArray): void;
+    scatterAddRows(dy: FloatStorage, index: IntStorage, rowSize: number, dx: FloatStorage): void;
     /**
      * torch.gather along the middle axis of x viewed as (outer, size, inner), index and out as
      * (outer, indexSize, inner): out[o, r, j] = x[o, index[o, r, j], j]. Throws on an index outside 0..size-1.
      */
-    gatherAlong(x: TypedArray, index: Int32Array, outer: number, size: number, inner: number, indexSize: number, out: TypedArray): void;
+    gatherAlong(x: Storage, index: IntStorage, outer: number, size: number, inner: number, indexSize: number, out: Storage): void;
     /** The reverse, adding: dx[o, index[o, r, j], j] += dy[o, r, j] (gather's and max's backward). */
-    scatterAddAlong(dy: FloatArray, index: Int32Array, outer: number, size: number, inner: number, indexSize: number, dx: FloatArray): void;
+    scatterAddAlong(dy: FloatStorage, index: IntStorage, outer: number, size: number, inner: number, indexSize: number, dx: FloatStorage): void;
   }
 }
 

@@ -2,6 +2,8 @@
 import type { FloatArray } from "../../tensor/dtype.js";
 import { reductions } from "./reduce.js";
 
+import type { FloatStorage, IntStorage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
@@ -9,11 +11,11 @@ declare module "../kernels.js" {
      * ignoreIndex rows) and the log-probabilities the backward pass reuses. Throws on a target
      * outside 0..c-1 that is not ignoreIndex.
      */
-    crossEntropyForward(logits: FloatArray, target: Int32Array, n: number, c: number, labelSmoothing: number, ignoreIndex: number,
-      lossRows: FloatArray, logProbs: FloatArray): void;
+    crossEntropyForward(logits: FloatStorage, target: IntStorage, n: number, c: number, labelSmoothing: number, ignoreIndex: number,
+      lossRows: FloatStorage, logProbs: FloatStorage): void;
     /** dlogits[i,:] = rowGrad[i] · (softmax − smoothed one-hot); zero for ignored rows. */
-    crossEntropyBackward(logProbs: FloatArray, target: Int32Array, n: number, c: number, labelSmoothing: number, ignoreIndex: number,
-      rowGrad: FloatArray, dlogits: FloatArray): void;
+    crossEntropyBackward(logProbs: FloatStorage, target: IntStorage, n: number, c: number, labelSmoothing: number, ignoreIndex: number,
+      rowGrad: FloatStorage, dlogits: FloatStorage): void;
   }
 }
 

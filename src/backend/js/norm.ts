@@ -4,45 +4,46 @@
  * float64 with two passes (mean, then the squared deviations), as PyTorch's CPU kernels do.
  */
 import type { FloatArray } from "../../tensor/dtype.js";
+import type { FloatStorage } from "../../tensor/storage.js";
 
-export interface LayerNormArgs {
+export interface LayerNormArgs<F = FloatStorage> {
   /** (rows, d): each row normalized over its d elements. */
-  x: FloatArray; rows: number; d: number;
+  x: F; rows: number; d: number;
   /** (d) or null for no affine. */
-  weight: FloatArray | null; bias: FloatArray | null;
+  weight: F | null; bias: F | null;
   eps: number;
   /** Outputs: y (rows, d), and each row's mean and 1/√(var + eps) (rows) for the backward. */
-  out: FloatArray; mean: FloatArray; rstd: FloatArray;
+  out: F; mean: F; rstd: F;
 }
 
-export interface LayerNormBackwardArgs {
-  x: FloatArray; dy: FloatArray; mean: FloatArray; rstd: FloatArray; weight: FloatArray | null; rows: number; d: number;
+export interface LayerNormBackwardArgs<F = FloatStorage> {
+  x: F; dy: F; mean: F; rstd: F; weight: F | null; rows: number; d: number;
   /** Written in full; dweight/dbias (d) are sums over rows, null when not wanted. */
-  dx: FloatArray; dweight: FloatArray | null; dbias: FloatArray | null;
+  dx: F; dweight: F | null; dbias: F | null;
 }
 
-export interface BatchNormArgs {
+export interface BatchNormArgs<F = FloatStorage> {
   /** (n, c, l): channel ch is every x[i, ch, j]. */
-  x: FloatArray; n: number; c: number; l: number;
-  weight: FloatArray | null; bias: FloatArray | null;
+  x: F; n: number; c: number; l: number;
+  weight: F | null; bias: F | null;
   /**
    * Updated in place when training (running ← (1 − momentum)·running + momentum·batch, with the
    * unbiased batch variance); read in eval.
    */
-  runningMean: FloatArray | null; runningVar: FloatArray | null;
+  runningMean: F | null; runningVar: F | null;
   /** Batch statistics (true) or the running ones (false). */
   training: boolean; momentum: number; eps: number;
   /** Outputs: y (n, c, l), and the per-channel mean and 1/√(var + eps) used (c). */
-  out: FloatArray; mean: FloatArray; rstd: FloatArray;
+  out: F; mean: F; rstd: F;
 }
 
-export interface BatchNormBackwardArgs {
-  x: FloatArray; dy: FloatArray; mean: FloatArray; rstd: FloatArray; weight: FloatArray | null;
+export interface BatchNormBackwardArgs<F = FloatStorage> {
+  x: F; dy: F; mean: F; rstd: F; weight: F | null;
   n: number; c: number; l: number;
   /** As in the forward: with batch statistics dx also flows through the mean and variance. */
   training: boolean;
   /** Written in full; null when not wanted. */
-  dx: FloatArray | null; dweight: FloatArray | null; dbias: FloatArray | null;
+  dx: F | null; dweight: F | null; dbias: F | null;
 }
 
 declare module "../kernels.js" {
@@ -59,7 +60,7 @@ declare module "../kernels.js" {
 }
 
 export const normKernels = {
-  layerNormForward({ x, rows, d, weight, bias, eps, out, mean, rstd }: LayerNormArgs): void {
+  layerNormForward({ x, rows, d, weight, bias, eps, out, mean, rstd }: LayerNormArgs<FloatArray>): void {
     for (let r = 0; r < rows; r++) {
       const o = r * d;
       let s = 0;
@@ -77,7 +78,7 @@ export const normKernels = {
       }
     }
   },
-  layerNormBackward({ x, dy, mean, rstd, weight, rows, d, dx, dweight, dbias }: LayerNormBackwardArgs): void {
+  layerNormBackward({ x, dy, mean, rstd, weight, rows, d, dx, dweight, dbias }: LayerNormBackwardArgs<FloatArray>): void {
     const dw = dweight ? new Float64Array(d) : null, db = dbias ? new Float64Array(d) : null;
     for (let r = 0; r < rows; r++) {
       const o = r * d, mu = mean[r], rs = rstd[r];
@@ -98,7 +99,7 @@ export const normKernels = {
     if (dweight && dw) dweight.set(dw);
     if (dbias && db) dbias.set(db);
   },
-  batchNormForward(a: BatchNormArgs): void {
+  batchNormForward(a: BatchNormArgs<FloatArray>): void {
     const { x, n, c, l, weight, bias, runningMean, runningVar, training, momentum, eps, out, mean, rstd } = a;
     const m = n * l;
     for (let ch = 0; ch < c; ch++) {
@@ -129,7 +130,7 @@ export const normKernels = {
       }
     }
   },
-  batchNormBackward(a: BatchNormBackwardArgs): void {
+  batchNormBackward(a: BatchNormBackwardArgs<FloatArray>): void {
     const { x, dy, mean, rstd, weight, n, c, l, training, dx, dweight, dbias } = a;
     const m = n * l;
     for (let ch = 0; ch < c; ch++) {

@@ -1,18 +1,19 @@
 /** Optimizer updates, reference: one SGD or Adam step of a parameter, in place. */
 import type { FloatArray } from "../../tensor/dtype.js";
+import type { FloatStorage } from "../../tensor/storage.js";
 
-export interface SgdArgs {
-  param: FloatArray; grad: FloatArray; momentumBuffer: FloatArray | null;
+export interface SgdArgs<F = FloatStorage> {
+  param: F; grad: F; momentumBuffer: F | null;
   lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number;
   maximize: boolean;
   /** true on the step that creates the momentum buffer (PyTorch copies the gradient into it). */
   firstStep: boolean;
 }
 
-export interface AdamArgs {
-  param: FloatArray; grad: FloatArray; expAvg: FloatArray; expAvgSq: FloatArray;
+export interface AdamArgs<F = FloatStorage> {
+  param: F; grad: F; expAvg: F; expAvgSq: F;
   /** AMSGrad: the running maximum of expAvgSq, used in its place in the denominator (null: plain Adam). */
-  maxExpAvgSq?: FloatArray | null;
+  maxExpAvgSq?: F | null;
   lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
   /** AdamW: decay the weights directly instead of adding weightDecay·p to the gradient. */
   decoupled: boolean;
@@ -30,7 +31,7 @@ declare module "../kernels.js" {
 }
 
 export const optimKernels = {
-  sgdSteps(list: readonly SgdArgs[]): void {
+  sgdSteps(list: readonly SgdArgs<FloatArray>[]): void {
     for (const { param, grad, momentumBuffer: buf, lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep } of list) {
       for (let i = 0; i < param.length; i++) {
         let g = maximize ? -grad[i] : grad[i];
@@ -43,13 +44,13 @@ export const optimKernels = {
       }
     }
   },
-  adamSteps(list: readonly AdamArgs[]): void {
+  adamSteps(list: readonly AdamArgs<FloatArray>[]): void {
     for (const a of list) adamStep(a);
   },
 };
 
 function adamStep({ param, grad, expAvg, expAvgSq, maxExpAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step,
-  maximize }: AdamArgs): void {
+  maximize }: AdamArgs<FloatArray>): void {
   const bc1 = 1 - Math.pow(beta1, step);
   const bc2 = 1 - Math.pow(beta2, step);
   const stepSize = lr / bc1;

@@ -9,6 +9,8 @@ import { numel, stridesOf } from "../../tensor/shape.js";
 
 export type PadMode = "constant" | "reflect" | "replicate" | "circular";
 
+import type { FloatStorage, Storage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
@@ -16,10 +18,10 @@ declare module "../kernels.js" {
      * along dim d output index i reads input index padSource(mode, i, shape[d], before, after), and
      * constant mode writes `value` where that is −1. `out` has padShape(shape, pads) elements.
      */
-    pad(mode: PadMode, x: TypedArray, shape: readonly number[], pads: readonly number[], value: number,
-      out: TypedArray): void;
+    pad(mode: PadMode, x: Storage, shape: readonly number[], pads: readonly number[], value: number,
+      out: Storage): void;
     /** dx (overwritten, of `shape`) = pad's adjoint: every dy element added to the input element it read. */
-    padBackward(mode: PadMode, dy: FloatArray, shape: readonly number[], pads: readonly number[], dx: FloatArray): void;
+    padBackward(mode: PadMode, dy: FloatStorage, shape: readonly number[], pads: readonly number[], dx: FloatStorage): void;
   }
 }
 

@@ -13,6 +13,8 @@ export interface PoolWindow {
   outH: number; outW: number;
 }
 
+import type { FloatStorage, IntStorage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
@@ -20,24 +22,24 @@ declare module "../kernels.js" {
      * flat index h·w within its input plane (PyTorch's). Padding never wins; a NaN does.
      * The backward is scatterAddAlong over (planes, h·w, 1) with these indices.
      */
-    maxPool2d(x: FloatArray, planes: number, h: number, w: number, p: PoolWindow, out: FloatArray,
-      indices: Int32Array): void;
+    maxPool2d(x: FloatStorage, planes: number, h: number, w: number, p: PoolWindow, out: FloatStorage,
+      indices: IntStorage): void;
     /**
      * Average pooling: each window's sum over its in-input elements divided by `divisor` when
      * it is > 0 (divisorOverride), else by the window's size clipped to the padded input
      * (countIncludePad) or to the input. A window wholly in the padding gives 0.
      */
-    avgPool2d(x: FloatArray, planes: number, h: number, w: number, p: PoolWindow, countIncludePad: boolean,
-      divisor: number, out: FloatArray): void;
+    avgPool2d(x: FloatStorage, planes: number, h: number, w: number, p: PoolWindow, countIncludePad: boolean,
+      divisor: number, out: FloatStorage): void;
     /** avgPool2d's backward: dx (planes, h, w), written in full, gets each dy spread over its window. */
-    avgPool2dBackward(dy: FloatArray, planes: number, h: number, w: number, p: PoolWindow, countIncludePad: boolean,
-      divisor: number, dx: FloatArray): void;
+    avgPool2dBackward(dy: FloatStorage, planes: number, h: number, w: number, p: PoolWindow, countIncludePad: boolean,
+      divisor: number, dx: FloatStorage): void;
     /** Adaptive average pooling to (outH, outW): window i spans floor(i·h/outH) .. ceil((i+1)·h/outH). */
-    adaptiveAvgPool2d(x: FloatArray, planes: number, h: number, w: number, outH: number, outW: number,
-      out: FloatArray): void;
+    adaptiveAvgPool2d(x: FloatStorage, planes: number, h: number, w: number, outH: number, outW: number,
+      out: FloatStorage): void;
     /** Its backward: dx (planes, h, w), written in full. */
-    adaptiveAvgPool2dBackward(dy: FloatArray, planes: number, h: number, w: number, outH: number, outW: number,
-      dx: FloatArray): void;
+    adaptiveAvgPool2dBackward(dy: FloatStorage, planes: number, h: number, w: number, outH: number, outW: number,
+      dx: FloatStorage): void;
   }
 }
 

@@ -11,46 +11,48 @@
 import type { FloatArray } from "../../tensor/dtype.js";
 import { sigmoid } from "./math.js";
 
+import type { FloatStorage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
      * One Elman step: h (n×H at hOff) holds h_prev·W_hhᵀ + b_hh on entry and becomes
      * act(xProj + h), act = tanh (or relu when `relu`).
      */
-    rnnCell(n: number, hs: number, relu: boolean, xProj: FloatArray, xOff: number, h: FloatArray, hOff: number): void;
+    rnnCell(n: number, hs: number, relu: boolean, xProj: FloatStorage, xOff: number, h: FloatStorage, hOff: number): void;
     /** dPre (n×H at dpOff) = (dhOut + dhRec) ⊙ act'(h); dhOut may be null (no gradient from the output). */
-    rnnCellBackward(n: number, hs: number, relu: boolean, h: FloatArray, hOff: number, dhOut: FloatArray | null,
-      dhOff: number, dhRec: FloatArray, dPre: FloatArray, dpOff: number): void;
+    rnnCellBackward(n: number, hs: number, relu: boolean, h: FloatStorage, hOff: number, dhOut: FloatStorage | null,
+      dhOff: number, dhRec: FloatStorage, dPre: FloatStorage, dpOff: number): void;
     /**
      * One LSTM step. gates (n×4H at gOff) holds h_prev·W_hhᵀ + b_hh on entry; xProj (at xOff) is
      * x·W_ihᵀ + b_ih. Stores the activated gates σ(i), σ(f), tanh(g), σ(o) in place, then
      * c = f⊙cPrev + i⊙g and h = o⊙tanh(c).
      */
-    lstmCell(n: number, hs: number, xProj: FloatArray, xOff: number, gates: FloatArray, gOff: number, cPrev: FloatArray,
-      cpOff: number, c: FloatArray, cOff: number, h: FloatArray, hOff: number): void;
+    lstmCell(n: number, hs: number, xProj: FloatStorage, xOff: number, gates: FloatStorage, gOff: number, cPrev: FloatStorage,
+      cpOff: number, c: FloatStorage, cOff: number, h: FloatStorage, hOff: number): void;
     /**
      * Backward of one LSTM step from the activated gates, cPrev and c: with dh = dhOut + dhRec
      * (dhOut may be null) and dc (n×H) the gradient of c from the later step, writes the
      * pre-activation gate gradients dGates (n×4H at dgOff) and replaces dc by the gradient of cPrev.
      */
-    lstmCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, cPrev: FloatArray, cpOff: number,
-      c: FloatArray, cOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dc: FloatArray,
-      dGates: FloatArray, dgOff: number): void;
+    lstmCellBackward(n: number, hs: number, gates: FloatStorage, gOff: number, cPrev: FloatStorage, cpOff: number,
+      c: FloatStorage, cOff: number, dhOut: FloatStorage | null, dhOff: number, dhRec: FloatStorage, dc: FloatStorage,
+      dGates: FloatStorage, dgOff: number): void;
     /**
      * One GRU step, PyTorch's formulation: with xProj = x·W_ihᵀ + b_ih and hProj = h_prev·W_hhᵀ + b_hh
      * (n×3H each), r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r⊙h_n) and
      * h = (1 − z)⊙n + z⊙hPrev. Stores r, z, n (n×3H at gOff) for the backward and h (at hOff).
      */
-    gruCell(n: number, hs: number, xProj: FloatArray, xOff: number, hProj: FloatArray, hpOff: number, hPrev: FloatArray,
-      hPrevOff: number, gates: FloatArray, gOff: number, h: FloatArray, hOff: number): void;
+    gruCell(n: number, hs: number, xProj: FloatStorage, xOff: number, hProj: FloatStorage, hpOff: number, hPrev: FloatStorage,
+      hPrevOff: number, gates: FloatStorage, gOff: number, h: FloatStorage, hOff: number): void;
     /**
      * Backward of one GRU step, dh = dhOut + dhRec (dhOut may be null): writes the gradients of
      * xProj (dX, n×3H at dxOff) and of hProj (dHProj at dhpOff), and replaces dhRec by the direct
      * part of hPrev's gradient, dh⊙z (the caller adds dHProj·W_hh).
      */
-    gruCellBackward(n: number, hs: number, gates: FloatArray, gOff: number, hProj: FloatArray, hpOff: number,
-      hPrev: FloatArray, hPrevOff: number, dhOut: FloatArray | null, dhOff: number, dhRec: FloatArray, dX: FloatArray,
-      dxOff: number, dHProj: FloatArray, dhpOff: number): void;
+    gruCellBackward(n: number, hs: number, gates: FloatStorage, gOff: number, hProj: FloatStorage, hpOff: number,
+      hPrev: FloatStorage, hPrevOff: number, dhOut: FloatStorage | null, dhOff: number, dhRec: FloatStorage, dX: FloatStorage,
+      dxOff: number, dHProj: FloatStorage, dhpOff: number): void;
   }
 }
 

@@ -4,13 +4,15 @@ import type { Reduce } from "../opcodes.js";
 
 export type ReduceOp = keyof typeof Reduce;
 
+import type { FloatStorage, IntStorage, Storage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /** Reduces the middle axis of an (outer, size, inner) view; `indices` receives arg-max/min. */
-    reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray, indices?: Int32Array): void;
+    reduce(op: ReduceOp, x: Storage, outer: number, size: number, inner: number, out: Storage, indices?: IntStorage): void;
     /** Softmax (or log-softmax) along the middle axis of an (outer, size, inner) view. */
-    softmax(x: FloatArray, outer: number, size: number, inner: number, out: FloatArray, log: boolean): void;
-    softmaxBackward(y: FloatArray, dy: FloatArray, outer: number, size: number, inner: number, dx: FloatArray, log: boolean): void;
+    softmax(x: FloatStorage, outer: number, size: number, inner: number, out: FloatStorage, log: boolean): void;
+    softmaxBackward(y: FloatStorage, dy: FloatStorage, outer: number, size: number, inner: number, dx: FloatStorage, log: boolean): void;
   }
 }
 

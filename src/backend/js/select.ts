@@ -6,20 +6,22 @@
 import type { TypedArray } from "../../tensor/dtype.js";
 import { broadcastStrides } from "../../tensor/shape.js";
 
+import type { Storage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
      * out = cond ≠ 0 ? a : b elementwise, each of cond/a/b broadcast from its shape to outShape.
      * cond may be any dtype (a NaN counts as true, as PyTorch's bool conversion); a, b and out share one.
      */
-    where(cond: TypedArray, condShape: readonly number[], a: TypedArray, aShape: readonly number[], b: TypedArray,
-      bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void;
+    where(cond: Storage, condShape: readonly number[], a: Storage, aShape: readonly number[], b: Storage,
+      bShape: readonly number[], out: Storage, outShape: readonly number[]): void;
     /**
      * tril (upper false) / triu (upper true) of `batch` matrices rows × cols: out[i, j] = x[i, j] where
      * j − i ≤ diagonal (tril) or j − i ≥ diagonal (triu), else 0.
      */
-    triangle(x: TypedArray, batch: number, rows: number, cols: number, diagonal: number, upper: boolean,
-      out: TypedArray): void;
+    triangle(x: Storage, batch: number, rows: number, cols: number, diagonal: number, upper: boolean,
+      out: Storage): void;
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import type { FloatArray, TypedArray } from "../../tensor/dtype.js";
 
+import type { FloatStorage, IntStorage, Storage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
@@ -12,19 +14,19 @@ declare module "../kernels.js" {
      * with their indices: values and indices are (outer, k, inner). Ties keep the lower index first
      * (a stable order); NaN counts as larger than every number, as in PyTorch. k = size is a sort.
      */
-    topk(x: TypedArray, outer: number, size: number, inner: number, k: number, largest: boolean, values: TypedArray,
-      indices: Int32Array): void;
+    topk(x: Storage, outer: number, size: number, inner: number, k: number, largest: boolean, values: Storage,
+      indices: IntStorage): void;
     /** Running sum along the middle axis (from the end when `reverse`,
       which is cumsum's backward), accumulated in float64. */
-    cumsum(x: TypedArray, outer: number, size: number, inner: number, reverse: boolean, out: TypedArray): void;
+    cumsum(x: Storage, outer: number, size: number, inner: number, reverse: boolean, out: Storage): void;
     /**
      * `numSamples` category indices per row of `probs` (rows × n non-negative weights, any positive
      * sum) from the uniforms `u` (rows × numSamples, in [0, 1)): with replacement by the inverse of
      * the row's cumulative sum; without, one after the other, each drawn category removed. Throws
      * on a row no distribution can come from (the same messages on every backend).
      */
-    multinomial(probs: FloatArray, rows: number, n: number, u: Float64Array, numSamples: number, replacement: boolean,
-      out: Int32Array): void;
+    multinomial(probs: FloatStorage, rows: number, n: number, u: Float64Array, numSamples: number, replacement: boolean,
+      out: IntStorage): void;
   }
 }
 

@@ -1,6 +1,8 @@
 /** Storage kernels, reference: allocation, fills, block copies and dtype casts. */
 import { allocArray, type DType, type TypedArray } from "../../tensor/dtype.js";
 
+import type { Storage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
@@ -9,17 +11,24 @@ declare module "../kernels.js" {
      * keeps those in it. Step temporaries stay ordinary arrays, which the garbage collector
      * reclaims even inside a loop that never yields — so memory stays flat without dispose().
      */
-    alloc(dtype: DType, n: number, persistent?: boolean): TypedArray;
+    alloc(dtype: DType, n: number, persistent?: boolean): Storage;
     /** out[i] = value for every element. */
-    fill(out: TypedArray, value: number): void;
+    fill(out: Storage, value: number): void;
     /**
      * `count` blocks of `len` elements: dst[dstOffset + b·dstStride + j] = src[srcOffset + b·srcStride + j].
      * One call covers a copy, narrow and its backward, and one input of a cat. Same dtype on both sides.
      */
-    copyBlocks(src: TypedArray, srcOffset: number, srcStride: number, dst: TypedArray, dstOffset: number, dstStride: number,
+    copyBlocks(src: Storage, srcOffset: number, srcStride: number, dst: Storage, dstOffset: number, dstStride: number,
       len: number, count: number): void;
     /** out[i] = x[i] converted to out's dtype (float → int32 truncates toward zero, as PyTorch). */
-    cast(x: TypedArray, out: TypedArray): void;
+    cast(x: Storage, out: Storage): void;
+    /**
+     * Storage holding host values (creation ops, data loading): the array itself may become the
+     * storage, so the caller must not keep writing to it. float64 stays a host array everywhere.
+     */
+    fromHost(values: TypedArray, persistent?: boolean): Storage;
+    /** Overwrites `dst` with host values of the same length and dtype (loading a state dict). */
+    writeHost(dst: Storage, values: TypedArray): void;
   }
 }
 
@@ -33,6 +42,8 @@ export const storage = {
       dst.set(src.subarray(s, s + len), dstOffset + b * dstStride);
     }
   },
+  fromHost: (values: TypedArray): TypedArray => values,
+  writeHost(dst: TypedArray, values: TypedArray): void { dst.set(values); },
   cast(x: TypedArray, out: TypedArray): void {
     if (out instanceof Int32Array && !(x instanceof Int32Array)) for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
     else out.set(x);

@@ -20,15 +20,17 @@ export interface UpsampleArgs {
   rows1d?: boolean;
 }
 
+import type { FloatStorage } from "../../tensor/storage.js";
+
 declare module "../kernels.js" {
   interface Kernels {
     /**
      * out[p, i, j] = Σ x[p, h, w] · λh · λw over the two source rows and columns of (i, j) (one of
      * each for nearest) — see axisTable.
      */
-    upsample(args: UpsampleArgs, x: FloatArray, out: FloatArray): void;
+    upsample(args: UpsampleArgs, x: FloatStorage, out: FloatStorage): void;
     /** dx (overwritten) = upsample's adjoint: each dy[p, i, j] · λh · λw added to its sources. */
-    upsampleBackward(args: UpsampleArgs, dy: FloatArray, dx: FloatArray): void;
+    upsampleBackward(args: UpsampleArgs, dy: FloatStorage, dx: FloatStorage): void;
   }
 }
 

@@ -4,7 +4,7 @@
  * A family is a function of this context returning the kernels it implements
  * (`src/backend/wasm/kernels/<family>.ts`, listed in `kernels/index.ts`).
  */
-import type { Kernels } from "../kernels.js";
+import type { HostKernels } from "../kernels.js";
 import { Frame } from "./frame.js";
 import type { WasmHeap } from "./memory.js";
 import type { ThreadPool } from "./pool.js";
@@ -24,7 +24,7 @@ export interface WasmContext {
 }
 
 /** A kernel family's wasm glue. */
-export type WasmFamily = (ctx: WasmContext) => Partial<Kernels>;
+export type WasmFamily = (ctx: WasmContext) => Partial<HostKernels>;
 
 /** Elementwise calls split across threads from this many elements. */
 export const ELEMENTWISE_PARALLEL = 1 << 16;

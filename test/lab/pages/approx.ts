@@ -28,7 +28,7 @@ export function approxTests(): void {
     await waitState(p.page, '[data-part="fit"]', "done", 120_000);
     await waitState(p.page, '[data-part="race"]', "done", 120_000);
     expect(await metricNum(p.page, "sum-check")).toBeLessThan(1e-4);
-    const count = (m: nn.Module) => m.parameters().reduce((s, q) => s + q.data.length, 0);
+    const count = (m: nn.Module) => m.parameters().reduce((s, q) => s + q.dataSync().length, 0);
     expect(await metricNum(p.page, "fit-params")).toBe(
       count(new nn.Sequential(new nn.Linear(1, 6), new nn.Linear(6, 1))),
     );

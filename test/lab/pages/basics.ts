@@ -35,7 +35,7 @@ export function basicsTests(): void {
     manualSeed(1);
     const l1 = new nn.Linear(2, 6),
       l2 = new nn.Linear(6, 1);
-    const W = noGrad(() => l2.weight.matmul(l1.weight)).data;
+    const W = noGrad(() => l2.weight.matmul(l1.weight)).dataSync();
     const cells = await p.page.locator('[data-metric="equiv-W"] td').allTextContents();
     expect(cells.map(Number)[0]).toBeCloseTo(W[0], 3);
     expect(cells.map(Number)[1]).toBeCloseTo(W[1], 3);
@@ -49,7 +49,7 @@ export function basicsTests(): void {
   it("softmax-temperature: probabilities, entropy and cross-entropy match gradlab", async () => {
     const p = await demo("softmax-temperature", "z=2,1,0.1&T=2&y=0");
     const check = async (z: number[], T: number, y: number) => {
-      const want = F.softmax(tensor([z]), -1, { temperature: T }).data;
+      const want = F.softmax(tensor([z]), -1, { temperature: T }).dataSync();
       for (let i = 0; i < z.length; i++) expect(await metricNum(p.page, `prob-${i}`)).toBeCloseTo(want[i], 4);
       const H = -Array.from(want).reduce((s, v) => s + v * Math.log(v), 0);
       expect(await metricNum(p.page, "entropy")).toBeCloseTo(H, 3);

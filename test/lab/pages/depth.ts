@@ -26,7 +26,7 @@ function normsAtStart(depth: number, width: number, seed: number, kaiming: boole
     x = h.relu();
   });
   F.crossEntropy(head(x), tensor(ds.y)).backward();
-  return layers.map((l) => Math.hypot(...l.weight.grad!.data));
+  return layers.map((l) => Math.hypot(...l.weight.grad!.dataSync()));
 }
 
 export function depthTests(): void {

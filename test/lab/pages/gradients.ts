@@ -16,7 +16,7 @@ function gradNorms(depth: number, width: number, act: "sigmoid" | "relu", residu
     x = residual ? x.add(h) : h;
   }
   F.crossEntropy(head(x), y).backward();
-  return layers.map((l) => Math.hypot(...l.weight.grad!.data));
+  return layers.map((l) => Math.hypot(...l.weight.grad!.dataSync()));
 }
 
 export function gradientsTests(): void {

@@ -7,7 +7,7 @@ import { demo, download, finish, phoneShot } from "../context.js";
 import { metricText } from "../harness.js";
 import { accuracyOf, linear, mnistTest, predictions, testPixels } from "../mnist_node.js";
 
-const params = (m: nn.Module) => m.parameters().reduce((s, p) => s + p.data.length, 0);
+const params = (m: nn.Module) => m.parameters().reduce((s, p) => s + p.dataSync().length, 0);
 
 /** The most frequent (true, predicted) confusions, ties broken as the page breaks them. */
 function topConfusion(pred: Int32Array): { label: number; pred: number; n: number } {

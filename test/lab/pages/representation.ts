@@ -16,7 +16,7 @@ export function representationTests(): void {
     const { h1, h2, pred } = noGrad(() => {
       const a1 = linear(sd, "0", x).relu(),
         a2 = linear(sd, "2", a1).relu();
-      return { h1: a1.data, h2: a2.data, pred: predictions(linear(sd, "4", a2)) };
+      return { h1: a1.dataSync(), h2: a2.dataSync(), pred: predictions(linear(sd, "4", a2)) };
     });
     expect(await metricText(p.page, "probe-acc")).toBe(`${(100 * accuracyOf(pred)).toFixed(1)}%`);
     // the units digit 3 excites most: mean first-layer activation over the probe's 3s

@@ -36,15 +36,15 @@ export function xorTests(): void {
     const l1 = new nn.Linear(2, 2),
       l2 = new nn.Linear(2, 1);
     noGrad(() => {
-      l1.weight.data.set([1, 1, 1, 1]);
-      l1.bias!.data.set([0, -1]);
-      l2.weight.data.set([1, -2]);
-      l2.bias!.data.set([0]);
+      l1.weight.dataSync().set([1, 1, 1, 1]);
+      l1.bias!.dataSync().set([0, -1]);
+      l2.weight.dataSync().set([1, -2]);
+      l2.bias!.dataSync().set([0]);
     });
     const X = tensor(XS);
-    const pre = noGrad(() => l1(X)).data,
-      hid = noGrad(() => l1(X).relu()).data,
-      out = noGrad(() => l2(l1(X).relu())).data;
+    const pre = noGrad(() => l1(X)).dataSync(),
+      hid = noGrad(() => l1(X).relu()).dataSync(),
+      out = noGrad(() => l2(l1(X).relu())).dataSync();
     const pair = (a: ArrayLike<number>, i: number) => `(${a[2 * i]}, ${a[2 * i + 1]})`;
     for (let i = 0; i < 4; i++) {
       expect(await metricText(p.page, `hand-pre-${i}`)).toBe(pair(pre, i));

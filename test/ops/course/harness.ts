@@ -45,7 +45,7 @@ export function fromFixture(t: FixtureTensor, requiresGrad = false): Tensor {
 export function expectNear(actual: Tensor | null | undefined, expected: FixtureTensor, what: string, rel = 1e-5): void {
   expect(actual, `${what}: missing`).toBeTruthy();
   expect([...actual!.shape], `${what} shape`).toEqual(expected.shape);
-  const a = actual!.data, e = expected.data;
+  const a = actual!.dataSync(), e = expected.data;
   let scale = 0;
   for (const v of e) scale = Math.max(scale, Math.abs(v));
   const tol = rel * Math.max(scale, 1e-3);

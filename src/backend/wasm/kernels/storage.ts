@@ -13,4 +13,12 @@ export const storageFamily: WasmFamily = (ctx) => ({
   fill: storage.fill,
   copyBlocks: storage.copyBlocks,
   cast: storage.cast,
+  // Persistent storage (parameters from a file, buffers) goes into wasm memory; temporaries stay as given.
+  fromHost: (values, persistent) => {
+    if (!persistent || values instanceof Float64Array) return values;
+    const own = ctx.heap.alloc(values instanceof Int32Array ? "int32" : "float32", values.length);
+    own.set(values);
+    return own;
+  },
+  writeHost: storage.writeHost,
 });

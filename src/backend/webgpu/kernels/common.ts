@@ -1,5 +1,6 @@
 /** Shared pieces of the WGSL kernels: binding headers, dtype conversions, the kernel type map. */
 import type { Kernels } from "../../kernels.js";
+import type { DeviceStorage } from "../../../tensor/storage.js";
 import type { GpuStorage } from "../storage.js";
 
 /**
@@ -7,7 +8,8 @@ import type { GpuStorage } from "../storage.js";
  * parameters, same semantics (`K.gemm({ a, b, c, ... })` with `a`, `b`, `c` GpuStorage).
  */
 type OnGpu<T> =
-  T extends Float32Array | Float64Array | Int32Array ? GpuStorage :
+  DeviceStorage extends T ? GpuStorage | Extract<T, null | undefined> :
+  T extends Float32Array | Float64Array | Int32Array ? T : // host values (fromHost, writeHost) stay on the host
   T extends number | string | boolean | null | undefined ? T :
   T extends readonly (infer U)[] ? readonly OnGpu<U>[] :
   T extends object ? { [K in keyof T]: OnGpu<T[K]> } : T;

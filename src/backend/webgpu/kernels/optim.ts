@@ -43,12 +43,10 @@ ${FLAT()}
 });
 const ADAM = adamSource(false), ADAM_AMS = adamSource(true);
 
-type Gpu<T> = { [K in keyof T]: Exclude<T[K], undefined> extends Float32Array | Float64Array ? GpuStorage
-  : Exclude<T[K], undefined> extends Float32Array | Float64Array | null ? GpuStorage | null : T[K] };
 
 export function optimKernels(ctx: GpuContext) {
   return {
-    sgdSteps(list: readonly Gpu<SgdArgs>[]): void {
+    sgdSteps(list: readonly SgdArgs<GpuStorage>[]): void {
       for (const { param, grad, momentumBuffer: buf, lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep } of list) {
         if (!param.length) continue;
         const withBuf = momentum !== 0 && !!buf;
@@ -56,7 +54,7 @@ export function optimKernels(ctx: GpuContext) {
           withBuf ? [{ s: param, w: true }, grad, { s: buf!, w: true }] : [{ s: param, w: true }, grad], grid(param.length));
       }
     },
-    adamSteps(list: readonly Gpu<AdamArgs>[]): void {
+    adamSteps(list: readonly AdamArgs<GpuStorage>[]): void {
       for (const { param, grad, expAvg, expAvgSq, maxExpAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step, maximize } of list) {
         if (!param.length) continue;
         const bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);

@@ -1,7 +1,7 @@
 /** Storage kernels on WebGPU: alloc, fill, block copies, casts. Values move as u32 bits. */
 import type { DType } from "../../../tensor/dtype.js";
 import { FLAT, grid, type GpuContext, refuseFloat64 } from "../context.js";
-import type { GpuStorage } from "../storage.js";
+import type { GpuStorage, HostArray } from "../storage.js";
 import { bitsOf, header, WGSL_F2I } from "./common.js";
 
 const FILL = { key: "fill", code: () => `${header("n: u32, bits: u32", [["out", "read_write", "u32"]])}
@@ -44,6 +44,15 @@ export function storageKernels(ctx: GpuContext) {
     },
     fill,
     copyBlocks,
+    fromHost(values: HostArray | Float64Array): GpuStorage {
+      if (values instanceof Float64Array) refuseFloat64("a tensor from host values");
+      return ctx.upload(values);
+    },
+    writeHost(dst: GpuStorage, values: HostArray | Float64Array): void {
+      if (values instanceof Float64Array) refuseFloat64("host values");
+      if (values.length !== dst.length) throw new Error(`writeHost: ${values.length} values for storage of ${dst.length}`);
+      ctx.write(dst, values);
+    },
     cast(x: GpuStorage, out: GpuStorage): void {
       const n = x.length;
       if (n === 0) return;
