@@ -27,9 +27,21 @@ export interface KernelSource { key: string; code: () => string }
 export type Bind = GpuStorage | { s: GpuStorage; w: true } | "errors";
 
 /** Error codes kernels write to the error buffer, and the reference's message for each. */
-export const ERR = { crossEntropyTarget: 1, gatherIndex: 2, scatterAddIndex: 3 } as const;
-export function errorMessage(code: number, value: number, size: number): string {
+export const ERR = {
+  crossEntropyTarget: 1, gatherIndex: 2, scatterAddIndex: 3, embeddingIndex: 4,
+  // multinomial: a bad weight (value = its f32 bits, size = row, at = category), a zero row, too few positive weights
+  multinomialWeight: 5, multinomialZeroRow: 6, multinomialTooFew: 7,
+} as const;
+/** The message for a kernel's error; `at` is the 4th word (a position, where the message names one). */
+export function errorMessage(code: number, value: number, size: number, at = 0): string {
   switch (code) {
+    case ERR.embeddingIndex: return `embedding: index ${value} (at position ${at}) is out of range for an embedding table of `
+      + `${size} rows (numEmbeddings); indices must be in 0..${size - 1} — is the vocabulary larger than the table?`;
+    case ERR.multinomialWeight: return `multinomial: row ${size} has the weight ${new Float32Array(new Int32Array([value]).buffer)[0]} `
+      + `at category ${at}; weights must be finite and ≥ 0 (pass probabilities, e.g. softmax(logits), not logits)`;
+    case ERR.multinomialZeroRow: return `multinomial: row ${size} sums to 0 — every category has weight 0, so there is nothing to draw`;
+    case ERR.multinomialTooFew: return `multinomial: row ${size} has only ${value} categories with a positive weight, too few for `
+      + `${at} samples without replacement`;
     case ERR.crossEntropyTarget: return `cross_entropy: target ${value} is out of bounds for ${size} classes (expected 0..${size - 1})`;
     case ERR.gatherIndex: return `gather: index ${value} is out of bounds for a dim of size ${size}`;
     case ERR.scatterAddIndex: return `scatterAdd: index ${value} is out of bounds for a dim of size ${size}`;
@@ -42,6 +54,10 @@ export const WGSL_ERRORS = (binding: number): string => `
 fn report(code: u32, value: i32, size: u32) {
   let r = atomicCompareExchangeWeak(&errs[0], 0u, code);
   if (r.exchanged) { atomicStore(&errs[1], bitcast<u32>(value)); atomicStore(&errs[2], size); }
+}
+fn report_at(code: u32, value: i32, size: u32, at: u32) {
+  let r = atomicCompareExchangeWeak(&errs[0], 0u, code);
+  if (r.exchanged) { atomicStore(&errs[1], bitcast<u32>(value)); atomicStore(&errs[2], size); atomicStore(&errs[3], at); }
 }`;
 
 export interface ContextOptions extends AcquireOptions {
@@ -144,11 +160,11 @@ export class GpuContext {
     const mapped = staging.buffer.getMappedRange();
     const out = s.dtype === "float32" ? new Float32Array(s.length) : new Int32Array(s.length);
     out.set(s.dtype === "float32" ? new Float32Array(mapped, 0, s.length) : new Int32Array(mapped, 0, s.length));
-    const [code, value, size] = new Int32Array(mapped, bytes, 4);
+    const [code, value, size, at] = new Int32Array(mapped, bytes, 4);
     staging.buffer.unmap();
     this.readPool.release(staging.buffer, staging.cls);
     this.readPool.submitted();
-    this.throwIfFailed(code, value, size);
+    this.throwIfFailed(code, value, size, at);
     return out;
   }
 
@@ -158,10 +174,10 @@ export class GpuContext {
     try { await this.read(probe); } finally { probe.dispose(); }
   }
 
-  private throwIfFailed(code: number, value: number, size: number): void {
+  private throwIfFailed(code: number, value: number, size: number, at: number): void {
     if (code !== 0) {
       this.device.queue.writeBuffer(this.errs, 0, new Uint32Array(4));
-      throw new Error(errorMessage(code, value, size));
+      throw new Error(errorMessage(code, value, size, at));
     }
     if (this.deviceError) {
       const msg = this.deviceError;

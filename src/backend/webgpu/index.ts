@@ -19,6 +19,9 @@ import { indexingKernels } from "./kernels/indexing.js";
 import { optimKernels } from "./kernels/optim.js";
 import { reduceKernels } from "./kernels/reduce.js";
 import { storageKernels } from "./kernels/storage.js";
+import { selectKernels } from "./kernels/select.js";
+import { embeddingKernels } from "./kernels/embedding.js";
+import { normKernels } from "./kernels/norm.js";
 
 /**
  * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
@@ -32,6 +35,9 @@ export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
     ...reduceKernels(ctx),
     ...indexingKernels(ctx),
     ...optimKernels(ctx),
+    ...selectKernels(ctx),
+    ...embeddingKernels(ctx),
+    ...normKernels(ctx),
   };
 }
 

@@ -1,0 +1,142 @@
+/**
+ * WebGPU parity, second half: the kernels of the nn layers (selection, embedding, normalization,
+ * convolution, pooling, padding, resizing, recurrent cells, sorting and sampling) against the JS
+ * reference. Called by runGpuParity with its helpers; tolerances are justified where they appear.
+ * "Bit-identical" checks are ones where the GPU does the reference's float32 operations in the
+ * reference's order (data movement, the gathers that replace scatter-adds).
+ */
+import { jsKernels } from "../../src/backend/js/index.js";
+import type { GpuContext } from "../../src/backend/webgpu/context.js";
+import type { GpuKernels } from "../../src/backend/webgpu/index.js";
+import type { GpuStorage } from "../../src/backend/webgpu/storage.js";
+
+export interface ParityTools {
+  ctx: GpuContext; K: GpuKernels; fails: string[]; facts: Record<string, unknown>;
+  rand: () => number;
+  f32: (n: number, lo?: number, hi?: number) => Float32Array;
+  i32: (n: number, hi: number) => Int32Array;
+  up: (a: Float32Array | Int32Array) => GpuStorage;
+  get: (s: GpuStorage) => Promise<Float32Array | Int32Array>;
+  close: (name: string, got: GpuStorage | ArrayLike<number>, want: ArrayLike<number>, rtol?: number, atol?: number,
+    scale?: (i: number) => number) => Promise<void>;
+  throws: (f: () => unknown) => Promise<string>;
+}
+const ULP = 2 ** -23;
+const size = (s: readonly number[]): number => s.reduce((p, q) => p * q, 1);
+
+export async function nnParity(t: ParityTools): Promise<void> {
+  await selectParity(t);
+  await embeddingParity(t);
+  await normParity(t);
+}
+
+async function selectParity({ ctx, K, f32, i32, up, close }: ParityTools): Promise<void> {
+  // where: exact (values move as bits); float and int32 conditions with ±0 and NaN, three-way broadcasts.
+  const cases: Array<[number[], number[], number[], number[]]> = [
+    [[7], [7], [7], [7]], [[3, 1], [1, 5], [3, 5], [3, 5]], [[], [2, 3], [], [2, 3]], [[4, 1, 3], [2, 1], [3], [4, 2, 3]],
+    [[2, 1, 2, 1, 2, 1, 2, 3], [2, 2, 2, 2, 2, 2, 2, 1], [1], [2, 2, 2, 2, 2, 2, 2, 3]],
+  ];
+  for (const [cs, as, bs, os] of cases) {
+    const c = f32(size(cs), -1, 1).map((v) => (v < 0 ? 0 : v));
+    if (c.length > 3) { c[0] = -0; c[1] = NaN; c[2] = 0; }
+    const a = f32(size(as)), b = f32(size(bs));
+    if (a.length > 2) { a[0] = -Infinity; a[1] = NaN; }
+    const want = new Float32Array(size(os)), out = ctx.empty("float32", want.length);
+    jsKernels.where(c, cs, a, as, b, bs, want, os); K.where(up(c), cs, up(a), as, up(b), bs, out, os);
+    await close(`where ${JSON.stringify([cs, as, bs])}`, out, want);
+    const ci = i32(size(cs), 2), ai = i32(size(as), 100), bi = i32(size(bs), 100);
+    const wi = new Int32Array(size(os)), oi = ctx.empty("int32", wi.length);
+    jsKernels.where(ci, cs, ai, as, bi, bs, wi, os); K.where(up(ci), cs, up(ai), as, up(bi), bs, oi, os);
+    await close(`where int32 ${JSON.stringify([cs, as, bs])}`, oi, wi);
+  }
+  for (const [batch, rows, cols] of [[1, 5, 5], [3, 4, 7], [2, 6, 3]]) {
+    for (const diag of [-7, -1, 0, 2, 9]) for (const upper of [false, true]) {
+      const x = f32(batch * rows * cols); x[1] = -Infinity;
+      const want = new Float32Array(x.length), out = ctx.empty("float32", x.length);
+      jsKernels.triangle(x, batch, rows, cols, diag, upper, want); K.triangle(up(x), batch, rows, cols, diag, upper, out);
+      await close(`triangle ${batch}x${rows}x${cols} diag=${diag} upper=${upper}`, out, want);
+    }
+  }
+}
+
+async function embeddingParity({ ctx, K, f32, i32, up, get, close, throws, fails }: ParityTools): Promise<void> {
+  const rows = 11, dim = 6, idx = i32(37, rows);
+  const w = f32(rows * dim), want = new Float32Array(idx.length * dim), out = ctx.empty("float32", want.length);
+  jsKernels.embedding(w, rows, dim, idx, want); K.embedding(up(w), rows, dim, up(idx), out);
+  await close("embedding", out, want);
+  for (const pad of [-1, 3]) {
+    const dy = f32(idx.length * dim), dw = f32(rows * dim), dwWant = dw.slice(), dws = up(dw);
+    jsKernels.embeddingBackward(dy, idx, dim, pad, dwWant); K.embeddingBackward(up(dy), up(idx), dim, pad, dws);
+    await close(`embeddingBackward padding=${pad} (bit-identical: the reference's order)`, dws, dwWant);
+  }
+  const bad = new Int32Array([0, 2, 11, 1]);
+  const msgW = await throws(() => jsKernels.embedding(f32(rows * dim), rows, dim, bad, new Float32Array(4 * dim)));
+  const msgHost = await throws(() => K.embedding(up(f32(rows * dim)), rows, dim, ctx.upload(bad, { keepHostCopy: true }), ctx.empty("float32", 4 * dim)));
+  const o = ctx.empty("float32", 4 * dim);
+  const msgDev = await throws(async () => { K.embedding(up(f32(rows * dim)), rows, dim, up(bad), o); await get(o); });
+  if (!msgW || msgHost !== msgW) fails.push(`embedding host-side bounds error: "${msgHost}" vs "${msgW}"`);
+  if (msgDev !== msgW) fails.push(`embedding device-side bounds error: "${msgDev}" vs "${msgW}"`);
+}
+
+async function normParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {
+  // LayerNorm: float32 sums (tree) vs the reference's float64; rows shorter and longer than a workgroup.
+  // Normalized outputs are O(1): a few ULP of the row's scale, so an absolute 1e-5 plus 16 ULP relative.
+  for (const [rows, d] of [[5, 7], [3, 300], [1, 1], [70, 64]]) {
+    for (const affine of [false, true]) {
+      const x = f32(rows * d, -3, 5), weight = affine ? f32(d) : null, bias = affine ? f32(d) : null;
+      const outW = new Float32Array(x.length), meanW = new Float32Array(rows), rstdW = new Float32Array(rows);
+      jsKernels.layerNormForward({ x, rows, d, weight, bias, eps: 1e-5, out: outW, mean: meanW, rstd: rstdW });
+      const out = ctx.empty("float32", x.length), mean = ctx.empty("float32", rows), rstd = ctx.empty("float32", rows);
+      const xs = up(x), ws = weight && up(weight);
+      K.layerNormForward({ x: xs, rows, d, weight: ws, bias: bias && up(bias), eps: 1e-5, out, mean, rstd });
+      const tag = `${rows}x${d}${affine ? " affine" : ""}`;
+      await close(`layerNormForward ${tag}`, out, outW, 16 * ULP, 1e-5);
+      await close(`layerNormForward mean ${tag}`, mean, meanW, 16 * ULP, 1e-6);
+      await close(`layerNormForward rstd ${tag}`, rstd, rstdW, 16 * ULP, 0);
+      const dy = f32(x.length);
+      const dxW = new Float32Array(x.length), dwW = affine ? new Float32Array(d) : null, dbW = new Float32Array(d);
+      jsKernels.layerNormBackward({ x, dy, mean: meanW, rstd: rstdW, weight, rows, d, dx: dxW, dweight: dwW, dbias: dbW });
+      const dx = ctx.empty("float32", x.length), dw = affine ? ctx.empty("float32", d) : null, db = ctx.empty("float32", d);
+      K.layerNormBackward({ x: xs, dy: up(dy), mean: up(meanW), rstd: up(rstdW), weight: ws, rows, d, dx, dweight: dw, dbias: db });
+      // dx: sums of d products in float32 vs float64, growing with d (as gemm's bound), and three terms
+      // of size rstd·|dy·w| (≤ 4·rstd) that cancel (exactly, for d = 1): relative to that scale.
+      await close(`layerNormBackward dx ${tag}`, dx, dxW, 1e-6 * (d + 1), 0, (i) => 4 * rstdW[Math.floor(i / d)]);
+      if (dw) await close(`layerNormBackward dweight ${tag}`, dw, dwW!, 0, 4e-6 * (rows + 1));
+      await close(`layerNormBackward dbias ${tag}`, db, dbW, 0, 4e-6 * (rows + 1));
+    }
+  }
+  // BatchNorm: (n, c, l) with and without affine, training (running stats updated) and eval.
+  for (const [n, c, l] of [[4, 3, 5], [2, 5, 1], [8, 2, 50]]) {
+    for (const training of [true, false]) for (const affine of [false, true]) {
+      const x = f32(n * c * l, -2, 4), weight = affine ? f32(c) : null, bias = affine ? f32(c) : null;
+      const rm = f32(c), rv = f32(c, 0.5, 2), rmW = rm.slice(), rvW = rv.slice();
+      const outW = new Float32Array(x.length), meanW = new Float32Array(c), rstdW = new Float32Array(c);
+      jsKernels.batchNormForward({ x, n, c, l, weight, bias, runningMean: rmW, runningVar: rvW, training, momentum: 0.1, eps: 1e-5,
+        out: outW, mean: meanW, rstd: rstdW });
+      const out = ctx.empty("float32", x.length), mean = ctx.empty("float32", c), rstd = ctx.empty("float32", c);
+      const rms = up(rm), rvs = up(rv), xs = up(x), ws = weight && up(weight);
+      K.batchNormForward({ x: xs, n, c, l, weight: ws, bias: bias && up(bias), runningMean: rms, runningVar: rvs, training,
+        momentum: 0.1, eps: 1e-5, out, mean, rstd });
+      const tag = `${n}x${c}x${l} training=${training}${affine ? " affine" : ""}`;
+      await close(`batchNormForward ${tag}`, out, outW, 16 * ULP, 1e-5);
+      await close(`batchNormForward rstd ${tag}`, rstd, rstdW, 16 * ULP, 0);
+      await close(`batchNormForward runningMean ${tag}`, rms, rmW, 16 * ULP, 1e-6);
+      await close(`batchNormForward runningVar ${tag}`, rvs, rvW, 16 * ULP, 1e-6);
+      const dy = f32(x.length), dxW = new Float32Array(x.length), dwW = new Float32Array(c), dbW = new Float32Array(c);
+      jsKernels.batchNormBackward({ x, dy, mean: meanW, rstd: rstdW, weight, n, c, l, training, dx: dxW, dweight: dwW, dbias: dbW });
+      const dx = ctx.empty("float32", x.length), dw = ctx.empty("float32", c), db = ctx.empty("float32", c);
+      K.batchNormBackward({ x: xs, dy: up(dy), mean: up(meanW), rstd: up(rstdW), weight: ws, n, c, l, training, dx, dweight: dw, dbias: db });
+      const m = n * l; // sums over m elements in float32 vs float64
+      await close(`batchNormBackward dx ${tag}`, dx, dxW, 0, 4e-6 * (m + 1));
+      await close(`batchNormBackward dweight ${tag}`, dw, dwW, 0, 4e-6 * (m + 1));
+      await close(`batchNormBackward dbias ${tag}`, db, dbW, 0, 4e-6 * (m + 1));
+    }
+  }
+  { // only dbias wanted (dx, dweight null)
+    const [n, c, l] = [3, 4, 2], x = f32(n * c * l), dy = f32(x.length), meanW = f32(c), rstdW = f32(c, 0.5, 2);
+    const dbW = new Float32Array(c), db = ctx.empty("float32", c);
+    jsKernels.batchNormBackward({ x, dy, mean: meanW, rstd: rstdW, weight: null, n, c, l, training: true, dx: null, dweight: null, dbias: dbW });
+    K.batchNormBackward({ x: up(x), dy: up(dy), mean: up(meanW), rstd: up(rstdW), weight: null, n, c, l, training: true, dx: null, dweight: null, dbias: db });
+    await close("batchNormBackward dbias only", db, dbW, 0, 1e-5);
+  }
+}
