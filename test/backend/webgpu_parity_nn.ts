@@ -28,6 +28,43 @@ export async function nnParity(t: ParityTools): Promise<void> {
   await selectParity(t);
   await embeddingParity(t);
   await normParity(t);
+  await convParity(t);
+}
+
+async function convParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {
+  // [n, cIn, h, w, cOut, kH, kW, stride, pad, dilation, groups]: LeNet-like, strided + dilated + grouped,
+  // 1-D (h = 1), more than 16 channels and positions (several tiles), a kernel wider than the input with padding.
+  const cases = [[2, 3, 8, 8, 5, 3, 3, 1, 1, 1, 1], [2, 4, 9, 7, 6, 3, 2, 2, 1, 2, 2], [3, 2, 1, 20, 4, 1, 5, 1, 2, 1, 1],
+    [2, 3, 12, 11, 20, 3, 3, 1, 0, 1, 1], [1, 2, 3, 3, 3, 5, 5, 1, 2, 1, 1], [2, 6, 6, 6, 6, 3, 3, 2, 1, 1, 3]];
+  for (const [n, cIn, h, w, cOut, kH, kW, s, pd, dl, groups] of cases) {
+    const padH = kH > 1 || h > 1 ? pd : 0;
+    const g = { n, cIn, h, w, cOut, kH, kW, strideH: s, strideW: s, padH, padW: pd, dilationH: dl, dilationW: dl, groups,
+      hOut: Math.floor((h + 2 * padH - dl * (kH - 1) - 1) / s) + 1, wOut: Math.floor((w + 2 * pd - dl * (kW - 1) - 1) / s) + 1 };
+    const tag = JSON.stringify(g);
+    const x = f32(n * cIn * h * w), wt = f32(cOut * (cIn / groups) * kH * kW), bias = f32(cOut);
+    const ySize = n * cOut * g.hOut * g.wOut, xs = up(x), ws = up(wt);
+    const kLen = (cIn / groups) * kH * kW;
+    for (const [withBias, relu] of [[false, false], [true, true]]) {
+      const want = new Float32Array(ySize), out = ctx.empty("float32", ySize);
+      jsKernels.conv2dForward(x, wt, withBias ? bias : null, want, g, relu);
+      K.conv2dForward(xs, ws, withBias ? up(bias) : null, out, g, relu);
+      // float32 sums of kLen products of magnitude ≤ 4 vs the reference's float64 (as gemm's bound).
+      await close(`conv2dForward ${tag}${withBias ? " +bias relu" : ""}`, out, want, 0, 4e-6 * (kLen + 1));
+    }
+    const dy = f32(ySize), dys = up(dy);
+    const dxW = new Float32Array(x.length), dx = ctx.empty("float32", x.length);
+    jsKernels.conv2dBackwardInput(dy, wt, dxW, g); K.conv2dBackwardInput(dys, ws, dx, g);
+    await close(`conv2dBackwardInput ${tag}`, dx, dxW, 0, 4e-6 * ((cOut / groups) * kH * kW + 1));
+    for (const beta of [0, 1]) {
+      const dw0 = f32(wt.length), db0 = f32(cOut);
+      if (beta === 0) { dw0[0] = NaN; db0[0] = NaN; } // beta = 0 overwrites, NaN included
+      const dwW = dw0.slice(), dbW = db0.slice(), dw = up(dw0), db = up(db0);
+      jsKernels.conv2dBackwardWeight(x, dy, dwW, dbW, g, beta); K.conv2dBackwardWeight(xs, dys, dw, db, g, beta);
+      const len = n * g.hOut * g.wOut;
+      await close(`conv2dBackwardWeight ${tag} beta=${beta}`, dw, dwW, 0, 4e-6 * (len + 1));
+      await close(`conv2dBackwardWeight bias ${tag} beta=${beta}`, db, dbW, 0, 4e-6 * (len + 1));
+    }
+  }
 }
 
 async function selectParity({ ctx, K, f32, i32, up, close }: ParityTools): Promise<void> {

@@ -22,6 +22,7 @@ import { storageKernels } from "./kernels/storage.js";
 import { selectKernels } from "./kernels/select.js";
 import { embeddingKernels } from "./kernels/embedding.js";
 import { normKernels } from "./kernels/norm.js";
+import { convKernels } from "./kernels/conv.js";
 
 /**
  * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
@@ -38,6 +39,7 @@ export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
     ...selectKernels(ctx),
     ...embeddingKernels(ctx),
     ...normKernels(ctx),
+    ...convKernels(ctx),
   };
 }
 
