@@ -22,8 +22,7 @@ const UNARY = namesOf<UnaryOp>(Unary);
 const BINARY = namesOf<BinaryOp>(Binary);
 /** Kernels of the reference the WebGPU backend does not have yet (checked both ways). */
 export const NOT_ON_WEBGPU: string[] = [
-  "maxPool2d", "avgPool2d", "avgPool2dBackward",
-  "adaptiveAvgPool2d", "adaptiveAvgPool2dBackward", "pad", "padBackward", "upsample", "upsampleBackward",
+  "pad", "padBackward", "upsample", "upsampleBackward",
   "rnnCell", "rnnCellBackward", "lstmCell", "lstmCellBackward", "gruCell", "gruCellBackward", "topk",
   "cumsum", "multinomial",
 ];

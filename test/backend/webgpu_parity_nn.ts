@@ -29,6 +29,49 @@ export async function nnParity(t: ParityTools): Promise<void> {
   await embeddingParity(t);
   await normParity(t);
   await convParity(t);
+  await poolParity(t);
+}
+
+async function poolParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {
+  // [h, w, kH, kW, s, pad, dilation]: plain, overlapping with padding and dilation, 1-D, a ceil-mode-like extra output.
+  const cases = [[8, 8, 2, 2, 2, 0, 1], [9, 7, 3, 3, 2, 1, 2], [1, 15, 1, 4, 3, 0, 1], [6, 6, 3, 3, 2, 1, 1]];
+  const planes = 5;
+  for (const [h, w, kH, kW, st, pd, dl] of cases) {
+    const pH = kH > 1 ? pd : 0;
+    const outOf = (size: number, k: number, p: number, d: number): number => Math.floor((size + 2 * p - d * (k - 1) - 1 + st - 1) / st) + 1;
+    const p = { kH, kW, sH: kH > 1 ? st : 1, sW: st, pH, pW: pd, dH: dl, dW: dl, outH: 0, outW: 0 };
+    p.outH = kH > 1 ? outOf(h, kH, pH, dl) : h; p.outW = outOf(w, kW, pd, dl); // ceil mode: a last window may start in the padding
+    const tag = `${planes}x${h}x${w} ${JSON.stringify(p)}`;
+    const x = f32(planes * h * w); x[3] = NaN;
+    const n = planes * p.outH * p.outW;
+    const want = new Float32Array(n), wi = new Int32Array(n), out = ctx.empty("float32", n), gi = ctx.empty("int32", n);
+    jsKernels.maxPool2d(x, planes, h, w, p, want, wi); K.maxPool2d(up(x), planes, h, w, p, out, gi);
+    await close(`maxPool2d ${tag}`, out, want);
+    await close(`maxPool2d indices ${tag}`, gi, wi);
+    const ap = { ...p, dH: 1, dW: 1 };
+    ap.outH = kH > 1 ? outOf(h, kH, pH, 1) : h; ap.outW = outOf(w, kW, pd, 1);
+    const an = planes * ap.outH * ap.outW;
+    for (const [incl, div] of [[false, 0], [true, 0], [false, 3]] as const) {
+      const aw = new Float32Array(an), ao = ctx.empty("float32", an);
+      jsKernels.avgPool2d(x.map((v) => (Number.isNaN(v) ? 0 : v)), planes, h, w, ap, incl, div, aw);
+      K.avgPool2d(up(x.map((v) => (Number.isNaN(v) ? 0 : v))), planes, h, w, ap, incl, div, ao);
+      // float32 sums of ≤ kH·kW values ≤ 2 vs float64, one rounding for the division.
+      await close(`avgPool2d ${tag} includePad=${incl} divisor=${div}`, ao, aw, 2 * ULP, 2e-6 * kH * kW);
+      const dy = f32(an), dxW = new Float32Array(planes * h * w), dx = ctx.empty("float32", dxW.length);
+      jsKernels.avgPool2dBackward(dy, planes, h, w, ap, incl, div, dxW); K.avgPool2dBackward(up(dy), planes, h, w, ap, incl, div, dx);
+      // each dy/div is rounded to float32 before its add (the reference adds the float64 quotient).
+      await close(`avgPool2dBackward ${tag} includePad=${incl} divisor=${div}`, dx, dxW, 4 * ULP, 2e-6 * kH * kW);
+    }
+  }
+  for (const [h, w, oh, ow] of [[8, 8, 3, 3], [7, 5, 7, 5], [10, 3, 4, 1], [1, 9, 1, 4], [4, 4, 6, 5]]) {
+    const x = f32(planes * h * w), n = planes * oh * ow;
+    const want = new Float32Array(n), out = ctx.empty("float32", n);
+    jsKernels.adaptiveAvgPool2d(x, planes, h, w, oh, ow, want); K.adaptiveAvgPool2d(up(x), planes, h, w, oh, ow, out);
+    await close(`adaptiveAvgPool2d ${h}x${w} -> ${oh}x${ow}`, out, want, 2 * ULP, 2e-6 * h * w);
+    const dy = f32(n), dxW = new Float32Array(x.length), dx = ctx.empty("float32", x.length);
+    jsKernels.adaptiveAvgPool2dBackward(dy, planes, h, w, oh, ow, dxW); K.adaptiveAvgPool2dBackward(up(dy), planes, h, w, oh, ow, dx);
+    await close(`adaptiveAvgPool2dBackward ${h}x${w} -> ${oh}x${ow}`, dx, dxW, 4 * ULP, 2e-6 * oh * ow);
+  }
 }
 
 async function convParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {

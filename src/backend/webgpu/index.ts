@@ -23,6 +23,7 @@ import { selectKernels } from "./kernels/select.js";
 import { embeddingKernels } from "./kernels/embedding.js";
 import { normKernels } from "./kernels/norm.js";
 import { convKernels } from "./kernels/conv.js";
+import { poolKernels } from "./kernels/pool.js";
 
 /**
  * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
@@ -40,6 +41,7 @@ export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
     ...embeddingKernels(ctx),
     ...normKernels(ctx),
     ...convKernels(ctx),
+    ...poolKernels(ctx),
   };
 }
 
