@@ -22,7 +22,7 @@ const UNARY = namesOf<UnaryOp>(Unary);
 const BINARY = namesOf<BinaryOp>(Binary);
 /** Kernels of the reference the WebGPU backend does not have yet (checked both ways). */
 export const NOT_ON_WEBGPU: string[] = [
-  "pad", "padBackward", "upsample", "upsampleBackward",
+  "upsample", "upsampleBackward",
   "rnnCell", "rnnCellBackward", "lstmCell", "lstmCellBackward", "gruCell", "gruCellBackward", "topk",
   "cumsum", "multinomial",
 ];

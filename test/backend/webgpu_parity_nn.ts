@@ -30,6 +30,33 @@ export async function nnParity(t: ParityTools): Promise<void> {
   await normParity(t);
   await convParity(t);
   await poolParity(t);
+  await padParity(t);
+}
+
+async function padParity({ ctx, K, f32, i32, up, close }: ParityTools): Promise<void> {
+  // Every mode, pads on one and several dims, crops (negative pads), pads larger than the dim (constant/circular).
+  const cases: Array<[("constant" | "reflect" | "replicate" | "circular")[], number[], number[]]> = [
+    [["constant", "reflect", "replicate", "circular"], [2, 3, 5], [0, 0, 0, 0, 2, 3]],
+    [["constant", "reflect", "replicate", "circular"], [3, 4, 6], [0, 0, 1, 2, 3, 1]],
+    [["constant", "replicate", "circular"], [2, 3, 4], [0, 0, -1, 2, 2, -1]],
+    [["constant", "replicate"], [4, 3], [5, 1, 0, 6]],
+    [["constant", "circular"], [2, 2, 2, 3], [1, 0, 0, 1, 1, 1, 2, 2]],
+  ];
+  for (const [modes, shape, pads] of cases) {
+    for (const mode of modes) {
+      const outShape = shape.map((sz, d) => sz + pads[2 * d] + pads[2 * d + 1]);
+      const tag = `${mode} ${JSON.stringify(shape)} ${JSON.stringify(pads)}`;
+      const x = f32(size(shape)), want = new Float32Array(size(outShape)), out = ctx.empty("float32", want.length);
+      jsKernels.pad(mode, x, shape, pads, -1.5, want); K.pad(mode, up(x), shape, pads, -1.5, out);
+      await close(`pad ${tag}`, out, want);
+      const xi = i32(x.length, 100), wi = new Int32Array(want.length), oi = ctx.empty("int32", wi.length);
+      jsKernels.pad(mode, xi, shape, pads, 7, wi); K.pad(mode, up(xi), shape, pads, 7, oi);
+      await close(`pad int32 ${tag}`, oi, wi);
+      const dy = f32(want.length), dxW = new Float32Array(x.length), dx = ctx.empty("float32", x.length);
+      jsKernels.padBackward(mode, dy, shape, pads, dxW); K.padBackward(mode, up(dy), shape, pads, dx);
+      await close(`padBackward ${tag} (bit-identical: the reference's order)`, dx, dxW);
+    }
+  }
 }
 
 async function poolParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {

@@ -24,6 +24,7 @@ import { embeddingKernels } from "./kernels/embedding.js";
 import { normKernels } from "./kernels/norm.js";
 import { convKernels } from "./kernels/conv.js";
 import { poolKernels } from "./kernels/pool.js";
+import { padKernels } from "./kernels/pad.js";
 
 /**
  * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
@@ -42,6 +43,7 @@ export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
     ...normKernels(ctx),
     ...convKernels(ctx),
     ...poolKernels(ctx),
+    ...padKernels(ctx),
   };
 }
 
