@@ -22,7 +22,6 @@ const UNARY = namesOf<UnaryOp>(Unary);
 const BINARY = namesOf<BinaryOp>(Binary);
 /** Kernels of the reference the WebGPU backend does not have yet (checked both ways). */
 export const NOT_ON_WEBGPU: string[] = [
-  "upsample", "upsampleBackward",
   "rnnCell", "rnnCellBackward", "lstmCell", "lstmCellBackward", "gruCell", "gruCellBackward", "topk",
   "cumsum", "multinomial",
 ];

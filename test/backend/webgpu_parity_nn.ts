@@ -6,6 +6,7 @@
  * reference's order (data movement, the gathers that replace scatter-adds).
  */
 import { jsKernels } from "../../src/backend/js/index.js";
+import type { UpsampleArgs } from "../../src/backend/js/upsample.js";
 import type { GpuContext } from "../../src/backend/webgpu/context.js";
 import type { GpuKernels } from "../../src/backend/webgpu/index.js";
 import type { GpuStorage } from "../../src/backend/webgpu/storage.js";
@@ -31,6 +32,30 @@ export async function nnParity(t: ParityTools): Promise<void> {
   await convParity(t);
   await poolParity(t);
   await padParity(t);
+  await upsampleParity(t);
+}
+
+async function upsampleParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {
+  const cases: Array<Partial<UpsampleArgs> & { mode: "nearest" | "linear"; inH: number; inW: number; outH: number; outW: number }> = [
+    { mode: "nearest", inH: 4, inW: 5, outH: 8, outW: 10 }, { mode: "nearest", inH: 5, inW: 5, outH: 7, outW: 3 },
+    { mode: "nearest", inH: 5, inW: 3, outH: 5, outW: 4, scaleH: 1.1, scaleW: 1.5 },
+    { mode: "linear", inH: 4, inW: 5, outH: 8, outW: 10 }, { mode: "linear", inH: 4, inW: 5, outH: 7, outW: 9, alignCorners: true },
+    { mode: "linear", inH: 6, inW: 7, outH: 4, outW: 3 }, { mode: "linear", inH: 1, inW: 6, outH: 1, outW: 13, rows1d: true },
+    { mode: "linear", inH: 3, inW: 3, outH: 3, outW: 6, scaleH: null, scaleW: 2 },
+  ];
+  for (const c of cases) {
+    const a: UpsampleArgs = { planes: 3, alignCorners: false, scaleH: null, scaleW: null, ...c };
+    const tag = JSON.stringify(c);
+    const x = f32(a.planes * a.inH * a.inW), n = a.planes * a.outH * a.outW;
+    const want = new Float32Array(n), out = ctx.empty("float32", n);
+    jsKernels.upsample(a, x, want); K.upsample(a, up(x), out);
+    // Nearest copies (exact); linear: float32 products and sums where the reference's are float64.
+    await close(`upsample ${tag}`, out, want, 4 * ULP, 1e-6);
+    const dy = f32(n), dxW = new Float32Array(x.length), dx = ctx.empty("float32", x.length);
+    jsKernels.upsampleBackward(a, dy, dxW); K.upsampleBackward(a, up(dy), dx);
+    // Each weighted term is rounded before its add (the reference adds the float64 product): a ULP per term.
+    await close(`upsampleBackward ${tag}`, dx, dxW, c.mode === "nearest" ? 0 : 8 * ULP, c.mode === "nearest" ? 0 : 2e-6);
+  }
 }
 
 async function padParity({ ctx, K, f32, i32, up, close }: ParityTools): Promise<void> {

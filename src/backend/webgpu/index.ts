@@ -25,6 +25,7 @@ import { normKernels } from "./kernels/norm.js";
 import { convKernels } from "./kernels/conv.js";
 import { poolKernels } from "./kernels/pool.js";
 import { padKernels } from "./kernels/pad.js";
+import { upsampleKernels } from "./kernels/upsample.js";
 
 /**
  * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
@@ -44,6 +45,7 @@ export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
     ...convKernels(ctx),
     ...poolKernels(ctx),
     ...padKernels(ctx),
+    ...upsampleKernels(ctx),
   };
 }
 
