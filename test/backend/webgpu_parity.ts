@@ -22,7 +22,7 @@ const UNARY = namesOf<UnaryOp>(Unary);
 const BINARY = namesOf<BinaryOp>(Binary);
 /** Kernels of the reference the WebGPU backend does not have yet (checked both ways). */
 export const NOT_ON_WEBGPU: string[] = [
-  "rnnCell", "rnnCellBackward", "lstmCell", "lstmCellBackward", "gruCell", "gruCellBackward", "topk",
+  "topk",
   "cumsum", "multinomial",
 ];
 const ULP = 2 ** -23;

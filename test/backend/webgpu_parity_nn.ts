@@ -33,6 +33,54 @@ export async function nnParity(t: ParityTools): Promise<void> {
   await poolParity(t);
   await padParity(t);
   await upsampleParity(t);
+  await recurrentParity(t);
+}
+
+async function recurrentParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {
+  // Offsets into larger buffers (a step's slice of the sequence), dhOut present or null. The GPU's
+  // tanh/sigmoid are within a few ULP of float64's; products of a few such: 16 ULP relative + 1e-6.
+  const n = 3, hs = 5, o = 7, tol = [16 * ULP, 1e-6] as const;
+  for (const withOut of [true, false]) {
+    for (const relu of [false, true]) {
+      const xp = f32(o + n * hs, -3, 3), h = f32(o + n * hs, -3, 3), hW = h.slice(), hs_ = up(h);
+      jsKernels.rnnCell(n, hs, relu, xp, o, hW, o); K.rnnCell(n, hs, relu, up(xp), o, hs_, o);
+      await close(`rnnCell relu=${relu}`, hs_, hW, ...tol);
+      const dhOut = f32(2 + n * hs), dhRec = f32(n * hs), dPre = f32(1 + n * hs), dPreW = dPre.slice(), dps = up(dPre);
+      jsKernels.rnnCellBackward(n, hs, relu, hW, o, withOut ? dhOut : null, 2, dhRec, dPreW, 1);
+      K.rnnCellBackward(n, hs, relu, up(hW), o, withOut ? up(dhOut) : null, 2, up(dhRec), dps, 1);
+      await close(`rnnCellBackward relu=${relu} dhOut=${withOut}`, dps, dPreW, ...tol);
+    }
+    { // LSTM
+      const xp = f32(o + 4 * n * hs, -3, 3), gates = f32(4 + 4 * n * hs, -3, 3), cPrev = f32(3 + n * hs), c = f32(1 + n * hs), h = f32(2 + n * hs);
+      const gW = gates.slice(), cW = c.slice(), hW = h.slice(), gS = up(gates), cS = up(c), hS = up(h);
+      jsKernels.lstmCell(n, hs, xp, o, gW, 4, cPrev, 3, cW, 1, hW, 2);
+      K.lstmCell(n, hs, up(xp), o, gS, 4, up(cPrev), 3, cS, 1, hS, 2);
+      await close("lstmCell gates", gS, gW, ...tol);
+      await close("lstmCell c", cS, cW, ...tol);
+      await close("lstmCell h", hS, hW, ...tol);
+      const dhOut = f32(n * hs), dhRec = f32(n * hs), dc = f32(n * hs), dG = f32(5 + 4 * n * hs);
+      const dcW = dc.slice(), dGW = dG.slice(), dcS = up(dc), dGS = up(dG);
+      jsKernels.lstmCellBackward(n, hs, gW, 4, cPrev, 3, cW, 1, withOut ? dhOut : null, 0, dhRec, dcW, dGW, 5);
+      K.lstmCellBackward(n, hs, up(gW), 4, up(cPrev), 3, up(cW), 1, withOut ? up(dhOut) : null, 0, up(dhRec), dcS, dGS, 5);
+      await close(`lstmCellBackward dGates dhOut=${withOut}`, dGS, dGW, ...tol);
+      await close(`lstmCellBackward dc dhOut=${withOut}`, dcS, dcW, ...tol);
+    }
+    { // GRU
+      const xp = f32(o + 3 * n * hs, -3, 3), hp = f32(2 + 3 * n * hs, -3, 3), hPrev = f32(1 + n * hs), gates = f32(3 * n * hs), h = f32(4 + n * hs);
+      const gW = gates.slice(), hW = h.slice(), gS = up(gates), hS = up(h);
+      jsKernels.gruCell(n, hs, xp, o, hp, 2, hPrev, 1, gW, 0, hW, 4);
+      K.gruCell(n, hs, up(xp), o, up(hp), 2, up(hPrev), 1, gS, 0, hS, 4);
+      await close("gruCell gates", gS, gW, ...tol);
+      await close("gruCell h", hS, hW, ...tol);
+      const dhOut = f32(1 + n * hs), dhRec = f32(n * hs), dX = f32(2 + 3 * n * hs), dHP = f32(3 * n * hs);
+      const dhRecW = dhRec.slice(), dXW = dX.slice(), dHPW = dHP.slice(), dhRecS = up(dhRec), dXS = up(dX), dHPS = up(dHP);
+      jsKernels.gruCellBackward(n, hs, gW, 0, hp, 2, hPrev, 1, withOut ? dhOut : null, 1, dhRecW, dXW, 2, dHPW, 0);
+      K.gruCellBackward(n, hs, up(gW), 0, up(hp), 2, up(hPrev), 1, withOut ? up(dhOut) : null, 1, dhRecS, dXS, 2, dHPS, 0);
+      await close(`gruCellBackward dX dhOut=${withOut}`, dXS, dXW, ...tol);
+      await close(`gruCellBackward dHProj dhOut=${withOut}`, dHPS, dHPW, ...tol);
+      await close(`gruCellBackward dhRec dhOut=${withOut}`, dhRecS, dhRecW, ...tol);
+    }
+  }
 }
 
 async function upsampleParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {

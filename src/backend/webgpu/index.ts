@@ -26,6 +26,7 @@ import { convKernels } from "./kernels/conv.js";
 import { poolKernels } from "./kernels/pool.js";
 import { padKernels } from "./kernels/pad.js";
 import { upsampleKernels } from "./kernels/upsample.js";
+import { recurrentKernels } from "./kernels/recurrent.js";
 
 /**
  * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
@@ -46,6 +47,7 @@ export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
     ...poolKernels(ctx),
     ...padKernels(ctx),
     ...upsampleKernels(ctx),
+    ...recurrentKernels(ctx),
   };
 }
 
