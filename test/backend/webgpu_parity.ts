@@ -20,11 +20,8 @@ import { nnParity } from "./webgpu_parity_nn.js";
 const namesOf = <T extends string>(e: object): T[] => Object.keys(e).filter((k) => Number.isNaN(Number(k))) as T[];
 const UNARY = namesOf<UnaryOp>(Unary);
 const BINARY = namesOf<BinaryOp>(Binary);
-/** Kernels of the reference the WebGPU backend does not have yet (checked both ways). */
-export const NOT_ON_WEBGPU: string[] = [
-  "topk",
-  "cumsum", "multinomial",
-];
+/** Kernels of the reference the WebGPU backend does not have yet (checked both ways): none. */
+export const NOT_ON_WEBGPU: string[] = [];
 const ULP = 2 ** -23;
 
 function rng(seed: number): () => number {
@@ -371,7 +368,7 @@ export async function runGpuParity(ctx: GpuContext, seed = 1): Promise<GpuParity
 }
 
 /** The pool, the pipeline cache, batching and aliasing. */
-async function machinery(ctx: GpuContext, K: ReturnType<typeof webgpuKernels>, fails: string[], facts: Record<string, unknown>,
+async function machinery(ctx: GpuContext, K: GpuKernels, fails: string[], facts: Record<string, unknown>,
   f32: (n: number) => Float32Array, throws: (f: () => unknown) => Promise<string>): Promise<void> {
   // In place: x and out the same storage (WebGPU forbids the aliasing; the context reads a copy).
   const x = f32(1000), want = new Float32Array(1000);

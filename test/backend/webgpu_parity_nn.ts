@@ -34,6 +34,72 @@ export async function nnParity(t: ParityTools): Promise<void> {
   await padParity(t);
   await upsampleParity(t);
   await recurrentParity(t);
+  await sortParity(t);
+}
+
+async function sortParity({ ctx, K, rand, f32, i32, up, get, close, throws, fails, facts }: ParityTools): Promise<void> {
+  // topk: exact (comparisons only), ties (rounded values), NaN, both directions, k = size (a sort), int32.
+  for (const [outer, sz, inner, k] of [[3, 10, 1, 3], [2, 7, 4, 7], [1, 300, 1, 5], [4, 1, 3, 1]]) {
+    for (const largest of [true, false]) {
+      const x = f32(outer * sz * inner, -3, 3).map((v) => Math.round(v * 2) / 2);
+      if (x.length > 8) { x[2] = NaN; x[5] = NaN; x[7] = -Infinity; }
+      const m = outer * k * inner, vW = new Float32Array(m), iW = new Int32Array(m), v = ctx.empty("float32", m), ix = ctx.empty("int32", m);
+      jsKernels.topk(x, outer, sz, inner, k, largest, vW, iW); K.topk(up(x), outer, sz, inner, k, largest, v, ix);
+      const tag = `${outer}x${sz}x${inner} k=${k} largest=${largest}`;
+      await close(`topk values ${tag}`, v, vW);
+      await close(`topk indices ${tag}`, ix, iW);
+      const xi = i32(x.length, 9), viW = new Int32Array(m), vi = ctx.empty("int32", m), ii = ctx.empty("int32", m);
+      jsKernels.topk(xi, outer, sz, inner, k, largest, viW, iW); K.topk(up(xi), outer, sz, inner, k, largest, vi, ii);
+      await close(`topk int32 values ${tag}`, vi, viW);
+      await close(`topk int32 indices ${tag}`, ii, iW);
+    }
+  }
+  // cumsum: float32 running sums vs float64 (error ≤ size·ULP·Σ|x| for inputs ≤ 2: 4e-6·size), int32 exact.
+  for (const [outer, sz, inner] of [[3, 10, 1], [2, 7, 4], [1, 500, 1]]) {
+    for (const reverse of [false, true]) {
+      const x = f32(outer * sz * inner), want = new Float32Array(x.length), out = ctx.empty("float32", x.length);
+      jsKernels.cumsum(x, outer, sz, inner, reverse, want); K.cumsum(up(x), outer, sz, inner, reverse, out);
+      await close(`cumsum ${outer}x${sz}x${inner} reverse=${reverse}`, out, want, 0, 4e-6 * sz);
+      const xi = i32(x.length, 2 ** 30), wi = new Int32Array(x.length), oi = ctx.empty("int32", x.length);
+      jsKernels.cumsum(xi, outer, sz, inner, reverse, wi); K.cumsum(up(xi), outer, sz, inner, reverse, oi);
+      await close(`cumsum int32 (wraps) ${outer}x${sz}x${inner} reverse=${reverse}`, oi, wi);
+    }
+  }
+  // multinomial on the same uniforms: the same categories, except where the draw lies within float32
+  // rounding of a cumulative boundary (the reference sums in float64) — each such case is checked to be one.
+  let draws = 0, nearBoundary = 0;
+  for (const [rows, n, ns, repl] of [[4, 10, 200, true], [3, 50, 20, false], [2, 6, 4, false], [1, 1000, 300, true]] as const) {
+    const probs = f32(rows * n, 0, 1).map((v, i) => (i % 3 === 1 ? 0 : v)); // zero weights are never drawn
+    const u = new Float64Array(rows * ns).map(() => rand());
+    const want = new Int32Array(rows * ns), out = ctx.empty("int32", want.length);
+    jsKernels.multinomial(probs, rows, n, u, ns, repl, want); K.multinomial(up(probs), rows, n, u, ns, repl, out);
+    const got = await get(out);
+    for (let i = 0; i < got.length; i++) {
+      draws++;
+      if (got[i] === want[i]) continue;
+      const r = Math.floor(i / ns), row = Array.from(probs.subarray(r * n, (r + 1) * n));
+      if (!repl || probs[r * n + got[i]] === 0) { fails.push(`multinomial ${rows}x${n} repl=${repl}: [${i}] got ${got[i]}, want ${want[i]}`); break; }
+      let cum = 0; const total = row.reduce((a, b) => a + b, 0), target = u[i] * total, edge = Math.min(got[i], want[i]);
+      for (let j = 0; j <= edge; j++) cum += row[j];
+      if (Math.abs(cum - target) > 1e-5 * total) { fails.push(`multinomial ${rows}x${n}: [${i}] got ${got[i]}, want ${want[i]}, not at a boundary`); break; }
+      nearBoundary++;
+    }
+  }
+  facts.multinomialDraws = draws; facts.multinomialNearBoundary = nearBoundary;
+  { // errors: the reference's messages, from the host at once and from the device at the next read
+    const bad: Array<[Float32Array, number, boolean]> = [[new Float32Array([0.5, 0.5, 0, -0.25]), 1, true],
+      [new Float32Array([0, 0, 0, 0]), 1, true], [new Float32Array([0.5, NaN, 0, 0]), 1, false], [new Float32Array([0.5, 0, 0, 0]), 2, false],
+      [new Float32Array([1, 1, 1, 1]), 5, false]];
+    for (const [pr, ns, repl] of bad) {
+      const u = new Float64Array(2 * ns).fill(0.5), rows = 2, pr2 = new Float32Array([0.25, 0.25, 0.25, 0.25, ...pr]);
+      const msgW = await throws(() => jsKernels.multinomial(pr2, rows, 4, u, ns, repl, new Int32Array(rows * ns)));
+      const msgHost = await throws(() => K.multinomial(ctx.upload(pr2, { keepHostCopy: true }), rows, 4, u, ns, repl, ctx.empty("int32", rows * ns)));
+      const o = ctx.empty("int32", rows * ns);
+      const msgDev = await throws(async () => { K.multinomial(up(pr2), rows, 4, u, ns, repl, o); await get(o); });
+      if (!msgW || msgHost !== msgW) fails.push(`multinomial host-side error: "${msgHost}" vs "${msgW}"`);
+      if (msgDev !== msgW) fails.push(`multinomial device-side error: "${msgDev}" vs "${msgW}"`);
+    }
+  }
 }
 
 async function recurrentParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {

@@ -27,13 +27,14 @@ import { poolKernels } from "./kernels/pool.js";
 import { padKernels } from "./kernels/pad.js";
 import { upsampleKernels } from "./kernels/upsample.js";
 import { recurrentKernels } from "./kernels/recurrent.js";
+import { sortKernels } from "./kernels/sort.js";
 
 /**
- * The kernels WebGPU has so far: a Partial of the interface, the rest listed in the parity test's
- * NOT_ON_WEBGPU (checked both ways) until each lands here.
+ * The WebGPU kernels: every kernel of the interface (the parity test's NOT_ON_WEBGPU, checked both
+ * ways, is empty). Typed Partial for the callers; `satisfies` checks here that none is missing.
  */
 export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
-  return {
+  const all = {
     ...storageKernels(ctx),
     ...gemmKernels(ctx),
     ...elementwiseKernels(ctx),
@@ -48,7 +49,9 @@ export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
     ...padKernels(ctx),
     ...upsampleKernels(ctx),
     ...recurrentKernels(ctx),
-  };
+    ...sortKernels(ctx),
+  } satisfies GpuKernels;
+  return all;
 }
 
 export { GpuContext, createGpuContext, type ContextOptions } from "./context.js";
