@@ -87,11 +87,13 @@ async function sortParity({ ctx, K, rand, f32, i32, up, get, close, throws, fail
   }
   facts.multinomialDraws = draws; facts.multinomialNearBoundary = nearBoundary;
   { // errors: the reference's messages, from the host at once and from the device at the next read
-    const bad: Array<[Float32Array, number, boolean]> = [[new Float32Array([0.5, 0.5, 0, -0.25]), 1, true],
-      [new Float32Array([0, 0, 0, 0]), 1, true], [new Float32Array([0.5, NaN, 0, 0]), 1, false], [new Float32Array([0.5, 0, 0, 0]), 2, false],
-      [new Float32Array([1, 1, 1, 1]), 5, false]];
-    for (const [pr, ns, repl] of bad) {
-      const u = new Float64Array(2 * ns).fill(0.5), rows = 2, pr2 = new Float32Array([0.25, 0.25, 0.25, 0.25, ...pr]);
+    // (rows of 4 weights, samples, replacement): a bad row after a good one, and two bad rows (the first is named).
+    const ok = [0.25, 0.25, 0.25, 0.25];
+    const bad: Array<[number[], number, boolean]> = [[[...ok, 0.5, 0.5, 0, -0.25], 1, true], [[...ok, 0, 0, 0, 0], 1, true],
+      [[...ok, 0.5, NaN, 0, 0], 1, false], [[...ok, 0.5, 0, 0, 0], 2, false], [ok.concat(ok), 5, false],
+      [[0.5, 0, 0, 0, 0.5, -1, 0, 0], 2, false], [[1, 0, 0, 0, 0, 0, 0, 0], 1, true]];
+    for (const [rowsW, ns, repl] of bad) {
+      const rows = 2, pr2 = new Float32Array(rowsW), u = new Float64Array(rows * ns).fill(0.5);
       const msgW = await throws(() => jsKernels.multinomial(pr2, rows, 4, u, ns, repl, new Int32Array(rows * ns)));
       const msgHost = await throws(() => K.multinomial(ctx.upload(pr2, { keepHostCopy: true }), rows, 4, u, ns, repl, ctx.empty("int32", rows * ns)));
       const o = ctx.empty("int32", rows * ns);
@@ -315,10 +317,10 @@ async function embeddingParity({ ctx, K, f32, i32, up, get, close, throws, fails
     jsKernels.embeddingBackward(dy, idx, dim, pad, dwWant); K.embeddingBackward(up(dy), up(idx), dim, pad, dws);
     await close(`embeddingBackward padding=${pad} (bit-identical: the reference's order)`, dws, dwWant);
   }
-  const bad = new Int32Array([0, 2, 11, 1]);
-  const msgW = await throws(() => jsKernels.embedding(f32(rows * dim), rows, dim, bad, new Float32Array(4 * dim)));
-  const msgHost = await throws(() => K.embedding(up(f32(rows * dim)), rows, dim, ctx.upload(bad, { keepHostCopy: true }), ctx.empty("float32", 4 * dim)));
-  const o = ctx.empty("float32", 4 * dim);
+  const bad = new Int32Array([0, 2, 11, 1, -1, 40]); // the first bad position is named
+  const msgW = await throws(() => jsKernels.embedding(f32(rows * dim), rows, dim, bad, new Float32Array(6 * dim)));
+  const msgHost = await throws(() => K.embedding(up(f32(rows * dim)), rows, dim, ctx.upload(bad, { keepHostCopy: true }), ctx.empty("float32", 6 * dim)));
+  const o = ctx.empty("float32", 6 * dim);
   const msgDev = await throws(async () => { K.embedding(up(f32(rows * dim)), rows, dim, up(bad), o); await get(o); });
   if (!msgW || msgHost !== msgW) fails.push(`embedding host-side bounds error: "${msgHost}" vs "${msgW}"`);
   if (msgDev !== msgW) fails.push(`embedding device-side bounds error: "${msgDev}" vs "${msgW}"`);

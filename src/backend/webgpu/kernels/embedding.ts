@@ -5,7 +5,8 @@
  * and bit-identical, with no float atomics (WGSL has none). The scan costs O(count) per element,
  * fine for the batch × sequence counts a step sees.
  * Index checks: host copies are checked at once with the reference's message; otherwise the
- * kernel reports the first bad index (with its position) and the next read throws it.
+ * kernel reports the first bad index (with its position) and the next read throws it, with the
+ * same message.
  */
 import { checkEmbeddingIndices } from "../../js/embedding.js";
 import { ERR, FLAT, grid, type GpuContext, WGSL_ERRORS } from "../context.js";
@@ -17,11 +18,19 @@ const EMBEDDING = {
   key: "embedding",
   code: () => `${header("n: u32, dim: u32, rows: u32", [["weight", "read", "u32"], ["index", "read", "i32"], ["out", "read_write", "u32"]])}
 ${WGSL_ERRORS(4)}
+// Only the first bad position reports (so the message names the one the reference names); the scan runs on errors only.
+fn first_bad(r: u32) -> bool {
+  for (var q = 0u; q < r; q = q + 1u) { let v = index[q]; if (v < 0 || u32(v) >= p.rows) { return false; } }
+  return true;
+}
 ${FLAT()}
   if (i >= p.n) { return; }
   let r = i / p.dim; let j = i - r * p.dim;
   let k = index[r];
-  if (k < 0 || u32(k) >= p.rows) { if (j == 0u) { report_at(${ERR.embeddingIndex}u, k, p.rows, r); } out[i] = 0u; return; }
+  if (k < 0 || u32(k) >= p.rows) {
+    if (j == 0u && first_bad(r)) { report_at(${ERR.embeddingIndex}u, k, p.rows, r); }
+    out[i] = 0u; return;
+  }
   out[i] = weight[u32(k) * p.dim + j];
 }`,
 };

@@ -66,18 +66,35 @@ ${FLAT()}
 const multinomialSource = (replacement: boolean) => src(`multinomial:repl${+replacement}`, () =>
   `${header("rows: u32, n: u32, numSamples: u32", [["probs", "read"], ["u", "read"], ["w", "read_write"], ["out", "read_write", "i32"]])}
 ${WGSL_ERRORS(5)}
-${FLAT()}
-  if (i >= p.rows) { return; }
-  let o = i * p.n;
-  // The reference's checks, in its order.
+// The reference's checks of row r, in its order: 0 if fine, else the error's code (reported when report_it).
+fn row_error(r: u32, report_it: bool) -> u32 {
+  let o = r * p.n;
   var positive = 0u; var sum = 0.0;
   for (var j = 0u; j < p.n; j = j + 1u) {
     let q = probs[o + j];
-    if (is_nan(q) || q < 0.0 || is_inf(q)) { report_at(${ERR.multinomialWeight}u, bitcast<i32>(q), i, j); return; }
+    if (is_nan(q) || q < 0.0 || is_inf(q)) {
+      if (report_it) { report_at(${ERR.multinomialWeight}u, bitcast<i32>(q), r, j); }
+      return ${ERR.multinomialWeight}u;
+    }
     sum = sum + q;
     if (q > 0.0) { positive = positive + 1u; }
   }
-  if (sum <= 0.0) { report(${ERR.multinomialZeroRow}u, 0, i); return; }
+  if (sum <= 0.0) { if (report_it) { report(${ERR.multinomialZeroRow}u, 0, r); } return ${ERR.multinomialZeroRow}u; }
+  ${replacement ? "" : `if (positive < p.numSamples) {
+    if (report_it) { report_at(${ERR.multinomialTooFew}u, i32(positive), r, p.numSamples); }
+    return ${ERR.multinomialTooFew}u;
+  }`}
+  return 0u;
+}
+${FLAT()}
+  if (i >= p.rows) { return; }
+  let o = i * p.n;
+  if (row_error(i, false) != 0u) {
+    // Only the first bad row reports, as the reference throws for it (earlier rows are re-checked on errors only).
+    for (var r = 0u; r < i; r = r + 1u) { if (row_error(r, false) != 0u) { return; } }
+    _ = row_error(i, true);
+    return;
+  }
   ${replacement ? `
   var acc = 0.0;
   for (var j = 0u; j < p.n; j = j + 1u) { acc = acc + probs[o + j]; w[o + j] = acc; } // cumulative sums
@@ -88,7 +105,6 @@ ${FLAT()}
     while (lo < hi) { let mid = (lo + hi) >> 1u; if (w[o + mid] > goal) { hi = mid; } else { lo = mid + 1u; } }
     out[i * p.numSamples + s] = i32(lo);
   }` : `
-  if (positive < p.numSamples) { report_at(${ERR.multinomialTooFew}u, i32(positive), i, p.numSamples); return; }
   for (var j = 0u; j < p.n; j = j + 1u) { w[o + j] = probs[o + j]; }
   for (var s = 0u; s < p.numSamples; s = s + 1u) {
     var total = 0.0;
