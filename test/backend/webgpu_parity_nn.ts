@@ -246,7 +246,8 @@ async function convParity({ ctx, K, f32, up, close }: ParityTools): Promise<void
   // [n, cIn, h, w, cOut, kH, kW, stride, pad, dilation, groups]: LeNet-like, strided + dilated + grouped,
   // 1-D (h = 1), more than 16 channels and positions (several tiles), a kernel wider than the input with padding.
   const cases = [[2, 3, 8, 8, 5, 3, 3, 1, 1, 1, 1], [2, 4, 9, 7, 6, 3, 2, 2, 1, 2, 2], [3, 2, 1, 20, 4, 1, 5, 1, 2, 1, 1],
-    [2, 3, 12, 11, 20, 3, 3, 1, 0, 1, 1], [1, 2, 3, 3, 3, 5, 5, 1, 2, 1, 1], [2, 6, 6, 6, 6, 3, 3, 2, 1, 1, 3]];
+    [2, 3, 12, 11, 20, 3, 3, 1, 0, 1, 1], [1, 2, 3, 3, 3, 5, 5, 1, 2, 1, 1], [2, 6, 6, 6, 6, 3, 3, 2, 1, 1, 3],
+    [2, 2, 2, 3, 3, 3, 3, 2, 3, 1, 1]]; // (the last: padding wider than the input, taps that never meet it)
   for (const [n, cIn, h, w, cOut, kH, kW, s, pd, dl, groups] of cases) {
     const padH = kH > 1 || h > 1 ? pd : 0;
     const g = { n, cIn, h, w, cOut, kH, kW, strideH: s, strideW: s, padH, padW: pd, dilationH: dl, dilationW: dl, groups,

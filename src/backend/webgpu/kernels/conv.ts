@@ -5,14 +5,14 @@
  *
  * - Forward: an implicit GEMM per group, Y[m, o] = Σ_k P[m, k]·W[o, k] with m = (b, i, j) an output
  *   position, o an output channel of the group and k = (c, ka, kb) a tap of the group's input
- *   channels; P (the im2col patch matrix) is never stored: each 16×16 workgroup loads a 16×16 tile of
- *   P straight from x (0 outside the input) and one of W into workgroup memory per K step.
- *   Bias and relu are applied on the way out.
+ *   channels; P (the im2col patch matrix) is never stored: each thread computes a 1 × 8 tile of Y
+ *   (one position, 8 channels) in registers, reading each patch value once from x (skipping taps
+ *   outside the input). Bias and relu are applied on the way out.
  * - Input gradient: a thread per dx element gathers the (o, ka, kb) that reach it (a transposed
  *   convolution without atomics): the output row i = (r + padH − ka·dilationH)/strideH must be a whole
  *   number in range, the same for columns.
- * - Weight gradient: a workgroup of 64 per weight element (o, c', ka, kb), summing dy·x over
- *   (b, i, j) in a tree; the bias gradient a workgroup per output channel.
+ * - Weight gradient: partial sums per (weight element, chunk of samples), then a pass adding the
+ *   chunks in order (deterministic, no atomics, no barriers); the bias gradient likewise per sample.
  * Sums are float32 (the reference sums in float64 and rounds once); the parity test's tolerance
  * grows with the length of the sum.
  */
@@ -28,53 +28,54 @@ const GEOM_FMT = "uuuuuuuuuiiuuuuuuu";
 const geomValues = (g: ConvGeometry): number[] => [g.n, g.cIn, g.h, g.w, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH,
   g.padW, g.dilationH, g.dilationW, g.groups, g.hOut, g.wOut, g.cIn / g.groups, g.cOut / g.groups];
 
-const T = 16;
+/** Output channels per thread: a 1 × OB tile of Y in registers. */
+const OB = 8;
 /**
- * Workgroup (16, 16): lid.x walks 16 output positions m (consecutive j: coalesced x reads and y
- * writes), lid.y 16 output channels. Grid: x·z = position tiles, y = channel tiles × groups.
+ * A thread per (output position m, block of OB output channels of one group): each tap's patch
+ * value is read once (consecutive threads read consecutive j: coalesced) and multiplies OB weights
+ * (the same for every thread of the workgroup: broadcast reads). No workgroup memory and no
+ * barriers — measured faster than a 16×16 shared-memory tile on SwiftShader, where each barrier
+ * switches every invocation's coroutine. Grid: x·z = position blocks of 64, y = channel blocks × groups.
  */
 const forwardSource = (bias: boolean, relu: boolean) => ({
   key: `conv2dForward:bias${+bias}:relu${+relu}`,
-  code: () => `${header(`${GEOM}, mTiles: u32, oTiles: u32`, [["x", "read"], ["wt", "read"], ["y", "read_write"],
+  code: () => `${header(`${GEOM}, mBlocks: u32, oBlocks: u32`, [["x", "read"], ["wt", "read"], ["y", "read_write"],
     ...(bias ? [["bias", "read"] as const] : [])])}
-var<workgroup> Ps: array<array<f32, ${T}>, ${T}>; // Ps[k][m]: patch values
-var<workgroup> Ws: array<array<f32, ${T}>, ${T}>; // Ws[k][o]: weights
-@compute @workgroup_size(${T}, ${T})
+@compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let mTile = wid.x + wid.z * nwg.x;
-  if (mTile >= p.mTiles) { return; }  // uniform across the workgroup
-  let grp = wid.y / p.oTiles; let oTile = wid.y - grp * p.oTiles;
-  let M = p.n * p.hOut * p.wOut; let K = p.cig * p.kH * p.kW; let taps = p.kH * p.kW;
-  // This thread's output (m, o) and the position it loads patch values for (the same m).
-  let m = mTile * ${T}u + lid.x;
-  let o = oTile * ${T}u + lid.y;          // within the group
+  let mBlock = wid.x + wid.z * nwg.x;
+  let m = mBlock * 64u + lid.x;
+  let M = p.n * p.hOut * p.wOut;
+  if (mBlock >= p.mBlocks || m >= M) { return; }
+  let grp = wid.y / p.oBlocks; let o0 = (wid.y - grp * p.oBlocks) * ${OB}u; // first channel, within the group
+  let K = p.cig * p.kH * p.kW;
   let mj = m % p.wOut; let mi = (m / p.wOut) % p.hOut; let mb = m / (p.wOut * p.hOut);
   let r0 = i32(mi * p.sH) - p.pH; let c0 = i32(mj * p.sW) - p.pW;
-  // Weights are loaded with lid.x as the output channel (so that Ws rows are filled by k = lid.y).
-  let oLoad = oTile * ${T}u + lid.x;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < K; k0 = k0 + ${T}u) {
-    let k = k0 + lid.y;
-    var pv = 0.0;
-    if (m < M && k < K) {
-      let c = k / taps; let t = k - c * taps; let ka = t / p.kW; let kb = t - ka * p.kW;
-      let r = r0 + i32(ka * p.dH); let col = c0 + i32(kb * p.dW);
-      if (r >= 0 && r < i32(p.h) && col >= 0 && col < i32(p.w)) {
-        pv = x[((mb * p.cIn + grp * p.cig + c) * p.h + u32(r)) * p.w + u32(col)];
+  // Weight rows of the block's channels (clamped to the group's last channel; those results are not stored).
+  var wrow: array<u32, ${OB}>;
+  for (var t = 0u; t < ${OB}u; t = t + 1u) { wrow[t] = (grp * p.cog + min(o0 + t, p.cog - 1u)) * K; }
+  var acc: array<f32, ${OB}>;
+  for (var c = 0u; c < p.cig; c = c + 1u) {
+    let xPlane = (mb * p.cIn + grp * p.cig + c) * p.h;
+    for (var ka = 0u; ka < p.kH; ka = ka + 1u) {
+      let r = r0 + i32(ka * p.dH);
+      if (r < 0 || r >= i32(p.h)) { continue; }
+      let xRow = (xPlane + u32(r)) * p.w;
+      for (var kb = 0u; kb < p.kW; kb = kb + 1u) {
+        let col = c0 + i32(kb * p.dW);
+        if (col < 0 || col >= i32(p.w)) { continue; }
+        let xv = x[xRow + u32(col)];
+        let k = (c * p.kH + ka) * p.kW + kb;
+        for (var t = 0u; t < ${OB}u; t = t + 1u) { acc[t] = acc[t] + xv * wt[wrow[t] + k]; }
       }
     }
-    Ps[lid.y][lid.x] = pv;
-    var wv = 0.0;
-    if (oLoad < p.cog && k < K) { wv = wt[(grp * p.cog + oLoad) * K + k]; }
-    Ws[lid.y][lid.x] = wv;
-    workgroupBarrier();
-    for (var t = 0u; t < ${T}u; t = t + 1u) { acc = acc + Ps[t][lid.x] * Ws[t][lid.y]; }
-    workgroupBarrier();
   }
-  if (m < M && o < p.cog) {
+  for (var t = 0u; t < ${OB}u; t = t + 1u) {
+    let o = o0 + t;
+    if (o >= p.cog) { break; }
     let oc = grp * p.cog + o;
-    var v = acc${bias ? " + bias[oc]" : ""};
+    var v = acc[t]${bias ? " + bias[oc]" : ""};
     ${relu ? "v = relu_(v);" : ""}
     y[((mb * p.cOut + oc) * p.hOut + mi) * p.wOut + mj] = v;
   }
@@ -109,53 +110,63 @@ ${FLAT()}
 }`,
 };
 
-const RW = 64;
-const TREE = `sh[t] = s; workgroupBarrier();
-  for (var w = ${RW / 2}u; w > 0u; w = w >> 1u) { if (t < w) { sh[t] = sh[t] + sh[t + w]; } workgroupBarrier(); }`;
-const GROUP_MAIN = `
-var<workgroup> sh: array<f32, ${RW}>;
-@compute @workgroup_size(${RW})
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = lid.x;
-  let g = wid.x + wid.y * nwg.x;`;
-
-/** Workgroup g = weight element (o, c', ka, kb): Σ dy[b, o, i, j]·x[b, c, i·sH − pH + ka·dH, …] over (b, i, j). */
-const BACKWARD_WEIGHT = {
-  key: "conv2dBackwardWeight",
-  code: () => `${header(`${GEOM}, total: u32, beta: f32`, [["x", "read"], ["dy", "read"], ["dw", "read_write"]])}
-${GROUP_MAIN}
-  if (g >= p.total) { return; }
-  let kb = g % p.kW; let ka = (g / p.kW) % p.kH; let cl = (g / (p.kW * p.kH)) % p.cig; let o = g / (p.kW * p.kH * p.cig);
+/**
+ * Weight gradient, pass 1: a thread per (weight element (o, c', ka, kb), chunk of samples) sums
+ * dy[b, o, i, j]·x[b, c, i·sH − pH + ka·dH, j·sW − pW + kb·dW] over its samples b and the (i, j)
+ * whose tap falls inside the input, into part[chunk, element]. No barriers (see the forward).
+ */
+const BACKWARD_WEIGHT_PARTIAL = {
+  key: "conv2dBackwardWeightPartial",
+  code: () => `${header(`${GEOM}, total: u32, chunks: u32, per: u32`, [["x", "read"], ["dy", "read"], ["part", "read_write"]])}
+fn fdiv(a: i32, b: i32) -> i32 { let q = a / b; return select(q, q - 1, (a % b != 0) && (a < 0)); } // floor division
+${FLAT()}
+  if (i >= p.total * p.chunks) { return; }
+  let e = i % p.total; let chunk = i / p.total;
+  let kb = e % p.kW; let ka = (e / p.kW) % p.kH; let cl = (e / (p.kW * p.kH)) % p.cig; let o = e / (p.kW * p.kH * p.cig);
   let c = (o / p.cog) * p.cig + cl;
-  let plane = p.hOut * p.wOut;
+  // The output rows/columns whose tap is inside the input: 0 ≤ oi·sH − pH + ka·dH < h.
+  let offH = i32(ka * p.dH) - p.pH; let offW = i32(kb * p.dW) - p.pW;
+  let iLo = u32(max(0, -fdiv(offH, i32(p.sH)))); let iHi = u32(clamp(fdiv(i32(p.h) - 1 - offH, i32(p.sH)) + 1, 0, i32(p.hOut)));
+  let jLo = u32(max(0, -fdiv(offW, i32(p.sW)))); let jHi = u32(clamp(fdiv(i32(p.w) - 1 - offW, i32(p.sW)) + 1, 0, i32(p.wOut)));
   var s = 0.0;
-  for (var e = t; e < p.n * plane; e = e + ${RW}u) {
-    let b = e / plane; let q = e - b * plane; let oi = q / p.wOut; let oj = q - oi * p.wOut;
-    let r = i32(oi * p.sH + ka * p.dH) - p.pH; let col = i32(oj * p.sW + kb * p.dW) - p.pW;
-    if (r >= 0 && r < i32(p.h) && col >= 0 && col < i32(p.w)) {
-      s = s + dy[(b * p.cOut + o) * plane + q] * x[((b * p.cIn + c) * p.h + u32(r)) * p.w + u32(col)];
+  for (var b = chunk * p.per; b < min((chunk + 1u) * p.per, p.n); b = b + 1u) {
+    let dyPlane = (b * p.cOut + o) * p.hOut; let xPlane = (b * p.cIn + c) * p.h;
+    for (var oi = iLo; oi < iHi; oi = oi + 1u) {
+      let xRow = (xPlane + u32(i32(oi * p.sH) + offH)) * p.w; let dyRow = (dyPlane + oi) * p.wOut;
+      for (var oj = jLo; oj < jHi; oj = oj + 1u) { s = s + dy[dyRow + oj] * x[xRow + u32(i32(oj * p.sW) + offW)]; }
     }
   }
-  ${TREE}
-  // beta = 0 overwrites: a NaN already in the gradient must not survive.
-  if (t == 0u) { dw[g] = select(p.beta * dw[g] + sh[0], sh[0], p.beta == 0.0); }
+  part[chunk * p.total + e] = s;
 }`,
 };
 
-/** Workgroup g = output channel: Σ dy over (b, i, j). */
-const BACKWARD_BIAS = {
-  key: "conv2dBackwardBias",
-  code: () => `${header(`${GEOM}, beta: f32`, [["dy", "read"], ["db", "read_write"]])}
-${GROUP_MAIN}
-  if (g >= p.cOut) { return; }
-  let plane = p.hOut * p.wOut;
+/** Pass 2: dw[e] = Σ_chunk part[chunk, e] (in chunk order), with beta (0 overwrites, NaN included). */
+const SUM_PARTS = {
+  key: "conv2dSumParts",
+  code: () => `${header("total: u32, chunks: u32, beta: f32", [["part", "read"], ["dw", "read_write"]])}
+${FLAT()}
+  if (i >= p.total) { return; }
   var s = 0.0;
-  for (var e = t; e < p.n * plane; e = e + ${RW}u) { let b = e / plane; s = s + dy[(b * p.cOut + g) * plane + (e - b * plane)]; }
-  ${TREE}
-  if (t == 0u) { db[g] = select(p.beta * db[g] + sh[0], sh[0], p.beta == 0.0); }
+  for (var k = 0u; k < p.chunks; k = k + 1u) { s = s + part[k * p.total + i]; }
+  dw[i] = select(p.beta * dw[i] + s, s, p.beta == 0.0);
 }`,
 };
+
+/** Bias gradient, pass 1: a thread per (output channel o, sample b) sums dy over the plane into part[b, o]. */
+const BACKWARD_BIAS_PARTIAL = {
+  key: "conv2dBackwardBiasPartial",
+  code: () => `${header(`${GEOM}`, [["dy", "read"], ["part", "read_write"]])}
+${FLAT()}
+  if (i >= p.n * p.cOut) { return; }
+  let plane = p.hOut * p.wOut;
+  var s = 0.0;
+  for (var q = 0u; q < plane; q = q + 1u) { s = s + dy[i * plane + q]; }
+  part[i] = s;
+}`,
+};
+
+/** Scratch bound for the partial sums: at most 4 Mi floats (16 MB). */
+const MAX_PART = 1 << 22;
 
 const fwd = new Map<string, ReturnType<typeof forwardSource>>();
 
@@ -167,11 +178,11 @@ export function convKernels(ctx: GpuContext) {
       const key = `${+!!bias}${+relu}`;
       let src = fwd.get(key);
       if (!src) fwd.set(key, (src = forwardSource(!!bias, relu)));
-      const mTiles = Math.ceil(M / T), oTiles = Math.ceil(cog / T);
-      const [gx, gz] = grid(mTiles, 1);
+      const mBlocks = Math.ceil(M / 64), oBlocks = Math.ceil(cog / OB);
+      const [gx, gz] = grid(mBlocks, 1);
       const b: Array<GpuStorage | { s: GpuStorage; w: true }> = [x, weight, { s: out, w: true }];
       if (bias) b.push(bias);
-      ctx.dispatch(src, `${GEOM_FMT}uu`, [...geomValues(g), mTiles, oTiles], b, [gx, oTiles * g.groups, gz]);
+      ctx.dispatch(src, `${GEOM_FMT}uu`, [...geomValues(g), mBlocks, oBlocks], b, [gx, oBlocks * g.groups, gz]);
     },
     conv2dBackwardInput(dy: GpuStorage, weight: GpuStorage, dx: GpuStorage, g: ConvGeometry): void {
       const total = g.n * g.cIn * g.h * g.w;
@@ -182,9 +193,22 @@ export function convKernels(ctx: GpuContext) {
       beta = 0, betaBias = beta): void {
       if (dWeight) {
         const total = g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
-        if (total) ctx.dispatch(BACKWARD_WEIGHT, `${GEOM_FMT}uf`, [...geomValues(g), total, beta], [x, dy, { s: dWeight, w: true }], grid(total, 1));
+        if (total) {
+          const chunks = Math.max(1, Math.min(g.n, Math.floor(MAX_PART / total))), per = Math.ceil(g.n / chunks);
+          const part = ctx.empty("float32", chunks * total);
+          ctx.dispatch(BACKWARD_WEIGHT_PARTIAL, `${GEOM_FMT}uuu`, [...geomValues(g), total, chunks, per], [x, dy, { s: part, w: true }],
+            grid(total * chunks));
+          ctx.dispatch(SUM_PARTS, "uuf", [total, chunks, beta], [part, { s: dWeight, w: true }], grid(total));
+          part.dispose();
+        }
       }
-      if (dBias && g.cOut) ctx.dispatch(BACKWARD_BIAS, `${GEOM_FMT}f`, [...geomValues(g), betaBias], [dy, { s: dBias, w: true }], grid(g.cOut, 1));
+      if (dBias && g.cOut) {
+        // part[b, o] is laid out as (n, cOut): summing over "chunks" = samples, in order.
+        const part = ctx.empty("float32", g.n * g.cOut);
+        if (g.n) ctx.dispatch(BACKWARD_BIAS_PARTIAL, GEOM_FMT, geomValues(g), [dy, { s: part, w: true }], grid(g.n * g.cOut));
+        ctx.dispatch(SUM_PARTS, "uuf", [g.cOut, g.n, betaBias], [part, { s: dBias, w: true }], grid(g.cOut));
+        part.dispose();
+      }
     },
   };
 }
