@@ -104,7 +104,7 @@ async function sortParity({ ctx, K, rand, f32, i32, up, get, close, throws, fail
   }
 }
 
-async function recurrentParity({ ctx, K, f32, up, close }: ParityTools): Promise<void> {
+async function recurrentParity({ ctx, K, f32, up, close, fails }: ParityTools): Promise<void> {
   // Offsets into larger buffers (a step's slice of the sequence), dhOut present or null. The GPU's
   // tanh/sigmoid are within a few ULP of float64's; products of a few such: 16 ULP relative + 1e-6.
   const n = 3, hs = 5, o = 7, tol = [16 * ULP, 1e-6] as const;
@@ -132,6 +132,19 @@ async function recurrentParity({ ctx, K, f32, up, close }: ParityTools): Promise
       K.lstmCellBackward(n, hs, up(gW), 4, up(cPrev), 3, up(cW), 1, withOut ? up(dhOut) : null, 0, up(dhRec), dcS, dGS, 5);
       await close(`lstmCellBackward dGates dhOut=${withOut}`, dGS, dGW, ...tol);
       await close(`lstmCellBackward dc dhOut=${withOut}`, dcS, dcW, ...tol);
+    }
+    { // LSTM and GRU steps reading the previous state from the buffer they write (a sequence's states), no copy
+      const L = 3 * n * hs, xp = f32(4 * n * hs, -3, 3), gates = f32(4 * n * hs, -3, 3), cAll = f32(L), hAll = f32(L);
+      const gW = gates.slice(), cW = cAll.slice(), hW = hAll.slice(), gS = up(gates), cS = up(cAll), hS = up(hAll);
+      const copies = ctx.counters.aliasCopies;
+      jsKernels.lstmCell(n, hs, xp, 0, gW, 0, cW, n * hs, cW, 2 * n * hs, hW, 0);
+      K.lstmCell(n, hs, up(xp), 0, gS, 0, cS, n * hs, cS, 2 * n * hs, hS, 0);
+      await close("lstmCell cPrev in c's buffer", cS, cW, ...tol);
+      const xg = f32(3 * n * hs, -3, 3), hp = f32(3 * n * hs, -3, 3), gg = new Float32Array(3 * n * hs), ggS = up(gg);
+      jsKernels.gruCell(n, hs, xg, 0, hp, 0, hW, 0, gg, 0, hW, n * hs);
+      K.gruCell(n, hs, up(xg), 0, up(hp), 0, hS, 0, ggS, 0, hS, n * hs);
+      await close("gruCell hPrev in h's buffer", hS, hW, ...tol);
+      if (ctx.counters.aliasCopies !== copies) fails.push(`lstmCell/gruCell: ${ctx.counters.aliasCopies - copies} copies for a state read from the output buffer`);
     }
     { // GRU
       const xp = f32(o + 3 * n * hs, -3, 3), hp = f32(2 + 3 * n * hs, -3, 3), hPrev = f32(1 + n * hs), gates = f32(3 * n * hs), h = f32(4 + n * hs);

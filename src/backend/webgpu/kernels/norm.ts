@@ -82,10 +82,10 @@ ${GROUP_MAIN}
 
 /** Column j: dweight[j] = Σ_r dy·(x − μ_r)·rstd_r, dbias[j] = Σ_r dy, rows in order. */
 function layerNormBackwardDwb(hasDw: boolean, hasDb: boolean) {
-  const binds: B[] = [["x", "read"], ["dy", "read"], ["mean", "read"], ["rstd", "read"]];
-  if (hasDw) binds.push(["dw", "read_write"]);
+  // dbias alone needs only dy.
+  const binds: B[] = hasDw ? [["x", "read"], ["dy", "read"], ["mean", "read"], ["rstd", "read"], ["dw", "read_write"]] : [["dy", "read"]];
   if (hasDb) binds.push(["db", "read_write"]);
-  return src(`layerNormBackwardDwb:${+hasDw}${+hasDb}`, () => `${header("rows: u32, d: u32", hasDw ? binds : binds.filter((b) => b[0] === "dy" || b[0] === "db"))}
+  return src(`layerNormBackwardDwb:${+hasDw}${+hasDb}`, () => `${header("rows: u32, d: u32", binds)}
 ${FLAT()}
   if (i >= p.d) { return; }
   var sw = 0.0; var sb = 0.0;

@@ -36,9 +36,13 @@ ${PRELUDE}
   dPre[p.dpOff + k] = dh * ${relu ? "select(0.0, 1.0, y > 0.0)" : "(1.0 - y * y)"};
 }`);
 
-/** Gates (4H per row) activated in place, then c = f·cPrev + i·g and h = o·tanh(c). */
-const LSTM_CELL = src("lstmCell", () => `${header("n: u32, hs: u32, xOff: u32, gOff: u32, cpOff: u32, cOff: u32, hOff: u32",
-  [["xp", "read"], ["gates", "read_write"], ["cPrev", "read"], ["c", "read_write"], ["h", "read_write"]])}
+/**
+ * Gates (4H per row) activated in place, then c = f·cPrev + i·g and h = o·tanh(c). `alias`: cPrev
+ * is a slice of c's buffer (the previous step of the whole-sequence cell states), read through the
+ * c binding instead of a copy (each thread reads its cPrev element before it writes its c element).
+ */
+const lstmCell = (alias: boolean) => src(`lstmCell:alias${+alias}`, () => `${header("n: u32, hs: u32, xOff: u32, gOff: u32, cpOff: u32, cOff: u32, hOff: u32",
+  [["xp", "read"], ["gates", "read_write"], ...(alias ? [] : [["cPrev", "read"] as B]), ["c", "read_write"], ["h", "read_write"]])}
 ${PRELUDE}
   let g = p.gOff + b * 4u * p.hs + j; let x = p.xOff + b * 4u * p.hs + j; let H = p.hs;
   let ig = m_sigmoid(xp[x] + gates[g]);
@@ -46,7 +50,7 @@ ${PRELUDE}
   let gg = m_tanh(xp[x + 2u * H] + gates[g + 2u * H]);
   let og = m_sigmoid(xp[x + 3u * H] + gates[g + 3u * H]);
   gates[g] = ig; gates[g + H] = fg; gates[g + 2u * H] = gg; gates[g + 3u * H] = og;
-  let cv = fg * cPrev[p.cpOff + k] + ig * gg;
+  let cv = fg * ${alias ? "c" : "cPrev"}[p.cpOff + k] + ig * gg;
   c[p.cOff + k] = cv;
   h[p.hOff + k] = og * m_tanh(cv);
 }`);
@@ -69,16 +73,16 @@ ${PRELUDE}
   dc[k] = dct * fg;
 }`);
 
-/** r, z, n (stored at gOff) and h = (1 − z)·n + z·hPrev. */
-const GRU_CELL = src("gruCell", () => `${header("n: u32, hs: u32, xOff: u32, hpOff: u32, hPrevOff: u32, gOff: u32, hOff: u32",
-  [["xp", "read"], ["hp", "read"], ["hPrev", "read"], ["gates", "read_write"], ["h", "read_write"]])}
+/** r, z, n (stored at gOff) and h = (1 − z)·n + z·hPrev; `alias`: hPrev is a slice of h's buffer (as lstmCell's cPrev). */
+const gruCell = (alias: boolean) => src(`gruCell:alias${+alias}`, () => `${header("n: u32, hs: u32, xOff: u32, hpOff: u32, hPrevOff: u32, gOff: u32, hOff: u32",
+  [["xp", "read"], ["hp", "read"], ...(alias ? [] : [["hPrev", "read"] as B]), ["gates", "read_write"], ["h", "read_write"]])}
 ${PRELUDE}
   let H = p.hs; let x = p.xOff + b * 3u * H + j; let q = p.hpOff + b * 3u * H + j; let g = p.gOff + b * 3u * H + j;
   let r = m_sigmoid(xp[x] + hp[q]);
   let z = m_sigmoid(xp[x + H] + hp[q + H]);
   let nn = m_tanh(xp[x + 2u * H] + r * hp[q + 2u * H]);
   gates[g] = r; gates[g + H] = z; gates[g + 2u * H] = nn;
-  h[p.hOff + k] = (1.0 - z) * nn + z * hPrev[p.hPrevOff + k];
+  h[p.hOff + k] = (1.0 - z) * nn + z * ${alias ? "h" : "hPrev"}[p.hPrevOff + k];
 }`);
 
 /** dX (xProj's gradient), dHProj (hProj's) and dhRec ← dh·z. */
@@ -114,7 +118,9 @@ export function recurrentKernels(ctx: GpuContext) {
     },
     lstmCell(n: number, hs: number, xProj: S, xOff: number, gates: S, gOff: number, cPrev: S, cpOff: number, c: S, cOff: number,
       h: S, hOff: number): void {
-      if (n * hs) ctx.dispatch(LSTM_CELL, "uuuuuuu", [n, hs, xOff, gOff, cpOff, cOff, hOff], [xProj, w(gates), cPrev, w(c), w(h)], grid(n * hs));
+      const alias = cPrev.buffer === c.buffer;
+      if (n * hs) ctx.dispatch(lstmCell(alias), "uuuuuuu", [n, hs, xOff, gOff, cpOff, cOff, hOff],
+        [xProj, w(gates), ...(alias ? [] : [cPrev]), w(c), w(h)], grid(n * hs));
     },
     lstmCellBackward(n: number, hs: number, gates: S, gOff: number, cPrev: S, cpOff: number, c: S, cOff: number, dhOut: S | null,
       dhOff: number, dhRec: S, dc: S, dGates: S, dgOff: number): void {
@@ -123,7 +129,9 @@ export function recurrentKernels(ctx: GpuContext) {
     },
     gruCell(n: number, hs: number, xProj: S, xOff: number, hProj: S, hpOff: number, hPrev: S, hPrevOff: number, gates: S, gOff: number,
       h: S, hOff: number): void {
-      if (n * hs) ctx.dispatch(GRU_CELL, "uuuuuuu", [n, hs, xOff, hpOff, hPrevOff, gOff, hOff], [xProj, hProj, hPrev, w(gates), w(h)], grid(n * hs));
+      const alias = hPrev.buffer === h.buffer;
+      if (n * hs) ctx.dispatch(gruCell(alias), "uuuuuuu", [n, hs, xOff, hpOff, hPrevOff, gOff, hOff],
+        [xProj, hProj, ...(alias ? [] : [hPrev]), w(gates), w(h)], grid(n * hs));
     },
     gruCellBackward(n: number, hs: number, gates: S, gOff: number, hProj: S, hpOff: number, hPrev: S, hPrevOff: number, dhOut: S | null,
       dhOff: number, dhRec: S, dX: S, dxOff: number, dHProj: S, dhpOff: number): void {
