@@ -3,8 +3,8 @@
  * reference (src/backend/js/sort.ts).
  * - topk: a thread per element computes its rank in the reference's stable order (how many
  *   elements rank before it: more extreme, or equal with a lower index; NaN above every number)
- *   and, when the rank is below k, writes itself there. Exact, O(size) per element: meant for the
- *   sizes topk sees in training and sampling (class scores, a vocabulary of a few thousand).
+ *   and, when the rank is below k, writes itself there — O(size) per element. A few picks from a
+ *   long column (top-k sampling over a vocabulary) instead take k selection rounds per column.
  * - cumsum: a thread per (outer, inner) column walking the axis in order — float32 running sums
  *   where the reference's are float64; int32 sums wrap as the reference's Int32Array stores do.
  * - multinomial: a thread per row with the reference's algorithm on the same uniforms (uploaded
@@ -42,6 +42,52 @@ ${FLAT()}
   if (rank < p.k) {
     let dst = (o * p.k + rank) * p.inner + j;
     values[dst] = v; indices[dst] = i32(r);
+  }
+}`;
+});
+
+const SW = 256;
+/**
+ * topk for k much smaller than size: a workgroup per (o, j) column picks the k elements one at a
+ * time — each round every thread finds, among its strided share, the best element ranking after
+ * the previous pick (in the same stable order), and a tree in workgroup memory keeps the best.
+ * O(k·size) per column instead of the rank kernel's O(size²); identical results.
+ */
+const topkSelectSource = (dtype: string, largest: boolean) => src(`topkSelect:${dtype}:largest${+largest}`, () => {
+  const T = dtype === "int32" ? "i32" : "f32";
+  const nan = (v: string): string => (T === "f32" ? `is_nan(${v})` : "false");
+  return `${header("outer: u32, size: u32, inner: u32, k: u32", [["x", "read", T], ["values", "read_write", T], ["indices", "read_write", "i32"]])}
+fn greater(a: ${T}, b: ${T}) -> bool { return (${nan("a")} && !${nan("b")}) || a > b; }
+fn before(a: ${T}, b: ${T}) -> bool { return ${largest ? "greater(a, b)" : "greater(b, a)"}; }
+// (v1, i1) ranks before (v2, i2): more extreme, or equal with a lower index.
+fn ranks_before(v1: ${T}, i1: u32, v2: ${T}, i2: u32) -> bool { return before(v1, v2) || (!before(v2, v1) && i1 < i2); }
+var<workgroup> sv: array<${T}, ${SW}>;
+var<workgroup> si: array<u32, ${SW}>;
+@compute @workgroup_size(${SW})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = lid.x;
+  let col = wid.x + wid.y * nwg.x;
+  if (col >= p.outer * p.inner) { return; }
+  let j = col % p.inner; let o = col / p.inner;
+  let base = o * p.size * p.inner + j;
+  var pv: ${T} = x[base]; var pi = 0xffffffffu; // the previous pick; none yet
+  for (var r = 0u; r < p.k; r = r + 1u) {
+    var bv: ${T} = pv; var bi = 0xffffffffu;   // no candidate
+    for (var m = t; m < p.size; m = m + ${SW}u) {
+      let v = x[base + m * p.inner];
+      let after = pi == 0xffffffffu || ranks_before(pv, pi, v, m);
+      if (after && (bi == 0xffffffffu || ranks_before(v, m, bv, bi))) { bv = v; bi = m; }
+    }
+    sv[t] = bv; si[t] = bi; workgroupBarrier();
+    for (var w = ${SW / 2}u; w > 0u; w = w >> 1u) {
+      if (t < w && si[t + w] != 0xffffffffu && (si[t] == 0xffffffffu || ranks_before(sv[t + w], si[t + w], sv[t], si[t]))) {
+        sv[t] = sv[t + w]; si[t] = si[t + w];
+      }
+      workgroupBarrier();
+    }
+    pv = sv[0]; pi = si[0]; workgroupBarrier();
+    if (t == 0u) { let dst = (o * p.k + r) * p.inner + j; values[dst] = pv; indices[dst] = i32(pi); }
   }
 }`;
 });
@@ -131,7 +177,10 @@ export function sortKernels(ctx: GpuContext) {
       indices: GpuStorage): void {
       const n = outer * size * inner;
       if (!n || !k) return;
-      ctx.dispatch(topkSource(x.dtype, largest), "uuuu", [outer, size, inner, k], [x, { s: values, w: true }, { s: indices, w: true }], grid(n));
+      const bind = [x, { s: values, w: true as const }, { s: indices, w: true as const }];
+      // Few picks from long columns: k selection rounds; otherwise every element's rank at once.
+      if (size > 512 && k * 16 <= size) ctx.dispatch(topkSelectSource(x.dtype, largest), "uuuu", [outer, size, inner, k], bind, grid(outer * inner, 1));
+      else ctx.dispatch(topkSource(x.dtype, largest), "uuuu", [outer, size, inner, k], bind, grid(n));
     },
     cumsum(x: GpuStorage, outer: number, size: number, inner: number, reverse: boolean, out: GpuStorage): void {
       const cols = outer * inner;
