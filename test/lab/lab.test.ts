@@ -12,6 +12,7 @@ import { buildLab, DIST, launch, requireChromium, serve } from "./harness.js";
 import { approxTests } from "./pages/approx.js";
 import { basicsTests } from "./pages/basics.js";
 import { bugsTests } from "./pages/bugs.js";
+import { convolutionTests } from "./pages/convolution.js";
 import { depthTests } from "./pages/depth.js";
 import { gradientsTests } from "./pages/gradients.js";
 import { hostileUrlTests } from "./pages/hostile.js";
@@ -63,5 +64,6 @@ describe("lab in Chromium", () => {
   representationTests();
   approxTests();
   depthTests();
+  convolutionTests();
   hostileUrlTests();
 });

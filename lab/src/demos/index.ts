@@ -1,6 +1,7 @@
 /** Every page of the lab, in the lecture's order; the index places each on the course map by its stage. */
 import { backprop } from "./backprop.ts";
 import { bugs } from "./bugs.ts";
+import { convolution } from "./convolution.ts";
 import { depthTools } from "./depth_tools.ts";
 import { linearCollapse } from "./linear_collapse.ts";
 import { mnist } from "./mnist.ts";
@@ -30,4 +31,5 @@ export const demos: Demo[] = [
   mnist,
   bugs,
   splits,
+  convolution,
 ];
