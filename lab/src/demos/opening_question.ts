@@ -274,9 +274,8 @@ export const openingQuestion: Demo = {
       ),
       h("div", { class: "contenders" }, ...cards.map((k) => k.el)),
       note(
-        "The slide's (c) is a CNN. LeNet-5 joins as a fourth column when gradlab has convolution layers (the CNN " +
-          "lecture): " +
-          "it is one more entry in the page's list of contenders.",
+        "The slide's (c) is a CNN: LeNet-5 is (c′), the same end-to-end idea with convolutions (see the " +
+          "convolution page for its feature maps).",
       ),
     );
     return () => {
