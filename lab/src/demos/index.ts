@@ -11,6 +11,7 @@ import { softmaxDemo } from "./softmax.ts";
 import { spiralsDemo } from "./spirals.ts";
 import { representation } from "./representation.ts";
 import { splits } from "./splits.ts";
+import { textGeneration } from "./text_generation.ts";
 import { universalApproximation } from "./universal_approximation.ts";
 import type { Demo } from "./types.ts";
 import { vanishing } from "./vanishing.ts";
@@ -32,4 +33,5 @@ export const demos: Demo[] = [
   bugs,
   splits,
   convolution,
+  textGeneration,
 ];
