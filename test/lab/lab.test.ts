@@ -22,7 +22,7 @@ import { openingTests } from "./pages/opening.js";
 import { representationTests } from "./pages/representation.js";
 import { spiralsTests } from "./pages/spirals.js";
 import { splitsTests } from "./pages/splits.js";
-import { textTests } from "./pages/text.js";
+import { attentionTests, textTests } from "./pages/text.js";
 import { visualTests } from "./pages/visual.js";
 import { xorTests } from "./pages/xor.js";
 
@@ -67,5 +67,6 @@ describe("lab in Chromium", () => {
   depthTests();
   convolutionTests();
   textTests();
+  attentionTests();
   hostileUrlTests();
 });

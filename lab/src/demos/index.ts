@@ -1,4 +1,5 @@
 /** Every page of the lab, in the lecture's order; the index places each on the course map by its stage. */
+import { attention } from "./attention.ts";
 import { backprop } from "./backprop.ts";
 import { bugs } from "./bugs.ts";
 import { convolution } from "./convolution.ts";
@@ -33,5 +34,6 @@ export const demos: Demo[] = [
   bugs,
   splits,
   convolution,
+  attention,
   textGeneration,
 ];

@@ -243,15 +243,11 @@ export const textGeneration: Demo = {
           out,
           note("Each character is drawn from softmax(logits / temperature) given the characters before it; " +
             "temperature 0 always takes the most likely one."),
-          modelExport("chargpt.safetensors", async () => ({
-            sd: requireModel(await task.request("stateDict", null)),
-            code: PYTORCH_GPT(Number((mCorpus.value.textContent ?? "").split(", ")[1]?.split(" ")[0] ?? 0), {
-              block: s.block,
-              width: s.width,
-              heads: +s.heads,
-              layers: s.layers,
-            }),
-          })),
+          modelExport("chargpt.safetensors", async () => {
+            const sd = requireModel(await task.request("stateDict", null));
+            const c = { block: s.block, width: s.width, heads: +s.heads, layers: s.layers };
+            return { sd, code: PYTORCH_GPT(sd["tok.weight"].shape[0], c) };
+          }),
         ),
       ),
     );
