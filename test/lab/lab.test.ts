@@ -10,6 +10,7 @@ import type { Server } from "node:http";
 import { lab } from "./context.js";
 import { buildLab, DIST, launch, requireChromium, serve } from "./harness.js";
 import { approxTests } from "./pages/approx.js";
+import { backendTests } from "./pages/backend.js";
 import { basicsTests } from "./pages/basics.js";
 import { bugsTests } from "./pages/bugs.js";
 import { convolutionTests } from "./pages/convolution.js";
@@ -68,5 +69,6 @@ describe("lab in Chromium", () => {
   convolutionTests();
   textTests();
   attentionTests();
+  backendTests();
   hostileUrlTests();
 });
