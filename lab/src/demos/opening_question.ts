@@ -1,3 +1,4 @@
+import { backendBar } from "../lib/backend.ts";
 import { LineChart } from "../lib/chart.ts";
 import { classColor, SERIES_COLORS } from "../lib/colors.ts";
 import { CONTENDERS, type Contender } from "../lib/contenders.ts";
@@ -135,6 +136,7 @@ export const openingQuestion: Demo = {
     const task = new TaskClient<CompareTask>(
       new Worker(new URL("../workers/compare.ts", import.meta.url), { type: "module" }),
     );
+    root.append(backendBar(st, task));
     const color = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length];
     const cards = CONTENDERS.map((c, i) =>
       card(c, color(i), (id) =>
@@ -274,9 +276,8 @@ export const openingQuestion: Demo = {
       ),
       h("div", { class: "contenders" }, ...cards.map((k) => k.el)),
       note(
-        "The slide's (c) is a CNN. LeNet-5 joins as a fourth column when gradlab has convolution layers (the CNN " +
-          "lecture): " +
-          "it is one more entry in the page's list of contenders.",
+        "The slide's (c) is a CNN: LeNet-5 is (c′), the same end-to-end idea with convolutions (see the " +
+          "convolution page for its feature maps).",
       ),
     );
     return () => {

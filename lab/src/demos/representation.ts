@@ -1,3 +1,4 @@
+import { backendBar } from "../lib/backend.ts";
 import { classColor, signPixel } from "../lib/colors.ts";
 import { buttons, controls, playButton, select, slider } from "../lib/controls.ts";
 import { fmtNum, pct } from "../lib/format.ts";
@@ -89,6 +90,7 @@ export const representation: Demo = {
     const task = new TaskClient<RepresentTask>(
       new Worker(new URL("../workers/represent.ts", import.meta.url), { type: "module" }),
     );
+    root.append(backendBar(st, task));
     const H = () => Number(s.hidden);
     const shots: Snapshot[] = [];
     let labels: Uint8Array | null = null,

@@ -1,3 +1,4 @@
+import { backendBar } from "../lib/backend.ts";
 import { classColor } from "../lib/colors.ts";
 import { LineChart } from "../lib/chart.ts";
 import { button, buttons, checkbox, controls, numberInput, playButton, select, slider } from "../lib/controls.ts";
@@ -41,6 +42,7 @@ export const spiralsDemo: Demo = {
     const task = new TaskClient<Mlp2dTask>(
       new Worker(new URL("../workers/mlp2d.ts", import.meta.url), { type: "module" }),
     );
+    root.append(backendBar(st, task));
     let view: View = { x0: -1.5, x1: 1.5, y0: -1.5, y1: 1.5 },
       classes = 2;
     let data = { xTrain: [] as number[], yTrain: [] as number[], xTest: [] as number[], yTest: [] as number[] };

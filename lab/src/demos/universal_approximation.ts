@@ -1,3 +1,4 @@
+import { backendBar } from "../lib/backend.ts";
 import { NEGATIVE, POSITIVE, rgb, SERIES_COLORS } from "../lib/colors.ts";
 import { button, buttons, controls, select, slider } from "../lib/controls.ts";
 import { count, fmtNum } from "../lib/format.ts";
@@ -114,6 +115,7 @@ export const universalApproximation: Demo = {
     const task = new TaskClient<ApproxTask>(
       new Worker(new URL("../workers/approx.ts", import.meta.url), { type: "module" }),
     );
+    root.append(backendBar(st, task));
     // --- part 1: fit a target with one hidden layer
     const fitCv = canvas(
       520,

@@ -1,11 +1,12 @@
 /**
  * The opening question's contenders, one registration each: what the page shows about a model
- * and how the worker builds and feeds it. A new column (LeNet, once gradlab has convolutions)
- * is one more entry here: its `build` and its `input` (e.g. pixels viewed as (n, 1, 28, 28)).
+ * and how the worker builds and feeds it. A new column is one more entry here: its `build` and
+ * its `input` (LeNet's is the pixels viewed as (n, 1, 28, 28)).
  */
 import { tensor, type nn, type Tensor } from "gradlab";
 import { buildMlp } from "gradlab/nn/mlp.ts";
 import { hogBatch, HOG_FEATURES } from "./hog.ts";
+import { buildLeNet, LENET_PYTORCH } from "./lenet.ts";
 
 const MEAN = 0.1307,
   STD = 0.3081;
@@ -70,5 +71,17 @@ export const CONTENDERS: Contender[] = [
     input: pixels,
     build: () => buildMlp({ inputs: 784, hidden: [256, 256], outputs: 10 }),
     pytorch: "nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))",
+  },
+  {
+    id: "lenet",
+    option: "(c′)",
+    title: "LeNet-5, a convolutional network trained end to end",
+    short: "LeNet",
+    what:
+      "Two layers of learned 5×5 filters, each slid over the whole image, with max pooling, then 400-120-84-10: " +
+      "the slide's end-to-end network as the CNN lecture builds it. Far fewer weights than the MLP.",
+    input: (x, idx) => pixels(x, idx).view(-1, 1, 28, 28),
+    build: buildLeNet,
+    pytorch: LENET_PYTORCH,
   },
 ];

@@ -3,6 +3,7 @@
  * requests. One worker per open page, terminated when the page closes. A worker failure is
  * logged with console.error, so the browser tests see it.
  */
+import type { BackendName, BackendStatus } from "../protocol/common.ts";
 import type { ArgsOf, EventOf, FromWorker, RequestName, ResultOf, TaskSpec, ToWorker } from "../protocol/wire.ts";
 
 export class TaskClient<S extends TaskSpec> {
@@ -59,6 +60,15 @@ export class TaskClient<S extends TaskSpec> {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ kind: "request", id, name, args } as ToWorker<S>);
+    });
+  }
+
+  /** Which backend the worker runs (switching to `want` first, before any training starts). */
+  backend(want: BackendName | null): Promise<BackendStatus> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ kind: "backend", id, want } as ToWorker<S>);
     });
   }
 

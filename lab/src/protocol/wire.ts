@@ -22,9 +22,10 @@ export type ArgsOf<S extends TaskSpec, K extends RequestName<S>> = S["requests"]
 export type ResultOf<S extends TaskSpec, K extends RequestName<S>> = S["requests"][K]["result"];
 export type EventOf<S extends TaskSpec, T extends S["event"]["type"]> = Extract<S["event"], { type: T }>;
 
-/** page → worker */
+/** page → worker; every task also answers "backend" (which backend runs, switching first when `want` is set). */
 export type ToWorker<S extends TaskSpec> =
   | { kind: "command"; command: S["command"] }
+  | { kind: "backend"; id: number; want: string | null }
   | { [K in RequestName<S>]: { kind: "request"; id: number; name: K; args: ArgsOf<S, K> } }[RequestName<S>];
 
 /** worker → page: an event, a reply to request `id`, or a failure (of request `id`, or of a command: null). */

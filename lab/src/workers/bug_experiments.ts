@@ -42,7 +42,8 @@ function lossBug(bug: "softmax-ce" | "zero-grad", buggy: boolean, seed: number):
     opt.step();
     let sq = 0;
     model.parameters().forEach((p, i) => {
-      for (let j = 0; j < p.data.length; j++) sq += (p.dataSync()[j] - before[i][j]) ** 2;
+      const now = p.dataSync();
+      for (let j = 0; j < now.length; j++) sq += (now[j] - before[i][j]) ** 2;
     });
     maxStep = Math.max(maxStep, Math.sqrt(sq));
     curve.push(loss.item());

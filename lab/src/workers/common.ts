@@ -37,4 +37,4 @@ export function linearWeights(model: nn.Module): LayerWeights[] {
 }
 
 /** Number of scalars in the model's parameters. */
-export const parameterCount = (model: nn.Module): number => model.parameters().reduce((s, p) => s + p.data.length, 0);
+export const parameterCount = (model: nn.Module): number => model.parameters().reduce((s, p) => s + p.numel(), 0);

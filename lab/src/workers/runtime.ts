@@ -4,6 +4,8 @@
  * and requests to one function per name, posts replies, and reports every exception to the page
  * (which logs it), so a failing task is never silent.
  */
+import { backendStatus, useBackend } from "./backend.ts";
+import type { BackendName } from "../protocol/common.ts";
 import type { ArgsOf, EventOf, FromWorker, RequestName, ResultOf, TaskSpec, ToWorker } from "../protocol/wire.ts";
 
 export interface Poster<S extends TaskSpec> {
@@ -23,6 +25,15 @@ export function serve<S extends TaskSpec>(make: (post: Poster<S>) => Handlers<S>
   const handlers = make(post);
   scope.onmessage = async (ev: MessageEvent<ToWorker<S>>) => {
     const m = ev.data;
+    if (m.kind === "backend") {
+      try {
+        const status = m.want ? useBackend(m.want as BackendName) : backendStatus();
+        postRaw<S>({ kind: "reply", id: m.id, value: status });
+      } catch (e) {
+        postRaw<S>({ kind: "failure", id: m.id, message: message(e) });
+      }
+      return;
+    }
     if (m.kind === "command") {
       try {
         await handlers.command?.(m.command);

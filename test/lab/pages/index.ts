@@ -21,6 +21,9 @@ export const PAGES: Record<string, string> = {
   "training-bugs": "optimization",
   mnist: "foundations",
   splits: "regularization",
+  convolution: "cnns",
+  attention: "attention",
+  "text-generation": "transformers",
 };
 
 /** "Foundations → optimization → … → efficient inference." from the lecture itself. */

@@ -4,6 +4,7 @@ import { nn, noGrad, tensor } from "../../../src/index.js";
 import { buildMlp } from "../../../src/nn/mlp.js";
 import { hogBatch, HOG_FEATURES } from "../../../lab/src/lib/hog.js";
 import { demo, download, finish, phoneShot } from "../context.js";
+import { lenetFrom } from "./convolution.js";
 import { metricText } from "../harness.js";
 import { accuracyOf, linear, mnistTest, predictions, testPixels } from "../mnist_node.js";
 
@@ -43,6 +44,8 @@ export function openingTests(): void {
     expect(await metricText(p.page, "params-mlp")).toBe(
       params(buildMlp({ inputs: 784, hidden: [256, 256], outputs: 10 })).toLocaleString("en-US"),
     );
+    const lenetParams = 6 * 25 + 6 + 16 * 6 * 25 + 16 + 400 * 120 + 120 + 120 * 84 + 84 + 84 * 10 + 10;
+    expect(await metricText(p.page, "params-lenet")).toBe(lenetParams.toLocaleString("en-US"));
     const x = testPixels(0, 10000);
     const hog = tensor(
       hogBatch(
@@ -52,11 +55,13 @@ export function openingTests(): void {
       { shape: [10000, HOG_FEATURES] },
     );
     const preds: Record<string, Int32Array> = {};
-    for (const id of ["logreg", "hog", "mlp"]) {
+    for (const id of ["logreg", "hog", "mlp", "lenet"]) {
       const sd = await download(p.page, `[data-contender="${id}"] [data-action="download"]`);
       preds[id] = noGrad(() =>
         predictions(
-          id === "mlp"
+          id === "lenet"
+            ? lenetFrom(sd)(x.view(-1, 1, 28, 28))
+            : id === "mlp"
             ? linear(sd, "4", linear(sd, "2", linear(sd, "0", x).relu()).relu())
             : linear(sd, "0", id === "hog" ? hog : x),
         ),
@@ -64,7 +69,7 @@ export function openingTests(): void {
       const shown = Number(await p.page.locator(`[data-metric="acc-${id}"]`).getAttribute("data-value"));
       expect(shown, `${id} accuracy`).toBeCloseTo(accuracyOf(preds[id]), 3);
     }
-    for (const id of ["logreg", "hog", "mlp"]) {
+    for (const id of ["logreg", "hog", "mlp", "lenet"]) {
       const top = topConfusion(preds[id]);
       const first = await p.page.locator(`[data-metric="confusions-${id}"] li`).first().textContent();
       // Browser and Node round differently in a few borderline images: the pair is the same, the count close.
@@ -81,7 +86,7 @@ export function openingTests(): void {
       );
       expect(Math.abs(said - only), `${id}: mistakes only it makes`).toBeLessThanOrEqual(3);
     }
-    expect(await p.page.locator("[data-contender] .gallery figure").count()).toBe(36);
+    expect(await p.page.locator("[data-contender] .gallery figure").count()).toBe(48);
     await finish(p, "opening-question");
     await phoneShot("opening-question");
   }, 300_000);
