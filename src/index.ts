@@ -33,4 +33,5 @@ export * as nn from "./nn/index.js";
 export * as F from "./nn/functional.js";
 export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
+export * as models from "./models/index.js";
 export * as io from "./io/index.js";

@@ -14,6 +14,7 @@ import { normRunners } from "./course/norm.js";
 import { poolRunners } from "./course/pool.js";
 import { resizeRunners } from "./course/resize.js";
 import { sequenceRunners } from "./course/sequence.js";
+import { modelRunners } from "./course/model.js";
 import { shapeRunners } from "./course/shape.js";
 
 /** One line per family file. */
@@ -26,13 +27,11 @@ const runners: Record<string, CourseRunner> = {
   ...normRunners,
   ...resizeRunners,
   ...sequenceRunners,
+  ...modelRunners,
 };
 
-/** Cases whose ops have not landed yet (issue 10: sequences and attention), by runner key. */
-const NOT_LANDED = new Set<string>([
-  // issue 9, landing now
-  "lenet5",
-]);
+/** Cases whose ops have not landed yet, by runner key (none left: every case runs). */
+const NOT_LANDED = new Set<string>([]);
 
 const cases = loadCourseCases();
 const backends = await backendsUnderTest();

@@ -1,0 +1,3 @@
+/** `models`: ready-made networks as PyTorch users would write them (state-dict keys load into PyTorch). */
+export { lenet5, type LeNet5Options } from "./lenet.js";
+export { BasicBlock, resnet, type ResNetOptions } from "./resnet.js";
