@@ -4,7 +4,7 @@ import { SERIES_COLORS } from "../lib/colors.ts";
 import { button, buttons, controls, playButton, select, slider, textInput } from "../lib/controls.ts";
 import { count, fixed } from "../lib/format.ts";
 import { modelExport, requireModel } from "../lib/model_io.ts";
-import { GPT_PARAMS as G, HEADS } from "../lib/text_params.ts";
+import { gptStartConfig, GPT_PARAMS as G, HEADS } from "../lib/text_params.ts";
 import { TaskClient } from "../lib/task_client.ts";
 import { h, metric, metrics, note, panel, row } from "../lib/ui.ts";
 import type { NumberParam } from "../lib/url.ts";
@@ -167,19 +167,7 @@ export const textGeneration: Demo = {
       play.set(true);
       task.send({
         type: "start",
-        config: {
-          base: new URL("moby-dick/", document.baseURI).href,
-          trainChapters: s.chapters,
-          layers: s.layers,
-          heads: +s.heads,
-          width: s.width,
-          block: s.block,
-          batch: s.batch,
-          steps: s.steps,
-          lr: s.lr,
-          seed: s.seed,
-          backend: s.backend,
-        },
+        config: gptStartConfig(s),
       });
     }
     const sl = (p: NumberParam, label: string, after?: () => void) =>

@@ -3,24 +3,10 @@
  * and the opening question: Conv2d(1,6,5,pad 2) → ReLU → MaxPool(2) → Conv2d(6,16,5) → ReLU →
  * MaxPool(2) → Flatten → 400-120-84-10 with ReLU. Input (N, 1, 28, 28); keys "0.weight" … "11.bias".
  */
-import { nn, type Tensor } from "gradlab";
+import { models, type nn, type Tensor } from "gradlab";
 
-export function buildLeNet(): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
-}
+/** The library's LeNet-5 (`models.lenet5()`): the lab trains exactly what `gradlab train --model lenet` trains. */
+export const buildLeNet = (): nn.Sequential => models.lenet5();
 
 export const LENET_PYTORCH =
   "nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), " +

@@ -1,4 +1,5 @@
 /** The character GPT's settings both text pages share (URL keys, ranges, defaults). */
+import type { TextConfig } from "../protocol/text.ts";
 import type { NumberParam } from "./url.ts";
 
 export const GPT_PARAMS = {
@@ -12,3 +13,16 @@ export const GPT_PARAMS = {
 } satisfies Record<string, NumberParam>;
 
 export const HEADS = ["1", "2", "4"] as const;
+
+/** What both text pages keep in their state for the GPT they train. */
+export interface GptSettings extends Omit<TextConfig, "base" | "trainChapters" | "heads"> {
+  chapters: number;
+  heads: string;
+}
+
+/** The worker's start config from a page's settings (chapters served from the lab's moby-dick/ folder). */
+export function gptStartConfig(s: GptSettings): TextConfig {
+  const { chapters, heads, layers, width, block, batch, steps, lr, seed, backend } = s;
+  const base = new URL("moby-dick/", document.baseURI).href;
+  return { base, trainChapters: chapters, heads: +heads, layers, width, block, batch, steps, lr, seed, backend };
+}

@@ -1,6 +1,6 @@
 /** Convolution: the page's LeNet, its prediction, test accuracy and hand-made kernel output agree with gradlab in Node. */
 import { expect, it } from "vitest";
-import { F, nn, noGrad, tensor, type Tensor } from "../../../src/index.js";
+import { F, models, type nn, noGrad, tensor, type Tensor } from "../../../src/index.js";
 import type { NamedArray } from "../../../src/io/named_array.js";
 import { demo, download, finish, phoneShot, waitState, waitText } from "../context.js";
 import { metricText } from "../harness.js";
@@ -8,20 +8,7 @@ import { accuracyOf, mnistTest, predictions, testPixels } from "../mnist_node.js
 
 /** The page's LeNet-5 (lab/src/lib/lenet.ts), rebuilt from the library and the downloaded weights. */
 export function lenetFrom(sd: Map<string, NamedArray>): nn.Sequential {
-  const m = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
+  const m = models.lenet5();
   const state: Record<string, Tensor> = {};
   for (const [k, v] of sd) state[k] = tensor(v.data as Float32Array, { shape: v.shape });
   m.loadStateDict(state);
