@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { jsKernels } from "../../src/backend/js/index.js";
+import type { Kernels } from "../../src/backend/kernels.js";
 import { fallbackCounts, K, resetFallbackCounts, setBackend } from "../../src/backend/registry.js";
 import { getNumThreads, initWasmBackend, setNumThreadsAsync, wasmBackendInfo } from "../../src/backend/wasm/index.js";
 import { runParity } from "./parity.js";
@@ -25,7 +26,7 @@ describe("wasm backend (plain SIMD module) matches the JS reference", () => {
 
 describe("threads", () => {
   it("1 and 2 threads give bitwise-identical results", async () => {
-    const kernels = await initWasmBackend({ simd: "simd", threads: 1 });
+    const kernels = (await initWasmBackend({ simd: "simd", threads: 1 })) as Kernels; // has alloc, gemm(s), unary, binary
     const fill = (n: number): Float32Array => {
       const a = kernels.alloc("float32", n) as Float32Array;
       for (let i = 0; i < n; i++) a[i] = Math.sin(i * 12.9898) * 2;

@@ -42,7 +42,7 @@ describe("assigning to a module's fields", () => {
       hidden_size = 3;
       net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
       scale = 1;
-      forward(x: Tensor) { this.scale = 2; return this.net(x).mul(this.scale); }
+      override forward(x: Tensor) { this.scale = 2; return this.net(x).mul(this.scale); }
       running_total() { return this.hidden_size + this.scale; }
     }
     const m = new MLP();

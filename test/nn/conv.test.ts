@@ -5,7 +5,7 @@ import { backendsUnderTest, expectClose, useBackend } from "../helpers.js";
 
 const backends = await backendsUnderTest();
 
-const maxAbs = (t: Tensor): number => t.dataSync().reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const maxAbs = (t: Tensor): number => Array.from(t.dataSync(), Math.abs).reduce((m, v) => Math.max(m, v), 0);
 const shapes = (m: nn.Module): Record<string, number[]> =>
   Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, [...v.shape]]));
 

@@ -1,11 +1,9 @@
 /** A float64 finite-difference gradient check for every differentiable op, on every backend. */
 import { describe, expect, it } from "vitest";
-import { F, gradcheck, manualSeed, randn, rand, type Tensor, tensor, cat, stack } from "../../src/index.js";
 import { conv2dRelu } from "../../src/ops/conv.js";
 import {
-  F, gradcheck, manualSeed, ones, randn, rand, randperm, type Tensor, tensor, cat, stack, zeros,
+  F, gradcheck, manualSeed, ones, randn, rand, randperm, type Tensor, tensor, cat, stack, tril, triu, where, zeros,
 } from "../../src/index.js";
-import { ones, tril, triu, where } from "../../src/index.js";
 import { linearRelu } from "../../src/ops/matmul.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 import { sequenceChecks } from "./gradcheck_sequence.js";

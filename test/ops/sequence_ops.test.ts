@@ -97,9 +97,9 @@ describe.each(backends)("sequence ops on the %s backend", (backend) => {
       reduction, seed) => {
         const gen = new Generator(seed);
         const x = randn([n, c, ...rest], { generator: gen });
-        const tgt = Array.from({ length: n * rest.reduce((a, b) => a * b, 1) },
-          () => (gen.random() < 0.2 ? -100 : gen.int(0, c)));
-        if (reduction === "mean" && tgt.every((t) => t === -100)) tgt[0] = 0;
+        const tgt: number[] = Array.from({ length: n * rest.reduce((a, b) => a * b, 1) },
+          (): number => (gen.random() < 0.2 ? -100 : gen.int(0, c)));
+        if (reduction === "mean" && !tgt.some((t) => t !== -100)) tgt[0] = 0;
         const t = ints(tgt, [n, ...rest]);
         const got = F.crossEntropy(x, t, { reduction: reduction as "mean" });
         const perm = [0, ...rest.map((_, i) => i + 2), 1];

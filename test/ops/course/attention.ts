@@ -8,7 +8,7 @@ import { type CourseCase, type CourseRunner, expectNear, fromFixture, runOp } fr
  * A module case: load the state_dict, run `call` on the inputs, compare every output and, after
  * backward of sum(out · upstream[out]), every input and parameter gradient.
  */
-export function runModuleCase(c: CourseCase, module: nn.Module, call: (inputs: Record<string, Tensor>) => Record<string, Tensor>): void {
+export function runModuleCase(c: CourseCase, module: nn.Module<unknown>, call: (inputs: Record<string, Tensor>) => Record<string, Tensor>): void {
   module.loadStateDict(Object.fromEntries(Object.entries(c.state_dict as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)])));
   const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]));
   const outs = call(inputs);
@@ -46,7 +46,7 @@ export const attentionRunners: Record<string, CourseRunner> = {
   MultiheadAttention: (c) => {
     const a = c.args as { embed_dim: number; num_heads: number; batch_first: boolean };
     const mha = new nn.MultiheadAttention(a.embed_dim, a.num_heads, { batchFirst: a.batch_first });
-    runModuleCase(c, mha, ({ query, key, value }) => {
+    runModuleCase(c, mha, ({ query, key, value }): Record<string, Tensor> => {
       if (!key) {
         // The fixture's note: self-attention, attn_mask = triu(ones(L, L, bool), diagonal=1) (True = masked), need_weights=False.
         const L = query.shape[1];
