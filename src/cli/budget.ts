@@ -5,7 +5,7 @@
  * that cannot fit, and says so in the words of the flag that made them too big.
  */
 import { totalmem } from "node:os";
-import type { ArchConfig, TrainConfig } from "./config.js";
+import { type ArchConfig, isCnn, type ModelArch, type TrainConfig } from "./config.js";
 import { CliError, UsageError } from "./errors.js";
 
 /** wasm32 addresses at most 4 GiB, and the wasm backend keeps every tensor it computes on inside it. */
@@ -23,8 +23,29 @@ export function memoryLimit(backend: string): { bytes: number; what: string } {
 const gb = (n: number): string => `${(n / 1e9).toFixed(1)} GB`;
 const count = (n: number): string => n.toLocaleString("en-US");
 
-/** Parameters (and buffers, which cost the same) of the MLP `arch` describes. */
-export function parameterCount(arch: ArchConfig): number {
+/**
+ * Activation values one example keeps for the backward pass (each layer's output; the gradients
+ * double it): LeNet-5's feature maps, or the ResNet's, whose 3×3 convolutions keep seven maps
+ * per block (two convolutions, two BatchNorms, a ReLU, the sum and its ReLU) plus two for a
+ * downsample. A lower bound, as the other checks are.
+ */
+function cnnActivations(arch: ModelArch): number {
+  if (!isCnn(arch)) return 0;
+  const [h, w] = arch.imageSize;
+  if (arch.model === "lenet") return 6 * h * w * 2 + 6 * (h / 2) * (w / 2) + 16 * 10 * 10 * 2 + 16 * 25 + 400 + 120 * 2 + 84 * 2;
+  const widths = arch.widths ?? [];
+  let side = h * w;
+  let n = 3 * widths[0] * side; // the stem: convolution, BatchNorm, ReLU
+  widths.forEach((c, i) => {
+    if (i > 0) side = Math.ceil(Math.sqrt(side) / 2) ** 2;
+    n += (7 * (arch.blocks ?? 1) + (i > 0 ? 2 : 0)) * c * side;
+  });
+  return n;
+}
+
+/** Parameters (and buffers, which cost the same) of the model `arch` describes. */
+export function parameterCount(arch: ModelArch): number {
+  if (isCnn(arch)) return cnnParameters(arch);
   let n = 0;
   let width = arch.inputSize;
   for (const h of arch.hidden) {
@@ -33,6 +54,26 @@ export function parameterCount(arch: ArchConfig): number {
     width = h;
   }
   return n + width * arch.numClasses + arch.numClasses;
+}
+
+/** A CNN's parameters and buffers, from its widths (convolutions 3×3 except the 1×1 downsamples). */
+function cnnParameters(arch: ModelArch): number {
+  if (!isCnn(arch)) return 0;
+  const k = arch.numClasses;
+  const cin = arch.inChannels;
+  if (arch.model === "lenet") return cin * 6 * 25 + 6 + 6 * 16 * 25 + 16 + 400 * 120 + 120 + 120 * 84 + 84 + 84 * k + k;
+  const widths = arch.widths ?? [];
+  const bn = (c: number) => 4 * c + 1;
+  let n = cin * widths[0] * 9 + bn(widths[0]);
+  let c = widths[0];
+  widths.forEach((w, i) => {
+    for (let b = 0; b < (arch.blocks ?? 1); b++) {
+      n += c * w * 9 + w * w * 9 + 2 * bn(w);
+      if (c !== w || (i > 0 && b === 0)) n += c * w + bn(w);
+      c = w;
+    }
+  });
+  return n + c * k + k;
 }
 
 /** Optimizer buffers per parameter: SGD's momentum (if any), Adam's two moments. */
@@ -50,28 +91,30 @@ function optimizerBuffers(cfg: TrainConfig): { n: number; what: string } {
  * @param nTrain - Training examples (a batch is never larger).
  * @throws UsageError naming the flag that makes it too big: --hidden, --batch-size or --limit.
  */
-export function checkTrainingFits(cfg: TrainConfig, arch: ArchConfig, nTrain: number): void {
+export function checkTrainingFits(cfg: TrainConfig, arch: ModelArch, nTrain: number): void {
   const limit = memoryLimit(cfg.backend);
   const params = parameterCount(arch);
   const opt = optimizerBuffers(cfg);
   const modelBytes = params * 4 * (2 + opt.n);
   // Each hidden layer's output and its gradient (BatchNorm adds its normalised copy), for one batch.
   const batch = Math.min(cfg.batchSize, nTrain);
-  const hiddenUnits = arch.hidden.reduce((s, h) => s + h, 0);
-  const perExample = arch.inputSize + arch.numClasses + hiddenUnits * (arch.batchnorm ? 3 : 2);
+  const inputSize = isCnn(arch) ? arch.inChannels * arch.imageSize[0] * arch.imageSize[1] : arch.inputSize;
+  const hiddenUnits = isCnn(arch) ? cnnActivations(arch) : hiddenWidths(arch) * (arch.batchnorm ? 3 : 2);
+  const perExample = inputSize + arch.numClasses + hiddenUnits;
   const batchBytes = batch * perExample * 4 * 2;
   // The training set is copied into a tensor once.
-  const dataBytes = nTrain * (arch.inputSize + 1) * 4;
+  const dataBytes = nTrain * (inputSize + 1) * 4;
   const total = modelBytes + batchBytes + dataBytes;
   if (total <= limit.bytes) return;
   const over = `needs at least ${gb(total)}, more than ${limit.what}`;
+  const shape = isCnn(arch) ? `--model ${arch.model}` : `--hidden ${cfg.hidden.join(",")}`;
   if (modelBytes >= batchBytes && modelBytes >= dataBytes) {
-    throw new UsageError(`--hidden ${cfg.hidden.join(",")} makes a model of ${count(params)} parameters, `
+    throw new UsageError(`${shape} makes a model of ${count(params)} parameters, `
       + `whose ${opt.what} take ${gb(modelBytes)} at 4 bytes each: training it ${over}; `
       + "use narrower or fewer hidden layers");
   }
   if (batchBytes >= dataBytes) {
-    throw new UsageError(`--batch-size ${cfg.batchSize} with --hidden ${cfg.hidden.join(",")}: one batch's activations `
+    throw new UsageError(`--batch-size ${cfg.batchSize} with ${shape}: one batch's activations `
       + `and their gradients take ${gb(batchBytes)}, so training ${over}; use a smaller --batch-size`);
   }
   throw new UsageError(`--limit ${cfg.limit}: ${count(nTrain)} training examples take ${gb(dataBytes)}, `
@@ -101,7 +144,7 @@ export function checkSyntheticFits(cfg: TrainConfig): void {
  * @param usage - Throw a UsageError (the flags are at fault) instead of a CliError (a file is).
  */
 export function checkModelFits(
-  arch: ArchConfig, backend: string, source: string, opts: { usage?: boolean; fromFile?: boolean } = {},
+  arch: ModelArch, backend: string, source: string, opts: { usage?: boolean; fromFile?: boolean } = {},
 ): void {
   const limit = memoryLimit(backend);
   const params = parameterCount(arch);
@@ -112,3 +155,6 @@ export function checkModelFits(
   const msg = `${source} describes a model of ${count(params)} parameters; ${what}, more than ${limit.what}`;
   throw opts.usage ? new UsageError(`${msg}; use narrower or fewer hidden layers`) : new CliError(msg);
 }
+
+/** Units over all hidden layers of an MLP. */
+const hiddenWidths = (arch: ArchConfig): number => arch.hidden.reduce((s, h) => s + h, 0);

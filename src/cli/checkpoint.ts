@@ -293,6 +293,11 @@ export interface ResumeContext {
   config: Record<string, unknown> & { epochs: number; optimizer: OptimizerName };
   /** config.json's path, for messages. */
   configPath: string;
+  /**
+   * Brings a learning-rate schedule to the saved step count, once state.json's is known and
+   * before the optimizer's saved settings (lr, momentum) are compared with the fresh ones.
+   */
+  atStep?(globalStep: number): void;
 }
 
 /** Optimizer state each optimizer keeps per parameter: tensors by name, and scalars. */
@@ -408,6 +413,7 @@ export function validateState(
     bad(`"globalStep" is ${globalStep}, but epoch ${epoch} and step ${step} at ${steps} steps per epoch `
       + `make ${epoch * steps + step} (were the data or --batch-size changed?)`);
   }
+  ctx.atStep?.(globalStep);
   bool("done");
   bool("interrupted");
   for (const k of ["globalRng", "loaderRngAtEpochStart"]) checkRngState(k, st[k], bad);
@@ -511,7 +517,9 @@ function checkOptimizerState(
  * Every setting but --epochs and --threads must be what the checkpoint was saved with
  * (`saved`: state.json's record of the config; checkpoints from before it existed have none).
  */
-function checkConfigUnchanged(saved: Record<string, unknown>, ctx: ResumeContext): void {
+function checkConfigUnchanged(savedConfig: Record<string, unknown>, ctx: ResumeContext): void {
+  // Checkpoints from before --model and --scheduler trained an MLP at a constant lr.
+  const saved: Record<string, unknown> = { model: "mlp", scheduler: "none", ...savedConfig };
   const changes: string[] = [];
   const keys = new Set([...Object.keys(saved), ...Object.keys(ctx.config)]);
   for (const k of keys) {

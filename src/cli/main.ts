@@ -18,15 +18,18 @@ import {
 } from "../io/atomic_node.js";
 import { FileReadError } from "../io/read_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
-import { exportMlpOnnx, OnnxExportError } from "../io/onnx.js";
-import { ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, parseChoice, parseNumber, type TrainConfig, type TrainFlags } from "./config.js";
+import { exportMlpOnnx, exportOnnx, OnnxExportError } from "../io/onnx.js";
+import {
+  ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, defaultsFor, flagName, isCnn,
+  MODELS, parseChoice, parseNumber, SCHEDULERS, type TrainConfig, type TrainFlags,
+} from "./config.js";
 import { loadData, loadMnistTest } from "./datasets.js";
 import { checkModelFits } from "./budget.js";
 import { findCheckpoint } from "./checkpoint.js";
 import { CliError, exitCodeFor, STOP_SIGNALS, type StopSignal, UsageError } from "./errors.js";
 import { lockHolder } from "./lock.js";
 import { loadModel } from "./load.js";
-import { buildModel, onnxLayers } from "./model.js";
+import { buildModel, exampleShape, exampleSize, onnxLayers } from "./model.js";
 import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
 import { alreadyHoldsARun, archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
 
@@ -75,12 +78,18 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     outDir = flags.resume!;
     if (flags.out !== undefined && flags.out !== outDir) throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
     const changed = Object.keys(flags).filter((k) => !RESUMABLE_FLAGS.has(k) && flags[k as keyof TrainFlags] !== undefined);
-    if (changed.length) throw new UsageError(`${changed.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs and --threads can`);
+    if (changed.length) throw new UsageError(`${changed.map(flagName).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs and --threads can`);
     const saved = configFromJson(await readRunConfig(outDir), join(outDir, "config.json"));
     const resumed = applyFlags(saved, { epochs: flags.epochs, threads: flags.threads });
+    if (saved.scheduler !== "none" && resumed.epochs !== saved.epochs) {
+      throw new UsageError(`the run in ${outDir} follows a one-cycle schedule laid out over its ${saved.epochs} epochs; `
+        + `--epochs ${resumed.epochs} cannot stretch it — resume without --epochs, or start a new run`);
+    }
     cfg = capThreads(resumed, flags.threads === undefined, io);
   } else {
-    cfg = capThreads(applyFlags(DEFAULT_CONFIG, flags), false, io);
+    // Each --model brings its own recipe; the other flags change it.
+    const model = flags.model !== undefined ? parseChoice("--model", flags.model as string, MODELS) : "mlp";
+    cfg = capThreads(applyFlags(defaultsFor(model), flags), false, io);
     outDir = flags.out ?? join("runs", stamp());
   }
   // Early, clear refusals (train() checks both again under the folder's lock).
@@ -125,7 +134,9 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
       // Printed once everything that could refuse the run has passed: what it says is what trains.
       onStart() {
         const hidden = cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : "";
-        io.out(`gradlab train: ${cfg.dataset}, ${hidden}${cfg.activation}, ${cfg.optimizer} lr ${cfg.lr}, `
+        const model = cfg.model === "mlp" ? `${hidden}${cfg.activation}` : cfg.model;
+        const schedule = cfg.scheduler === "none" ? "" : ` (${cfg.scheduler})`;
+        io.out(`gradlab train: ${cfg.dataset}, ${model}, ${cfg.optimizer} lr ${cfg.lr}${schedule}, `
           + `batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
       },
       onEpochStart(epoch, epochs, steps) {
@@ -180,10 +191,11 @@ async function runEval(target: string, o: { dataDir?: string; limit?: string; ac
   if (config && config.dataset !== "mnist") {
     split = loadData(config).test;
   } else {
-    if (arch.inputSize !== 784 || arch.numClasses !== 10) throw new CliError(`${target} is a ${arch.inputSize}-input, ${arch.numClasses}-class model; MNIST needs 784 inputs and 10 classes`);
+    const inputs = exampleSize(arch);
+    if (inputs !== 784 || arch.numClasses !== 10) throw new CliError(`${target} is a ${inputs}-input, ${arch.numClasses}-class model; MNIST needs 784 inputs and 10 classes`);
     split = loadMnistTest(o.dataDir ?? config?.dataDir ?? "", limit);
   }
-  const r = evaluate(model, split, arch.numClasses);
+  const r = evaluate(model, split, arch.numClasses, { shape: exampleShape(arch) });
   io.out(`test loss: ${r.loss.toFixed(4)} (${r.n} examples)`);
   io.out(`test accuracy: ${r.accuracy.toFixed(4)}`);
   return 0;
@@ -191,10 +203,10 @@ async function runEval(target: string, o: { dataDir?: string; limit?: string; ac
 
 async function runPredict(target: string, image: string, o: { activation?: string }, io: Io): Promise<number> {
   const { model, arch } = await loadModel(target, optActivation(o.activation));
-  if (arch.inputSize !== 784) throw new CliError(`${target} takes ${arch.inputSize} inputs, not a 28x28 image`);
+  if (exampleSize(arch) !== 784) throw new CliError(`${target} takes ${exampleSize(arch)} inputs, not a 28x28 image`);
   const x = toMnistInput(decodeGrey(readPngFile(image), image), image);
   model.eval();
-  const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, 784] })), -1)).dataSync();
+  const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, ...exampleShape(arch)] })), -1)).dataSync();
   const ranked = Array.from(probs, (p, c) => [c, p] as const).sort((a, b) => b[1] - a[1]);
   io.out(`prediction: ${ranked[0][0]}`);
   io.out(`probabilities: ${ranked.slice(0, 3).map(([c, p]) => `${c}: ${p.toFixed(4)}`).join(", ")}`);
@@ -203,7 +215,7 @@ async function runPredict(target: string, image: string, o: { activation?: strin
 
 async function runSummary(target: string | undefined, flags: TrainFlags, io: Io): Promise<number> {
   let model: nn.Sequential;
-  let inputSize: number;
+  let shape: number[];
   if (target) {
     // The flags describe a new model; silently showing the saved one instead would mislead.
     const given = Object.keys(flags).map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
@@ -214,16 +226,16 @@ async function runSummary(target: string | undefined, flags: TrainFlags, io: Io)
         + `or drop ${target} to see the model the flags make`);
     }
     const m = await loadModel(target);
-    model = m.model; inputSize = m.arch.inputSize;
+    model = m.model; shape = exampleShape(m.arch);
   } else {
     const cfg = applyFlags(DEFAULT_CONFIG, flags);
     const dims = cfg.dataset === "mnist" ? { inputSize: 784, numClasses: 10 } : { inputSize: 2, numClasses: 2 };
     const arch = archOf(cfg, dims);
     checkModelFits(arch, getBackend(), `--hidden ${cfg.hidden.join(",")}`, { usage: true });
     model = buildModel(arch, cfg.init);
-    inputSize = dims.inputSize;
+    shape = exampleShape(arch);
   }
-  io.out(nn.summary(model, [1, inputSize]).toString());
+  io.out(nn.summary(model, [1, ...shape]).toString());
   return 0;
 }
 
@@ -231,16 +243,20 @@ async function runExport(target: string, o: { onnx?: string; opset?: string }, i
   if (!o.onnx) throw new UsageError("export needs --onnx FILE");
   const opset = o.opset !== undefined ? parseNumber("--opset", o.opset, { integer: true, min: 13, max: 22 }) : 17;
   const { model, arch } = await loadModel(target);
-  const bytes = exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
+  const shape = exampleShape(arch);
+  const bytes = isCnn(arch)
+    ? exportOnnx(onnxLayers(model), { inputShape: shape, opset, producerVersion: "0.1.0", graphName: `gradlab_${arch.model}` })
+    : exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
   const folder = dirname(o.onnx) || ".";
   await mkdir(folder, { recursive: true }).catch((e) => { throw describeWriteError(folder, e); });
   await writeFileAtomic(o.onnx, bytes);
-  io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${arch.inputSize}] → logits [N, ${arch.numClasses}])`);
+  io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${shape.join(", ")}] → logits [N, ${arch.numClasses}])`);
   return 0;
 }
 
 function trainOptions(cmd: Command, forSummary = false): Command {
   cmd
+    .option("--model <name>", `model: ${MODELS.join(", ")} (default mlp; lenet and resnet train on 28×28 MNIST images)`)
     .option("--dataset <name>", `dataset: ${DATASETS.join(", ")} (default mnist)`)
     .option("--hidden <sizes>", "hidden layer widths, comma separated (default 256,256)")
     .option("--activation <name>", `activation: ${ACTIVATIONS.join(", ")} (default relu)`)
@@ -249,11 +265,12 @@ function trainOptions(cmd: Command, forSummary = false): Command {
     .option("--init <scheme>", "weight init: default (PyTorch's), kaiming, xavier");
   if (forSummary) return cmd;
   return cmd
-    .option("--epochs <n>", "epochs (default 10)")
+    .option("--epochs <n>", "epochs (default 10; lenet 5, resnet 3)")
     .option("--lr <rate>", "learning rate (default 0.01)")
     .option("--momentum <m>", "SGD momentum, or Adam's beta1 (default 0.9)")
     .option("--weight-decay <wd>", "weight decay (default 0; AdamW's default 0.01 when 0)")
-    .option("--optimizer <name>", "sgd, adam or adamw (default sgd)")
+    .option("--optimizer <name>", "sgd, adam or adamw (default sgd; resnet: adamw)")
+    .option("--scheduler <name>", `learning-rate schedule: ${SCHEDULERS.join(", ")} (peak --lr; default none; resnet: onecycle)`)
     .option("--batch-size <n>", "mini-batch size (default 64)")
     .option("--seed <n>", "seed for init, split and shuffling (default 0)")
     .option("--val-size <n>", "validation examples held out of training (default 5000)")
@@ -269,13 +286,13 @@ function trainOptions(cmd: Command, forSummary = false): Command {
 /** Builds the commander program; actions resolve to an exit code. */
 export function program(io: Io, setCode: (c: number) => void): Command {
   const p = new Command("gradlab")
-    .description("Train, evaluate and export PyTorch-style MLPs from the command line.")
+    .description("Train, evaluate and export PyTorch-style MLPs and CNNs from the command line.")
     .version("0.1.0")
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")), outputError: () => undefined });
   const run = (f: () => Promise<number>) => async () => setCode(await f());
-  trainOptions(p.command("train").description("train an MLP (default: the lecture's 784-256-256-10 on MNIST) and write a run folder"))
+  trainOptions(p.command("train").description("train an MLP (default: the lecture's 784-256-256-10 on MNIST) or a CNN (--model lenet|resnet) and write a run folder"))
     .action((o, c: Command) => run(() => runTrain(pickGiven(o, c), io))());
   p.command("eval").description("test accuracy of a run folder or a .safetensors checkpoint").argument("<target>", "run folder or .safetensors file")
     .option("--data-dir <dir>", "folder with MNIST IDX files").option("--activation <name>", "activation, for checkpoints made outside gradlab (default relu)")

@@ -1,36 +1,65 @@
 /**
- * The CLI's model: an MLP built as a top-level `nn.Sequential` so state-dict keys are PyTorch's
- * (`0.weight`, `0.bias`, `2.weight`, ...), plus the reverse — recovering the architecture from a
- * checkpoint's keys — and the layer list the ONNX exporter wants.
+ * The CLI's model: an MLP, LeNet-5 or a small ResNet, each built as a top-level `nn.Sequential` so
+ * state-dict keys are PyTorch's (`0.weight`, `0.bias`, `2.weight`, ...), plus the reverse —
+ * recovering an MLP's architecture from a checkpoint's keys — and the layer list the ONNX
+ * exporter wants.
  */
-import { nn } from "../index.js";
+import { models, nn, noGrad } from "../index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Layer } from "../io/onnx.js";
-import type { Activation, ArchConfig, InitName } from "./config.js";
+import { type Activation, type ArchConfig, type CnnArch, type InitName, isCnn, type ModelArch, RESNET_BLOCKS, RESNET_WIDTHS } from "./config.js";
 import { CliError } from "./errors.js";
 import { buildMlp } from "../nn/mlp.js";
 
 /**
- * Builds Linear → [BatchNorm1d] → activation → [Dropout] per hidden layer, then a final Linear:
- * the library's MLP (src/nn/mlp.ts), which the lab builds too. Draws initial weights from the
- * global generator, so seed it first.
+ * Builds the model `arch` describes. An MLP is Linear → [BatchNorm1d] → activation → [Dropout]
+ * per hidden layer, then a final Linear: the library's MLP (src/nn/mlp.ts), which the lab builds
+ * too. A CNN is `models.lenet5()` or `models.resnet()` (PyTorch's default init; `init` is an MLP
+ * setting). Draws initial weights from the global generator, so seed it first.
  */
-export function buildModel(arch: ArchConfig, init: InitName = "default"): nn.Sequential {
+export function buildModel(arch: ModelArch, init: InitName = "default"): nn.Sequential {
+  if (isCnn(arch)) return buildCnn(arch);
   return buildMlp({
     inputs: arch.inputSize, hidden: arch.hidden, outputs: arch.numClasses, activation: arch.activation,
     dropout: arch.dropout, batchnorm: arch.batchnorm, init,
   });
 }
 
+/** LeNet-5 or the ResNet, as src/models builds them. */
+function buildCnn(arch: CnnArch): nn.Sequential {
+  const opts = { inChannels: arch.inChannels, numClasses: arch.numClasses };
+  if (arch.model === "lenet") return models.lenet5(opts);
+  return models.resnet({ ...opts, widths: arch.widths ?? RESNET_WIDTHS, blocks: arch.blocks ?? RESNET_BLOCKS });
+}
+
+/** The CNN architecture `gradlab train --model <name>` builds for MNIST. */
+export function cnnArch(model: CnnArch["model"], numClasses = 10): CnnArch {
+  const base: CnnArch = { model, inChannels: 1, imageSize: [28, 28], numClasses };
+  return model === "resnet" ? { ...base, widths: [...RESNET_WIDTHS], blocks: RESNET_BLOCKS } : base;
+}
+
+/** One example's shape as the model takes it: [features] for an MLP, [channels, height, width] for a CNN. */
+export function exampleShape(arch: ModelArch): number[] {
+  return isCnn(arch) ? [arch.inChannels, ...arch.imageSize] : [arch.inputSize];
+}
+
+/** Input values per example (784 for MNIST, whatever the model). */
+export const exampleSize = (arch: ModelArch): number => exampleShape(arch).reduce((a, b) => a * b, 1);
+
 /** A state-dict entry as a file must hold it: its shape, and whether it is an integer counter. */
 export interface ExpectedEntry { shape: number[]; integer: boolean }
 
 /**
- * The state-dict keys and shapes `buildModel(arch)` would have, without building it (a file's
- * header is checked against them before a byte of weights is allocated). Mirrors buildModel's
- * layout: Linear, [BatchNorm1d], activation, [Dropout] per hidden layer, then the last Linear.
+ * The state-dict keys and shapes `buildModel(arch)` would have. For an MLP without building it (a
+ * file's header is checked against them before a byte of weights is allocated), mirroring
+ * buildModel's layout: Linear, [BatchNorm1d], activation, [Dropout] per hidden layer, then the
+ * last Linear. A CNN's size is bounded by validateModelArch, so it is built and read.
  */
-export function expectedEntries(arch: ArchConfig): Map<string, ExpectedEntry> {
+export function expectedEntries(arch: ModelArch): Map<string, ExpectedEntry> {
+  if (isCnn(arch)) {
+    const sd = noGrad(() => buildCnn(arch).stateDict());
+    return new Map(Object.entries(sd).map(([k, t]) => [k, { shape: [...t.shape], integer: t.dtype === "int32" }]));
+  }
   const out = new Map<string, ExpectedEntry>();
   const f = (shape: number[]): ExpectedEntry => ({ shape, integer: false });
   let i = 0;
@@ -100,21 +129,82 @@ export function inferArch(shapes: Map<string, readonly number[]>, activationName
   };
 }
 
-/** The model as the layer list `exportMlpOnnx` takes (inference mode: BatchNorm uses running stats). */
-export function onnxLayers(model: nn.Sequential): Layer[] {
+/** The model as the layer list `exportOnnx` takes (inference mode: BatchNorm uses running stats). */
+export function onnxLayers(model: nn.Module): Layer[] {
+  return [...model.children()].flatMap(onnxLayer);
+}
+
+/** [h, w] from PyTorch's int-or-pair. */
+const pair = (v: number | readonly number[]): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
+
+/** One module as exporter layers (a nested Sequential as its children's). */
+function onnxLayer(m: nn.Module): Layer[] {
   const f32 = (t: Tensor | null) => Float32Array.from(t!.dataSync());
-  return [...model.children()].map((m): Layer => {
-    if (m instanceof nn.Linear) return { type: "linear", weight: f32(m.weight), bias: m.bias ? f32(m.bias) : null, inFeatures: m.inFeatures, outFeatures: m.outFeatures };
-    if (m instanceof nn.BatchNorm1d) {
-      return { type: "batchnorm", weight: f32(m.weight), bias: f32(m.bias), runningMean: f32(m.running_mean), runningVar: f32(m.running_var), eps: m.eps };
-    }
-    if (m instanceof nn.ReLU) return { type: "relu" };
-    if (m instanceof nn.Sigmoid) return { type: "sigmoid" };
-    if (m instanceof nn.Tanh) return { type: "tanh" };
-    if (m instanceof nn.GELU) return { type: "gelu" };
-    if (m instanceof nn.SiLU) return { type: "silu" };
-    if (m instanceof nn.Dropout) return { type: "dropout" };
-    if (m instanceof nn.Identity) return { type: "identity" };
-    throw new CliError(`cannot export ${m.constructor.name} to ONNX`);
-  });
+  if (m instanceof nn.Sequential) return onnxLayers(m);
+  if (m instanceof models.BasicBlock) {
+    const body = [m.conv1, m.bn1, new nn.ReLU(), m.conv2, m.bn2].flatMap(onnxLayer);
+    return [{ type: "residual", body, shortcut: m.downsample ? onnxLayers(m.downsample) : [] }, { type: "relu" }];
+  }
+  if (m instanceof nn.Linear) return [{ type: "linear", weight: f32(m.weight), bias: m.bias ? f32(m.bias) : null, inFeatures: m.inFeatures, outFeatures: m.outFeatures }];
+  if (m instanceof nn.BatchNorm1d || m instanceof nn.BatchNorm2d) {
+    if (!m.running_mean || !m.running_var) throw new CliError(`cannot export ${m.constructor.name} without running statistics (trackRunningStats: false) to ONNX`);
+    const c = m.numFeatures;
+    // Without affine parameters BatchNorm scales by 1 and shifts by 0.
+    const weight = m.weight ? f32(m.weight) : new Float32Array(c).fill(1);
+    const bias = m.bias ? f32(m.bias) : new Float32Array(c);
+    return [{ type: "batchnorm", weight, bias, runningMean: f32(m.running_mean), runningVar: f32(m.running_var), eps: m.eps }];
+  }
+  if (m instanceof nn.Conv2d || m instanceof nn.ConvTranspose2d) return [convLayer(m)];
+  if (m instanceof nn.MaxPool2d) {
+    const o = m.opts;
+    return [{ type: "maxPool", kernelSize: pair(m.kernelSize), stride: pair(m.stride), padding: pair(o.padding ?? 0), dilation: pair(o.dilation ?? 1), ceilMode: o.ceilMode ?? false }];
+  }
+  if (m instanceof nn.AvgPool2d) {
+    const o = m.opts;
+    if (o.divisorOverride) throw new CliError("cannot export AvgPool2d with divisorOverride to ONNX (AveragePool has no such setting)");
+    return [{ type: "avgPool", kernelSize: pair(m.kernelSize), stride: pair(m.stride), padding: pair(o.padding ?? 0), ceilMode: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }];
+  }
+  if (m instanceof nn.AdaptiveAvgPool2d) {
+    const o = m.outputSize;
+    if (o === 1 || (Array.isArray(o) && o[0] === 1 && o[1] === 1)) return [{ type: "globalAvgPool" }];
+    throw new CliError(`cannot export AdaptiveAvgPool2d(${JSON.stringify(o)}) to ONNX; only output size 1 (GlobalAveragePool) maps to one op`);
+  }
+  if (m instanceof nn.Flatten) {
+    if (m.startDim !== 1 || m.endDim !== -1) throw new CliError(`cannot export Flatten(${m.startDim}, ${m.endDim}) to ONNX; only Flatten(1, -1) maps to ONNX's Flatten`);
+    return [{ type: "flatten" }];
+  }
+  if (m instanceof nn.ReLU) return [{ type: "relu" }];
+  if (m instanceof nn.LeakyReLU) return [{ type: "leakyRelu", alpha: m.negativeSlope }];
+  if (m instanceof nn.Sigmoid) return [{ type: "sigmoid" }];
+  if (m instanceof nn.Tanh) return [{ type: "tanh" }];
+  if (m instanceof nn.GELU) return [{ type: "gelu" }];
+  if (m instanceof nn.SiLU) return [{ type: "silu" }];
+  if (m instanceof nn.Dropout || m instanceof nn.Dropout2d) return [{ type: "dropout" }];
+  if (m instanceof nn.Identity) return [{ type: "identity" }];
+  throw new CliError(`cannot export ${m.constructor.name} to ONNX`);
+}
+
+/** Conv2d or ConvTranspose2d as an exporter layer; "same" padding becomes PyTorch's (possibly uneven) pads. */
+function convLayer(m: nn.Conv2d | nn.ConvTranspose2d): Layer {
+  if (m.paddingMode !== "zeros") throw new CliError(`cannot export ${m.constructor.name} with paddingMode "${m.paddingMode}" to ONNX`);
+  const f32 = (t: Tensor | null) => Float32Array.from(t!.dataSync());
+  const [k, s, d] = [pair(m.kernelSize), pair(m.stride), pair(m.dilation)];
+  const common = {
+    weight: f32(m.weight), bias: m.bias ? f32(m.bias) : null, inChannels: m.inChannels, outChannels: m.outChannels,
+    kernelSize: k, stride: s, dilation: d, groups: m.groups,
+  };
+  if (m instanceof nn.ConvTranspose2d) {
+    return { type: "convTranspose", ...common, padding: pair(m.padding as number[]), outputPadding: pair(m.outputPadding) };
+  }
+  let pads: [number, number, number, number];
+  if (m.padding === "valid") pads = [0, 0, 0, 0];
+  else if (m.padding === "same") {
+    // PyTorch pads dilation·(k − 1) in total, the smaller half before.
+    const total = [0, 1].map((i) => d[i] * (k[i] - 1));
+    pads = [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
+  } else {
+    const p = pair(m.padding);
+    pads = [p[0], p[1], p[0], p[1]];
+  }
+  return { type: "conv", ...common, pads };
 }

@@ -2,7 +2,7 @@
  * report.html: one self-contained page (no network, no scripts) with loss and accuracy curves as
  * inline SVG, the test confusion matrix, and a gallery of the worst test mistakes as inline PNGs.
  */
-import type { ArchConfig, TrainConfig } from "./config.js";
+import { isCnn, type ModelArch, recordedConfig, type TrainConfig } from "./config.js";
 import type { EpochMetrics } from "./checkpoint.js";
 import type { Split } from "./datasets.js";
 import { writeFileAtomic } from "./checkpoint.js";
@@ -11,11 +11,20 @@ import type { EvalResult } from "../train/train.js";
 
 export interface ReportInput {
   config: TrainConfig;
-  arch: ArchConfig;
+  arch: ModelArch;
   history: EpochMetrics[];
   test: EvalResult;
   testSplit: Split;
   imageShape?: [number, number];
+}
+
+/** One line naming the model: "784-256-256-10, relu", "LeNet-5", "ResNet 16-32-64, 1 block per stage". */
+function describeArch(a: ModelArch): string {
+  if (isCnn(a)) {
+    if (a.model === "lenet") return "LeNet-5";
+    return `ResNet ${(a.widths ?? []).join("-")}, ${a.blocks} block${a.blocks === 1 ? "" : "s"} per stage, BatchNorm2d`;
+  }
+  return [a.inputSize, ...a.hidden, a.numClasses].join("-") + `, ${a.activation}${a.batchnorm ? ", batchnorm" : ""}${a.dropout ? `, dropout ${a.dropout}` : ""}`;
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
@@ -86,8 +95,7 @@ export function renderReport(r: ReportInput): string {
     }
     return `<div class="mistake">${pic}<div>#${m.index}: true <b>${m.label}</b>, predicted <b>${m.pred}</b><br>p(true) = ${m.prob.toExponential(1)}</div></div>`;
   }).join("");
-  const a = r.arch;
-  const archText = [a.inputSize, ...a.hidden, a.numClasses].join("-") + `, ${a.activation}${a.batchnorm ? ", batchnorm" : ""}${a.dropout ? `, dropout ${a.dropout}` : ""}`;
+  const archText = describeArch(r.arch);
   const c = r.config;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gradlab run — ${esc(c.dataset)} — test accuracy ${r.test.accuracy.toFixed(4)}</title>
@@ -101,12 +109,12 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-
 </style></head><body>
 <h1>gradlab training report</h1>
 <p class="big">test accuracy: <b>${r.test.accuracy.toFixed(4)}</b> (loss ${r.test.loss.toFixed(4)}, ${r.test.n} examples)</p>
-<p>Dataset <b>${esc(c.dataset)}</b>; model ${esc(archText)}; ${esc(c.optimizer)} lr ${c.lr} momentum ${c.momentum}; batch ${c.batchSize}; ${h.length} epoch${h.length === 1 ? "" : "s"}; seed ${c.seed}.</p>
+<p>Dataset <b>${esc(c.dataset)}</b>; model ${esc(archText)}; ${esc(c.optimizer)} lr ${c.lr}${c.scheduler && c.scheduler !== "none" ? ` (${esc(c.scheduler)})` : ""} momentum ${c.momentum}; batch ${c.batchSize}; ${h.length} epoch${h.length === 1 ? "" : "s"}; seed ${c.seed}.</p>
 <h2>Curves</h2><div class="charts">${loss}${acc}</div>
 <h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>val loss</th><th>val acc</th><th>time</th></tr>${rows}</table>
 <h2>Confusion matrix (test set)</h2>${confusionTable(r.test.confusion)}
 <h2>Worst mistakes (test set, lowest probability on the true class)</h2><div class="gallery">${gallery || "<p>No mistakes.</p>"}</div>
-<h2>Configuration</h2><pre>${esc(JSON.stringify(c, null, 2))}</pre>
+<h2>Configuration</h2><pre>${esc(JSON.stringify(recordedConfig(c), null, 2))}</pre>
 </body></html>
 `;
 }

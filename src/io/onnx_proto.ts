@@ -146,6 +146,7 @@ export const ONNX_FLOAT = 1;
 /** AttributeProto.AttributeType values used by the exporter. */
 export const ATTR_FLOAT = 1;
 export const ATTR_INT = 2;
+export const ATTR_INTS = 7;
 
 let modelType: protobuf.Type | undefined;
 

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, tensor } from "../index.js";
 import { checkSyntheticFits, checkTrainingFits } from "../cli/budget.js";
-import type { ArchConfig, TrainConfig } from "../cli/config.js";
+import { type ModelArch, recordedConfig, type TrainConfig } from "../cli/config.js";
 import {
   CHECKPOINTS_DIR, type EpochMetrics, findCheckpoint, loadCheckpoint, removeOlderCheckpoints, saveCheckpoint,
   type TrainState, writeFileAtomic, writeRunModel,
@@ -15,7 +15,7 @@ import { loadData, type LoadedData, type Split } from "../cli/datasets.js";
 import { CliError, UsageError } from "../cli/errors.js";
 import { makeRunFolder, readJsonFile, removeLeftoverTemps } from "../cli/files.js";
 import { acquireRunLock } from "../cli/lock.js";
-import { buildModel } from "../cli/model.js";
+import { buildModel, cnnArch, exampleShape } from "../cli/model.js";
 import { writeReport } from "../cli/report.js";
 
 export type { EpochMetrics } from "../cli/checkpoint.js";
@@ -69,7 +69,8 @@ export async function useBackend(name: string, threads: number): Promise<void> {
 }
 
 /** The architecture a config trains. */
-export function archOf(cfg: TrainConfig, d: { inputSize: number; numClasses: number }): ArchConfig {
+export function archOf(cfg: TrainConfig, d: { inputSize: number; numClasses: number }): ModelArch {
+  if (cfg.model !== "mlp") return cnnArch(cfg.model, d.numClasses);
   return { inputSize: d.inputSize, numClasses: d.numClasses, hidden: cfg.hidden, activation: cfg.activation, dropout: cfg.dropout, batchnorm: cfg.batchnorm };
 }
 
@@ -81,12 +82,33 @@ function makeOptimizer(cfg: TrainConfig, model: nn.Module): optim.Optimizer<{ lr
   return cfg.optimizer === "adam" ? new optim.Adam(params, opts) : new optim.AdamW(params, opts);
 }
 
+/**
+ * The config's learning-rate schedule on `opt`, or null for a constant lr: OneCycleLR peaks at
+ * `cfg.lr` and spans every step of the run (`cfg.epochs` × `steps`), stepped after each batch.
+ */
+function makeScheduler(cfg: TrainConfig, opt: optim.Optimizer<{ lr: number }>, steps: number): optim.lrScheduler.LRScheduler | null {
+  if (cfg.scheduler === "none") return null;
+  return new optim.lrScheduler.OneCycleLR(opt, { maxLr: cfg.lr, totalSteps: cfg.epochs * steps });
+}
+
+/** Options for {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Also fill the confusion matrix and the worst mistakes. Default false. */
+  detail?: boolean;
+  /** Examples per forward pass. Default 1000. */
+  batch?: number;
+  /** One example's shape as the model takes it, e.g. [1, 28, 28] for a CNN. Default [features]. */
+  shape?: number[];
+}
+
 /** Lets pending signals (Ctrl-C) be delivered between steps of the synchronous compute. */
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Loss and accuracy of `model` on `split` (eval mode, no graph), with per-example detail if asked. */
-export function evaluate(model: nn.Module, split: Split, numClasses: number, detail = false, batch = 1000): EvalResult {
+export function evaluate(model: nn.Module, split: Split, numClasses: number, opts: EvaluateOptions = {}): EvalResult {
+  const { detail = false, batch = 1000 } = opts;
   const features = split.x.length / Math.max(split.n, 1);
+  const shape = opts.shape ?? [features];
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   const mistakes: EvalResult["worst"] = [];
   let lossSum = 0;
@@ -97,7 +119,7 @@ export function evaluate(model: nn.Module, split: Split, numClasses: number, det
     noGrad(() => {
       for (let s = 0; s < split.n; s += batch) {
         const e = Math.min(split.n, s + batch);
-        const xb = tensor(split.x.subarray(s * features, e * features), { shape: [e - s, features] });
+        const xb = tensor(split.x.subarray(s * features, e * features), { shape: [e - s, ...shape] });
         const yb = tensor(split.y.subarray(s, e), { dtype: "int32" });
         const logits = model(xb);
         const losses = F.crossEntropy(logits, yb, { reduction: "none" }).dataSync();
@@ -126,7 +148,7 @@ function metricsJsonl(history: EpochMetrics[], test?: EvalResult): string {
 }
 
 /**
- * Trains an MLP as `config` says, writing the run folder `opts.outDir`: `config.json`,
+ * Trains the model (an MLP or a CNN) `config` says, writing the run folder `opts.outDir`: `config.json`,
  * `model.safetensors`, `metrics.jsonl`, the resumable checkpoint `checkpoints/<n>/` and, when done,
  * `report.html`. The folder is locked (`train.lock`) while it runs: a second run on it is refused.
  *
@@ -146,21 +168,23 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   const model = buildModel(arch, cfg.init);
   const opt = makeOptimizer(cfg, model);
   // The loader has its own generator so the batch order does not depend on how many dropout masks were drawn.
+  // A CNN sees each 784-pixel row as a (1, 28, 28) image.
   const loader = new data.DataLoader(
-    new data.TensorDataset(tensor(d.train.x, { shape: [d.train.n, d.inputSize] }), tensor(d.train.y, { dtype: "int32" })),
+    new data.TensorDataset(tensor(d.train.x, { shape: [d.train.n, ...exampleShape(arch)] }), tensor(d.train.y, { dtype: "int32" })),
     { batchSize: cfg.batchSize, shuffle: true, seed: (cfg.seed + 1) >>> 0 },
   );
   const steps = loader.length;
+  const scheduler = makeScheduler(cfg, opt, steps);
   const modelMeta = { gradlab_arch: JSON.stringify(arch) };
   // What config.json records: the validation size actually held out (the synthetic sets always keep 15%).
-  const recorded = { ...cfg, valSize: d.val.n, arch };
+  const recorded = { ...recordedConfig(cfg), valSize: d.val.n, arch };
 
   // The folder appears only once data and model are ready: a run refused for its flags or files
   // leaves nothing behind. From here on it is locked: one run per folder.
   if (!opts.resume) await makeRunFolder(dir);
   const release = await acquireRunLock(dir);
   try {
-    return await trainLocked({ cfg, opts, d, arch, model, opt, loader, steps, modelMeta, recorded });
+    return await trainLocked({ cfg, opts, d, arch, model, opt, scheduler, loader, steps, modelMeta, recorded });
   } finally {
     release();
   }
@@ -175,19 +199,22 @@ interface Prepared {
   cfg: TrainConfig;
   opts: TrainOptions;
   d: LoadedData;
-  arch: ArchConfig;
+  arch: ModelArch;
   model: nn.Sequential;
   opt: optim.Optimizer<{ lr: number }>;
+  /** The learning-rate schedule, stepped after every batch; null for a constant lr. */
+  scheduler: optim.lrScheduler.LRScheduler | null;
   loader: data.DataLoader;
   steps: number;
   modelMeta: Record<string, string>;
-  /** What config.json records. */
-  recorded: TrainConfig & { arch: ArchConfig };
+  /** What config.json records (a CNN's without the MLP-only fields). */
+  recorded: Record<string, unknown> & Pick<TrainConfig, "epochs" | "optimizer"> & { arch: ModelArch };
 }
 
 /** train() with the run folder locked: sweep leftovers, start or resume the checkpoint, run the epochs. */
 async function trainLocked(p: Prepared): Promise<TrainResult> {
-  const { cfg, opts, d, arch, model, opt, loader, steps, modelMeta, recorded } = p;
+  const { cfg, opts, d, arch, model, opt, scheduler, loader, steps, modelMeta, recorded } = p;
+  const shape = exampleShape(arch);
   const dir = opts.outDir;
   // What each checkpoint remembers of the config, to tell a resume whether config.json was edited.
   const { epochs: _e, threads: _t, arch: _a, ...runSettings } = recorded;
@@ -200,9 +227,10 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
       throw new CliError(`${dir} has no checkpoint to resume — no epoch finished (and no Ctrl-C saved one) `
         + "before the run stopped");
     }
-    const config = recorded as typeof recorded & Record<string, unknown>;
     const configPath = join(dir, "config.json");
-    st = await loadCheckpoint(found, model, opt, { stepsPerEpoch: steps, config, configPath });
+    // The schedule is brought to the saved step before the optimizer's settings are compared with the saved ones.
+    const atStep = scheduler ? (globalStep: number) => scheduler.step(globalStep) : undefined;
+    st = await loadCheckpoint(found, model, opt, { stepsPerEpoch: steps, config: recorded, configPath, atStep });
     defaultGenerator.setState(st.globalRng as number[]);
     // A finished run asked for more epochs continues with the next one.
     st.done = false;
@@ -249,6 +277,7 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
       opt.zeroGrad();
       loss.backward();
       opt.step();
+      scheduler?.step();
       st.epochLossSum += lv;
       st.epochLossCount++;
       st.step++;
@@ -264,7 +293,7 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
       }
     }
     const time = st.epochTime + (performance.now() - t0) / 1000;
-    const val = d.val.n ? evaluate(model, d.val, d.numClasses) : null;
+    const val = d.val.n ? evaluate(model, d.val, d.numClasses, { shape }) : null;
     // The epoch's last update may itself blow the weights up: never save (or report) such a model.
     if (!parametersFinite(model) || (val && !Number.isFinite(val.loss))) {
       const kept = st.history.length ? `The checkpoint of epoch ${st.history.length} in ${dir} is kept` : "No checkpoint was saved";
@@ -288,7 +317,7 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
     t0 = performance.now();
     if (opts.signal?.aborted && !last) { st.epoch = next; return { status: "interrupted", history: st.history, model, state: st }; }
   }
-  const test = evaluate(model, d.test, d.numClasses, true);
+  const test = evaluate(model, d.test, d.numClasses, { detail: true, shape });
   await writeFileAtomic(join(dir, "metrics.jsonl"), metricsJsonl(st.history, test));
   await writeReport(join(dir, "report.html"), { config: cfg, arch, history: st.history, test, testSplit: d.test, imageShape: d.imageShape });
   return { status: "done", history: st.history, test, model, state: st };
