@@ -55,6 +55,7 @@ lab = (mnist / "t10k-labels-idx1-ubyte").read_bytes()[8:]
 x = torch.frombuffer(bytearray(img), dtype=torch.uint8).float().reshape(-1, 784) / 255
 if kind != "mlp": x = x.reshape(-1, 1, 28, 28)  # what gradlab feeds a CNN
 y = torch.frombuffer(bytearray(lab), dtype=torch.uint8).long()
+if cfg.get("limit"): x, y = x[:cfg["limit"]], y[:cfg["limit"]]  # a --limit run was tested on the first images only
 with torch.no_grad():
     acc = (model(x).argmax(1) == y).float().mean().item()
 ours = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if '"split":"test"' in l]
