@@ -1,4 +1,4 @@
-/** CI runs every example (each lecture slide's code); MNIST and the double-softmax bug run shortened. */
+/** CI runs every example (each lecture slide's code); the long trainings run shortened (`shortened`). */
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { promisify } from "node:util";
@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 const shortened: Record<string, string[]> = {
   "mnist_mlp.ts": ["1", "12000"], // 1 epoch on 12,000 images
   "double_softmax_bug.ts": ["150"],
+  "mnist_lenet.ts": ["1", "12000"], // 1 epoch on 12,000 images
 };
 const expected: Record<string, RegExp> = {
   "xor.ts": /hand-picked: 4\/4 correct[\s\S]*learned: 4\/4 correct/,
@@ -18,6 +19,8 @@ const expected: Record<string, RegExp> = {
   "forgotten_zero_grad.ts": /without zeroGrad\(\)/,
   "train_eval_modes.ts": /eval on a single sample works/,
   "softmax_temperature.ts": /T = 0\.5: p = \[0\.8638, 0\.1169, 0\.0193\]/,
+  "mnist_lenet.ts": /Total params: 61,706[\s\S]*epoch 1: train loss [\d.]+, test accuracy 0\.(8[3-9]|9)/,
+  "resnet_block.ts": /\[8,32,14,14\][\s\S]*depth 16: without the skip the gradient explodes \(train\) or vanishes/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
 // Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).
