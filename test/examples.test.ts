@@ -21,6 +21,7 @@ const expected: Record<string, RegExp> = {
   "softmax_temperature.ts": /T = 0\.5: p = \[0\.8638, 0\.1169, 0\.0193\]/,
   "mnist_lenet.ts": /Total params: 61,706[\s\S]*epoch 1: train loss [\d.]+, test accuracy 0\.(8[3-9]|9)/,
   "resnet_block.ts": /\[8,32,14,14\][\s\S]*depth 16: without the skip the gradient explodes \(train\) or vanishes/,
+  "causal_conv1d.ts": /inputs 16\.\.31: 16 steps[\s\S]*at steps 0\.\.19 = 0, outputs changed: 20\.\.31/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
 // Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).
