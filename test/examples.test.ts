@@ -22,6 +22,7 @@ const expected: Record<string, RegExp> = {
   "mnist_lenet.ts": /Total params: 61,706[\s\S]*epoch 1: train loss [\d.]+, test accuracy 0\.(8[3-9]|9)/,
   "resnet_block.ts": /\[8,32,14,14\][\s\S]*depth 16: without the skip the gradient explodes \(train\) or vanishes/,
   "causal_conv1d.ts": /inputs 16\.\.31: 16 steps[\s\S]*at steps 0\.\.19 = 0, outputs changed: 20\.\.31/,
+  "rnn_vs_lstm_gradient.ts": /tanh RNN 1\.\de-1\d, LSTM[\s\S]*the LSTM keeps \d\.\de\+([3-9]|\d\d)× more/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
 // Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).
