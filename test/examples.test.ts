@@ -9,6 +9,7 @@ const shortened: Record<string, string[]> = {
   "double_softmax_bug.ts": ["150"],
   "mnist_lenet.ts": ["1", "12000"], // 1 epoch on 12,000 images
   "makemore_names.ts": ["2000"], // 2,000 steps per neural model
+  "char_lstm.ts": ["120"],
 };
 const expected: Record<string, RegExp> = {
   "xor.ts": /hand-picked: 4\/4 correct[\s\S]*learned: 4\/4 correct/,
@@ -25,6 +26,7 @@ const expected: Record<string, RegExp> = {
   "causal_conv1d.ts": /inputs 16\.\.31: 16 steps[\s\S]*at steps 0\.\.19 = 0, outputs changed: 20\.\.31/,
   "rnn_vs_lstm_gradient.ts": /tanh RNN 1\.\de-1\d, LSTM[\s\S]*the LSTM keeps \d\.\de\+([3-9]|\d\d)× more/,
   "makemore_names.ts": /bigram counts\s+val loss 2\.[2-6]\d+[\s\S]*both neural models beat the bigram table/,
+  "char_lstm.ts": /step {4}0: val loss 4\.[34]\d+[\s\S]*sample[\s\S]*loss 4\.\d+ → val 2\.\d+: it learned/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
 // Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).
