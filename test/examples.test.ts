@@ -10,6 +10,7 @@ const shortened: Record<string, string[]> = {
   "mnist_lenet.ts": ["1", "12000"], // 1 epoch on 12,000 images
   "makemore_names.ts": ["2000"], // 2,000 steps per neural model
   "char_lstm.ts": ["120"],
+  "char_gpt.ts": ["100", "80"], // 100 steps, 80-character samples
 };
 const expected: Record<string, RegExp> = {
   "xor.ts": /hand-picked: 4\/4 correct[\s\S]*learned: 4\/4 correct/,
@@ -27,6 +28,7 @@ const expected: Record<string, RegExp> = {
   "rnn_vs_lstm_gradient.ts": /tanh RNN 1\.\de-1\d, LSTM[\s\S]*the LSTM keeps \d\.\de\+([3-9]|\d\d)× more/,
   "makemore_names.ts": /bigram counts\s+val loss 2\.[2-6]\d+[\s\S]*both neural models beat the bigram table/,
   "char_lstm.ts": /step {4}0: val loss 4\.[34]\d+[\s\S]*sample[\s\S]*loss 4\.\d+ → val 2\.\d+: it learned/,
+  "char_gpt.ts": /114,641 parameters[\s\S]*step {4}0: val loss 4\.\d+[\s\S]*val loss 4\.\d+ → 2\.\d+: it learned/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
 // Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).
