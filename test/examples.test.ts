@@ -11,6 +11,7 @@ const shortened: Record<string, string[]> = {
   "makemore_names.ts": ["2000"], // 2,000 steps per neural model
   "char_lstm.ts": ["120"],
   "char_gpt.ts": ["100", "80"], // 100 steps, 80-character samples
+  "attention_maps.ts": ["150"],
 };
 const expected: Record<string, RegExp> = {
   "xor.ts": /hand-picked: 4\/4 correct[\s\S]*learned: 4\/4 correct/,
@@ -29,6 +30,7 @@ const expected: Record<string, RegExp> = {
   "makemore_names.ts": /bigram counts\s+val loss 2\.[2-6]\d+[\s\S]*both neural models beat the bigram table/,
   "char_lstm.ts": /step {4}0: val loss 4\.[34]\d+[\s\S]*sample[\s\S]*loss 4\.\d+ → val 2\.\d+: it learned/,
   "char_gpt.ts": /114,641 parameters[\s\S]*step {4}0: val loss 4\.\d+[\s\S]*val loss 4\.\d+ → 2\.\d+: it learned/,
+  "attention_maps.ts": /"C" {2}100( {3}·){15}[\s\S]*above the diagonal: 0; largest \|row sum − 1\|: (\de-([6-9]|\d\d)|0e\+0)/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
 // Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).
