@@ -7,7 +7,7 @@
 //     [--no-browser] [--no-torch] [--no-tfjs] [--repeats N] [--out FILE (default bench/results/<cpu>.md + index)]
 //     [--note "TEXT" (a line in each section written, e.g. "machine loaded by a build")]
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, cpus, totalmem, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
