@@ -42,7 +42,13 @@ const CALLER_SPIN = 1000000;
  */
 const TAKE_GRACE_MS = 0.03;
 /**
- * Busy-machine rule: when awake workers missed their calls in more than LATE_LIMIT of the last
+ * A caller that, done with its own share, waited longer than this and longer than its share took
+ * counts the region as late: the worker took its call but the OS descheduled it midway (a time
+ * slice is milliseconds; the imbalance of a normal region is microseconds).
+ */
+const STALL_MS = 0.5;
+/**
+ * Busy-machine rule: when awake workers missed (or stalled) their calls in more than LATE_LIMIT of the last
  * WINDOW parallel regions, the next regions run on the caller alone while the workers sleep (a
  * spinning worker would steal the caller's core), then threads are tried again. The solo stretch
  * starts at SOLO_MIN regions and doubles up to SOLO_MAX each time the workers miss again within
@@ -247,12 +253,20 @@ export class ThreadPool {
     Atomics.store(i32, GEN, gen);
     Atomics.notify(i32, GEN);
     let error: unknown = null;
+    const t0 = performance.now();
     try { local(); } catch (e) { error = e; }
     let late = false;
     try { late = this.takeBackLateCalls(fn, calls, asleep); } catch (e) { error ??= e; }
-    for (let spin = 0; spin < CALLER_SPIN && Atomics.load(i32, PENDING) > 0; spin++);
-    for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
-      if (this.canWait) Atomics.wait(i32, PENDING, p);
+    if (Atomics.load(i32, PENDING) > 0) {
+      const t1 = performance.now();
+      for (let spin = 0; spin < CALLER_SPIN && Atomics.load(i32, PENDING) > 0; spin++);
+      for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
+        if (this.canWait) Atomics.wait(i32, PENDING, p);
+      }
+      // A worker that took its call and was then descheduled makes the caller wait for a time slice:
+      // as much a sign of a busy machine as a call not taken at all.
+      const waited = performance.now() - t1;
+      if (waited > STALL_MS && waited > t1 - t0) late = true;
     }
     this.noteLateness(late);
     // Reset the worker error count before rethrowing the caller's own error, or it would fail the next call.
