@@ -1,6 +1,8 @@
 // Elementwise kernels. Op codes come from src/backend/opcodes.ts, the table the TypeScript side
-// reads too. Cheap ops run 4 lanes at a time; transcendental ones are scalar and
-// computed in f64 so results round to the same f32 as the JS reference almost always.
+// reads too. Cheap ops and gelu (a transformer's hot activation) run 4 lanes at a time in float32
+// (gelu's backward in two float64 pairs);
+// the other transcendental ones are scalar and computed in f64 so results round to the same f32 as
+// the JS reference almost always.
 import { Binary, Unary } from "../src/backend/opcodes";
 import { at, reluVec } from "./simd";
 
@@ -36,6 +38,129 @@ function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
   return NaN;
 }
 
+/**
+ * e^a lane-wise in float32 (Cephes expf: a = n·ln2 + r, |r| ≤ ln2/2, a degree-5 polynomial, 2^n
+ * put in the exponent bits): within ~1 ULP; a below -87.3 (results that would be denormal) gives 0.
+ */
+// @ts-ignore: decorator
+@inline function expVec(a: v128): v128 {
+  const x = f32x4.max(f32x4.min(a, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447505531));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // ln 2 in two parts: n·C1 is exact, so r keeps its low bits.
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // Exactly 0 below the clamp, as Math.exp underflows: gelu'(±∞) is then ∞·0 = NaN, the reference's.
+  return v128.andnot(f32x4.mul(p, pow2n), f32x4.lt(a, f32x4.splat(-87.3365447505531)));
+}
+
+/** t = 1/(1 + z/2) at z = |x|/√2, lane-wise: the variable of the erfc fit of `erfc` (Numerical Recipes' erfcc). */
+// @ts-ignore: decorator
+@inline function erfcT(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.abs(x), f32x4.splat(<f32>(0.5 * SQRT1_2)))));
+}
+
+/** The fit's exponent term P(t): erfc(z) ≈ t·exp(-z² + P(t)) for z ≥ 0, lane-wise. */
+// @ts-ignore: decorator
+@inline function erfcPoly(t: v128): v128 {
+  let p = f32x4.splat(0.17087277);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.82215223));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.48851587));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.13520398));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.27886807));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.18628806));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.09678418));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.37409196));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.00002368));
+  return f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.26551223));
+}
+
+/**
+ * erfc(-x/√2) lane-wise (2·Φ(x)), given -x²/2 (`mhx2`) and the fit's exponent term and t: for
+ * x ≤ 0 the fit r = t·e^(-x²/2 + P) itself, for x > 0 its complement 2 - r.
+ */
+// @ts-ignore: decorator
+@inline function twoPhi(x: v128, mhx2: v128, poly: v128, t: v128): v128 {
+  const r = f32x4.mul(t, expVec(f32x4.add(mhx2, poly)));
+  return v128.bitselect(f32x4.sub(f32x4.splat(2), r), r, f32x4.gt(x, f32x4.splat(0)));
+}
+
+/** gelu(x) = x·Φ(x) over 4 lanes in float32 (the MLP of a transformer calls it on every activation). */
+// @ts-ignore: decorator
+@inline function geluVec(x: v128): v128 {
+  const mhx2 = f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5));
+  const t = erfcT(x);
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), x), twoPhi(x, mhx2, erfcPoly(t), t));
+}
+
+/**
+ * e^a lane-wise in float64 (a = n·ln2 + r, |r| ≤ ln2/2, Taylor to r¹⁰/10!: ~1e-11 relative — the
+ * erfc fit's 1.2e-7 dominates); a below -708 gives 0.
+ */
+// @ts-ignore: decorator
+@inline function expVec64(a: v128): v128 {
+  const x = f64x2.max(f64x2.min(a, f64x2.splat(709)), f64x2.splat(-708));
+  const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
+  let r = f64x2.sub(x, f64x2.mul(n, f64x2.splat(0.6931471803691238)));
+  r = f64x2.sub(r, f64x2.mul(n, f64x2.splat(1.9082149292705877e-10)));
+  let p = f64x2.splat(1.0 / 3628800);
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1));
+  const pow2n = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n)), i64x2.splat(1023)), 52);
+  return v128.andnot(f64x2.mul(p, pow2n), f64x2.lt(a, f64x2.splat(-708)));
+}
+
+/**
+ * gelu'(x) = Φ(x) + x·φ(x) on 2 float64 lanes, the same formula as the scalar `deriv`: near
+ * x ≈ -0.75 the two terms (≈ ±0.25) cancel to a few hundredths, so float32 terms (ULP 3e-8) would
+ * leave errors of ~1e-7 in the gradient; float64 lanes keep it at the reference's rounding.
+ */
+// @ts-ignore: decorator
+@inline function geluGrad64(x: v128): v128 {
+  const z = f64x2.mul(f64x2.abs(x), f64x2.splat(SQRT1_2));
+  const t = f64x2.div(f64x2.splat(1), f64x2.add(f64x2.splat(1), f64x2.mul(f64x2.splat(0.5), z)));
+  let p = f64x2.splat(0.17087277);
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(-0.82215223));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(1.48851587));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(-1.13520398));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(0.27886807));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(-0.18628806));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(0.09678418));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(0.37409196));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(1.00002368));
+  p = f64x2.add(f64x2.mul(p, t), f64x2.splat(-1.26551223));
+  const mz2 = f64x2.neg(f64x2.mul(z, z));
+  const r = f64x2.mul(t, expVec64(f64x2.add(mz2, p))); // erfc(|x|/√2)
+  const erfcMinus = v128.bitselect(f64x2.sub(f64x2.splat(2), r), r, f64x2.gt(x, f64x2.splat(0))); // erfc(-x/√2)
+  const phi = f64x2.mul(f64x2.splat(INV_SQRT_2PI), expVec64(f64x2.mul(f64x2.splat(-0.5), f64x2.mul(x, x))));
+  return f64x2.add(f64x2.mul(f64x2.splat(0.5), erfcMinus), f64x2.mul(x, phi));
+}
+
+/** dy·gelu'(x) for 4 float32 lanes, computed on two float64 halves and rounded once, like the scalar path. */
+// @ts-ignore: decorator
+@inline function geluBackwardVec(x: v128, dy: v128): v128 {
+  const xHi = i8x16.shuffle(x, x, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  const dyHi = i8x16.shuffle(dy, dy, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(dy), geluGrad64(f64x2.promote_low_f32x4(x))));
+  const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(dyHi), geluGrad64(f64x2.promote_low_f32x4(xHi))));
+  return i8x16.shuffle(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
 // @ts-ignore: decorator
 @inline function unaryVec(op: i32, x: v128): v128 {
   switch (op) {
@@ -45,14 +170,16 @@ function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
     case Unary.square: return f32x4.mul(x, x);
     case Unary.reciprocal: return f32x4.div(f32x4.splat(1), x);
     case Unary.relu: return reluVec(x);
+    case Unary.gelu: return geluVec(x);
   }
   return x;
 }
 
-/** True for ops with a SIMD path (neg sqrt abs square reciprocal relu). */
+/** True for ops with a SIMD path (neg sqrt abs square reciprocal relu gelu). */
 // @ts-ignore: decorator
 @inline function isVecOp(op: i32): bool {
-  return op == Unary.neg || op == Unary.sqrt || op == Unary.abs || op == Unary.square || op == Unary.reciprocal || op == Unary.relu;
+  return op == Unary.neg || op == Unary.sqrt || op == Unary.abs || op == Unary.square || op == Unary.reciprocal ||
+    op == Unary.relu || op == Unary.gelu;
 }
 
 export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f64): void {
@@ -104,6 +231,16 @@ export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize,
       v128.store(at(dx, i), f32x4.mul(v128.load(at(dy, i)), m));
     }
     for (; i < n; i++) store<f32>(at(dx, i), load<f32>(at(dy, i)) * (load<f32>(at(x, i)) > 0 ? <f32>1 : <f32>0));
+    return;
+  }
+  if (op == Unary.gelu) {
+    // A transformer's MLP backward: 4 elements at a time (in float64 lanes), the tail through the same code.
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(at(dx, i), geluBackwardVec(v128.load(at(x, i)), v128.load(at(dy, i))));
+    for (; i < n; i++) {
+      const g = geluBackwardVec(f32x4.splat(load<f32>(at(x, i))), f32x4.splat(load<f32>(at(dy, i))));
+      store<f32>(at(dx, i), f32x4.extract_lane(g, 0));
+    }
     return;
   }
   for (let i = 0; i < n; i++) {

@@ -4,7 +4,7 @@
 // took the lecture's 2-thread GEMMs from 247/253/78 to 229/232/74 µs).
 // Threads call this on disjoint blocks of C (the JS side splits the work), each with its own
 // pack buffers, so nothing here is shared between threads.
-import { madd, at, reluVec } from "./simd";
+import { madd, at, claim, reluVec } from "./simd";
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -36,6 +36,29 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: 
   scaleC(m, n, beta, c, ldc, bias);
   if (k > 0) product(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, scratch);
   if (relu) reluRows(m, n, c, ldc);
+}
+
+/**
+ * gemm over blocks of C claimed one at a time from the i32 counter at `next`: block i is C's columns
+ * (`byCols`) or rows [from + i·block, from + (i+1)·block), clipped to n (or m); the other arguments
+ * describe the whole product, as for gemm. The workers of a parallel gemm and the caller, once done
+ * with its own share, claim from the same counter, so a worker the OS descheduled in the middle of
+ * its share holds up only the block it is on: the caller computes the rest.
+ */
+export function gemmBlocks(next: usize, byCols: bool, from: i32, block: i32, transA: bool, transB: bool, m: i32, n: i32,
+  k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, bias: usize, relu: bool,
+  scratch: usize): void {
+  const extent = byCols ? n : m;
+  for (let s = from + claim(next) * block; s < extent; s = from + claim(next) * block) {
+    const len = min(block, extent - s);
+    if (byCols) {
+      gemm(transA, transB, m, len, k, alpha, a, lda, transB ? at(b, s * ldb) : at(b, s), ldb, beta, at(c, s), ldc,
+        bias ? at(bias, s) : 0, relu, scratch);
+    } else {
+      gemm(transA, transB, len, n, k, alpha, transA ? at(a, s) : at(a, s * lda), lda, b, ldb, beta, at(c, s * ldc), ldc,
+        bias, relu, scratch);
+    }
+  }
 }
 
 /** The relu of the unary kernel (NaN kept, -0 to +0, as the reference), over C's rows. */

@@ -3,7 +3,7 @@
 // the stub runtime never allocates and several threads can run the same module concurrently.
 // One file per kernel family, mirrored by src/backend/js/<family>.ts (the reference) and
 // src/backend/wasm/kernels/<family>.ts (the glue); a new family adds its export line here.
-export { gemm, gemmScratchFloats } from "./gemm";
+export { gemm, gemmBlocks, gemmScratchFloats } from "./gemm";
 export { unary, unaryBackward, binaryInner, binaryStrided, clamp, axpy } from "./elementwise";
 export { reduce, softmax, softmaxBackward } from "./reduce";
 export { crossEntropyForward, crossEntropyBackward } from "./loss";

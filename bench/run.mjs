@@ -5,8 +5,9 @@
 //
 //   npm run bench [-- --suite startup|steady|train|busy|cnn|gpt|all (comma list; default steady)] [--quick | --full]
 //     [--no-browser] [--no-torch] [--no-tfjs] [--repeats N] [--out FILE (default bench/results/<cpu>.md + index)]
+//     [--note "TEXT" (a line in each section written, e.g. "machine loaded by a build")]
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, cpus, totalmem, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,10 +21,10 @@ const { values: o } = parseArgs({ options: {
   quick: { type: "boolean", default: false }, full: { type: "boolean", default: false },
   "no-browser": { type: "boolean", default: false }, "no-torch": { type: "boolean", default: false },
   "no-tfjs": { type: "boolean", default: false }, repeats: { type: "string" },
-  out: { type: "string" }, suite: { type: "string", default: "steady" }, help: { type: "boolean", short: "h", default: false },
+  out: { type: "string" }, note: { type: "string" }, suite: { type: "string", default: "steady" }, help: { type: "boolean", short: "h", default: false },
 } });
 if (o.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 7).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 8).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(0);
 }
 
@@ -180,8 +181,10 @@ if (!existsSync(join(root, "dist", "index.js"))) { log("[bench] dist/ missing: r
 const hasWasm = existsSync(join(root, "dist", "backend", "wasm", "index.js"));
 if (!hasWasm) notes.push("dist/backend/wasm/index.js missing: gradlab-wasm columns skipped.");
 
+// --note: the runner's own label for the run (what else the machine was doing, which build), kept with the figures.
+const noteLine = o.note?.trim() ? `**Note:** ${o.note.trim().replace(/\s*\n\s*/g, " ")}\n\n` : "";
 const loaded = (l) => Number(l.split(" ")[0]) > 0.5 * cpus().length;
-const sectionHead = (name, sec) => `## ${name} — ${date}, \`${command}\`${quick ? " (quick)" : ""}, ${sec.toFixed(0)} s\n\nLoad average ${mach.loadBefore} before, ${loadavg().map((x) => x.toFixed(2)).join(" ")} after (${cpus().length} cores)${loaded(mach.loadBefore) ? ": **LOADED machine — these figures are noisy; only the per-round ratios mean much**" : ""}. Node ${mach.node}.\n\n`;
+const sectionHead = (name, sec) => `## ${name} — ${date}, \`${command}\`${quick ? " (quick)" : ""}, ${sec.toFixed(0)} s\n\nLoad average ${mach.loadBefore} before, ${loadavg().map((x) => x.toFixed(2)).join(" ")} after (${cpus().length} cores)${loaded(mach.loadBefore) ? ": **LOADED machine — these figures are noisy; only the per-round ratios mean much**" : ""}. Node ${mach.node}.\n\n${noteLine}`;
 function saveSection(name, body) {
   const p = writeSection(here, mach, name, body, o.out);
   if (!o.out) writeIndex(here);

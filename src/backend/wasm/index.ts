@@ -40,7 +40,7 @@ export interface WasmBackendInfo {
   memoryBytes(): number;
   liveBytes(): number;
   /** Calls the caller ran itself because a worker was late, and regions run alone on a busy machine. */
-  poolStats(): { stolenCalls: number; soloRegions: number; postedRegions: number };
+  poolStats(): { stolenCalls: number; asleepSteals: number; soloRegions: number; postedRegions: number };
   /** @internal The thread pool, for tests (its `hold` hook simulates a descheduled worker). */
   pool: ThreadPool | null;
 }
@@ -73,7 +73,7 @@ function setup(module: WebAssembly.Module, mem: ReturnType<typeof WasmHeap.creat
   ctx = { ex, heap, pool, scratch: heap.allocRaw(scratchBytes), threads: 1 };
   info = {
     simd: level, shared, memoryBytes: () => heap.byteLength, liveBytes: () => heap.liveBytes, pool,
-    poolStats: () => ({ stolenCalls: pool?.stolenCalls ?? 0, soloRegions: pool?.soloRegions ?? 0, postedRegions: pool?.postedRegions ?? 0 }),
+    poolStats: () => ({ stolenCalls: pool?.stolenCalls ?? 0, asleepSteals: pool?.asleepSteals ?? 0, soloRegions: pool?.soloRegions ?? 0, postedRegions: pool?.postedRegions ?? 0 }),
   };
   const kernels = makeKernels(ctx);
   registerBackend(opts.name ?? "wasm", kernels);

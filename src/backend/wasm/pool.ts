@@ -20,11 +20,12 @@ export function exportedFunctions(module: WebAssembly.Module): string[] {
 // [128] workers' idle-spin budget, [192] held workers (a test hook) — pending, spin and hold each on
 // their own cache line: workers spin on the generation while the caller spins on pending, and
 // sharing one line made spinning 4x slower than sleeping in Chromium (dW GEMM 3.1 vs 0.57 ms).
-// Slot t at 256 + 256·t: [0] generation it is meant for, [4] function index, [8..248) f64 args,
-// [248] ready flag the worker sets itself (readable without the event loop turning), [252] state of
+// Slot t at 256 + 256·t: [0] generation it is meant for, [4] function index, [8..240) f64 args,
+// [244] asleep flag (the worker is in, or about to enter, Atomics.wait: a call posted then waits for
+// a futex wake-up, tens of µs, which is by design and says nothing about the machine), [248] ready flag the worker sets itself (readable without the event loop turning), [252] state of
 // the posted call: POSTED until a worker takes it (TAKEN) or the caller runs it itself (STOLEN).
 const GEN = 0, ERRORS = 2, PENDING = 16, SPIN = 32, HOLD = 48;
-const SLOT = 256, SLOT0 = 256, MAX_ARGS = 30, READY = 248, STATE = 252;
+const SLOT = 256, SLOT0 = 256, MAX_ARGS = 29, ASLEEP = 244, READY = 248, STATE = 252;
 const POSTED = 1, TAKEN = 2, STOLEN = 3;
 export const MAX_WORKERS = 15;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
@@ -41,11 +42,22 @@ const CALLER_SPIN = 1000000;
  */
 const TAKE_GRACE_MS = 0.03;
 /**
- * Busy-machine rule: when workers missed their calls in more than LATE_LIMIT of the last WINDOW
- * parallel regions, the next SOLO_REGIONS regions run on the caller alone while the workers sleep
- * (a spinning worker would steal the caller's core), then two threads are tried again.
+ * A caller that, done with its own share, waited longer than this and longer than its share took
+ * counts the region as late: the worker took its call but the OS descheduled it midway (a time
+ * slice is milliseconds; the imbalance of a normal region is microseconds).
  */
-const WINDOW = 64, LATE_LIMIT = 16, SOLO_REGIONS = 4096;
+const STALL_MS = 0.5;
+/**
+ * Busy-machine rule: when awake workers missed (or stalled) their calls in more than LATE_LIMIT of the last
+ * WINDOW parallel regions, the next regions run on the caller alone while the workers sleep (a
+ * spinning worker would steal the caller's core), then threads are tried again. The solo stretch
+ * starts at SOLO_MIN regions and doubles up to SOLO_MAX each time the workers miss again within
+ * PROBE regions of coming back (more than PROBE_LIMIT misses), and falls back to SOLO_MIN once they
+ * keep up: a cold start (V8 compiling on the other core for a few hundred steps) or a short burst of
+ * other work costs a few short stretches, a core taken for good costs long ones — either way the
+ * two-thread path stays close to the one-thread one.
+ */
+const WINDOW = 64, LATE_LIMIT = 16, SOLO_MIN = 128, SOLO_MAX = 4096, PROBE = 16, PROBE_LIMIT = 4;
 const CTRL_BYTES = SLOT0 + SLOT * (MAX_WORKERS + 1);
 
 const workerBody = `
@@ -63,7 +75,12 @@ function start(d, post) {
     // futex wake-up costs tens of µs each time. On a busy machine the caller sets the budget to 0.
     const budget = Atomics.load(i32, ${SPIN});
     for (let spin = 0; spin < budget && Atomics.load(i32, ${GEN}) === seen; spin++);
-    Atomics.wait(i32, ${GEN}, seen);
+    if (Atomics.load(i32, ${GEN}) === seen) {
+      // Tell the caller a call posted now finds this worker asleep (its miss is no sign of load).
+      // The flag stays up until the worker takes a call, also if it wakes to find its call stolen.
+      Atomics.store(i32, slot + (${ASLEEP} >> 2), 1);
+      Atomics.wait(i32, ${GEN}, seen);
+    }
     seen = Atomics.load(i32, ${GEN});
     // Only run a call posted for exactly this generation: a worker that joined late may wake for
     // an older one while the caller is still filling in the next.
@@ -71,8 +88,11 @@ function start(d, post) {
     while (Atomics.load(i32, ${HOLD}) & (1 << d.tid)) Atomics.wait(i32, ${HOLD}, Atomics.load(i32, ${HOLD}), 1);
     // The caller may have run the call itself (a late worker): take it only if it is still posted.
     if (Atomics.compareExchange(i32, slot + (${STATE} >> 2), ${POSTED}, ${TAKEN}) !== ${POSTED}) continue;
+    Atomics.store(i32, slot + (${ASLEEP} >> 2), 0);
     const fn = FN[i32[slot + 1]];
     try { ex[fn].apply(null, Array.from(args)); } catch (e) { Atomics.add(i32, ${ERRORS}, 1); }
+    // No spin budget: this worker goes to sleep next, so say so before the caller can post again.
+    if (Atomics.load(i32, ${SPIN}) === 0) Atomics.store(i32, slot + (${ASLEEP} >> 2), 1);
     if (Atomics.sub(i32, ${PENDING}, 1) === 1) Atomics.notify(i32, ${PENDING});
   }
 }`;
@@ -98,8 +118,18 @@ export class ThreadPool {
   /** Parallel regions left to run on the caller alone (busy machine), and the lateness record. */
   private soloLeft = 0;
   private readonly lateRegions: boolean[] = [];
+  /**
+   * Length of the last solo stretch, posted regions since it ended (-1: a whole window ago, or none
+   * yet) and how many of the first PROBE of them were late.
+   */
+  private lastSolo = 0;
+  private sleepForced = false;
+  private sinceSolo = -1;
+  private probeLate = 0;
   /** Calls the caller ran itself because their worker was late (diagnostics and tests). */
   stolenCalls = 0;
+  /** Of those, calls whose worker was asleep by design when posted (they do not count as late). */
+  asleepSteals = 0;
   /** Regions run on the caller alone because the machine looked busy, and regions posted to workers. */
   soloRegions = 0;
   postedRegions = 0;
@@ -200,16 +230,19 @@ export class ThreadPool {
     if (this.soloLeft > 0) {
       this.soloLeft--;
       this.soloRegions++;
-      if (this.soloLeft === 0) Atomics.store(i32, SPIN, WORKER_SPIN);
+      if (this.soloLeft === 0) { if (!this.sleepForced) Atomics.store(i32, SPIN, WORKER_SPIN); this.sinceSolo = 0; this.probeLate = 0; }
       local();
       for (const args of calls) this.runHere(fn, args);
       return;
     }
     this.postedRegions++;
     const gen = (Atomics.load(i32, GEN) + 1) | 0 || 1; // never 0: 0 marks an empty slot
+    let asleep = 0; // bit t: worker t was asleep when its call was posted
     for (let t = 1; t <= calls.length; t++) {
       const base = (SLOT0 + SLOT * t) >> 2;
+      if (Atomics.load(i32, base + (ASLEEP >> 2)) === 1) asleep |= 1 << t;
       const args = calls[t - 1];
+      if (args.length > MAX_ARGS) throw new Error(`wasm backend: ${fn} has ${args.length} arguments, the pool passes ${MAX_ARGS}`);
       const a0 = (SLOT0 + SLOT * t + 8) >> 3;
       for (let i = 0; i < MAX_ARGS; i++) this.f64[a0 + i] = i < args.length ? args[i] : 0;
       i32[base + 1] = fi;
@@ -220,12 +253,20 @@ export class ThreadPool {
     Atomics.store(i32, GEN, gen);
     Atomics.notify(i32, GEN);
     let error: unknown = null;
+    const t0 = performance.now();
     try { local(); } catch (e) { error = e; }
     let late = false;
-    try { late = this.takeBackLateCalls(fn, calls); } catch (e) { error ??= e; }
-    for (let spin = 0; spin < CALLER_SPIN && Atomics.load(i32, PENDING) > 0; spin++);
-    for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
-      if (this.canWait) Atomics.wait(i32, PENDING, p);
+    try { late = this.takeBackLateCalls(fn, calls, asleep); } catch (e) { error ??= e; }
+    if (Atomics.load(i32, PENDING) > 0) {
+      const t1 = performance.now();
+      for (let spin = 0; spin < CALLER_SPIN && Atomics.load(i32, PENDING) > 0; spin++);
+      for (let p = Atomics.load(i32, PENDING); p > 0; p = Atomics.load(i32, PENDING)) {
+        if (this.canWait) Atomics.wait(i32, PENDING, p);
+      }
+      // A worker that took its call and was then descheduled makes the caller wait for a time slice:
+      // as much a sign of a busy machine as a call not taken at all.
+      const waited = performance.now() - t1;
+      if (waited > STALL_MS && waited > t1 - t0) late = true;
     }
     this.noteLateness(late);
     // Reset the worker error count before rethrowing the caller's own error, or it would fail the next call.
@@ -234,8 +275,11 @@ export class ThreadPool {
     if (workerErrors > 0) throw new Error(`wasm backend: a worker thread failed in ${fn}`);
   }
 
-  /** Runs, on the caller, every posted call no worker has taken within TAKE_GRACE_MS; true if any. */
-  private takeBackLateCalls(fn: string, calls: number[][]): boolean {
+  /**
+   * Runs, on the caller, every posted call no worker has taken within TAKE_GRACE_MS; true if any of
+   * them belonged to a worker that was awake (bits of `asleep`: workers that were sleeping by design).
+   */
+  private takeBackLateCalls(fn: string, calls: number[][], asleep: number): boolean {
     const i32 = this.i32;
     const stateOf = (t: number): number => (SLOT0 + SLOT * t + STATE) >> 2;
     const untaken = (): boolean => calls.some((_, k) => Atomics.load(i32, stateOf(k + 1)) === POSTED);
@@ -244,8 +288,9 @@ export class ThreadPool {
     let late = false, error: unknown = null;
     for (let t = 1; t <= calls.length; t++) {
       if (Atomics.compareExchange(i32, stateOf(t), POSTED, STOLEN) !== POSTED) continue;
-      late = true;
       this.stolenCalls++;
+      if (asleep & (1 << t)) this.asleepSteals++;
+      else late = true;
       // Every stolen call is counted off, even after an error: run() must still wait for the workers.
       try { this.runHere(fn, calls[t - 1]); } catch (e) { error ??= e; } finally { Atomics.sub(i32, PENDING, 1); }
     }
@@ -262,11 +307,44 @@ export class ThreadPool {
   private noteLateness(late: boolean): void {
     this.lateRegions.push(late);
     if (this.lateRegions.length > WINDOW) this.lateRegions.shift();
-    if (this.lateRegions.filter(Boolean).length > LATE_LIMIT) {
-      this.lateRegions.length = 0;
-      this.soloLeft = SOLO_REGIONS;
-      Atomics.store(this.i32, SPIN, 0); // idle workers sleep at once instead of spinning on the caller's core
+    let trip = this.lateRegions.filter(Boolean).length > LATE_LIMIT;
+    if (this.sinceSolo >= 0) {
+      this.sinceSolo++;
+      if (late && this.sinceSolo <= PROBE && ++this.probeLate > PROBE_LIMIT) trip = true;
     }
+    if (!trip) {
+      if (this.sinceSolo >= WINDOW) this.sinceSolo = -1; // kept up for a whole window: next stretch short
+      return;
+    }
+    // Missed again soon after a stretch: the machine is still busy, so this stretch is twice as long.
+    const len = this.sinceSolo >= 0 ? Math.min(SOLO_MAX, 2 * this.lastSolo) : SOLO_MIN;
+    this.lastSolo = len;
+    this.soloLeft = len;
+    this.sinceSolo = -1;
+    this.lateRegions.length = 0;
+    Atomics.store(this.i32, SPIN, 0); // idle workers sleep at once instead of spinning on the caller's core
+  }
+
+  /**
+   * Test hook: while on, workers sleep (Atomics.wait) as soon as a call is done instead of spinning,
+   * so every call is posted to a sleeping worker, as after an idle gap.
+   * @internal
+   */
+  forceSleep(on: boolean): void {
+    this.sleepForced = on;
+    Atomics.store(this.i32, SPIN, on || this.soloLeft > 0 ? 0 : WORKER_SPIN);
+  }
+
+  /**
+   * Test hook: forgets the busy-machine record (late regions, solo stretch), as in a fresh pool.
+   * @internal
+   */
+  resetBusyRecord(): void {
+    this.soloLeft = 0;
+    this.lateRegions.length = 0;
+    this.sinceSolo = -1;
+    this.lastSolo = 0;
+    Atomics.store(this.i32, SPIN, this.sleepForced ? 0 : WORKER_SPIN);
   }
 
   /**

@@ -9,6 +9,8 @@ import type { Frame } from "../frame.js";
 
 /** Below this many multiply-adds a gemm runs on one thread: waking a worker costs ~20–50 µs. */
 const GEMM_PARALLEL_MACS = 1 << 20;
+/** Blocks each worker's share of a parallel gemm is cut into, for the threads to claim. */
+const GEMM_SUB_BLOCKS = 4;
 /** Smallest products worth a thread each in `gemms` (the lecture's last layer: 164k). */
 const GEMM_PAIR_MIN_MACS = 1 << 15;
 
@@ -27,7 +29,7 @@ function gemmCall(f: Frame, args: GemmArgs, scratch: number): number[] {
 }
 
 export const gemmFamily: WasmFamily = (ctx: WasmContext) => {
-  const gemmExport = ctx.ex.gemm;
+  const gemmExport = ctx.ex.gemm, blocksExport = ctx.ex.gemmBlocks;
 
   function gemm(args: GemmArgs): void {
     const { m, n, k } = args;
@@ -38,21 +40,28 @@ export const gemmFamily: WasmFamily = (ctx: WasmContext) => {
       const t = m * n * k >= GEMM_PARALLEL_MACS ? threadsNow(ctx) : 1;
       if (t <= 1) { gemmExport(...whole); return; }
       const [tA, tB, , , , alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu] = whole;
-      // Each thread owns a block of C's columns (or rows, for tall C), aligned to the micro-tile.
-      // (Blocks claimed dynamically, 4–16 per thread, measured 1–4% slower: smaller blocks cost
-      // more than the balance they bought.)
+      // The caller owns the first block of C's columns (or rows, for tall C), aligned to the
+      // micro-tile; the rest is cut into GEMM_SUB_BLOCKS blocks per worker that the workers claim
+      // one at a time, and so does the caller when done with its own: a worker the OS descheduled
+      // in the middle of its share then delays the product by one block, not by a time slice.
+      // (Each thread claiming all its blocks dynamically, 4–16 per thread, measured 1–4% slower:
+      // smaller blocks cost more than the balance they bought; the caller's block stays whole.)
       const byCols = n >= m;
+      const extent = byCols ? n : m, align = byCols ? 16 : 4;
       // Column blocks are whole cache lines (16 floats), so no line of C is written by two threads.
-      const chunk = byCols ? Math.ceil(n / t / 16) * 16 : Math.ceil(m / t / 4) * 4;
-      const part = (s: number, scratch: number): number[] => byCols
-        ? [tA, tB, m, Math.min(chunk, n - s), k, alpha, pa, lda, pb + 4 * (tB ? s * ldb : s), ldb, beta, pc + 4 * s, ldc,
-          pbias && pbias + 4 * s, relu, scratch]
-        : [tA, tB, Math.min(chunk, m - s), n, k, alpha, pa + 4 * (tA ? s : s * lda), lda, pb, ldb, beta, pc + 4 * s * ldc, ldc,
-          pbias, relu, scratch];
+      const chunk = Math.ceil(extent / t / align) * align;
+      const block = Math.max(align, Math.ceil(chunk / GEMM_SUB_BLOCKS / align) * align);
+      const next = f.raw(4);
+      new Int32Array(ctx.heap.buffer, next, 1)[0] = 0;
+      const share = (scratch: number): number[] =>
+        [next, +byCols, chunk, block, tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu, scratch];
       const calls: number[][] = [];
-      for (let s = chunk, w = 1; s < (byCols ? n : m); s += chunk, w++) calls.push(part(s, ctx.pool!.scratchOf(w)));
-      const mine = part(0, ctx.scratch);
-      ctx.pool!.run("gemm", calls, () => gemmExport(...mine));
+      for (let w = 1; w < t && chunk + (w - 1) * block < extent; w++) calls.push(share(ctx.pool!.scratchOf(w)));
+      const mine = byCols
+        ? [tA, tB, m, Math.min(chunk, n), k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu, ctx.scratch]
+        : [tA, tB, Math.min(chunk, m), n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu, ctx.scratch];
+      const rest = share(ctx.scratch);
+      ctx.pool!.run("gemmBlocks", calls, () => { gemmExport(...mine); blocksExport(...rest); });
     });
   }
 
