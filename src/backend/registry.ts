@@ -80,6 +80,9 @@ export function setBackendDevice(name: string, device: Device): void { backendDe
 
 export const getBackend = (): string => activeName;
 
+/** The kernels backend `name` registered (undefined until it is loaded). */
+export const kernelsOf = (name: string): Partial<Kernels> | undefined => backends.get(name);
+
 /** How a device backend reads its storage back to the host (registered with the backend). */
 const readers = new Map<string, (s: DeviceStorage) => Promise<TypedArray>>();
 

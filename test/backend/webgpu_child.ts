@@ -1,0 +1,27 @@
+// Runs a script in a child Node whose environment points Dawn at SwiftShader (LD_LIBRARY_PATH
+// must be set before Node starts) and returns the one JSON line it prints last.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { runWithSwiftShader } from "../../src/backend/webgpu/swiftshader.js";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The child prints Dawn's messages and then one JSON line. */
+export function lastJson(stdout: string): Record<string, unknown> {
+  const line = stdout.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  if (!line) throw new Error(`no result from the child:\n${stdout}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+/** Runs `entry` (a .ts file) under tsx on SwiftShader; its last JSON line, with the exit code. */
+export async function runGpuChild(entry: string, args: string[] = []): Promise<{ out: Record<string, unknown>; code: number | null; stderr: string }> {
+  const r = await runWithSwiftShader(entry, args, { nodeArgs: ["--import", "tsx"], cwd: repoRoot });
+  return { out: lastJson(r.stdout), code: r.code, stderr: r.stderr };
+}
+
+/** Runs an inline ES module under tsx where Vulkan finds no device, whatever the machine has. */
+export function runWithoutAdapter(script: string): Record<string, unknown> {
+  const env = { ...process.env, VK_ICD_FILENAMES: "/nonexistent.json", LD_LIBRARY_PATH: "" };
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: repoRoot, env, encoding: "utf8" });
+  return lastJson(r.stdout);
+}
