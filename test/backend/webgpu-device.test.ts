@@ -30,6 +30,12 @@ describe("devices on WebGPU", () => {
     expect(gpu).toHaveLength(4);
     gpu.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 4));
     expect(out.paramDevicesBack).toEqual(["cpu", "cpu"]);
+    expect(out.oneHot).toEqual([[[1, 0, 0], [0, 0, 1]], [[0, 1, 0], [0, 1, 0]]]);
+    expect(out.oneHotBad).toBe("gather: index 5 is out of bounds for a dim of size 3");
+    expect(out.oneHotInfer).toMatch(/^oneHot: on webgpu, pass numClasses \(e\.g\. F\.oneHot\(labels, 10\)\)/);
+    expect(out.bnNull).toMatch(/^BatchNorm1d\(3\): momentum: null .* give a momentum \(e\.g\. 0\.1\) to train on webgpu/);
+    expect(out.clip).toMatch(/^clipGradNorm_: errorIfNonfinite .*await norm\.itemAsync\(\)/);
+    expect(out.printed).toBe("tensor(<3 values on webgpu: await t.data()>, shape=[3], device=webgpu)");
     expect(out.modelSyncToCpu).toMatch(/use await x\.toAsync\("cpu"\)/);
   }, 120_000);
 
