@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { listBackends, setBackend, Tensor, tensor } from "../src/index.js";
+import { listBackends, setBackend, Tensor, type TypedArray, tensor } from "../src/index.js";
 
 export interface FixtureTensor { shape: number[]; dtype: "float32" | "int64"; data: number[] }
 export interface Case {
@@ -23,14 +23,37 @@ export function fromFixture(t: FixtureTensor, requiresGrad = false): Tensor {
   return tensor(t.data, { shape: t.shape, dtype: t.dtype === "int64" ? "int32" : "float32", requiresGrad });
 }
 
+const pendingReads: Promise<void>[] = [];
+/**
+ * Runs `check` on the tensor's values: now on the host; on a device (WebGPU, where reads are
+ * asynchronous) the read starts now — a snapshot of the values at this point of the run — and
+ * `check` runs in `settleReads()`, which a test on a device awaits after its runner. So the same
+ * synchronous runners check the CPU backends and WebGPU.
+ */
+export function withValues(t: Tensor, check: (values: TypedArray) => void): void {
+  if (t.device === "cpu") { check(t.dataSync()); return; }
+  pendingReads.push(t.data().then(check));
+}
+/** Awaits the checks `withValues` deferred; throws the first that failed. */
+export async function settleReads(): Promise<void> {
+  const results = await Promise.allSettled(pendingReads.splice(0));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 /** |actual − expected| ≤ atol + rtol·|expected| elementwise, with a message naming the worst element. */
 export function expectClose(actual: Tensor | ArrayLike<number>, expected: FixtureTensor | ArrayLike<number>, opts: { rtol?: number; atol?: number; what?: string } = {}): void {
   const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-6;
-  const a = actual instanceof Tensor ? actual.dataSync() : actual;
   const e = "data" in (expected as FixtureTensor) ? (expected as FixtureTensor).data : (expected as ArrayLike<number>);
   if (actual instanceof Tensor && "shape" in (expected as FixtureTensor)) {
     expect([...actual.shape], `${opts.what ?? ""} shape`).toEqual((expected as FixtureTensor).shape);
   }
+  if (actual instanceof Tensor) { withValues(actual, (a) => closeValues(a, e, rtol, atol, opts.what)); return; }
+  closeValues(actual, e, rtol, atol, opts.what);
+}
+
+function closeValues(a: ArrayLike<number>, e: ArrayLike<number>, rtol: number, atol: number, what: string | undefined): void {
+  const opts = { what };
   expect(a.length, `${opts.what ?? ""} length`).toBe(e.length);
   let worst = -1, worstErr = 0;
   for (let i = 0; i < e.length; i++) {

@@ -78,7 +78,14 @@ abstract class BatchNormBase extends Module {
     if (this.training && tracked) {
       noGrad(() => tracked.copy_(add(tracked, 1)));
       // The cumulative average needs the count on the host (not available synchronously on a GPU).
-      if (this.momentum === null) factor = 1 / tracked.item();
+      if (this.momentum === null) {
+        if (tracked.device !== "cpu") {
+          throw new Error(`${who}: momentum: null (a cumulative average) needs num_batches_tracked on the host, and reads on `
+            + `${tracked.device} are asynchronous — give a momentum (e.g. 0.1) to train on ${tracked.device}, or train this `
+            + "module on a CPU backend");
+        }
+        factor = 1 / tracked.item();
+      }
     }
     return batchNorm(x, {
       runningMean: this.running_mean,

@@ -12,7 +12,9 @@
  * Object.keys(model.stateDict());            // ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"]
  */
 import { noGrad } from "../autograd/grad_mode.js";
-import { K } from "../backend/registry.js";
+import { K, kernelsOf } from "../backend/registry.js";
+import { deviceName, loadWithoutSwitching, toDevice, toDeviceAsync } from "../ops/device.js";
+import type { Device } from "../tensor/storage.js";
 import { camelCaseGet, describeValue } from "../tensor/pytorch_habits.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -168,10 +170,20 @@ export class Module<Out = Tensor> {
 
   /**
    * Casts every floating-point parameter and buffer to `dtype`, in place (PyTorch's `module.to(dtype)`):
-   * `double()` gives a float64 module for gradcheck. Gradients are cleared.
+   * `double()` gives a float64 module for gradcheck. Or moves them to `device` ("webgpu"; "cuda"
+   * means webgpu), in place, like `model.to("cuda")`: the parameters stay the same objects (an
+   * optimizer made before keeps working), their gradients are cleared. From the GPU back to the
+   * host use `await model.toAsync("cpu")` (GPU reads are asynchronous).
    */
-  to(dtype: "float32" | "float64"): this {
-    const tensors = [...this.parameters(), ...[...this.namedBuffers()].map(([, b]) => b)];
+  to(target: "float32" | "float64" | Device | "cuda"): this {
+    const tensors = this.movableTensors();
+    if (target !== "float32" && target !== "float64") {
+      const device = deviceName(target, `${this.constructor.name}.to`);
+      const moved = tensors.map((t) => toDevice(t, device).storage);
+      tensors.forEach((t, i) => { if (moved[i] !== t.storage) t.replaceStorage(moved[i]); });
+      return this;
+    }
+    const dtype = target;
     for (const t of tensors) {
       if (t.dtype === "int32" || t.dtype === dtype) continue;
       const own = K.alloc(dtype, t.numel(), true);
@@ -179,6 +191,20 @@ export class Module<Out = Tensor> {
       t.replaceStorage(own);
     }
     return this;
+  }
+  /** `to(device)` in every direction (reads from the GPU are asynchronous); loads the WebGPU backend if needed. */
+  async toAsync(target: Device | "cuda"): Promise<this> {
+    const device = deviceName(target, `${this.constructor.name}.toAsync`);
+    if (device !== "cpu" && !kernelsOf(device)) await loadWithoutSwitching(device);
+    const tensors = this.movableTensors();
+    const moved = await Promise.all(tensors.map((t) => toDeviceAsync(t, device)));
+    tensors.forEach((t, i) => { if (moved[i].storage !== t.storage) t.replaceStorage(moved[i].storage); });
+    return this;
+  }
+
+  /** Parameters and buffers, each once. */
+  private movableTensors(): Tensor[] {
+    return [...new Set([...this.parameters(), ...[...this.namedBuffers()].map(([, b]) => b)])];
   }
   double(): this { return this.to("float64"); }
   float(): this { return this.to("float32"); }

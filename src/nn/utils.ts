@@ -33,6 +33,11 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
     const total = norm(stack(grads.map((g) => norm(g, normType))), normType);
+    if (opts.errorIfNonfinite && total.device !== "cpu") {
+      throw new Error(`clipGradNorm_: errorIfNonfinite reads the norm on the host, and reads on ${total.device} are `
+        + "asynchronous — call clipGradNorm_ without it and check the norm it returns: "
+        + "if (!Number.isFinite(await norm.itemAsync())) ...");
+    }
     const value = opts.errorIfNonfinite ? total.item() : 0;
     if (!Number.isFinite(value)) {
       throw new Error(`clipGradNorm_: the total norm of order ${normType} of the gradients is ${value} — a NaN or inf gradient ` +

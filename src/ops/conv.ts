@@ -14,7 +14,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { add } from "./elementwise.js";
-import { empty, requireFloat } from "./util.js";
+import { checkDevices, empty, requireFloat } from "./util.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
 /** An int, or one int per spatial dim (PyTorch's `int or tuple`). */
@@ -101,6 +101,7 @@ function geometryOf(op: string, xShape: readonly number[], wShape: readonly numb
 const outSize = (g: ConvGeometry, dims: number): number[] => (dims === 1 ? [g.wOut] : [g.hOut, g.wOut]);
 
 function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, dims: number): void {
+  checkDevices(op, x, weight, bias);
   requireFloat(x, op); requireFloat(weight, op);
   const names = dims === 1 ? "[N, C, L] (or unbatched [C, L])" : "[N, C, H, W] (or unbatched [C, H, W])";
   if (x.ndim !== dims + 2 && x.ndim !== dims + 1) throw new Error(`${op}: expected a ${dims + 2}-D input ${names}, got ${fmt(x.shape)}`);

@@ -8,10 +8,10 @@
 import { record } from "../autograd/graph.js";
 import type { BinaryOp, UnaryOp } from "../backend/kernels.js";
 import { K } from "../backend/registry.js";
-import type { DType, FloatArray } from "../tensor/dtype.js";
+import type { DType, } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { empty, lift, requireFloat, resultDtype, sumToShape } from "./util.js";
+import { checkDevices, empty, lift, requireFloat, resultDtype, sumToShape } from "./util.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
 /** The first operand as a tensor: a number is lifted to the second operand's dtype. */
@@ -22,6 +22,7 @@ function liftFirst(a: TensorLike, b: TensorLike, op: string): Tensor {
 }
 
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType = resultDtype(a, b)): Tensor {
+  checkDevices(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = empty(shape, dtype);
   K.binary(op, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
@@ -112,6 +113,7 @@ export const ge = compare("ge");
 export const le = compare("le");
 
 export function unaryRaw(op: UnaryOp, x: Tensor, alpha?: number): Tensor {
+  checkDevices(op, x);
   requireFloat(x, op);
   const out = empty(x.shape, x.dtype);
   K.unary(op, x.storage, out.storage, alpha);

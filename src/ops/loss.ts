@@ -8,7 +8,6 @@
  */
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import type { FloatArray } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad_mode.js";
@@ -17,7 +16,7 @@ import { relu } from "./activation.js";
 import { mean, sum } from "./reduce.js";
 import { gather } from "./shape.js";
 import { logSoftmax } from "./softmax.js";
-import { empty, requireFloat } from "./util.js";
+import { checkDevices, empty, requireFloat } from "./util.js";
 import { type FloatStorage, type IntStorage, isHost } from "../tensor/storage.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -39,6 +38,7 @@ function reduce(x: Tensor, reduction: Reduction, op: string): Tensor {
 
 /** Integer input with a float target is labels and logits in the wrong order, not a dtype to convert. */
 function checkOrder(input: Tensor, target: Tensor, op: string): void {
+  checkDevices(op, input, target);
   if (input.dtype === "int32" && target.dtype !== "int32") {
     throw new Error(`${op}: the arguments look swapped: input is int32 ${fmt(input.shape)} (class labels?) ` +
       `and target ${target.dtype} ${fmt(target.shape)} (scores?) — the order is ${op}(input, target), ` +
@@ -125,6 +125,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
 }
 
 function checkSameShape(a: Tensor, b: Tensor, op: string): void {
+  checkDevices(op, a, b);
   if (!sameShape(a.shape, b.shape)) {
     throw new Error(`${op}: input ${fmt(a.shape)} and target ${fmt(b.shape)} must have the same shape — a [N, 1] vs [N] mismatch would broadcast to [N, N]; reshape one of them`);
   }

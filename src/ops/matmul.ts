@@ -11,7 +11,7 @@ import { K } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmt, numel } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { empty, requireFloat, resultDtype, sumToShape } from "./util.js";
+import { checkDevices, empty, requireFloat, resultDtype, sumToShape } from "./util.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
 /**
@@ -42,6 +42,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
 
 /** Matrix product with PyTorch's rules: 1-D operands are promoted to matrices and the added dim removed. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkDevices("matmul", a, b);
   requireFloat(a, "matmul"); requireFloat(b, "matmul");
   if (a.ndim === 0 || b.ndim === 0) throw new Error("matmul: both arguments need at least 1 dimension; use mul() for scalars");
   const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
@@ -77,6 +78,7 @@ export function linearRelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opNa
 }
 
 function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opName: string, relu: boolean): Tensor {
+  checkDevices(opName, x, weight, bias);
   const [outF, inF] = weight.shape;
   if (x.shape[x.ndim - 1] !== inF) {
     throw new Error(`${opName}: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features in its last dim but the weight ${fmt(weight.shape)} expects ${inF}`);

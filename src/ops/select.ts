@@ -15,10 +15,11 @@ import { allocArray, type DType } from "../tensor/dtype.js";
 import { broadcastShapes, fmt, numel } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { cast } from "./elementwise.js";
-import { empty, lift, resultDtype, sumToShape } from "./util.js";
+import { checkDevices, empty, lift, resultDtype, sumToShape } from "./util.js";
 
 /** cond ? a : b broadcast three ways; a and b already share a dtype. Gradients go to a where cond, to b elsewhere. */
 function pick(cond: Tensor, a: Tensor, b: Tensor, op: string, gradName: string): Tensor {
+  checkDevices(op, cond, a, b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, op), b.shape, op);
   const out = empty(shape, a.dtype);
   K.where(cond.storage, cond.shape, a.storage, a.shape, b.storage, b.shape, out.storage, shape);

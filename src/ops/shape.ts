@@ -7,10 +7,9 @@
  */
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import type { FloatArray } from "../tensor/dtype.js";
 import { fmt, inferShape, normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { empty, sumToShape } from "./util.js";
+import { checkDevices, empty, sumToShape } from "./util.js";
 import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 /** Same data, new shape (one dim may be −1). Shares storage, like `view`. */
@@ -77,6 +76,7 @@ export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
   if (tensors.length === 0) throw new Error("cat: expected a non-empty list of tensors");
   const first = tensors[0];
   if (first.ndim === 0) throw new Error("cat: zero-dimensional tensors cannot be concatenated — use stack() to make a 1-D tensor of them");
+  checkDevices("cat", ...tensors);
   const dim = normDim(dimIn, first.ndim, "cat");
   tensors.forEach((tt, i) => {
     if (tt.ndim !== first.ndim || tt.shape.some((d, j) => j !== dim && d !== first.shape[j])) {

@@ -5,10 +5,12 @@
  * (tensor → backend → ops) with no import cycle. Loaded by the package entry points.
  */
 import type { DType } from "../tensor/dtype.js";
+import type { Device } from "../tensor/storage.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import * as activation from "./activation.js";
 import { full } from "./creation.js";
 import * as elementwise from "./elementwise.js";
+import { toDevice, toDeviceAsync } from "./device.js";
 import * as matmul from "./matmul.js";
 import * as reduce from "./reduce.js";
 import * as select from "./select.js";
@@ -21,8 +23,14 @@ type Dims = number[] | [readonly number[]];
 declare module "../tensor/tensor.js" {
   interface Tensor {
     // ----- dtype -----
-    /** A copy converted to `dtype` (float → int32 truncates); the gradient flows between float types. */
-    to(dtype: DType): Tensor;
+    /**
+     * A copy converted to `dtype` (float → int32 truncates; the gradient flows between float
+     * types), or this tensor on `device` ("cpu" | "webgpu"; "cuda" means webgpu): host → GPU is
+     * synchronous, GPU → host needs `await x.toAsync("cpu")`.
+     */
+    to(target: DType | Device | "cuda"): Tensor;
+    /** `to(device)` in every direction (GPU reads are asynchronous); loads the WebGPU backend if needed. */
+    toAsync(device: Device | "cuda"): Promise<Tensor>;
     float(): Tensor;
     double(): Tensor;
     int(): Tensor;
@@ -127,7 +135,10 @@ function flatArgs(args: Dims): number[] {
 }
 
 const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unknown } = {
-  to(dtype: DType) { return elementwise.cast(this, dtype); },
+  to(target: DType | Device | "cuda") {
+    return target === "float32" || target === "float64" || target === "int32" ? elementwise.cast(this, target) : toDevice(this, target);
+  },
+  toAsync(device: Device | "cuda") { return toDeviceAsync(this, device); },
   float() { return elementwise.cast(this, "float32"); },
   double() { return elementwise.cast(this, "float64"); },
   int() { return elementwise.cast(this, "int32"); },

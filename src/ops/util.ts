@@ -1,12 +1,30 @@
 /** Small helpers every op file uses: scalar lifting, output allocation, reducing a gradient to a broadcast input's shape. */
-import { K } from "../backend/registry.js";
+import { getBackend, getDevice, K } from "../backend/registry.js";
 import { allocArray, type DType, isFloat, promote } from "../tensor/dtype.js";
-import { numel, sameShape } from "../tensor/shape.js";
+import { fmt, numel, sameShape } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
 /** A new tensor of `shape` whose storage comes from the active backend. */
 export function empty(shape: readonly number[], dtype: DType = "float32"): Tensor {
   return new Tensor(K.alloc(dtype, numel(shape)), shape);
+}
+
+/**
+ * Throws PyTorch's "expected all tensors to be on the same device" when a tensor of op `op` is
+ * not on the device the active backend computes on (one device computes at a time: the one
+ * `setBackend` chose), naming the shapes, both devices and the move that fixes it.
+ */
+export function checkDevices(op: string, ...tensors: readonly (Tensor | null | undefined)[]): void {
+  const want = getDevice();
+  for (const t of tensors) {
+    if (t && t.device !== want) {
+      const seen = tensors.filter((u): u is Tensor => !!u).map((u) => `${fmt(u.shape)} on ${u.device}`).join(", ");
+      throw new Error(`${op}: expected all tensors to be on the same device, but found at least two devices, ${want} and ${t.device} `
+        + `(${seen}; the active backend "${getBackend()}" computes on ${want}) — move them with x.to("${want}") `
+        + `/ model.to("${want}")${want === "cpu" ? ` (from ${t.device}: await x.toAsync("cpu"))` : ""}, `
+        + `or await setBackend(${t.device === "cpu" ? '"wasm"' : `"${t.device}"`}) to compute on ${t.device}`);
+    }
+  }
 }
 
 /** Lifts a JS number to a 0-d tensor of a dtype that suits `like` (ints stay int only for integral scalars). */

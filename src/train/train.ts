@@ -64,7 +64,7 @@ export async function useBackend(name: string, threads: number): Promise<void> {
   if (!listBackends().includes(name)) {
     throw new CliError(`the ${name} backend is not available here (this engine has no WebAssembly SIMD); use --backend js`);
   }
-  setBackend(name);
+  await setBackend(name);
   if (name === "wasm" && threads > 0) await setNumThreadsAsync(threads);
 }
 

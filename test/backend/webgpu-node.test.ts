@@ -5,16 +5,10 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findSwiftShader, runWithSwiftShader, SWIFTSHADER_MISSING } from "../../src/backend/webgpu/swiftshader.js";
+import { lastJson, runWithoutAdapter } from "./webgpu_child.js";
 
 const entry = fileURLToPath(new URL("./fixtures/webgpu-node-entry.ts", import.meta.url));
 const root = fileURLToPath(new URL("../..", import.meta.url));
-
-/** The child prints Dawn's messages and then one JSON line. */
-function lastJson(stdout: string): Record<string, unknown> {
-  const line = stdout.trim().split("\n").reverse().find((l) => l.startsWith("{"));
-  if (!line) throw new Error(`no result from the child:\n${stdout}`);
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 describe("WebGPU kernels in Node (Dawn on SwiftShader)", () => {
   it("finds chromium's Vulkan loader and SwiftShader driver", () => {
@@ -39,11 +33,7 @@ describe("WebGPU kernels in Node (Dawn on SwiftShader)", () => {
     const script = "import { GpuContext } from './src/backend/webgpu/context.ts';"
       + "try { await GpuContext.create(); console.log('{\"ok\":true}'); } catch (e) { console.log(JSON.stringify({ message: e.message })); }"
       + "process.exit(0);";
-    const { spawnSync } = await import("node:child_process");
-    // A driver list naming no file: Vulkan finds no device, whatever the machine has.
-    const env = { ...process.env, VK_ICD_FILENAMES: "/nonexistent.json", LD_LIBRARY_PATH: "" };
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, env, encoding: "utf8" });
-    const out = lastJson(r.stdout);
+    const out = runWithoutAdapter(script);
     expect(out.message).toMatch(/^WebGPU: no adapter found \(requestAdapter\(\) returned null\) — in Node, gradlab uses the optional package `webgpu`/);
     expect(String(out.message)).not.toContain("\n");
   }, 60_000);

@@ -6,29 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { backendsUnderTest, useBackend } from "../helpers.js";
-import { type CourseRunner, loadCourseCases, runnerKey } from "./course/harness.js";
-import { attentionRunners } from "./course/attention.js";
-import { optimRunners } from "./course/optim.js";
-import { convRunners } from "./course/conv.js";
-import { normRunners } from "./course/norm.js";
-import { poolRunners } from "./course/pool.js";
-import { resizeRunners } from "./course/resize.js";
-import { sequenceRunners } from "./course/sequence.js";
-import { modelRunners } from "./course/model.js";
-import { shapeRunners } from "./course/shape.js";
-
-/** One line per family file. */
-const runners: Record<string, CourseRunner> = {
-  ...shapeRunners,
-  ...optimRunners,
-  ...attentionRunners,
-  ...convRunners,
-  ...poolRunners,
-  ...normRunners,
-  ...resizeRunners,
-  ...sequenceRunners,
-  ...modelRunners,
-};
+import { loadCourseCases, runnerKey } from "./course/harness.js";
+import { courseRunners as runners } from "./course/index.js";
 
 /** Cases whose ops have not landed yet, by runner key (none left: every case runs). */
 const NOT_LANDED = new Set<string>([]);

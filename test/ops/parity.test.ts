@@ -1,107 +1,10 @@
 /** Every case of ../shared/fixtures/pytorch/cases.json (PyTorch's own numbers), on every backend. */
 import { describe, expect, it } from "vitest";
-import { F, nn, optim, type Tensor } from "../../src/index.js";
-import { backendsUnderTest, type Case, expectClose, type FixtureTensor, fromFixture, loadCases, useBackend } from "../helpers.js";
+import { backendsUnderTest, loadCases, useBackend } from "../helpers.js";
+import { runParityCase } from "./parity_runners.js";
 
 const cases = loadCases();
 const backends = await backendsUnderTest();
-
-type OpFn = (inputs: Record<string, Tensor>, args: Record<string, unknown>) => Tensor;
-const ops: Record<string, OpFn> = {
-  add: ({ a, b }) => a.add(b),
-  sub: ({ a, b }) => a.sub(b),
-  mul: ({ a, b }) => a.mul(b),
-  div: ({ a, b }) => a.div(b),
-  pow: ({ a }, { exponent }) => a.pow(exponent as number),
-  exp: ({ a }) => a.exp(),
-  log: ({ a }) => a.log(),
-  sqrt: ({ a }) => a.sqrt(),
-  neg: ({ a }) => a.neg(),
-  abs: ({ a }) => a.abs(),
-  sum: ({ a }, { dim, keepdim }) => a.sum(dim as number | undefined, (keepdim as boolean) ?? false),
-  mean: ({ a }, { dim, keepdim }) => a.mean(dim as number | undefined, (keepdim as boolean) ?? false),
-  max: ({ a }, { dim }) => a.max(dim as number).values,
-  matmul: ({ a, b }) => a.matmul(b),
-  relu: ({ input }) => F.relu(input),
-  sigmoid: ({ input }) => F.sigmoid(input),
-  tanh: ({ input }) => F.tanh(input),
-  gelu: ({ input }, { approximate }) => F.gelu(input, { approximate: approximate as "tanh" | undefined }),
-  silu: ({ input }) => F.silu(input),
-  leaky_relu: ({ input }, { negative_slope }) => F.leakyRelu(input, negative_slope as number),
-  softmax: ({ input }, { dim, temperature }) => F.softmax(input, dim as number, { temperature: temperature as number | undefined }),
-  log_softmax: ({ input }, { dim }) => F.logSoftmax(input, dim as number),
-  linear: ({ input, weight, bias }) => F.linear(input, weight, bias),
-  cross_entropy: ({ input, target }, { reduction, label_smoothing }) =>
-    F.crossEntropy(input, target, { reduction: reduction as "mean" | undefined, labelSmoothing: label_smoothing as number | undefined }),
-  nll_loss: ({ input, target }) => F.nllLoss(input, target),
-  mse_loss: ({ input, target }) => F.mseLoss(input, target),
-  binary_cross_entropy: ({ input, target }) => F.binaryCrossEntropy(input, target),
-  binary_cross_entropy_with_logits: ({ input, target }) => F.binaryCrossEntropyWithLogits(input, target),
-};
-
-function runOpCase(c: Case): void {
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]));
-  const fn = ops[c.op!];
-  expect(fn, `no gradlab mapping for op ${c.op}`).toBeDefined();
-  const out = fn(inputs, c.args ?? {});
-  expectClose(out, c.output!, { what: `${c.name} output` });
-  if (c.upstream) {
-    out.backward(fromFixture(c.upstream));
-    for (const [k, g] of Object.entries(c.grads ?? {})) expectClose(inputs[k].grad!, g, { what: `${c.name} grad ${k}` });
-  }
-}
-
-function runBatchNormCase(c: Case): void {
-  const args = c.args as { num_features: number; momentum: number; eps: number };
-  const bn = new nn.BatchNorm1d(args.num_features, { momentum: args.momentum, eps: args.eps });
-  bn.weight!.dataSync().set(c.inputs.weight.data);
-  bn.bias!.dataSync().set(c.inputs.bias.data);
-  const x = fromFixture(c.inputs.x_train, true);
-  const out = bn(x);
-  expectClose(out, c.output!, { what: "batch_norm1d train output" });
-  out.backward(fromFixture(c.upstream!));
-  expectClose(x.grad!, c.grads!.x_train, { what: "grad x" });
-  expectClose(bn.weight!.grad!, c.grads!.weight, { what: "grad weight" });
-  expectClose(bn.bias!.grad!, c.grads!.bias, { what: "grad bias" });
-  bn(fromFixture(c.inputs.x_train2));
-  expectClose(bn.running_mean!, c.running_mean as FixtureTensor, { what: "running_mean" });
-  expectClose(bn.running_var!, c.running_var as FixtureTensor, { what: "running_var" });
-  expect(bn.num_batches_tracked!.item()).toBe(2);
-  bn.eval();
-  expectClose(bn(fromFixture(c.inputs.x_eval)), c.eval_output as FixtureTensor, { what: "eval output" });
-}
-
-const optimizers: Record<string, (p: nn.Parameter[]) => optim.Optimizer<{ lr: number }>> = {
-  sgd: (p) => new optim.SGD(p, { lr: 0.1 }),
-  sgd_momentum: (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 }),
-  sgd_nesterov_wd: (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
-  adam: (p) => new optim.Adam(p, { lr: 0.01 }),
-  adamw: (p) => new optim.AdamW(p, { lr: 0.01, weightDecay: 0.05 }),
-};
-
-function runOptimCase(c: Case): void {
-  const sizes = c.sizes as number[];
-  const layers: nn.Module[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(new nn.ReLU());
-    layers.push(new nn.Linear(sizes[i], sizes[i + 1]));
-  }
-  const model = new nn.Sequential(...layers);
-  model.loadStateDict(Object.fromEntries(Object.entries(c.init as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)])));
-  const opt = optimizers[c.name](model.parameters());
-  const x = fromFixture(c.inputs.x), y = fromFixture(c.inputs.y);
-  const losses = c.losses as number[];
-  const after = c.params_after_each_step as Record<string, FixtureTensor>[];
-  losses.forEach((expected, step) => {
-    opt.zeroGrad();
-    const loss = F.crossEntropy(model(x), y);
-    expectClose([loss.item()], [expected], { rtol: 1e-4, what: `${c.name} loss ${step}` });
-    loss.backward();
-    opt.step();
-    const sd = model.stateDict();
-    for (const [k, t] of Object.entries(after[step])) expectClose(sd[k], t, { rtol: 1e-4, atol: 1e-6, what: `${c.name} step ${step} ${k}` });
-  });
-}
 
 /** "backend/case" for every case that ran to its end. */
 const completed = new Set<string>();
@@ -109,9 +12,7 @@ const completed = new Set<string>();
 describe.each(backends)("PyTorch parity on the %s backend", (backend) => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     useBackend(backend);
-    if (c.kind === "op") runOpCase(c);
-    else if (c.kind === "module") runBatchNormCase(c);
-    else runOptimCase(c);
+    runParityCase(c);
     completed.add(`${backend}/${c.name}`);
   });
 });

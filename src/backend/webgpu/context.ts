@@ -77,6 +77,15 @@ export function dtypeOfHost(a: ArrayBufferView): GpuDType {
   throw new Error(`WebGPU: cannot store a ${a.constructor.name}: float32 and int32 only`);
 }
 
+/**
+ * queue.writeBuffer of a host array. The wasm backend keeps tensors in a SharedArrayBuffer, which
+ * writeBuffer does not take (Dawn refuses it): those are copied to an ordinary buffer first.
+ */
+function writeUnshared(device: GPUDevice, dst: GPUBuffer, data: HostArray): void {
+  const src = typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer ? data.slice() : data;
+  device.queue.writeBuffer(dst, 0, src.buffer as ArrayBuffer, src.byteOffset, src.byteLength);
+}
+
 export class GpuContext {
   readonly pool: GpuBufferPool;
   private readonly readPool: GpuBufferPool;
@@ -132,7 +141,7 @@ export class GpuContext {
   /** Copies a host array into new storage. `keepHostCopy` keeps a copy for host-side index checks. */
   upload(data: HostArray | Float64Array, opts: { keepHostCopy?: boolean } = {}): GpuStorage {
     const s = this.empty(dtypeOfHost(data), data.length);
-    if (data.length) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    if (data.length) writeUnshared(this.device, s.buffer, data as HostArray);
     if (opts.keepHostCopy) s.host = data.slice() as HostArray;
     return s;
   }
@@ -143,7 +152,7 @@ export class GpuContext {
       throw new Error(`WebGPU write: ${data.constructor.name}(${data.length}) into ${s.dtype} storage of ${s.length}`);
     }
     if (this.encoder) this.flush();
-    if (data.length) this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    if (data.length) writeUnshared(this.device, s.buffer, data);
     s.host = null;
   }
 

@@ -36,6 +36,8 @@ interface Held { pool: GpuBufferPool; buffer: GPUBuffer; cls: number }
 const finalizer = new FinalizationRegistry<Held>((h) => h.pool.release(h.buffer, h.cls));
 
 export class GpuStorage {
+  /** Where the elements live (the `DeviceStorage` handle the tensors hold). */
+  readonly device = "webgpu" as const;
   /**
    * The values as last uploaded from the host, kept only when asked (index and target tensors):
    * kernels that validate indices check them here synchronously, with the reference's message.

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { type Tensor, tensor } from "../../../src/index.js";
-import type { FixtureTensor } from "../../helpers.js";
+import { type FixtureTensor, withValues } from "../../helpers.js";
 
 export interface CourseCase {
   name: string;
@@ -45,7 +45,10 @@ export function fromFixture(t: FixtureTensor, requiresGrad = false): Tensor {
 export function expectNear(actual: Tensor | null | undefined, expected: FixtureTensor, what: string, rel = 1e-5): void {
   expect(actual, `${what}: missing`).toBeTruthy();
   expect([...actual!.shape], `${what} shape`).toEqual(expected.shape);
-  const a = actual!.dataSync(), e = expected.data;
+  withValues(actual!, (a) => nearValues(a, expected.data, what, rel));
+}
+
+function nearValues(a: ArrayLike<number>, e: readonly number[], what: string, rel: number): void {
   let scale = 0;
   for (const v of e) scale = Math.max(scale, Math.abs(v));
   const tol = rel * Math.max(scale, 1e-3);
