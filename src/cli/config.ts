@@ -8,6 +8,12 @@ import { shortJson } from "../io/json_depth.js";
 import { CliError, UsageError } from "./errors.js";
 
 export const DATASETS = ["mnist", "xor", "spirals", "moons", "circles"] as const;
+/**
+ * `--model`: the classifier MLP (the default; on --dataset names, makemore's MLP) or a character
+ * language model (gpt, lstm) trained on --dataset moby-dick.
+ */
+export const MODELS = ["mlp", "gpt", "lstm"] as const;
+export type ModelName = (typeof MODELS)[number];
 export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
 export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "gelu", "silu"] as const;
 export const INITS = ["default", "kaiming", "xavier"] as const;

@@ -7,6 +7,7 @@
  * "epoch" of state.json being one evaluation interval), so resume, locking and atomic saves are
  * shared with them.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { data, defaultGenerator, F, Generator, manualSeed, models, noGrad, optim, tensor, type Tensor } from "../index.js";
 import { firstNames, mobyDick } from "../data/text_node.js";
@@ -125,10 +126,9 @@ export function loadSeqData(cfg: SeqConfig): SeqData {
     const j = gen.int(0, i + 1);
     [names[i], names[j]] = [names[j], names[i]];
   }
-  const tokenizer = data.CharTokenizer.fromText([NAME_BOUNDARY, ...names]);
-  if (tokenizer.vocab[0] !== NAME_BOUNDARY) {
-    throw new CliError(`the names contain a character before "${NAME_BOUNDARY}" in code-point order; cannot use it as token 0`);
-  }
+  // "." first, then the names' characters in code-point order ("-" sorts before ".", so not fromText's order).
+  const tokenizer = new data.CharTokenizer([NAME_BOUNDARY,
+    ...data.CharTokenizer.fromText(names).vocab.filter((ch) => ch !== NAME_BOUNDARY)]);
   const n1 = Math.floor(0.8 * names.length), n2 = Math.floor(0.9 * names.length);
   const examples = (words: string[]): { x: Int32Array; y: Int32Array; n: number } => {
     const xs: number[] = [], ys: number[] = [];
@@ -226,6 +226,16 @@ export function seqMetadata(cfg: SeqConfig, tokenizer: data.CharTokenizer): Reco
   };
 }
 
+/** Steps a checkpoint folder's state.json says were trained (0 when unreadable: loadCheckpoint names the problem). */
+function stepsDone(checkpointDir: string, evalEvery: number): number {
+  try {
+    const st = JSON.parse(readFileSync(join(checkpointDir, "state.json"), "utf8")) as { epoch?: unknown; step?: unknown };
+    return typeof st.epoch === "number" && typeof st.step === "number" ? st.epoch * evalEvery + st.step : 0;
+  } catch {
+    return 0;
+  }
+}
+
 const tokensPerStep = (cfg: SeqConfig): number => cfg.batchSize * (cfg.model === "mlp" ? 1 : cfg.blockSize);
 
 /**
@@ -259,6 +269,11 @@ export async function trainSequence(cfg: SeqConfig, opts: SeqTrainOptions): Prom
           "saved one) before the run stopped");
       }
       const configPath = join(dir, "config.json");
+      const done = stepsDone(found.dir, cfg.evalEvery);
+      if (done > cfg.steps) {
+        throw new UsageError(`the run in ${dir} has already trained ${done} steps; --steps ${cfg.steps} would undo ` +
+          `them — ask for ${done} or more`);
+      }
       st = await loadCheckpoint(found, model, opt, {
         stepsPerEpoch: cfg.evalEvery, config: { ...runSettings, epochs: intervals }, configPath,
       });
