@@ -5,6 +5,7 @@
  * 128 + the signal's number when stopped by a signal after saving a resumable checkpoint
  * (130 Ctrl-C / SIGINT, 143 SIGTERM, 129 SIGHUP).
  */
+import { statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
@@ -28,7 +29,7 @@ import { lockHolder } from "./lock.js";
 import { loadModel } from "./load.js";
 import { buildModel, onnxLayers } from "./model.js";
 import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
-import { generateText, isSeqRunConfig, SEQ_ONLY_FLAGS, seqConfigForResume, seqConfigFromFlags, type SeqFlags, wantsSequenceModel } from "./seq.js";
+import { exportGptRun, generateText, isSeqRunConfig, SEQ_ONLY_FLAGS, seqConfigForResume, seqConfigFromFlags, type SeqFlags, wantsSequenceModel } from "./seq.js";
 import { trainSequence } from "../train/seq.js";
 import { alreadyHoldsARun, archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
 
@@ -331,12 +332,18 @@ async function runSummary(target: string | undefined, flags: TrainFlags, io: Io)
 async function runExport(target: string, o: { onnx?: string; opset?: string }, io: Io): Promise<number> {
   if (!o.onnx) throw new UsageError("export needs --onnx FILE");
   const opset = o.opset !== undefined ? parseNumber("--opset", o.opset, { integer: true, min: 13, max: 22 }) : 17;
-  const { model, arch } = await loadModel(target);
-  const bytes = exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
+  let bytes: Uint8Array, describe: string;
+  if (statSync(target, { throwIfNoEntry: false })?.isDirectory() && isSeqRunConfig(await readRunConfig(target))) {
+    ({ bytes, describe } = await exportGptRun(target, opset));
+  } else {
+    const { model, arch } = await loadModel(target);
+    bytes = exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
+    describe = `input float32[N, ${arch.inputSize}] → logits [N, ${arch.numClasses}]`;
+  }
   const folder = dirname(o.onnx) || ".";
   await mkdir(folder, { recursive: true }).catch((e) => { throw describeWriteError(folder, e); });
   await writeFileAtomic(o.onnx, bytes);
-  io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${arch.inputSize}] → logits [N, ${arch.numClasses}])`);
+  io.out(`wrote ${o.onnx} (ONNX opset ${opset}, ${describe})`);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { data, getBackend, manualSeed } from "../index.js";
 import { shortJson } from "../io/json_depth.js";
+import { exportGptOnnx } from "../io/onnx_gpt.js";
 import {
   buildSeqModel, SEQ_DATASETS, SEQ_DEFAULTS, SEQ_MODELS, type SeqConfig, type SeqDatasetName, type SeqModelName,
   sampleText,
@@ -166,6 +167,33 @@ export function seqConfigFromJson(raw: Record<string, unknown>, source: string):
 export const isSeqRunConfig = (raw: unknown): raw is Record<string, unknown> =>
   !!raw && typeof raw === "object" && (raw as Record<string, unknown>).kind === "sequence";
 
+/** Loads a language-model run folder: its config (checked), tokenizer and model with the saved weights. */
+async function loadSeqRun(run: string, command: string) {
+  const raw = await readRunConfig(run);
+  if (!isSeqRunConfig(raw)) {
+    throw new CliError(`${run} holds an image classifier run (its config.json names no language model); ${command} ` +
+      "needs a run of gradlab train --model gpt, --model lstm or --dataset names");
+  }
+  const cfg = seqConfigFromJson(raw, join(run, "config.json"));
+  const tok = new data.CharTokenizer(cfg.vocab);
+  manualSeed(0);
+  const model = buildSeqModel(cfg, tok.vocabSize);
+  const weights = join(run, "model.safetensors");
+  loadIntoModel(model, (await readTensors(weights)).tensors, weights);
+  return { cfg, tok, model };
+}
+
+/** `gradlab export RUN --onnx FILE` for a GPT run: the model as ONNX bytes (idx int32[N, T] → logits). */
+export async function exportGptRun(run: string, opset: number): Promise<{ bytes: Uint8Array; describe: string }> {
+  const { cfg, tok, model } = await loadSeqRun(run, "export");
+  if (cfg.model !== "gpt") {
+    throw new CliError(`${run} holds a ${cfg.model} run; ONNX export covers --model gpt and the MLP classifiers`);
+  }
+  const bytes = exportGptOnnx(model.stateDict(), { vocabSize: tok.vocabSize, blockSize: cfg.blockSize, nLayer: cfg.nLayer,
+    nHead: cfg.nHead, nEmbd: cfg.nEmbd }, { opset, producerVersion: "0.1.0" });
+  return { bytes, describe: `input idx int32[N, T ≤ ${cfg.blockSize}] → logits [N, T, ${tok.vocabSize}]` };
+}
+
 /** Options of `gradlab generate`, as typed. */
 export interface GenerateFlags { prompt?: string; tokens?: string; temperature?: string; topK?: string; seed?: string }
 
@@ -179,21 +207,10 @@ export async function generateText(run: string, o: GenerateFlags): Promise<strin
   const seed = o.seed !== undefined ? parseNumber("--seed", o.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }) : 0;
   let topK: number | null = null;
   if (o.topK !== undefined) topK = parseNumber("--top-k", o.topK, { integer: true, min: 1 });
-  const raw = await readRunConfig(run);
-  const source = join(run, "config.json");
-  if (!isSeqRunConfig(raw)) {
-    throw new CliError(`${run} holds an image classifier run (its config.json names no language model); generate ` +
-      "needs a run of gradlab train --model gpt, --model lstm or --dataset names");
-  }
-  const cfg = seqConfigFromJson(raw, source);
-  const tok = new data.CharTokenizer(cfg.vocab);
+  const { cfg, tok, model } = await loadSeqRun(run, "generate");
   if (topK !== null && topK > tok.vocabSize) {
     throw new UsageError(`--top-k ${topK} is more than the model's ${tok.vocabSize} characters; use 1 to ${tok.vocabSize}`);
   }
-  manualSeed(0);
-  const model = buildSeqModel(cfg, tok.vocabSize);
-  const weights = join(run, "model.safetensors");
-  loadIntoModel(model, (await readTensors(weights)).tensors, weights);
   const prompt = o.prompt ?? (cfg.dataset === "names" ? "" : "Call me");
   return sampleText(model, tok, cfg, { prompt, tokens, temperature, topK, seed });
 }

@@ -5,7 +5,7 @@
  * graph takes `input: float32[N, inputSize]` and returns `logits`. Weights are
  * stored as initializers in little-endian `raw_data`. Pure: works in browsers.
  */
-import { ATTR_FLOAT, ATTR_INT, ONNX_FLOAT, onnxModelProto } from "./onnx_proto.js";
+import { ATTR_FLOAT, ATTR_INT, ONNX_FLOAT, ONNX_INT64, onnxModelProto } from "./onnx_proto.js";
 
 /** A fully connected layer, PyTorch layout: `weight` is `[outFeatures, inFeatures]` row-major. */
 export interface LinearLayer {
@@ -55,11 +55,13 @@ export class OnnxExportError extends Error {
   }
 }
 
-interface Attr {
+/** @internal An ONNX attribute (float, int or ints). */
+export interface Attr {
   name: string;
   type: number;
   f?: number;
   i?: number;
+  ints?: number[];
 }
 interface Node {
   op_type: string;
@@ -75,8 +77,8 @@ interface Initializer {
   raw_data: Uint8Array;
 }
 
-/** Accumulates nodes and initializers while walking the layers. */
-class GraphBuilder {
+/** @internal Accumulates nodes and initializers while walking the layers (also used by the GPT export). */
+export class GraphBuilder {
   readonly nodes: Node[] = [];
   readonly initializers: Initializer[] = [];
   private readonly constants = new Map<number, string>();
@@ -91,6 +93,15 @@ class GraphBuilder {
 
   tensor(name: string, dims: number[], values: Float32Array): string {
     this.initializers.push({ name, dims, data_type: ONNX_FLOAT, raw_data: float32LittleEndian(values) });
+    return name;
+  }
+
+  /** An int64 initializer (shapes, slice bounds), little-endian raw data. */
+  int64(name: string, values: number[]): string {
+    const raw = new Uint8Array(values.length * 8);
+    const dv = new DataView(raw.buffer);
+    values.forEach((v, i) => dv.setBigInt64(8 * i, BigInt(v), true));
+    this.initializers.push({ name, dims: [values.length], data_type: ONNX_INT64, raw_data: raw });
     return name;
   }
 
@@ -199,12 +210,8 @@ function emitLayer(
       return { current: g.op("Softmax", [x], prefix, [intAttr("axis", layer.axis ?? -1)]), width };
     case "logSoftmax":
       return { current: g.op("LogSoftmax", [x], prefix, [intAttr("axis", -1)]), width };
-    case "gelu": {
-      const erf = g.op("Erf", [g.op("Div", [x, g.scalar(Math.SQRT2)], prefix)], prefix);
-      const onePlus = g.op("Add", [erf, g.scalar(1)], prefix);
-      const halfX = g.op("Mul", [x, g.scalar(0.5)], prefix);
-      return { current: g.op("Mul", [halfX, onePlus], prefix), width };
-    }
+    case "gelu":
+      return { current: emitGelu(g, x, prefix), width };
     case "silu":
       return { current: g.op("Mul", [x, g.op("Sigmoid", [x], prefix)], prefix), width };
     case "identity":
@@ -216,6 +223,14 @@ function emitLayer(
   }
 }
 
+/** @internal Exact GELU, 0.5·x·(1 + erf(x/√2)), from Div/Erf/Add/Mul (ONNX has no Gelu op before opset 20). */
+export function emitGelu(g: GraphBuilder, x: string, prefix: string): string {
+  const erf = g.op("Erf", [g.op("Div", [x, g.scalar(Math.SQRT2)], prefix)], prefix);
+  const onePlus = g.op("Add", [erf, g.scalar(1)], prefix);
+  const halfX = g.op("Mul", [x, g.scalar(0.5)], prefix);
+  return g.op("Mul", [halfX, onePlus], prefix);
+}
+
 function checkLength(where: string, what: string, arr: Float32Array, expected: number): void {
   if (!(arr instanceof Float32Array)) throw new OnnxExportError(`${where} ${what} must be a Float32Array.`);
   if (arr.length !== expected) {
@@ -223,11 +238,13 @@ function checkLength(where: string, what: string, arr: Float32Array, expected: n
   }
 }
 
-function intAttr(name: string, i: number): Attr {
+/** @internal */
+export function intAttr(name: string, i: number): Attr {
   return { name, type: ATTR_INT, i };
 }
 
-function floatAttr(name: string, f: number): Attr {
+/** @internal */
+export function floatAttr(name: string, f: number): Attr {
   return { name, type: ATTR_FLOAT, f };
 }
 

@@ -142,10 +142,13 @@ const ONNX_SUBSET = {
 
 /** TensorProto.DataType values used by the exporter. */
 export const ONNX_FLOAT = 1;
+export const ONNX_INT32 = 6;
+export const ONNX_INT64 = 7;
 
 /** AttributeProto.AttributeType values used by the exporter. */
 export const ATTR_FLOAT = 1;
 export const ATTR_INT = 2;
+export const ATTR_INTS = 7;
 
 let modelType: protobuf.Type | undefined;
 

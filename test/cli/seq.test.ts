@@ -4,7 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
+import { models, noGrad, tensor } from "../../src/index.js";
+import { load } from "../../src/node.js";
+import { expectClose } from "../helpers.js";
 import { cli, cliChild, expectOneLine, tmp } from "./helpers.js";
 
 const TINY_GPT = ["--model", "gpt", "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16",
@@ -72,6 +76,22 @@ describe("gradlab train --model gpt / generate", () => {
     expect(greedy2.out).toEqual(greedy.out); // temperature 0 is the argmax: no randomness left
   });
 
+  it("exports the GPT to ONNX; onnxruntime runs it with the logits of the run's model", async () => {
+    const file = join(dir, "..", "gpt.onnx");
+    const r = await cli("export", dir, "--onnx", file);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/idx int32\[N, T ≤ 16\] → logits \[N, T, 81\]/);
+    const session = await ort.InferenceSession.create(file);
+    const ids = Int32Array.from([10, 20, 30, 40, 50]);
+    const out = await session.run({ idx: new ort.Tensor("int32", ids, [1, 5]) });
+    const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    const model = models.gpt({ vocabSize: 81, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: cfg.nEmbd });
+    model.loadStateDict(load(join(dir, "model.safetensors")), { strict: true });
+    model.eval();
+    const want = noGrad(() => model(tensor(ids, { shape: [1, 5], dtype: "int32" }))).dataSync();
+    expectClose(out.logits.data as Float32Array, want, { atol: 1e-5, rtol: 1e-4, what: "logits" });
+  });
+
   it.each([
     [["--prompt", "Call me §"], 2, /--prompt has "§", which the model never saw/],
     [["--temperature", "-0.5"], 2, /--temperature must be ≥ 0, got -0.5/],
@@ -137,6 +157,9 @@ describe("gradlab train --model lstm and --dataset names", () => {
     const g = await cli("generate", mlp);
     expect(g.code).toBe(1);
     expect(expectOneLine(g.err)).toMatch(/holds an image classifier run .* needs a run of gradlab train --model gpt/);
+    const x = await cli("export", join(root, "names"), "--onnx", join(root, "names.onnx"));
+    expect(x.code).toBe(1);
+    expect(expectOneLine(x.err)).toMatch(/holds a mlp run; ONNX export covers --model gpt and the MLP classifiers/);
     const e = await cli("eval", join(root, "names"));
     expect(e.code).toBe(1);
     expect(expectOneLine(e.err)).toMatch(/holds a mlp language-model run; .* gradlab generate/);
