@@ -62,25 +62,6 @@ function lenet() {
   );
 }
 
-/** The char-GPT of bench/torch_gpt.py: token + position embeddings, 4 pre-norm GELU blocks, LayerNorm, head. */
-class GPT extends nn.Module {
-  constructor(vocab, block = 64, d = 128, heads = 4, layers = 4) {
-    super();
-    this.block = block;
-    this.tok_emb = new nn.Embedding(vocab, d);
-    this.pos_emb = new nn.Embedding(block, d);
-    const layer = new nn.TransformerEncoderLayer(d, heads, { dimFeedforward: 4 * d, dropout: 0, activation: "gelu", batchFirst: true, normFirst: true });
-    this.blocks = new nn.TransformerEncoder(layer, layers);
-    this.ln_f = new nn.LayerNorm(d);
-    this.head = new nn.Linear(d, vocab);
-  }
-  forward(idx) {
-    const t = idx.shape[1];
-    const x = g.add(this.tok_emb(idx), this.pos_emb(g.arange(0, t, 1, { dtype: "int32" })));
-    return this.head(this.ln_f(this.blocks(x, { isCausal: true })));
-  }
-}
-
 const modes = {
   async first() {
     const ds = await mnist();
@@ -155,7 +136,8 @@ const modes = {
     const ids = Int32Array.from(text, (c) => stoi.get(c));
     const block = 64, batch = 12;
     g.manualSeed(seed);
-    const model = new GPT(vocab.length, block);
+    // models.gpt: the one definition (`gradlab train --model gpt`, the lab), bench/torch_gpt.py's GPT in PyTorch.
+    const model = g.models.gpt({ vocabSize: vocab.length, blockSize: block, nLayer: 4, nHead: 4, nEmbd: 128 });
     const params = model.parameters().reduce((s, p) => s + p.numel(), 0);
     const opt = new optim.AdamW(model.parameters(), { lr: 1e-3 });
     let rng = seed + 1;

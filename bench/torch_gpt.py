@@ -16,14 +16,14 @@ import torch.nn.functional as F
 
 
 class GPT(nn.Module):
-    """The model gradlab's checkpoints load into (load_state_dict(strict=True))."""
+    """The model gradlab's checkpoints load into (load_state_dict(strict=True)); gradlab's is models.gpt."""
 
-    def __init__(self, vocab_size, block_size=64, d_model=128, n_head=4, n_layer=4):
+    def __init__(self, vocab_size, block_size=64, d_model=128, n_head=4, n_layer=4, dropout=0.0):
         super().__init__()
         self.block_size = block_size
         self.tok_emb = nn.Embedding(vocab_size, d_model)
         self.pos_emb = nn.Embedding(block_size, d_model)
-        layer = nn.TransformerEncoderLayer(d_model, n_head, 4 * d_model, dropout=0.0, activation="gelu",
+        layer = nn.TransformerEncoderLayer(d_model, n_head, 4 * d_model, dropout, activation="gelu",
                                            batch_first=True, norm_first=True)
         self.blocks = nn.TransformerEncoder(layer, n_layer, enable_nested_tensor=False)
         self.ln_f = nn.LayerNorm(d_model)

@@ -518,8 +518,10 @@ function checkOptimizerState(
  * (`saved`: state.json's record of the config; checkpoints from before it existed have none).
  */
 function checkConfigUnchanged(savedConfig: Record<string, unknown>, ctx: ResumeContext): void {
-  // Checkpoints from before --model and --scheduler trained an MLP at a constant lr.
-  const saved: Record<string, unknown> = { model: "mlp", scheduler: "none", ...savedConfig };
+  // Checkpoints from before --model and --scheduler trained an MLP at a constant lr (a language model's
+  // config has no scheduler at all).
+  const legacy = ctx.config.scheduler !== undefined ? { model: "mlp", scheduler: "none" } : { model: "mlp" };
+  const saved: Record<string, unknown> = { ...legacy, ...savedConfig };
   const changes: string[] = [];
   const keys = new Set([...Object.keys(saved), ...Object.keys(ctx.config)]);
   for (const k of keys) {

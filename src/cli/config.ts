@@ -12,8 +12,11 @@ export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
 export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "gelu", "silu"] as const;
 export const INITS = ["default", "kaiming", "xavier"] as const;
 export const BACKENDS = ["js", "wasm"] as const;
-/** What `--model` trains: the MLP the other flags describe, LeNet-5, or a small ResNet. */
-export const MODELS = ["mlp", "lenet", "resnet"] as const;
+/**
+ * What `--model` trains: the MLP the other flags describe (the default; on --dataset names, makemore's
+ * MLP), LeNet-5 or a small ResNet on MNIST, or a character language model (gpt, lstm) on --dataset moby-dick.
+ */
+export const MODELS = ["mlp", "lenet", "resnet", "gpt", "lstm"] as const;
 /** Learning-rate schedules: constant, or PyTorch's OneCycleLR stepped every batch (peak at --lr). */
 export const SCHEDULERS = ["none", "onecycle"] as const;
 
@@ -21,10 +24,12 @@ export type DatasetName = (typeof DATASETS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 export type InitName = (typeof INITS)[number];
-export type ModelName = (typeof MODELS)[number];
+/** The image classifiers `gradlab train` itself builds (gpt and lstm go to the sequence trainer, src/cli/seq.ts). */
+export const IMAGE_MODELS = ["mlp", "lenet", "resnet"] as const;
+export type ModelName = (typeof IMAGE_MODELS)[number];
 export type SchedulerName = (typeof SCHEDULERS)[number];
 /** The convolutional models (input viewed as (N, 1, 28, 28)). */
-export type CnnName = Exclude<ModelName, "mlp">;
+export type CnnName = Extract<ModelName, "lenet" | "resnet">;
 
 /** Config fields that only describe an MLP; a CNN run's config.json leaves them out. */
 export const MLP_ONLY = ["hidden", "activation", "dropout", "batchnorm", "init"] as const;
@@ -168,7 +173,7 @@ export type TrainFlags = Partial<Record<keyof TrainConfig, string | boolean>>;
 export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
   const c: TrainConfig = { ...base, hidden: [...base.hidden] };
   const s = (k: keyof TrainConfig) => (typeof f[k] === "string" ? (f[k] as string) : undefined);
-  if (s("model") !== undefined) c.model = parseChoice("--model", s("model")!, MODELS);
+  if (s("model") !== undefined) c.model = parseChoice("--model", s("model")!, IMAGE_MODELS);
   if (c.model !== "mlp") {
     const mlpOnly = MLP_ONLY.filter((k) => f[k] !== undefined);
     if (mlpOnly.length) {
@@ -213,8 +218,8 @@ export function configFromJson(obj: unknown, source: string): TrainConfig {
   const given = obj as Partial<TrainConfig>;
   // A file without "model" is an MLP run (written before there were CNNs).
   const model = given.model === undefined ? "mlp" : given.model;
-  if (typeof model !== "string" || !(MODELS as readonly string[]).includes(model)) {
-    throw new CliError(`${source}: "model" should be one of ${MODELS.join(", ")}, got ${shortJson(model)}`);
+  if (typeof model !== "string" || !(IMAGE_MODELS as readonly string[]).includes(model)) {
+    throw new CliError(`${source}: "model" should be one of ${IMAGE_MODELS.join(", ")}, got ${shortJson(model)}`);
   }
   if (model !== "mlp") {
     const mlpOnly = MLP_ONLY.filter((k) => k in given);
@@ -317,8 +322,8 @@ export function validateModelArch(raw: unknown, source: string): ModelArch {
   if (raw && typeof raw === "object" && !Array.isArray(raw) && "model" in raw) {
     const a = raw as Record<string, unknown>;
     if (a.model !== "mlp") {
-      if (typeof a.model !== "string" || !(MODELS as readonly string[]).includes(a.model)) {
-        throw new CliError(`${source}: arch.model should be one of ${MODELS.join(", ")}, got ${shortJson(a.model)}`);
+      if (typeof a.model !== "string" || !(IMAGE_MODELS as readonly string[]).includes(a.model)) {
+        throw new CliError(`${source}: arch.model should be one of ${IMAGE_MODELS.join(", ")}, got ${shortJson(a.model)}`);
       }
       return validateCnnArch(a, source);
     }

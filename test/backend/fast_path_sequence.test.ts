@@ -1,10 +1,11 @@
 /**
  * A training step of a character-level LSTM and GRU (embedding → 2-layer recurrent net → linear
  * head → cross-entropy over every position, Adam) and a sampling step (softmax with temperature,
- * top-k, cumsum, multinomial) run entirely on the wasm backend: no kernel falls back to JS.
+ * top-k, cumsum, multinomial) run entirely on the wasm backend: no kernel falls back to JS; likewise a
+ * training step of the character GPT (models.gpt: embeddings, causal attention, LayerNorm, GELU, AdamW).
  */
 import { describe, expect, it } from "vitest";
-import { F, fallbackCounts, Generator, manualSeed, multinomial, nn, optim, randint, resetFallbackCounts, setBackend,
+import { F, fallbackCounts, Generator, manualSeed, models, multinomial, nn, optim, randint, resetFallbackCounts, setBackend,
   type Tensor } from "../../src/index.js";
 import { backendsUnderTest } from "../helpers.js";
 
@@ -52,6 +53,33 @@ describe("a character-level recurrent model on the wasm backend", () => {
       expect(fallbackCounts()).toEqual({});
       expect(last).toBeLessThan(first); // the same batch five times: the loss must go down
       expect(indices.dataSync()[next.item()]).toBeGreaterThanOrEqual(0);
+    } finally {
+      setBackend("js");
+    }
+  });
+});
+
+describe("the character GPT (models.gpt) on the wasm backend", () => {
+  it("an AdamW training step and top-k sampling never fall back to JS", () => {
+    setBackend("wasm");
+    try {
+      manualSeed(0);
+      const vocab = 81, model = models.gpt({ vocabSize: vocab, blockSize: 16, nLayer: 2, nHead: 4, nEmbd: 32, dropout: 0.1 });
+      const optimizer = new optim.AdamW(model.parameters(), { lr: 1e-3 });
+      const x = randint(0, vocab, [4, 16], { generator: new Generator(1) }), y = randint(0, vocab, [4, 16],
+        { generator: new Generator(2) });
+      resetFallbackCounts();
+      let first = 0, last = 0;
+      for (let step = 0; step < 4; step++) {
+        const loss = F.crossEntropy(model(x).view(-1, vocab), y.view(-1));
+        optimizer.zeroGrad(); loss.backward(); optimizer.step();
+        if (step === 0) first = loss.item();
+        last = loss.item();
+      }
+      const text = models.generate(model, [1, 2, 3], 5, { temperature: 0.8, topK: 10, generator: new Generator(3) });
+      expect(fallbackCounts()).toEqual({});
+      expect(last).toBeLessThan(first);
+      expect(text).toHaveLength(5);
     } finally {
       setBackend("js");
     }

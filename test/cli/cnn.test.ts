@@ -128,7 +128,7 @@ describe("--model errors", () => {
   it("an unknown model is one line listing the choices, exit 2", async () => {
     const r = await cli("train", "--model", "vgg");
     expect(r.code).toBe(2);
-    expect(expectOneLine(r.err)).toBe('gradlab: --model must be one of mlp, lenet, resnet; got "vgg"');
+    expect(expectOneLine(r.err)).toBe('gradlab: --model must be one of mlp, lenet, resnet, gpt, lstm; got "vgg"');
   });
 
   it("MLP flags with a CNN are refused by name", async () => {

@@ -329,7 +329,7 @@ export const attention: Demo = {
             const sd = requireModel(await task.request("stateDict", null));
             return {
               sd,
-              code: PYTORCH_GPT(sd["tok.weight"].shape[0], {
+              code: PYTORCH_GPT(sd["tok_emb.weight"].shape[0], {
                 block: s.block,
                 width: s.width,
                 heads: +s.heads,

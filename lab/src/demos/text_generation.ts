@@ -19,20 +19,21 @@ const P = {
   sseed: { key: "sseed", min: 0, max: 1000, step: 1, value: 0 },
 } satisfies Record<string, NumberParam>;
 
+/** The PyTorch class of models.gpt (bench/torch_gpt.py's, the README's), with the page's sizes as defaults. */
 export const PYTORCH_GPT = (vocab: number, c: { block: number; width: number; heads: number; layers: number }) =>
   `import torch\nfrom torch import nn\nfrom safetensors.torch import load_file\n\n` +
-  `class Block(nn.Module):\n    def __init__(self, E, H):\n        super().__init__()\n` +
-  `        self.ln_1 = nn.LayerNorm(E)\n        self.attn = nn.MultiheadAttention(E, H, batch_first=True)\n` +
-  `        self.ln_2 = nn.LayerNorm(E)\n        self.fc = nn.Linear(E, 4 * E)\n        self.proj = nn.Linear(4 * E, E)\n` +
-  `    def forward(self, x):\n        T = x.shape[1]\n        mask = nn.Transformer.generate_square_subsequent_mask(T)\n` +
-  `        h = self.ln_1(x)\n        x = x + self.attn(h, h, h, attn_mask=mask, is_causal=True, need_weights=False)[0]\n` +
-  `        return x + self.proj(nn.functional.gelu(self.fc(self.ln_2(x))))\n\n` +
-  `class CharGPT(nn.Module):\n    def __init__(self, V=${vocab}, T=${c.block}, E=${c.width}, H=${c.heads}, L=${c.layers}):\n` +
-  `        super().__init__()\n        self.tok = nn.Embedding(V, E)\n        self.pos = nn.Embedding(T, E)\n` +
-  `        self.blocks = nn.ModuleList([Block(E, H) for _ in range(L)])\n        self.ln_f = nn.LayerNorm(E)\n` +
-  `        self.head = nn.Linear(E, V)\n    def forward(self, idx):\n` +
-  `        x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))\n        for b in self.blocks:\n            x = b(x)\n` +
-  `        return self.head(self.ln_f(x))\n\nmodel = CharGPT()\nmodel.load_state_dict(load_file("chargpt.safetensors"))\n`;
+  `class GPT(nn.Module):\n    def __init__(self, vocab_size=${vocab}, block_size=${c.block}, d_model=${c.width}, ` +
+  `n_head=${c.heads}, n_layer=${c.layers}, dropout=0.0):\n        super().__init__()\n` +
+  `        self.tok_emb = nn.Embedding(vocab_size, d_model)\n        self.pos_emb = nn.Embedding(block_size, d_model)\n` +
+  `        layer = nn.TransformerEncoderLayer(d_model, n_head, 4 * d_model, dropout, activation="gelu",\n` +
+  `                                           batch_first=True, norm_first=True)\n` +
+  `        self.blocks = nn.TransformerEncoder(layer, n_layer, enable_nested_tensor=False)\n` +
+  `        self.ln_f = nn.LayerNorm(d_model)\n        self.head = nn.Linear(d_model, vocab_size)\n\n` +
+  `    def forward(self, idx):\n        t = idx.shape[1]\n` +
+  `        x = self.tok_emb(idx) + self.pos_emb(torch.arange(t, device=idx.device))\n` +
+  `        mask = nn.Transformer.generate_square_subsequent_mask(t, device=idx.device)\n` +
+  `        return self.head(self.ln_f(self.blocks(x, mask=mask, is_causal=True)))\n\n` +
+  `model = GPT()\nmodel.load_state_dict(load_file("chargpt.safetensors"))\n`;
 
 export const textGeneration: Demo = {
   id: "text-generation",
@@ -234,7 +235,7 @@ export const textGeneration: Demo = {
           modelExport("chargpt.safetensors", async () => {
             const sd = requireModel(await task.request("stateDict", null));
             const c = { block: s.block, width: s.width, heads: +s.heads, layers: s.layers };
-            return { sd, code: PYTORCH_GPT(sd["tok.weight"].shape[0], c) };
+            return { sd, code: PYTORCH_GPT(sd["tok_emb.weight"].shape[0], c) };
           }),
         ),
       ),

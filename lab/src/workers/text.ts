@@ -5,8 +5,7 @@
  * head's attention for a sentence, and measures how much gradient reaches each earlier step of a
  * plain RNN, an LSTM and a causal attention layer.
  */
-import { data, F, Generator, manualSeed, nn, noGrad, optim, randn, tensor, type Tensor } from "gradlab";
-import { CharGpt, sample } from "../lib/chargpt.ts";
+import { data, F, Generator, manualSeed, models, nn, noGrad, optim, randn, tensor, type Tensor } from "gradlab";
 import { plainStateDict } from "../lib/model_io.ts";
 import type { GradReach, TextConfig, TextTask } from "../protocol/text.ts";
 import { backendStatus, useBackend } from "./backend.ts";
@@ -48,7 +47,7 @@ export function gradReach(steps: number, width: number, seed: number): GradReach
 }
 
 serve<TextTask>((post) => {
-  let model: CharGpt | null = null;
+  let model: models.GPT | null = null;
   let tok: data.CharTokenizer | null = null;
   let session: Session | null = null;
 
@@ -63,7 +62,8 @@ serve<TextTask>((post) => {
     const trainIds = t.encode(trainText),
       valIds = t.encode(valText);
     manualSeed(c.seed);
-    const m = new CharGpt({ vocab: t.vocabSize, block: c.block, width: c.width, heads: c.heads, layers: c.layers });
+    // The one GPT definition, shared with `gradlab train --model gpt` and the bench.
+    const m = models.gpt({ vocabSize: t.vocabSize, blockSize: c.block, nEmbd: c.width, nHead: c.heads, nLayer: c.layers });
     const opt = new optim.AdamW(m.parameters(), { lr: c.lr });
     model = m;
     tok = t;
@@ -158,22 +158,22 @@ serve<TextTask>((post) => {
         if (!model || !tok) return null;
         const t = tok;
         const ids = Array.from(t.encode([...prompt].filter((ch) => t.vocab.includes(ch)).join("") || "\n"));
-        return t.decode(sample(model, ids, tokens, temperature, new Generator(seed)));
+        return t.decode(models.generate(model, ids, tokens, { temperature, generator: new Generator(seed) }));
       },
       attention({ text }) {
         if (!model || !tok) return null;
         const t = tok,
           m = model;
-        const chars = [...text].filter((ch) => t.vocab.includes(ch)).slice(0, m.config.block);
-        if (chars.length === 0) return { chars, layers: m.config.layers, heads: m.config.heads, weights: new Float32Array() };
+        const chars = [...text].filter((ch) => t.vocab.includes(ch)).slice(0, m.config.blockSize);
+        if (chars.length === 0) return { chars, layers: m.config.nLayer, heads: m.config.nHead, weights: new Float32Array() };
         m.eval();
-        const maps = noGrad(() => m.run(tensor(t.encode(chars.join("")), { shape: [1, chars.length] }), true).attention);
+        const maps = m.attentionMaps(tensor(t.encode(chars.join("")), { shape: [1, chars.length] }));
         m.train();
         const T = chars.length,
-          per = m.config.heads * T * T;
-        const weights = new Float32Array(m.config.layers * per);
+          per = m.config.nHead * T * T;
+        const weights = new Float32Array(m.config.nLayer * per);
         maps.forEach((w, l) => weights.set(w.dataSync(), l * per));
-        return { chars, layers: m.config.layers, heads: m.config.heads, weights };
+        return { chars, layers: m.config.nLayer, heads: m.config.nHead, weights };
       },
       gradReach: ({ steps, width, seed }) => gradReach(steps, width, seed),
       stateDict: () => (model ? plainStateDict(model.stateDict()) : null),

@@ -1,6 +1,6 @@
 /** The text pages: the character GPT's validation loss, attention maps and the recurrent-vs-attention gradients. */
 import { expect, it } from "vitest";
-import { arange, data, F, manualSeed, nn, noGrad, randn, tensor, type Tensor } from "../../../src/index.js";
+import { data, F, manualSeed, models, nn, noGrad, randn, tensor, type Tensor } from "../../../src/index.js";
 import { mobyDick } from "../../../src/data/text_node.js";
 import type { NamedArray } from "../../../src/io/named_array.js";
 import { demo, download, finish, phoneShot, waitState, waitText } from "../context.js";
@@ -15,38 +15,17 @@ function corpus(n: number): { tok: data.CharTokenizer; val: Int32Array } {
   return { tok, val: tok.encode(val) };
 }
 
-/** The page's CharGpt (lab/src/lib/chargpt.ts) written again from the library's modules and the downloaded weights. */
-function gpt(sd: Map<string, NamedArray>, c: { layers: number; heads: number; width: number }) {
-  const w = (k: string) => {
-    const t = sd.get(k);
-    if (!t) throw new Error(`no ${k} in the download`);
-    return tensor(t.data as Float32Array, { shape: t.shape });
-  };
-  const lin = (p: string) => (x: Tensor) => x.matmul(w(`${p}.weight`).t()).add(w(`${p}.bias`));
-  const ln = (p: string) => (x: Tensor) => F.layerNorm(x, [c.width], w(`${p}.weight`), w(`${p}.bias`));
-  const attns = Array.from({ length: c.layers }, (_, l) => {
-    const a = new nn.MultiheadAttention(c.width, c.heads, { batchFirst: true });
-    a.loadStateDict({
-      in_proj_weight: w(`blocks.${l}.attn.in_proj_weight`),
-      in_proj_bias: w(`blocks.${l}.attn.in_proj_bias`),
-      "out_proj.weight": w(`blocks.${l}.attn.out_proj.weight`),
-      "out_proj.bias": w(`blocks.${l}.attn.out_proj.bias`),
-    });
-    return a;
-  });
-  return (idx: Tensor): { logits: Tensor; attention: Tensor[] } => {
-    const T = idx.shape[1];
-    let x = F.embedding(idx, w("tok.weight")).add(F.embedding(arange(T, undefined, 1, { dtype: "int32" }), w("pos.weight")));
-    const attention: Tensor[] = [];
-    for (let l = 0; l < c.layers; l++) {
-      const h = ln(`blocks.${l}.ln_1`)(x);
-      const [a, wts] = attns[l](h, h, h, { isCausal: true, averageAttnWeights: false });
-      attention.push(wts!);
-      x = x.add(a);
-      x = x.add(lin(`blocks.${l}.proj`)(F.gelu(lin(`blocks.${l}.fc`)(ln(`blocks.${l}.ln_2`)(x)))));
-    }
-    return { logits: lin("head")(ln("ln_f")(x)), attention };
-  };
+/**
+ * The pages' GPT rebuilt in Node from the download: models.gpt (checked against PyTorch in
+ * test/models/gpt.test.ts) loading the downloaded weights with strict keys.
+ */
+function gpt(sd: Map<string, NamedArray>, c: { layers: number; heads: number; width: number; block: number }, vocabSize: number) {
+  const m = models.gpt({ vocabSize, blockSize: c.block, nLayer: c.layers, nHead: c.heads, nEmbd: c.width });
+  const weights: Record<string, Tensor> = {};
+  for (const [k, t] of sd) weights[k] = tensor(t.data as Float32Array, { shape: t.shape });
+  m.loadStateDict(weights, { strict: true });
+  m.eval();
+  return (idx: Tensor): { logits: Tensor; attention: Tensor[] } => ({ logits: m(idx), attention: m.attentionMaps(idx) });
 }
 
 export function textTests(): void {
@@ -70,7 +49,7 @@ export function textTests(): void {
         x[b * T + j] = val[b * T + j];
         y[b * T + j] = val[b * T + j + 1];
       }
-    const net = gpt(sd, cfg);
+    const net = gpt(sd, cfg, tok.vocabSize);
     const want = noGrad(() =>
       F.crossEntropy(net(tensor(x, { shape: [n, T] })).logits.view(-1, tok.vocabSize), tensor(y)).item(),
     );
@@ -115,7 +94,7 @@ export function attentionTests(): void {
     await waitState(p.page, '[data-demo="attention"] > [data-state]', "done", 120_000);
     const sd = await download(p.page);
     const { tok } = corpus(1);
-    const net = gpt(sd, cfg);
+    const net = gpt(sd, cfg, tok.vocabSize);
     const T = [...text].length;
     const w = noGrad(() => net(tensor(tok.encode(text), { shape: [1, T] })).attention[0].dataSync());
     // head 2's row for the last character
