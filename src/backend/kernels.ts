@@ -19,7 +19,6 @@ export type { UnaryOp, BinaryOp } from "./js/elementwise.js";
 export type { ReduceOp } from "./js/reduce.js";
 export type { GemmArgs } from "./js/gemm.js";
 export type { SgdArgs, AdamArgs } from "./js/optim.js";
-export { gemmsOneByOne } from "./js/gemm.js";
 
 /**
  * The kernel interface as a CPU backend implements it: every storage parameter is a host typed

@@ -6,7 +6,8 @@
 import { jsKernels } from "./js/index.js";
 import type { TypedArray } from "../tensor/dtype.js";
 import type { Device, DeviceStorage } from "../tensor/storage.js";
-import { gemmsOneByOne, type KernelName, type Kernels } from "./kernels.js";
+import { gemmsOneByOne } from "./js/gemm.js";
+import type { KernelName, Kernels } from "./kernels.js";
 
 const backends = new Map<string, Partial<Kernels>>([["js", jsKernels]]);
 const fallbacks = new Map<string, number>();

@@ -10,7 +10,6 @@
  */
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import type { FloatArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { empty, requireFloat } from "./util.js";

@@ -9,7 +9,7 @@
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { allocArray, type FloatArray } from "../tensor/dtype.js";
+import { allocArray, } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { add, ge, mul } from "./elementwise.js";

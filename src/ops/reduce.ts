@@ -9,7 +9,6 @@
 import { noGrad } from "../autograd/grad_mode.js";
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import type { FloatArray } from "../tensor/dtype.js";
 import { normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { abs, cast, clamp, div, eq, mul, ne, pow, sqrt, sub } from "./elementwise.js";
@@ -63,7 +62,7 @@ export function variance(x: Tensor, dim?: number | number[], opts: VarOptions = 
 }
 
 /** max/min along one dim: values (differentiable, gradient to the chosen index) and int32 indices. */
-export function maxDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {
+export function extremeDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {
   const dim = normDim(dimIn, x.ndim, op);
   const [outer, size, inner] = splitAt(x.shape, dim);
   if (size === 0) throw new Error(`${op}: cannot reduce over an empty dimension ${dim} of shape [${x.shape.join(", ")}]`);
@@ -95,9 +94,9 @@ export const minAll = (x: Tensor): Tensor => extremeAll(x, "min");
 function argExtreme(x: Tensor, dim: number | undefined, keepdim: boolean, op: "max" | "min"): Tensor {
   if (dim === undefined) {
     const flat = x.reshape([numel(x.shape)]);
-    return maxDim(flat, 0, false, op).indices;
+    return extremeDim(flat, 0, false, op).indices;
   }
-  return maxDim(x, dim, keepdim, op).indices;
+  return extremeDim(x, dim, keepdim, op).indices;
 }
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "max");
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "min");
@@ -124,7 +123,7 @@ export function norm(x: Tensor, p = 2, dim?: number | number[], keepdim = false)
     const op = p > 0 ? "max" : "min";
     if (dims.length === x.ndim && !keepdim) return extremeAll(abs(x), op);
     if (dims.length !== 1) throw new Error(`norm: p = ${p} takes one dim or all of them, got dims ${JSON.stringify(dim)}`);
-    return maxDim(abs(x), dims[0], keepdim, op).values;
+    return extremeDim(abs(x), dims[0], keepdim, op).values;
   }
   return pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);
 }

@@ -9,7 +9,6 @@
  */
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import type { FloatArray } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmt, normDim, splitAt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";

@@ -7,7 +7,6 @@
  */
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
-import type { FloatArray } from "../tensor/dtype.js";
 import { normDim, splitAt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { div } from "./elementwise.js";

@@ -9,7 +9,6 @@
  */
 import { K } from "../backend/registry.js";
 import type { AdamArgs } from "../backend/kernels.js";
-import type { FloatArray } from "../tensor/dtype.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
