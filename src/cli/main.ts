@@ -34,7 +34,8 @@ import { buildModel, exampleShape, exampleSize, onnxLayers } from "./model.js";
 import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
 import { exportGptRun, generateText, isSeqRunConfig, SEQ_ONLY_FLAGS, seqConfigForResume, seqConfigFromFlags, type SeqFlags, wantsSequenceModel } from "./seq.js";
 import { trainSequence } from "../train/seq.js";
-import { alreadyHoldsARun, archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
+import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
+import { alreadyHoldsARun } from "../train/run_start.js";
 
 /** Least time between two progress lines when stdout is not a terminal. */
 const PLAIN_PROGRESS_MS = 10_000;

@@ -12,14 +12,15 @@ import { join } from "node:path";
 import { data, defaultGenerator, F, Generator, manualSeed, models, noGrad, optim, tensor, type Tensor } from "../index.js";
 import { firstNames, mobyDick } from "../data/text_node.js";
 import {
-  CHECKPOINTS_DIR, type EpochMetrics, findCheckpoint, loadCheckpoint, removeOlderCheckpoints, saveCheckpoint,
-  type TrainState, writeFileAtomic, writeRunModel,
+  CHECKPOINTS_DIR, type EpochMetrics, saveCheckpoint,
+  type TrainState, writeFileAtomic, 
 } from "../cli/checkpoint.js";
-import { CliError, UsageError } from "../cli/errors.js";
+import { UsageError } from "../cli/errors.js";
 import { makeRunFolder, removeLeftoverTemps } from "../cli/files.js";
 import { acquireRunLock } from "../cli/lock.js";
 import { lineChart } from "../cli/report.js";
-import { alreadyHoldsARun, DivergedError, useBackend } from "./train.js";
+import { startOrResume } from "./run_start.js";
+import { DivergedError, useBackend } from "./train.js";
 
 /** The language models `gradlab train --model` builds. */
 export const SEQ_MODELS = ["gpt", "lstm", "mlp"] as const;
@@ -257,40 +258,22 @@ export async function trainSequence(cfg: SeqConfig, opts: SeqTrainOptions): Prom
   const release = await acquireRunLock(dir);
   try {
     await removeLeftoverTemps(dir, [CHECKPOINTS_DIR]);
-    const found = await findCheckpoint(dir);
     const intervals = cfg.steps / cfg.evalEvery;
     // What a checkpoint remembers of the config (all but what a resume may change).
     const { steps: _s, threads: _t, ...runSettings } = recorded;
     const batchGen = new Generator((cfg.seed + 1) >>> 0);
-    let st: TrainState;
-    if (opts.resume) {
-      if (!found) {
-        throw new CliError(`${dir} has no checkpoint to resume — no evaluation interval finished (and no Ctrl-C ` +
-          "saved one) before the run stopped");
-      }
-      const configPath = join(dir, "config.json");
-      const done = stepsDone(found.dir, cfg.evalEvery);
-      if (done > cfg.steps) {
-        throw new UsageError(`the run in ${dir} has already trained ${done} steps; --steps ${cfg.steps} would undo ` +
-          `them — ask for ${done} or more`);
-      }
-      st = await loadCheckpoint(found, model, opt, {
-        stepsPerEpoch: cfg.evalEvery, config: { ...runSettings, epochs: intervals }, configPath,
-      });
-      defaultGenerator.setState(st.globalRng as number[]);
-      st.done = false;
-      if (found.seq > 0) {
-        await removeOlderCheckpoints(dir, found.seq);
-        await writeRunModel(dir, model, modelMeta);
-      }
-    } else {
-      if (found) throw new UsageError(alreadyHoldsARun(dir));
-      st = {
-        version: 1, globalStep: 0, epoch: 0, step: 0, done: false, interrupted: false, globalRng: [],
-        loaderRngAtEpochStart: batchGen.getState(), epochLossSum: 0, epochLossCount: 0, epochTime: 0,
-        optimizer: { paramGroups: [], scalars: {} }, history: [],
-      };
-    }
+    const { st, found } = await startOrResume(dir, {
+      resume: !!opts.resume, model, opt, modelMeta, checkpointEvery: "evaluation interval",
+      loaderRngAtStart: batchGen.getState(),
+      resumeContext: { stepsPerEpoch: cfg.evalEvery, config: { ...runSettings, epochs: intervals } },
+      beforeLoad(ref) {
+        const done = stepsDone(ref.dir, cfg.evalEvery);
+        if (done > cfg.steps) {
+          throw new UsageError(`the run in ${dir} has already trained ${done} steps; --steps ${cfg.steps} would undo `
+            + `them — ask for ${done} or more`);
+        }
+      },
+    });
     let seq = found?.seq ?? 0;
     const params = model.parameters().reduce((n, p) => n + p.numel(), 0);
     opts.onStart?.({ params, vocabSize: V, trainSize: d.trainSize, valSize: d.valSize, fromStep: st.globalStep });

@@ -8,15 +8,16 @@ import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim,
 import { checkSyntheticFits, checkTrainingFits } from "../cli/budget.js";
 import { type ModelArch, recordedConfig, type TrainConfig } from "../cli/config.js";
 import {
-  CHECKPOINTS_DIR, type EpochMetrics, findCheckpoint, loadCheckpoint, removeOlderCheckpoints, saveCheckpoint,
-  type TrainState, writeFileAtomic, writeRunModel,
+  CHECKPOINTS_DIR, type EpochMetrics, saveCheckpoint,
+  type TrainState, writeFileAtomic, 
 } from "../cli/checkpoint.js";
 import { loadData, type LoadedData, type Split } from "../cli/datasets.js";
-import { CliError, UsageError } from "../cli/errors.js";
+import { CliError, } from "../cli/errors.js";
 import { makeRunFolder, readJsonFile, removeLeftoverTemps } from "../cli/files.js";
 import { acquireRunLock } from "../cli/lock.js";
 import { buildModel, cnnArch, exampleShape } from "../cli/model.js";
 import { writeReport } from "../cli/report.js";
+import { startOrResume } from "./run_start.js";
 
 export type { EpochMetrics } from "../cli/checkpoint.js";
 
@@ -190,10 +191,6 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   }
 }
 
-/** The refusal to start a new run in a folder holding one. */
-export const alreadyHoldsARun = (dir: string): string =>
-  `${dir} already holds a run; continue it with --resume ${dir}, or pick another --out`;
-
 /** What train() has set up before it locks the run folder. */
 interface Prepared {
   cfg: TrainConfig;
@@ -220,34 +217,12 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
   const { epochs: _e, threads: _t, arch: _a, ...runSettings } = recorded;
   // What a killed process left mid-save: its temporary files and uncommitted checkpoint folders.
   await removeLeftoverTemps(dir, [CHECKPOINTS_DIR]);
-  const found = await findCheckpoint(dir);
-  let st: TrainState;
-  if (opts.resume) {
-    if (!found) {
-      throw new CliError(`${dir} has no checkpoint to resume — no epoch finished (and no Ctrl-C saved one) `
-        + "before the run stopped");
-    }
-    const configPath = join(dir, "config.json");
+  const { st, found } = await startOrResume(dir, {
+    resume: !!opts.resume, model, opt, modelMeta, checkpointEvery: "epoch",
+    loaderRngAtStart: loader.generator.getState(),
     // The schedule is brought to the saved step before the optimizer's settings are compared with the saved ones.
-    const atStep = scheduler ? (globalStep: number) => scheduler.step(globalStep) : undefined;
-    st = await loadCheckpoint(found, model, opt, { stepsPerEpoch: steps, config: recorded, configPath, atStep });
-    defaultGenerator.setState(st.globalRng as number[]);
-    // A finished run asked for more epochs continues with the next one.
-    st.done = false;
-    // What a crash between a checkpoint's commit and its tidying left: older folders, and a run
-    // folder model one save behind. (In the old layout that model file is the checkpoint's own.)
-    if (found.seq > 0) {
-      await removeOlderCheckpoints(dir, found.seq);
-      await writeRunModel(dir, model, modelMeta);
-    }
-  } else {
-    if (found) throw new UsageError(alreadyHoldsARun(dir));
-    st = {
-      version: 1, globalStep: 0, epoch: 0, step: 0, done: false, interrupted: false, globalRng: [],
-      loaderRngAtEpochStart: loader.generator.getState(), epochLossSum: 0, epochLossCount: 0, epochTime: 0,
-      optimizer: { paramGroups: [], scalars: {} }, history: [],
-    };
-  }
+    resumeContext: { stepsPerEpoch: steps, config: recorded, atStep: scheduler ? (n) => scheduler.step(n) : undefined },
+  });
   let seq = found?.seq ?? 0;
   opts.onStart?.();
   await writeFileAtomic(join(dir, "config.json"), JSON.stringify(recorded, null, 2) + "\n");
