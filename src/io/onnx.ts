@@ -244,23 +244,28 @@ export function encodeGraph(
   // Every layer's final node is the last one pushed, and nothing consumes it yet.
   g.nodes[g.nodes.length - 1]!.output = ["logits"];
 
+  return encodeModel(g, opts, [valueInfo("input", ONNX_FLOAT, ["N", ...inputDims])],
+    [valueInfo("logits", ONNX_FLOAT, ["N", ...outputDims])]);
+}
+
+/** A graph input or output: its name, element type (ONNX_FLOAT, ONNX_INT32, ...) and dims (a string for a dynamic one). */
+export type ValueInfo = ReturnType<typeof valueInfo>;
+
+/** ModelProto bytes of graph `g` with the given inputs and outputs (their names must be the graph's). */
+export function encodeModel(
+  g: GraphBuilder, opts: { opset: number; producerVersion?: string; graphName: string }, inputs: ValueInfo[], outputs: ValueInfo[],
+): Uint8Array {
+  const { opset } = opts;
   const model = {
     // ONNX's versioning table: opsets up to 18 go with IR 8, 19–20 with IR 9, 21–22 with IR 10.
     ir_version: opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
     producer_name: "gradlab",
     producer_version: opts.producerVersion ?? "",
     opset_import: [{ domain: "", version: opset }],
-    graph: {
-      name: opts.graphName,
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo("input", inputDims)],
-      output: [valueInfo("logits", outputDims)],
-    },
+    graph: { name: opts.graphName, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
   };
   const type = onnxModelProto();
-  const message = type.fromObject(model);
-  return type.encode(message).finish();
+  return type.encode(type.fromObject(model)).finish();
 }
 
 /**
@@ -443,13 +448,14 @@ export function floatAttr(name: string, f: number): Attr {
   return { name, type: ATTR_FLOAT, f };
 }
 
-function valueInfo(name: string, dims: number[]) {
+/** A graph input's or output's type: `elemType` tensor with `dims` (a string names a dynamic dim). */
+export function valueInfo(name: string, elemType: number, dims: readonly (string | number)[]) {
   return {
     name,
     type: {
       tensor_type: {
-        elem_type: ONNX_FLOAT,
-        shape: { dim: [{ dim_param: "N" }, ...dims.map((d) => ({ dim_value: d }))] },
+        elem_type: elemType,
+        shape: { dim: dims.map((d) => (typeof d === "string" ? { dim_param: d } : { dim_value: d })) },
       },
     },
   };

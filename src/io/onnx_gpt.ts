@@ -12,8 +12,8 @@
  * Weights are initializers (Linear weights stored transposed for MatMul). Pure: works in browsers.
  */
 import type { Tensor } from "../tensor/tensor.js";
-import { type Attr, emitGelu, floatAttr, GraphBuilder, intAttr, OnnxExportError } from "./onnx.js";
-import { ATTR_INTS, ONNX_FLOAT, ONNX_INT32, onnxModelProto } from "./onnx_proto.js";
+import { type Attr, emitGelu, encodeModel, floatAttr, GraphBuilder, intAttr, OnnxExportError, valueInfo } from "./onnx.js";
+import { ATTR_INTS, ONNX_FLOAT, ONNX_INT32 } from "./onnx_proto.js";
 
 /** The sizes of the GPT being exported (models.gpt's config). */
 export interface GptOnnxConfig { vocabSize: number; blockSize: number; nLayer: number; nHead: number; nEmbd: number }
@@ -82,24 +82,6 @@ export function exportGptOnnx(stateDict: Record<string, Tensor>, config: GptOnnx
   }
   g.nodes.push({ op_type: "Identity", name: "logits", input: [linear(layerNorm(x, "ln_f"), "head", E, V)], output: ["logits"],
     attribute: [] });
-  const io = (name: string, elem: number, dims: (string | number)[]) => ({
-    name,
-    type: { tensor_type: { elem_type: elem,
-      shape: { dim: dims.map((v) => (typeof v === "string" ? { dim_param: v } : { dim_value: v })) } } },
-  });
-  const model = {
-    ir_version: opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
-    producer_name: "gradlab",
-    producer_version: opts.producerVersion ?? "",
-    opset_import: [{ domain: "", version: opset }],
-    graph: {
-      name: "gradlab_gpt",
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [io("idx", ONNX_INT32, ["N", "T"])],
-      output: [io("logits", ONNX_FLOAT, ["N", "T", V])],
-    },
-  };
-  const type = onnxModelProto();
-  return type.encode(type.fromObject(model)).finish();
+  return encodeModel(g, { opset, producerVersion: opts.producerVersion, graphName: "gradlab_gpt" },
+    [valueInfo("idx", ONNX_INT32, ["N", "T"])], [valueInfo("logits", ONNX_FLOAT, ["N", "T", V])]);
 }
