@@ -13,10 +13,21 @@ export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "gelu", "silu"] as const;
 export const INITS = ["default", "kaiming", "xavier"] as const;
 export const BACKENDS = ["js", "wasm"] as const;
 /**
- * What `--model` trains: the MLP the other flags describe (the default; on --dataset names, makemore's
- * MLP), LeNet-5 or a small ResNet on MNIST, or a character language model (gpt, lstm) on --dataset moby-dick.
+ * What `--model` trains, and on what: the MLP the other flags describe (the default; on --dataset names,
+ * makemore's MLP), LeNet-5 or a small ResNet on MNIST, or a character language model (gpt, lstm) on
+ * --dataset moby-dick. "image" models go to the classifier trainer (src/train/train.ts), "text" ones to
+ * the sequence trainer (src/train/seq.ts). The one table the lists below come from.
  */
-export const MODELS = ["mlp", "lenet", "resnet", "gpt", "lstm"] as const;
+const MODEL_KINDS = {
+  mlp: ["image", "text"], lenet: ["image"], resnet: ["image"], gpt: ["text"], lstm: ["text"],
+} as const satisfies Record<string, readonly ("image" | "text")[]>;
+type ModelsOf<Kind> = {
+  [M in keyof typeof MODEL_KINDS]: Kind extends (typeof MODEL_KINDS)[M][number] ? M : never;
+}[keyof typeof MODEL_KINDS];
+const modelsOf = <Kind extends "image" | "text">(kind: Kind): readonly ModelsOf<Kind>[] =>
+  MODELS.filter((m): m is ModelsOf<Kind> => (MODEL_KINDS[m] as readonly string[]).includes(kind));
+/** Every `--model`. */
+export const MODELS = Object.keys(MODEL_KINDS) as readonly (keyof typeof MODEL_KINDS)[];
 /** Learning-rate schedules: constant, or PyTorch's OneCycleLR stepped every batch (peak at --lr). */
 export const SCHEDULERS = ["none", "onecycle"] as const;
 
@@ -25,7 +36,9 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 export type InitName = (typeof INITS)[number];
 /** The image classifiers `gradlab train` itself builds (gpt and lstm go to the sequence trainer, src/cli/seq.ts). */
-export const IMAGE_MODELS = ["mlp", "lenet", "resnet"] as const;
+export const IMAGE_MODELS = modelsOf("image");
+/** The language models (mlp here is makemore's MLP on --dataset names). */
+export const SEQ_MODELS = modelsOf("text");
 export type ModelName = (typeof IMAGE_MODELS)[number];
 export type SchedulerName = (typeof SCHEDULERS)[number];
 /** The convolutional models (input viewed as (N, 1, 28, 28)). */

@@ -8,12 +8,12 @@ import { data, getBackend, manualSeed } from "../index.js";
 import { shortJson } from "../io/json_depth.js";
 import { exportGptOnnx } from "../io/onnx_gpt.js";
 import {
-  buildSeqModel, SEQ_DATASETS, SEQ_DEFAULTS, SEQ_MODELS, type SeqConfig, type SeqDatasetName, type SeqModelName,
+  buildSeqModel, SEQ_DATASETS, SEQ_DEFAULTS, type SeqConfig, type SeqDatasetName, type SeqModelName,
   sampleText,
 } from "../train/seq.js";
 import { readRunConfig } from "../train/train.js";
 import { loadIntoModel, readTensors } from "./checkpoint.js";
-import { BACKENDS, DATASETS, MODELS, parseChoice, parseNumber } from "./config.js";
+import { BACKENDS, DATASETS, MODELS, parseChoice, parseNumber, SEQ_MODELS } from "./config.js";
 import { CliError, UsageError } from "./errors.js";
 
 /** Flags only language models take (camelCase, as commander names them). */

@@ -15,6 +15,7 @@ import {
   CHECKPOINTS_DIR, type EpochMetrics, saveCheckpoint,
   type TrainState, writeFileAtomic, 
 } from "../cli/checkpoint.js";
+import type { SEQ_MODELS } from "../cli/config.js";
 import { UsageError } from "../cli/errors.js";
 import { makeRunFolder, removeLeftoverTemps } from "../cli/files.js";
 import { acquireRunLock } from "../cli/lock.js";
@@ -22,8 +23,7 @@ import { lineChart } from "../cli/report.js";
 import { startOrResume } from "./run_start.js";
 import { DivergedError, useBackend } from "./train.js";
 
-/** The language models `gradlab train --model` builds. */
-export const SEQ_MODELS = ["gpt", "lstm", "mlp"] as const;
+/** The language models `gradlab train --model` builds (SEQ_MODELS in src/cli/config.ts). */
 export type SeqModelName = (typeof SEQ_MODELS)[number];
 /** The text datasets. */
 export const SEQ_DATASETS = ["moby-dick", "names"] as const;
