@@ -80,7 +80,8 @@ const optimizers: Record<string, (p: nn.Parameter[]) => optim.Optimizer<{ lr: nu
   adamw: (p) => new optim.AdamW(p, { lr: 0.01, weightDecay: 0.05 }),
 };
 
-function runOptimCase(c: Case): void {
+/** The case's Sequential(Linear, ReLU, ..., Linear) of `c.sizes`, with PyTorch's initial weights `c.init`. */
+export function fixtureMlp(c: { name: string; [k: string]: unknown }): nn.Sequential {
   const sizes = c.sizes as number[];
   const layers: nn.Module[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
@@ -89,19 +90,38 @@ function runOptimCase(c: Case): void {
   }
   const model = new nn.Sequential(...layers);
   model.loadStateDict(Object.fromEntries(Object.entries(c.init as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)])));
-  const opt = optimizers[c.name](model.parameters());
+  return model;
+}
+
+/**
+ * An optimizer case's trajectory: each step (zero_grad, cross_entropy, backward, step, then the
+ * scheduler's step) must give PyTorch's loss, every parameter after it, and the lr after it when
+ * the case records one.
+ */
+export function expectOptimizerTrajectory(
+  c: { name: string; inputs: Record<string, FixtureTensor>; losses?: unknown; params_after_each_step?: unknown;
+    lr_after_each_step?: unknown },
+  model: nn.Module, opt: optim.Optimizer<{ lr: number }>, scheduler?: { step(): void } | null,
+): void {
   const x = fromFixture(c.inputs.x), y = fromFixture(c.inputs.y);
-  const losses = c.losses as number[];
   const after = c.params_after_each_step as Record<string, FixtureTensor>[];
-  losses.forEach((expected, step) => {
+  const lrs = c.lr_after_each_step as number[] | undefined;
+  (c.losses as number[]).forEach((expected, step) => {
     opt.zeroGrad();
     const loss = F.crossEntropy(model(x), y);
-    expectClose(loss, [expected], { rtol: 1e-4, what: `${c.name} loss ${step}` });
+    expectClose(loss, [expected], { rtol: 1e-4, atol: 1e-6, what: `${c.name} loss ${step}` });
     loss.backward();
     opt.step();
+    scheduler?.step();
     const sd = model.stateDict();
     for (const [k, t] of Object.entries(after[step])) expectClose(sd[k], t, { rtol: 1e-4, atol: 1e-6, what: `${c.name} step ${step} ${k}` });
+    if (lrs) expect(opt.paramGroups[0].lr, `${c.name} lr after step ${step}`).toBeCloseTo(lrs[step], 9);
   });
+}
+
+function runOptimCase(c: Case): void {
+  const model = fixtureMlp(c);
+  expectOptimizerTrajectory(c, model, optimizers[c.name](model.parameters()));
 }
 
 /** Runs one case of cases.json on the active backend, asserting. */

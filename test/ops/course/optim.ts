@@ -4,8 +4,9 @@
  * loss, every parameter after each step and the lr after each step must match.
  */
 import { expect } from "vitest";
-import { F, nn, optim } from "../../../src/index.js";
-import { type FixtureTensor, withValues } from "../../helpers.js";
+import { nn, optim } from "../../../src/index.js";
+import { expectOptimizerTrajectory, fixtureMlp } from "../parity_runners.js";
+import type { FixtureTensor } from "../../helpers.js";
 import { type CourseCase, type CourseRunner, expectNear, fromFixture } from "./harness.js";
 
 /** PyTorch's keyword arguments in gradlab's spelling: weight_decay → weightDecay, T_max → tMax. */
@@ -32,34 +33,11 @@ type Ctor<T> = new (...args: never[]) => T;
 const optimizerClass = (name: string): Ctor<AnyOptimizer> => (optim as unknown as Record<string, Ctor<AnyOptimizer>>)[name];
 
 function runOptimCase(c: CourseCase): void {
-  const sizes = c.sizes as number[];
-  const layers: nn.Module[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    if (i > 0) layers.push(new nn.ReLU());
-    layers.push(new nn.Linear(sizes[i], sizes[i + 1]));
-  }
-  const model = new nn.Sequential(...layers);
-  model.loadStateDict(Object.fromEntries(Object.entries(c.init as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)])));
+  const model = fixtureMlp(c);
   const Opt = optimizerClass(c.optimizer as string);
   expect(Opt, `optim.${c.optimizer as string}`).toBeTypeOf("function");
   const opt = new (Opt as unknown as new (p: nn.Parameter[], o: object) => AnyOptimizer)(model.parameters(), camelArgs(c.args ?? {}));
-  const sched = c.scheduler ? makeScheduler(opt, c.scheduler as SchedulerSpec) : null;
-  const x = fromFixture(c.inputs.x), y = fromFixture(c.inputs.y);
-  const losses = c.losses as number[];
-  const after = c.params_after_each_step as Record<string, FixtureTensor>[];
-  const lrs = c.lr_after_each_step as number[] | undefined;
-  losses.forEach((expected, step) => {
-    opt.zeroGrad();
-    const loss = F.crossEntropy(model(x), y);
-    withValues(loss, ([v]) => expect(Math.abs(v - expected), `${c.name} loss ${step}: ${v} vs ${expected}`)
-      .toBeLessThanOrEqual(1e-4 * Math.abs(expected) + 1e-6));
-    loss.backward();
-    opt.step();
-    sched?.step();
-    const sd = model.stateDict();
-    for (const [k, t] of Object.entries(after[step])) expectNear(sd[k], t, `${c.name} step ${step} ${k}`, 1e-4);
-    if (lrs) expect(opt.paramGroups[0].lr).toBeCloseTo(lrs[step], 9);
-  });
+  expectOptimizerTrajectory(c, model, opt, c.scheduler ? makeScheduler(opt, c.scheduler as SchedulerSpec) : null);
 }
 
 export const optimRunners: Record<string, CourseRunner> = Object.fromEntries(
