@@ -30,7 +30,9 @@ afterAll(async () => {
   await new Promise((r) => (server ? server.close(r) : r(null)));
 });
 
-const SPIRALS = "data=spirals&depth=2&width=16&act=relu&opt=adam&lr=0.02&batch=32";
+// Moons on the spirals page: a boundary Adam finds in tens of steps, which SwiftShader (software
+// WebGPU, slower still on a loaded machine) gets through within the timeout.
+const SPIRALS = "data=moons&n=200&depth=2&width=16&act=relu&opt=adam&lr=0.05&batch=32";
 
 async function open(browser: Browser, query: string): Promise<{ page: Page; errors: string[] }> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -60,11 +62,12 @@ describe("the lab on WebGPU (Chromium, SwiftShader)", () => {
     // The untrained model's loss, reported before the first step.
     const before = await waitMetric(p.page, "train-loss", (v) => Number.isFinite(v), 60_000);
     await p.page.click('[data-action="train"]');
-    await waitMetric(p.page, "step", (v) => v >= 150, 180_000);
+    await waitMetric(p.page, "step", (v) => v >= 40, 240_000);
     await p.page.click('[data-action="train"]'); // pause
     const after = await waitMetric(p.page, "train-loss", (v) => Number.isFinite(v), 10_000);
-    expect(after).toBeLessThan(0.85 * before);
+    expect(after).toBeLessThan(0.8 * before);
     expect(await metricNum(p.page, "loss-points")).toBeGreaterThanOrEqual(20);
+    expect(await backendOf(p.page)).toBe("webgpu");
     await shot(p.page, "webgpu-spirals");
     expect(p.errors).toEqual([]);
     await p.page.context().close();

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /** Worker for the 2-D classification pages: trains one Mlp2dRun at a time, in time slices. */
 import type { Mlp2dTask } from "../protocol/mlp2d.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import { setLr } from "./common.ts";
 import { Mlp2dRun } from "./mlp2d_model.ts";
 import { serve, Session } from "./runtime.ts";
@@ -80,6 +80,6 @@ serve<Mlp2dTask>((post) => {
           return report(run);
       }
     },
-    requests: { stateDict: () => (run ? plainStateDict(run.model.stateDict()) : null) },
+    requests: { stateDict: () => (run ? readStateDict(run.model.stateDict()) : null) },
   };
 });
