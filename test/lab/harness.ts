@@ -77,14 +77,18 @@ export function serve(dir: string): Promise<{ server: Server; url: string }> {
   );
 }
 
-export async function launch(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless. `webgpu: true` starts it with --enable-unsafe-webgpu (and without
+ * --disable-gpu), which on a machine without a GPU gives WebGPU on SwiftShader: a fallback adapter.
+ */
+export async function launch(opts: { webgpu?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
       "--headless",
       "--no-sandbox",
-      "--disable-gpu",
+      ...(opts.webgpu ? ["--enable-unsafe-webgpu"] : ["--disable-gpu"]),
       "--disable-quic",
       "--no-first-run",
       "--disable-background-networking",

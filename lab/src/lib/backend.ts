@@ -1,20 +1,26 @@
 /**
- * The backend indicator every training page shows: what the worker runs on ("wasm, 2 threads")
- * and a switch (kept in the URL as `backend=`). Changing it restarts the page's training, since a
- * model lives in its backend's memory.
+ * The backend indicator every training page shows: what the worker runs on ("wasm, 2 threads",
+ * "webgpu, google swiftshader (fallback adapter)"), a note when that is not what was asked for, and a
+ * switch (kept in the URL as `backend=auto|wasm|js|webgpu`, default auto). Changing it restarts the
+ * page's training, since a model lives in its backend's memory.
  */
 import type { BackendName, BackendStatus } from "../protocol/common.ts";
 import { BACKENDS } from "../protocol/common.ts";
 import { select } from "./controls.ts";
-import { h, metric } from "./ui.ts";
+import { h, metric, note } from "./ui.ts";
 import type { TaskClient } from "./task_client.ts";
 import type { UrlState } from "./url.ts";
 import type { TaskSpec } from "../protocol/wire.ts";
 
-const LABELS: Record<BackendName, string> = { wasm: "wasm (SIMD, threads)", js: "js (reference)" };
+const LABELS: Record<BackendName, string> = {
+  auto: "auto (WebGPU on a hardware GPU, else wasm)",
+  wasm: "wasm (SIMD, threads)",
+  js: "js (reference)",
+  webgpu: "webgpu",
+};
 
 export function readBackend(st: UrlState): BackendName {
-  return st.choice("backend", "wasm", BACKENDS);
+  return st.choice("backend", "auto", BACKENDS);
 }
 
 export function backendIndicator(
@@ -29,12 +35,20 @@ export function backendIndicator(
     value: current,
     onChange,
   });
-  const el = h("div", { class: "backend" }, sw.el, h("dl", { class: "metrics" }, m.el));
+  // Why the backend that runs is not the one asked for (webgpu unavailable), or what auto chose.
+  const why = note("", { "data-metric": "backend-note", role: "status" });
+  why.hidden = true;
+  const el = h("div", { class: "backend" }, sw.el, h("dl", { class: "metrics" }, m.el), why);
   return {
     el,
     show: (s) => {
       m.set(s.label);
       m.value.dataset.backend = s.name;
+      if (s.adapter) m.value.dataset.adapter = s.adapter;
+      else delete m.value.dataset.adapter;
+      m.value.dataset.fallbackAdapter = String(s.fallbackAdapter);
+      why.textContent = s.note ?? "";
+      why.hidden = !s.note;
     },
   };
 }

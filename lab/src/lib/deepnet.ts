@@ -54,13 +54,20 @@ export class DeepNet extends nn.Module {
     return this.head(x);
   }
 
-  /** ‖∂L/∂W‖ of each hidden layer after a backward pass (layer 1 = nearest the input). */
-  gradNorms(): number[] {
-    return [...this.layers].map((l) => {
-      const g = (l as nn.Linear).weight.grad;
-      let sq = 0;
-      if (g) for (const v of g.dataSync()) sq += v * v;
-      return Math.sqrt(sq);
-    });
+  /** The hidden layers' weight gradients (null before a backward pass), layer 1 first. */
+  weightGrads(): (Tensor | null)[] {
+    return [...this.layers].map((l) => (l as nn.Linear).weight.grad);
   }
+
+  /** ‖∂L/∂W‖ of each hidden layer after a backward pass (layer 1 = nearest the input), read in one wait. */
+  async gradNorms(): Promise<number[]> {
+    return (await Promise.all(this.weightGrads().map((g) => (g ? g.data() : null)))).map(l2norm);
+  }
+}
+
+/** ‖g‖₂ accumulated in float64 (0 for a missing gradient). */
+export function l2norm(g: ArrayLike<number> | null): number {
+  let sq = 0;
+  if (g) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+  return Math.sqrt(sq);
 }

@@ -17,13 +17,24 @@ export function requireModel(sd: PlainStateDict | null): PlainStateDict {
   return sd;
 }
 
+/** Copies of a state dict's arrays, read synchronously (the page's own CPU models). */
 export function plainStateDict(sd: Record<string, Tensor>): PlainStateDict {
+  return plainOf(sd, (t) => t.dataSync());
+}
+
+/** The same from a worker, on every backend (WebGPU reads are asynchronous): all tensors read in one wait. */
+export async function readStateDict(sd: Record<string, Tensor>): Promise<PlainStateDict> {
+  const vals = new Map(await Promise.all(Object.values(sd).map(async (t) => [t, await t.data()] as const)));
+  return plainOf(sd, (t) => vals.get(t)!);
+}
+
+function plainOf(sd: Record<string, Tensor>, read: (t: Tensor) => ArrayLike<number>): PlainStateDict {
   const out: PlainStateDict = {};
   for (const [k, t] of Object.entries(sd)) {
     out[k] =
       t.dtype === "int32"
-        ? { shape: [...t.shape], dtype: "int32", data: Int32Array.from(t.dataSync() as Int32Array) }
-        : { shape: [...t.shape], dtype: "float32", data: Float32Array.from(t.dataSync()) };
+        ? { shape: [...t.shape], dtype: "int32", data: Int32Array.from(read(t)) }
+        : { shape: [...t.shape], dtype: "float32", data: Float32Array.from(read(t)) };
   }
   return out;
 }

@@ -5,10 +5,10 @@
  */
 import { F, manualSeed, nn, noGrad, optim, tensor, type Tensor } from "gradlab";
 import { initLinear_ } from "gradlab/nn/mlp.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import { deepNarrowParams, gridX, sawtooth, wideUnitsForBudget } from "../lib/targets.ts";
 import type { ApproxTask, FitConfig, RaceConfig } from "../protocol/approx.ts";
-import { linearWeights, parameterCount } from "./common.ts";
+import { linearWeights, parameterCount, readAll } from "./common.ts";
 import { serve, Session, type Poster } from "./runtime.ts";
 
 const RACE_POINTS = 256;
@@ -32,17 +32,19 @@ function handBuiltSawtooth(layers: number): nn.Sequential {
     [...net.children()]
       .filter((m): m is nn.Linear => m instanceof nn.Linear)
       .forEach((l, k) => {
+        // copy_ rather than writing the host array: the weights may live on the GPU.
+        const set = (t: Tensor, v: number[]) => t.copy_(tensor(Float32Array.from(v), { shape: [...t.shape] }));
         if (k === 0) {
-          l.weight.dataSync().set([1, 1]);
-          l.bias!.dataSync().set([0, -0.5]);
+          set(l.weight, [1, 1]);
+          set(l.bias!, [0, -0.5]);
         }
         // Later layers read t = 2·h₁ − 4·h₂ of the layer before and bend it at 0 and ½ again.
         else if (k < layers) {
-          l.weight.dataSync().set([2, -4, 2, -4]);
-          l.bias!.dataSync().set([0, -0.5]);
+          set(l.weight, [2, -4, 2, -4]);
+          set(l.bias!, [0, -0.5]);
         } else {
-          l.weight.dataSync().set([2, -4]);
-          l.bias!.dataSync().set([0]);
+          set(l.weight, [2, -4]);
+          set(l.bias!, [0]);
         }
       });
   });
@@ -50,7 +52,7 @@ function handBuiltSawtooth(layers: number): nn.Sequential {
 }
 
 const mse = (net: nn.Module, x: Tensor, y: Tensor) => F.mseLoss(net(x), y);
-const outputOf = (net: nn.Module, x: Tensor) => Float32Array.from(noGrad(() => net(x)).dataSync());
+
 
 serve<ApproxTask>((post) => {
   let fitNet: nn.Sequential | null = null,
@@ -59,7 +61,7 @@ serve<ApproxTask>((post) => {
   let fitSession: Session | null = null,
     raceSession: Session | null = null;
 
-  async function fit(c: FitConfig, s: Session, out: Poster<ApproxTask>): Promise<void> {
+  async function fit(c: FitConfig, s: Session, post: Poster<ApproxTask>): Promise<void> {
     manualSeed(c.seed);
     const net = mlp1d([c.units], false);
     fitNet = net;
@@ -69,54 +71,58 @@ serve<ApproxTask>((post) => {
       y = tensor(c.target, { shape: [n, 1] });
     const opt = new optim.Adam(net.parameters(), { lr: c.lr });
     let step = 0,
-      loss = NaN,
+      loss: Tensor | null = null,
       last = 0;
-    const report = (done: boolean) => {
+    // Everything the page draws, read in one wait.
+    const report = async (done: boolean) => {
       const [l1, l2] = [net[0] as nn.Linear, net[2] as nn.Linear];
-      const w = l1.weight.dataSync(),
-        b = l1.bias!.dataSync(),
-        v = l2.weight.dataSync();
+      const { out, l } = noGrad(() => ({ out: net(x), l: mse(net, x, y) }));
+      const [[w, b, v, c0, fittedVals, lv], layers] = await Promise.all([
+        readAll([l1.weight, l1.bias!, l2.weight, l2.bias!, out, l]),
+        linearWeights(net),
+      ]);
       const pieces = new Float32Array(c.units * n),
         kinks = new Float32Array(c.units);
       for (let i = 0; i < c.units; i++) {
         kinks[i] = w[i] === 0 ? NaN : -b[i] / w[i];
         for (let j = 0; j < n; j++) pieces[i * n + j] = v[i] * Math.max(0, w[i] * xs[j] + b[i]);
       }
-      const fitted = outputOf(net, x);
-      out(
+      const fitted = Float32Array.from(fittedVals);
+      post(
         {
           type: "fit",
           step,
-          loss: noGrad(() => mse(net, x, y).item()),
+          loss: lv[0],
           fit: fitted,
           pieces,
-          bias: l2.bias!.dataSync()[0],
+          bias: c0[0],
           kinks,
-          layers: linearWeights(net),
+          layers,
           done,
         },
         [fitted.buffer, pieces.buffer, kinks.buffer],
       );
     };
-    report(false);
+    await report(false);
     await s.run({
       finished: () => step >= c.steps,
+      // No read here: the reports (every 100 ms) read the loss.
       step: () => {
         opt.zeroGrad();
         const l = mse(net, x, y);
         l.backward();
         opt.step();
         step++;
-        loss = l.item();
+        loss = l;
       },
-      afterSlice: () => {
+      afterSlice: async () => {
         if (performance.now() - last > 100) {
-          report(false);
+          await report(false);
           last = performance.now();
         }
       },
-      onFinish: () => {
-        if (Number.isFinite(loss)) report(true);
+      onFinish: async () => {
+        if (loss && Number.isFinite(await loss.itemAsync())) await report(true);
       },
     });
   }
@@ -135,25 +141,29 @@ serve<ApproxTask>((post) => {
     const opts = [deep, wide].map((m) => new optim.Adam(m.parameters(), { lr: c.lr }));
     let step = 0,
       last = 0;
-    const handOut = outputOf(hand, x),
-      handLoss = noGrad(() => mse(hand, x, y).item());
+    const [handOut, [handLoss]] = await readAll(noGrad(() => [hand(x), mse(hand, x, y)]));
     const params = { deep: parameterCount(deep), wide: parameterCount(wide) };
     if (params.deep !== deepNarrowParams(c.layers)) throw new Error("the deep network's parameter count is not 6L + 1");
-    const report = (done: boolean) =>
+    // Both networks' losses and outputs, read in one wait.
+    const report = async (done: boolean) => {
+      const [dl, wl, dOut, wOut] = await readAll(
+        noGrad(() => [mse(deep, x, y), mse(wide, x, y), deep(x), wide(x)]),
+      );
       out({
         type: "race",
         step,
         done,
         handLoss,
-        hand: handOut,
+        hand: Float32Array.from(handOut),
         target,
         params,
-        deepLoss: noGrad(() => mse(deep, x, y).item()),
-        wideLoss: noGrad(() => mse(wide, x, y).item()),
-        deep: outputOf(deep, x),
-        wide: outputOf(wide, x),
+        deepLoss: dl[0],
+        wideLoss: wl[0],
+        deep: Float32Array.from(dOut),
+        wide: Float32Array.from(wOut),
       });
-    report(false);
+    };
+    await report(false);
     await s.run({
       finished: () => step >= c.steps,
       step: () => {
@@ -164,9 +174,9 @@ serve<ApproxTask>((post) => {
         });
         step++;
       },
-      afterSlice: () => {
+      afterSlice: async () => {
         if (performance.now() - last > 150) {
-          report(false);
+          await report(false);
           last = performance.now();
         }
       },
@@ -194,7 +204,7 @@ serve<ApproxTask>((post) => {
     requests: {
       stateDict: ({ which }) => {
         const net = which === "fit" ? fitNet : which === "deep" ? deepNet : wideNet;
-        return net ? plainStateDict(net.stateDict()) : null;
+        return net ? readStateDict(net.stateDict()) : null;
       },
     },
   };

@@ -1,10 +1,14 @@
-/** The five classic-bug experiments of the training-bugs page, each a few hundred steps of a small model. */
-import { F, manualSeed, nn, noGrad, optim, randperm, tensor } from "gradlab";
+/**
+ * The five classic-bug experiments of the training-bugs page, each a few hundred steps of a small
+ * model. Values are read with `await t.data()` so the experiments run on every backend; a loss
+ * curve is kept as tensors and read in one wait at the end.
+ */
+import { F, manualSeed, nn, noGrad, optim, randperm, tensor, type Tensor } from "gradlab";
 import { gaussianBlobs } from "gradlab/data/synthetic.ts";
 import { groupSplit, patientsDataset, randomSplitIndices } from "gradlab/data/splits.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import type { BugId, BugRun } from "../protocol/bugs.ts";
-import { accuracy } from "./common.ts";
+import { accuracy, readAll } from "./common.ts";
 
 const STEPS = 300;
 
@@ -13,15 +17,18 @@ function blobs10(seed: number) {
   return { x: tensor(ds.x, { shape: [ds.n, 2] }), y: tensor(ds.y) };
 }
 
-const result = (model: nn.Module, curve: number[], metrics: BugRun["metrics"], arch: string[]): BugRun => ({
+const result = async (model: nn.Module, curve: number[], metrics: BugRun["metrics"], arch: string[]): Promise<BugRun> => ({
   curve,
   metrics,
-  sd: plainStateDict(model.stateDict()),
+  sd: await readStateDict(model.stateDict()),
   arch,
 });
 
+/** The values of a list of one-element losses, read in one wait. */
+const values = async (losses: Tensor[]): Promise<number[]> => (await readAll(losses)).map((a) => a[0]);
+
 /** Softmax before CrossEntropyLoss, or a forgotten zero_grad(): full-batch plain SGD on 10 blobs. */
-function lossBug(bug: "softmax-ce" | "zero-grad", buggy: boolean, seed: number): BugRun {
+async function lossBug(bug: "softmax-ce" | "zero-grad", buggy: boolean, seed: number): Promise<BugRun> {
   const { x, y } = blobs10(seed);
   const withSoftmax = bug === "softmax-ce" && buggy;
   const model = new nn.Sequential(
@@ -32,23 +39,27 @@ function lossBug(bug: "softmax-ce" | "zero-grad", buggy: boolean, seed: number):
   );
   const arch = ["nn.Linear(2, 64)", "nn.ReLU()", "nn.Linear(64, 10)", ...(withSoftmax ? ["nn.Softmax(dim=-1)"] : [])];
   const opt = new optim.SGD(model.parameters(), { lr: bug === "zero-grad" ? 0.05 : 0.01 });
-  const curve: number[] = [];
+  const losses: Tensor[] = [];
   let maxStep = 0;
+  // The size of each update needs the parameters before and after it: two reads a step.
   for (let s = 0; s < STEPS; s++) {
     if (!(bug === "zero-grad" && buggy)) opt.zeroGrad();
     const loss = F.crossEntropy(model(x), y);
     loss.backward();
-    const before = model.parameters().map((p) => Float32Array.from(p.dataSync()));
+    const before = (await readAll(model.parameters())).map((a) => Float32Array.from(a));
     opt.step();
     let sq = 0;
-    model.parameters().forEach((p, i) => {
-      const now = p.dataSync();
+    (await readAll(model.parameters())).forEach((now, i) => {
       for (let j = 0; j < now.length; j++) sq += (now[j] - before[i][j]) ** 2;
     });
     maxStep = Math.max(maxStep, Math.sqrt(sq));
-    curve.push(loss.item());
+    losses.push(loss);
   }
-  const acc = noGrad(() => accuracy(model(x), y.dataSync()));
+  const curve = await values(losses);
+  const acc = await accuracy(
+    noGrad(() => model(x)),
+    await y.data(),
+  );
   // the mean of the last 20 steps: the level the loss settles at, not one noisy step
   const smooth = curve.slice(-20).reduce((a, b) => a + b, 0) / 20;
   return result(
@@ -60,7 +71,7 @@ function lossBug(bug: "softmax-ce" | "zero-grad", buggy: boolean, seed: number):
 }
 
 /** model.eval() forgotten: BatchNorm + Dropout served in batches of 4 in train mode. */
-function evalModeBug(buggy: boolean, seed: number): BugRun {
+async function evalModeBug(buggy: boolean, seed: number): Promise<BugRun> {
   const { x, y } = blobs10(seed);
   const model = new nn.Sequential(
     new nn.Linear(2, 64),
@@ -72,7 +83,7 @@ function evalModeBug(buggy: boolean, seed: number): BugRun {
   const arch = ["nn.Linear(2, 64)", "nn.BatchNorm1d(64)", "nn.ReLU()", "nn.Dropout(0.3)", "nn.Linear(64, 10)"];
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const n = y.shape[0],
-    curve: number[] = [];
+    losses: Tensor[] = [];
   for (let s = 0; s < STEPS; s++) {
     model.train();
     const idx = randperm(n).subarray(0, 64);
@@ -80,29 +91,32 @@ function evalModeBug(buggy: boolean, seed: number): BugRun {
     const loss = F.crossEntropy(model(x.indexSelect(0, idx)), y.indexSelect(0, idx));
     loss.backward();
     opt.step();
-    curve.push(loss.item());
+    losses.push(loss);
   }
+  const curve = await values(losses);
   if (!buggy) model.eval();
   let ok = 0,
     err = "";
   const served = 400,
     B = 4;
+  const preds: Tensor[] = [];
   noGrad(() => {
     try {
       model(x.narrow(0, 0, 1));
     } catch (e) {
       err = (e as Error).message;
     } // a single request
-    for (let i = 0; i < served; i += B) {
-      const pred = model(x.narrow(0, i, B)).argmax(1).dataSync();
-      for (let k = 0; k < B; k++) if (pred[k] === y.dataSync()[i + k]) ok++;
-    }
+    for (let i = 0; i < served; i += B) preds.push(model(x.narrow(0, i, B)).argmax(1));
+  });
+  const [labels, ...predVals] = await readAll([y, ...preds]);
+  predVals.forEach((pred, b) => {
+    for (let k = 0; k < B; k++) if (pred[k] === labels[b * B + k]) ok++;
   });
   return result(model, curve, { loss: curve[curve.length - 1], acc: ok / served, error: err }, arch);
 }
 
 /** [N, 1] output against an [N] target: a hand-written MSE broadcasts to [N, N]. */
-function shapeBug(buggy: boolean): BugRun {
+async function shapeBug(buggy: boolean): Promise<BugRun> {
   const n = 256;
   const xs = Float32Array.from({ length: n }, (_, i) => -2 + (4 * i) / (n - 1));
   const ys = xs.map((v) => Math.sin(2 * v));
@@ -119,16 +133,17 @@ function shapeBug(buggy: boolean): BugRun {
   } catch (e) {
     mseLossSays = (e as Error).message;
   }
-  const curve: number[] = [];
+  const losses: Tensor[] = [];
   for (let s = 0; s < STEPS; s++) {
     opt.zeroGrad();
     const out = model(x); // [n, 1]
     const loss = buggy ? out.sub(target).square().mean() : out.sub(target.unsqueeze(1)).square().mean();
     loss.backward();
     opt.step();
-    curve.push(loss.item());
+    losses.push(loss);
   }
-  const pred = noGrad(() => model(x)).dataSync();
+  const curve = await values(losses);
+  const pred = await noGrad(() => model(x)).data();
   const my = ys.reduce((a, b) => a + b, 0) / n;
   let ssr = 0,
     sst = 0;
@@ -145,7 +160,7 @@ function shapeBug(buggy: boolean): BugRun {
 }
 
 /** Validation accuracy on a random split vs a group split, and the truth on new patients. */
-function leakBug(buggy: boolean, seed: number): BugRun {
+async function leakBug(buggy: boolean, seed: number): Promise<BugRun> {
   const ds = patientsDataset({ patients: 60, perPatient: 20, signal: 1.5, seed });
   // "New patients": 30% of the patients, held out by group before anything else.
   const holdout = groupSplit(ds.groups, [0.7, 0.3], seed);
@@ -171,24 +186,30 @@ function leakBug(buggy: boolean, seed: number): BugRun {
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
   const xtr = X.indexSelect(0, trIdx),
     ytr = Y.indexSelect(0, trIdx);
-  const curve: number[] = [];
+  const losses: Tensor[] = [];
   for (let s = 0; s < STEPS; s++) {
     opt.zeroGrad();
     const loss = F.crossEntropy(model(xtr), ytr);
     loss.backward();
     opt.step();
-    curve.push(loss.item());
+    losses.push(loss);
   }
-  const accOn = (idx: Int32Array) => noGrad(() => accuracy(model(X.indexSelect(0, idx)), Y.indexSelect(0, idx).dataSync()));
+  const curve = await values(losses);
+  // The labels are host arrays already: ds.y.
+  const accOn = (idx: Int32Array) =>
+    accuracy(
+      noGrad(() => model(X.indexSelect(0, idx))),
+      Int32Array.from(idx, (i) => ds.y[i]),
+    );
   return result(
     model,
     curve,
-    { loss: curve[curve.length - 1], valAcc: accOn(vaIdx), newPatientAcc: accOn(holdout.val) },
+    { loss: curve[curve.length - 1], valAcc: await accOn(vaIdx), newPatientAcc: await accOn(holdout.val) },
     arch,
   );
 }
 
-export function runBug(bug: BugId, buggy: boolean, seed: number): BugRun {
+export function runBug(bug: BugId, buggy: boolean, seed: number): Promise<BugRun> {
   manualSeed(seed);
   switch (bug) {
     case "softmax-ce":

@@ -4,11 +4,11 @@
  * same steps and batches; each one's clock runs only during its own steps (feature extraction
  * included).
  */
-import { F, Generator, manualSeed, noGrad, tensor, type nn } from "gradlab";
+import { F, Generator, manualSeed, noGrad, tensor, type nn, type Tensor } from "gradlab";
 import { CONTENDERS, type Contender } from "../lib/contenders.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import type { CompareConfig, CompareTask, ContenderResult } from "../protocol/compare.ts";
-import { makeOptimizer, parameterCount, type Optimizer } from "./common.ts";
+import { makeOptimizer, parameterCount, readAll, type Optimizer } from "./common.ts";
 import { labelsOf, loadMnist, range, type Mnist } from "./mnist_data.ts";
 import { serve, Session } from "./runtime.ts";
 
@@ -24,16 +24,16 @@ interface Run {
   acc: number | null;
 }
 
-function predict(r: Run, x: Uint8Array, start: number, end: number): Int32Array {
+/** The predicted class of images start..end, in chunks of 1000, all read in one wait. */
+async function predict(r: Run, x: Uint8Array, start: number, end: number): Promise<Int32Array> {
   r.model.eval();
-  const out = new Int32Array(end - start);
+  const chunks: Tensor[] = [];
   noGrad(() => {
-    for (let s = start; s < end; s += 1000) {
-      const e = Math.min(end, s + 1000);
-      out.set(r.model(r.c.input(x, range(s, e))).argmax(1).dataSync() as ArrayLike<number>, s - start);
-    }
+    for (let s = start; s < end; s += 1000) chunks.push(r.model(r.c.input(x, range(s, Math.min(end, s + 1000)))).argmax(1));
   });
   r.model.train();
+  const out = new Int32Array(end - start);
+  (await readAll(chunks)).forEach((p, k) => out.set(p as ArrayLike<number>, k * 1000));
   return out;
 }
 
@@ -64,9 +64,9 @@ serve<CompareTask>((post) => {
     post({ type: "status", text: "training" });
     const batches = new Generator(c.seed + 1);
     let lastEval = 0;
-    const scoreProbe = () => {
+    const scoreProbe = async () => {
       for (const r of runs) {
-        const pred = predict(r, d.testX, 0, PROBE);
+        const pred = await predict(r, d.testX, 0, PROBE);
         r.acc = pred.reduce((ok, p, i) => ok + (p === d.testY[i] ? 1 : 0), 0) / PROBE;
       }
     };
@@ -81,13 +81,14 @@ serve<CompareTask>((post) => {
           loss: r.losses.length ? r.losses.reduce((a, b) => a + b, 0) / r.losses.length : NaN,
         })),
       });
-    scoreProbe();
+    await scoreProbe();
     report();
     await s.run({
       sliceMs: 60,
       finished: () => runs[0].step >= c.steps,
-      step: () => {
-        // One batch, the same for every contender.
+      step: async () => {
+        // One batch, the same for every contender. Each contender's loss is awaited inside its own
+        // timing, so on WebGPU its seconds include its GPU work (one wait per contender).
         const idx = Int32Array.from({ length: c.batch }, () => batches.int(0, d.trainY.length));
         const y = tensor(labelsOf(d.trainY, idx));
         for (const r of runs) {
@@ -96,24 +97,25 @@ serve<CompareTask>((post) => {
           const loss = F.crossEntropy(r.model(r.c.input(d.trainX, idx)), y);
           loss.backward();
           r.opt.step();
+          r.losses.push(await loss.itemAsync());
           r.step++;
           r.ms += performance.now() - t0;
-          r.losses.push(loss.item());
         }
       },
-      afterSlice: () => {
+      afterSlice: async () => {
         if (runs[0].step - lastEval >= c.evalEvery) {
-          scoreProbe();
+          await scoreProbe();
           lastEval = runs[0].step;
         }
         report();
         for (const r of runs) r.losses = [];
       },
-      onFinish: () => {
-        scoreProbe();
+      onFinish: async () => {
+        await scoreProbe();
         report();
         const n = d.testY.length;
-        const preds = runs.map((r) => predict(r, d.testX, 0, n));
+        const preds: Int32Array[] = [];
+        for (const r of runs) preds.push(await predict(r, d.testX, 0, n));
         const results: ContenderResult[] = runs.map((r, k) => {
           const confusion = new Array<number>(100).fill(0);
           const mistakes: ContenderResult["mistakes"] = [];
@@ -156,7 +158,7 @@ serve<CompareTask>((post) => {
     requests: {
       stateDict: ({ id }) => {
         const r = runs.find((x) => x.c.id === id);
-        return r ? plainStateDict(r.model.stateDict()) : null;
+        return r ? readStateDict(r.model.stateDict()) : null;
       },
     },
   };

@@ -6,10 +6,10 @@
  */
 import { F, Generator, manualSeed, noGrad, tensor, type nn } from "gradlab";
 import { buildLeNet, LENET_MAPS, lenetForwardAll } from "../lib/lenet.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import type { ConvConfig, ConvTask, Pixels } from "../protocol/conv.ts";
 import { backendStatus, useBackend } from "./backend.ts";
-import { accuracy, makeOptimizer, type Optimizer } from "./common.ts";
+import { accuracy, makeOptimizer, readAll, type Optimizer } from "./common.ts";
 import { labelsOf, loadMnist, MNIST_MEAN, MNIST_STD, range, type Mnist } from "./mnist_data.ts";
 import { serve, Session } from "./runtime.ts";
 
@@ -36,7 +36,7 @@ serve<ConvTask>((post) => {
   let mnist: Mnist | null = null;
 
   async function train(c: ConvConfig, s: Session): Promise<void> {
-    post({ type: "backend", status: useBackend(c.backend) });
+    post({ type: "backend", status: await useBackend(c.backend) });
     post({ type: "status", text: "loading MNIST…" });
     data ??= loadMnist(c.base);
     const d = (mnist = await data);
@@ -54,35 +54,36 @@ serve<ConvTask>((post) => {
       lossN = 0,
       acc: number | null = null,
       lastProbe = -1;
-    const probe = () => {
+    const probe = async () => {
       m.eval();
-      acc = noGrad(() => accuracy(m(probeX), probeY));
+      const logits = noGrad(() => m(probeX));
       m.train();
       lastProbe = step;
+      acc = await accuracy(logits, probeY);
     };
     post({ type: "status", text: "training" });
     await s.run({
-      step() {
+      async step() {
         const t0 = performance.now();
         const idx = Int32Array.from({ length: c.batch }, () => Math.floor(gen.random() * d.trainY.length));
         const loss = F.crossEntropy(m(images(d.trainX, idx)), tensor(labelsOf(d.trainY, idx)));
         opt.zeroGrad();
         loss.backward();
         opt.step();
-        lossSum += loss.item();
+        lossSum += await loss.itemAsync(); // the one read of a step (on WebGPU, the wait for it)
         lossN++;
         step++;
         ms += performance.now() - t0;
       },
       finished: () => step >= c.steps,
-      afterSlice() {
-        if (step - lastProbe >= 50) probe();
+      async afterSlice() {
+        if (step - lastProbe >= 50) await probe();
         post({ type: "progress", step, loss: lossN ? lossSum / lossN : NaN, testAcc: acc, seconds: ms / 1000 });
         lossSum = 0;
         lossN = 0;
       },
-      onFinish() {
-        probe();
+      async onFinish() {
+        await probe();
         post({ type: "backend", status: backendStatus() }); // thread workers join in the background
         post({ type: "done", step, testAcc: acc ?? NaN, seconds: ms / 1000 });
       },
@@ -99,32 +100,33 @@ serve<ConvTask>((post) => {
       } else if (session) session.running = cmd.type === "resume";
     },
     requests: {
-      maps({ pixels }) {
+      async maps({ pixels }) {
         if (!model) return null;
         const m = model;
         m.eval();
-        const r = noGrad(() => {
+        const { maps, probs } = noGrad(() => {
           const outs = lenetForwardAll(m, normalised(pixels));
-          return {
-            layers: LENET_MAPS.map(({ index, name }) => {
-              const t = outs[index];
-              return { name, channels: t.shape[1], h: t.shape[2], w: t.shape[3], data: Float32Array.from(t.dataSync()) };
-            }),
-            probs: Array.from(outs[outs.length - 1].softmax(1).dataSync()),
-          };
+          return { maps: LENET_MAPS.map(({ index }) => outs[index]), probs: outs[outs.length - 1].softmax(1) };
         });
         m.train();
-        return r;
+        const vals = await readAll([...maps, probs]);
+        return {
+          layers: LENET_MAPS.map(({ name }, i) => {
+            const t = maps[i];
+            return { name, channels: t.shape[1], h: t.shape[2], w: t.shape[3], data: Float32Array.from(vals[i]) };
+          }),
+          probs: Array.from(vals[maps.length]),
+        };
       },
-      filters() {
+      async filters() {
         if (!model) return null;
         const w = (model.at(0) as nn.Conv2d).weight;
-        return { weight: Float32Array.from(w.dataSync()), channels: w.shape[0], k: w.shape[2] };
+        return { weight: Float32Array.from(await w.data()), channels: w.shape[0], k: w.shape[2] };
       },
-      kernel({ pixels, kernel }) {
+      async kernel({ pixels, kernel }) {
         const x = tensor(Float32Array.from(pixels), { shape: [1, 1, 28, 28] });
         const w = tensor(Float32Array.from(kernel), { shape: [1, 1, 3, 3] });
-        return Float32Array.from(noGrad(() => F.conv2d(x, w, null, { padding: 1 })).dataSync());
+        return Float32Array.from(await noGrad(() => F.conv2d(x, w, null, { padding: 1 })).data());
       },
       testImage({ i }) {
         if (!mnist) return null;
@@ -133,7 +135,7 @@ serve<ConvTask>((post) => {
           label: mnist.testY[i],
         };
       },
-      stateDict: () => (model ? plainStateDict(model.stateDict()) : null),
+      stateDict: () => (model ? readStateDict(model.stateDict()) : null),
     },
   };
 });

@@ -2,10 +2,10 @@
 /** Worker for the depth-tools page: trains one deep stack per combination of tools, one step each in turn. */
 import { F, manualSeed, noGrad, randperm, tensor, type Tensor } from "gradlab";
 import { spirals } from "gradlab/data/synthetic.ts";
-import { DeepNet } from "../lib/deepnet.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { DeepNet, l2norm } from "../lib/deepnet.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import { toolsId, type DepthConfig, type DepthTask, type Tools } from "../protocol/depth.ts";
-import { accuracy, makeOptimizer, type Optimizer } from "./common.ts";
+import { accuracyOf, makeOptimizer, readAll, type Optimizer } from "./common.ts";
 import { serve, Session } from "./runtime.ts";
 
 interface Variant {
@@ -35,11 +35,11 @@ function deepNetFor(c: DepthConfig, t: Tools): DeepNet {
 }
 
 /** Per-layer gradient norms on the whole data set (train mode, as a step would see them), gradients cleared after. */
-function fullNorms(v: Variant, X: Tensor, Y: Tensor): number[] {
+async function fullNorms(v: Variant, X: Tensor, Y: Tensor): Promise<number[]> {
   v.net.train();
   v.opt.zeroGrad();
   F.crossEntropy(v.net(X), Y).backward();
-  const norms = v.net.gradNorms();
+  const norms = await v.net.gradNorms();
   v.opt.zeroGrad();
   return norms;
 }
@@ -52,7 +52,8 @@ serve<DepthTask>((post) => {
     const ds = spirals({ n: 400, noise: 0.04, seed: c.seed });
     const X = tensor(ds.x, { shape: [ds.n, 2] }),
       Y = tensor(ds.y);
-    variants = c.variants.map((t) => {
+    variants = [];
+    for (const t of c.variants) {
       const net = deepNetFor(c, t);
       const v: Variant = {
         id: toolsId(t),
@@ -64,25 +65,29 @@ serve<DepthTask>((post) => {
         normsNow: [],
         divergedAt: null,
       };
-      v.normsAtStart = fullNorms(v, X, Y);
+      v.normsAtStart = await fullNorms(v, X, Y);
       v.normsNow = v.normsAtStart;
-      return v;
-    });
+      variants.push(v);
+    }
     manualSeed(c.seed);
-    const report = () =>
+    // Every variant's predictions, read in one wait.
+    const report = async () => {
+      const preds = variants.map((v) =>
+        noGrad(() => {
+          v.net.eval();
+          const p = v.net(X).argmax(1);
+          v.net.train();
+          return p;
+        }),
+      );
+      const vals = await readAll(preds);
       post({
         type: "progress",
-        variants: variants.map((v) => {
-          const acc = noGrad(() => {
-            v.net.eval();
-            const a = accuracy(v.net(X), ds.y);
-            v.net.train();
-            return a;
-          });
+        variants: variants.map((v, i) => {
           return {
             id: v.id,
             step: v.step,
-            accuracy: acc,
+            accuracy: accuracyOf(vals[i], ds.y),
             normsAtStart: v.normsAtStart,
             normsNow: v.normsNow,
             divergedAt: v.divergedAt,
@@ -90,30 +95,40 @@ serve<DepthTask>((post) => {
           };
         }),
       });
-    report();
+    };
+    await report();
     let lastReport = performance.now();
     await s.run({
       finished: () => variants[0].step >= c.steps,
-      step: () => {
+      step: async () => {
         const idx = randperm(ds.n).subarray(0, c.batch);
         const xb = X.indexSelect(0, idx),
           yb = Y.indexSelect(0, idx);
+        // Every variant steps, then their losses and gradients are read together: one wait per step.
+        const stepped: { v: Variant; loss: Tensor; grads: (Tensor | null)[] }[] = [];
         for (const v of variants) {
           v.step++;
           if (v.divergedAt !== null) continue;
           v.opt.zeroGrad();
           const loss = F.crossEntropy(v.net(xb), yb);
           loss.backward();
-          v.normsNow = v.net.gradNorms();
+          stepped.push({ v, loss, grads: v.net.weightGrads() });
           v.opt.step();
-          const l = loss.item();
+        }
+        const vals = await Promise.all(
+          stepped.flatMap(({ loss, grads }) => [loss.data(), ...grads.map((g) => (g ? g.data() : null))]),
+        );
+        let k = 0;
+        for (const { v, grads } of stepped) {
+          const l = vals[k++]![0];
+          v.normsNow = grads.map(() => l2norm(vals[k++]));
           if (!Number.isFinite(l)) v.divergedAt = v.step;
           v.losses.push(l);
         }
       },
-      afterSlice: () => {
+      afterSlice: async () => {
         if (performance.now() - lastReport < 400 && variants[0].step < c.steps) return;
-        report();
+        await report();
         for (const v of variants) v.losses = [];
         lastReport = performance.now();
       },
@@ -139,7 +154,7 @@ serve<DepthTask>((post) => {
     requests: {
       stateDict: ({ id }) => {
         const v = variants.find((x) => x.id === id);
-        return v ? plainStateDict(v.net.stateDict()) : null;
+        return v ? readStateDict(v.net.stateDict()) : null;
       },
     },
   };

@@ -7,14 +7,15 @@ import { serve } from "./runtime.ts";
 
 serve<GradientsTask>(() => ({
   requests: {
-    norms({ net, seed, batch }) {
+    async norms({ net, seed, batch }) {
       manualSeed(seed);
       const model = new DeepNet(net);
       const x = randn([batch, net.inputs]),
         y = randint(0, net.outputs, [batch]);
       const loss = F.crossEntropy(model(x), y);
       loss.backward();
-      return { norms: model.gradNorms(), loss: loss.item() };
+      const [norms, l] = await Promise.all([model.gradNorms(), loss.itemAsync()]);
+      return { norms, loss: l };
     },
   },
 }));

@@ -1,5 +1,5 @@
 /** The 2-D classification run behind the spirals and XOR pages: data, model, one step, evaluation. */
-import { F, manualSeed, nn, noGrad, randperm, softmax, tensor } from "gradlab";
+import { F, manualSeed, nn, noGrad, randperm, softmax, tensor, type Tensor } from "gradlab";
 import { circles, gaussianBlobs, moons, spirals, xor, xorCloud, type Dataset2D } from "gradlab/data/synthetic.ts";
 import { randomSplitIndices } from "gradlab/data/splits.ts";
 import { buildLabMlp, forwardAll, lastHiddenIndex, preActivationIndices } from "../lib/mlp.ts";
@@ -7,7 +7,7 @@ import { pca2 } from "../lib/pca.ts";
 import { gridPoints, type View } from "../lib/plot.ts";
 import type { Mlp2dConfig, Mlp2dProgress, Mlp2dTask, Point } from "../protocol/mlp2d.ts";
 import type { EventOf } from "../protocol/wire.ts";
-import { accuracy, linearWeights, makeOptimizer, type Optimizer } from "./common.ts";
+import { accuracyOf, linearWeights, makeOptimizer, readAll, type Optimizer } from "./common.ts";
 
 function makeDataset(c: Mlp2dConfig): Dataset2D {
   const o = { n: c.n, noise: c.noise, seed: c.seed };
@@ -97,7 +97,8 @@ export class Mlp2dRun {
     this.order = new Int32Array(0);
   }
 
-  trainStep(): number {
+  /** One optimizer step. The loss is not read here: the curve samples it (`losses()`) every few steps. */
+  trainStep(): void {
     const n = this.yTr.length;
     let bs = Math.min(this.c.batch, n);
     if (this.c.mlp.batchnorm && bs < 2) bs = Math.min(2, n); // BatchNorm needs two samples to normalise
@@ -121,66 +122,86 @@ export class Mlp2dRun {
     loss.backward();
     this.opt.step();
     this.step++;
-    return loss.item();
   }
 
-  private lossOn(xs: number[], ys: number[]): number {
-    if (!ys.length) return NaN;
+  private lossOn(xs: number[], ys: number[]): Tensor | null {
+    if (!ys.length) return null;
     return F.crossEntropy(
       this.model(tensor(Float32Array.from(xs), { shape: [ys.length, 2] })),
       tensor(Int32Array.from(ys)),
-    ).item();
+    );
   }
 
-  /** Train and test loss only: cheap enough to sample every few steps for the loss curve. */
-  losses(): { trainLoss: number; testLoss: number } {
+  /** Train and test loss only: cheap enough to sample every few steps for the loss curve (one read). */
+  async losses(): Promise<{ trainLoss: number; testLoss: number }> {
     this.model.train(this.c.evalMode === "train");
-    const r = noGrad(() => ({ trainLoss: this.lossOn(this.xTr, this.yTr), testLoss: this.lossOn(this.xTe, this.yTe) }));
+    const ls = noGrad(() => [this.lossOn(this.xTr, this.yTr), this.lossOn(this.xTe, this.yTe)]);
     this.model.train();
-    return r;
+    const [tr, te] = await Promise.all(ls.map((l) => (l ? l.itemAsync() : NaN)));
+    return { trainLoss: tr, testLoss: te };
   }
 
-  evaluate(): Mlp2dProgress {
+  /** Everything the page draws, computed first and then read back in one wait. */
+  async evaluate(): Promise<Mlp2dProgress> {
     const m = this.model;
     m.train(this.c.evalMode === "train");
     const r = noGrad(() => {
       const score = (xs: number[], ys: number[]) => {
-        if (!ys.length) return { loss: NaN, acc: NaN };
+        if (!ys.length) return null;
         const logits = m(tensor(Float32Array.from(xs), { shape: [ys.length, 2] }));
-        return { loss: F.crossEntropy(logits, tensor(Int32Array.from(ys))).item(), acc: accuracy(logits, ys) };
+        return [F.crossEntropy(logits, tensor(Int32Array.from(ys))), logits.argmax(1)];
       };
       const tr = score(this.xTr, this.yTr),
         te = score(this.xTe, this.yTe);
       const g = this.c.grid;
-      const probs = softmax(m(tensor(gridPoints(this.view, g), { shape: [g * g, 2] })), -1).dataSync() as Float32Array;
-      let hidden: Float32Array | null = null,
-        hiddenKind: Mlp2dProgress["hiddenKind"] = "none";
-      let units: Mlp2dProgress["units"] = null;
+      const probs = softmax(m(tensor(gridPoints(this.view, g), { shape: [g * g, 2] })), -1);
+      let last: Tensor | null = null;
+      let pre: Tensor[] = [];
       if (this.c.mlp.hidden.length) {
         const n = this.yTr.length;
         const outs = forwardAll(m, tensor(Float32Array.from(this.xTr), { shape: [n, 2] }));
-        const last = outs[lastHiddenIndex(this.c.mlp)];
-        const d = last.shape[1];
-        hidden = pca2(last.dataSync(), n, d).points;
-        hiddenKind = d <= 2 ? "raw" : "pca";
-        if (this.c.mlp.activation === "relu") {
-          const states = preActivationIndices(this.c.mlp).map((i) => unitStates(outs[i].dataSync(), n, outs[i].shape[1]));
-          units = { dead: states.map((u) => u.dead), linear: states.map((u) => u.linear) };
-        }
+        last = outs[lastHiddenIndex(this.c.mlp)];
+        if (this.c.mlp.activation === "relu") pre = preActivationIndices(this.c.mlp).map((i) => outs[i]);
       }
-      return {
-        trainLoss: tr.loss,
-        trainAcc: tr.acc,
-        testLoss: te.loss,
-        testAcc: te.acc,
-        probs,
-        hidden,
-        hiddenKind,
-        units,
-      };
+      return { tr, te, probs, last, pre };
     });
     m.train();
-    return { type: "progress", step: this.step, epoch: this.epoch, ...r, layers: linearWeights(m) };
+    const wanted = [...(r.tr ?? []), ...(r.te ?? []), r.probs, ...(r.last ? [r.last] : []), ...r.pre];
+    const [vals, layers] = await Promise.all([readAll(wanted), linearWeights(m)]);
+    let k = 0;
+    const next = () => vals[k++];
+    const score = (s: Tensor[] | null, ys: number[]) =>
+      s ? { loss: next()[0], acc: accuracyOf(next(), ys) } : { loss: NaN, acc: NaN };
+    const tr = score(r.tr, this.yTr),
+      te = score(r.te, this.yTe);
+    const probs = next() as Float32Array;
+    let hidden: Float32Array | null = null,
+      hiddenKind: Mlp2dProgress["hiddenKind"] = "none";
+    let units: Mlp2dProgress["units"] = null;
+    if (r.last) {
+      const n = this.yTr.length,
+        d = r.last.shape[1];
+      hidden = pca2(next(), n, d).points;
+      hiddenKind = d <= 2 ? "raw" : "pca";
+      if (r.pre.length) {
+        const states = r.pre.map((t) => unitStates(next(), n, t.shape[1]));
+        units = { dead: states.map((u) => u.dead), linear: states.map((u) => u.linear) };
+      }
+    }
+    return {
+      type: "progress",
+      step: this.step,
+      epoch: this.epoch,
+      trainLoss: tr.loss,
+      trainAcc: tr.acc,
+      testLoss: te.loss,
+      testAcc: te.acc,
+      probs,
+      hidden,
+      hiddenKind,
+      units,
+      layers,
+    };
   }
 }
 

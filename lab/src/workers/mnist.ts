@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
 /** Worker for the MNIST page: trains the lecture's MLP, reports loss and accuracy, answers predictions. */
-import { F, Generator, manualSeed, nn, noGrad, softmax, tensor } from "gradlab";
+import { F, Generator, manualSeed, nn, noGrad, softmax, tensor, type Tensor } from "gradlab";
 import { buildMlp } from "gradlab/nn/mlp.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import type { MnistConfig, MnistItem, MnistTask } from "../protocol/mnist.ts";
-import { makeOptimizer, setLr, type Optimizer } from "./common.ts";
+import { makeOptimizer, readAll, setLr, type Optimizer } from "./common.ts";
 import { labelsOf, loadMnist, MNIST_MEAN, MNIST_STD, pixelBatch, range, type Mnist } from "./mnist_data.ts";
 import { serve, Session } from "./runtime.ts";
 
@@ -23,7 +23,8 @@ class MnistRun {
     this.opt = makeOptimizer(c.optimizer, this.model.parameters(), c.lr);
     this.batches = new Generator(c.seed + 1);
   }
-  trainStep(): number {
+  /** One step; its loss is the step's one read (on WebGPU, the wait for it). */
+  async trainStep(): Promise<number> {
     const idx = Int32Array.from({ length: this.c.batch }, () => this.batches.int(0, this.d.trainY.length));
     this.model.train();
     this.opt.zeroGrad();
@@ -31,30 +32,36 @@ class MnistRun {
     loss.backward();
     this.opt.step();
     this.step++;
-    return loss.item();
+    return loss.itemAsync();
   }
-  /** Accuracy on the first `count` test images, with each prediction and its confidence. */
-  test(count: number): { acc: number; pred: Int32Array; conf: Float32Array } {
+  /** Accuracy on the first `count` test images, with each prediction and its confidence (read in one wait). */
+  async test(count: number): Promise<{ acc: number; pred: Int32Array; conf: Float32Array }> {
     this.model.eval();
     const pred = new Int32Array(count),
       conf = new Float32Array(count);
-    let ok = 0;
+    const chunks: Tensor[] = [];
     noGrad(() => {
       for (let s = 0; s < count; s += 1000) {
-        const e = Math.min(count, s + 1000);
-        const p = softmax(this.model(pixelBatch(this.d.testX, range(s, e))), -1);
-        const am = p.argmax(1).dataSync();
-        for (let k = 0; k < e - s; k++) {
-          pred[s + k] = am[k];
-          conf[s + k] = p.dataSync()[k * 10 + am[k]];
-          if (am[k] === this.d.testY[s + k]) ok++;
-        }
+        const p = softmax(this.model(pixelBatch(this.d.testX, range(s, Math.min(count, s + 1000)))), -1);
+        chunks.push(p, p.argmax(1));
       }
     });
     this.model.train();
+    const vals = await readAll(chunks);
+    let ok = 0;
+    for (let s = 0, c = 0; s < count; s += 1000, c += 2) {
+      const e = Math.min(count, s + 1000);
+      const p = vals[c],
+        am = vals[c + 1];
+      for (let k = 0; k < e - s; k++) {
+        pred[s + k] = am[k];
+        conf[s + k] = p[k * 10 + am[k]];
+        if (am[k] === this.d.testY[s + k]) ok++;
+      }
+    }
     return { acc: ok / count, pred, conf };
   }
-  predict(pixels: Float32Array): number[] {
+  async predict(pixels: Float32Array): Promise<number[]> {
     this.model.eval();
     const x = tensor(
       pixels.map((v) => (v - MNIST_MEAN) / MNIST_STD),
@@ -62,7 +69,7 @@ class MnistRun {
     );
     const p = noGrad(() => softmax(this.model(x), -1));
     this.model.train();
-    return [...p.dataSync()];
+    return [...(await p.data())];
   }
 }
 
@@ -87,10 +94,10 @@ serve<MnistTask>((post) => {
     await s.run({
       sliceMs: 40,
       finished: () => r.step >= maxSteps,
-      step: () => {
-        losses.push(r.trainStep());
+      step: async () => {
+        losses.push(await r.trainStep());
       },
-      afterSlice: () => {
+      afterSlice: async () => {
         seconds += (performance.now() - sliceStart) / 1000;
         const avg = losses.reduce((a, b) => a + b, 0) / losses.length;
         losses = [];
@@ -101,14 +108,14 @@ serve<MnistTask>((post) => {
           seconds,
         };
         if (r.step - lastEval >= c.evalEvery || r.step >= maxSteps) {
-          msg.testAcc = r.test(c.testSubset).acc;
+          msg.testAcc = (await r.test(c.testSubset)).acc;
           lastEval = r.step;
         }
         post(msg);
         sliceStart = performance.now();
       },
-      onFinish: () => {
-        const full = r.test(d.testY.length);
+      onFinish: async () => {
+        const full = await r.test(d.testY.length);
         const show: number[] = [],
           wrong: number[] = [];
         for (let i = 0; i < d.testY.length && (show.length < 24 || wrong.length < 24); i++) {
@@ -159,7 +166,7 @@ serve<MnistTask>((post) => {
       }
     },
     requests: {
-      stateDict: () => (run ? plainStateDict(run.model.stateDict()) : null),
+      stateDict: () => (run ? readStateDict(run.model.stateDict()) : null),
       predict: ({ pixels }) => (run ? run.predict(pixels) : null),
     },
   };

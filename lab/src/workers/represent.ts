@@ -2,10 +2,10 @@
 /** Worker for the representation page: trains the MLP and photographs its hidden layers on a fixed probe. */
 import { F, Generator, manualSeed, nn, noGrad, tensor } from "gradlab";
 import { buildMlp } from "gradlab/nn/mlp.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import { nearestCentroidAccuracy, pca2 } from "../lib/pca.ts";
 import { PROBE, type Projection, type RepresentConfig, type RepresentTask } from "../protocol/represent.ts";
-import { makeOptimizer } from "./common.ts";
+import { makeOptimizer, readAll } from "./common.ts";
 import { labelsOf, loadMnist, pixelBatch, range, type Mnist } from "./mnist_data.ts";
 import { serve, Session } from "./runtime.ts";
 
@@ -63,19 +63,20 @@ serve<RepresentTask>((post) => {
       losses: number[] = [],
       lastShot = -1;
     const previous: [Float32Array | null, Float32Array | null] = [null, null];
-    const snapshot = (done: boolean) => {
+    // The probe's activations, predictions and the first layer's weights, read in one wait.
+    const snapshot = async (done: boolean) => {
       lastShot = step;
       m.eval();
-      const { h1, h2, acc } = noGrad(() => {
+      const ts = noGrad(() => {
         const a1 = m[1](m[0](probeX)),
           a2 = m[3](m[2](a1));
-        const logits = m[4](a2);
-        const pred = logits.argmax(1).dataSync();
-        let ok = 0;
-        for (let i = 0; i < PROBE; i++) if (pred[i] === labels[i]) ok++;
-        return { h1: a1.dataSync(), h2: a2.dataSync(), acc: ok / PROBE };
+        return [a1, a2, m[4](a2).argmax(1), (m[0] as nn.Linear).weight];
       });
       m.train();
+      const [h1, h2, pred, w0] = await readAll(ts);
+      let ok = 0;
+      for (let i = 0; i < PROBE; i++) if (pred[i] === labels[i]) ok++;
+      const acc = ok / PROBE;
       const H = c.hidden;
       const digitMeans = new Float32Array(10 * H);
       for (let i = 0; i < PROBE; i++)
@@ -86,7 +87,7 @@ serve<RepresentTask>((post) => {
       ];
       previous[0] = layers[0].points;
       previous[1] = layers[1].points;
-      const weights = Float32Array.from((m[0] as nn.Linear).weight.dataSync());
+      const weights = Float32Array.from(w0);
       const loss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
       losses = [];
       post({ type: "snapshot", step, loss, probeAcc: acc, done, weights, digitMeans, layers }, [
@@ -95,23 +96,23 @@ serve<RepresentTask>((post) => {
       ]);
     };
     post({ type: "status", text: "training" });
-    snapshot(false);
+    await snapshot(false);
     await s.run({
       finished: () => step >= c.steps,
-      step: () => {
+      step: async () => {
         const idx = Int32Array.from({ length: c.batch }, () => batches.int(0, d.trainY.length));
         opt.zeroGrad();
         const loss = F.crossEntropy(m(pixelBatch(d.trainX, idx)), tensor(labelsOf(d.trainY, idx)));
         loss.backward();
         opt.step();
-        losses.push(loss.item());
+        losses.push(await loss.itemAsync()); // the one read of a step (on WebGPU, the wait for it)
         step++;
       },
-      afterSlice: () => {
-        if (step - lastShot >= c.snapshotEvery && step < c.steps) snapshot(false);
+      afterSlice: async () => {
+        if (step - lastShot >= c.snapshotEvery && step < c.steps) await snapshot(false);
       },
-      onFinish: () => {
-        snapshot(true);
+      onFinish: async () => {
+        await snapshot(true);
         post({ type: "status", text: `done: ${step} steps` });
       },
     });
@@ -132,6 +133,6 @@ serve<RepresentTask>((post) => {
           return;
       }
     },
-    requests: { stateDict: () => (model ? plainStateDict(model.stateDict()) : null) },
+    requests: { stateDict: () => (model ? readStateDict(model.stateDict()) : null) },
   };
 });

@@ -23,17 +23,24 @@ const postRaw = <S extends TaskSpec>(m: FromWorker<S>, transfer: Transferable[] 
 export function serve<S extends TaskSpec>(make: (post: Poster<S>) => Handlers<S>): void {
   const post: Poster<S> = (event, transfer = []) => postRaw<S>({ kind: "event", event }, transfer);
   const handlers = make(post);
+  // Switching to WebGPU takes a while (a device is requested); messages that arrive meanwhile
+  // (the page's "start") wait for it, so no model is built on the backend being left.
+  let switching: Promise<unknown> = Promise.resolve();
   scope.onmessage = async (ev: MessageEvent<ToWorker<S>>) => {
     const m = ev.data;
     if (m.kind === "backend") {
-      try {
-        const status = m.want ? useBackend(m.want as BackendName) : backendStatus();
-        postRaw<S>({ kind: "reply", id: m.id, value: status });
-      } catch (e) {
-        postRaw<S>({ kind: "failure", id: m.id, message: message(e) });
-      }
+      const done = (switching = switching.then(async () => {
+        try {
+          const status = m.want ? await useBackend(m.want as BackendName) : backendStatus();
+          postRaw<S>({ kind: "reply", id: m.id, value: status });
+        } catch (e) {
+          postRaw<S>({ kind: "failure", id: m.id, message: message(e) });
+        }
+      }));
+      await done;
       return;
     }
+    await switching;
     if (m.kind === "command") {
       try {
         await handlers.command?.(m.command);
@@ -59,6 +66,8 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * A training session: `run` calls `step` in time slices of `sliceMs` while the session is running
  * and not finished, calling `afterSlice` between slices and yielding to the event loop so pause,
  * resume and new commands get through. `stop()` ends it for good (a restart makes a new one).
+ * `step`, `afterSlice` and `onFinish` may be async: on WebGPU reading a value means awaiting it,
+ * so a step that logs its loss returns a promise (on the CPU backends it settles at once).
  */
 export class Session {
   running: boolean;
@@ -74,10 +83,10 @@ export class Session {
   }
 
   async run(o: {
-    step(): void;
+    step(): void | Promise<void>;
     finished(): boolean;
-    afterSlice(): void;
-    onFinish?(): void;
+    afterSlice(): void | Promise<void>;
+    onFinish?(): void | Promise<void>;
     sliceMs?: number;
   }): Promise<void> {
     let finishedReported = false;
@@ -86,16 +95,19 @@ export class Session {
         if (o.finished() && !finishedReported) {
           finishedReported = true;
           this.running = false;
-          o.onFinish?.();
+          await o.onFinish?.();
         }
         await sleep(40);
         continue;
       }
       finishedReported = false;
       const t0 = performance.now();
-      while (performance.now() - t0 < (o.sliceMs ?? 25) && !o.finished() && this.alive) o.step();
+      while (performance.now() - t0 < (o.sliceMs ?? 25) && !o.finished() && this.alive) {
+        const r = o.step();
+        if (r) await r;
+      }
       if (!this.alive) break;
-      o.afterSlice();
+      await o.afterSlice();
       await sleep(0);
     }
   }

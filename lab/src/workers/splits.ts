@@ -2,7 +2,7 @@
 /** Worker for the honest-splits page: the data, the three splits, 1-NN or a logistic regression on each. */
 import { F, manualSeed, nn, noGrad, optim, tensor, type Tensor } from "gradlab";
 import { groupSplit, patientsDataset, randomSplitIndices, splitLeakage, timeSplit } from "gradlab/data/splits.ts";
-import { plainStateDict } from "../lib/model_io.ts";
+import { readStateDict } from "../lib/model_io.ts";
 import {
   SPLIT_KINDS,
   type SplitKind,
@@ -10,15 +10,16 @@ import {
   type SplitsResult,
   type SplitsTask,
 } from "../protocol/splits.ts";
+import { readAll } from "./common.ts";
 import { serve } from "./runtime.ts";
 
-/** 1-nearest-neighbour predictions: ‖a − b‖² = ‖a‖² − 2a·b + ‖b‖². */
-function nn1(X: Tensor, y: Int32Array, tr: Int32Array, te: Int32Array): Int32Array {
+/** 1-nearest-neighbour: the index (into `tr`) of each test row's nearest training row, ‖a − b‖² = ‖a‖² − 2a·b + ‖b‖². */
+function nn1(X: Tensor, tr: Int32Array, te: Int32Array): Tensor {
   return noGrad(() => {
     const A = X.indexSelect(0, te),
       B = X.indexSelect(0, tr);
     const d = A.square().sum(1, true).sub(A.matmul(B.t()).mul(2)).add(B.square().sum(1).unsqueeze(0));
-    return Int32Array.from(d.argmin(1).dataSync(), (j) => y[tr[j]]);
+    return d.argmin(1);
   });
 }
 
@@ -55,17 +56,21 @@ function prepare(c: SplitsConfig) {
 
 serve<SplitsTask>(() => ({
   requests: {
-    evaluate(c): SplitsResult {
+    // The three splits' predictions are computed first and read in one wait.
+    async evaluate(c): Promise<SplitsResult> {
       const { ds, X, sp } = prepare(c);
       const splits = {} as SplitsResult["splits"];
-      for (const k of SPLIT_KINDS) {
+      const outs = SPLIT_KINDS.map((k) => {
         const { train, val } = sp[k];
-        let pred: Int32Array;
-        if (c.model === "1nn") pred = nn1(X, ds.y, train, val);
-        else {
-          const model = trainLogreg(X, ds.y, train);
-          pred = noGrad(() => Int32Array.from(model(X.indexSelect(0, val)).argmax(1).dataSync()));
-        }
+        if (c.model === "1nn") return nn1(X, train, val);
+        const model = trainLogreg(X, ds.y, train);
+        return noGrad(() => model(X.indexSelect(0, val)).argmax(1));
+      });
+      const vals = await readAll(outs);
+      for (const [n, k] of SPLIT_KINDS.entries()) {
+        const { train, val } = sp[k];
+        // 1-NN answers the nearest training row; its label is the prediction.
+        const pred = c.model === "1nn" ? Int32Array.from(vals[n], (j) => ds.y[train[j]]) : Int32Array.from(vals[n]);
         let ok = 0;
         pred.forEach((p, i) => {
           if (p === ds.y[val[i]]) ok++;
@@ -76,7 +81,7 @@ serve<SplitsTask>(() => ({
     },
     logreg(c) {
       const { ds, X, sp } = prepare(c);
-      return plainStateDict(trainLogreg(X, ds.y, sp[c.kind].train).stateDict());
+      return readStateDict(trainLogreg(X, ds.y, sp[c.kind].train).stateDict());
     },
   },
 }));

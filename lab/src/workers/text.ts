@@ -5,11 +5,25 @@
  * head's attention for a sentence, and measures how much gradient reaches each earlier step of a
  * plain RNN, an LSTM and a causal attention layer.
  */
-import { data, F, Generator, manualSeed, models, nn, noGrad, optim, randn, tensor, type Tensor } from "gradlab";
-import { plainStateDict } from "../lib/model_io.ts";
+import {
+  data,
+  F,
+  Generator,
+  getDevice,
+  manualSeed,
+  models,
+  multinomial,
+  nn,
+  noGrad,
+  optim,
+  randn,
+  tensor,
+  type Tensor,
+} from "gradlab";
+import { readStateDict } from "../lib/model_io.ts";
 import type { GradReach, TextConfig, TextTask } from "../protocol/text.ts";
 import { backendStatus, useBackend } from "./backend.ts";
-import { parameterCount } from "./common.ts";
+import { parameterCount, readAll } from "./common.ts";
 import { serve, Session } from "./runtime.ts";
 
 const VAL_BLOCKS = 16;
@@ -20,30 +34,62 @@ async function chapter(base: string, n: number): Promise<string> {
   return res.text();
 }
 
-/** The per-step gradient norms ‖∂L/∂x_t‖ with L = sum of the last step's output. */
-export function gradReach(steps: number, width: number, seed: number): GradReach {
-  const norms = (run: (x: Tensor) => Tensor): number[] => {
+/** The per-step gradient norms ‖∂L/∂x_t‖ with L = sum of the last step's output (the three gradients read in one wait). */
+export async function gradReach(steps: number, width: number, seed: number): Promise<GradReach> {
+  const gradOf = (run: (x: Tensor) => Tensor): Tensor => {
     manualSeed(seed);
     const x = randn([1, steps, width]).requiresGrad_();
     const out = run(x);
     out.narrow(1, steps - 1, 1).sum().backward();
-    const g = x.grad!.dataSync();
-    return Array.from({ length: steps }, (_, t) => {
+    return x.grad!;
+  };
+  const norms = (g: ArrayLike<number>): number[] =>
+    Array.from({ length: steps }, (_, t) => {
       let s = 0;
       for (let j = 0; j < width; j++) s += g[t * width + j] ** 2;
       return Math.sqrt(s);
     });
-  };
   manualSeed(seed + 1);
   const rnn = new nn.RNN(width, width, { batchFirst: true });
   const lstm = new nn.LSTM(width, width, { batchFirst: true });
   const attn = new nn.MultiheadAttention(width, 4, { batchFirst: true });
-  return {
-    steps,
-    rnn: norms((x) => rnn(x).output),
-    lstm: norms((x) => lstm(x).output),
-    attention: norms((x) => attn(x, x, x, { isCausal: true, needWeights: false })[0]),
-  };
+  const grads = [
+    gradOf((x) => rnn(x).output),
+    gradOf((x) => lstm(x).output),
+    gradOf((x) => attn(x, x, x, { isCausal: true, needWeights: false })[0]),
+  ];
+  const [r, l, a] = (await readAll(grads)).map(norms);
+  return { steps, rnn: r, lstm: l, attention: a };
+}
+
+/**
+ * `models.generate` on the CPU backends (unchanged); on WebGPU, where a sampled token can only be
+ * read by awaiting it, the same draw (last position's logits / temperature, softmax, multinomial
+ * with `gen`; argmax at temperature 0) with one wait per token.
+ */
+async function sampleIds(model: models.GPT, prompt: number[], tokens: number, temperature: number, gen: Generator) {
+  if (getDevice() === "cpu") return models.generate(model, prompt, tokens, { temperature, generator: gen });
+  const V = model.vocabSize,
+    ids = [...prompt],
+    out: number[] = [];
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    for (let i = 0; i < tokens; i++) {
+      const ctx = ids.slice(-model.blockSize);
+      const next = noGrad(() => {
+        const logits = model(tensor(Int32Array.from(ctx), { shape: [1, ctx.length], dtype: "int32" }));
+        const last = logits.reshape([-1, V]).narrow(0, ctx.length - 1, 1).view(-1);
+        return temperature === 0 ? last.argmax() : multinomial(last.div(temperature).softmax(0), 1, { generator: gen });
+      });
+      const id = await next.itemAsync();
+      ids.push(id);
+      out.push(id);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return out;
 }
 
 serve<TextTask>((post) => {
@@ -52,7 +98,7 @@ serve<TextTask>((post) => {
   let session: Session | null = null;
 
   async function train(c: TextConfig, s: Session): Promise<void> {
-    post({ type: "backend", status: useBackend(c.backend) });
+    post({ type: "backend", status: await useBackend(c.backend) });
     post({ type: "status", text: "loading Moby-Dick…" });
     const texts = await Promise.all(Array.from({ length: c.trainChapters + 1 }, (_, i) => chapter(c.base, i + 1)));
     if (s.stopped) return;
@@ -89,9 +135,9 @@ serve<TextTask>((post) => {
       valY = tensor(vy);
     const validate = () => {
       m.eval();
-      const v = noGrad(() => F.crossEntropy(m(valX).view(-1, V), valY).item());
+      const v = noGrad(() => F.crossEntropy(m(valX).view(-1, V), valY));
       m.train();
-      return v;
+      return v.itemAsync();
     };
     const gen = new Generator(c.seed + 1);
     let step = 0,
@@ -101,7 +147,7 @@ serve<TextTask>((post) => {
       lastVal = -100; // validate after the first slice too, so the curve starts near log(vocab)
     post({ type: "status", text: "training" });
     await s.run({
-      step() {
+      async step() {
         const t0 = performance.now();
         const x = new Int32Array(c.batch * T),
           y = new Int32Array(c.batch * T);
@@ -114,16 +160,16 @@ serve<TextTask>((post) => {
         opt.zeroGrad();
         loss.backward();
         opt.step();
-        lossSum += loss.item();
+        lossSum += await loss.itemAsync(); // the one read of a step (on WebGPU, the wait for it)
         lossN++;
         step++;
         ms += performance.now() - t0;
       },
       finished: () => step >= c.steps,
-      afterSlice() {
+      async afterSlice() {
         let valLoss: number | null = null;
         if (step - lastVal >= 100) {
-          valLoss = validate();
+          valLoss = await validate();
           lastVal = step;
         }
         post({
@@ -137,9 +183,9 @@ serve<TextTask>((post) => {
         lossSum = 0;
         lossN = 0;
       },
-      onFinish() {
+      async onFinish() {
         post({ type: "backend", status: backendStatus() });
-        post({ type: "done", step, valLoss: validate(), seconds: ms / 1000 });
+        post({ type: "done", step, valLoss: await validate(), seconds: ms / 1000 });
       },
       sliceMs: 80,
     });
@@ -154,13 +200,13 @@ serve<TextTask>((post) => {
       } else if (session) session.running = cmd.type === "resume";
     },
     requests: {
-      sample({ prompt, tokens, temperature, seed }) {
+      async sample({ prompt, tokens, temperature, seed }) {
         if (!model || !tok) return null;
         const t = tok;
         const ids = Array.from(t.encode([...prompt].filter((ch) => t.vocab.includes(ch)).join("") || "\n"));
-        return t.decode(models.generate(model, ids, tokens, { temperature, generator: new Generator(seed) }));
+        return t.decode(await sampleIds(model, ids, tokens, temperature, new Generator(seed)));
       },
-      attention({ text }) {
+      async attention({ text }) {
         if (!model || !tok) return null;
         const t = tok,
           m = model;
@@ -172,11 +218,11 @@ serve<TextTask>((post) => {
         const T = chars.length,
           per = m.config.nHead * T * T;
         const weights = new Float32Array(m.config.nLayer * per);
-        maps.forEach((w, l) => weights.set(w.dataSync(), l * per));
+        (await readAll(maps)).forEach((w, l) => weights.set(w, l * per));
         return { chars, layers: m.config.nLayer, heads: m.config.nHead, weights };
       },
       gradReach: ({ steps, width, seed }) => gradReach(steps, width, seed),
-      stateDict: () => (model ? plainStateDict(model.stateDict()) : null),
+      stateDict: () => (model ? readStateDict(model.stateDict()) : null),
     },
   };
 });
