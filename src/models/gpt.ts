@@ -319,51 +319,95 @@ export interface GenerateOptions {
  * divides them by `temperature`, keeps the `topK` largest and draws from their softmax with
  * `multinomial`. A model that reads exactly blockSize tokens (makemore's MLP) gets its context
  * left-padded with token 0. Runs in eval mode without gradients (the mode is restored after);
- * returns the new ids only.
+ * returns the new ids only. Reads each token synchronously: on WebGPU use {@link generateAsync}.
  */
 export function generate(model: LanguageModel, prompt: ArrayLike<number>, maxNewTokens: number,
   opts: GenerateOptions = {}): number[] {
-  const temperature = opts.temperature ?? 1, topK = opts.topK ?? null, V = model.vocabSize;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
-    throw new Error(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
-  }
-  if (!(Number.isFinite(temperature) && temperature >= 0)) {
-    throw new Error(`generate: temperature must be a finite number ≥ 0 (0 picks the most likely token), got ${temperature}`);
-  }
-  if (topK !== null && !(Number.isInteger(topK) && topK >= 1 && topK <= V)) {
-    throw new Error(`generate: topK must be an integer from 1 to the vocabulary size ${V}, got ${topK}`);
-  }
-  const ids = Array.from(prompt);
-  for (const [i, id] of ids.entries()) {
-    if (!(Number.isInteger(id) && id >= 0 && id < V)) {
-      throw new Error(`generate: prompt token ${id} at position ${i} is outside the vocabulary (0..${V - 1})`);
-    }
-  }
-  const fixed = model instanceof MakemoreMLP;
-  if (ids.length === 0 && !fixed) throw new Error("generate: the prompt needs at least one token to continue from");
-  const wasTraining = model.training;
-  model.eval();
-  const out: number[] = [];
+  const s = new Sampler(model, prompt, maxNewTokens, opts);
   try {
-    noGrad(() => {
-      for (let i = 0; i < maxNewTokens; i++) {
-        let ctx = ids.slice(-model.blockSize);
-        if (fixed && ctx.length < model.blockSize) ctx = [...new Array(model.blockSize - ctx.length).fill(0), ...ctx];
-        const logits = model(tensor(Int32Array.from(ctx), { shape: [1, ctx.length], dtype: "int32" })) as Tensor;
-        const last = logits.reshape([-1, V]).narrow(0, logits.numel() / V - 1, 1).view(-1);
-        let next: number;
-        if (temperature === 0) next = last.argmax().item();
-        else if (topK !== null) {
-          const { values, indices } = topk(last, topK);
-          next = indices.dataSync()[multinomial(values.div(temperature).softmax(0), 1, { generator: opts.generator }).item()];
-        } else next = multinomial(last.div(temperature).softmax(0), 1, { generator: opts.generator }).item();
-        ids.push(next);
-        out.push(next);
-        if (next === opts.stopToken) break;
-      }
-    });
+    while (s.wantsMore()) s.accept(s.draw().item());
   } finally {
-    model.train(wasTraining);
+    s.restoreMode();
   }
-  return out;
+  return s.out;
+}
+
+/** {@link generate} with each token read by awaiting it: the form that runs on every backend, WebGPU included. */
+export async function generateAsync(model: LanguageModel, prompt: ArrayLike<number>, maxNewTokens: number,
+  opts: GenerateOptions = {}): Promise<number[]> {
+  const s = new Sampler(model, prompt, maxNewTokens, opts);
+  try {
+    while (s.wantsMore()) s.accept(await s.draw().itemAsync());
+  } finally {
+    s.restoreMode();
+  }
+  return s.out;
+}
+
+/** What generate and generateAsync share: the checks, the context window and one token's draw. */
+class Sampler {
+  readonly out: number[] = [];
+  private readonly ids: number[];
+  private readonly temperature: number;
+  private readonly topK: number | null;
+  private readonly fixed: boolean;
+  private readonly wasTraining: boolean;
+
+  constructor(private readonly model: LanguageModel, prompt: ArrayLike<number>, private readonly maxNewTokens: number,
+    private readonly opts: GenerateOptions) {
+    const temperature = opts.temperature ?? 1, topK = opts.topK ?? null, V = model.vocabSize;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
+      throw new Error(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+    }
+    if (!(Number.isFinite(temperature) && temperature >= 0)) {
+      throw new Error(`generate: temperature must be a finite number ≥ 0 (0 picks the most likely token), got ${temperature}`);
+    }
+    if (topK !== null && !(Number.isInteger(topK) && topK >= 1 && topK <= V)) {
+      throw new Error(`generate: topK must be an integer from 1 to the vocabulary size ${V}, got ${topK}`);
+    }
+    const ids = Array.from(prompt);
+    for (const [i, id] of ids.entries()) {
+      if (!(Number.isInteger(id) && id >= 0 && id < V)) {
+        throw new Error(`generate: prompt token ${id} at position ${i} is outside the vocabulary (0..${V - 1})`);
+      }
+    }
+    this.fixed = model instanceof MakemoreMLP;
+    if (ids.length === 0 && !this.fixed) throw new Error("generate: the prompt needs at least one token to continue from");
+    this.ids = ids;
+    this.temperature = temperature;
+    this.topK = topK;
+    this.wasTraining = model.training;
+    model.eval();
+  }
+
+  /** The next token as a one-element int32 tensor, not read yet. */
+  draw(): Tensor {
+    const { model, temperature, topK } = this, V = model.vocabSize, generator = this.opts.generator;
+    let ctx = this.ids.slice(-model.blockSize);
+    if (this.fixed && ctx.length < model.blockSize) ctx = [...new Array(model.blockSize - ctx.length).fill(0), ...ctx];
+    return noGrad(() => {
+      const logits = model(tensor(Int32Array.from(ctx), { shape: [1, ctx.length], dtype: "int32" })) as Tensor;
+      const last = logits.reshape([-1, V]).narrow(0, logits.numel() / V - 1, 1).view(-1);
+      if (temperature === 0) return last.argmax();
+      if (topK === null) return multinomial(last.div(temperature).softmax(0), 1, { generator });
+      const { values, indices } = topk(last, topK);
+      return indices.gather(0, multinomial(values.div(temperature).softmax(0), 1, { generator }));
+    });
+  }
+
+  /** Whether another token is wanted: fewer than maxNewTokens so far, and the stop token not drawn. */
+  wantsMore(): boolean {
+    const n = this.out.length;
+    return n < this.maxNewTokens && (n === 0 || this.out[n - 1] !== this.opts.stopToken);
+  }
+
+  /** Takes the drawn token. */
+  accept(id: number): void {
+    this.ids.push(id);
+    this.out.push(id);
+  }
+
+  restoreMode(): void {
+    this.model.train(this.wasTraining);
+  }
 }

@@ -37,6 +37,11 @@ describe("devices on WebGPU", () => {
     expect(out.clip).toMatch(/^clipGradNorm_: errorIfNonfinite .*await norm\.itemAsync\(\)/);
     expect(out.printed).toBe("tensor(<3 values on webgpu: await t.data()>, shape=[3], device=webgpu)");
     expect(out.modelSyncToCpu).toMatch(/use await x\.toAsync\("cpu"\)/);
+    // generate reads each token synchronously, so on webgpu it says to await; generateAsync writes
+    // the CPU's text (greedy, and top-3 sampling from the same seeded generator).
+    expect(out.syncGenerate).toMatch(/itemAsync/);
+    expect((out.cpuText as number[][])[0]).toHaveLength(6);
+    expect(out.text).toEqual(out.cpuText);
   }, 120_000);
 
   it("setBackend(\"webgpu\") rejects with one line when there is no adapter", () => {

@@ -85,6 +85,17 @@ describe("models.generate", () => {
     expect(m.training).toBe(true); // the mode is restored
   });
 
+  it("generateAsync writes what generate writes; stops at maxNewTokens or after the stop token", async () => {
+    const opts = () => ({ temperature: 1.5, topK: 4, generator: new Generator(7) });
+    const text = models.generate(m, [4, 5], 10, opts());
+    expect(await models.generateAsync(m, [4, 5], 10, opts())).toEqual(text);
+    expect(models.generate(m, [4, 5], 0)).toEqual([]);
+    expect(await models.generateAsync(m, [4, 5], 0)).toEqual([]);
+    const stop = text[3];
+    const first = text.indexOf(stop);
+    expect(models.generate(m, [4, 5], 10, { ...opts(), stopToken: stop })).toEqual(text.slice(0, first + 1));
+  });
+
   it("refuses bad options in words", () => {
     expect(() => models.generate(m, [1], 3, { temperature: -1 })).toThrow(/temperature must be a finite number ≥ 0/);
     expect(() => models.generate(m, [1], 3, { topK: 10 })).toThrow(/topK must be an integer from 1 to the vocabulary size 9/);

@@ -9,10 +9,8 @@ import {
   data,
   F,
   Generator,
-  getDevice,
   manualSeed,
   models,
-  multinomial,
   nn,
   noGrad,
   optim,
@@ -60,36 +58,6 @@ export async function gradReach(steps: number, width: number, seed: number): Pro
   ];
   const [r, l, a] = (await readAll(grads)).map(norms);
   return { steps, rnn: r, lstm: l, attention: a };
-}
-
-/**
- * `models.generate` on the CPU backends (unchanged); on WebGPU, where a sampled token can only be
- * read by awaiting it, the same draw (last position's logits / temperature, softmax, multinomial
- * with `gen`; argmax at temperature 0) with one wait per token.
- */
-async function sampleIds(model: models.GPT, prompt: number[], tokens: number, temperature: number, gen: Generator) {
-  if (getDevice() === "cpu") return models.generate(model, prompt, tokens, { temperature, generator: gen });
-  const V = model.vocabSize,
-    ids = [...prompt],
-    out: number[] = [];
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    for (let i = 0; i < tokens; i++) {
-      const ctx = ids.slice(-model.blockSize);
-      const next = noGrad(() => {
-        const logits = model(tensor(Int32Array.from(ctx), { shape: [1, ctx.length], dtype: "int32" }));
-        const last = logits.reshape([-1, V]).narrow(0, ctx.length - 1, 1).view(-1);
-        return temperature === 0 ? last.argmax() : multinomial(last.div(temperature).softmax(0), 1, { generator: gen });
-      });
-      const id = await next.itemAsync();
-      ids.push(id);
-      out.push(id);
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  return out;
 }
 
 serve<TextTask>((post) => {
@@ -204,7 +172,7 @@ serve<TextTask>((post) => {
         if (!model || !tok) return null;
         const t = tok;
         const ids = Array.from(t.encode([...prompt].filter((ch) => t.vocab.includes(ch)).join("") || "\n"));
-        return t.decode(await sampleIds(model, ids, tokens, temperature, new Generator(seed)));
+        return t.decode(await models.generateAsync(model, ids, tokens, { temperature, generator: new Generator(seed) }));
       },
       async attention({ text }) {
         if (!model || !tok) return null;
