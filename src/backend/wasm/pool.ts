@@ -6,6 +6,7 @@
  * same code runs from src/ (vitest), dist/ (Node) and in browsers (Blob URL) with no file paths.
  */
 import type { WasmHeap } from "./memory.js";
+import { SoloPolicy } from "./solo_policy.js";
 
 /**
  * The module's exported functions in export order: the caller and the workers both derive this
@@ -47,17 +48,6 @@ const TAKE_GRACE_MS = 0.03;
  * slice is milliseconds; the imbalance of a normal region is microseconds).
  */
 const STALL_MS = 0.5;
-/**
- * Busy-machine rule: when awake workers missed (or stalled) their calls in more than LATE_LIMIT of the last
- * WINDOW parallel regions, the next regions run on the caller alone while the workers sleep (a
- * spinning worker would steal the caller's core), then threads are tried again. The solo stretch
- * starts at SOLO_MIN regions and doubles up to SOLO_MAX each time the workers miss again within
- * PROBE regions of coming back (more than PROBE_LIMIT misses), and falls back to SOLO_MIN once they
- * keep up: a cold start (V8 compiling on the other core for a few hundred steps) or a short burst of
- * other work costs a few short stretches, a core taken for good costs long ones — either way the
- * two-thread path stays close to the one-thread one.
- */
-const WINDOW = 64, LATE_LIMIT = 16, SOLO_MIN = 128, SOLO_MAX = 4096, PROBE = 16, PROBE_LIMIT = 4;
 const CTRL_BYTES = SLOT0 + SLOT * (MAX_WORKERS + 1);
 
 const workerBody = `
@@ -115,17 +105,13 @@ export class ThreadPool {
   private readonly functions: string[];
   /** The caller's own instance, to run a call a late worker did not take. */
   private callerExports: Record<string, (...a: number[]) => unknown> | null = null;
-  /** Parallel regions left to run on the caller alone (busy machine), and the lateness record. */
-  private soloLeft = 0;
-  private readonly lateRegions: boolean[] = [];
   /**
-   * Length of the last solo stretch, posted regions since it ended (-1: a whole window ago, or none
-   * yet) and how many of the first PROBE of them were late.
+   * Busy-machine rule: when workers were late in too many recent regions, the next regions run on
+   * the caller alone while the workers sleep, in stretches that double while the workers keep
+   * missing (SoloPolicy). The pool only reports lateness and obeys.
    */
-  private lastSolo = 0;
+  private readonly policy = new SoloPolicy();
   private sleepForced = false;
-  private sinceSolo = -1;
-  private probeLate = 0;
   /** Calls the caller ran itself because their worker was late (diagnostics and tests). */
   stolenCalls = 0;
   /** Of those, calls whose worker was asleep by design when posted (they do not count as late). */
@@ -227,10 +213,10 @@ export class ThreadPool {
     const i32 = this.i32;
     const fi = this.functions.indexOf(fn);
     if (fi < 0) throw new Error(`wasm backend: the kernel module has no export "${fn}"`);
-    if (this.soloLeft > 0) {
-      this.soloLeft--;
+    if (this.policy.takeSolo()) {
       this.soloRegions++;
-      if (this.soloLeft === 0) { if (!this.sleepForced) Atomics.store(i32, SPIN, WORKER_SPIN); this.sinceSolo = 0; this.probeLate = 0; }
+      // The stretch is over: workers spin again for the next (probe) regions.
+      if (!this.policy.solo && !this.sleepForced) Atomics.store(i32, SPIN, WORKER_SPIN);
       local();
       for (const args of calls) this.runHere(fn, args);
       return;
@@ -268,7 +254,8 @@ export class ThreadPool {
       const waited = performance.now() - t1;
       if (waited > STALL_MS && waited > t1 - t0) late = true;
     }
-    this.noteLateness(late);
+    // A stretch starts: idle workers sleep at once instead of spinning on the caller's core.
+    if (this.policy.note(late) > 0) Atomics.store(i32, SPIN, 0);
     // Reset the worker error count before rethrowing the caller's own error, or it would fail the next call.
     const workerErrors = Atomics.exchange(i32, ERRORS, 0);
     if (error) throw error;
@@ -303,28 +290,6 @@ export class ThreadPool {
     this.callerExports[fn](...args);
   }
 
-  /** Keeps the lateness record; too many late regions send the pool solo for a while. */
-  private noteLateness(late: boolean): void {
-    this.lateRegions.push(late);
-    if (this.lateRegions.length > WINDOW) this.lateRegions.shift();
-    let trip = this.lateRegions.filter(Boolean).length > LATE_LIMIT;
-    if (this.sinceSolo >= 0) {
-      this.sinceSolo++;
-      if (late && this.sinceSolo <= PROBE && ++this.probeLate > PROBE_LIMIT) trip = true;
-    }
-    if (!trip) {
-      if (this.sinceSolo >= WINDOW) this.sinceSolo = -1; // kept up for a whole window: next stretch short
-      return;
-    }
-    // Missed again soon after a stretch: the machine is still busy, so this stretch is twice as long.
-    const len = this.sinceSolo >= 0 ? Math.min(SOLO_MAX, 2 * this.lastSolo) : SOLO_MIN;
-    this.lastSolo = len;
-    this.soloLeft = len;
-    this.sinceSolo = -1;
-    this.lateRegions.length = 0;
-    Atomics.store(this.i32, SPIN, 0); // idle workers sleep at once instead of spinning on the caller's core
-  }
-
   /**
    * Test hook: while on, workers sleep (Atomics.wait) as soon as a call is done instead of spinning,
    * so every call is posted to a sleeping worker, as after an idle gap.
@@ -332,7 +297,7 @@ export class ThreadPool {
    */
   forceSleep(on: boolean): void {
     this.sleepForced = on;
-    Atomics.store(this.i32, SPIN, on || this.soloLeft > 0 ? 0 : WORKER_SPIN);
+    Atomics.store(this.i32, SPIN, on || this.policy.solo ? 0 : WORKER_SPIN);
   }
 
   /**
@@ -340,10 +305,7 @@ export class ThreadPool {
    * @internal
    */
   resetBusyRecord(): void {
-    this.soloLeft = 0;
-    this.lateRegions.length = 0;
-    this.sinceSolo = -1;
-    this.lastSolo = 0;
+    this.policy.reset();
     Atomics.store(this.i32, SPIN, this.sleepForced ? 0 : WORKER_SPIN);
   }
 
