@@ -65,6 +65,24 @@ describe("gradlab train --device webgpu (Dawn on SwiftShader)", () => {
     expect(Math.abs(acc - metrics(gpuDir)[2].accuracy!)).toBeLessThanOrEqual(0.001);
   });
 
+  it("resumes an interrupted webgpu run (the checkpoint's momentum moves to the GPU) to the wasm run's numbers", async () => {
+    const env = swiftshaderEnv() as Record<string, string>;
+    const small = ["--limit", "700", "--val-size", "60", "--epochs", "2", "--hidden", "16", "--lr", "0.1"];
+    const dir = join(tmp("webgpu-resume"), "run"), ref = join(tmp("wasm-resume"), "run");
+    // 10 steps an epoch: stopped at epoch 2, step 3, then continued in a new process.
+    const stopped = await cliChild(["train", "--device", "webgpu", ...small, "--out", dir, "--stop-after-steps", "13"], undefined, env);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const resumed = await cliChild(["train", "--resume", dir], undefined, env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const r = await cli("train", "--backend", "wasm", ...small, "--out", ref);
+    expect(r.code, r.err.join("\n")).toBe(0);
+    const g = metrics(dir), c = metrics(ref);
+    const report = JSON.stringify({ webgpu: g, wasm: c });
+    expect(g.map((m) => m.split)).toEqual(["train", "train", "test"]);
+    for (let e = 0; e < 2; e++) expect(Math.abs(g[e].valLoss! - c[e].valLoss!), report).toBeLessThan(1e-3);
+    expect(Math.abs(g[2].accuracy! - c[2].accuracy!), report).toBeLessThanOrEqual(0.005);
+  }, 300_000);
+
   it("says in one line that there is no adapter, exits 1 and leaves no run folder", async () => {
     const dir = join(tmp("noadapter"), "run");
     // Vulkan finds no driver, whatever this machine has.
