@@ -70,14 +70,21 @@ export { writeFileAtomic } from "../io/atomic_node.js";
 
 /** Tensors → the io layer's named arrays. BatchNorm's counter is int64 in PyTorch, so it is written as I64. */
 export function toNamedArrays(sd: Record<string, Tensor>): IoStateDict {
+  return new Map(Object.entries(sd).map(([k, t]) => [k, namedArray(k, t, t.dataSync())]));
+}
+
+/** {@link toNamedArrays} for tensors on any device: a GPU tensor's values are read back (asynchronously). */
+export async function toNamedArraysAsync(sd: Record<string, Tensor>): Promise<IoStateDict> {
   const out: IoStateDict = new Map();
-  for (const [k, t] of Object.entries(sd)) {
-    const shape = [...t.shape];
-    if (t.dtype === "int32" && k.endsWith("num_batches_tracked")) out.set(k, { shape, dtype: "int64", data: BigInt64Array.from(t.dataSync(), (v) => BigInt(v)) });
-    else if (t.dtype === "int32") out.set(k, { shape, dtype: "int32", data: Int32Array.from(t.dataSync()) });
-    else out.set(k, { shape, dtype: "float32", data: Float32Array.from(t.dataSync()) });
-  }
+  for (const [k, t] of Object.entries(sd)) out.set(k, namedArray(k, t, await t.data()));
   return out;
+}
+
+function namedArray(k: string, t: Tensor, values: ArrayLike<number>): NamedArray {
+  const shape = [...t.shape];
+  if (t.dtype === "int32" && k.endsWith("num_batches_tracked")) return { shape, dtype: "int64", data: BigInt64Array.from(values, (v) => BigInt(v)) };
+  if (t.dtype === "int32") return { shape, dtype: "int32", data: Int32Array.from(values) };
+  return { shape, dtype: "float32", data: Float32Array.from(values) };
 }
 
 /** Named arrays → tensors; int64 narrows to int32, float64 to float32 (gradlab models are float32). */
@@ -229,8 +236,8 @@ export async function saveCheckpoint(
   const full: TrainState = { ...state, checkpointId: id, optimizer: { paramGroups: osd.param_groups, scalars } };
   const stateText = JSON.stringify(full, null, 1) + "\n";
   const modelMeta = { format: "pt", ...modelMetadata, gradlab_checkpoint: id, [STATE_DIGEST_KEY]: sha256(stateText) };
-  const modelBytes = encodeSafetensors(toNamedArrays(model.stateDict()), modelMeta);
-  const optimizerBytes = encodeSafetensors(toNamedArrays(bufs), { gradlab_checkpoint: id });
+  const modelBytes = encodeSafetensors(await toNamedArraysAsync(model.stateDict()), modelMeta);
+  const optimizerBytes = encodeSafetensors(await toNamedArraysAsync(bufs), { gradlab_checkpoint: id });
 
   const parent = join(runDir, CHECKPOINTS_DIR);
   const final = join(parent, seqName(seq));
@@ -269,7 +276,7 @@ export async function saveCheckpoint(
 export async function writeRunModel(
   runDir: string, model: nn.Module, modelMetadata: Record<string, string>,
 ): Promise<void> {
-  const bytes = encodeSafetensors(toNamedArrays(model.stateDict()), { format: "pt", ...modelMetadata });
+  const bytes = encodeSafetensors(await toNamedArraysAsync(model.stateDict()), { format: "pt", ...modelMetadata });
   await writeFileAtomic(join(runDir, "model.safetensors"), bytes);
 }
 

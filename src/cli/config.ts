@@ -11,7 +11,12 @@ export const DATASETS = ["mnist", "xor", "spirals", "moons", "circles"] as const
 export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
 export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "gelu", "silu"] as const;
 export const INITS = ["default", "kaiming", "xavier"] as const;
-export const BACKENDS = ["js", "wasm"] as const;
+/** The CPU backends: what the language models train on, and what `--device cpu` picks from. */
+export const CPU_BACKENDS = ["js", "wasm"] as const;
+/** `--backend` of the image trainer: a CPU backend, or webgpu (the same as `--device webgpu`). */
+export const BACKENDS = [...CPU_BACKENDS, "webgpu"] as const;
+/** `--device`: where training computes, PyTorch's `device`: cpu (the --backend it names, default the fastest) or webgpu. */
+export const DEVICES = ["cpu", "webgpu"] as const;
 /**
  * What `--model` trains, and on what: the MLP the other flags describe (the default; on --dataset names,
  * makemore's MLP), LeNet-5 or a small ResNet on MNIST, or a character language model (gpt, lstm) on
@@ -180,7 +185,7 @@ export function parseChoice<T extends string>(flag: string, raw: string, choices
 }
 
 /** Raw commander options (strings) for `train`; every field optional. */
-export type TrainFlags = Partial<Record<keyof TrainConfig, string | boolean>>;
+export type TrainFlags = Partial<Record<keyof TrainConfig | "device", string | boolean>>;
 
 /** Applies command-line flags over `base`, validating each one. */
 export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
@@ -215,11 +220,27 @@ export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
   if (s("limit") !== undefined) c.limit = parseNumber("--limit", s("limit")!, { integer: true, min: 0 });
   if (s("dataDir") !== undefined) c.dataDir = s("dataDir")!;
   if (s("backend") !== undefined) c.backend = parseChoice("--backend", s("backend")!, BACKENDS);
+  const device = typeof f.device === "string" ? parseChoice("--device", f.device, DEVICES) : undefined;
+  if (device !== undefined) c.backend = backendForDevice(device, s("backend"), c.backend);
   if (s("threads") !== undefined) c.threads = parseNumber("--threads", s("threads")!, { integer: true, min: 0, max: 256 });
   if (c.model !== "mlp" && c.dataset !== "mnist") {
     throw new UsageError(`--model ${c.model} reads 28×28 images; it trains on --dataset mnist, not ${c.dataset}`);
   }
   return c;
+}
+
+/**
+ * The backend `--device` names: webgpu, or on cpu the `--backend` given (else the fastest CPU
+ * backend). A `--backend` on another device than `--device` is refused rather than one of them ignored.
+ */
+function backendForDevice(device: (typeof DEVICES)[number], backendFlag: string | undefined, current: string): string {
+  const onCpu = (b: string) => (CPU_BACKENDS as readonly string[]).includes(b);
+  if (backendFlag !== undefined && onCpu(backendFlag) !== (device === "cpu")) {
+    throw new UsageError(`--device ${device} and --backend ${backendFlag} disagree: ${backendFlag} computes on `
+      + `${onCpu(backendFlag) ? "the cpu" : "webgpu"}; give one of them`);
+  }
+  if (device === "webgpu") return "webgpu";
+  return onCpu(current) ? current : DEFAULT_CONFIG.backend;
 }
 
 /**

@@ -12,7 +12,8 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import cliProgress from "cli-progress";
-import { getBackend, nn, noGrad, softmax, tensor } from "../index.js";
+import { getBackend, nn, noGrad, softmax, tensor, webgpuContext } from "../index.js";
+import { describeAdapter } from "../backend/webgpu/device.js";
 import { IdxError } from "../data/idx.js";
 import {
   describeWriteError, FileWriteError, renamesInFlight, renamesSettled, writeFileAtomic,
@@ -21,7 +22,7 @@ import { FileReadError } from "../io/read_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
 import { exportMlpOnnx, exportOnnx, OnnxExportError } from "../io/onnx.js";
 import {
-  ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, defaultsFor, flagName, IMAGE_MODELS, isCnn,
+  ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, defaultsFor, DEVICES, flagName, IMAGE_MODELS, isCnn,
   MODELS, parseChoice, parseNumber, SCHEDULERS, type TrainConfig, type TrainFlags,
 } from "./config.js";
 import { loadData, loadMnistTest } from "./datasets.js";
@@ -164,8 +165,11 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
         const hidden = cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : "";
         const model = cfg.model === "mlp" ? `${hidden}${cfg.activation}` : cfg.model;
         const schedule = cfg.scheduler === "none" ? "" : ` (${cfg.scheduler})`;
+        // On webgpu, which adapter: a software one (SwiftShader) is correct but its speed means nothing.
+        const ctx = cfg.backend === "webgpu" ? webgpuContext() : null;
+        const where = ctx ? ` on webgpu (${describeAdapter(ctx.adapter)})` : "";
         io.out(`gradlab train: ${cfg.dataset}, ${model}, ${cfg.optimizer} lr ${cfg.lr}${schedule}, `
-          + `batch ${cfg.batchSize}, ${cfg.epochs} epochs → ${outDir}${resume ? " (resuming)" : ""}`);
+          + `batch ${cfg.batchSize}, ${cfg.epochs} epochs${where} → ${outDir}${resume ? " (resuming)" : ""}`);
       },
       onEpochStart(epoch, epochs, steps) {
         if (!printedHead) { io.out(TABLE_HEAD); printedHead = true; }
@@ -219,7 +223,11 @@ async function runSeqTrain(flags: AllTrainFlags, io: Io): Promise<number> {
   if (resume && flags.out !== undefined && flags.out !== outDir) {
     throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
   }
-  const { out: _o, resume: _r, stopAfterSteps: _s, ...rest } = flags;
+  if (flags.device !== undefined && parseChoice("--device", String(flags.device), DEVICES) === "webgpu") {
+    throw new UsageError("--device webgpu trains the image models (--model mlp, lenet, resnet); the language models "
+      + "(gpt, lstm, --dataset names) train on the cpu for now — drop --device webgpu");
+  }
+  const { out: _o, resume: _r, stopAfterSteps: _s, device: _d, ...rest } = flags;
   const cfg = resume
     ? seqConfigForResume(await readRunConfig(outDir) as unknown as Record<string, unknown>, join(outDir, "config.json"), rest)
     : seqConfigFromFlags(rest);
@@ -382,7 +390,8 @@ function trainOptions(cmd: Command, forSummary = false): Command {
     .option("--seed <n>", "seed for init, split and shuffling (default 0)")
     .option("--val-size <n>", "validation examples held out of training (default 5000)")
     .option("--threads <n>", "worker threads for the wasm backend (default: min(2, cores); capped at the cores)")
-    .option("--backend <name>", `compute backend: js or wasm (default ${DEFAULT_CONFIG.backend}, the fastest available)`)
+    .option("--device <name>", "where training computes: cpu (default) or webgpu (a GPU through WebGPU; in Node the optional package `webgpu`)")
+    .option("--backend <name>", `compute backend: js or wasm on the cpu (default ${DEFAULT_CONFIG.backend}, the fastest available), or webgpu`)
     .option("--steps <n>", "language models: optimizer steps (default 2000 for gpt and lstm, 4000 for names)")
     .option("--eval-every <n>", "language models: steps between validation losses and checkpoints (default 500)")
     .option("--block-size <n>", "language models: context length (default 64; names: 3 characters)")

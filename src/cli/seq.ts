@@ -13,7 +13,7 @@ import {
 } from "../train/seq.js";
 import { readRunConfig } from "../train/train.js";
 import { loadIntoModel, readTensors } from "./checkpoint.js";
-import { BACKENDS, DATASETS, MODELS, parseChoice, parseNumber, SEQ_MODELS } from "./config.js";
+import { CPU_BACKENDS, DATASETS, MODELS, parseChoice, parseNumber, SEQ_MODELS } from "./config.js";
 import { CliError, UsageError } from "./errors.js";
 
 /** Flags only language models take (camelCase, as commander names them). */
@@ -108,7 +108,7 @@ function applySeqFlags(base: SeqConfig, f: SeqFlags, fresh: boolean): SeqConfig 
     if (c.dropout >= 1) throw new UsageError(`--dropout must be < 1 (1 drops everything), got ${s("dropout")}`);
   }
   if (s("optimizer") !== undefined) c.optimizer = parseChoice("--optimizer", s("optimizer")!, ["adamw"] as const);
-  if (s("backend") !== undefined) c.backend = parseChoice("--backend", s("backend")!, BACKENDS);
+  if (s("backend") !== undefined) c.backend = parseChoice("--backend", s("backend")!, CPU_BACKENDS);
   // Without --eval-every, validate every default interval when it divides the steps, else once at the end.
   if (fresh && s("evalEvery") === undefined && c.steps % c.evalEvery !== 0) c.evalEvery = c.steps;
   if (c.steps % c.evalEvery !== 0) {

@@ -12,7 +12,7 @@ import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { empty, requireFloat } from "./util.js";
+import { checkDevices, empty, requireFloat } from "./util.js";
 import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 export interface EmbeddingOptions {
@@ -43,6 +43,7 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
       "create them with { dtype: \"int32\" } or call .int()");
   }
   requireFloat(weight, "embedding");
+  checkDevices("embedding", input, weight);
   if (weight.ndim !== 2) {
     throw new Error(`embedding: weight must be 2-D (numEmbeddings, embeddingDim), got ${fmt(weight.shape)}`);
   }

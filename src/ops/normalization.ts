@@ -13,7 +13,7 @@ import { allocArray, } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { add, ge, mul } from "./elementwise.js";
-import { empty, requireFloat } from "./util.js";
+import { checkDevices, empty, requireFloat } from "./util.js";
 import { rand } from "./creation.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
@@ -48,6 +48,7 @@ export function batchNorm(x: Tensor, opts: BatchNormFunctionalOptions, name = "b
   const { runningMean, runningVar, weight, bias, training } = opts;
   const momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
   requireFloat(x, name);
+  checkDevices(name, x, weight, bias, runningMean, runningVar);
   if (x.ndim < 2) throw new Error(`${name}: expected input (N, C), (N, C, L) or (N, C, H, W), got ${fmt(x.shape)}`);
   const n = x.shape[0], c = x.shape[1], l = numel(x.shape.slice(2));
   if (training && n * l <= 1) {
@@ -104,6 +105,7 @@ function normalizeRows(x: Tensor, rows: number, d: number, eps: number, weight: 
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null,
   bias: Tensor | null = null, eps = 1e-5, name = "layerNorm"): Tensor {
   requireFloat(x, name);
+  checkDevices(name, x, weight, bias);
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const tail = x.shape.slice(x.ndim - shape.length);
   if (shape.length === 0 || shape.length > x.ndim || tail.some((s, i) => s !== shape[i])) {
@@ -128,6 +130,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
 export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null,
   eps = 1e-5, name = "groupNorm"): Tensor {
   requireFloat(x, name);
+  checkDevices(name, x, weight, bias);
   if (x.ndim < 2) throw new Error(`${name}: expected input (N, C, *), got ${fmt(x.shape)}`);
   const [n, c] = x.shape;
   if (!(Number.isInteger(numGroups) && numGroups > 0) || c % numGroups !== 0) {

@@ -14,7 +14,7 @@ import { K } from "../backend/registry.js";
 import type { PoolWindow } from "../backend/js/pool.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { empty, requireFloat } from "./util.js";
+import { checkDevices, empty, requireFloat } from "./util.js";
 import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 export type IntPair = number | readonly [number, number];
@@ -94,6 +94,7 @@ function window2d(x: Tensor, kernelSize: IntPair, stride: IntPair | null | undef
 /** Checks the rank: (N, C, H, W) or unbatched (C, H, W); 1-D: (N, C, L) or (C, L). */
 function checkRank(x: Tensor, op: string, dims: 1 | 2): void {
   requireFloat(x, op);
+  checkDevices(op, x);
   const ranks = dims === 2 ? [3, 4] : [2, 3];
   if (!ranks.includes(x.ndim) || x.shape.slice(1).some((s) => s === 0)) {
     const want = dims === 2 ? "(N, C, H, W) or (C, H, W)" : "(N, C, L) or (C, L)";

@@ -12,7 +12,7 @@ import { K } from "../backend/registry.js";
 import { normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { abs, cast, clamp, div, eq, mul, ne, pow, sqrt, sub } from "./elementwise.js";
-import { empty, requireFloat } from "./util.js";
+import { checkDevices, empty, requireFloat } from "./util.js";
 import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
 export interface ValuesIndices { values: Tensor; indices: Tensor }
@@ -31,6 +31,7 @@ function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean
 
 /** Sum over `dim` (all dims if omitted). Reduces one dim at a time through the backend's kernel. */
 export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  checkDevices("sum", x);
   const dims = dimsOf(x, dim, "sum");
   let cur = x.storage;
   let shape = [...x.shape];
@@ -63,6 +64,7 @@ export function variance(x: Tensor, dim?: number | number[], opts: VarOptions = 
 
 /** max/min along one dim: values (differentiable, gradient to the chosen index) and int32 indices. */
 export function extremeDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max" | "min"): ValuesIndices {
+  checkDevices(op, x);
   const dim = normDim(dimIn, x.ndim, op);
   const [outer, size, inner] = splitAt(x.shape, dim);
   if (size === 0) throw new Error(`${op}: cannot reduce over an empty dimension ${dim} of shape [${x.shape.join(", ")}]`);
@@ -79,6 +81,7 @@ export function extremeDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max"
 }
 
 function extremeAll(x: Tensor, op: "max" | "min"): Tensor {
+  checkDevices(op, x);
   if (x.numel() === 0) throw new Error(`${op}: the tensor is empty; specify a dim or check the input`);
   const out = empty([], x.dtype);
   K.reduce(op, x.storage, 1, x.numel(), 1, out.storage);

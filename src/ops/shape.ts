@@ -6,11 +6,11 @@
  * randn([64, 1, 28, 28]).flatten(1).shape // [64, 784]
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { getDevice, K } from "../backend/registry.js";
 import { fmt, inferShape, normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkDevices, empty, sumToShape } from "./util.js";
-import type { FloatStorage, IntStorage } from "../tensor/storage.js";
+import { type FloatStorage, type IntStorage, isHost } from "../tensor/storage.js";
 
 /** Same data, new shape (one dim may be −1). Shares storage, like `view`. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -154,9 +154,16 @@ function toIndexArray(index: Tensor | ArrayLike<number>, size: number, op: strin
 export function indexSelect(x: Tensor, dimIn: number, index: Tensor | ArrayLike<number>): Tensor {
   const dim = normDim(dimIn, x.ndim, "indexSelect");
   if (dim !== 0) return transpose(indexSelect(transpose(x, 0, dim), 0, index), 0, dim);
-  const idx = toIndexArray(index, x.shape[0], "indexSelect");
+  checkDevices("indexSelect", x);
+  if (index instanceof Tensor && !isHost(index.storage)) {
+    throw new Error(`indexSelect: the index ${fmt(index.shape)} is on ${index.device}; indices are checked on the host — `
+      + `pass them as an array or a cpu tensor (await index.toAsync("cpu"))`);
+  }
+  const checked = toIndexArray(index, x.shape[0], "indexSelect");
+  // A device backend takes its own storage: the checked indices are uploaded (a CPU backend reads them as they are).
+  const idx = getDevice() === "cpu" ? checked : K.fromHost(checked) as IntStorage;
   const rowSize = numel(x.shape.slice(1));
-  const out = empty([idx.length, ...x.shape.slice(1)], x.dtype);
+  const out = empty([checked.length, ...x.shape.slice(1)], x.dtype);
   K.gatherRows(x.storage, idx, rowSize, out.storage);
   return record(out, [x], "IndexSelectBackward", (g) => {
     const dx = empty(x.shape, g.dtype);

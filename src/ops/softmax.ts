@@ -10,13 +10,14 @@ import { K } from "../backend/registry.js";
 import { normDim, splitAt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { div } from "./elementwise.js";
-import { empty, requireFloat } from "./util.js";
+import { checkDevices, empty, requireFloat } from "./util.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
 export interface SoftmaxOptions { temperature?: number }
 
 function softmaxImpl(xIn: Tensor, dimIn: number, log: boolean, opts: SoftmaxOptions): Tensor {
   requireFloat(xIn, log ? "logSoftmax" : "softmax");
+  checkDevices(log ? "logSoftmax" : "softmax", xIn);
   const T = opts.temperature ?? 1;
   if (!(T > 0)) throw new Error(`softmax: temperature must be > 0, got ${T}`);
   const x = T === 1 ? xIn : div(xIn, T);

@@ -5,6 +5,7 @@
 import { zeroGrads } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
 import { K } from "../backend/registry.js";
+import { toDevice } from "../ops/device.js";
 import { camelCaseGet, checkOptions, describeValue } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -118,7 +119,10 @@ export abstract class Optimizer<H extends { lr: number }> {
           throw new Error(`${this.constructor.name}.loadStateDict: state for parameter ${k} has ${v.numel()} elements, the parameter ${p.numel()}`);
         }
       }
-      this.state.set(p, { ...s });
+      // Like PyTorch, state follows its parameter's device: a checkpoint read on the host resumes a model on webgpu.
+      const moved = Object.fromEntries(Object.entries(s).map(([name, v]) =>
+        [name, typeof v === "number" || v.device === p.device ? v : toDevice(v, p.device)]));
+      this.state.set(p, moved as typeof s);
     }
   }
 }

@@ -4,7 +4,9 @@
  * aborts, resumes to bit-identical numbers, and refuses to continue once the loss is not finite.
  */
 import { join } from "node:path";
-import { data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, tensor } from "../index.js";
+import {
+  data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, type Tensor, tensor,
+} from "../index.js";
 import { checkSyntheticFits, checkTrainingFits } from "../cli/budget.js";
 import { type ModelArch, recordedConfig, type TrainConfig } from "../cli/config.js";
 import {
@@ -60,8 +62,20 @@ export interface TrainResult { status: "done" | "interrupted"; history: EpochMet
 /** Raised when the loss stops being a finite number. */
 export class DivergedError extends CliError { override name = "DivergedError"; }
 
-/** Selects the compute backend (and, for wasm, its thread count; 0 keeps the default). */
+/**
+ * Selects the compute backend (and, for wasm, its thread count; 0 keeps the default). webgpu
+ * requests a GPU device first: without an adapter this is the one-line CliError saying why.
+ */
 export async function useBackend(name: string, threads: number): Promise<void> {
+  if (name === "webgpu") {
+    try {
+      await setBackend("webgpu");
+    } catch (e) {
+      // Node without a GPU driver, or without the optional package `webgpu`: the reason and the fix in one line.
+      throw new CliError(`--device webgpu: ${(e as Error).message.split("\n")[0]}`);
+    }
+    return;
+  }
   if (!listBackends().includes(name)) {
     throw new CliError(`the ${name} backend is not available here (this engine has no WebAssembly SIMD); use --backend js`);
   }
@@ -105,8 +119,49 @@ export interface EvaluateOptions {
 /** Lets pending signals (Ctrl-C) be delivered between steps of the synchronous compute. */
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
-/** Loss and accuracy of `model` on `split` (eval mode, no graph), with per-example detail if asked. */
+/** Per-example losses and predicted classes of examples [s, e) of `split` (no graph). */
+function evalBatch(model: nn.Module, split: Split, s: number, e: number, features: number, shape: number[]): { losses: Tensor; preds: Tensor } {
+  return noGrad(() => {
+    const xb = tensor(split.x.subarray(s * features, e * features), { shape: [e - s, ...shape] });
+    const yb = tensor(split.y.subarray(s, e), { dtype: "int32" });
+    const logits = model(xb);
+    return { losses: F.crossEntropy(logits, yb, { reduction: "none" }), preds: logits.argmax(1) };
+  });
+}
+
+/**
+ * Loss and accuracy of `model` on `split` (eval mode, no graph), with per-example detail if asked.
+ * Reads synchronously: the model is on the cpu (see {@link evaluateAsync} for webgpu).
+ */
 export function evaluate(model: nn.Module, split: Split, numClasses: number, opts: EvaluateOptions = {}): EvalResult {
+  const run = evalRun(model, split, numClasses, opts);
+  try {
+    for (const b of run.batches()) {
+      const { losses, preds } = evalBatch(model, split, b.s, b.e, run.features, run.shape);
+      run.add(b.s, losses.dataSync(), preds.dataSync());
+    }
+  } finally {
+    run.restore();
+  }
+  return run.result();
+}
+
+/** {@link evaluate} for a model on any device: awaits each batch's results (the only read on webgpu). */
+export async function evaluateAsync(model: nn.Module, split: Split, numClasses: number, opts: EvaluateOptions = {}): Promise<EvalResult> {
+  const run = evalRun(model, split, numClasses, opts);
+  try {
+    for (const b of run.batches()) {
+      const { losses, preds } = evalBatch(model, split, b.s, b.e, run.features, run.shape);
+      run.add(b.s, await losses.data(), await preds.data());
+    }
+  } finally {
+    run.restore();
+  }
+  return run.result();
+}
+
+/** The bookkeeping evaluate and evaluateAsync share: batch bounds, the tally, eval mode on and back off. */
+function evalRun(model: nn.Module, split: Split, numClasses: number, opts: EvaluateOptions) {
   const { detail = false, batch = 1000 } = opts;
   const features = split.x.length / Math.max(split.n, 1);
   const shape = opts.shape ?? [features];
@@ -116,30 +171,27 @@ export function evaluate(model: nn.Module, split: Split, numClasses: number, opt
   let correct = 0;
   const wasTraining = model.training;
   model.eval();
-  try {
-    noGrad(() => {
-      for (let s = 0; s < split.n; s += batch) {
-        const e = Math.min(split.n, s + batch);
-        const xb = tensor(split.x.subarray(s * features, e * features), { shape: [e - s, ...shape] });
-        const yb = tensor(split.y.subarray(s, e), { dtype: "int32" });
-        const logits = model(xb);
-        const losses = F.crossEntropy(logits, yb, { reduction: "none" }).dataSync();
-        const preds = logits.argmax(1).dataSync();
-        for (let i = 0; i < e - s; i++) {
-          lossSum += losses[i];
-          const pred = preds[i];
-          const label = yb.dataSync()[i];
-          if (pred === label) correct++;
-          else if (detail) mistakes.push({ index: s + i, label, pred, prob: Math.exp(-losses[i]) });
-          if (detail && label >= 0 && label < numClasses) confusion[label][pred]++;
-        }
+  return {
+    features, shape,
+    *batches(): Generator<{ s: number; e: number }> {
+      for (let s = 0; s < split.n; s += batch) yield { s, e: Math.min(split.n, s + batch) };
+    },
+    add(s: number, losses: ArrayLike<number>, preds: ArrayLike<number>): void {
+      for (let i = 0; i < losses.length; i++) {
+        lossSum += losses[i];
+        const pred = preds[i];
+        const label = split.y[s + i];
+        if (pred === label) correct++;
+        else if (detail) mistakes.push({ index: s + i, label, pred, prob: Math.exp(-losses[i]) });
+        if (detail && label >= 0 && label < numClasses) confusion[label][pred]++;
       }
-    });
-  } finally {
-    model.train(wasTraining);
-  }
-  mistakes.sort((a, b) => a.prob - b.prob);
-  return { loss: lossSum / Math.max(split.n, 1), accuracy: correct / Math.max(split.n, 1), n: split.n, confusion, worst: mistakes.slice(0, 24) };
+    },
+    restore(): void { model.train(wasTraining); },
+    result(): EvalResult {
+      mistakes.sort((a, b) => a.prob - b.prob);
+      return { loss: lossSum / Math.max(split.n, 1), accuracy: correct / Math.max(split.n, 1), n: split.n, confusion, worst: mistakes.slice(0, 24) };
+    },
+  };
 }
 
 function metricsJsonl(history: EpochMetrics[], test?: EvalResult): string {
@@ -243,7 +295,8 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
     let seen = 0;
     for (const [xb, yb] of loader.batches(order, st.step)) {
       const loss = F.crossEntropy(model(xb), yb);
-      const lv = loss.item();
+      // Awaited, not item(): on webgpu reads are asynchronous (the one rule of a training loop there).
+      const lv = await loss.itemAsync();
       if (!Number.isFinite(lv)) {
         const kept = st.history.length ? `the checkpoint of epoch ${st.history.length} is kept in ${dir}` : "no epoch had finished, so no checkpoint was saved";
         throw new DivergedError(`loss became ${lv} at epoch ${st.epoch + 1}, step ${st.step + 1} (last finite loss ${Number.isNaN(lastFinite) ? "none" : lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept[0].toUpperCase()}${kept.slice(1)}.`);
@@ -268,9 +321,9 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
       }
     }
     const time = st.epochTime + (performance.now() - t0) / 1000;
-    const val = d.val.n ? evaluate(model, d.val, d.numClasses, { shape }) : null;
+    const val = d.val.n ? await evaluateAsync(model, d.val, d.numClasses, { shape }) : null;
     // The epoch's last update may itself blow the weights up: never save (or report) such a model.
-    if (!parametersFinite(model) || (val && !Number.isFinite(val.loss))) {
+    if (!await parametersFinite(model) || (val && !Number.isFinite(val.loss))) {
       const kept = st.history.length ? `The checkpoint of epoch ${st.history.length} in ${dir} is kept` : "No checkpoint was saved";
       const what = val && !Number.isFinite(val.loss) ? `the validation loss became ${val.loss}` : "the weights became NaN or infinite";
       throw new DivergedError(`${what} after epoch ${st.epoch + 1} (last finite training loss ${lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept}.`);
@@ -292,7 +345,7 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
     t0 = performance.now();
     if (opts.signal?.aborted && !last) { st.epoch = next; return { status: "interrupted", history: st.history, model, state: st }; }
   }
-  const test = evaluate(model, d.test, d.numClasses, { detail: true, shape });
+  const test = await evaluateAsync(model, d.test, d.numClasses, { detail: true, shape });
   await writeFileAtomic(join(dir, "metrics.jsonl"), metricsJsonl(st.history, test));
   await writeReport(join(dir, "report.html"), { config: cfg, arch, history: st.history, test, testSplit: d.test, imageShape: d.imageShape });
   return { status: "done", history: st.history, test, model, state: st };
@@ -309,6 +362,7 @@ export async function readRunConfig(dir: string): Promise<TrainConfig & { arch?:
   return v as TrainConfig & { arch?: unknown };
 }
 
-function parametersFinite(model: nn.Module): boolean {
-  return model.parameters().every((p) => p.dataSync().every(Number.isFinite));
+async function parametersFinite(model: nn.Module): Promise<boolean> {
+  for (const p of model.parameters()) if (!(await p.data()).every(Number.isFinite)) return false;
+  return true;
 }
