@@ -43,7 +43,7 @@ function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
  * put in the exponent bits): within ~1 ULP; a below -87.3 (results that would be denormal) gives 0.
  */
 // @ts-ignore: decorator
-@inline function expVec(a: v128): v128 {
+@inline export function expVec(a: v128): v128 {
   const x = f32x4.max(f32x4.min(a, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447505531));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   // ln 2 in two parts: n·C1 is exact, so r keeps its low bits.

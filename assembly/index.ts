@@ -18,6 +18,7 @@ export { whereInner, whereStrided, triangle } from "./select";
 export { embedding, embeddingBackward } from "./embedding";
 export { rnnCell, rnnCellBackward, lstmCell, lstmCellBackward, gruCell, gruCellBackward } from "./recurrent";
 export { topk, cumsum, multinomial } from "./sort";
+export { attentionForward, attentionBackward } from "./attention";
 
 /** First byte the JS allocator may hand out (after AS's static data). */
 export function heapBase(): usize { return __heap_base; }

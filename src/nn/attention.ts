@@ -13,7 +13,7 @@
  * attnMask (L, S) or (N·h, L, S), keyPaddingMask (N, S); float masks are added to the scores.
  */
 import { noGrad } from "../autograd/grad_mode.js";
-import { addBias, attention, causalBias, maskBias } from "../ops/attention.js";
+import { addBias, attention, causalBias, maskBias, packedSelfAttention } from "../ops/attention.js";
 import { empty } from "../ops/util.js";
 import { linear } from "../ops/matmul.js";
 import { mean } from "../ops/reduce.js";
@@ -96,6 +96,14 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     if (query === key && key === value) {
       // Self-attention: one product for Q, K and V, split after (PyTorch does the same).
       const qkv = linear(q0, W, b);
+      const fusedOk = !opts.attnMask && !opts.keyPaddingMask && !(opts.needWeights ?? true) && !(this.dropout > 0 && this.training);
+      // At most a causal mask and no weights wanted (a transformer block): one fused kernel reads the
+      // heads straight out of the packed projection (null on a device backend: the ops below then).
+      const o = fusedOk ? packedSelfAttention(qkv, h, !!opts.isCausal, 1 / Math.sqrt(d)) : null;
+      if (o) {
+        const out = this.out_proj(o);
+        return [unbatched ? squeeze(out, 0) : this.batchFirst ? out : transpose(out, 0, 1), null];
+      }
       [q, k, v] = [0, 1, 2].map((i) => narrow(qkv, 2, i * E, E));
     } else {
       q = linear(q0, part(W, 0), b && part(b, 0));

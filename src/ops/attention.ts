@@ -12,6 +12,10 @@
  * refused: it would be added as +1, silently attending everywhere. Pass `mask.int()`.
  */
 import { noGrad } from "../autograd/grad_mode.js";
+import { record } from "../autograd/graph.js";
+import type { AttentionArgs } from "../backend/js/attention.js";
+import { getDevice, K } from "../backend/registry.js";
+import type { FloatStorage } from "../tensor/storage.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmt } from "../tensor/shape.js";
 import { isHost } from "../tensor/storage.js";
@@ -23,7 +27,7 @@ import { dropout } from "./normalization.js";
 import { maxAll } from "./reduce.js";
 import { transpose, unsqueeze } from "./shape.js";
 import { softmax } from "./softmax.js";
-import { requireFloat } from "./util.js";
+import { empty, requireFloat } from "./util.js";
 
 export interface ScaledDotProductAttentionOptions {
   /** int32: nonzero = attend (PyTorch's bool mask); float: added to the scores. Broadcasts to (N..., L, S). */
@@ -75,6 +79,47 @@ export function attention(query: Tensor, key: Tensor, value: Tensor, bias: Tenso
   return { output: matmul(weights, value), weights };
 }
 
+/** Where the fused kernel's operands sit, without the arrays (see AttentionArgs). */
+type Layout = Omit<AttentionArgs, "q" | "k" | "v" | "causal" | "scale">;
+
+/**
+ * Attention through the fused kernel (attentionForward/Backward): one node in the graph, the weights
+ * kept for the backward only. `packed`: q, k and v are one tensor holding them in disjoint columns (a
+ * packed projection), whose gradient the kernel writes whole; otherwise each gets its own gradient
+ * (so `f(x, x, x)` adds up three, as autograd does for a repeated input).
+ */
+function fusedAttention(q: Tensor, k: Tensor, v: Tensor, packed: boolean, lay: Layout, causal: boolean, scale: number,
+  outShape: readonly number[]): Tensor {
+  const args: AttentionArgs = { ...lay, q: q.storage as FloatStorage, k: k.storage as FloatStorage, v: v.storage as FloatStorage, causal, scale };
+  const out = empty(outShape, q.dtype), oRow = lay.heads * lay.Dv;
+  const weights = K.alloc(q.dtype, lay.batch * lay.heads * lay.L * lay.S) as FloatStorage;
+  K.attentionForward(args, out.storage as FloatStorage, oRow, weights);
+  const inputs = packed ? [q] : [q, k, v];
+  return record(out, inputs, "ScaledDotProductAttentionBackward", (g) => {
+    const grads = inputs.map((t) => empty(t.shape, t.dtype));
+    const [dq, dk, dv] = (packed ? [grads[0], grads[0], grads[0]] : grads).map((t) => t.storage as FloatStorage);
+    K.attentionBackward(args, weights, g.storage as FloatStorage, oRow, dq, dk, dv);
+    return grads;
+  });
+}
+
+/** The fused kernels take host arrays (js, wasm); a device backend runs the composite ops. */
+const fusable = (...ts: Tensor[]): boolean => getDevice() === "cpu" && ts.every((t) => isHost(t.storage) && t.dtype === ts[0].dtype);
+
+/**
+ * Self-attention of a packed projection: qkv (N, L, 3E) holding Q, K and V side by side (what
+ * MultiheadAttention's in_proj computes), `heads` heads of E/heads each, causal or not, no dropout →
+ * (N, L, E), heads concatenated. The fused kernel reads the heads in place: no split, no transposes.
+ * Returns null where the fused kernel does not run (a device backend): use `attention` then.
+ */
+export function packedSelfAttention(qkv: Tensor, heads: number, causal: boolean, scale: number): Tensor | null {
+  if (!fusable(qkv) || qkv.ndim !== 3 || qkv.shape[2] % (3 * heads) !== 0) return null;
+  const [N, L, E3] = qkv.shape, E = E3 / 3, D = E / heads;
+  return fusedAttention(qkv, qkv, qkv, true, {
+    batch: N, heads, L, S: L, D, Dv: D, qOffset: 0, kOffset: E, vOffset: 2 * E, qRow: E3, kRow: E3, vRow: E3,
+  }, causal, scale, [N, L, E]);
+}
+
 /** `F.scaled_dot_product_attention`: see the file's doc for the shapes and the mask convention. */
 export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: ScaledDotProductAttentionOptions = {}): Tensor {
   const op = "scaledDotProductAttention";
@@ -91,6 +136,15 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   }
   if (opts.isCausal && opts.attnMask) throw new Error(`${op}: pass either attnMask or isCausal, not both (as PyTorch)`);
   const scale = opts.scale ?? 1 / Math.sqrt(E);
+  const lead = query.shape.slice(0, -2), Ev = value.shape[value.ndim - 1];
+  const sameBatch = (t: Tensor): boolean => t.ndim === query.ndim && lead.every((d, i) => t.shape[i] === d);
+  if (!opts.attnMask && !(opts.dropoutP ?? 0) && sameBatch(key) && sameBatch(value) && fusable(query, key, value)) {
+    // No mask but the causal one, no dropout, no broadcast batch: one fused kernel call.
+    const batch = lead.reduce((a, b) => a * b, 1);
+    return fusedAttention(query, key, value, false, {
+      batch, heads: 1, L, S, D: E, Dv: Ev, qOffset: 0, kOffset: 0, vOffset: 0, qRow: E, kRow: E, vRow: Ev,
+    }, !!opts.isCausal, scale, [...lead, L, Ev]);
+  }
   const bias = opts.isCausal ? causalBias(L, S, query.dtype) : opts.attnMask ? maskBias(opts.attnMask, query.dtype, false, op) : null;
   return attention(query, key, value, bias, scale, opts.dropoutP ?? 0, true, opts.generator).output;
 }

@@ -28,6 +28,36 @@ describe.each(backends)("attention on the %s backend", (backend) => {
     expect(gradcheck((x) => mha(x, x, x)[1]!, [d([2, 3, 4])], { params })).toBe(true);
   });
 
+  it("the fused kernel (no mask but the causal one, no dropout) passes gradcheck, a repeated input's gradients adding up", () => {
+    useBackend(backend);
+    manualSeed(3);
+    expect(gradcheck((x) => F.scaledDotProductAttention(x, x, x, { isCausal: true }), [d([2, 3, 5, 4])])).toBe(true);
+    expect(gradcheck((q, k, v) => F.scaledDotProductAttention(q, k, v, { isCausal: true, scale: 0.7 }), [d([2, 4, 3]), d([2, 6, 3]), d([2, 6, 5])])).toBe(true);
+    const mha = new nn.MultiheadAttention(6, 3, { batchFirst: true }).double();
+    expect(gradcheck((x) => mha(x, x, x, { isCausal: true, needWeights: false })[0], [d([2, 4, 6])], { params: mha.parameters() })).toBe(true);
+    expect(gradcheck((x) => mha(x, x, x, { needWeights: false })[0], [d([4, 2, 6])], { params: mha.parameters() })).toBe(true);
+  });
+
+  it("the fused path (a transformer block's self-attention) gives the composite ops' values and gradients in float32", () => {
+    useBackend(backend);
+    manualSeed(4);
+    const mha = new nn.MultiheadAttention(32, 4, { batchFirst: true });
+    const x = randn([3, 16, 32], { requiresGrad: true });
+    const run = (needWeights: boolean): number[][] => {
+      // needWeights: true returns the weights, so it takes the composite ops; false the fused kernel.
+      const [out] = mha(x, x, x, { isCausal: true, needWeights });
+      out.mul(out).sum().backward();
+      const res = [Array.from(out.dataSync()), Array.from(x.grad!.dataSync()), Array.from(mha.in_proj_weight.grad!.dataSync())];
+      x.grad = null; mha.zeroGrad();
+      return res;
+    };
+    const composite = run(true), fused = run(false);
+    composite.forEach((want, i) => {
+      const scale = Math.max(...want.map(Math.abs));
+      fused[i].forEach((g, j) => expect(Math.abs(g - want[j])).toBeLessThan(2e-5 * scale));
+    });
+  });
+
   it("boolean masks: 1 = attend for scaledDotProductAttention, 1 = masked for MultiheadAttention (PyTorch's conventions)", () => {
     useBackend(backend);
     const q = randn([1, 2, 4]), k = randn([1, 3, 4]), v = randn([1, 3, 4]);

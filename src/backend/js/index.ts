@@ -4,6 +4,7 @@
  * one line here.
  */
 import type { Kernels } from "../kernels.js";
+import { attentionKernels } from "./attention.js";
 import { convKernels } from "./conv.js";
 import { elementwise } from "./elementwise.js";
 import { embeddingKernels } from "./embedding.js";
@@ -38,4 +39,5 @@ export const jsKernels: Kernels = {
   ...embeddingKernels,
   ...recurrentKernels,
   ...sortKernels,
+  ...attentionKernels,
 };

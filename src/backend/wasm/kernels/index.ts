@@ -4,6 +4,7 @@
  */
 import type { Kernels } from "../../kernels.js";
 import type { WasmContext, WasmFamily } from "../context.js";
+import { attentionFamily } from "./attention.js";
 import { convFamily } from "./conv.js";
 import { elementwiseFamily } from "./elementwise.js";
 import { embeddingFamily } from "./embedding.js";
@@ -38,6 +39,7 @@ const families: readonly WasmFamily[] = [
   embeddingFamily,
   recurrentFamily,
   sortFamily,
+  attentionFamily,
 ];
 
 /** Every kernel the wasm backend implements, bound to one loaded module. */

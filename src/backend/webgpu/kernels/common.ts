@@ -14,7 +14,12 @@ type OnGpu<T> =
   T extends readonly (infer U)[] ? readonly OnGpu<U>[] :
   T extends object ? { [K in keyof T]: OnGpu<T[K]> } : T;
 type OnGpuFn<F> = F extends (...args: infer A) => infer R ? (...args: { [I in keyof A]: OnGpu<A[I]> }) => OnGpu<R> : never;
-export type GpuKernels = { [K in keyof Kernels]: OnGpuFn<Kernels[K]> };
+/**
+ * Kernels only the CPU backends implement: fused ops whose callers run the composite ops on a device
+ * (ops/attention.ts checks the device), so a GPU backend need not provide them.
+ */
+type HostOnly = "attentionForward" | "attentionBackward";
+export type GpuKernels = { [K in Exclude<keyof Kernels, HostOnly>]: OnGpuFn<Kernels[K]> };
 
 export type Access = "read" | "read_write";
 /**
