@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  data, F, fallbackCounts, manualSeed, nn, optim, resetFallbackCounts, setBackend, type Tensor,
+  data, F, fallbackCounts, manualSeed, models, nn, optim, resetFallbackCounts, setBackend, type Tensor,
 } from "../../src/index.js";
 import { mnistDataset } from "../../src/node.js";
 import { backendsUnderTest } from "../helpers.js";
@@ -137,6 +137,39 @@ describe("a CNN-shaped training step on the wasm backend", () => {
       expect(fallbackCounts()).toEqual({});
       expect(last).toBeLessThan(first); // it learns: the backward passes are wired up
       expect(model.bn.num_batches_tracked!.item()).toBe(12);
+    } finally {
+      setBackend("js");
+    }
+  });
+});
+
+describe("models.resnet's training step on the wasm backend", () => {
+  // `gradlab train --model resnet`'s model and recipe: 3×3 convs with stride 1 and 2, 1×1 stride-2
+  // downsample convs, BatchNorm2d without conv bias, residual adds, AdaptiveAvgPool2d, AdamW + OneCycleLR.
+  it("stem, basic blocks, downsamples, BatchNorm2d and the pooled head never fall back to JS, and learn", () => {
+    setBackend("wasm");
+    try {
+      manualSeed(0);
+      const train = mnistDataset("train", { limit: 64 });
+      const model = models.resnet();
+      const optimizer = new optim.AdamW(model.parameters(), { lr: 0.01, weightDecay: 0.0005 });
+      const steps = 8;
+      const scheduler = new optim.OneCycleLR(optimizer, { maxLr: 0.01, totalSteps: steps });
+      for (const p of model.parameters()) expect(p.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
+      resetFallbackCounts();
+      const losses: number[] = [];
+      for (let epoch = 0; losses.length < steps; epoch++) {
+        for (const [x, y] of new data.DataLoader(train, { batchSize: 16, shuffle: true, seed: epoch })) {
+          const loss = F.crossEntropy(model(x.view(-1, 1, 28, 28)), y);
+          optimizer.zeroGrad(); loss.backward(); optimizer.step(); scheduler.step();
+          losses.push(loss.item());
+        }
+      }
+      model.eval();
+      model(train.tensors[0].narrow(0, 0, 8).view(-1, 1, 28, 28)).argmax(1);
+      expect(fallbackCounts()).toEqual({});
+      // Two passes over 64 images: the loss falls from about ln 10.
+      expect(losses.slice(-4).reduce((a, b) => a + b) / 4).toBeLessThan(0.9 * losses[0]);
     } finally {
       setBackend("js");
     }
