@@ -28,7 +28,13 @@ for (const key of Object.keys(K)) {
 g.manualSeed(0);
 const loader = new g.data.DataLoader(mnistDataset("train"), { batchSize: 64, shuffle: true, seed: 0 });
 const { nn, optim, F } = g;
-const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
+const model = new nn.Sequential(
+  new nn.Linear(784, 256),
+  new nn.ReLU(),
+  new nn.Linear(256, 256),
+  new nn.ReLU(),
+  new nn.Linear(256, 10),
+);
 const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
 for (let epoch = 0; epoch < 2; epoch++) {
   T.clear();
@@ -40,8 +46,12 @@ for (let epoch = 0; epoch < 2; epoch++) {
     opt.step();
   }
   if (epoch === 0) continue; // warm-up
-  const total = performance.now() - t0, inKernels = [...T.values()].reduce((a, b) => a + b, 0);
-  console.log(`epoch ${total.toFixed(0)} ms on ${g.getBackend()} (${process.argv[2] ?? 2} threads): kernels ${inKernels.toFixed(0)} ms, outside them ${(total - inKernels).toFixed(0)} ms`);
-  for (const [k, v] of [...T].sort((a, b) => b[1] - a[1])) if (v >= 0.5) console.log(`  ${k.padEnd(28)} ${v.toFixed(1).padStart(7)} ms`);
+  const total = performance.now() - t0,
+    inKernels = [...T.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `epoch ${total.toFixed(0)} ms on ${g.getBackend()} (${process.argv[2] ?? 2} threads): kernels ${inKernels.toFixed(0)} ms, outside them ${(total - inKernels).toFixed(0)} ms`,
+  );
+  for (const [k, v] of [...T].sort((a, b) => b[1] - a[1]))
+    if (v >= 0.5) console.log(`  ${k.padEnd(28)} ${v.toFixed(1).padStart(7)} ms`);
 }
 process.exit(0);

@@ -10,10 +10,13 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const g = await import(join(root, "dist", "index.js"));
 const { K } = await import(join(root, "dist", "backend", "registry.js"));
-const threads = Number(process.argv[2] ?? 2), steps = Number(process.argv[3] ?? 10), warmup = Number(process.argv[4] ?? 5);
+const threads = Number(process.argv[2] ?? 2),
+  steps = Number(process.argv[3] ?? 10),
+  warmup = Number(process.argv[4] ?? 5);
 await g.setNumThreadsAsync(threads);
 
-const T = new Map(), C = new Map();
+const T = new Map(),
+  C = new Map();
 let on = false;
 for (const key of Object.keys(K)) {
   const f = K[key];
@@ -22,16 +25,23 @@ for (const key of Object.keys(K)) {
     if (!on) return f.call(this, a0, ...rest);
     const t = performance.now();
     const r = f.call(this, a0, ...rest);
-    const id = key === "gemm" ? `gemm ${a0.m}x${a0.k}x${a0.n}${a0.transA ? " tA" : ""}${a0.transB ? " tB" : ""}`
-      : key === "gemms" ? `gemms ${a0.map((x) => `${x.m}x${x.k}x${x.n}`).join("+")}`
-      : ["unary", "binary", "unaryBackward", "reduce", "binaryBackward"].includes(key) && typeof a0 === "string" ? `${key} ${a0}` : key;
+    const id =
+      key === "gemm"
+        ? `gemm ${a0.m}x${a0.k}x${a0.n}${a0.transA ? " tA" : ""}${a0.transB ? " tB" : ""}`
+        : key === "gemms"
+          ? `gemms ${a0.map((x) => `${x.m}x${x.k}x${x.n}`).join("+")}`
+          : ["unary", "binary", "unaryBackward", "reduce", "binaryBackward"].includes(key) && typeof a0 === "string"
+            ? `${key} ${a0}`
+            : key;
     T.set(id, (T.get(id) ?? 0) + performance.now() - t);
     C.set(id, (C.get(id) ?? 0) + 1);
     return r;
   };
 }
 
-const vocab = 81, block = 64, batch = 12;
+const vocab = 81,
+  block = 64,
+  batch = 12;
 g.manualSeed(0);
 const model = g.models.gpt({ vocabSize: vocab, blockSize: block, nLayer: 4, nHead: 4, nEmbd: 128 });
 const opt = new g.optim.AdamW(model.parameters(), { lr: 1e-3 });
@@ -42,9 +52,12 @@ const step = () => {
   let t = performance.now();
   const loss = g.F.crossEntropy(model(x).view(-1, vocab), y);
   loss.item();
-  parts.forward += performance.now() - t; t = performance.now();
-  opt.zeroGrad(); loss.backward();
-  parts.backward += performance.now() - t; t = performance.now();
+  parts.forward += performance.now() - t;
+  t = performance.now();
+  opt.zeroGrad();
+  loss.backward();
+  parts.backward += performance.now() - t;
+  t = performance.now();
   opt.step();
   parts.step += performance.now() - t;
 };
@@ -53,7 +66,14 @@ for (const k in parts) parts[k] = 0;
 on = true;
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) step();
-const total = (performance.now() - t0) / steps, inKernels = [...T.values()].reduce((a, b) => a + b, 0) / steps;
-console.log(`step ${total.toFixed(1)} ms on ${g.getBackend()} (${threads} threads; forward ${(parts.forward / steps).toFixed(1)}, backward ${(parts.backward / steps).toFixed(1)}, AdamW ${(parts.step / steps).toFixed(1)}): kernels ${inKernels.toFixed(1)} ms, outside them ${(total - inKernels).toFixed(1)} ms; fallbacks ${JSON.stringify(g.fallbackCounts())}`);
-for (const [k, v] of [...T].sort((a, b) => b[1] - a[1])) if (v / steps >= 0.05) console.log(`  ${k.padEnd(44)} ${(v / steps).toFixed(2).padStart(7)} ms  ${String(C.get(k) / steps).padStart(5)} calls`);
+const total = (performance.now() - t0) / steps,
+  inKernels = [...T.values()].reduce((a, b) => a + b, 0) / steps;
+console.log(
+  `step ${total.toFixed(1)} ms on ${g.getBackend()} (${threads} threads; forward ${(parts.forward / steps).toFixed(1)}, backward ${(parts.backward / steps).toFixed(1)}, AdamW ${(parts.step / steps).toFixed(1)}): kernels ${inKernels.toFixed(1)} ms, outside them ${(total - inKernels).toFixed(1)} ms; fallbacks ${JSON.stringify(g.fallbackCounts())}`,
+);
+for (const [k, v] of [...T].sort((a, b) => b[1] - a[1]))
+  if (v / steps >= 0.05)
+    console.log(
+      `  ${k.padEnd(44)} ${(v / steps).toFixed(2).padStart(7)} ms  ${String(C.get(k) / steps).padStart(5)} calls`,
+    );
 process.exit(0);

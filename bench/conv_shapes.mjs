@@ -15,32 +15,69 @@ const shapes = [
   ["LeNet conv2 6→16 5×5, 14×14", 64, 6, 14, 14, 16, 5, 1, 0],
   ["ResNet 32→32 3×3 pad 1, 14×14", 64, 32, 14, 14, 32, 3, 1, 1],
 ];
-const rounds = Number(process.argv[2] ?? 5), seconds = Number(process.argv[3] ?? 0.2);
+const rounds = Number(process.argv[2] ?? 5),
+  seconds = Number(process.argv[3] ?? 0.2);
 
 function geometry([, n, cIn, h, w, cOut, k, s, p]) {
   const out = (len) => Math.floor((len + 2 * p - (k - 1) - 1) / s) + 1;
-  return { n, cIn, h, w, cOut, kH: k, kW: k, strideH: s, strideW: s, padH: p, padW: p, dilationH: 1, dilationW: 1, groups: 1,
-    hOut: out(h), wOut: out(w) };
+  return {
+    n,
+    cIn,
+    h,
+    w,
+    cOut,
+    kH: k,
+    kW: k,
+    strideH: s,
+    strideW: s,
+    padH: p,
+    padW: p,
+    dilationH: 1,
+    dilationW: 1,
+    groups: 1,
+    hOut: out(h),
+    wOut: out(w),
+  };
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 const K = await initWasmBackend({ threads: 2 });
-console.log(`wasm module: ${wasmBackendInfo().simd} SIMD, node ${process.version}, ${rounds} rounds of ${seconds} s per cell and thread count`);
+console.log(
+  `wasm module: ${wasmBackendInfo().simd} SIMD, node ${process.version}, ${rounds} rounds of ${seconds} s per cell and thread count`,
+);
 const cells = [];
 for (const shape of shapes) {
   const g = geometry(shape);
-  const mk = (n) => { const a = K.alloc("float32", n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; };
+  const mk = (n) => {
+    const a = K.alloc("float32", n);
+    for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
+    return a;
+  };
   const nw = g.cOut * g.cIn * g.kH * g.kW;
-  const x = mk(g.n * g.cIn * g.h * g.w), w = mk(nw), b = mk(g.cOut), y = mk(g.n * g.cOut * g.hOut * g.wOut), dy = mk(y.length);
-  const dx = mk(x.length), dw = mk(nw), db = mk(g.cOut);
+  const x = mk(g.n * g.cIn * g.h * g.w),
+    w = mk(nw),
+    b = mk(g.cOut),
+    y = mk(g.n * g.cOut * g.hOut * g.wOut),
+    dy = mk(y.length);
+  const dx = mk(x.length),
+    dw = mk(nw),
+    db = mk(g.cOut);
   const flops = 2 * g.n * g.cOut * g.hOut * g.wOut * g.cIn * g.kH * g.kW;
   cells.push({ shape: shape[0], product: "fwd", flops, run: () => K.conv2dForward(x, w, b, y, g, true) });
   cells.push({ shape: shape[0], product: "dX", flops, run: () => K.conv2dBackwardInput(dy, w, dx, g) });
   cells.push({ shape: shape[0], product: "dW", flops, run: () => K.conv2dBackwardWeight(x, dy, dw, db, g, 0) });
 }
-for (const c of cells) { c.means = { 1: [], 2: [] }; c.best = { 1: Infinity, 2: Infinity }; }
-for (let r = -1; r < rounds; r++) { // round −1 warms the engine up and is not counted
+for (const c of cells) {
+  c.means = { 1: [], 2: [] };
+  c.best = { 1: Infinity, 2: Infinity };
+}
+for (let r = -1; r < rounds; r++) {
+  // round −1 warms the engine up and is not counted
   for (const c of cells) {
     for (const t of [1, 2]) {
       await setNumThreadsAsync(t);
@@ -56,11 +93,16 @@ for (let r = -1; r < rounds; r++) { // round −1 warms the engine up and is not
     }
   }
 }
-const gf = (c, ms) => ((c.flops / ms) / 1e6).toFixed(1);
-console.table(cells.map((c) => ({
-  shape: c.shape, product: c.product,
-  "1T GFLOP/s": gf(c, median(c.means[1])), "2T GFLOP/s": gf(c, median(c.means[2])),
-  "1T ms": median(c.means[1]).toFixed(3), "2T ms": median(c.means[2]).toFixed(3),
-  "best 1T / 2T GFLOP/s": `${gf(c, c.best[1])} / ${gf(c, c.best[2])}`,
-})));
+const gf = (c, ms) => (c.flops / ms / 1e6).toFixed(1);
+console.table(
+  cells.map((c) => ({
+    shape: c.shape,
+    product: c.product,
+    "1T GFLOP/s": gf(c, median(c.means[1])),
+    "2T GFLOP/s": gf(c, median(c.means[2])),
+    "1T ms": median(c.means[1]).toFixed(3),
+    "2T ms": median(c.means[2]).toFixed(3),
+    "best 1T / 2T GFLOP/s": `${gf(c, c.best[1])} / ${gf(c, c.best[2])}`,
+  })),
+);
 process.exit(0);

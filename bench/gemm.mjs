@@ -14,15 +14,24 @@ const cases = [
 ];
 
 function bench(K, c, seconds) {
-  const mk = (n) => { const a = K.alloc("float32", n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; };
-  const a = mk(c.m * c.k), b = mk(c.k * c.n), out = mk(c.m * c.n);
+  const mk = (n) => {
+    const a = K.alloc("float32", n);
+    for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
+    return a;
+  };
+  const a = mk(c.m * c.k),
+    b = mk(c.k * c.n),
+    out = mk(c.m * c.n);
   const run = () => K.gemm({ ...c, a, b, c: out });
   const flops = 2 * c.m * c.n * c.k;
   // Warm up until the engine has tiered up (≥ 0.3 s and ≥ 3 calls), then time for `seconds`.
   for (let t0 = performance.now(), i = 0; i < 3 || performance.now() - t0 < 300; i++) run();
   let reps = 0;
   const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) { run(); reps++; }
+  while (performance.now() - t0 < seconds * 1000) {
+    run();
+    reps++;
+  }
   return (flops * reps) / ((performance.now() - t0) / 1000) / 1e9;
 }
 

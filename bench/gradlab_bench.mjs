@@ -7,11 +7,18 @@ import { dirname, join } from "node:path";
 import { EPOCH_STEPS, gemm, inference, makeDatasets, runEpochs } from "./common/gradlab_core.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: o } = parseArgs({ options: {
-  backend: { type: "string", default: "wasm" }, threads: { type: "string", default: "1" },
-  steps: { type: "string", default: String(EPOCH_STEPS) }, warmup: { type: "string", default: "30" }, repeats: { type: "string", default: "1" },
-  "no-gemm": { type: "boolean", default: false }, "gemm-samples": { type: "string", default: "7" }, "no-infer": { type: "boolean", default: false },
-} });
+const { values: o } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    threads: { type: "string", default: "1" },
+    steps: { type: "string", default: String(EPOCH_STEPS) },
+    warmup: { type: "string", default: "30" },
+    repeats: { type: "string", default: "1" },
+    "no-gemm": { type: "boolean", default: false },
+    "gemm-samples": { type: "string", default: "7" },
+    "no-infer": { type: "boolean", default: false },
+  },
+});
 
 const g = await import(join(root, "dist", "index.js"));
 const { loadMnist } = await import(join(root, "dist", "node.js"));
@@ -30,7 +37,11 @@ const tLoad = performance.now();
 const ds = makeDatasets(g, { train: loadMnist("train"), test: loadMnist("test") });
 info.loadMs = performance.now() - tLoad;
 
-const { model, epoch } = runEpochs(g, ds, { steps: Number(o.steps), warmup: Number(o.warmup), repeats: Number(o.repeats) });
+const { model, epoch } = runEpochs(g, ds, {
+  steps: Number(o.steps),
+  warmup: Number(o.warmup),
+  repeats: Number(o.repeats),
+});
 const res = { ...info, epoch };
 if (!o["no-infer"]) res.inference = inference(g, model, ds.test);
 if (!o["no-gemm"]) res.gemm = gemm(g, { samples: Number(o["gemm-samples"]) });

@@ -4,7 +4,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const cpuSlug = (cpu) => cpu.toLowerCase().replace(/\(r\)|\(tm\)|cpu|processor|@.*$/g, " ").trim().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "unknown-cpu";
+export const cpuSlug = (cpu) =>
+  cpu
+    .toLowerCase()
+    .replace(/\(r\)|\(tm\)|cpu|processor|@.*$/g, " ")
+    .trim()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "") || "unknown-cpu";
 
 const ORDER = ["steady", "startup", "train", "busy", "cnn", "gpt"];
 
@@ -25,12 +31,19 @@ export function writeSection(dir, mach, name, body, file) {
 /** Rewrites bench/RESULTS.md: one line per machine file, with the suites it has and when each ran. */
 export function writeIndex(dir) {
   const rd = join(dir, "results");
-  const files = existsSync(rd) ? readdirSync(rd).filter((f) => f.endsWith(".md")).sort() : [];
+  const files = existsSync(rd)
+    ? readdirSync(rd)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+    : [];
   const lines = files.map((f) => {
     const s = readFileSync(join(rd, f), "utf8");
     const cpu = (s.match(/^# gradlab benchmarks on (.+)$/m) ?? [])[1] ?? f;
     const suites = [...s.matchAll(/<!-- suite:([\w-]+) -->\n#+ [^\n]*?— ([^,\n]+)/g)].map((m) => `${m[1]} (${m[2]})`);
     return `| [${cpu}](results/${f}) | ${suites.join(", ") || "—"} |`;
   });
-  writeFileSync(join(dir, "RESULTS.md"), `# gradlab benchmark results, per machine kind\n\nOne file per CPU model, written by \`npm run bench\` (\`-- --suite startup|steady|train|busy|cnn|gpt|all\`, \`--quick\`); a run replaces only the sections of the suites it ran, on its own kind of machine. Read each section's header for the date and the load the machine was under.\n\n| machine | suites (date of the run) |\n|---|---|\n${lines.join("\n")}\n`);
+  writeFileSync(
+    join(dir, "RESULTS.md"),
+    `# gradlab benchmark results, per machine kind\n\nOne file per CPU model, written by \`npm run bench\` (\`-- --suite startup|steady|train|busy|cnn|gpt|all\`, \`--quick\`); a run replaces only the sections of the suites it ran, on its own kind of machine. Read each section's header for the date and the load the machine was under.\n\n| machine | suites (date of the run) |\n|---|---|\n${lines.join("\n")}\n`,
+  );
 }

@@ -22,8 +22,11 @@ const cases = [
 // Probe for a real adapter in a throwaway process, so this one loads Dawn at most once: a Dawn
 // instance that found nothing keeps polling, which would slow the SwiftShader run beside it.
 if (!process.env.GRADLAB_SWIFTSHADER && swiftshaderEnv()) {
-  const probe = "import { create } from 'webgpu'; const a = await create([]).requestAdapter(); process.exit(a ? 0 : 3);";
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe], { cwd: fileURLToPath(new URL("..", import.meta.url)) });
+  const probe =
+    "import { create } from 'webgpu'; const a = await create([]).requestAdapter(); process.exit(a ? 0 : 3);";
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+  });
   if (r.status === 3) {
     console.log("no GPU adapter in Node here; running on chromium's SwiftShader driver");
     const run = await runWithSwiftShader(fileURLToPath(import.meta.url), process.argv.slice(2), { inherit: true });
@@ -42,15 +45,22 @@ const K = webgpuKernels(ctx);
 const fallback = ctx.adapter.isFallbackAdapter;
 console.log(`adapter: ${describeAdapter(ctx.adapter)}`);
 
-const rand = (n) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; };
+const rand = (n) => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
+  return a;
+};
 const rows = [];
 for (const c of cases) {
   if (c.gpuOnly && fallback) continue;
-  const a = ctx.upload(rand(c.m * c.k)), b = ctx.upload(rand(c.k * c.n)), out = ctx.empty("float32", c.m * c.n);
+  const a = ctx.upload(rand(c.m * c.k)),
+    b = ctx.upload(rand(c.k * c.n)),
+    out = ctx.empty("float32", c.m * c.n);
   const bias = c.bias ? ctx.upload(rand(c.n)) : undefined;
   const run = () => K.gemm({ ...c, a, b, c: out, bias, relu: !!bias });
   const flops = 2 * c.m * c.n * c.k;
-  run(); await ctx.sync(); // compiles the pipeline
+  run();
+  await ctx.sync(); // compiles the pipeline
   // Calibrate: enough dispatches per timed batch for ~0.3 s, then 3 batches, best one counted.
   let reps = 1;
   for (;;) {
@@ -67,10 +77,16 @@ for (const c of cases) {
     await ctx.sync();
     best = Math.min(best, (performance.now() - t0) / reps);
   }
-  rows.push({ case: c.name, "ms/call": best.toFixed(3), "GFLOP/s": ((flops / (best / 1000)) / 1e9).toPrecision(3), reps });
+  rows.push({
+    case: c.name,
+    "ms/call": best.toFixed(3),
+    "GFLOP/s": (flops / (best / 1000) / 1e9).toPrecision(3),
+    reps,
+  });
   for (const s of [a, b, out, bias]) s?.dispose();
 }
 console.table(rows);
-if (fallback) console.log("fallback adapter: these are software-rendering times, not GPU times; compare them with nothing.");
+if (fallback)
+  console.log("fallback adapter: these are software-rendering times, not GPU times; compare them with nothing.");
 ctx.destroy();
 process.exit(0);

@@ -10,7 +10,9 @@ import { F, arange, data, full, manualSeed, nn, noGrad, optim, tensor, triu, typ
 import { mobyDick } from "gradlab/node";
 
 const steps = Number(process.argv[2] ?? 300);
-const block = 32, width = 48, heads = 2;
+const block = 32,
+  width = 48,
+  heads = 2;
 manualSeed(0);
 const book = mobyDick();
 const tok = data.CharTokenizer.fromText(data.joinChapters(book));
@@ -36,7 +38,9 @@ class AttentionOnly extends nn.Module {
     const [a, w] = this.attn(x, x, x, { attnMask: causal, needWeights: true, averageAttnWeights: false });
     return { logits: this.head(x.add(a)), weights: w! };
   }
-  override forward(ids: Tensor): Tensor { return this.run(ids).logits; }
+  override forward(ids: Tensor): Tensor {
+    return this.run(ids).logits;
+  }
 }
 
 const model = new AttentionOnly(tok.vocabSize);
@@ -55,7 +59,8 @@ console.log(`trained ${steps} steps on chapters 1–20: train loss ${loss.toFixe
 const sentence = "Call me Ishmael.";
 const chars = [...sentence];
 const weights = noGrad(() => model.run(tensor(tok.encode(sentence), { shape: [1, chars.length] })).weights);
-let maxAbove = 0, maxRowError = 0;
+let maxAbove = 0,
+  maxRowError = 0;
 for (let h = 0; h < heads; h++) {
   const W = weights.narrow(1, h, 1).view(chars.length, chars.length);
   const rows = W.tolist() as number[][];
@@ -64,11 +69,16 @@ for (let h = 0; h < heads; h++) {
   rows.forEach((row, i) => {
     const cells = row.map((v, j) => (j > i ? "   ·" : String(Math.round(100 * v)).padStart(4)));
     console.log(`  ${JSON.stringify(chars[i]).padEnd(4)}${cells.join("")}`);
-    row.forEach((v, j) => { if (j > i) maxAbove = Math.max(maxAbove, Math.abs(v)); });
+    row.forEach((v, j) => {
+      if (j > i) maxAbove = Math.max(maxAbove, Math.abs(v));
+    });
   });
   const rowSums = Array.from(W.sum(1).toArray());
   maxRowError = Math.max(maxRowError, ...rowSums.map((s) => Math.abs(s - 1)));
 }
 console.log(`\nlargest weight above the diagonal: ${maxAbove}; largest |row sum − 1|: ${maxRowError.toExponential(0)}`);
 const ok = maxAbove === 0 && maxRowError < 1e-5 && loss < 3.5;
-if (!ok) { console.log("unexpected attention weights or loss"); process.exit(1); }
+if (!ok) {
+  console.log("unexpected attention weights or loss");
+  process.exit(1);
+}

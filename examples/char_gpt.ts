@@ -4,12 +4,29 @@
  * LayerNorm and a linear head. Trains briefly with AdamW, then writes text at two temperatures.
  * Run: npx tsx examples/char_gpt.ts [steps=1000] [sampleChars=300]
  */
-import { F, Generator, arange, data, full, manualSeed, multinomial, nn, noGrad, optim, tensor, triu, type Tensor } from "gradlab";
+import {
+  F,
+  Generator,
+  arange,
+  data,
+  full,
+  manualSeed,
+  multinomial,
+  nn,
+  noGrad,
+  optim,
+  tensor,
+  triu,
+  type Tensor,
+} from "gradlab";
 import { mobyDick } from "gradlab/node";
 
 const steps = Number(process.argv[2] ?? 1000);
 const sampleChars = Number(process.argv[3] ?? 300);
-const block = 64, width = 64, heads = 4, layers = 2;
+const block = 64,
+  width = 64,
+  heads = 4,
+  layers = 2;
 manualSeed(0);
 const book = mobyDick();
 const tok = data.CharTokenizer.fromText(data.joinChapters(book));
@@ -27,7 +44,11 @@ class CharGPT extends nn.Module {
     this.tokEmb = new nn.Embedding(vocab, width);
     this.posEmb = new nn.Embedding(block, width);
     const layer = new nn.TransformerEncoderLayer(width, heads, {
-      dimFeedforward: 4 * width, dropout: 0, activation: "gelu", normFirst: true, batchFirst: true,
+      dimFeedforward: 4 * width,
+      dropout: 0,
+      activation: "gelu",
+      normFirst: true,
+      batchFirst: true,
     });
     this.blocks = new nn.TransformerEncoder(layer, layers, { norm: new nn.LayerNorm(width) });
     this.head = new nn.Linear(width, vocab);
@@ -43,8 +64,10 @@ class CharGPT extends nn.Module {
 
 const model = new CharGPT(tok.vocabSize);
 const nParams = model.parameters().reduce((n, p) => n + p.numel(), 0);
-console.log(`${layers} layers, ${heads} heads, width ${width}, block ${block}: ${nParams.toLocaleString("en")} parameters; ` +
-  `chapters 1–120 train (${trainBlocks.tokens.length.toLocaleString("en")} characters), 121–135 validation`);
+console.log(
+  `${layers} layers, ${heads} heads, width ${width}, block ${block}: ${nParams.toLocaleString("en")} parameters; ` +
+    `chapters 1–120 train (${trainBlocks.tokens.length.toLocaleString("en")} characters), 121–135 validation`,
+);
 
 const optimizer = new optim.AdamW(model.parameters(), { lr: 3e-3 });
 const lossOf = (x: Tensor, y: Tensor) => F.crossEntropy(model(x).view(-1, tok.vocabSize), y.view(-1));
@@ -69,8 +92,10 @@ for (let step = 1; step <= steps; step++) {
   optimizer.step();
   if (step % 250 === 0 || step === steps) {
     last = valLoss();
-    console.log(`step ${String(step).padStart(4)}: train loss ${loss.item().toFixed(3)}, val loss ${last.toFixed(3)}, ` +
-      `${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `step ${String(step).padStart(4)}: train loss ${loss.item().toFixed(3)}, val loss ${last.toFixed(3)}, ` +
+        `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
 }
 
@@ -90,7 +115,8 @@ function generate(prompt: string, n: number, temperature: number): string {
   return tok.decode(ids);
 }
 // Low temperature: sharper, safer, more repetitive; 1: the model's own distribution.
-for (const T of [0.5, 1.0]) console.log(`\nsample at temperature ${T.toFixed(1)}:\n${generate("Call me ", sampleChars, T)}`);
+for (const T of [0.5, 1.0])
+  console.log(`\nsample at temperature ${T.toFixed(1)}:\n${generate("Call me ", sampleChars, T)}`);
 const ok = first > 4 && last < 3;
 console.log(`\nval loss ${first.toFixed(2)} → ${last.toFixed(2)}: ${ok ? "it learned" : "it did NOT learn"}`);
 if (!ok) process.exit(1);

@@ -15,8 +15,10 @@ const tok = data.CharTokenizer.fromText(data.joinChapters(book)); // every chara
 const { train, val } = data.splitChapters(book, { train: [1, 8], val: [9, 9] });
 const trainBlocks = new data.TokenBlocks(tok.encode(data.joinChapters(train)), 64, { seed: 0 });
 const valBlocks = new data.TokenBlocks(tok.encode(data.joinChapters(val)), 64);
-console.log(`chapters 1–8: ${trainBlocks.tokens.length.toLocaleString("en")} characters for training, chapter 9: ` +
-  `${valBlocks.tokens.length.toLocaleString("en")} for validation; vocabulary ${tok.vocabSize}`);
+console.log(
+  `chapters 1–8: ${trainBlocks.tokens.length.toLocaleString("en")} characters for training, chapter 9: ` +
+    `${valBlocks.tokens.length.toLocaleString("en")} for validation; vocabulary ${tok.vocabSize}`,
+);
 
 class CharLSTM extends nn.Module {
   embed: nn.Embedding;
@@ -33,7 +35,9 @@ class CharLSTM extends nn.Module {
     const { output, hN, cN } = this.lstm(this.embed(ids), state);
     return { logits: this.head(output), state: [hN, cN] };
   }
-  override forward(ids: Tensor): Tensor { return this.run(ids).logits; }
+  override forward(ids: Tensor): Tensor {
+    return this.run(ids).logits;
+  }
 }
 
 const model = new CharLSTM(tok.vocabSize);
@@ -42,18 +46,25 @@ const lossOf = (x: Tensor, y: Tensor) => F.crossEntropy(model(x).view(-1, tok.vo
 
 function valLoss(): number {
   model.eval();
-  let total = 0, n = 0;
+  let total = 0,
+    n = 0;
   noGrad(() => {
-    for (const [x, y] of valBlocks.batches(64)) { total += lossOf(x, y).item() * x.shape[0]; n += x.shape[0]; }
+    for (const [x, y] of valBlocks.batches(64)) {
+      total += lossOf(x, y).item() * x.shape[0];
+      n += x.shape[0];
+    }
   });
   model.train();
   return total / n;
 }
 
-console.log(`step    0: val loss ${valLoss().toFixed(3)} (uniform guessing: ln ${tok.vocabSize} = ` +
-  `${Math.log(tok.vocabSize).toFixed(3)})`);
+console.log(
+  `step    0: val loss ${valLoss().toFixed(3)} (uniform guessing: ln ${tok.vocabSize} = ` +
+    `${Math.log(tok.vocabSize).toFixed(3)})`,
+);
 const t0 = performance.now();
-let firstLoss = 0, lastVal = 0;
+let firstLoss = 0,
+  lastVal = 0;
 for (let step = 1; step <= steps; step++) {
   const [x, y] = trainBlocks.randomBatch(16);
   const loss = lossOf(x, y);
@@ -64,8 +75,10 @@ for (let step = 1; step <= steps; step++) {
   if (step === 1) firstLoss = loss.item();
   if (step % 200 === 0 || step === steps) {
     lastVal = valLoss();
-    console.log(`step ${String(step).padStart(4)}: train loss ${loss.item().toFixed(3)}, val loss ${lastVal.toFixed(3)}, ` +
-      `${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `step ${String(step).padStart(4)}: train loss ${loss.item().toFixed(3)}, val loss ${lastVal.toFixed(3)}, ` +
+        `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
 }
 

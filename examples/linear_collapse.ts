@@ -13,7 +13,8 @@ noGrad(() => {
   single.bias!.copy_(W2.matmul(b1).add(b2));
 });
 const x = randn([5, 2]);
-const a = noGrad(() => deep(x)), b = noGrad(() => single(x));
+const a = noGrad(() => deep(x)),
+  b = noGrad(() => single(x));
 const maxDiff = a.sub(b).abs().max().item();
 console.log("equivalent single layer W =", single.weight.tolist(), "b =", single.bias!.tolist());
 console.log(`max |deep(x) − single(x)| = ${maxDiff.toExponential(2)}`);

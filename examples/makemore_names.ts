@@ -6,7 +6,19 @@
  * 3. WaveNet-ish: 8 characters merged pairwise in a tree (8 → 4 → 2 → 1), Linear + BatchNorm + tanh per level.
  * Run: npx tsx examples/makemore_names.ts [steps=20000]   (training steps per neural model, batch 32)
  */
-import { F, Generator, manualSeed, multinomial, nn, noGrad, optim, randint, randperm, tensor, type Tensor } from "gradlab";
+import {
+  F,
+  Generator,
+  manualSeed,
+  multinomial,
+  nn,
+  noGrad,
+  optim,
+  randint,
+  randperm,
+  tensor,
+  type Tensor,
+} from "gradlab";
 import { firstNames } from "gradlab/node";
 
 const steps = Number(process.argv[2] ?? 20000);
@@ -21,11 +33,14 @@ const order = randperm(names.length);
 const nTrain = Math.floor(0.9 * names.length);
 const trainNames = Array.from(order.subarray(0, nTrain), (i) => names[i]);
 const valNames = Array.from(order.subarray(nTrain), (i) => names[i]);
-console.log(`${names.length} names, ${V} characters (${chars.join("")}), ${trainNames.length} train / ${valNames.length} val`);
+console.log(
+  `${names.length} names, ${V} characters (${chars.join("")}), ${trainNames.length} train / ${valNames.length} val`,
+);
 
 /** Every (previous `block` characters, next character) pair of the names: X (n, block), Y (n), int32. */
 function dataset(words: string[], block: number): [Tensor, Tensor] {
-  const xs: number[] = [], ys: number[] = [];
+  const xs: number[] = [],
+    ys: number[] = [];
   for (const w of words) {
     const context = new Array<number>(block).fill(0);
     for (const ch of [...w, "."]) {
@@ -36,23 +51,30 @@ function dataset(words: string[], block: number): [Tensor, Tensor] {
       context.push(ix);
     }
   }
-  return [tensor(Int32Array.from(xs), { shape: [ys.length, block] }), tensor(Int32Array.from(ys), { shape: [ys.length] })];
+  return [
+    tensor(Int32Array.from(xs), { shape: [ys.length, block] }),
+    tensor(Int32Array.from(ys), { shape: [ys.length] }),
+  ];
 }
 
 const gen = new Generator(2147483647);
 /** Names drawn one character at a time from `nextProbs(context)` (a (V) probability vector) until ".". */
 function sampleNames(block: number, nextProbs: (context: Tensor) => Tensor, n = 6): string[] {
-  return noGrad(() => Array.from({ length: n }, () => {
-    const context = new Array<number>(block).fill(0);
-    let name = "";
-    for (;;) {
-      const ix = multinomial(nextProbs(tensor(Int32Array.from(context), { shape: [1, block] })), 1, { generator: gen }).item();
-      if (ix === 0 || name.length > 30) return name;
-      name += chars[ix];
-      context.shift();
-      context.push(ix);
-    }
-  }));
+  return noGrad(() =>
+    Array.from({ length: n }, () => {
+      const context = new Array<number>(block).fill(0);
+      let name = "";
+      for (;;) {
+        const ix = multinomial(nextProbs(tensor(Int32Array.from(context), { shape: [1, block] })), 1, {
+          generator: gen,
+        }).item();
+        if (ix === 0 || name.length > 30) return name;
+        name += chars[ix];
+        context.shift();
+        context.push(ix);
+      }
+    }),
+  );
 }
 
 // 1. Bigram counts: N[a, b] = how often b follows a; p(b | a) = (N[a, b] + 1) / Σ_b' (N[a, b'] + 1) (add-one smoothing).
@@ -87,12 +109,18 @@ const nextFrom = (model: nn.Module) => (context: Tensor) => F.softmax(model(cont
 
 // 2. MLP: 3 characters → 3 embeddings of 10 → concatenated 30 → 200 tanh units → 28 logits.
 const mlp = new nn.Sequential(
-  new nn.Embedding(V, 10), new nn.Flatten(), new nn.Linear(30, 200), new nn.Tanh(), new nn.Linear(200, V),
+  new nn.Embedding(V, 10),
+  new nn.Flatten(),
+  new nn.Linear(30, 200),
+  new nn.Tanh(),
+  new nn.Linear(200, V),
 );
 const mlpLoss = trainAndEvaluate(mlp, 3);
 const count = (m: nn.Module) => m.parameters().reduce((n, p) => n + p.numel(), 0);
-console.log(`\n2. MLP (block 3)      val loss ${mlpLoss.toFixed(4)}   ${count(mlp).toLocaleString("en")} parameters, ` +
-  `${steps} steps`);
+console.log(
+  `\n2. MLP (block 3)      val loss ${mlpLoss.toFixed(4)}   ${count(mlp).toLocaleString("en")} parameters, ` +
+    `${steps} steps`,
+);
 console.log(`   samples: ${sampleNames(3, nextFrom(mlp)).join(", ")}`);
 
 /** (B, T, C) → (B, T/n, C·n): n neighbouring characters' vectors side by side, the next level's input. */
@@ -114,7 +142,9 @@ class Level extends nn.Module {
   override forward(x: Tensor): Tensor {
     const h = this.fc(x);
     const [B, T, C] = h.shape;
-    return this.bn(h.view(B * T, C)).view(B, T, C).tanh();
+    return this.bn(h.view(B * T, C))
+      .view(B, T, C)
+      .tanh();
   }
 }
 
@@ -122,14 +152,20 @@ class Level extends nn.Module {
 const H = 68;
 const wavenet = new nn.Sequential(
   new nn.Embedding(V, 10),
-  new MergePairs(), new Level(20, H),
-  new MergePairs(), new Level(2 * H, H),
-  new MergePairs(), new Level(2 * H, H),
-  new nn.Flatten(), new nn.Linear(H, V),
+  new MergePairs(),
+  new Level(20, H),
+  new MergePairs(),
+  new Level(2 * H, H),
+  new MergePairs(),
+  new Level(2 * H, H),
+  new nn.Flatten(),
+  new nn.Linear(H, V),
 );
 const wavenetLoss = trainAndEvaluate(wavenet, 8);
-console.log(`\n3. WaveNet (block 8)  val loss ${wavenetLoss.toFixed(4)}   ${count(wavenet).toLocaleString("en")} ` +
-  `parameters, ${steps} steps`);
+console.log(
+  `\n3. WaveNet (block 8)  val loss ${wavenetLoss.toFixed(4)}   ${count(wavenet).toLocaleString("en")} ` +
+    `parameters, ${steps} steps`,
+);
 console.log(`   samples: ${sampleNames(8, nextFrom(wavenet)).join(", ")}`);
 
 const ok = bigramLoss > 2.2 && bigramLoss < 2.7 && mlpLoss < bigramLoss && wavenetLoss < bigramLoss;

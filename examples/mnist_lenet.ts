@@ -34,17 +34,21 @@ function testAccuracy(): number {
 
 const start = performance.now();
 for (let epoch = 0; epoch < epochs; epoch++) {
-  let total = 0, steps = 0;
+  let total = 0,
+    steps = 0;
   const t0 = performance.now();
   for (const [x, y] of loader) {
     const loss = criterion(model(asImages(x)), y);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
-    total += loss.item(); steps++;
+    total += loss.item();
+    steps++;
   }
   const secs = (performance.now() - t0) / 1000;
-  console.log(`epoch ${epoch + 1}: train loss ${(total / steps).toFixed(4)}, ` +
-    `test accuracy ${testAccuracy().toFixed(4)}, ${secs.toFixed(1)} s`);
+  console.log(
+    `epoch ${epoch + 1}: train loss ${(total / steps).toFixed(4)}, ` +
+      `test accuracy ${testAccuracy().toFixed(4)}, ${secs.toFixed(1)} s`,
+  );
 }
 console.log(`total ${((performance.now() - start) / 1000).toFixed(1)} s`);

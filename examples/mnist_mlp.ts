@@ -10,12 +10,16 @@ class MLP extends nn.Module {
   constructor(dIn = 784, dH = 256, dOut = 10) {
     super();
     this.net = new nn.Sequential(
-      new nn.Linear(dIn, dH), new nn.ReLU(),
-      new nn.Linear(dH, dH), new nn.ReLU(),
+      new nn.Linear(dIn, dH),
+      new nn.ReLU(),
+      new nn.Linear(dH, dH),
+      new nn.ReLU(),
       new nn.Linear(dH, dOut), // raw logits — no softmax here
     );
   }
-  override forward(x: Tensor): Tensor { return this.net(x); }
+  override forward(x: Tensor): Tensor {
+    return this.net(x);
+  }
 }
 
 const epochs = Number(process.argv[2] ?? 10);
@@ -39,17 +43,21 @@ function testAccuracy(): number {
 
 const start = performance.now();
 for (let epoch = 0; epoch < epochs; epoch++) {
-  let total = 0, steps = 0;
+  let total = 0,
+    steps = 0;
   const t0 = performance.now();
   for (const [x, y] of loader) {
     const logits = model(x.view(-1, 784)); // 1. forward
-    const loss = criterion(logits, y);      // 2. loss
-    optimizer.zeroGrad();                   // 3. zero grads
-    loss.backward();                        // 4. backward
-    optimizer.step();                       // 5. update
-    total += loss.item(); steps++;
+    const loss = criterion(logits, y); // 2. loss
+    optimizer.zeroGrad(); // 3. zero grads
+    loss.backward(); // 4. backward
+    optimizer.step(); // 5. update
+    total += loss.item();
+    steps++;
   }
   const secs = (performance.now() - t0) / 1000;
-  console.log(`epoch ${epoch + 1}: train loss ${(total / steps).toFixed(4)}, test accuracy ${testAccuracy().toFixed(4)}, ${secs.toFixed(1)} s`);
+  console.log(
+    `epoch ${epoch + 1}: train loss ${(total / steps).toFixed(4)}, test accuracy ${testAccuracy().toFixed(4)}, ${secs.toFixed(1)} s`,
+  );
 }
 console.log(`total ${((performance.now() - start) / 1000).toFixed(1)} s`);

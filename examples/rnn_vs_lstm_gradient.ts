@@ -7,13 +7,17 @@
  */
 import { cat, full, manualSeed, nn, noGrad, randn, type Tensor } from "gradlab";
 
-const H = 64, T = 51; // steps 0..50
+const H = 64,
+  T = 51; // steps 0..50
 
 /** ‖∂L/∂x_t‖ for t = 0..T−1 with L = Σ h_50 (the output at the last step). */
 function gradientPerStep(model: nn.RNN | nn.LSTM): number[] {
   const x = randn([T, 1, H], { requiresGrad: true }); // (L, N, D)
   const { output } = model(x);
-  output.narrow(0, T - 1, 1).sum().backward();
+  output
+    .narrow(0, T - 1, 1)
+    .sum()
+    .backward();
   return Array.from(x.grad!.square().sum([1, 2]).sqrt().toArray());
 }
 
@@ -26,7 +30,10 @@ const lstmF = new nn.LSTM(H, H);
 // Gate blocks are stacked i, f, g, o: rows H..2H of the biases are the forget gate's (b_ih + b_hh = 1 there).
 const withForget = (b: Tensor, v: number) => cat([b.narrow(0, 0, H), full([H], v), b.narrow(0, 2 * H, 2 * H)]);
 const { bias_ih_l0, bias_hh_l0 } = Object.fromEntries(lstmF.namedParameters()); // PyTorch's names
-noGrad(() => { bias_ih_l0.copy_(withForget(bias_ih_l0, 1)); bias_hh_l0.copy_(withForget(bias_hh_l0, 0)); });
+noGrad(() => {
+  bias_ih_l0.copy_(withForget(bias_ih_l0, 1));
+  bias_hh_l0.copy_(withForget(bias_hh_l0, 0));
+});
 const lstmFb = gradientPerStep(lstmF);
 
 const e = (v: number) => v.toExponential(1).padStart(9);
@@ -37,8 +44,10 @@ for (const d of [0, 1, 2, 5, 10, 20, 30, 40, 50]) {
 }
 // Relative to what the last step itself receives, so the two models' different output scales cancel.
 const rel = (g: number[]) => g[0] / g[T - 1];
-console.log(`reaching step 0, relative to step 50: tanh RNN ${rel(rnn).toExponential(1)}, ` +
-  `LSTM ${rel(lstm).toExponential(1)}, LSTM with forget bias 1 ${rel(lstmFb).toExponential(1)}`);
+console.log(
+  `reaching step 0, relative to step 50: tanh RNN ${rel(rnn).toExponential(1)}, ` +
+    `LSTM ${rel(lstm).toExponential(1)}, LSTM with forget bias 1 ${rel(lstmFb).toExponential(1)}`,
+);
 const ratio = rel(lstm) / rel(rnn);
 console.log(`the LSTM keeps ${ratio.toExponential(1)}× more of the gradient than the RNN over 50 steps`);
 if (!(ratio > 100 && rel(lstmFb) > rel(lstm))) process.exit(1);

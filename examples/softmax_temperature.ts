@@ -6,5 +6,7 @@ for (const T of [0.5, 1, 2, 5]) {
   const p = F.softmax(logits, -1, { temperature: T });
   const entropy = -p.mul(p.log()).sum().item();
   const ce = F.crossEntropy(logits.div(T), tensor([0], { dtype: "int32" })).item();
-  console.log(`T = ${T}: p = [${(p.tolist() as number[][])[0].map((v) => v.toFixed(4)).join(", ")}], entropy ${entropy.toFixed(3)}, CE(class 0) ${ce.toFixed(3)}`);
+  console.log(
+    `T = ${T}: p = [${(p.tolist() as number[][])[0].map((v) => v.toFixed(4)).join(", ")}], entropy ${entropy.toFixed(3)}, CE(class 0) ${ce.toFixed(3)}`,
+  );
 }

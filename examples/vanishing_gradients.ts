@@ -16,7 +16,10 @@ function layerGradNorms(depth: number, act: "sigmoid" | "relu"): number[] {
   layers.push(new nn.Linear(64, 10));
   const model = new nn.Sequential(...layers);
   F.crossEntropy(model(randn([128, 64])), randint(0, 10, [128])).backward();
-  return model.parameters().filter((p) => p.ndim === 2).map((w) => Math.sqrt(w.grad!.square().sum().item()));
+  return model
+    .parameters()
+    .filter((p) => p.ndim === 2)
+    .map((w) => Math.sqrt(w.grad!.square().sum().item()));
 }
 
 const fmt = (v: number) => v.toExponential(1).padStart(8);
@@ -25,7 +28,9 @@ for (const depth of [5, 10, 20]) {
   for (const act of ["sigmoid", "relu"] as const) {
     const norms = layerGradNorms(depth, act);
     const ratio = norms[0] / norms[norms.length - 2];
-    console.log(`depth ${String(depth).padStart(2)} ${act.padEnd(7)} first-layer/last-hidden grad ratio ${fmt(ratio)} | per layer: ${norms.map(fmt).join(" ")}`);
+    console.log(
+      `depth ${String(depth).padStart(2)} ${act.padEnd(7)} first-layer/last-hidden grad ratio ${fmt(ratio)} | per layer: ${norms.map(fmt).join(" ")}`,
+    );
     if (act === "sigmoid" && depth === 20 && ratio > 1e-3) ok = false;
     if (act === "relu" && ratio < 1e-2) ok = false;
   }

@@ -15,8 +15,16 @@ rmSync(out, { recursive: true, force: true });
 
 // The files gradlab and gradlab/node reach (the CLI's entry, with its top-level await, is not one).
 const { metafile } = await build({
-  entryPoints: [join(dist, "index.js"), join(dist, "node.js")], bundle: true, write: false, metafile: true,
-  format: "esm", platform: "node", packages: "external", outdir: out, logLevel: "warning", absWorkingDir: root,
+  entryPoints: [join(dist, "index.js"), join(dist, "node.js")],
+  bundle: true,
+  write: false,
+  metafile: true,
+  format: "esm",
+  platform: "node",
+  packages: "external",
+  outdir: out,
+  logLevel: "warning",
+  absWorkingDir: root,
 });
 const files = Object.keys(metafile.inputs).map((f) => join(root, f));
 const usesImportMeta = (f) => readFileSync(f, "utf8").includes("import.meta");
@@ -26,7 +34,10 @@ const common = { outdir: out, outbase: dist, format: "cjs", platform: "node", ta
 // get the file's own URL from __filename, declared after "use strict" to keep the file strict.
 await build({ ...common, entryPoints: files.filter((f) => !usesImportMeta(f)) });
 const metaFiles = await build({
-  ...common, entryPoints: files.filter(usesImportMeta), write: false, define: { "import.meta.url": "__gradlabFileUrl" },
+  ...common,
+  entryPoints: files.filter(usesImportMeta),
+  write: false,
+  define: { "import.meta.url": "__gradlabFileUrl" },
 });
 for (const { path, text } of metaFiles.outputFiles) {
   const url = 'var __gradlabFileUrl = require("node:url").pathToFileURL(__filename).href;';

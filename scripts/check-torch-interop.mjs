@@ -132,7 +132,9 @@ try {
     const t = got.tensors[name];
     const want = Array.from(arr.data, (v) => (typeof v === "bigint" ? v.toString() : v));
     check(
-      t !== undefined && JSON.stringify(t.shape) === JSON.stringify(arr.shape) && JSON.stringify(t.values) === JSON.stringify(want),
+      t !== undefined &&
+        JSON.stringify(t.shape) === JSON.stringify(arr.shape) &&
+        JSON.stringify(t.values) === JSON.stringify(want),
       `${name}: torch sees ${t?.dtype} ${JSON.stringify(t?.shape)} ${JSON.stringify(t?.values)}`,
     );
   }
@@ -144,7 +146,10 @@ try {
   const p2 = join(dir, "tiny_mlp_rewritten.safetensors");
   await writeSafetensorsFile(p2, tensors, metadata);
   const fwd = JSON.parse(runPython(torch.python, PY_FORWARD, [p2, fixtureJson]));
-  check(JSON.stringify(fwd.metadata) === JSON.stringify(expected.metadata), `metadata survives: ${JSON.stringify(fwd.metadata)}`);
+  check(
+    JSON.stringify(fwd.metadata) === JSON.stringify(expected.metadata),
+    `metadata survives: ${JSON.stringify(fwd.metadata)}`,
+  );
   check(
     JSON.stringify(fwd.logits) === JSON.stringify(expected.logits.data),
     `torch logits from gradlab-written weights equal the fixture's bit for bit: ${JSON.stringify(fwd.logits)}`,
@@ -159,12 +164,38 @@ try {
     console.log("skip onnx checker: no python3 with the onnx package");
   } else {
     const rand = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.1);
-    const lin = (i, o, bias = true) => ({ type: "linear", inFeatures: i, outFeatures: o, weight: rand(i * o), bias: bias ? rand(o) : null });
-    const bn = (n) => ({ type: "batchnorm", weight: rand(n).map((v) => 1 + v), bias: rand(n), runningMean: rand(n), runningVar: rand(n).map((v) => 1 + Math.abs(v)), eps: 1e-5 });
+    const lin = (i, o, bias = true) => ({
+      type: "linear",
+      inFeatures: i,
+      outFeatures: o,
+      weight: rand(i * o),
+      bias: bias ? rand(o) : null,
+    });
+    const bn = (n) => ({
+      type: "batchnorm",
+      weight: rand(n).map((v) => 1 + v),
+      bias: rand(n),
+      runningMean: rand(n),
+      runningVar: rand(n).map((v) => 1 + Math.abs(v)),
+      eps: 1e-5,
+    });
     const models = {
       "mlp_relu.onnx": [lin(784, 16), { type: "relu" }, lin(16, 16), { type: "relu" }, lin(16, 10)],
-      "mlp_mixed.onnx": [lin(20, 12), bn(12), { type: "gelu" }, lin(12, 8, false), { type: "silu" }, lin(8, 6), { type: "sigmoid" },
-        lin(6, 6), { type: "tanh" }, { type: "leakyRelu", alpha: 0.1 }, { type: "dropout" }, lin(6, 4), { type: "logSoftmax" }],
+      "mlp_mixed.onnx": [
+        lin(20, 12),
+        bn(12),
+        { type: "gelu" },
+        lin(12, 8, false),
+        { type: "silu" },
+        lin(8, 6),
+        { type: "sigmoid" },
+        lin(6, 6),
+        { type: "tanh" },
+        { type: "leakyRelu", alpha: 0.1 },
+        { type: "dropout" },
+        lin(6, 4),
+        { type: "logSoftmax" },
+      ],
     };
     const paths = Object.entries(models).map(([name, layers]) => {
       const p = join(dir, name);
@@ -173,7 +204,10 @@ try {
     });
     const r = spawnSync(onnxPython, ["-c", PY_ONNX_CHECK, ...paths], { encoding: "utf8" });
     process.stdout.write(r.stdout);
-    check(r.status === 0, `onnx.checker.check_model(full_check=True) with ${onnxPython}${r.status ? `: ${r.stderr}` : ""}`);
+    check(
+      r.status === 0,
+      `onnx.checker.check_model(full_check=True) with ${onnxPython}${r.status ? `: ${r.stderr}` : ""}`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

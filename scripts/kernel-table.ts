@@ -27,7 +27,9 @@ export const END = "<!-- kernel-table:end -->";
 export function kernelFamilies(): Map<string, string[]> {
   const dir = join(ROOT, "src/backend/js");
   const out = new Map<string, string[]>();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts") && n !== "index.ts").sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith(".ts") && n !== "index.ts")
+    .sort()) {
     const src = readFileSync(join(dir, f), "utf8");
     const block = /interface Kernels \{([\s\S]*?)\n {2}\}/.exec(src);
     if (!block) continue;
@@ -39,7 +41,13 @@ export function kernelFamilies(): Map<string, string[]> {
 }
 
 type Status = "native" | "fallback" | "missing";
-export interface KernelRow { family: string; kernel: string; js: Status; wasm: Status; webgpu: Status }
+export interface KernelRow {
+  family: string;
+  kernel: string;
+  js: Status;
+  wasm: Status;
+  webgpu: Status;
+}
 
 /** One row per kernel: js is the reference (all of them); a kernel wasm lacks runs on js (counted), one webgpu lacks throws. */
 export function kernelRows(): KernelRow[] {
@@ -47,19 +55,40 @@ export function kernelRows(): KernelRow[] {
   const all = Object.keys(jsKernels).sort();
   const listed = [...families.values()].flat().sort();
   if (JSON.stringify(all) !== JSON.stringify(listed)) {
-    const missing = all.filter((k) => !listed.includes(k)), extra = listed.filter((k) => !all.includes(k));
-    throw new Error(`kernel-table: the family files and jsKernels disagree (not found in a family file: ${missing.join(", ") || "none"}; `
-      + `declared but not in jsKernels: ${extra.join(", ") || "none"}) — declare each kernel in its src/backend/js/<family>.ts`);
+    const missing = all.filter((k) => !listed.includes(k)),
+      extra = listed.filter((k) => !all.includes(k));
+    throw new Error(
+      `kernel-table: the family files and jsKernels disagree (not found in a family file: ${missing.join(", ") || "none"}; ` +
+        `declared but not in jsKernels: ${extra.join(", ") || "none"}) — declare each kernel in its src/backend/js/<family>.ts`,
+    );
   }
   const wasm = kernelsOf("wasm");
-  if (!wasm) throw new Error("kernel-table: the wasm backend did not load here (it needs WebAssembly SIMD); run this on Node 20+");
+  if (!wasm)
+    throw new Error(
+      "kernel-table: the wasm backend did not load here (it needs WebAssembly SIMD); run this on Node 20+",
+    );
   // Building the kernels only closes over the context; it is first used when a kernel runs.
-  const gpu = webgpuKernels(new Proxy({}, { get: () => { throw new Error("kernel-table: webgpuKernels used its context while building"); } }) as GpuContext) as Partial<Kernels>;
+  const gpu = webgpuKernels(
+    new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("kernel-table: webgpuKernels used its context while building");
+        },
+      },
+    ) as GpuContext,
+  ) as Partial<Kernels>;
   const rows: KernelRow[] = [];
   for (const [family, names] of families) {
     for (const kernel of names) {
       const k = kernel as keyof Kernels;
-      rows.push({ family, kernel, js: "native", wasm: wasm[k] ? "native" : "fallback", webgpu: gpu[k] ? "native" : "missing" });
+      rows.push({
+        family,
+        kernel,
+        js: "native",
+        wasm: wasm[k] ? "native" : "fallback",
+        webgpu: gpu[k] ? "native" : "missing",
+      });
     }
   }
   return rows;
@@ -83,7 +112,8 @@ export function kernelTableMarkdown(rows: KernelRow[] = kernelRows()): string {
 
 /** `readme` with the text between the markers replaced by the current table. */
 export function withKernelTable(readme: string, table = kernelTableMarkdown()): string {
-  const a = readme.indexOf(START), b = readme.indexOf(END);
+  const a = readme.indexOf(START),
+    b = readme.indexOf(END);
   if (a < 0 || b < a) throw new Error(`kernel-table: README.md has no ${START} … ${END} markers`);
   return `${readme.slice(0, a + START.length)}\n${table}\n${readme.slice(b)}`;
 }
@@ -93,6 +123,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const before = readFileSync(path, "utf8");
   const after = withKernelTable(before);
   if (after !== before) writeFileSync(path, after);
-  console.log(`${after === before ? "README.md's kernel table is up to date" : "README.md: kernel table rewritten"} (${kernelRows().length} kernels)`);
+  console.log(
+    `${after === before ? "README.md's kernel table is up to date" : "README.md: kernel table rewritten"} (${kernelRows().length} kernels)`,
+  );
   process.exit(0);
 }

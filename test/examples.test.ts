@@ -30,7 +30,8 @@ const expected: Record<string, RegExp> = {
   "makemore_names.ts": /bigram counts\s+val loss 2\.[2-6]\d+[\s\S]*both neural models beat the bigram table/,
   "char_lstm.ts": /step {4}0: val loss 4\.[34]\d+[\s\S]*sample[\s\S]*loss 4\.\d+ → val 2\.\d+: it learned/,
   "char_gpt.ts": /114,641 parameters[\s\S]*step {4}0: val loss 4\.\d+[\s\S]*val loss 4\.\d+ → 2\.\d+: it learned/,
-  "attention_maps.ts": /"C" {2}100( {3}·){15}[\s\S]*above the diagonal: 0; largest \|row sum − 1\|: (\de-([6-9]|\d\d)|0e\+0)/,
+  "attention_maps.ts":
+    /"C" {2}100( {3}·){15}[\s\S]*above the diagonal: 0; largest \|row sum − 1\|: (\de-([6-9]|\d\d)|0e\+0)/,
   "honest_splits.ts": /group \(by patient\)\s+split: val accuracy [\d.]+, patients on both sides: 0/,
 };
 // Awaited child processes: a worker blocked in execFileSync cannot answer vitest's RPC (it times out under load).

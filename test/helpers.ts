@@ -4,12 +4,20 @@ import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { listBackends, setBackend, Tensor, type TypedArray, tensor } from "../src/index.js";
 
-export interface FixtureTensor { shape: number[]; dtype: "float32" | "int64"; data: number[] }
+export interface FixtureTensor {
+  shape: number[];
+  dtype: "float32" | "int64";
+  data: number[];
+}
 export interface Case {
-  name: string; kind: "op" | "module" | "optim"; op?: string;
+  name: string;
+  kind: "op" | "module" | "optim";
+  op?: string;
   args: Record<string, unknown> | null;
   inputs: Record<string, FixtureTensor>;
-  output?: FixtureTensor; upstream?: FixtureTensor; grads?: Record<string, FixtureTensor>;
+  output?: FixtureTensor;
+  upstream?: FixtureTensor;
+  grads?: Record<string, FixtureTensor>;
   [k: string]: unknown;
 }
 
@@ -31,7 +39,10 @@ const pendingReads: Promise<void>[] = [];
  * synchronous runners check the CPU backends and WebGPU.
  */
 export function withValues(t: Tensor, check: (values: TypedArray) => void): void {
-  if (t.device === "cpu") { check(t.dataSync()); return; }
+  if (t.device === "cpu") {
+    check(t.dataSync());
+    return;
+  }
   pendingReads.push(t.data().then(check));
 }
 /** Awaits the checks `withValues` deferred; throws the first that failed. */
@@ -42,25 +53,46 @@ export async function settleReads(): Promise<void> {
 }
 
 /** |actual − expected| ≤ atol + rtol·|expected| elementwise, with a message naming the worst element. */
-export function expectClose(actual: Tensor | ArrayLike<number>, expected: FixtureTensor | ArrayLike<number>, opts: { rtol?: number; atol?: number; what?: string } = {}): void {
-  const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-6;
+export function expectClose(
+  actual: Tensor | ArrayLike<number>,
+  expected: FixtureTensor | ArrayLike<number>,
+  opts: { rtol?: number; atol?: number; what?: string } = {},
+): void {
+  const rtol = opts.rtol ?? 1e-5,
+    atol = opts.atol ?? 1e-6;
   const e = "data" in (expected as FixtureTensor) ? (expected as FixtureTensor).data : (expected as ArrayLike<number>);
   if (actual instanceof Tensor && "shape" in (expected as FixtureTensor)) {
     expect([...actual.shape], `${opts.what ?? ""} shape`).toEqual((expected as FixtureTensor).shape);
   }
-  if (actual instanceof Tensor) { withValues(actual, (a) => closeValues(a, e, rtol, atol, opts.what)); return; }
+  if (actual instanceof Tensor) {
+    withValues(actual, (a) => closeValues(a, e, rtol, atol, opts.what));
+    return;
+  }
   closeValues(actual, e, rtol, atol, opts.what);
 }
 
-function closeValues(a: ArrayLike<number>, e: ArrayLike<number>, rtol: number, atol: number, what: string | undefined): void {
+function closeValues(
+  a: ArrayLike<number>,
+  e: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string | undefined,
+): void {
   const opts = { what };
   expect(a.length, `${opts.what ?? ""} length`).toBe(e.length);
-  let worst = -1, worstErr = 0;
+  let worst = -1,
+    worstErr = 0;
   for (let i = 0; i < e.length; i++) {
     const err = Math.abs(a[i] - e[i]) - (atol + rtol * Math.abs(e[i]));
-    if (!(err <= 0) && (worst < 0 || err > worstErr || Number.isNaN(err))) { worst = i; worstErr = err; }
+    if (!(err <= 0) && (worst < 0 || err > worstErr || Number.isNaN(err))) {
+      worst = i;
+      worstErr = err;
+    }
   }
-  if (worst >= 0) expect.fail(`${opts.what ?? "values"}: element ${worst} is ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, atol ${atol})`);
+  if (worst >= 0)
+    expect.fail(
+      `${opts.what ?? "values"}: element ${worst} is ${a[worst]}, expected ${e[worst]} (rtol ${rtol}, atol ${atol})`,
+    );
 }
 
 /** Set to test on the js backend alone where the wasm backend cannot load (its tests then do not run). */
@@ -81,8 +113,11 @@ export async function backendsUnderTest(
     await wasm.initWasmBackend();
   } catch (e) {
     if (!optedOut) {
-      throw new Error(`the wasm backend failed to load (${(e as Error).message}), so its tests would not run; ` +
-        `set ${WITHOUT_WASM}=1 to test the js backend alone`, { cause: e });
+      throw new Error(
+        `the wasm backend failed to load (${(e as Error).message}), so its tests would not run; ` +
+          `set ${WITHOUT_WASM}=1 to test the js backend alone`,
+        { cause: e },
+      );
     }
   }
   const names = listBackends();
@@ -90,4 +125,6 @@ export async function backendsUnderTest(
   return names;
 }
 
-export function useBackend(name: string): void { setBackend(name); }
+export function useBackend(name: string): void {
+  setBackend(name);
+}

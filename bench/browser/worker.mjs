@@ -12,7 +12,15 @@ async function fetchBytes(name) {
 }
 
 self.onmessage = async (e) => {
-  const { backend = "wasm", threads = 2, steps = 938, warmup = 30, repeats = 1, doGemm = true, gemmSamples = 7 } = e.data;
+  const {
+    backend = "wasm",
+    threads = 2,
+    steps = 938,
+    warmup = 30,
+    repeats = 1,
+    doGemm = true,
+    gemmSamples = 7,
+  } = e.data;
   const log = (m) => self.postMessage({ log: m });
   try {
     log("start");
@@ -28,7 +36,11 @@ self.onmessage = async (e) => {
     g.setBackend(backend);
     g.resetFallbackCounts?.();
     const t = performance.now();
-    const [ti, tl, si, sl] = await Promise.all(["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"].map(fetchBytes));
+    const [ti, tl, si, sl] = await Promise.all(
+      ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"].map(
+        fetchBytes,
+      ),
+    );
     const ds = makeDatasets(g, { train: parseMnist(ti, tl), test: parseMnist(si, sl) });
     info.loadMs = performance.now() - t;
     log("data loaded");

@@ -6,34 +6,44 @@
 export const EPOCH_STEPS = 938; // ceil(60000 / 64)
 
 const now = () => performance.now();
-export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 export function makeMlp(g) {
   const { nn } = g;
   return new nn.Sequential(
-    new nn.Linear(784, 256), new nn.ReLU(),
-    new nn.Linear(256, 256), new nn.ReLU(),
+    new nn.Linear(784, 256),
+    new nn.ReLU(),
+    new nn.Linear(256, 256),
+    new nn.ReLU(),
     new nn.Linear(256, 10),
   );
 }
 
 /** Datasets as gradlab TensorDatasets (the same thing gradlab/node's mnistDataset builds). */
 export function makeDatasets(g, mnist) {
-  const t = (d) => new g.data.TensorDataset(
-    g.tensor(d.images, { shape: [d.n, 784] }), g.tensor(d.labels, { shape: [d.n], dtype: "int32" }));
+  const t = (d) =>
+    new g.data.TensorDataset(
+      g.tensor(d.images, { shape: [d.n, 784] }),
+      g.tensor(d.labels, { shape: [d.n], dtype: "int32" }),
+    );
   return { train: t(mnist.train), test: t(mnist.test) };
 }
 
 /** Runs `steps` training steps (cycling the loader across epochs if needed); returns ms and mean loss. */
 function trainSteps(g, model, crit, opt, loader, steps) {
-  let done = 0, total = 0;
+  let done = 0,
+    total = 0;
   const t0 = now();
   while (done < steps) {
     for (const [x, y] of loader) {
       const loss = crit(model(x.view(-1, 784)), y); // 1-2. forward, loss
-      opt.zeroGrad();                                // 3. zero grads
-      loss.backward();                               // 4. backward
-      opt.step();                                    // 5. update
+      opt.zeroGrad(); // 3. zero grads
+      loss.backward(); // 4. backward
+      opt.step(); // 5. update
       total += loss.item();
       if (++done >= steps) break;
     }
@@ -48,7 +58,11 @@ export function testAccuracy(g, model, test) {
   g.noGrad(() => {
     for (let i = 0; i < test.length; i += 1000) {
       const n = Math.min(1000, test.length - i);
-      correct += model(x.narrow(0, i, n).view(-1, 784)).argmax(1).eq(y.narrow(0, i, n)).sum().item();
+      correct += model(x.narrow(0, i, n).view(-1, 784))
+        .argmax(1)
+        .eq(y.narrow(0, i, n))
+        .sum()
+        .item();
     }
   });
   model.train();
@@ -68,7 +82,14 @@ export function runEpoch(g, ds, { steps = EPOCH_STEPS, warmup = 30, seed = 0 } =
     g.manualSeed(seed + 1000 + w);
     const m = makeMlp(g);
     const l = new data.DataLoader(ds.train, { batchSize: 64, shuffle: true, seed: seed + 1000 + w });
-    trainSteps(g, m, new nn.CrossEntropyLoss(), new optim.SGD(m.parameters(), { lr: 0.01, momentum: 0.9 }), l, Math.ceil(warmup / 2));
+    trainSteps(
+      g,
+      m,
+      new nn.CrossEntropyLoss(),
+      new optim.SGD(m.parameters(), { lr: 0.01, momentum: 0.9 }),
+      l,
+      Math.ceil(warmup / 2),
+    );
   }
   g.manualSeed(seed);
   const model = makeMlp(g);
@@ -77,8 +98,14 @@ export function runEpoch(g, ds, { steps = EPOCH_STEPS, warmup = 30, seed = 0 } =
   const r = trainSteps(g, model, new nn.CrossEntropyLoss(), opt, loader, steps);
   const full = steps >= EPOCH_STEPS;
   return {
-    steps, warmup, measuredMs: r.ms, epochMs: r.ms * EPOCH_STEPS / steps, extrapolated: !full,
-    trainLoss: r.loss, testAccuracy: full ? testAccuracy(g, model, ds.test) : null, model,
+    steps,
+    warmup,
+    measuredMs: r.ms,
+    epochMs: (r.ms * EPOCH_STEPS) / steps,
+    extrapolated: !full,
+    trainLoss: r.loss,
+    testAccuracy: full ? testAccuracy(g, model, ds.test) : null,
+    model,
   };
 }
 
@@ -113,10 +140,17 @@ export function gemm(g, { samples = 7, targetMs = 60 } = {}) {
   g.noGrad(() => {
     for (const [name, M, K, N] of GEMM_SHAPES) {
       g.manualSeed(1);
-      const a = g.randn([M, K]), b = g.randn([K, N]);
+      const a = g.randn([M, K]),
+        b = g.randn([K, N]);
       const flop = 2 * M * K * N;
-      let t0 = now(); g.matmul(a, b).sum().item(); let one = now() - t0; // warm-up, and a first guess
-      for (let i = 0; i < 2; i++) { t0 = now(); g.matmul(a, b); one = Math.min(one, now() - t0); }
+      let t0 = now();
+      g.matmul(a, b).sum().item();
+      let one = now() - t0; // warm-up, and a first guess
+      for (let i = 0; i < 2; i++) {
+        t0 = now();
+        g.matmul(a, b);
+        one = Math.min(one, now() - t0);
+      }
       const reps = Math.max(1, Math.round(targetMs / Math.max(one, 1e-3)));
       const per = [];
       for (let s = 0; s < samples; s++) {
@@ -137,14 +171,20 @@ export function runEpochs(g, ds, { steps = EPOCH_STEPS, warmup = 30, repeats = 1
   let model = null;
   for (let r = 0; r < repeats; r++) {
     const { model: m, ...e } = runEpoch(g, ds, { steps, warmup: r === 0 ? warmup : 0, seed: r });
-    model = m; runs.push(e);
+    model = m;
+    runs.push(e);
   }
   const accs = runs.map((e) => e.testAccuracy).filter((a) => a !== null);
   return {
     epoch: {
-      steps, warmup, repeats, extrapolated: steps < EPOCH_STEPS,
-      epochMs: median(runs.map((e) => e.epochMs)), measuredMs: median(runs.map((e) => e.measuredMs)),
-      testAccuracy: accs.length ? median(accs) : null, trainLoss: median(runs.map((e) => e.trainLoss)),
+      steps,
+      warmup,
+      repeats,
+      extrapolated: steps < EPOCH_STEPS,
+      epochMs: median(runs.map((e) => e.epochMs)),
+      measuredMs: median(runs.map((e) => e.measuredMs)),
+      testAccuracy: accs.length ? median(accs) : null,
+      trainLoss: median(runs.map((e) => e.trainLoss)),
       runs: runs.map((e) => ({ epochMs: e.epochMs, testAccuracy: e.testAccuracy, trainLoss: e.trainLoss })),
     },
     model,

@@ -13,8 +13,10 @@ function refuseAsync(op: "noGrad" | "enableGrad", fn: unknown, result?: unknown)
   if (!isAsync && !thenable) return;
   // Its rejection would otherwise surface later as an unhandled one, after this clearer error.
   if (thenable) (result as PromiseLike<unknown>).then(undefined, () => {});
-  throw new TypeError(`${op}: got an async function (or one returning a Promise): grad mode would change only ` +
-    `until its first await. Wrap the synchronous work instead: const y = ${op}(() => model(x)); await ...`);
+  throw new TypeError(
+    `${op}: got an async function (or one returning a Promise): grad mode would change only ` +
+      `until its first await. Wrap the synchronous work instead: const y = ${op}(() => model(x)); await ...`,
+  );
 }
 
 /**
@@ -29,7 +31,11 @@ export function noGrad<T>(fn: () => T): T {
   const prev = enabled;
   enabled = false;
   let out: T;
-  try { out = fn(); } finally { enabled = prev; }
+  try {
+    out = fn();
+  } finally {
+    enabled = prev;
+  }
   refuseAsync("noGrad", fn, out);
   return out;
 }
@@ -40,10 +46,16 @@ export function enableGrad<T>(fn: () => T): T {
   const prev = enabled;
   enabled = true;
   let out: T;
-  try { out = fn(); } finally { enabled = prev; }
+  try {
+    out = fn();
+  } finally {
+    enabled = prev;
+  }
   refuseAsync("enableGrad", fn, out);
   return out;
 }
 
 /** `torch.set_grad_enabled(mode)`. */
-export function setGradEnabled(mode: boolean): void { enabled = mode; }
+export function setGradEnabled(mode: boolean): void {
+  enabled = mode;
+}

@@ -39,7 +39,10 @@ function topoSort(roots: readonly Tensor[]): Tensor[] {
       const inputs = top[0].gradFn?.inputs ?? [];
       if (top[1] < inputs.length) {
         const child = inputs[top[1]++];
-        if (child.requiresGrad && !seen.has(child)) { seen.add(child); stack.push([child, 0]); }
+        if (child.requiresGrad && !seen.has(child)) {
+          seen.add(child);
+          stack.push([child, 0]);
+        }
       } else {
         order.push(top[0]);
         stack.pop();
@@ -63,13 +66,22 @@ function seeds(roots: readonly Tensor[], gradients: readonly (Tensor | null | un
   return roots.map((root, i) => {
     const gradient = gradients[i];
     if (!root.requiresGrad) {
-      throw new Error(`${op}: this tensor does not require grad and has no gradFn — did you compute it inside noGrad(), or forget requiresGrad: true on the inputs?`);
+      throw new Error(
+        `${op}: this tensor does not require grad and has no gradFn — did you compute it inside noGrad(), or forget requiresGrad: true on the inputs?`,
+      );
     }
-    if (gradient && (gradient.shape.length !== root.shape.length || gradient.shape.some((d, k) => d !== root.shape[k]))) {
-      throw new Error(`${op}: gradient has shape ${fmtShape(gradient)} but the output has shape ${fmtShape(root)} — pass a gradient of the output's shape`);
+    if (
+      gradient &&
+      (gradient.shape.length !== root.shape.length || gradient.shape.some((d, k) => d !== root.shape[k]))
+    ) {
+      throw new Error(
+        `${op}: gradient has shape ${fmtShape(gradient)} but the output has shape ${fmtShape(root)} — pass a gradient of the output's shape`,
+      );
     }
     if (!gradient && root.numel() !== 1) {
-      throw new Error(`${op}: grad can be implicitly created only for scalar outputs; this output has shape ${fmtShape(root)} — pass a gradient of the same shape, or reduce it (e.g. .sum() or .mean()) first`);
+      throw new Error(
+        `${op}: grad can be implicitly created only for scalar outputs; this output has shape ${fmtShape(root)} — pass a gradient of the same shape, or reduce it (e.g. .sum() or .mean()) first`,
+      );
     }
     return gradient ?? root.onesLike();
   });
@@ -79,13 +91,23 @@ function seeds(roots: readonly Tensor[], gradients: readonly (Tensor | null | un
  * The backward loop: gradients flow from `roots` (seeded with `grads`) in reverse topological
  * order; `reach(t, g)` receives each leaf's (and retained non-leaf's) total gradient.
  */
-function propagate(roots: readonly Tensor[], grads: readonly Tensor[], reach: (t: Tensor, g: Tensor) => void, opts: BackwardOptions): void {
+function propagate(
+  roots: readonly Tensor[],
+  grads: readonly Tensor[],
+  reach: (t: Tensor, g: Tensor) => void,
+  opts: BackwardOptions,
+): void {
   if (opts.createGraph) {
-    throw new Error("backward: createGraph (higher-order gradients) is not supported — gradlab's backward records no graph");
+    throw new Error(
+      "backward: createGraph (higher-order gradients) is not supported — gradlab's backward records no graph",
+    );
   }
   noGrad(() => {
     const pending = new Map<Tensor, Tensor>();
-    roots.forEach((r, i) => { const prev = pending.get(r); pending.set(r, prev ? prev.add(grads[i]) : grads[i]); });
+    roots.forEach((r, i) => {
+      const prev = pending.get(r);
+      pending.set(r, prev ? prev.add(grads[i]) : grads[i]);
+    });
     const order = topoSort(roots);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
@@ -112,9 +134,14 @@ function propagate(roots: readonly Tensor[], grads: readonly Tensor[], reach: (t
  * are **added** to their `.grad`, as in PyTorch — zero them between steps.
  */
 export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
-  propagate([root], seeds([root], [gradient], "backward"), (t, g) => {
-    if (!t.gradFn || t.retainsGrad) t.accumulateGrad(g);
-  }, opts);
+  propagate(
+    [root],
+    seeds([root], [gradient], "backward"),
+    (t, g) => {
+      if (!t.gradFn || t.retainsGrad) t.accumulateGrad(g);
+    },
+    opts,
+  );
 }
 
 /**
@@ -122,20 +149,38 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
  * added to `.grad` (no tensor's `.grad` changes). An input the outputs do not depend on is an error
  * unless `allowUnused`, which gives null for it.
  */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[],
-  gradOutputs?: Tensor | readonly (Tensor | null)[] | null, opts: BackwardOptions & { allowUnused?: boolean } = {}): (Tensor | null)[] {
-  const outs = Array.isArray(outputs) ? outputs as readonly Tensor[] : [outputs as Tensor];
-  const ins = Array.isArray(inputs) ? inputs as readonly Tensor[] : [inputs as Tensor];
-  const gos = gradOutputs == null ? [] : Array.isArray(gradOutputs) ? gradOutputs as readonly (Tensor | null)[] : [gradOutputs as Tensor];
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  gradOutputs?: Tensor | readonly (Tensor | null)[] | null,
+  opts: BackwardOptions & { allowUnused?: boolean } = {},
+): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
+  const gos =
+    gradOutputs == null
+      ? []
+      : Array.isArray(gradOutputs)
+        ? (gradOutputs as readonly (Tensor | null)[])
+        : [gradOutputs as Tensor];
   ins.forEach((t, i) => {
     if (!t.requiresGrad) throw new Error(`autograd.grad: input ${i} ${fmtShape(t)} does not require grad`);
   });
   const wanted = new Map<Tensor, Tensor | null>(ins.map((t) => [t, null]));
-  propagate(outs, seeds(outs, gos, "autograd.grad"), (t, g) => { if (wanted.has(t)) wanted.set(t, g); }, opts);
+  propagate(
+    outs,
+    seeds(outs, gos, "autograd.grad"),
+    (t, g) => {
+      if (wanted.has(t)) wanted.set(t, g);
+    },
+    opts,
+  );
   return ins.map((t, i) => {
     const g = wanted.get(t) ?? null;
     if (!g && !opts.allowUnused) {
-      throw new Error(`autograd.grad: input ${i} ${fmtShape(t)} was not used to compute the outputs — pass allowUnused: true to get null for it`);
+      throw new Error(
+        `autograd.grad: input ${i} ${fmtShape(t)} was not used to compute the outputs — pass allowUnused: true to get null for it`,
+      );
     }
     return g && (g.shape.length === t.shape.length ? g : g.reshape(t.shape));
   });
@@ -149,8 +194,14 @@ function freeGraph(root: Tensor): void {
     if (!fn || fn.name.endsWith("(freed)")) continue;
     stack.push(...fn.inputs);
     // Dropping the inputs lets the intermediate tensors be collected; a second backward still fails loudly.
-    t.gradFn = { name: `${fn.name} (freed)`, inputs: [], backward: () => {
-      throw new Error(`backward: trying to backward through ${fn.name} a second time — the graph was freed after the first backward(); recompute the forward pass, or pass { retainGraph: true } to the first backward`);
-    } };
+    t.gradFn = {
+      name: `${fn.name} (freed)`,
+      inputs: [],
+      backward: () => {
+        throw new Error(
+          `backward: trying to backward through ${fn.name} a second time — the graph was freed after the first backward(); recompute the forward pass, or pass { retainGraph: true } to the first backward`,
+        );
+      },
+    };
   }
 }

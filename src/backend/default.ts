@@ -12,8 +12,12 @@ function requested(): string | undefined {
 
 export function useFastestBackend(): string {
   const want = requested();
-  if (want && want !== "js" && want !== "wasm") throw new Error(`GRADLAB_BACKEND must be "js" or "wasm", got "${want}"`);
-  if (want === "js") { setBackend("js"); return "js"; }
+  if (want && want !== "js" && want !== "wasm")
+    throw new Error(`GRADLAB_BACKEND must be "js" or "wasm", got "${want}"`);
+  if (want === "js") {
+    setBackend("js");
+    return "js";
+  }
   try {
     initWasmBackendSync();
     setBackend("wasm");

@@ -24,11 +24,18 @@ export type { SgdArgs, AdamArgs } from "./js/optim.js";
  * The kernel interface as a CPU backend implements it: every storage parameter is a host typed
  * array (a CPU backend never receives a device's storage: tensors on a device run on its backend).
  */
-type OnHost<T> =
-  DeviceStorage extends T ? Exclude<T, DeviceStorage> :
-  T extends TypedArray ? T :
-  T extends number | string | boolean | null | undefined ? T :
-  T extends readonly (infer U)[] ? readonly OnHost<U>[] :
-  T extends object ? { [K in keyof T]: OnHost<T[K]> } : T;
-type OnHostFn<F> = F extends (...args: infer A) => infer R ? (...args: { [I in keyof A]: OnHost<A[I]> }) => OnHost<R> : never;
+type OnHost<T> = DeviceStorage extends T
+  ? Exclude<T, DeviceStorage>
+  : T extends TypedArray
+    ? T
+    : T extends number | string | boolean | null | undefined
+      ? T
+      : T extends readonly (infer U)[]
+        ? readonly OnHost<U>[]
+        : T extends object
+          ? { [K in keyof T]: OnHost<T[K]> }
+          : T;
+type OnHostFn<F> = F extends (...args: infer A) => infer R
+  ? (...args: { [I in keyof A]: OnHost<A[I]> }) => OnHost<R>
+  : never;
 export type HostKernels = { [K in keyof Kernels]: OnHostFn<Kernels[K]> };

@@ -7,15 +7,43 @@
 
 /** Elementwise functions of one tensor (`K.unary`, `K.unaryBackward`). */
 export enum Unary {
-  neg, exp, log, log1p, sqrt, abs, square, reciprocal, relu, leakyRelu, sigmoid, tanh, gelu, geluTanh, silu,
+  neg,
+  exp,
+  log,
+  log1p,
+  sqrt,
+  abs,
+  square,
+  reciprocal,
+  relu,
+  leakyRelu,
+  sigmoid,
+  tanh,
+  gelu,
+  geluTanh,
+  silu,
 }
 
 /** Elementwise functions of two broadcast tensors (`K.binary`); comparisons give 0/1. */
 export enum Binary {
-  add, sub, mul, div, pow, maximum, minimum, eq, gt, lt, ge, le, ne,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  eq,
+  gt,
+  lt,
+  ge,
+  le,
+  ne,
 }
 
 /** Reductions along one axis (`K.reduce`). */
 export enum Reduce {
-  sum, max, min,
+  sum,
+  max,
+  min,
 }

@@ -61,10 +61,15 @@ function activate(name: string): void {
     if (fast) merged[key] = fast;
     else if (device !== "cpu") {
       // The reference cannot take a device's storage: say so rather than fail inside it.
-      merged[key] = () => { throw new Error(`kernel ${key} has no ${name} implementation — setBackend("wasm") for this op`); };
+      merged[key] = () => {
+        throw new Error(`kernel ${key} has no ${name} implementation — setBackend("wasm") for this op`);
+      };
     } else if (name !== "js") {
       const slow = jsKernels[key] as (...a: unknown[]) => unknown;
-      merged[key] = (...args: unknown[]) => { fallbacks.set(key, (fallbacks.get(key) ?? 0) + 1); return slow(...args); };
+      merged[key] = (...args: unknown[]) => {
+        fallbacks.set(key, (fallbacks.get(key) ?? 0) + 1);
+        return slow(...args);
+      };
     }
   }
   K = merged as unknown as Kernels;
@@ -77,7 +82,9 @@ let activeDevice: Device = "cpu";
 export const getDevice = (): Device => activeDevice;
 
 /** Marks backend `name` as one whose kernels take `device`'s storage (webgpu). */
-export function setBackendDevice(name: string, device: Device): void { backendDevices.set(name, device); }
+export function setBackendDevice(name: string, device: Device): void {
+  backendDevices.set(name, device);
+}
 
 export const getBackend = (): string => activeName;
 
@@ -102,5 +109,9 @@ export function readStorage(s: DeviceStorage): Promise<TypedArray> {
 export const listBackends = (): string[] => [...backends.keys()];
 
 /** How often each kernel fell back to the JS reference since the last reset. */
-export function fallbackCounts(): Record<string, number> { return Object.fromEntries(fallbacks); }
-export function resetFallbackCounts(): void { fallbacks.clear(); }
+export function fallbackCounts(): Record<string, number> {
+  return Object.fromEntries(fallbacks);
+}
+export function resetFallbackCounts(): void {
+  fallbacks.clear();
+}

@@ -32,7 +32,8 @@ const count = (n: number): string => n.toLocaleString("en-US");
 function cnnActivations(arch: ModelArch): number {
   if (!isCnn(arch)) return 0;
   const [h, w] = arch.imageSize;
-  if (arch.model === "lenet") return 6 * h * w * 2 + 6 * (h / 2) * (w / 2) + 16 * 10 * 10 * 2 + 16 * 25 + 400 + 120 * 2 + 84 * 2;
+  if (arch.model === "lenet")
+    return 6 * h * w * 2 + 6 * (h / 2) * (w / 2) + 16 * 10 * 10 * 2 + 16 * 25 + 400 + 120 * 2 + 84 * 2;
   const widths = arch.widths ?? [];
   let side = h * w;
   let n = 3 * widths[0] * side; // the stem: convolution, BatchNorm, ReLU
@@ -79,7 +80,8 @@ function cnnParameters(arch: ModelArch): number {
 /** Optimizer buffers per parameter: SGD's momentum (if any), Adam's two moments. */
 function optimizerBuffers(cfg: TrainConfig): { n: number; what: string } {
   if (cfg.optimizer === "sgd") {
-    return cfg.momentum > 0 ? { n: 1, what: "weights, gradients and SGD momentum" }
+    return cfg.momentum > 0
+      ? { n: 1, what: "weights, gradients and SGD momentum" }
       : { n: 0, what: "weights and gradients" };
   }
   return { n: 2, what: `weights, gradients and ${cfg.optimizer === "adam" ? "Adam" : "AdamW"}'s two moment buffers` };
@@ -109,16 +111,22 @@ export function checkTrainingFits(cfg: TrainConfig, arch: ModelArch, nTrain: num
   const over = `needs at least ${gb(total)}, more than ${limit.what}`;
   const shape = isCnn(arch) ? `--model ${arch.model}` : `--hidden ${cfg.hidden.join(",")}`;
   if (modelBytes >= batchBytes && modelBytes >= dataBytes) {
-    throw new UsageError(`${shape} makes a model of ${count(params)} parameters, `
-      + `whose ${opt.what} take ${gb(modelBytes)} at 4 bytes each: training it ${over}; `
-      + "use narrower or fewer hidden layers");
+    throw new UsageError(
+      `${shape} makes a model of ${count(params)} parameters, ` +
+        `whose ${opt.what} take ${gb(modelBytes)} at 4 bytes each: training it ${over}; ` +
+        "use narrower or fewer hidden layers",
+    );
   }
   if (batchBytes >= dataBytes) {
-    throw new UsageError(`--batch-size ${cfg.batchSize} with ${shape}: one batch's activations `
-      + `and their gradients take ${gb(batchBytes)}, so training ${over}; use a smaller --batch-size`);
+    throw new UsageError(
+      `--batch-size ${cfg.batchSize} with ${shape}: one batch's activations ` +
+        `and their gradients take ${gb(batchBytes)}, so training ${over}; use a smaller --batch-size`,
+    );
   }
-  throw new UsageError(`--limit ${cfg.limit}: ${count(nTrain)} training examples take ${gb(dataBytes)}, `
-    + `so training ${over}; use a smaller --limit`);
+  throw new UsageError(
+    `--limit ${cfg.limit}: ${count(nTrain)} training examples take ${gb(dataBytes)}, ` +
+      `so training ${over}; use a smaller --limit`,
+  );
 }
 
 /**
@@ -131,8 +139,10 @@ export function checkSyntheticFits(cfg: TrainConfig): void {
   // x (2 floats) and y per point: generated, shuffled, split, then copied into a tensor.
   const bytes = cfg.limit * 3 * 4 * 4;
   if (bytes > limit.bytes) {
-    throw new UsageError(`--limit ${cfg.limit} asks for ${count(cfg.limit)} ${cfg.dataset} points, which need at least `
-      + `${gb(bytes)}, more than ${limit.what}; use a smaller --limit`);
+    throw new UsageError(
+      `--limit ${cfg.limit} asks for ${count(cfg.limit)} ${cfg.dataset} points, which need at least ` +
+        `${gb(bytes)}, more than ${limit.what}; use a smaller --limit`,
+    );
   }
 }
 
@@ -144,13 +154,17 @@ export function checkSyntheticFits(cfg: TrainConfig): void {
  * @param usage - Throw a UsageError (the flags are at fault) instead of a CliError (a file is).
  */
 export function checkModelFits(
-  arch: ModelArch, backend: string, source: string, opts: { usage?: boolean; fromFile?: boolean } = {},
+  arch: ModelArch,
+  backend: string,
+  source: string,
+  opts: { usage?: boolean; fromFile?: boolean } = {},
 ): void {
   const limit = memoryLimit(backend);
   const params = parameterCount(arch);
   const bytes = params * 4 * (opts.fromFile ? 2 : 1);
   if (bytes <= limit.bytes) return;
-  const what = opts.fromFile ? `loading it takes ${gb(bytes)} (the file's float32 weights, then the model's copy)`
+  const what = opts.fromFile
+    ? `loading it takes ${gb(bytes)} (the file's float32 weights, then the model's copy)`
     : `its float32 weights take ${gb(bytes)}`;
   const msg = `${source} describes a model of ${count(params)} parameters; ${what}, more than ${limit.what}`;
   throw opts.usage ? new UsageError(`${msg}; use narrower or fewer hidden layers`) : new CliError(msg);

@@ -34,7 +34,14 @@ export const CHECKPOINTS_DIR = "checkpoints";
 const STATE_MAX_BYTES = 64 * 2 ** 20;
 
 /** One row of the epoch table and of `metrics.jsonl`. */
-export interface EpochMetrics { epoch: number; trainLoss: number; valLoss: number | null; valAcc: number | null; time: number; lr: number }
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  valAcc: number | null;
+  time: number;
+  lr: number;
+}
 
 /** Everything besides tensors that a resume needs, as stored in `state.json`. */
 export interface TrainState {
@@ -82,14 +89,19 @@ export async function toNamedArraysAsync(sd: Record<string, Tensor>): Promise<Io
 
 function namedArray(k: string, t: Tensor, values: ArrayLike<number>): NamedArray {
   const shape = [...t.shape];
-  if (t.dtype === "int32" && k.endsWith("num_batches_tracked")) return { shape, dtype: "int64", data: BigInt64Array.from(values, (v) => BigInt(v)) };
+  if (t.dtype === "int32" && k.endsWith("num_batches_tracked"))
+    return { shape, dtype: "int64", data: BigInt64Array.from(values, (v) => BigInt(v)) };
   if (t.dtype === "int32") return { shape, dtype: "int32", data: Int32Array.from(values) };
   return { shape, dtype: "float32", data: Float32Array.from(values) };
 }
 
 /** Named arrays → tensors; int64 narrows to int32, float64 to float32 (gradlab models are float32). */
 export function fromNamedArray(a: NamedArray): Tensor {
-  if (a.dtype === "int64") return new Tensor(Int32Array.from(a.data as BigInt64Array, (v) => Number(v)), a.shape);
+  if (a.dtype === "int64")
+    return new Tensor(
+      Int32Array.from(a.data as BigInt64Array, (v) => Number(v)),
+      a.shape,
+    );
   if (a.dtype === "int32") return new Tensor(Int32Array.from(a.data as Int32Array), a.shape);
   return new Tensor(Float32Array.from(a.data as Float32Array), a.shape);
 }
@@ -101,7 +113,10 @@ export interface ReadTensorsOptions {
 }
 
 /** Tensors and metadata of a safetensors file. */
-export interface FileTensors { tensors: Map<string, NamedArray>; metadata: Record<string, string> }
+export interface FileTensors {
+  tensors: Map<string, NamedArray>;
+  metadata: Record<string, string>;
+}
 
 /**
  * Reads a safetensors file header first, turning fs errors into one-line CliErrors (format
@@ -124,7 +139,10 @@ export function entriesOf(model: nn.Module): Map<string, ExpectedEntry> {
 
 /** Names for a message: at most 20, each cut short (a hostile file's keys can be megabytes). */
 function listed(items: string[], sep: string, quote = true): string {
-  const shown = items.slice(0, 20).map((k) => (quote ? shortJson(k, 40) : k)).join(sep);
+  const shown = items
+    .slice(0, 20)
+    .map((k) => (quote ? shortJson(k, 40) : k))
+    .join(sep);
   return items.length > 20 ? `${shown}${sep}and ${items.length - 20} more` : shown;
 }
 
@@ -133,7 +151,9 @@ function listed(items: string[], sep: string, quote = true): string {
  * a model expects, listing every missing, unexpected, mis-shaped or mistyped key in one error.
  */
 export function checkFits(
-  expected: Map<string, ExpectedEntry>, got: Map<string, { shape: readonly number[]; dtype: string }>, source: string,
+  expected: Map<string, ExpectedEntry>,
+  got: Map<string, { shape: readonly number[]; dtype: string }>,
+  source: string,
 ): void {
   const missing = [...expected.keys()].filter((k) => !got.has(k));
   const unexpected = [...got.keys()].filter((k) => !expected.has(k));
@@ -186,8 +206,15 @@ const seqName = (seq: number): string => String(seq).padStart(6, "0");
  */
 export async function findCheckpoint(runDir: string): Promise<CheckpointRef | null> {
   let names: string[] = [];
-  try { names = await readdir(join(runDir, CHECKPOINTS_DIR)); } catch { /* no checkpoints folder */ }
-  const seqs = names.filter((n) => SEQ_NAME.test(n)).map(Number).sort((a, b) => b - a);
+  try {
+    names = await readdir(join(runDir, CHECKPOINTS_DIR));
+  } catch {
+    /* no checkpoints folder */
+  }
+  const seqs = names
+    .filter((n) => SEQ_NAME.test(n))
+    .map(Number)
+    .sort((a, b) => b - a);
   for (const seq of seqs) {
     const dir = join(runDir, CHECKPOINTS_DIR, seqName(seq));
     if (existsSync(join(dir, "state.json"))) return { dir, seq };
@@ -219,8 +246,12 @@ const sha256 = (bytes: Uint8Array | string): string => createHash("sha256").upda
  * @param modelMetadata - Stored in both model files (e.g. the architecture).
  */
 export async function saveCheckpoint(
-  runDir: string, seq: number, model: nn.Module, opt: optim.Optimizer<{ lr: number }>,
-  state: Omit<TrainState, "optimizer" | "checkpointId">, modelMetadata: Record<string, string>,
+  runDir: string,
+  seq: number,
+  model: nn.Module,
+  opt: optim.Optimizer<{ lr: number }>,
+  state: Omit<TrainState, "optimizer" | "checkpointId">,
+  modelMetadata: Record<string, string>,
 ): Promise<void> {
   const saveNumber = ++savesInProcess;
   const id = `${state.globalStep}-${randomBytes(4).toString("hex")}`;
@@ -255,7 +286,9 @@ export async function saveCheckpoint(
     await writeSynced(join(tmp, "state.json"), stateText, join(final, "state.json"));
     await syncDirectory(tmp);
     crashPoint("written", saveNumber);
-    await rename(tmp, final).catch((e) => { throw describeWriteError(final, e); });
+    await rename(tmp, final).catch((e) => {
+      throw describeWriteError(final, e);
+    });
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw e;
@@ -274,7 +307,9 @@ export async function saveCheckpoint(
  * rename, so readers see the old model or the new one.
  */
 export async function writeRunModel(
-  runDir: string, model: nn.Module, modelMetadata: Record<string, string>,
+  runDir: string,
+  model: nn.Module,
+  modelMetadata: Record<string, string>,
 ): Promise<void> {
   const bytes = encodeSafetensors(await toNamedArraysAsync(model.stateDict()), { format: "pt", ...modelMetadata });
   await writeFileAtomic(join(runDir, "model.safetensors"), bytes);
@@ -283,7 +318,11 @@ export async function writeRunModel(
 /** Removes checkpoint folders older than `keep`, and the old layout's loose optimizer.safetensors and state.json. */
 export async function removeOlderCheckpoints(runDir: string, keep: number): Promise<void> {
   let names: string[] = [];
-  try { names = await readdir(join(runDir, CHECKPOINTS_DIR)); } catch { /* none */ }
+  try {
+    names = await readdir(join(runDir, CHECKPOINTS_DIR));
+  } catch {
+    /* none */
+  }
   for (const n of names) {
     if (!SEQ_NAME.test(n) || Number(n) >= keep) continue;
     await rm(join(runDir, CHECKPOINTS_DIR, n), { recursive: true, force: true });
@@ -318,8 +357,9 @@ const OPTIMIZER_STATE: Record<OptimizerName, { tensors: string[]; scalars: strin
 const RESUMABLE_CONFIG = new Set(["epochs", "threads", "arch"]);
 
 /** How a resume that cannot continue ends its message. */
-const RESTORE_OR_RESTART = "a resume continues the saved run unchanged, so undo the edit, "
-  + "or start a new run with --out to train with the new settings";
+const RESTORE_OR_RESTART =
+  "a resume continues the saved run unchanged, so undo the edit, " +
+  "or start a new run with --out to train with the new settings";
 
 /**
  * Reads checkpoint `ref` into `model` and `opt`: state.json checked for meaning (ranges, the
@@ -330,7 +370,10 @@ const RESTORE_OR_RESTART = "a resume continues the saved run unchanged, so undo 
  *   fewer epochs than already trained.
  */
 export async function loadCheckpoint(
-  ref: CheckpointRef, model: nn.Module, opt: optim.Optimizer<{ lr: number }>, ctx: ResumeContext,
+  ref: CheckpointRef,
+  model: nn.Module,
+  opt: optim.Optimizer<{ lr: number }>,
+  ctx: ResumeContext,
 ): Promise<TrainState> {
   const dir = ref.dir;
   const statePath = join(dir, "state.json");
@@ -342,24 +385,31 @@ export async function loadCheckpoint(
   const state = validateState(raw.value, statePath, ctx, opt);
   if (state.epoch > ctx.config.epochs) {
     const run = dirname(ctx.configPath);
-    throw new UsageError(`the run in ${run} has already trained ${state.epoch} epochs; `
-      + `--epochs ${ctx.config.epochs} would undo them — ask for ${state.epoch} or more`);
+    throw new UsageError(
+      `the run in ${run} has already trained ${state.epoch} epochs; ` +
+        `--epochs ${ctx.config.epochs} would undo them — ask for ${state.epoch} or more`,
+    );
   }
   const modelPath = join(dir, "model.safetensors");
   const m = await readTensors(modelPath, { inspect: (h) => checkFits(entriesOf(model), h.tensors, modelPath) });
   const o = await readTensors(join(dir, "optimizer.safetensors"));
   const id = state.checkpointId ?? String(state.globalStep);
   if (m.metadata.gradlab_checkpoint !== id || o.metadata.gradlab_checkpoint !== id) {
-    const ids = [m.metadata.gradlab_checkpoint ?? null, o.metadata.gradlab_checkpoint ?? null, id]
-      .map((x) => shortJson(x));
-    throw new CliError(`${dir}: model.safetensors, optimizer.safetensors and state.json come from different saves `
-      + `(ids ${ids.join(", ")}); the run was stopped while saving, or files were copied in`);
+    const ids = [m.metadata.gradlab_checkpoint ?? null, o.metadata.gradlab_checkpoint ?? null, id].map((x) =>
+      shortJson(x),
+    );
+    throw new CliError(
+      `${dir}: model.safetensors, optimizer.safetensors and state.json come from different saves ` +
+        `(ids ${ids.join(", ")}); the run was stopped while saving, or files were copied in`,
+    );
   }
   const digest = m.metadata[STATE_DIGEST_KEY];
   if (digest !== undefined && digest !== sha256(raw.text)) {
-    throw new CliError(`${statePath} was changed after it was saved (its SHA-256 no longer matches the one in `
-      + "model.safetensors); a resume from it would not continue the run that was saved — "
-      + "restore it, or start a new run");
+    throw new CliError(
+      `${statePath} was changed after it was saved (its SHA-256 no longer matches the one in ` +
+        "model.safetensors); a resume from it would not continue the run that was saved — " +
+        "restore it, or start a new run",
+    );
   }
   loadIntoModel(model, m.tensors, modelPath);
   const optState = optimizerState(o.tensors, state, ctx.config.optimizer, dir);
@@ -385,7 +435,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
  * config builds.
  */
 export function validateState(
-  raw: unknown, path: string, ctx: ResumeContext, opt: optim.Optimizer<{ lr: number }>,
+  raw: unknown,
+  path: string,
+  ctx: ResumeContext,
+  opt: optim.Optimizer<{ lr: number }>,
 ): TrainState {
   const bad = (what: string): never => {
     throw new CliError(`${path}: ${what}; the checkpoint is damaged or was edited — restore it, or start a new run`);
@@ -417,8 +470,10 @@ export function validateState(
   const step = int("step", 0, steps - 1);
   const globalStep = int("globalStep", 0);
   if (globalStep !== epoch * steps + step) {
-    bad(`"globalStep" is ${globalStep}, but epoch ${epoch} and step ${step} at ${steps} steps per epoch `
-      + `make ${epoch * steps + step} (were the data or --batch-size changed?)`);
+    bad(
+      `"globalStep" is ${globalStep}, but epoch ${epoch} and step ${step} at ${steps} steps per epoch ` +
+        `make ${epoch * steps + step} (were the data or --batch-size changed?)`,
+    );
   }
   ctx.atStep?.(globalStep);
   bool("done");
@@ -451,12 +506,17 @@ export function validateState(
  * cached normal or null.
  */
 function checkRngState(k: string, v: unknown, bad: (what: string) => never): void {
-  const ok = Array.isArray(v) && v.length === 5
-    && v.slice(0, 4).every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) && v.slice(0, 4).some((w) => w !== 0)
-    && (v[4] === null || Number.isFinite(v[4]));
+  const ok =
+    Array.isArray(v) &&
+    v.length === 5 &&
+    v.slice(0, 4).every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) &&
+    v.slice(0, 4).some((w) => w !== 0) &&
+    (v[4] === null || Number.isFinite(v[4]));
   if (!ok) {
-    bad(`"${k}" is ${shortJson(v)}, not a random generator state `
-      + "(four 32-bit words, not all zero, then a number or null)");
+    bad(
+      `"${k}" is ${shortJson(v)}, not a random generator state ` +
+        "(four 32-bit words, not all zero, then a number or null)",
+    );
   }
 }
 
@@ -465,7 +525,10 @@ function checkRngState(k: string, v: unknown, bad: (what: string) => never): voi
  * ...), and its scalars in range.
  */
 function checkOptimizerState(
-  raw: unknown, opt: optim.Optimizer<{ lr: number }>, ctx: ResumeContext, bad: (what: string) => never,
+  raw: unknown,
+  opt: optim.Optimizer<{ lr: number }>,
+  ctx: ResumeContext,
+  bad: (what: string) => never,
 ): void {
   if (!isObject(raw)) return bad(`there is no optimizer state ("optimizer" is ${kind(raw)})`);
   const groups = raw.paramGroups;
@@ -485,18 +548,24 @@ function checkOptimizerState(
     for (const [k, want] of Object.entries(fresh)) {
       const got = saved[k];
       const numbers = (x: unknown) => Array.isArray(x) && x.every((y) => typeof y === "number" && Number.isFinite(y));
-      const sameType = Array.isArray(want) ? numbers(got) && (got as unknown[]).length === want.length
+      const sameType = Array.isArray(want)
+        ? numbers(got) && (got as unknown[]).length === want.length
         : typeof got === typeof want && (typeof got !== "number" || Number.isFinite(got));
       if (!sameType) {
-        const type = Array.isArray(want) ? "a list of numbers"
-          : typeof want === "number" ? "a finite number" : `a ${typeof want}`;
+        const type = Array.isArray(want)
+          ? "a list of numbers"
+          : typeof want === "number"
+            ? "a finite number"
+            : `a ${typeof want}`;
         bad(`"${where}.${k}" is ${kind(got)}, not ${type}`);
       }
       if (JSON.stringify(got) !== JSON.stringify(want)) {
         // Which of the two files was edited cannot be told here (the config record, when there is
         // one, matched config.json), so the message names both.
-        throw new CliError(`${ctx.configPath} trains with ${k} ${shortJson(want)} but the checkpoint's state.json was `
-          + `saved training with ${k} ${shortJson(got)}; ${RESTORE_OR_RESTART}`);
+        throw new CliError(
+          `${ctx.configPath} trains with ${k} ${shortJson(want)} but the checkpoint's state.json was ` +
+            `saved training with ${k} ${shortJson(got)}; ${RESTORE_OR_RESTART}`,
+        );
       }
     }
   });
@@ -533,20 +602,25 @@ function checkConfigUnchanged(savedConfig: Record<string, unknown>, ctx: ResumeC
   const keys = new Set([...Object.keys(saved), ...Object.keys(ctx.config)]);
   for (const k of keys) {
     if (RESUMABLE_CONFIG.has(k)) continue;
-    const a = JSON.stringify(saved[k]), b = JSON.stringify(ctx.config[k]);
+    const a = JSON.stringify(saved[k]),
+      b = JSON.stringify(ctx.config[k]);
     const show = (v: unknown, json?: string) => (json === undefined ? "(none)" : shortJson(v));
     const key = k.length > 40 ? `${k.slice(0, 40)}…` : k;
     if (a !== b) changes.push(`${key} ${show(saved[k], a)} → ${show(ctx.config[k], b)}`);
   }
   if (changes.length) {
-    throw new CliError(`${ctx.configPath} was changed after the checkpoint was saved (${changes.join(", ")}); `
-      + RESTORE_OR_RESTART);
+    throw new CliError(
+      `${ctx.configPath} was changed after the checkpoint was saved (${changes.join(", ")}); ` + RESTORE_OR_RESTART,
+    );
   }
 }
 
 /** Per-parameter optimizer state: tensors from optimizer.safetensors, scalars from state.json, names checked. */
 function optimizerState(
-  tensors: Map<string, NamedArray>, state: TrainState, optimizer: OptimizerName, dir: string,
+  tensors: Map<string, NamedArray>,
+  state: TrainState,
+  optimizer: OptimizerName,
+  dir: string,
 ): Record<number, Record<string, Tensor | number>> {
   const file = join(dir, "optimizer.safetensors");
   const allowed = OPTIMIZER_STATE[optimizer].tensors;
@@ -555,8 +629,9 @@ function optimizerState(
   for (const [k, a] of tensors) {
     const mm = /^state\.(\d+)\.(\w+)$/.exec(k);
     if (!mm || !allowed.includes(mm[2])) {
-      throw new CliError(`${file}: unexpected key ${shortJson(k)} `
-        + `(${optimizer} keeps ${allowed.join(", ")} per parameter)`);
+      throw new CliError(
+        `${file}: unexpected key ${shortJson(k)} ` + `(${optimizer} keeps ${allowed.join(", ")} per parameter)`,
+      );
     }
     if (a.dtype !== "float32" && a.dtype !== "float64") {
       throw new CliError(`${file}: ${k} has dtype ${a.dtype}, expected float32`);

@@ -24,7 +24,11 @@ export const DEVICES = ["cpu", "webgpu"] as const;
  * the sequence trainer (src/train/seq.ts). The one table the lists below come from.
  */
 const MODEL_KINDS = {
-  mlp: ["image", "text"], lenet: ["image"], resnet: ["image"], gpt: ["text"], lstm: ["text"],
+  mlp: ["image", "text"],
+  lenet: ["image"],
+  resnet: ["image"],
+  gpt: ["text"],
+  lstm: ["text"],
 } as const satisfies Record<string, readonly ("image" | "text")[]>;
 type ModelsOf<Kind> = {
   [M in keyof typeof MODEL_KINDS]: Kind extends (typeof MODEL_KINDS)[M][number] ? M : never;
@@ -117,10 +121,26 @@ export const RESNET_WIDTHS = [16, 32, 64];
 export const RESNET_BLOCKS = 1;
 
 export const DEFAULT_CONFIG: TrainConfig = {
-  model: "mlp", dataset: "mnist", epochs: 10, lr: 0.01, momentum: 0.9, weightDecay: 0, optimizer: "sgd", scheduler: "none",
+  model: "mlp",
+  dataset: "mnist",
+  epochs: 10,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 0,
+  optimizer: "sgd",
+  scheduler: "none",
   batchSize: 64,
-  hidden: [256, 256], activation: "relu", dropout: 0, batchnorm: false, init: "default", seed: 0,
-  valSize: 5000, limit: 0, dataDir: "", backend: "js", threads: 0,
+  hidden: [256, 256],
+  activation: "relu",
+  dropout: 0,
+  batchnorm: false,
+  init: "default",
+  seed: 0,
+  valSize: 5000,
+  limit: 0,
+  dataDir: "",
+  backend: "js",
+  threads: 0,
 };
 // The default backend is the one gradlab picked at import: the fastest this engine has.
 DEFAULT_CONFIG.backend = getBackend();
@@ -159,13 +179,19 @@ export const flagName = (k: string): string => "--" + k.replace(/[A-Z]/g, (ch) =
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Parses a number flag, rejecting junk like "abc", "1e", "", "0x10" or values outside [min, max]. */
-export function parseNumber(flag: string, raw: string, opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): number {
+export function parseNumber(
+  flag: string,
+  raw: string,
+  opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {},
+): number {
   const s = raw.trim();
   const v = DECIMAL.test(s) ? Number(s) : NaN;
   const kind = opts.integer ? "an integer" : "a number";
-  if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) throw new UsageError(`${flag} must be ${kind}, got "${raw}"`);
+  if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)))
+    throw new UsageError(`${flag} must be ${kind}, got "${raw}"`);
   const { min, max } = opts;
-  if (min !== undefined && (opts.minExclusive ? v <= min : v < min)) throw new UsageError(`${flag} must be ${opts.minExclusive ? ">" : "≥"} ${min}, got ${raw}`);
+  if (min !== undefined && (opts.minExclusive ? v <= min : v < min))
+    throw new UsageError(`${flag} must be ${opts.minExclusive ? ">" : "≥"} ${min}, got ${raw}`);
   if (max !== undefined && v > max) throw new UsageError(`${flag} must be ≤ ${max}, got ${raw}`);
   return v;
 }
@@ -174,13 +200,15 @@ export function parseNumber(flag: string, raw: string, opts: { integer?: boolean
 export function parseHidden(raw: string): number[] {
   if (raw.trim() === "") return []; // no hidden layer: softmax regression, the lecture's 1-layer net
   const parts = raw.split(",");
-  if (parts.some((p) => p.trim() === "")) throw new UsageError(`--hidden "${raw}" has an empty entry; give layer sizes separated by commas, e.g. 256,256`);
+  if (parts.some((p) => p.trim() === ""))
+    throw new UsageError(`--hidden "${raw}" has an empty entry; give layer sizes separated by commas, e.g. 256,256`);
   return parts.map((p) => parseNumber("--hidden", p, { integer: true, min: 1, max: 1_000_000 }));
 }
 
 /** Checks that `value` is one of `choices`. */
 export function parseChoice<T extends string>(flag: string, raw: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`${flag} must be one of ${choices.join(", ")}; got "${raw}"`);
+  if (!(choices as readonly string[]).includes(raw))
+    throw new UsageError(`${flag} must be one of ${choices.join(", ")}; got "${raw}"`);
   return raw as T;
 }
 
@@ -195,18 +223,23 @@ export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
   if (c.model !== "mlp") {
     const mlpOnly = MLP_ONLY.filter((k) => f[k] !== undefined);
     if (mlpOnly.length) {
-      throw new UsageError(`${mlpOnly.map(flagName).join(", ")} shape${mlpOnly.length === 1 ? "s" : ""} the MLP, `
-        + `not --model ${c.model}; drop ${mlpOnly.length === 1 ? "it" : "them"}, or train --model mlp`);
+      throw new UsageError(
+        `${mlpOnly.map(flagName).join(", ")} shape${mlpOnly.length === 1 ? "s" : ""} the MLP, ` +
+          `not --model ${c.model}; drop ${mlpOnly.length === 1 ? "it" : "them"}, or train --model mlp`,
+      );
     }
   }
   if (s("scheduler") !== undefined) c.scheduler = parseChoice("--scheduler", s("scheduler")!, SCHEDULERS);
   if (s("dataset") !== undefined) c.dataset = parseChoice("--dataset", s("dataset")!, DATASETS);
-  if (s("epochs") !== undefined) c.epochs = parseNumber("--epochs", s("epochs")!, { integer: true, min: 1, max: 100_000 });
+  if (s("epochs") !== undefined)
+    c.epochs = parseNumber("--epochs", s("epochs")!, { integer: true, min: 1, max: 100_000 });
   if (s("lr") !== undefined) c.lr = parseNumber("--lr", s("lr")!, { min: 0, minExclusive: true });
   if (s("momentum") !== undefined) c.momentum = parseNumber("--momentum", s("momentum")!, { min: 0, max: 0.999999 });
-  if (s("weightDecay") !== undefined) c.weightDecay = parseNumber("--weight-decay", s("weightDecay")!, { min: 0, max: 10 });
+  if (s("weightDecay") !== undefined)
+    c.weightDecay = parseNumber("--weight-decay", s("weightDecay")!, { min: 0, max: 10 });
   if (s("optimizer") !== undefined) c.optimizer = parseChoice("--optimizer", s("optimizer")!, OPTIMIZERS);
-  if (s("batchSize") !== undefined) c.batchSize = parseNumber("--batch-size", s("batchSize")!, { integer: true, min: 1, max: 1_000_000 });
+  if (s("batchSize") !== undefined)
+    c.batchSize = parseNumber("--batch-size", s("batchSize")!, { integer: true, min: 1, max: 1_000_000 });
   if (s("hidden") !== undefined) c.hidden = parseHidden(s("hidden")!);
   if (s("activation") !== undefined) c.activation = parseChoice("--activation", s("activation")!, ACTIVATIONS);
   if (s("dropout") !== undefined) {
@@ -222,7 +255,8 @@ export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
   if (s("backend") !== undefined) c.backend = parseChoice("--backend", s("backend")!, BACKENDS);
   const device = typeof f.device === "string" ? parseChoice("--device", f.device, DEVICES) : undefined;
   if (device !== undefined) c.backend = backendForDevice(device, s("backend"), c.backend);
-  if (s("threads") !== undefined) c.threads = parseNumber("--threads", s("threads")!, { integer: true, min: 0, max: 256 });
+  if (s("threads") !== undefined)
+    c.threads = parseNumber("--threads", s("threads")!, { integer: true, min: 0, max: 256 });
   if (c.model !== "mlp" && c.dataset !== "mnist") {
     throw new UsageError(`--model ${c.model} reads 28×28 images; it trains on --dataset mnist, not ${c.dataset}`);
   }
@@ -236,8 +270,10 @@ export function applyFlags(base: TrainConfig, f: TrainFlags): TrainConfig {
 function backendForDevice(device: (typeof DEVICES)[number], backendFlag: string | undefined, current: string): string {
   const onCpu = (b: string) => (CPU_BACKENDS as readonly string[]).includes(b);
   if (backendFlag !== undefined && onCpu(backendFlag) !== (device === "cpu")) {
-    throw new UsageError(`--device ${device} and --backend ${backendFlag} disagree: ${backendFlag} computes on `
-      + `${onCpu(backendFlag) ? "the cpu" : "webgpu"}; give one of them`);
+    throw new UsageError(
+      `--device ${device} and --backend ${backendFlag} disagree: ${backendFlag} computes on ` +
+        `${onCpu(backendFlag) ? "the cpu" : "webgpu"}; give one of them`,
+    );
   }
   if (device === "webgpu") return "webgpu";
   return onCpu(current) ? current : DEFAULT_CONFIG.backend;
@@ -257,12 +293,16 @@ export function configFromJson(obj: unknown, source: string): TrainConfig {
   }
   if (model !== "mlp") {
     const mlpOnly = MLP_ONLY.filter((k) => k in given);
-    if (mlpOnly.length) throw new CliError(`${source}: ${mlpOnly.map((k) => `"${k}"`).join(", ")} describe an MLP, but "model" is "${model}"`);
+    if (mlpOnly.length)
+      throw new CliError(
+        `${source}: ${mlpOnly.map((k) => `"${k}"`).join(", ")} describe an MLP, but "model" is "${model}"`,
+      );
   }
   const c = { ...defaultsFor(model as ModelName), ...given };
   for (const [k, v] of Object.entries(DEFAULT_CONFIG)) {
     const got = (c as unknown as Record<string, unknown>)[k];
-    if (Array.isArray(v) ? !Array.isArray(got) : typeof got !== typeof v) throw new CliError(`${source}: "${k}" should be ${Array.isArray(v) ? "an array" : `a ${typeof v}`}`);
+    if (Array.isArray(v) ? !Array.isArray(got) : typeof got !== typeof v)
+      throw new CliError(`${source}: "${k}" should be ${Array.isArray(v) ? "an array" : `a ${typeof v}`}`);
   }
   // join() below would flatten [[8]] into "8" and accept it.
   if (!c.hidden.every((h) => typeof h === "number")) {
@@ -270,12 +310,26 @@ export function configFromJson(obj: unknown, source: string): TrainConfig {
   }
   try {
     // Re-parsing every value as if it came from its flag applies exactly the flags' checks.
-    const mlp = c.model === "mlp"
-      ? { hidden: c.hidden.join(","), activation: c.activation, dropout: String(c.dropout), init: c.init } : {};
+    const mlp =
+      c.model === "mlp"
+        ? { hidden: c.hidden.join(","), activation: c.activation, dropout: String(c.dropout), init: c.init }
+        : {};
     return applyFlags(c, {
-      ...mlp, model: c.model, scheduler: c.scheduler, dataset: c.dataset, epochs: String(c.epochs), lr: String(c.lr), momentum: String(c.momentum), optimizer: c.optimizer,
-      batchSize: String(c.batchSize), seed: String(c.seed), backend: c.backend, threads: String(c.threads), weightDecay: String(c.weightDecay),
-      valSize: String(c.valSize), limit: String(c.limit),
+      ...mlp,
+      model: c.model,
+      scheduler: c.scheduler,
+      dataset: c.dataset,
+      epochs: String(c.epochs),
+      lr: String(c.lr),
+      momentum: String(c.momentum),
+      optimizer: c.optimizer,
+      batchSize: String(c.batchSize),
+      seed: String(c.seed),
+      backend: c.backend,
+      threads: String(c.threads),
+      weightDecay: String(c.weightDecay),
+      valSize: String(c.valSize),
+      limit: String(c.limit),
     } as TrainFlags);
   } catch (e) {
     if (e instanceof UsageError) throw new CliError(`${source}: ${e.message}`);
@@ -314,8 +368,12 @@ export function validateArch(raw: unknown, source: string): ArchConfig {
   if (typeof a.dropout !== "number" || !(a.dropout >= 0 && a.dropout < 1)) throw bad("dropout", "a number in [0, 1)");
   if (typeof a.batchnorm !== "boolean") throw bad("batchnorm", "true or false");
   return {
-    inputSize: a.inputSize as number, numClasses: a.numClasses as number, hidden: [...(a.hidden as number[])],
-    activation: a.activation as Activation, dropout: a.dropout, batchnorm: a.batchnorm,
+    inputSize: a.inputSize as number,
+    numClasses: a.numClasses as number,
+    hidden: [...(a.hidden as number[])],
+    activation: a.activation as Activation,
+    dropout: a.dropout,
+    batchnorm: a.batchnorm,
   };
 }
 
@@ -335,7 +393,12 @@ function validateCnnArch(a: Record<string, unknown>, source: string): CnnArch {
   // Both CNNs are laid out for MNIST's 28×28 (LeNet's Linear(400, 120) fixes it).
   if (!Array.isArray(size) || size.length !== 2 || size[0] !== 28 || size[1] !== 28) throw bad("imageSize", "[28, 28]");
   if (!int(a.numClasses, MAX_WIDTH)) throw bad("numClasses", `an integer from 1 to ${MAX_WIDTH}`);
-  const out: CnnArch = { model, inChannels: a.inChannels as number, imageSize: [28, 28], numClasses: a.numClasses as number };
+  const out: CnnArch = {
+    model,
+    inChannels: a.inChannels as number,
+    imageSize: [28, 28],
+    numClasses: a.numClasses as number,
+  };
   if (model === "resnet") {
     const w = a.widths;
     if (!Array.isArray(w) || !w.length || w.length > 8 || !w.every((v) => int(v, 4096))) {
@@ -357,7 +420,9 @@ export function validateModelArch(raw: unknown, source: string): ModelArch {
     const a = raw as Record<string, unknown>;
     if (a.model !== "mlp") {
       if (typeof a.model !== "string" || !(IMAGE_MODELS as readonly string[]).includes(a.model)) {
-        throw new CliError(`${source}: arch.model should be one of ${IMAGE_MODELS.join(", ")}, got ${shortJson(a.model)}`);
+        throw new CliError(
+          `${source}: arch.model should be one of ${IMAGE_MODELS.join(", ")}, got ${shortJson(a.model)}`,
+        );
       }
       return validateCnnArch(a, source);
     }

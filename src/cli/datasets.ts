@@ -10,7 +10,11 @@ import type { TrainConfig } from "./config.js";
 import { CliError, UsageError } from "./errors.js";
 
 /** Examples as a flat row-major `x` (n × features) and integer labels. */
-export interface Split { x: Float32Array; y: Int32Array; n: number }
+export interface Split {
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+}
 
 export interface LoadedData {
   train: Split;
@@ -52,19 +56,31 @@ export function loadData(cfg: TrainConfig): LoadedData {
       train: gather(tr.images, tr.labels, 784, trainIx),
       val: gather(tr.images, tr.labels, 784, valIx),
       test: loadMnistTest(cfg.dataDir, cfg.limit),
-      inputSize: 784, numClasses: 10, imageShape: [28, 28],
+      inputSize: 784,
+      numClasses: 10,
+      imageShape: [28, 28],
     };
   }
   // Synthetic sets: 1,000 points (--limit overrides), 70 / 15 / 15.
   const n = cfg.limit || 1000;
   if (n < 10) throw new UsageError(`--limit must be at least 10 for ${cfg.dataset}, got ${n}`);
   const gen = { n, seed: cfg.seed };
-  const d = cfg.dataset === "xor" ? xorCloud(gen) : cfg.dataset === "spirals" ? spirals(gen) : cfg.dataset === "moons" ? moons(gen) : circles(gen);
+  const d =
+    cfg.dataset === "xor"
+      ? xorCloud(gen)
+      : cfg.dataset === "spirals"
+        ? spirals(gen)
+        : cfg.dataset === "moons"
+          ? moons(gen)
+          : circles(gen);
   const nVal = Math.round(n * 0.15);
   const [a, b, c] = randomSplitIndices(d.n, [d.n - 2 * nVal, nVal, nVal], { seed: cfg.seed });
   if (!a.length) throw new CliError(`${cfg.dataset}: no training points`);
   return {
-    train: gather(d.x, d.y, 2, a), val: gather(d.x, d.y, 2, b), test: gather(d.x, d.y, 2, c),
-    inputSize: 2, numClasses: d.numClasses,
+    train: gather(d.x, d.y, 2, a),
+    val: gather(d.x, d.y, 2, b),
+    test: gather(d.x, d.y, 2, c),
+    inputSize: 2,
+    numClasses: d.numClasses,
   };
 }

@@ -25,7 +25,8 @@ export function readJsonFile(path: string, opts: { maxBytes: number; what: strin
 
 /** {@link readJsonFile}, also returning the text it parsed (e.g. to check a digest of it). */
 export function readJsonFileWithText(
-  path: string, opts: { maxBytes: number; what: string; missing?: string },
+  path: string,
+  opts: { maxBytes: number; what: string; missing?: string },
 ): { value: unknown; text: string } {
   let text: string;
   try {
@@ -37,8 +38,10 @@ export function readJsonFileWithText(
   }
   const deep = jsonNestingBeyond(text, MAX_JSON_DEPTH);
   if (deep) {
-    throw new CliError(`${path} nests more than ${MAX_JSON_DEPTH} levels deep (at character ${deep.offset}); `
-      + "it is not a file gradlab wrote");
+    throw new CliError(
+      `${path} nests more than ${MAX_JSON_DEPTH} levels deep (at character ${deep.offset}); ` +
+        "it is not a file gradlab wrote",
+    );
   }
   try {
     return { value: JSON.parse(text), text };
@@ -57,7 +60,12 @@ export async function makeRunFolder(dir: string): Promise<void> {
   } catch (e) {
     let anc = dirname(resolve(dir));
     for (;;) {
-      try { await access(anc, constants.F_OK); break; } catch { /* keep climbing */ }
+      try {
+        await access(anc, constants.F_OK);
+        break;
+      } catch {
+        /* keep climbing */
+      }
       const up = dirname(anc);
       if (up === anc) break;
       anc = up;
@@ -67,8 +75,9 @@ export async function makeRunFolder(dir: string): Promise<void> {
     } catch (w) {
       const code = (w as NodeJS.ErrnoException).code;
       if (code === "EROFS") {
-        throw new CliError(`cannot create ${dir}: the file system holding ${anc} is read-only; `
-          + "choose an --out on a writable disk");
+        throw new CliError(
+          `cannot create ${dir}: the file system holding ${anc} is read-only; ` + "choose an --out on a writable disk",
+        );
       }
       if (code === "EACCES" || code === "EPERM") {
         throw new CliError(`cannot create ${dir}: no permission to write in ${anc}`);
@@ -102,7 +111,11 @@ export async function removeLeftoverTemps(dir: string, subdirs: readonly string[
   const removed: string[] = [];
   for (const d of [dir, ...subdirs.map((s) => join(dir, s))]) {
     let names: string[];
-    try { names = await readdir(d); } catch { continue; }
+    try {
+      names = await readdir(d);
+    } catch {
+      continue;
+    }
     for (const name of names) {
       const m = TEMP_NAME.exec(name);
       if (!m || pidAlive(Number(m[1]))) continue;

@@ -9,13 +9,25 @@ import { join } from "node:path";
 import { getBackend, type nn } from "../index.js";
 import type { SafetensorsHeader } from "../io/safetensors.js";
 import { checkModelFits } from "./budget.js";
-import { type Activation, configFromJson, isCnn, type ModelArch, type TrainConfig, validateModelArch } from "./config.js";
+import {
+  type Activation,
+  configFromJson,
+  isCnn,
+  type ModelArch,
+  type TrainConfig,
+  validateModelArch,
+} from "./config.js";
 import { checkFits, loadIntoModel, readTensors } from "./checkpoint.js";
 import { CliError } from "./errors.js";
 import { buildModel, cnnArch, expectedEntries, inferArch } from "./model.js";
 import { readRunConfig } from "../train/train.js";
 
-export interface LoadedModel { model: nn.Sequential; arch: ModelArch; config?: TrainConfig; weightsPath: string }
+export interface LoadedModel {
+  model: nn.Sequential;
+  arch: ModelArch;
+  config?: TrainConfig;
+  weightsPath: string;
+}
 
 const shapesOf = (h: SafetensorsHeader) => new Map([...h.tensors].map(([k, t]) => [k, t.shape]));
 
@@ -27,7 +39,10 @@ function inferFromShapes(h: SafetensorsHeader, activation: Activation): ModelArc
   const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
   for (const model of ["lenet", "resnet"] as const) {
     const want = expectedEntries(cnnArch(model));
-    if (want.size === h.tensors.size && [...want].every(([k, e]) => h.tensors.has(k) && same(h.tensors.get(k)!.shape, e.shape))) {
+    if (
+      want.size === h.tensors.size &&
+      [...want].every(([k, e]) => h.tensors.has(k) && same(h.tensors.get(k)!.shape, e.shape))
+    ) {
       return cnnArch(model);
     }
   }
@@ -52,7 +67,10 @@ function checkArchMatchesConfig(arch: ModelArch, c: TrainConfig, source: string)
   const archModel = isCnn(arch) ? arch.model : "mlp";
   if (archModel !== c.model) diffs.push(`model ${archModel} vs ${c.model}`);
   if (isCnn(arch)) {
-    if (diffs.length) throw new CliError(`${source}: "arch" and the settings beside it disagree (${diffs.join("; ")}); the file was edited`);
+    if (diffs.length)
+      throw new CliError(
+        `${source}: "arch" and the settings beside it disagree (${diffs.join("; ")}); the file was edited`,
+      );
     return;
   }
   if (arch.hidden.join(",") !== c.hidden.join(",")) {
@@ -60,10 +78,11 @@ function checkArchMatchesConfig(arch: ModelArch, c: TrainConfig, source: string)
   }
   if (arch.activation !== c.activation) diffs.push(`activation ${arch.activation} vs ${c.activation}`);
   if (arch.batchnorm !== c.batchnorm) diffs.push(`batchnorm ${arch.batchnorm} vs ${c.batchnorm}`);
-  if ((arch.dropout > 0) !== (c.dropout > 0)) diffs.push(`dropout ${arch.dropout} vs ${c.dropout}`);
+  if (arch.dropout > 0 !== c.dropout > 0) diffs.push(`dropout ${arch.dropout} vs ${c.dropout}`);
   if (diffs.length) {
-    throw new CliError(`${source}: "arch" and the settings beside it disagree (${diffs.join("; ")}); `
-      + "the file was edited");
+    throw new CliError(
+      `${source}: "arch" and the settings beside it disagree (${diffs.join("; ")}); ` + "the file was edited",
+    );
   }
 }
 
@@ -74,13 +93,19 @@ function checkArchMatchesConfig(arch: ModelArch, c: TrainConfig, source: string)
  */
 export async function loadModel(target: string, activation?: Activation): Promise<LoadedModel> {
   let isDir: boolean;
-  try { isDir = statSync(target).isDirectory(); } catch { throw new CliError(`${target} does not exist`); }
+  try {
+    isDir = statSync(target).isDirectory();
+  } catch {
+    throw new CliError(`${target} does not exist`);
+  }
   if (isDir) {
     const configPath = join(target, "config.json");
     const raw = await readRunConfig(target);
     if ((raw as { kind?: unknown }).kind === "sequence") {
-      throw new CliError(`${target} holds a ${String((raw as { model?: unknown }).model)} language-model run; `
-        + `this command takes an image classifier — write text with gradlab generate ${target}`);
+      throw new CliError(
+        `${target} holds a ${String((raw as { model?: unknown }).model)} language-model run; ` +
+          `this command takes an image classifier — write text with gradlab generate ${target}`,
+      );
     }
     const config = configFromJson(raw, configPath);
     const fromConfig = raw.arch === undefined ? undefined : validateModelArch(raw.arch, configPath);
@@ -104,8 +129,10 @@ export async function loadModel(target: string, activation?: Activation): Promis
     inspect(h) {
       const fromMeta = archFromMetadata(h.metadata, target);
       // A CNN's weights say nothing of an activation; an MLP's arch is rebuilt when --activation overrides it.
-      arch = fromMeta && (isCnn(fromMeta) || !activation) ? fromMeta
-        : inferFromShapes(h, activation ?? (fromMeta && !isCnn(fromMeta) ? fromMeta.activation : "relu"));
+      arch =
+        fromMeta && (isCnn(fromMeta) || !activation)
+          ? fromMeta
+          : inferFromShapes(h, activation ?? (fromMeta && !isCnn(fromMeta) ? fromMeta.activation : "relu"));
       checkFits(expectedEntries(arch), h.tensors, target);
       checkModelFits(arch, getBackend(), target, { fromFile: true });
     },

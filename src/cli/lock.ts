@@ -18,15 +18,25 @@ import { pidAlive } from "./files.js";
 export const LOCK_FILE = "train.lock";
 
 /** Who holds a lock. */
-export interface LockInfo { pid: number; host: string; started: string }
+export interface LockInfo {
+  pid: number;
+  host: string;
+  started: string;
+}
 
 async function readLock(path: string): Promise<LockInfo | null> {
   let text: string;
-  try { text = await readFile(path, "utf8"); } catch { return null; }
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    return null;
+  }
   try {
     const v = JSON.parse(text.length > 4096 ? "" : text) as LockInfo;
     if (Number.isSafeInteger(v.pid) && typeof v.host === "string" && typeof v.started === "string") return v;
-  } catch { /* unreadable: treated as stale below */ }
+  } catch {
+    /* unreadable: treated as stale below */
+  }
   return { pid: 0, host: hostname(), started: "?" };
 }
 
@@ -35,11 +45,15 @@ const live = (l: LockInfo): boolean => l.host !== hostname() || pidAlive(l.pid);
 
 function heldMessage(dir: string, l: LockInfo): string {
   if (l.host !== hostname()) {
-    return `${dir} is locked by a gradlab train on ${l.host} (pid ${l.pid}, started ${l.started}); `
-      + `if no run is active there, delete ${join(dir, LOCK_FILE)}`;
+    return (
+      `${dir} is locked by a gradlab train on ${l.host} (pid ${l.pid}, started ${l.started}); ` +
+      `if no run is active there, delete ${join(dir, LOCK_FILE)}`
+    );
   }
-  return `${dir} is in use by another gradlab train (pid ${l.pid}, started ${l.started}); `
-    + "wait for it to finish, or train into another --out";
+  return (
+    `${dir} is in use by another gradlab train (pid ${l.pid}, started ${l.started}); ` +
+    "wait for it to finish, or train into another --out"
+  );
 }
 
 /**
@@ -86,7 +100,11 @@ export async function acquireRunLock(dir: string): Promise<() => void> {
       // Stale: move it aside first, so that of two runs taking it over at once only one does,
       // and check that what was moved is the stale lock and not a newcomer's fresh one.
       const aside = `${path}.stale-${process.pid}`;
-      try { await rename(path, aside); } catch { continue; }
+      try {
+        await rename(path, aside);
+      } catch {
+        continue;
+      }
       const moved = await readLock(aside);
       if (moved && live(moved)) {
         await link(aside, path).catch(() => undefined);
@@ -104,7 +122,11 @@ export async function acquireRunLock(dir: string): Promise<() => void> {
     released = true;
     process.off("exit", release);
     // Synchronous: it also runs from the "exit" event (a second Ctrl-C quits with process.exit).
-    try { unlinkSync(path); } catch { /* already gone */ }
+    try {
+      unlinkSync(path);
+    } catch {
+      /* already gone */
+    }
   };
   process.on("exit", release);
   return release;

@@ -16,14 +16,33 @@ import { getBackend, nn, noGrad, softmax, tensor, webgpuContext } from "../index
 import { describeAdapter } from "../backend/webgpu/device.js";
 import { IdxError } from "../data/idx.js";
 import {
-  describeWriteError, FileWriteError, renamesInFlight, renamesSettled, writeFileAtomic,
+  describeWriteError,
+  FileWriteError,
+  renamesInFlight,
+  renamesSettled,
+  writeFileAtomic,
 } from "../io/atomic_node.js";
 import { FileReadError } from "../io/read_node.js";
 import { SafetensorsError } from "../io/safetensors.js";
 import { exportMlpOnnx, exportOnnx, OnnxExportError } from "../io/onnx.js";
 import {
-  ACTIVATIONS, type Activation, applyFlags, configFromJson, DATASETS, DEFAULT_CONFIG, defaultsFor, DEVICES, flagName, IMAGE_MODELS, isCnn,
-  MODELS, parseChoice, parseNumber, SCHEDULERS, type TrainConfig, type TrainFlags,
+  ACTIVATIONS,
+  type Activation,
+  applyFlags,
+  configFromJson,
+  DATASETS,
+  DEFAULT_CONFIG,
+  defaultsFor,
+  DEVICES,
+  flagName,
+  IMAGE_MODELS,
+  isCnn,
+  MODELS,
+  parseChoice,
+  parseNumber,
+  SCHEDULERS,
+  type TrainConfig,
+  type TrainFlags,
 } from "./config.js";
 import { loadData, loadMnistTest } from "./datasets.js";
 import { checkModelFits } from "./budget.js";
@@ -33,7 +52,16 @@ import { lockHolder } from "./lock.js";
 import { loadModel } from "./load.js";
 import { buildModel, exampleShape, exampleSize, onnxLayers } from "./model.js";
 import { decodeGrey, readPngFile, toMnistInput } from "./png.js";
-import { exportGptRun, generateText, isSeqRunConfig, SEQ_ONLY_FLAGS, seqConfigForResume, seqConfigFromFlags, type SeqFlags, wantsSequenceModel } from "./seq.js";
+import {
+  exportGptRun,
+  generateText,
+  isSeqRunConfig,
+  SEQ_ONLY_FLAGS,
+  seqConfigForResume,
+  seqConfigFromFlags,
+  type SeqFlags,
+  wantsSequenceModel,
+} from "./seq.js";
 import { trainSequence } from "../train/seq.js";
 import { archOf, type EpochMetrics, evaluate, readRunConfig, train } from "../train/train.js";
 import { alreadyHoldsARun } from "../train/run_start.js";
@@ -42,7 +70,11 @@ import { alreadyHoldsARun } from "../train/run_start.js";
 const PLAIN_PROGRESS_MS = 10_000;
 
 /** Where the CLI writes; tests pass their own. */
-export interface Io { out(line: string): void; err(line: string): void; isTTY: boolean }
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  isTTY: boolean;
+}
 
 const defaultIo: Io = {
   out: (l) => process.stdout.write(l + "\n"),
@@ -68,7 +100,8 @@ const RESUMABLE_FLAGS = new Set(["epochs", "threads", "resume", "out", "stopAfte
 function capThreads(cfg: TrainConfig, fromFile: boolean, io: Io): TrainConfig {
   const cores = availableParallelism();
   if (cfg.threads <= cores) return cfg;
-  const asked = fromFile ? `config.json asks for ${cfg.threads} threads`
+  const asked = fromFile
+    ? `config.json asks for ${cfg.threads} threads`
     : `--threads ${cfg.threads} is more than the cores here`;
   const have = `this machine has ${cores} core${cores === 1 ? "" : "s"}`;
   io.err(`gradlab: ${asked}; ${have}, so using ${cores} (more threads than cores only wait for each other)`);
@@ -79,15 +112,21 @@ function capThreads(cfg: TrainConfig, fromFile: boolean, io: Io): TrainConfig {
  * Ctrl-C, SIGTERM and SIGHUP stop a training run after its current step, with a checkpoint (the
  * returned signal aborts); a second one quits at once. `beforeMessage` clears a progress bar.
  */
-function stopOnSignals(io: Io, beforeMessage: () => void): { signal: AbortSignal; stoppedBy(): StopSignal | null; remove(): void } {
+function stopOnSignals(
+  io: Io,
+  beforeMessage: () => void,
+): { signal: AbortSignal; stoppedBy(): StopSignal | null; remove(): void } {
   const controller = new AbortController();
   let stoppedBy: StopSignal | null = null;
   const onSignal = (signal: StopSignal) => {
     if (stoppedBy) {
       // A checkpoint commits with one rename, so quitting now never tears one; waiting for a
       // rename under way (milliseconds) just spares the next run a temporary file to sweep.
-      io.err(renamesInFlight() ? `gradlab: ${signal} again; quitting once the files in flight are renamed`
-        : `gradlab: ${signal} again; quitting without saving`);
+      io.err(
+        renamesInFlight()
+          ? `gradlab: ${signal} again; quitting once the files in flight are renamed`
+          : `gradlab: ${signal} again; quitting without saving`,
+      );
       void renamesSettled().then(() => process.exit(exitCodeFor(signal)));
       return;
     }
@@ -103,7 +142,9 @@ function stopOnSignals(io: Io, beforeMessage: () => void): { signal: AbortSignal
   return {
     signal: controller.signal,
     stoppedBy: () => stoppedBy,
-    remove: () => { for (const [sig, h] of handlers) process.off(sig, h); },
+    remove: () => {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    },
   };
 }
 
@@ -116,22 +157,32 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
   if (flags.model !== undefined) parseChoice("--model", flags.model, MODELS);
   const seqOnly = SEQ_ONLY_FLAGS.filter((k) => flags[k] !== undefined);
   if (seqOnly.length) {
-    throw new UsageError(`${seqOnly.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} `
-      + "only apply to the language models (--model gpt, --model lstm, --dataset names)");
+    throw new UsageError(
+      `${seqOnly.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} ` +
+        "only apply to the language models (--model gpt, --model lstm, --dataset names)",
+    );
   }
   let cfg: TrainConfig;
   let outDir: string;
   const resume = flags.resume !== undefined;
   if (resume) {
     outDir = flags.resume!;
-    if (flags.out !== undefined && flags.out !== outDir) throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
-    const changed = Object.keys(flags).filter((k) => !RESUMABLE_FLAGS.has(k) && flags[k as keyof TrainFlags] !== undefined);
-    if (changed.length) throw new UsageError(`${changed.map(flagName).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs and --threads can`);
+    if (flags.out !== undefined && flags.out !== outDir)
+      throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
+    const changed = Object.keys(flags).filter(
+      (k) => !RESUMABLE_FLAGS.has(k) && flags[k as keyof TrainFlags] !== undefined,
+    );
+    if (changed.length)
+      throw new UsageError(
+        `${changed.map(flagName).join(", ")} cannot change on --resume (the run keeps its config.json); only --epochs and --threads can`,
+      );
     const saved = configFromJson(await readRunConfig(outDir), join(outDir, "config.json"));
     const resumed = applyFlags(saved, { epochs: flags.epochs, threads: flags.threads });
     if (saved.scheduler !== "none" && resumed.epochs !== saved.epochs) {
-      throw new UsageError(`the run in ${outDir} follows a one-cycle schedule laid out over its ${saved.epochs} epochs; `
-        + `--epochs ${resumed.epochs} cannot stretch it — resume without --epochs, or start a new run`);
+      throw new UsageError(
+        `the run in ${outDir} follows a one-cycle schedule laid out over its ${saved.epochs} epochs; ` +
+          `--epochs ${resumed.epochs} cannot stretch it — resume without --epochs, or start a new run`,
+      );
     }
     cfg = capThreads(resumed, flags.threads === undefined, io);
   } else {
@@ -143,13 +194,21 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
   // Early, clear refusals (train() checks both again under the folder's lock).
   const holder = await lockHolder(outDir);
   if (holder) {
-    throw new CliError(`${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, `
-      + `started ${holder.started}); wait for it to finish, or train into another --out`);
+    throw new CliError(
+      `${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, ` +
+        `started ${holder.started}); wait for it to finish, or train into another --out`,
+    );
   }
-  if (!resume && await findCheckpoint(outDir)) throw new UsageError(alreadyHoldsARun(outDir));
-  const stopAfter = flags.stopAfterSteps !== undefined ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
+  if (!resume && (await findCheckpoint(outDir))) throw new UsageError(alreadyHoldsARun(outDir));
+  const stopAfter =
+    flags.stopAfterSteps !== undefined
+      ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 })
+      : 0;
 
-  const stop = stopOnSignals(io, () => { bar?.stop(); bar = null; });
+  const stop = stopOnSignals(io, () => {
+    bar?.stop();
+    bar = null;
+  });
 
   let bar: cliProgress.SingleBar | null = null;
   let printedHead = false;
@@ -159,7 +218,9 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
   let lastPlain = 0;
   try {
     const result = await train(cfg, {
-      outDir, resume, signal: stop.signal,
+      outDir,
+      resume,
+      signal: stop.signal,
       // Printed once everything that could refuse the run has passed: what it says is what trains.
       onStart() {
         const hidden = cfg.hidden.length ? cfg.hidden.join("-") + " hidden, " : "";
@@ -168,17 +229,28 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
         // On webgpu, which adapter: a software one (SwiftShader) is correct but its speed means nothing.
         const ctx = cfg.backend === "webgpu" ? webgpuContext() : null;
         const where = ctx ? ` on webgpu (${describeAdapter(ctx.adapter)})` : "";
-        io.out(`gradlab train: ${cfg.dataset}, ${model}, ${cfg.optimizer} lr ${cfg.lr}${schedule}, `
-          + `batch ${cfg.batchSize}, ${cfg.epochs} epochs${where} → ${outDir}${resume ? " (resuming)" : ""}`);
+        io.out(
+          `gradlab train: ${cfg.dataset}, ${model}, ${cfg.optimizer} lr ${cfg.lr}${schedule}, ` +
+            `batch ${cfg.batchSize}, ${cfg.epochs} epochs${where} → ${outDir}${resume ? " (resuming)" : ""}`,
+        );
       },
       onEpochStart(epoch, epochs, steps) {
-        if (!printedHead) { io.out(TABLE_HEAD); printedHead = true; }
+        if (!printedHead) {
+          io.out(TABLE_HEAD);
+          printedHead = true;
+        }
         lastPlain = performance.now();
         if (io.isTTY) {
-          bar = new cliProgress.SingleBar({
-            format: `epoch ${epoch + 1}/${epochs} |{bar}| {value}/{total} steps | loss {loss} | {speed} ex/s | ETA {eta_formatted}`,
-            clearOnComplete: true, hideCursor: true, stream: process.stdout, etaBuffer: 50,
-          }, cliProgress.Presets.shades_classic);
+          bar = new cliProgress.SingleBar(
+            {
+              format: `epoch ${epoch + 1}/${epochs} |{bar}| {value}/{total} steps | loss {loss} | {speed} ex/s | ETA {eta_formatted}`,
+              clearOnComplete: true,
+              hideCursor: true,
+              stream: process.stdout,
+              etaBuffer: 50,
+            },
+            cliProgress.Presets.shades_classic,
+          );
           bar.start(steps, 0, { loss: "-", speed: "-" });
         }
       },
@@ -186,13 +258,16 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
         stepsDone++;
         if (bar) bar.update(s.step, { loss: s.loss.toFixed(4), speed: Math.round(s.examplesPerSec) });
         else if (!io.isTTY && s.step < s.steps && performance.now() - lastPlain >= PLAIN_PROGRESS_MS) {
-          io.out(`  epoch ${s.epoch + 1}/${s.epochs} step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} ${Math.round(s.examplesPerSec)} ex/s`);
+          io.out(
+            `  epoch ${s.epoch + 1}/${s.epochs} step ${s.step}/${s.steps} loss ${s.loss.toFixed(4)} ${Math.round(s.examplesPerSec)} ex/s`,
+          );
           lastPlain = performance.now();
         }
         if (stopAfter && stepsDone === stopAfter) process.kill(process.pid, "SIGINT");
       },
       onEpoch(m) {
-        bar?.stop(); bar = null;
+        bar?.stop();
+        bar = null;
         io.out(fmtRow(m));
       },
     });
@@ -200,12 +275,16 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
       const st = result.state;
       const stoppedBy = stop.stoppedBy();
       const how = stoppedBy && stoppedBy !== "SIGINT" ? `stopped by ${stoppedBy}` : "interrupted";
-      io.err(`gradlab: ${how} at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. `
-        + `Continue with: gradlab train --resume ${outDir}`);
+      io.err(
+        `gradlab: ${how} at epoch ${st.epoch + 1}, step ${st.step}; checkpoint saved in ${outDir}. ` +
+          `Continue with: gradlab train --resume ${outDir}`,
+      );
       return exitCodeFor(stoppedBy ?? "SIGINT");
     }
-    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; `
-      + "checkpoints/ for --resume)");
+    io.out(
+      `run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; ` +
+        "checkpoints/ for --resume)",
+    );
     io.out(`test accuracy: ${result.test!.accuracy.toFixed(4)}`);
     return 0;
   } finally {
@@ -224,40 +303,61 @@ async function runSeqTrain(flags: AllTrainFlags, io: Io): Promise<number> {
     throw new UsageError("--out and --resume name different folders; --resume continues in its own folder");
   }
   if (flags.device !== undefined && parseChoice("--device", String(flags.device), DEVICES) === "webgpu") {
-    throw new UsageError("--device webgpu trains the image models (--model mlp, lenet, resnet); the language models "
-      + "(gpt, lstm, --dataset names) train on the cpu for now — drop --device webgpu");
+    throw new UsageError(
+      "--device webgpu trains the image models (--model mlp, lenet, resnet); the language models " +
+        "(gpt, lstm, --dataset names) train on the cpu for now — drop --device webgpu",
+    );
   }
   const { out: _o, resume: _r, stopAfterSteps: _s, device: _d, ...rest } = flags;
   const cfg = resume
-    ? seqConfigForResume(await readRunConfig(outDir) as unknown as Record<string, unknown>, join(outDir, "config.json"), rest)
+    ? seqConfigForResume(
+        (await readRunConfig(outDir)) as unknown as Record<string, unknown>,
+        join(outDir, "config.json"),
+        rest,
+      )
     : seqConfigFromFlags(rest);
   if (cfg.threads > availableParallelism()) {
-    io.err(`gradlab: --threads ${cfg.threads} is more than the cores here; this machine has ${availableParallelism()}, `
-      + `so using ${availableParallelism()} (more threads than cores only wait for each other)`);
+    io.err(
+      `gradlab: --threads ${cfg.threads} is more than the cores here; this machine has ${availableParallelism()}, ` +
+        `so using ${availableParallelism()} (more threads than cores only wait for each other)`,
+    );
     cfg.threads = availableParallelism();
   }
   const holder = await lockHolder(outDir);
   if (holder) {
-    throw new CliError(`${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, `
-      + `started ${holder.started}); wait for it to finish, or train into another --out`);
+    throw new CliError(
+      `${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, ` +
+        `started ${holder.started}); wait for it to finish, or train into another --out`,
+    );
   }
-  if (!resume && await findCheckpoint(outDir)) throw new UsageError(alreadyHoldsARun(outDir));
-  const stopAfter = flags.stopAfterSteps !== undefined
-    ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 }) : 0;
+  if (!resume && (await findCheckpoint(outDir))) throw new UsageError(alreadyHoldsARun(outDir));
+  const stopAfter =
+    flags.stopAfterSteps !== undefined
+      ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 })
+      : 0;
   const stop = stopOnSignals(io, () => undefined);
-  let lastPlain = performance.now(), stepsDone = 0;
+  let lastPlain = performance.now(),
+    stepsDone = 0;
   try {
     const r = await trainSequence(cfg, {
-      outDir, resume, signal: stop.signal,
+      outDir,
+      resume,
+      signal: stop.signal,
       onStart(i) {
-        const shape = cfg.model === "gpt" ? `${cfg.nLayer} layers, ${cfg.nHead} heads, width ${cfg.nEmbd}`
-          : cfg.model === "lstm" ? `${cfg.nLayer}-layer LSTM, hidden ${cfg.nHidden}` : `context ${cfg.blockSize}, hidden ${cfg.nHidden}`;
+        const shape =
+          cfg.model === "gpt"
+            ? `${cfg.nLayer} layers, ${cfg.nHead} heads, width ${cfg.nEmbd}`
+            : cfg.model === "lstm"
+              ? `${cfg.nLayer}-layer LSTM, hidden ${cfg.nHidden}`
+              : `context ${cfg.blockSize}, hidden ${cfg.nHidden}`;
         const unit = cfg.dataset === "names" ? "examples" : "characters";
-        io.out(`gradlab train: ${cfg.model} (${shape}; ${i.params.toLocaleString("en-US")} parameters) on ${cfg.dataset} `
-          + `(${i.vocabSize} symbols; ${i.trainSize.toLocaleString("en-US")} training / `
-          + `${i.valSize.toLocaleString("en-US")} validation ${unit}), adamw lr ${cfg.lr}, batch ${cfg.batchSize}`
-          + `${cfg.model === "mlp" ? "" : ` × ${cfg.blockSize}`}, ${cfg.steps} steps → ${outDir}`
-          + (resume ? ` (resuming at step ${i.fromStep})` : ""));
+        io.out(
+          `gradlab train: ${cfg.model} (${shape}; ${i.params.toLocaleString("en-US")} parameters) on ${cfg.dataset} ` +
+            `(${i.vocabSize} symbols; ${i.trainSize.toLocaleString("en-US")} training / ` +
+            `${i.valSize.toLocaleString("en-US")} validation ${unit}), adamw lr ${cfg.lr}, batch ${cfg.batchSize}` +
+            `${cfg.model === "mlp" ? "" : ` × ${cfg.blockSize}`}, ${cfg.steps} steps → ${outDir}` +
+            (resume ? ` (resuming at step ${i.fromStep})` : ""),
+        );
         io.out(SEQ_HEAD);
       },
       onStep(s) {
@@ -269,19 +369,25 @@ async function runSeqTrain(flags: AllTrainFlags, io: Io): Promise<number> {
         if (stopAfter && stepsDone === stopAfter) process.kill(process.pid, "SIGINT");
       },
       onEval(m) {
-        io.out(`${String(m.step).padStart(7)}   ${m.trainLoss.toFixed(4).padStart(10)}   ${m.valLoss!.toFixed(4).padStart(8)}   `
-          + `${String(Math.round(m.tokensPerSec)).padStart(8)}   ${`${m.time.toFixed(1)}s`.padStart(6)}`);
+        io.out(
+          `${String(m.step).padStart(7)}   ${m.trainLoss.toFixed(4).padStart(10)}   ${m.valLoss!.toFixed(4).padStart(8)}   ` +
+            `${String(Math.round(m.tokensPerSec)).padStart(8)}   ${`${m.time.toFixed(1)}s`.padStart(6)}`,
+        );
         lastPlain = performance.now();
       },
     });
     if (r.status === "interrupted") {
       const by = stop.stoppedBy();
-      io.err(`gradlab: ${by && by !== "SIGINT" ? `stopped by ${by}` : "interrupted"} at step ${r.state.globalStep}; `
-        + `checkpoint saved in ${outDir}. Continue with: gradlab train --resume ${outDir}`);
+      io.err(
+        `gradlab: ${by && by !== "SIGINT" ? `stopped by ${by}` : "interrupted"} at step ${r.state.globalStep}; ` +
+          `checkpoint saved in ${outDir}. Continue with: gradlab train --resume ${outDir}`,
+      );
       return exitCodeFor(by ?? "SIGINT");
     }
     const last = r.history[r.history.length - 1];
-    io.out(`run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; checkpoints/ for --resume)`);
+    io.out(
+      `run folder: ${outDir} (model.safetensors, config.json, metrics.jsonl, report.html; checkpoints/ for --resume)`,
+    );
     io.out(`validation loss: ${last.valLoss!.toFixed(4)} (step ${last.step}); ${Math.round(r.tokensPerSec)} tokens/s`);
     io.out(`write text with: gradlab generate ${outDir}${cfg.dataset === "names" ? "" : ' --prompt "Call me"'}`);
     return 0;
@@ -290,18 +396,27 @@ async function runSeqTrain(flags: AllTrainFlags, io: Io): Promise<number> {
   }
 }
 
-const optActivation = (v?: string): Activation | undefined => (v === undefined ? undefined : parseChoice("--activation", v, ACTIVATIONS));
+const optActivation = (v?: string): Activation | undefined =>
+  v === undefined ? undefined : parseChoice("--activation", v, ACTIVATIONS);
 
-async function runEval(target: string, o: { dataDir?: string; limit?: string; activation?: string }, io: Io): Promise<number> {
+async function runEval(
+  target: string,
+  o: { dataDir?: string; limit?: string; activation?: string },
+  io: Io,
+): Promise<number> {
   const { model, arch, config } = await loadModel(target, optActivation(o.activation));
   // A run folder evaluates on the test examples it was trained for (its --limit), as the training run did.
-  const limit = o.limit !== undefined ? parseNumber("--limit", o.limit, { integer: true, min: 1 }) : (config?.limit ?? 0);
+  const limit =
+    o.limit !== undefined ? parseNumber("--limit", o.limit, { integer: true, min: 1 }) : (config?.limit ?? 0);
   let split;
   if (config && config.dataset !== "mnist") {
     split = loadData(config).test;
   } else {
     const inputs = exampleSize(arch);
-    if (inputs !== 784 || arch.numClasses !== 10) throw new CliError(`${target} is a ${inputs}-input, ${arch.numClasses}-class model; MNIST needs 784 inputs and 10 classes`);
+    if (inputs !== 784 || arch.numClasses !== 10)
+      throw new CliError(
+        `${target} is a ${inputs}-input, ${arch.numClasses}-class model; MNIST needs 784 inputs and 10 classes`,
+      );
     split = loadMnistTest(o.dataDir ?? config?.dataDir ?? "", limit);
   }
   const r = evaluate(model, split, arch.numClasses, { shape: exampleShape(arch) });
@@ -318,7 +433,12 @@ async function runPredict(target: string, image: string, o: { activation?: strin
   const probs = noGrad(() => softmax(model(tensor(x, { shape: [1, ...exampleShape(arch)] })), -1)).dataSync();
   const ranked = Array.from(probs, (p, c) => [c, p] as const).sort((a, b) => b[1] - a[1]);
   io.out(`prediction: ${ranked[0][0]}`);
-  io.out(`probabilities: ${ranked.slice(0, 3).map(([c, p]) => `${c}: ${p.toFixed(4)}`).join(", ")}`);
+  io.out(
+    `probabilities: ${ranked
+      .slice(0, 3)
+      .map(([c, p]) => `${c}: ${p.toFixed(4)}`)
+      .join(", ")}`,
+  );
   return 0;
 }
 
@@ -330,12 +450,15 @@ async function runSummary(target: string | undefined, flags: TrainFlags, io: Io)
     const given = Object.keys(flags).map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
     if (given.length) {
       const one = given.length === 1;
-      throw new UsageError(`${given.join(", ")} describe${one ? "s" : ""} a new model, but summary ${target} `
-        + `shows the model saved there; drop ${one ? "it" : "them"}, `
-        + `or drop ${target} to see the model the flags make`);
+      throw new UsageError(
+        `${given.join(", ")} describe${one ? "s" : ""} a new model, but summary ${target} ` +
+          `shows the model saved there; drop ${one ? "it" : "them"}, ` +
+          `or drop ${target} to see the model the flags make`,
+      );
     }
     const m = await loadModel(target);
-    model = m.model; shape = exampleShape(m.arch);
+    model = m.model;
+    shape = exampleShape(m.arch);
   } else {
     const cfg = applyFlags(DEFAULT_CONFIG, flags);
     const dims = cfg.dataset === "mnist" ? { inputSize: 784, numClasses: 10 } : { inputSize: 2, numClasses: 2 };
@@ -358,12 +481,19 @@ async function runExport(target: string, o: { onnx?: string; opset?: string }, i
     const { model, arch } = await loadModel(target);
     const shape = exampleShape(arch);
     bytes = isCnn(arch)
-      ? exportOnnx(onnxLayers(model), { inputShape: shape, opset, producerVersion: "0.1.0", graphName: `gradlab_${arch.model}` })
+      ? exportOnnx(onnxLayers(model), {
+          inputShape: shape,
+          opset,
+          producerVersion: "0.1.0",
+          graphName: `gradlab_${arch.model}`,
+        })
       : exportMlpOnnx(onnxLayers(model), { inputSize: arch.inputSize, opset, producerVersion: "0.1.0" });
     describe = `input float32[N, ${shape.join(", ")}] → logits [N, ${arch.numClasses}]`;
   }
   const folder = dirname(o.onnx) || ".";
-  await mkdir(folder, { recursive: true }).catch((e) => { throw describeWriteError(folder, e); });
+  await mkdir(folder, { recursive: true }).catch((e) => {
+    throw describeWriteError(folder, e);
+  });
   await writeFileAtomic(o.onnx, bytes);
   io.out(`wrote ${o.onnx} (ONNX opset ${opset}, ${describe})`);
   return 0;
@@ -371,7 +501,10 @@ async function runExport(target: string, o: { onnx?: string; opset?: string }, i
 
 function trainOptions(cmd: Command, forSummary = false): Command {
   cmd
-    .option("--model <name>", `model: ${MODELS.join(", ")} (default mlp; lenet and resnet train on 28×28 MNIST images, gpt and lstm on --dataset moby-dick)`)
+    .option(
+      "--model <name>",
+      `model: ${MODELS.join(", ")} (default mlp; lenet and resnet train on 28×28 MNIST images, gpt and lstm on --dataset moby-dick)`,
+    )
     .option("--dataset <name>", `dataset: ${DATASETS.join(", ")} (default mnist)`)
     .option("--hidden <sizes>", "hidden layer widths, comma separated (default 256,256)")
     .option("--activation <name>", `activation: ${ACTIVATIONS.join(", ")} (default relu)`)
@@ -385,13 +518,22 @@ function trainOptions(cmd: Command, forSummary = false): Command {
     .option("--momentum <m>", "SGD momentum, or Adam's beta1 (default 0.9)")
     .option("--weight-decay <wd>", "weight decay (default 0; AdamW's default 0.01 when 0)")
     .option("--optimizer <name>", "sgd, adam or adamw (default sgd; resnet: adamw)")
-    .option("--scheduler <name>", `learning-rate schedule: ${SCHEDULERS.join(", ")} (peak --lr; default none; resnet: onecycle)`)
+    .option(
+      "--scheduler <name>",
+      `learning-rate schedule: ${SCHEDULERS.join(", ")} (peak --lr; default none; resnet: onecycle)`,
+    )
     .option("--batch-size <n>", "mini-batch size (default 64)")
     .option("--seed <n>", "seed for init, split and shuffling (default 0)")
     .option("--val-size <n>", "validation examples held out of training (default 5000)")
     .option("--threads <n>", "worker threads for the wasm backend (default: min(2, cores); capped at the cores)")
-    .option("--device <name>", "where training computes: cpu (default) or webgpu (a GPU through WebGPU; in Node the optional package `webgpu`)")
-    .option("--backend <name>", `compute backend: js or wasm on the cpu (default ${DEFAULT_CONFIG.backend}, the fastest available), or webgpu`)
+    .option(
+      "--device <name>",
+      "where training computes: cpu (default) or webgpu (a GPU through WebGPU; in Node the optional package `webgpu`)",
+    )
+    .option(
+      "--backend <name>",
+      `compute backend: js or wasm on the cpu (default ${DEFAULT_CONFIG.backend}, the fastest available), or webgpu`,
+    )
     .option("--steps <n>", "language models: optimizer steps (default 2000 for gpt and lstm, 4000 for names)")
     .option("--eval-every <n>", "language models: steps between validation losses and checkpoints (default 500)")
     .option("--block-size <n>", "language models: context length (default 64; names: 3 characters)")
@@ -414,29 +556,58 @@ export function program(io: Io, setCode: (c: number) => void): Command {
     .version("0.1.0")
     .exitOverride()
     .showSuggestionAfterError()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")), outputError: () => undefined });
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => io.err(s.replace(/\n$/, "")),
+      outputError: () => undefined,
+    });
   const run = (f: () => Promise<number>) => async () => setCode(await f());
-  trainOptions(p.command("train").description("train an MLP (default: the lecture's 784-256-256-10 on MNIST) or a CNN (--model lenet|resnet) and write a run folder"))
-    .action((o, c: Command) => run(() => runTrain(pickGiven(o, c), io))());
-  p.command("eval").description("test accuracy of a run folder or a .safetensors checkpoint").argument("<target>", "run folder or .safetensors file")
-    .option("--data-dir <dir>", "folder with MNIST IDX files").option("--activation <name>", "activation, for checkpoints made outside gradlab (default relu)")
+  trainOptions(
+    p
+      .command("train")
+      .description(
+        "train an MLP (default: the lecture's 784-256-256-10 on MNIST) or a CNN (--model lenet|resnet) and write a run folder",
+      ),
+  ).action((o, c: Command) => run(() => runTrain(pickGiven(o, c), io))());
+  p.command("eval")
+    .description("test accuracy of a run folder or a .safetensors checkpoint")
+    .argument("<target>", "run folder or .safetensors file")
+    .option("--data-dir <dir>", "folder with MNIST IDX files")
+    .option("--activation <name>", "activation, for checkpoints made outside gradlab (default relu)")
     .addOption(new Option("--limit <n>", "evaluate only the first n test images").hideHelp())
     .action((t, o) => run(() => runEval(t, o, io))());
-  p.command("predict").description("classify a 28x28 (or larger) greyscale PNG").argument("<target>", "run folder or .safetensors file").argument("<image>", "PNG file")
+  p.command("predict")
+    .description("classify a 28x28 (or larger) greyscale PNG")
+    .argument("<target>", "run folder or .safetensors file")
+    .argument("<image>", "PNG file")
     .option("--activation <name>", "activation, for checkpoints made outside gradlab")
     .action((t, img, o) => run(() => runPredict(t, img, o, io))());
-  trainOptions(p.command("summary").description("per-layer table of a model (default: the training default)").argument("[target]", "run folder or .safetensors file"), true)
-    .action((t, o, c: Command) => run(() => runSummary(t, pickGiven(o, c), io))());
-  p.command("generate").description("write text with a language-model run (train --model gpt, lstm or --dataset names)")
+  trainOptions(
+    p
+      .command("summary")
+      .description("per-layer table of a model (default: the training default)")
+      .argument("[target]", "run folder or .safetensors file"),
+    true,
+  ).action((t, o, c: Command) => run(() => runSummary(t, pickGiven(o, c), io))());
+  p.command("generate")
+    .description("write text with a language-model run (train --model gpt, lstm or --dataset names)")
     .argument("<run>", "run folder")
     .option("--prompt <text>", 'text to continue (default "Call me"; names: the start of each name, default none)')
     .option("--tokens <n>", "characters to write (default 300)")
     .option("--temperature <t>", "softmax temperature: below 1 safer, above 1 wilder, 0 the most likely (default 0.8)")
     .option("--top-k <k>", "sample only among the k most likely characters (default: all)")
     .option("--seed <n>", "seed of the sampling (default 0)")
-    .action((t, o) => run(async () => { io.out(await generateText(t, o)); return 0; })());
-  p.command("export").description("export a trained model").argument("<target>", "run folder or .safetensors file")
-    .option("--onnx <file>", "write an ONNX model here").option("--opset <n>", "ONNX opset, 13 or newer (default 17)")
+    .action((t, o) =>
+      run(async () => {
+        io.out(await generateText(t, o));
+        return 0;
+      })(),
+    );
+  p.command("export")
+    .description("export a trained model")
+    .argument("<target>", "run folder or .safetensors file")
+    .option("--onnx <file>", "write an ONNX model here")
+    .option("--opset <n>", "ONNX opset, 13 or newer (default 17)")
     .action((t, o) => run(() => runExport(t, o, io))());
   return p;
 }
@@ -450,16 +621,25 @@ function pickGiven<T extends object>(o: T, c: Command): T {
 
 /** Known failures whose message is already a complete sentence for the user. */
 function isExpected(e: unknown): e is Error {
-  return e instanceof CliError || e instanceof IdxError || e instanceof SafetensorsError || e instanceof OnnxExportError
-    || e instanceof FileReadError || e instanceof FileWriteError
-    || (e instanceof Error && ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "ENOSPC", "EROFS"].includes((e as NodeJS.ErrnoException).code ?? ""));
+  return (
+    e instanceof CliError ||
+    e instanceof IdxError ||
+    e instanceof SafetensorsError ||
+    e instanceof OnnxExportError ||
+    e instanceof FileReadError ||
+    e instanceof FileWriteError ||
+    (e instanceof Error &&
+      ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "ENOSPC", "EROFS"].includes((e as NodeJS.ErrnoException).code ?? ""))
+  );
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   let code = 0;
   try {
-    await program(io, (c) => { code = c; }).parseAsync(argv, { from: "user" });
+    await program(io, (c) => {
+      code = c;
+    }).parseAsync(argv, { from: "user" });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -469,8 +649,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`gradlab: ${e.message.replace(/^error: /, "")} (see gradlab --help)`);
       return 2;
     }
-    if (e instanceof UsageError) { io.err(`gradlab: ${e.message}`); return 2; }
-    if (isExpected(e)) { io.err(`gradlab: ${e.message}`); return 1; }
+    if (e instanceof UsageError) {
+      io.err(`gradlab: ${e.message}`);
+      return 2;
+    }
+    if (isExpected(e)) {
+      io.err(`gradlab: ${e.message}`);
+      return 1;
+    }
     // Anything else is a gradlab bug or an unexpected library error: still one line, plus where to look.
     const msg = e instanceof Error ? e.message : String(e);
     io.err(`gradlab: ${msg}`);
@@ -485,7 +671,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
  */
 export async function runAsCommand(argv: string[]): Promise<number> {
   for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (e: NodeJS.ErrnoException) => { if (e.code !== "EPIPE" && e.code !== "EIO") throw e; });
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && e.code !== "EIO") throw e;
+    });
   }
   return main(argv);
 }

@@ -23,10 +23,22 @@ const COLOUR_TYPES: Record<number, { channels: number; depths: number[] }> = {
   6: { channels: 4, depths: [8, 16] },
 };
 /** Adam7's passes: first column and row, column and row steps. */
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 /** What a PNG's IHDR says, and how many bytes of filtered scanlines that implies. */
-interface PngHeader { width: number; height: number; rawBytes: number }
+interface PngHeader {
+  width: number;
+  height: number;
+  rawBytes: number;
+}
 
 /**
  * Checks the signature and IHDR (the first 33 bytes) of a PNG: dimensions within 4096×4096, a
@@ -34,31 +46,40 @@ interface PngHeader { width: number; height: number; rawBytes: number }
  */
 function pngHeader(head: Uint8Array, source: string): PngHeader {
   if (head.length < HEAD_BYTES || SIGNATURE.some((b, i) => head[i] !== b)) {
-    throw new CliError(`${source} is not a PNG image (it does not start with the PNG signature); save the digit as a PNG`);
+    throw new CliError(
+      `${source} is not a PNG image (it does not start with the PNG signature); save the digit as a PNG`,
+    );
   }
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (dv.getUint32(8) !== 13 || String.fromCharCode(...head.subarray(12, 16)) !== "IHDR") {
     throw new CliError(`${source} is not a readable PNG image (its first chunk is not a 13-byte IHDR)`);
   }
   // IHDR is the first chunk: width and height are big-endian u32 at bytes 16..23.
-  const width = dv.getUint32(16), height = dv.getUint32(20);
-  const depth = head[24], colourType = head[25], interlace = head[28];
+  const width = dv.getUint32(16),
+    height = dv.getUint32(20);
+  const depth = head[24],
+    colourType = head[25],
+    interlace = head[28];
   if (width * height > MAX_PIXELS || width > MAX_SIDE || height > MAX_SIDE) {
-    throw new CliError(`${source} says it is ${width}x${height} pixels; `
-      + `images larger than ${MAX_SIDE}x${MAX_SIDE} are refused`);
+    throw new CliError(
+      `${source} says it is ${width}x${height} pixels; ` + `images larger than ${MAX_SIDE}x${MAX_SIDE} are refused`,
+    );
   }
   if (width === 0 || height === 0) throw new CliError(`${source} says it is ${width}x${height} pixels: an empty image`);
   const ct = COLOUR_TYPES[colourType];
   if (!ct || !ct.depths.includes(depth) || interlace > 1) {
-    throw new CliError(`${source} is not a readable PNG image (its header has colour type ${colourType}, `
-      + `bit depth ${depth}, interlace ${interlace}, which PNG does not define)`);
+    throw new CliError(
+      `${source} is not a readable PNG image (its header has colour type ${colourType}, ` +
+        `bit depth ${depth}, interlace ${interlace}, which PNG does not define)`,
+    );
   }
   const rowBytes = (w: number) => Math.ceil((w * ct.channels * depth) / 8);
   let rawBytes = 0;
   if (interlace === 0) rawBytes = height * (1 + rowBytes(width));
   else {
     for (const [x0, y0, dx, dy] of ADAM7) {
-      const w = Math.ceil(Math.max(0, width - x0) / dx), h = Math.ceil(Math.max(0, height - y0) / dy);
+      const w = Math.ceil(Math.max(0, width - x0) / dx),
+        h = Math.ceil(Math.max(0, height - y0) / dy);
       if (w > 0 && h > 0) rawBytes += h * (1 + rowBytes(w));
     }
   }
@@ -83,7 +104,10 @@ function checkImageData(bytes: Uint8Array, h: PngHeader, source: string): void {
     }
     if (type === "IDAT") idat.push(bytes.subarray(pos + 8, pos + 8 + len));
     pos += 12 + len;
-    if (type === "IEND") { ended = true; break; }
+    if (type === "IEND") {
+      ended = true;
+      break;
+    }
   }
   if (!ended) throw new CliError(`${source} is cut short: it ends before the PNG's closing IEND chunk`);
   if (!idat.length) throw new CliError(`${source} has no image data (no IDAT chunk)`);
@@ -102,8 +126,10 @@ function checkImageData(bytes: Uint8Array, h: PngHeader, source: string): void {
     throw new CliError(`${source} has corrupt image data (${(e as Error).message})`);
   }
   if (raw.length !== h.rawBytes) {
-    throw new CliError(`${source} holds ${raw.length} of the ${h.rawBytes} bytes of image data `
-      + `its ${h.width}x${h.height} header calls for: rows are missing`);
+    throw new CliError(
+      `${source} holds ${raw.length} of the ${h.rawBytes} bytes of image data ` +
+        `its ${h.width}x${h.height} header calls for: rows are missing`,
+    );
   }
 }
 
@@ -124,8 +150,10 @@ export function readPngFile(path: string): Uint8Array {
     const h = pngHeader(head, path);
     const cap = 2 * h.rawBytes + 2 ** 20;
     if (f.size > cap) {
-      throw new CliError(`${path} is ${formatBytes(f.size)}, far more than a ${h.width}x${h.height} PNG needs `
-        + `(at most ${formatBytes(cap)}); it is corrupt or not an image`);
+      throw new CliError(
+        `${path} is ${formatBytes(f.size)}, far more than a ${h.width}x${h.height} PNG needs ` +
+          `(at most ${formatBytes(cap)}); it is corrupt or not an image`,
+      );
     }
     return f.read(0, f.size);
   } finally {

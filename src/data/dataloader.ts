@@ -29,15 +29,21 @@ export class DataLoader implements Iterable<Tensor[]> {
   readonly dropLast: boolean;
   readonly generator: RandomGenerator;
 
-  constructor(readonly dataset: Batchable, opts: DataLoaderOptions = {}) {
+  constructor(
+    readonly dataset: Batchable,
+    opts: DataLoaderOptions = {},
+  ) {
     const usage = "new data.DataLoader(dataset, { batchSize: 64, shuffle: true })";
     checkOptions("DataLoader", opts, ["batchSize", "shuffle", "dropLast", "seed", "generator"], usage);
     if (typeof dataset?.get !== "function" || typeof dataset.length !== "number") {
-      throw new TypeError("DataLoader: the first argument must be a dataset (length and get(i)), got " +
-        `${describeValue(dataset)} — wrap tensors in one: new data.TensorDataset(x, y)`);
+      throw new TypeError(
+        "DataLoader: the first argument must be a dataset (length and get(i)), got " +
+          `${describeValue(dataset)} — wrap tensors in one: new data.TensorDataset(x, y)`,
+      );
     }
     this.batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) throw new Error(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
+      throw new Error(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
     this.generator = opts.generator ?? (opts.seed !== undefined ? new RandomGenerator(opts.seed) : defaultGenerator);
@@ -68,5 +74,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     }
   }
 
-  [Symbol.iterator](): Iterator<Tensor[]> { return this.batches(this.epochOrder()); }
+  [Symbol.iterator](): Iterator<Tensor[]> {
+    return this.batches(this.epochOrder());
+  }
 }

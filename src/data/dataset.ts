@@ -20,23 +20,39 @@ export class TensorDataset extends Dataset<Tensor[]> {
     const n = tensors[0].shape[0];
     tensors.forEach((t, i) => {
       if (t.ndim === 0 || t.shape[0] !== n) {
-        throw new Error(`TensorDataset: every tensor needs the same first dim; tensor 0 is ${fmt(tensors[0].shape)} but tensor ${i} is ${fmt(t.shape)}`);
+        throw new Error(
+          `TensorDataset: every tensor needs the same first dim; tensor 0 is ${fmt(tensors[0].shape)} but tensor ${i} is ${fmt(t.shape)}`,
+        );
       }
     });
     this.tensors = tensors;
   }
-  get length(): number { return this.tensors[0].shape[0]; }
-  get(index: number): Tensor[] { return this.tensors.map((t) => t.select(0, index)); }
+  get length(): number {
+    return this.tensors[0].shape[0];
+  }
+  get(index: number): Tensor[] {
+    return this.tensors.map((t) => t.select(0, index));
+  }
   /** The rows at `indices` of every tensor, as batches. */
-  getBatch(indices: Int32Array): Tensor[] { return this.tensors.map((t) => indexSelect(t, 0, indices)); }
+  getBatch(indices: Int32Array): Tensor[] {
+    return this.tensors.map((t) => indexSelect(t, 0, indices));
+  }
 }
 
 /** A view of `dataset` restricted to `indices` (what `randomSplit` returns). */
 export class Subset<T = Tensor[]> extends Dataset<T> {
-  constructor(readonly dataset: Dataset<T>, readonly indices: Int32Array) { super(); }
-  get length(): number { return this.indices.length; }
+  constructor(
+    readonly dataset: Dataset<T>,
+    readonly indices: Int32Array,
+  ) {
+    super();
+  }
+  get length(): number {
+    return this.indices.length;
+  }
   get(i: number): T {
-    if (i < 0 || i >= this.indices.length) throw new Error(`Subset: index ${i} out of range for length ${this.indices.length}`);
+    if (i < 0 || i >= this.indices.length)
+      throw new Error(`Subset: index ${i} out of range for length ${this.indices.length}`);
     return this.dataset.get(this.indices[i]);
   }
   /** The items at `indices` as batches: one gather when the wrapped dataset can, else stacked items. */

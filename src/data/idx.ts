@@ -45,7 +45,12 @@ export class IdxError extends Error {
   }
 }
 
-interface DTypeInfo { code: number; dtype: IdxDType; bytes: number; label: string }
+interface DTypeInfo {
+  code: number;
+  dtype: IdxDType;
+  bytes: number;
+  label: string;
+}
 
 const DTYPES: readonly DTypeInfo[] = [
   { code: 0x08, dtype: "ubyte", bytes: 1, label: "unsigned byte" },
@@ -105,7 +110,10 @@ export function parseIdx(bytes: Uint8Array | ArrayBuffer, name = "IDX data", opt
   let b = toU8(bytes);
   if (isGzip(b)) {
     if (!opts.gunzip) {
-      throw new IdxError(name, `${name} is gzip-compressed (starts with 1f 8b); decompress it first, pass { gunzip } to parseIdx, or use parseIdxAsync / readIdxFile.`);
+      throw new IdxError(
+        name,
+        `${name} is gzip-compressed (starts with 1f 8b); decompress it first, pass { gunzip } to parseIdx, or use parseIdxAsync / readIdxFile.`,
+      );
     }
     b = gunzipOrThrow(b, name, opts.gunzip);
   }
@@ -127,7 +135,10 @@ export async function parseIdxAsync(
     try {
       b = await gunzipStream(b);
     } catch (e) {
-      throw new IdxError(name, `${name} looks gzip-compressed (starts with 1f 8b) but could not be decompressed: ${errMsg(e)}`);
+      throw new IdxError(
+        name,
+        `${name} looks gzip-compressed (starts with 1f 8b) but could not be decompressed: ${errMsg(e)}`,
+      );
     }
   }
   return decode(b, name, opts.trailing ?? "error");
@@ -146,7 +157,10 @@ function gunzipOrThrow(b: Uint8Array, name: string, gunzip: (b: Uint8Array) => U
     return gunzip(b);
   } catch (e) {
     if (e instanceof IdxError) throw e; // already a sentence about this file (e.g. a size cap)
-    throw new IdxError(name, `${name} looks gzip-compressed (starts with 1f 8b) but could not be decompressed: ${errMsg(e)}`);
+    throw new IdxError(
+      name,
+      `${name} looks gzip-compressed (starts with 1f 8b) but could not be decompressed: ${errMsg(e)}`,
+    );
   }
 }
 
@@ -172,20 +186,32 @@ export interface IdxHeader {
 export function parseIdxHeader(b: Uint8Array, name = "IDX data"): IdxHeader {
   if (b.length === 0) throw new IdxError(name, `${name} is empty (0 bytes), so it cannot be an IDX file.`);
   if (b.length < 4) {
-    throw new IdxError(name, `${name} is only ${b.length} byte${b.length === 1 ? "" : "s"} long, too short for the 4-byte IDX magic number (first bytes are ${hex(b, 4)}).`);
+    throw new IdxError(
+      name,
+      `${name} is only ${b.length} byte${b.length === 1 ? "" : "s"} long, too short for the 4-byte IDX magic number (first bytes are ${hex(b, 4)}).`,
+    );
   }
   if (b[0] !== 0 || b[1] !== 0) {
-    throw new IdxError(name, `${name} is not an IDX file: first bytes are ${hex(b, 4)}, but an IDX file starts with 00 00, a type byte and a dimension count.`);
+    throw new IdxError(
+      name,
+      `${name} is not an IDX file: first bytes are ${hex(b, 4)}, but an IDX file starts with 00 00, a type byte and a dimension count.`,
+    );
   }
   const info = BY_CODE.get(b[2]);
   if (!info) {
     const known = DTYPES.map((d) => `0x${d.code.toString(16).padStart(2, "0")} (${d.dtype})`).join(", ");
-    throw new IdxError(name, `${name} has unknown IDX dtype byte 0x${b[2].toString(16).padStart(2, "0")} (known: ${known}).`);
+    throw new IdxError(
+      name,
+      `${name} has unknown IDX dtype byte 0x${b[2].toString(16).padStart(2, "0")} (known: ${known}).`,
+    );
   }
   const ndims = b[3];
   const headerLen = 4 + 4 * ndims;
   if (b.length < headerLen) {
-    throw new IdxError(name, `${name} is truncated: its header declares ${ndims} dimensions and needs ${headerLen} bytes, but the file has only ${b.length}.`);
+    throw new IdxError(
+      name,
+      `${name} is truncated: its header declares ${ndims} dimensions and needs ${headerLen} bytes, but the file has only ${b.length}.`,
+    );
   }
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const shape: number[] = [];
@@ -207,15 +233,21 @@ export function checkIdxDataSize(h: IdxHeader, present: number, name: string, tr
   const info = BY_NAME.get(h.dtype)!;
   const dims = h.shape.length === 0 ? "a scalar" : h.shape.join("x");
   if (present < h.dataBytes) {
-    const eq = info.bytes === 1 ? `${dims} = ${h.dataBytes} bytes`
-      : `${dims} ${info.label} values = ${h.dataBytes} bytes`;
-    throw new IdxError(name, `${name} is truncated: header says ${eq} of data but only ${present} ${present === 1 ? "is" : "are"} present.`);
+    const eq =
+      info.bytes === 1 ? `${dims} = ${h.dataBytes} bytes` : `${dims} ${info.label} values = ${h.dataBytes} bytes`;
+    throw new IdxError(
+      name,
+      `${name} is truncated: header says ${eq} of data but only ${present} ${present === 1 ? "is" : "are"} present.`,
+    );
   }
   if (present > h.dataBytes && trailing === "error") {
     const extra = present - h.dataBytes;
-    throw new IdxError(name, `${name} has ${extra} unexpected trailing byte${extra === 1 ? "" : "s"} after the `
-      + `${h.dataBytes} bytes of data its header (${dims} ${info.dtype}) describes; `
-      + 'pass trailing: "ignore" to accept them.');
+    throw new IdxError(
+      name,
+      `${name} has ${extra} unexpected trailing byte${extra === 1 ? "" : "s"} after the ` +
+        `${h.dataBytes} bytes of data its header (${dims} ${info.dtype}) describes; ` +
+        'pass trailing: "ignore" to accept them.',
+    );
   }
 }
 
@@ -267,10 +299,12 @@ function readData(b: Uint8Array, view: DataView, off: number, n: number, dtype: 
 export function encodeIdx(arr: { shape: readonly number[]; dtype: IdxDType; data: ArrayLike<number> }): Uint8Array {
   const { shape, dtype, data } = arr;
   const code = idxDTypeCode(dtype);
-  if (shape.length > 255) throw new RangeError(`encodeIdx: an IDX file has at most 255 dimensions, got ${shape.length}`);
+  if (shape.length > 255)
+    throw new RangeError(`encodeIdx: an IDX file has at most 255 dimensions, got ${shape.length}`);
   let count = 1;
   for (const s of shape) {
-    if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new RangeError(`encodeIdx: bad dimension size ${s} in shape [${shape.join(", ")}]`);
+    if (!Number.isInteger(s) || s < 0 || s > 0xffffffff)
+      throw new RangeError(`encodeIdx: bad dimension size ${s} in shape [${shape.join(", ")}]`);
     count *= s;
   }
   if (data.length !== count) {
@@ -285,12 +319,24 @@ export function encodeIdx(arr: { shape: readonly number[]; dtype: IdxDType; data
   shape.forEach((s, i) => view.setUint32(4 + 4 * i, s, false));
   const off = headerLen;
   switch (dtype) {
-    case "ubyte": for (let i = 0; i < count; i++) view.setUint8(off + i, data[i]); break;
-    case "sbyte": for (let i = 0; i < count; i++) view.setInt8(off + i, data[i]); break;
-    case "short": for (let i = 0; i < count; i++) view.setInt16(off + 2 * i, data[i], false); break;
-    case "int": for (let i = 0; i < count; i++) view.setInt32(off + 4 * i, data[i], false); break;
-    case "float": for (let i = 0; i < count; i++) view.setFloat32(off + 4 * i, data[i], false); break;
-    case "double": for (let i = 0; i < count; i++) view.setFloat64(off + 8 * i, data[i], false); break;
+    case "ubyte":
+      for (let i = 0; i < count; i++) view.setUint8(off + i, data[i]);
+      break;
+    case "sbyte":
+      for (let i = 0; i < count; i++) view.setInt8(off + i, data[i]);
+      break;
+    case "short":
+      for (let i = 0; i < count; i++) view.setInt16(off + 2 * i, data[i], false);
+      break;
+    case "int":
+      for (let i = 0; i < count; i++) view.setInt32(off + 4 * i, data[i], false);
+      break;
+    case "float":
+      for (let i = 0; i < count; i++) view.setFloat32(off + 4 * i, data[i], false);
+      break;
+    case "double":
+      for (let i = 0; i < count; i++) view.setFloat64(off + 8 * i, data[i], false);
+      break;
   }
   return out;
 }

@@ -7,7 +7,14 @@ import { basename } from "node:path";
 import { constants as zlibConstants, gunzipSync, gzipSync } from "node:zlib";
 import { FileReadError, formatBytes, RegularFile } from "../io/read_node.js";
 import {
-  checkIdxDataSize, encodeIdx, IdxError, isGzip, parseIdx, parseIdxHeader, type IdxArray, type IdxDType,
+  checkIdxDataSize,
+  encodeIdx,
+  IdxError,
+  isGzip,
+  parseIdx,
+  parseIdxHeader,
+  type IdxArray,
+  type IdxDType,
 } from "./idx.js";
 
 /**
@@ -64,9 +71,11 @@ export function readIdxFile(path: string, opts: ReadIdxOptions = {}): IdxArray {
       let head: Uint8Array | null = null;
       try {
         head = gunzipSync(gz.subarray(0, GZIP_HEAD_PROBE), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-      } catch { /* corrupt: parseIdx below says so */ }
+      } catch {
+        /* corrupt: parseIdx below says so */
+      }
       let limit = max;
-      if (head && head.length >= 4 && (head.length >= 4 + 4 * head[3])) {
+      if (head && head.length >= 4 && head.length >= 4 + 4 * head[3]) {
         const h = parseIdxHeader(head, path);
         const declared = h.headerLen + h.dataBytes;
         if (declared > max) throw tooBig("declares (once decompressed)", declared);
@@ -90,10 +99,13 @@ function gunzipCapped(b: Uint8Array, limit: number, path: string, trailing: "err
     return gunzipSync(b, { maxOutputLength: limit });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new IdxError(path, trailing === "error"
-        ? `${path} decompresses to more bytes than its header describes (unexpected trailing data); `
-          + 'pass trailing: "ignore" to accept them.'
-        : `${path} decompresses to more than ${formatBytes(limit)}; IDX files larger than that are refused.`);
+      throw new IdxError(
+        path,
+        trailing === "error"
+          ? `${path} decompresses to more bytes than its header describes (unexpected trailing data); ` +
+              'pass trailing: "ignore" to accept them.'
+          : `${path} decompresses to more than ${formatBytes(limit)}; IDX files larger than that are refused.`,
+      );
     }
     throw e;
   }

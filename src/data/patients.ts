@@ -51,11 +51,20 @@ export interface PatientsDataset {
  */
 export function patientsDataset(opts: PatientsOptions = {}): PatientsDataset {
   const { patients = 20, perPatient = 20, d = 8, noise = 0.5, signature = 2, signal = 1 } = opts;
-  for (const [k, v] of [["patients", patients], ["perPatient", perPatient], ["d", d]] as const) {
+  for (const [k, v] of [
+    ["patients", patients],
+    ["perPatient", perPatient],
+    ["d", d],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`patientsDataset: ${k} must be an integer >= 1, got ${v}`);
   }
-  for (const [k, v] of [["noise", noise], ["signature", signature], ["signal", signal]] as const) {
-    if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`patientsDataset: ${k} must be a finite number >= 0, got ${v}`);
+  for (const [k, v] of [
+    ["noise", noise],
+    ["signature", signature],
+    ["signal", signal],
+  ] as const) {
+    if (!(v >= 0) || !Number.isFinite(v))
+      throw new RangeError(`patientsDataset: ${k} must be a finite number >= 0, got ${v}`);
   }
   const g = resolveGenerator(opts);
   const n = patients * perPatient;

@@ -47,7 +47,8 @@ export function splitLengths(n: number, lengths: readonly number[]): number[] {
   const isClose = Math.abs(sum - 1) <= 1e-9 * Math.max(1, Math.abs(sum));
   if (isClose) {
     const out = lengths.map((f, i) => {
-      if (!(f >= 0 && f <= 1)) throw new RangeError(`splitLengths: fraction at index ${i} is not between 0 and 1 (got ${f})`);
+      if (!(f >= 0 && f <= 1))
+        throw new RangeError(`splitLengths: fraction at index ${i} is not between 0 and 1 (got ${f})`);
       return Math.floor(n * f);
     });
     const remainder = n - out.reduce((a, b) => a + b, 0);
@@ -56,10 +57,13 @@ export function splitLengths(n: number, lengths: readonly number[]): number[] {
   }
   for (const [i, l] of lengths.entries()) {
     if (!Number.isInteger(l) || l < 0) {
-      throw new RangeError(`splitLengths: lengths must be non-negative integer counts summing to ${n} or fractions summing to 1; got ${l} at index ${i}`);
+      throw new RangeError(
+        `splitLengths: lengths must be non-negative integer counts summing to ${n} or fractions summing to 1; got ${l} at index ${i}`,
+      );
     }
   }
-  if (sum !== n) throw new RangeError(`splitLengths: lengths [${lengths.join(", ")}] sum to ${sum}, not to the dataset length ${n}`);
+  if (sum !== n)
+    throw new RangeError(`splitLengths: lengths [${lengths.join(", ")}] sum to ${sum}, not to the dataset length ${n}`);
   return [...lengths];
 }
 
@@ -86,14 +90,17 @@ export function randomSplitIndices(n: number, lengths: readonly number[], genera
 /** Validates 2 or 3 fractions in [0, 1] summing to 1 (±1e-6). */
 function checkFractions(fn: string, fractions: readonly number[]): void {
   if (fractions.length !== 2 && fractions.length !== 3) {
-    throw new RangeError(`${fn}: fractions must be [train, val] or [train, val, test], got ${fractions.length} numbers`);
+    throw new RangeError(
+      `${fn}: fractions must be [train, val] or [train, val, test], got ${fractions.length} numbers`,
+    );
   }
   const names = ["train", "val", "test"];
   fractions.forEach((f, i) => {
     if (!(f >= 0 && f <= 1)) throw new RangeError(`${fn}: the ${names[i]} fraction must be between 0 and 1, got ${f}`);
   });
   const sum = fractions.reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - 1) > 1e-6) throw new RangeError(`${fn}: fractions must sum to 1, got ${fractions.join(" + ")} = ${+sum.toPrecision(12)}`);
+  if (Math.abs(sum - 1) > 1e-6)
+    throw new RangeError(`${fn}: fractions must sum to 1, got ${fractions.join(" + ")} = ${+sum.toPrecision(12)}`);
 }
 
 function toSplit(parts: Int32Array[]): SplitIndices {
@@ -123,10 +130,15 @@ export interface GroupSplitOptions extends SeedOptions {
  * @throws RangeError if the fractions are invalid or a side with a positive fraction would get
  *   no group (too few groups).
  */
-export function groupSplit(groups: ArrayLike<GroupKey>, fractions: readonly number[], opts?: Generator | number | GroupSplitOptions): SplitIndices {
+export function groupSplit(
+  groups: ArrayLike<GroupKey>,
+  fractions: readonly number[],
+  opts?: Generator | number | GroupSplitOptions,
+): SplitIndices {
   checkFractions("groupSplit", fractions);
-  const by = typeof opts === "object" && !(opts instanceof Generator) ? opts.by ?? "samples" : "samples";
-  if (by !== "samples" && by !== "groups") throw new RangeError(`groupSplit: by must be "samples" or "groups", got ${String(by)}`);
+  const by = typeof opts === "object" && !(opts instanceof Generator) ? (opts.by ?? "samples") : "samples";
+  if (by !== "samples" && by !== "groups")
+    throw new RangeError(`groupSplit: by must be "samples" or "groups", got ${String(by)}`);
   const g = resolveGenerator(opts);
   const n = groups.length;
   const { ids, members } = groupIds(groups);
@@ -163,7 +175,9 @@ export function groupSplit(groups: ArrayLike<GroupKey>, fractions: readonly numb
   const names = ["train", "val", "test"];
   for (let s = 0; s < k; s++) {
     if (fractions[s] > 0 && groupsPerSide[s] === 0) {
-      throw new RangeError(`groupSplit: the ${names[s]} side (fraction ${fractions[s]}) got no group; there are only ${G} distinct groups for ${n} samples, so use fewer sides, larger fractions or more groups`);
+      throw new RangeError(
+        `groupSplit: the ${names[s]} side (fraction ${fractions[s]}) got no group; there are only ${G} distinct groups for ${n} samples, so use fewer sides, larger fractions or more groups`,
+      );
     }
   }
   const parts = sizes.map((sz) => new Int32Array(sz));
@@ -208,7 +222,8 @@ export function timeSplit(times: ArrayLike<number>, fractions: readonly number[]
   checkFractions("timeSplit", fractions);
   const n = times.length;
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(times[i])) throw new RangeError(`timeSplit: time at index ${i} is ${times[i]}, not a finite number`);
+    if (!Number.isFinite(times[i]))
+      throw new RangeError(`timeSplit: time at index ${i} is ${times[i]}, not a finite number`);
   }
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
   const counts = splitLengths(n, normalize(fractions));

@@ -42,7 +42,8 @@ function checkN(fn: string, n: number, min = 1): void {
 }
 
 function checkNoise(fn: string, noise: number): void {
-  if (!(noise >= 0) || !Number.isFinite(noise)) throw new RangeError(`${fn}: noise must be a finite number >= 0, got ${noise}`);
+  if (!(noise >= 0) || !Number.isFinite(noise))
+    throw new RangeError(`${fn}: noise must be a finite number >= 0, got ${noise}`);
 }
 
 /** Splits `n` into `k` counts that differ by at most one (the first `n % k` get the extra one). */
@@ -52,7 +53,14 @@ export function balancedCounts(n: number, k: number): number[] {
 }
 
 /** Adds N(0, noise²) to every coordinate, then optionally shuffles rows; returns the dataset. */
-function finish(x: Float32Array, y: Int32Array, numClasses: number, noise: number, shuffle: boolean, g: Generator): Dataset2D {
+function finish(
+  x: Float32Array,
+  y: Int32Array,
+  numClasses: number,
+  noise: number,
+  shuffle: boolean,
+  g: Generator,
+): Dataset2D {
   const n = y.length;
   if (noise > 0) for (let i = 0; i < x.length; i++) x[i] += noise * g.normal();
   if (!shuffle) return { x, y, n, numClasses };
@@ -89,7 +97,12 @@ export function xorCloud(opts: SyntheticOptions = {}): Dataset2D {
   checkN("xorCloud", n);
   checkNoise("xorCloud", noise);
   const g = resolveGenerator(opts);
-  const corners = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const corners = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ];
   const labels = [0, 1, 1, 0];
   // Corner order alternates classes, so the (n % 4) extra points also keep the classes balanced.
   const order = [0, 1, 3, 2];
@@ -126,8 +139,10 @@ export function spirals(opts: SpiralsOptions = {}): Dataset2D {
   const { n = 200, turns = 1, noise = 0.05, classes = 2, shuffle = true } = opts;
   checkN("spirals", n);
   checkNoise("spirals", noise);
-  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`spirals: classes must be an integer >= 1, got ${classes}`);
-  if (!(turns > 0) || !Number.isFinite(turns)) throw new RangeError(`spirals: turns must be a finite number > 0, got ${turns}`);
+  if (!Number.isInteger(classes) || classes < 1)
+    throw new RangeError(`spirals: classes must be an integer >= 1, got ${classes}`);
+  if (!(turns > 0) || !Number.isFinite(turns))
+    throw new RangeError(`spirals: turns must be a finite number > 0, got ${turns}`);
   const g = resolveGenerator(opts);
   const counts = balancedCounts(n, classes);
   const x = new Float32Array(2 * n);
@@ -159,9 +174,11 @@ export function moons(opts: SyntheticOptions = {}): Dataset2D {
   checkNoise("moons", noise);
   // s evenly spaced over [0, π], both ends included.
   const arc = (i: number, count: number): number => (count === 1 ? 0 : (Math.PI * i) / (count - 1));
-  const { x, y } = twoCurves(n,
+  const { x, y } = twoCurves(
+    n,
     (i, count) => [Math.cos(arc(i, count)), Math.sin(arc(i, count))],
-    (j, count) => [1 - Math.cos(arc(j, count)), 0.5 - Math.sin(arc(j, count))]);
+    (j, count) => [1 - Math.cos(arc(j, count)), 0.5 - Math.sin(arc(j, count))],
+  );
   return finish(x, y, 2, noise, shuffle, resolveGenerator(opts));
 }
 
@@ -169,7 +186,11 @@ export function moons(opts: SyntheticOptions = {}): Dataset2D {
  * floor(n/2) points of class 0 on `outer(i, count)`, the rest of class 1 on `inner(j, count)`:
  * the shared layout of moons and circles.
  */
-function twoCurves(n: number, outer: (i: number, count: number) => [number, number], inner: (j: number, count: number) => [number, number]): { x: Float32Array; y: Int32Array } {
+function twoCurves(
+  n: number,
+  outer: (i: number, count: number) => [number, number],
+  inner: (j: number, count: number) => [number, number],
+): { x: Float32Array; y: Int32Array } {
   const nOut = Math.floor(n / 2);
   const x = new Float32Array(2 * n);
   const y = new Int32Array(n);
@@ -202,9 +223,11 @@ export function circles(opts: CirclesOptions = {}): Dataset2D {
   if (!(factor >= 0 && factor < 1)) throw new RangeError(`circles: factor must be in [0, 1), got ${factor}`);
   // Angles evenly spaced over [0, 2π).
   const angle = (i: number, count: number): number => (2 * Math.PI * i) / count;
-  const { x, y } = twoCurves(n,
+  const { x, y } = twoCurves(
+    n,
     (i, count) => [Math.cos(angle(i, count)), Math.sin(angle(i, count))],
-    (j, count) => [factor * Math.cos(angle(j, count)), factor * Math.sin(angle(j, count))]);
+    (j, count) => [factor * Math.cos(angle(j, count)), factor * Math.sin(angle(j, count))],
+  );
   return finish(x, y, 2, noise, shuffle, resolveGenerator(opts));
 }
 
@@ -233,7 +256,8 @@ export function gaussianBlobs(opts: BlobsOptions = {}): Dataset2D & { centers: F
   const g = resolveGenerator(opts);
   let cs: number[][];
   if (typeof centers === "number") {
-    if (!Number.isInteger(centers) || centers < 1) throw new RangeError(`gaussianBlobs: centers must be an integer >= 1, got ${centers}`);
+    if (!Number.isInteger(centers) || centers < 1)
+      throw new RangeError(`gaussianBlobs: centers must be an integer >= 1, got ${centers}`);
     const [lo, hi] = box;
     cs = Array.from({ length: centers }, () => [lo + (hi - lo) * g.random(), lo + (hi - lo) * g.random()]);
   } else {

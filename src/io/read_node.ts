@@ -10,7 +10,11 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 /** A file that cannot be read, or is too big: one sentence naming the file. `code` is Node's errno code, if any. */
 export class FileReadError extends Error {
   override name = "FileReadError";
-  constructor(message: string, readonly path: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -28,11 +32,16 @@ function kindOf(st: Stats): string {
 /** Node's errno errors, said plainly and naming the file. */
 export function describeOpenError(path: string, e: unknown): FileReadError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "it does not exist"
-    : code === "EACCES" || code === "EPERM" ? "permission denied"
-      : code === "ENOTDIR" ? "a folder on its path is a file"
-        : code === "ELOOP" ? "too many symbolic links"
-          : (e as Error).message;
+  const why =
+    code === "ENOENT"
+      ? "it does not exist"
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "ENOTDIR"
+          ? "a folder on its path is a file"
+          : code === "ELOOP"
+            ? "too many symbolic links"
+            : (e as Error).message;
   return new FileReadError(`cannot read ${path}: ${why}`, path, code);
 }
 
@@ -46,7 +55,11 @@ export function formatBytes(n: number): string {
 
 /** An open regular file read by position. Close it (`try … finally`). */
 export class RegularFile {
-  private constructor(readonly path: string, private fd: number, readonly size: number) {}
+  private constructor(
+    readonly path: string,
+    private fd: number,
+    readonly size: number,
+  ) {}
 
   /**
    * Opens `path` for reading, refusing anything but a regular file.
@@ -103,7 +116,10 @@ export class RegularFile {
   }
 
   close(): void {
-    if (this.fd >= 0) { closeSync(this.fd); this.fd = -1; }
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }
 

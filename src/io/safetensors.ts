@@ -75,9 +75,7 @@ const DTYPES: Record<string, DTypeInfo> = {
 
 // Valid in the spec but with no lossless gradlab representation: named so the
 // error can say "unsupported" rather than "unknown".
-const UNSUPPORTED_DTYPES = new Set([
-  "U64", "C64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4",
-]);
+const UNSUPPORTED_DTYPES = new Set(["U64", "C64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4"]);
 
 const WRITE_DTYPE: Record<NamedDType, { code: string; size: number; ctor: Function }> = {
   float64: { code: "F64", size: 8, ctor: Float64Array },
@@ -204,8 +202,10 @@ export function decodeSafetensorsHeader(
   if (!text.startsWith("{")) fail(`header must be a JSON object starting with "{".`);
   const deep = jsonNestingBeyond(text, MAX_HEADER_DEPTH);
   if (deep) {
-    fail(`header nests more than ${MAX_HEADER_DEPTH} levels deep (at character ${deep.offset}); `
-      + "a safetensors header needs 3: corrupt, or not a safetensors file.");
+    fail(
+      `header nests more than ${MAX_HEADER_DEPTH} levels deep (at character ${deep.offset}); ` +
+        "a safetensors header needs 3: corrupt, or not a safetensors file.",
+    );
   }
   let parsed: unknown;
   try {
@@ -252,15 +252,16 @@ export function safetensorsHeaderLength(head: Uint8Array, fileLength: number, op
   }
   const n = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
-    const whole = n > BigInt(fileLength)
-      ? ` and the whole file (${fileLength} bytes): it is probably not a safetensors file`
-      : "";
+    const whole =
+      n > BigInt(fileLength) ? ` and the whole file (${fileLength} bytes): it is probably not a safetensors file` : "";
     fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte (100 MB) limit${whole}.`);
   }
   const headerLen = Number(n);
   if (8 + headerLen > fileLength) {
-    fail(`header length ${headerLen} bytes runs past the end of the file (${fileLength} bytes in total): `
-      + "truncated, or not a safetensors file.");
+    fail(
+      `header length ${headerLen} bytes runs past the end of the file (${fileLength} bytes in total): ` +
+        "truncated, or not a safetensors file.",
+    );
   }
   return headerLen;
 }
@@ -342,7 +343,9 @@ function checkTensorInfo(name: string, value: unknown, dataLen: number, fail: Fa
   let expected = BigInt(info!.size);
   for (const d of dims) expected *= BigInt(d);
   if (expected !== BigInt(e - b)) {
-    fail(`${what} says shape [${dims.join(", ")}] (${expected} bytes of ${dt}) but its data_offsets span ${e - b} bytes.`);
+    fail(
+      `${what} says shape [${dims.join(", ")}] (${expected} bytes of ${dt}) but its data_offsets span ${e - b} bytes.`,
+    );
   }
   return { name, dtype: dt, shape: [...dims], begin: b, end: e };
 }
@@ -362,12 +365,16 @@ function checkLayout(infos: TensorInfo[], dataLen: number, fail: Fail): void {
   let prev: TensorInfo | undefined;
   for (const info of infos) {
     if (info.begin < cursor) {
-      fail(`tensor ${shortJson(info.name)} bytes [${info.begin}, ${info.end}) overlap `
-        + `tensor ${shortJson(prev!.name)} bytes [${prev!.begin}, ${prev!.end}).`);
+      fail(
+        `tensor ${shortJson(info.name)} bytes [${info.begin}, ${info.end}) overlap ` +
+          `tensor ${shortJson(prev!.name)} bytes [${prev!.begin}, ${prev!.end}).`,
+      );
     }
     if (info.begin > cursor) {
-      fail(`bytes [${cursor}, ${info.begin}) of the data section belong to no tensor `
-        + `(before tensor ${shortJson(info.name)}).`);
+      fail(
+        `bytes [${cursor}, ${info.begin}) of the data section belong to no tensor ` +
+          `(before tensor ${shortJson(info.name)}).`,
+      );
     }
     cursor = info.end;
     prev = info;
@@ -386,13 +393,21 @@ function readArray(dtype: string, raw: Uint8Array): NamedArray["data"] {
   const dv = new DataView(copy.buffer);
   switch (dtype) {
     case "F32":
-      return HOST_IS_LITTLE_ENDIAN ? new Float32Array(copy.buffer) : Float32Array.from({ length: count }, (_, i) => dv.getFloat32(4 * i, true));
+      return HOST_IS_LITTLE_ENDIAN
+        ? new Float32Array(copy.buffer)
+        : Float32Array.from({ length: count }, (_, i) => dv.getFloat32(4 * i, true));
     case "F64":
-      return HOST_IS_LITTLE_ENDIAN ? new Float64Array(copy.buffer) : Float64Array.from({ length: count }, (_, i) => dv.getFloat64(8 * i, true));
+      return HOST_IS_LITTLE_ENDIAN
+        ? new Float64Array(copy.buffer)
+        : Float64Array.from({ length: count }, (_, i) => dv.getFloat64(8 * i, true));
     case "I32":
-      return HOST_IS_LITTLE_ENDIAN ? new Int32Array(copy.buffer) : Int32Array.from({ length: count }, (_, i) => dv.getInt32(4 * i, true));
+      return HOST_IS_LITTLE_ENDIAN
+        ? new Int32Array(copy.buffer)
+        : Int32Array.from({ length: count }, (_, i) => dv.getInt32(4 * i, true));
     case "I64":
-      return HOST_IS_LITTLE_ENDIAN ? new BigInt64Array(copy.buffer) : BigInt64Array.from({ length: count }, (_, i) => dv.getBigInt64(8 * i, true));
+      return HOST_IS_LITTLE_ENDIAN
+        ? new BigInt64Array(copy.buffer)
+        : BigInt64Array.from({ length: count }, (_, i) => dv.getBigInt64(8 * i, true));
     case "U32":
       return BigInt64Array.from({ length: count }, (_, i) => BigInt(dv.getUint32(4 * i, true)));
     case "F16":
@@ -437,12 +452,16 @@ function checkArrayForWrite(name: string, arr: NamedArray): void {
   }
   for (const d of arr.shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new SafetensorsError(`${what} has shape [${arr.shape.join(", ")}], whose dimensions must be non-negative integers.`);
+      throw new SafetensorsError(
+        `${what} has shape [${arr.shape.join(", ")}], whose dimensions must be non-negative integers.`,
+      );
     }
   }
   const n = shapeSize(arr.shape);
   if (arr.data.length !== n) {
-    throw new SafetensorsError(`${what} has shape [${arr.shape.join(", ")}] (${n} elements) but ${arr.data.length} data elements.`);
+    throw new SafetensorsError(
+      `${what} has shape [${arr.shape.join(", ")}] (${n} elements) but ${arr.data.length} data elements.`,
+    );
   }
 }
 
@@ -455,10 +474,18 @@ function writeLittleEndian(out: Uint8Array, pos: number, arr: NamedArray): void 
   const dv = new DataView(out.buffer, out.byteOffset + pos, data.byteLength);
   for (let i = 0; i < data.length; i++) {
     switch (arr.dtype) {
-      case "float32": dv.setFloat32(4 * i, data[i] as number, true); break;
-      case "int32": dv.setInt32(4 * i, data[i] as number, true); break;
-      case "float64": dv.setFloat64(8 * i, data[i] as number, true); break;
-      case "int64": dv.setBigInt64(8 * i, data[i] as bigint, true); break;
+      case "float32":
+        dv.setFloat32(4 * i, data[i] as number, true);
+        break;
+      case "int32":
+        dv.setInt32(4 * i, data[i] as number, true);
+        break;
+      case "float64":
+        dv.setFloat64(8 * i, data[i] as number, true);
+        break;
+      case "int64":
+        dv.setBigInt64(8 * i, data[i] as bigint, true);
+        break;
     }
   }
 }

@@ -51,8 +51,10 @@ export async function readSafetensorsFile(
     const header = decodeSafetensorsHeader(head, f.size, source);
     opts.inspect?.(header);
     if (opts.maxDataBytes !== undefined && header.dataBytes > opts.maxDataBytes) {
-      throw new SafetensorsError(`${path}: its tensors take ${formatBytes(header.dataBytes)}, `
-        + `more than the ${formatBytes(opts.maxDataBytes)} allowed here.`);
+      throw new SafetensorsError(
+        `${path}: its tensors take ${formatBytes(header.dataBytes)}, ` +
+          `more than the ${formatBytes(opts.maxDataBytes)} allowed here.`,
+      );
     }
     return decodeSafetensorsData(header, f.read(header.dataStart, header.dataBytes));
   } finally {
@@ -79,4 +81,3 @@ export async function writeSafetensorsFile(
   // Encode first so that an invalid state dict never leaves a temp file behind.
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
-

@@ -27,8 +27,7 @@ export function saveBytes(sd: StateDict, metadata: SafetensorsMetadata = {}): Ui
     const shape = [...t.shape];
     if (t.dtype === "int32") {
       arrays.set(k, { shape, dtype: "int64", data: BigInt64Array.from(t.dataSync(), (v) => BigInt(v)) });
-    }
-    else if (t.dtype === "float64") arrays.set(k, { shape, dtype: "float64", data: Float64Array.from(t.dataSync()) });
+    } else if (t.dtype === "float64") arrays.set(k, { shape, dtype: "float64", data: Float64Array.from(t.dataSync()) });
     else arrays.set(k, { shape, dtype: "float32", data: Float32Array.from(t.dataSync()) });
   }
   return encodeSafetensors(arrays, { format: "pt", ...metadata });

@@ -21,9 +21,11 @@ export function save(sd: StateDict, path: string, metadata?: SafetensorsMetadata
   try {
     const fd = openSync(tmp, "w");
     try {
-      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
       fsyncSync(fd);
-    } finally { closeSync(fd); }
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

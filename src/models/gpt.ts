@@ -34,7 +34,8 @@ export interface GPTOptions {
 }
 
 const positiveInt = (what: string, name: string, v: unknown): number => {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${what}: ${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || (v as number) <= 0)
+    throw new Error(`${what}: ${name} must be a positive integer, got ${v}`);
   return v as number;
 };
 
@@ -46,13 +47,17 @@ export interface LanguageModel extends Module {
 
 function checkIds(model: string, idx: Tensor, blockSize: number, exact: boolean): void {
   if (idx.dtype !== "int32" || idx.ndim !== 2) {
-    throw new Error(`${model}: expected (B, T) int32 token ids, got ${idx.dtype} ${fmt(idx.shape)}` +
-      (idx.ndim === 1 ? " — add the batch dimension with idx.unsqueeze(0)" : ""));
+    throw new Error(
+      `${model}: expected (B, T) int32 token ids, got ${idx.dtype} ${fmt(idx.shape)}` +
+        (idx.ndim === 1 ? " — add the batch dimension with idx.unsqueeze(0)" : ""),
+    );
   }
   const T = idx.shape[1];
   if (exact ? T !== blockSize : T < 1 || T > blockSize) {
-    throw new Error(`${model}: ${T} tokens per row, but the model ${exact ? "reads exactly" : "has positions for at most"} ` +
-      `${blockSize} — ${exact ? "pass the last blockSize tokens" : "pass the last blockSize tokens (idx.narrow(1, T - blockSize, blockSize))"}`);
+    throw new Error(
+      `${model}: ${T} tokens per row, but the model ${exact ? "reads exactly" : "has positions for at most"} ` +
+        `${blockSize} — ${exact ? "pass the last blockSize tokens" : "pass the last blockSize tokens (idx.narrow(1, T - blockSize, blockSize))"}`,
+    );
   }
 }
 
@@ -117,15 +122,23 @@ export class GPT extends Module implements LanguageModel {
     this.tok_emb = new Embedding(c.vocabSize, c.nEmbd);
     this.pos_emb = new Embedding(c.blockSize, c.nEmbd);
     const layer = new TransformerEncoderLayer(c.nEmbd, c.nHead, {
-      dimFeedforward: 4 * c.nEmbd, dropout: c.dropout, activation: "gelu", batchFirst: true, normFirst: true,
+      dimFeedforward: 4 * c.nEmbd,
+      dropout: c.dropout,
+      activation: "gelu",
+      batchFirst: true,
+      normFirst: true,
     });
     this.blocks = new TransformerEncoder(layer, c.nLayer);
     this.ln_f = new LayerNorm(c.nEmbd);
     this.head = new Linear(c.nEmbd, c.vocabSize);
   }
 
-  get blockSize(): number { return this.config.blockSize; }
-  get vocabSize(): number { return this.config.vocabSize; }
+  get blockSize(): number {
+    return this.config.blockSize;
+  }
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
 
   /** The residual stream entering the blocks: token + position embeddings, (B, T, nEmbd). */
   private embed(idx: Tensor): Tensor {
@@ -218,12 +231,20 @@ export class CharLSTM extends Module implements LanguageModel {
     };
     this.config = c;
     this.emb = new Embedding(c.vocabSize, c.embeddingDim);
-    this.lstm = new LSTM(c.embeddingDim, c.hiddenSize, { numLayers: c.numLayers, batchFirst: true, dropout: c.dropout });
+    this.lstm = new LSTM(c.embeddingDim, c.hiddenSize, {
+      numLayers: c.numLayers,
+      batchFirst: true,
+      dropout: c.dropout,
+    });
     this.head = new Linear(c.hiddenSize, c.vocabSize);
   }
 
-  get blockSize(): number { return this.config.blockSize; }
-  get vocabSize(): number { return this.config.vocabSize; }
+  get blockSize(): number {
+    return this.config.blockSize;
+  }
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
 
   /** Logits (B, T, vocabSize) for token ids (B, T), from zero initial states. */
   override forward(idx: Tensor): Tensor {
@@ -286,8 +307,12 @@ export class MakemoreMLP extends Module implements LanguageModel {
     this.head = new Linear(c.nHidden, c.vocabSize);
   }
 
-  get blockSize(): number { return this.config.blockSize; }
-  get vocabSize(): number { return this.config.vocabSize; }
+  get blockSize(): number {
+    return this.config.blockSize;
+  }
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
 
   /** Logits (B, vocabSize) of the character after each context row (B, blockSize). */
   override forward(idx: Tensor): Tensor {
@@ -321,8 +346,12 @@ export interface GenerateOptions {
  * left-padded with token 0. Runs in eval mode without gradients (the mode is restored after);
  * returns the new ids only. Reads each token synchronously: on WebGPU use {@link generateAsync}.
  */
-export function generate(model: LanguageModel, prompt: ArrayLike<number>, maxNewTokens: number,
-  opts: GenerateOptions = {}): number[] {
+export function generate(
+  model: LanguageModel,
+  prompt: ArrayLike<number>,
+  maxNewTokens: number,
+  opts: GenerateOptions = {},
+): number[] {
   const s = new Sampler(model, prompt, maxNewTokens, opts);
   try {
     while (s.wantsMore()) s.accept(s.draw().item());
@@ -333,8 +362,12 @@ export function generate(model: LanguageModel, prompt: ArrayLike<number>, maxNew
 }
 
 /** {@link generate} with each token read by awaiting it: the form that runs on every backend, WebGPU included. */
-export async function generateAsync(model: LanguageModel, prompt: ArrayLike<number>, maxNewTokens: number,
-  opts: GenerateOptions = {}): Promise<number[]> {
+export async function generateAsync(
+  model: LanguageModel,
+  prompt: ArrayLike<number>,
+  maxNewTokens: number,
+  opts: GenerateOptions = {},
+): Promise<number[]> {
   const s = new Sampler(model, prompt, maxNewTokens, opts);
   try {
     while (s.wantsMore()) s.accept(await s.draw().itemAsync());
@@ -353,14 +386,22 @@ class Sampler {
   private readonly fixed: boolean;
   private readonly wasTraining: boolean;
 
-  constructor(private readonly model: LanguageModel, prompt: ArrayLike<number>, private readonly maxNewTokens: number,
-    private readonly opts: GenerateOptions) {
-    const temperature = opts.temperature ?? 1, topK = opts.topK ?? null, V = model.vocabSize;
+  constructor(
+    private readonly model: LanguageModel,
+    prompt: ArrayLike<number>,
+    private readonly maxNewTokens: number,
+    private readonly opts: GenerateOptions,
+  ) {
+    const temperature = opts.temperature ?? 1,
+      topK = opts.topK ?? null,
+      V = model.vocabSize;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
       throw new Error(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
     }
     if (!(Number.isFinite(temperature) && temperature >= 0)) {
-      throw new Error(`generate: temperature must be a finite number ≥ 0 (0 picks the most likely token), got ${temperature}`);
+      throw new Error(
+        `generate: temperature must be a finite number ≥ 0 (0 picks the most likely token), got ${temperature}`,
+      );
     }
     if (topK !== null && !(Number.isInteger(topK) && topK >= 1 && topK <= V)) {
       throw new Error(`generate: topK must be an integer from 1 to the vocabulary size ${V}, got ${topK}`);
@@ -372,7 +413,8 @@ class Sampler {
       }
     }
     this.fixed = model instanceof MakemoreMLP;
-    if (ids.length === 0 && !this.fixed) throw new Error("generate: the prompt needs at least one token to continue from");
+    if (ids.length === 0 && !this.fixed)
+      throw new Error("generate: the prompt needs at least one token to continue from");
     this.ids = ids;
     this.temperature = temperature;
     this.topK = topK;
@@ -382,12 +424,17 @@ class Sampler {
 
   /** The next token as a one-element int32 tensor, not read yet. */
   draw(): Tensor {
-    const { model, temperature, topK } = this, V = model.vocabSize, generator = this.opts.generator;
+    const { model, temperature, topK } = this,
+      V = model.vocabSize,
+      generator = this.opts.generator;
     let ctx = this.ids.slice(-model.blockSize);
     if (this.fixed && ctx.length < model.blockSize) ctx = [...new Array(model.blockSize - ctx.length).fill(0), ...ctx];
     return noGrad(() => {
       const logits = model(tensor(Int32Array.from(ctx), { shape: [1, ctx.length], dtype: "int32" })) as Tensor;
-      const last = logits.reshape([-1, V]).narrow(0, logits.numel() / V - 1, 1).view(-1);
+      const last = logits
+        .reshape([-1, V])
+        .narrow(0, logits.numel() / V - 1, 1)
+        .view(-1);
       if (temperature === 0) return last.argmax();
       if (topK === null) return multinomial(last.div(temperature).softmax(0), 1, { generator });
       const { values, indices } = topk(last, topK);

@@ -44,9 +44,17 @@ export function lenet5(opts: LeNet5Options = {}): Sequential {
   const inChannels = opts.inChannels ?? 1;
   const numClasses = opts.numClasses ?? 10;
   return new Sequential(
-    new Conv2d(inChannels, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
-    new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
+    new Conv2d(inChannels, 6, 5, { padding: 2 }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(6, 16, 5),
+    new ReLU(),
+    new MaxPool2d(2),
     new Flatten(),
-    new Linear(16 * 5 * 5, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, numClasses),
+    new Linear(16 * 5 * 5, 120),
+    new ReLU(),
+    new Linear(120, 84),
+    new ReLU(),
+    new Linear(84, numClasses),
   );
 }

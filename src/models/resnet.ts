@@ -50,15 +50,20 @@ export class BasicBlock extends Module {
   bn2: BatchNorm2d;
   downsample: Sequential | null;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly stride = 1) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly stride = 1,
+  ) {
     super();
     this.conv1 = new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false });
     this.bn1 = new BatchNorm2d(outChannels);
     this.conv2 = new Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false });
     this.bn2 = new BatchNorm2d(outChannels);
-    this.downsample = stride !== 1 || inChannels !== outChannels
-      ? new Sequential(new Conv2d(inChannels, outChannels, 1, { stride, bias: false }), new BatchNorm2d(outChannels))
-      : null;
+    this.downsample =
+      stride !== 1 || inChannels !== outChannels
+        ? new Sequential(new Conv2d(inChannels, outChannels, 1, { stride, bias: false }), new BatchNorm2d(outChannels))
+        : null;
   }
 
   override forward(x: Tensor): Tensor {
@@ -66,7 +71,9 @@ export class BasicBlock extends Module {
     return relu(out.add(this.downsample ? this.downsample(x) : x));
   }
 
-  override extraRepr(): string { return `${this.inChannels}, ${this.outChannels}, stride=${this.stride}`; }
+  override extraRepr(): string {
+    return `${this.inChannels}, ${this.outChannels}, stride=${this.stride}`;
+  }
 }
 
 /** Options for {@link resnet}. */
@@ -117,10 +124,16 @@ export function resnet(opts: ResNetOptions = {}): Sequential {
   const blocks = opts.blocks ?? 1;
   const pos = (v: number) => Number.isInteger(v) && v >= 1;
   if (!widths.length || !widths.every(pos) || !pos(blocks) || !pos(inChannels) || !pos(numClasses)) {
-    throw new Error(`models.resnet: widths ${JSON.stringify(widths)}, blocks ${blocks}, inChannels ${inChannels} and `
-      + `numClasses ${numClasses} must be positive integers (widths a non-empty list), e.g. { widths: [16, 32, 64], blocks: 1 }`);
+    throw new Error(
+      `models.resnet: widths ${JSON.stringify(widths)}, blocks ${blocks}, inChannels ${inChannels} and ` +
+        `numClasses ${numClasses} must be positive integers (widths a non-empty list), e.g. { widths: [16, 32, 64], blocks: 1 }`,
+    );
   }
-  const layers: Module[] = [new Conv2d(inChannels, widths[0], 3, { padding: 1, bias: false }), new BatchNorm2d(widths[0]), new ReLU()];
+  const layers: Module[] = [
+    new Conv2d(inChannels, widths[0], 3, { padding: 1, bias: false }),
+    new BatchNorm2d(widths[0]),
+    new ReLU(),
+  ];
   let c = widths[0];
   widths.forEach((w, i) => {
     for (let b = 0; b < blocks; b++) {

@@ -52,13 +52,21 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
   readonly dropout: number;
   readonly batchFirst: boolean;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiheadAttentionOptions = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    opts: MultiheadAttentionOptions = {},
+  ) {
     super();
     if (!Number.isInteger(embedDim) || embedDim <= 0 || !Number.isInteger(numHeads) || numHeads <= 0) {
-      throw new Error(`MultiheadAttention: embedDim and numHeads must be positive integers, got ${embedDim} and ${numHeads}`);
+      throw new Error(
+        `MultiheadAttention: embedDim and numHeads must be positive integers, got ${embedDim} and ${numHeads}`,
+      );
     }
     if (embedDim % numHeads !== 0) {
-      throw new Error(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads} (each head gets embedDim / numHeads)`);
+      throw new Error(
+        `MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads} (each head gets embedDim / numHeads)`,
+      );
     }
     this.headDim = embedDim / numHeads;
     this.dropout = opts.dropout ?? 0;
@@ -72,31 +80,52 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     if (this.out_proj.bias) constant_(this.out_proj.bias, 0);
   }
 
-  override forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
-    const E = this.embedDim, h = this.numHeads, d = this.headDim;
+  override forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    opts: MultiheadAttentionForwardOptions = {},
+  ): [Tensor, Tensor | null] {
+    const E = this.embedDim,
+      h = this.numHeads,
+      d = this.headDim;
     const name = `MultiheadAttention(E=${E}, heads=${h})`;
     const unbatched = query.ndim === 2;
-    for (const [what, t] of [["query", query], ["key", key], ["value", value]] as const) {
+    for (const [what, t] of [
+      ["query", query],
+      ["key", key],
+      ["value", value],
+    ] as const) {
       if (t.ndim !== (unbatched ? 2 : 3) || t.shape[t.ndim - 1] !== E) {
         const layout = unbatched ? "(L, E)" : this.batchFirst ? "(N, L, E)" : "(L, N, E)";
-        throw new Error(`${name} got ${what} ${fmt(t.shape)}: expected ${layout} with E = ${E}` +
-          (!unbatched && !this.batchFirst ? " — pass batchFirst: true for (N, L, E) input" : ""));
+        throw new Error(
+          `${name} got ${what} ${fmt(t.shape)}: expected ${layout} with E = ${E}` +
+            (!unbatched && !this.batchFirst ? " — pass batchFirst: true for (N, L, E) input" : ""),
+        );
       }
     }
     // Work batch-first: (N, L, E).
-    const toBatchFirst = (t: Tensor): Tensor => (unbatched ? unsqueeze(t, 0) : this.batchFirst ? t : transpose(t, 0, 1));
-    const q0 = toBatchFirst(query), k0 = toBatchFirst(key), v0 = toBatchFirst(value);
-    const [N, L] = q0.shape, S = k0.shape[1];
+    const toBatchFirst = (t: Tensor): Tensor =>
+      unbatched ? unsqueeze(t, 0) : this.batchFirst ? t : transpose(t, 0, 1);
+    const q0 = toBatchFirst(query),
+      k0 = toBatchFirst(key),
+      v0 = toBatchFirst(value);
+    const [N, L] = q0.shape,
+      S = k0.shape[1];
     if (k0.shape[0] !== N || v0.shape[0] !== N || v0.shape[1] !== S) {
-      throw new Error(`${name}: query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} disagree on the batch or on S`);
+      throw new Error(
+        `${name}: query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} disagree on the batch or on S`,
+      );
     }
-    const W = this.in_proj_weight, b = this.in_proj_bias;
+    const W = this.in_proj_weight,
+      b = this.in_proj_bias;
     const part = (t: Tensor, i: number): Tensor => narrow(t, 0, i * E, E);
     let q: Tensor, k: Tensor, v: Tensor;
     if (query === key && key === value) {
       // Self-attention: one product for Q, K and V, split after (PyTorch does the same).
       const qkv = linear(q0, W, b);
-      const fusedOk = !opts.attnMask && !opts.keyPaddingMask && !(opts.needWeights ?? true) && !(this.dropout > 0 && this.training);
+      const fusedOk =
+        !opts.attnMask && !opts.keyPaddingMask && !(opts.needWeights ?? true) && !(this.dropout > 0 && this.training);
       // At most a causal mask and no weights wanted (a transformer block): one fused kernel reads the
       // heads straight out of the packed projection (null on a device backend: the ops below then).
       const o = fusedOk ? packedSelfAttention(qkv, h, !!opts.isCausal, 1 / Math.sqrt(d)) : null;
@@ -113,7 +142,15 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     // (N, T, E) → (N, h, T, d)
     const heads = (t: Tensor, T: number): Tensor => transpose(reshape(t, [N, T, h, d]), 1, 2);
     const bias = this.bias(opts, N, L, S, q0.dtype, name);
-    const { output, weights } = attention(heads(q, L), heads(k, S), heads(v, S), bias, 1 / Math.sqrt(d), this.dropout, this.training);
+    const { output, weights } = attention(
+      heads(q, L),
+      heads(k, S),
+      heads(v, S),
+      bias,
+      1 / Math.sqrt(d),
+      this.dropout,
+      this.training,
+    );
     let out = this.out_proj(reshape(transpose(output, 1, 2), [N, L, E]));
     out = unbatched ? squeeze(out, 0) : this.batchFirst ? out : transpose(out, 0, 1);
     if (!(opts.needWeights ?? true)) return [out, null];
@@ -123,13 +160,24 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
   }
 
   /** The additive bias (N or 1, h or 1, L, S) from attnMask, keyPaddingMask and isCausal. */
-  private bias(opts: MultiheadAttentionForwardOptions, N: number, L: number, S: number, dtype: Tensor["dtype"], name: string): Tensor | null {
+  private bias(
+    opts: MultiheadAttentionForwardOptions,
+    N: number,
+    L: number,
+    S: number,
+    dtype: Tensor["dtype"],
+    name: string,
+  ): Tensor | null {
     let bias: Tensor | null = null;
     if (opts.attnMask) {
       const m = opts.attnMask;
-      const ok = (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) ||
+      const ok =
+        (m.ndim === 2 && m.shape[0] === L && m.shape[1] === S) ||
         (m.ndim === 3 && m.shape[0] === N * this.numHeads && m.shape[1] === L && m.shape[2] === S);
-      if (!ok) throw new Error(`${name}: attnMask ${fmt(m.shape)} must be (L, S) = [${L}, ${S}] or (N·heads, L, S) = [${N * this.numHeads}, ${L}, ${S}]`);
+      if (!ok)
+        throw new Error(
+          `${name}: attnMask ${fmt(m.shape)} must be (L, S) = [${L}, ${S}] or (N·heads, L, S) = [${N * this.numHeads}, ${L}, ${S}]`,
+        );
       bias = maskBias(m, dtype, true, name);
       if (m.ndim === 3) bias = noGrad(() => reshape(bias!, [N, this.numHeads, L, S]));
     } else if (opts.isCausal) {
@@ -140,7 +188,10 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
       if (m.ndim !== 2 || m.shape[0] !== N || m.shape[1] !== S) {
         throw new Error(`${name}: keyPaddingMask ${fmt(m.shape)} must be (N, S) = [${N}, ${S}]`);
       }
-      bias = addBias(bias, noGrad(() => reshape(maskBias(m, dtype, true, name), [N, 1, 1, S])));
+      bias = addBias(
+        bias,
+        noGrad(() => reshape(maskBias(m, dtype, true, name), [N, 1, 1, S])),
+      );
     }
     return bias;
   }

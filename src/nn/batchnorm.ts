@@ -23,7 +23,8 @@ export interface BatchNorm1dOptions {
   eps?: number;
   /** Weight of the newest batch in the running statistics; null averages all batches equally. Default 0.1. */
   momentum?: number | null;
-  affine?: boolean; trackRunningStats?: boolean;
+  affine?: boolean;
+  trackRunningStats?: boolean;
 }
 
 /** What BatchNorm1d/2d/3d share; each subclass only names its input layout. */
@@ -38,7 +39,10 @@ abstract class BatchNormBase extends Module {
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
-  constructor(readonly numFeatures: number, opts: BatchNorm1dOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNorm1dOptions = {},
+  ) {
     super();
     const usage = `new nn.${new.target.name}(${numFeatures}, { eps: 1e-5, momentum: 0.1 })`;
     checkOptions(new.target.name, opts, ["eps", "momentum", "affine", "trackRunningStats"], usage);
@@ -47,10 +51,10 @@ abstract class BatchNormBase extends Module {
     }
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
-    const affine = this.affine = opts.affine ?? true;
+    const affine = (this.affine = opts.affine ?? true);
     this.weight = affine ? new Parameter(full([numFeatures], 1)) : null;
     this.bias = affine ? new Parameter(full([numFeatures], 0)) : null;
-    const track = this.trackRunningStats = opts.trackRunningStats ?? true;
+    const track = (this.trackRunningStats = opts.trackRunningStats ?? true);
     // Buffer names are PyTorch's, so state_dict keys match (`1.running_mean`, ...).
     this.registerBuffer("running_mean", track ? full([numFeatures], 0) : null);
     this.registerBuffer("running_var", track ? full([numFeatures], 1) : null);
@@ -62,16 +66,23 @@ abstract class BatchNormBase extends Module {
   protected abstract layout(c: number): string;
 
   override forward(x: Tensor): Tensor {
-    const C = this.numFeatures, who = `${this.constructor.name}(${C})`;
+    const C = this.numFeatures,
+      who = `${this.constructor.name}(${C})`;
     if (!this.ranks.includes(x.ndim)) {
-      const hint = x.ndim === 4 && this.ranks.includes(2) ? " — for images use BatchNorm2d"
-        : x.ndim === 2 && !this.ranks.includes(2) ? " — for (N, C) features use BatchNorm1d" : "";
+      const hint =
+        x.ndim === 4 && this.ranks.includes(2)
+          ? " — for images use BatchNorm2d"
+          : x.ndim === 2 && !this.ranks.includes(2)
+            ? " — for (N, C) features use BatchNorm1d"
+            : "";
       throw new Error(`${who} got input ${fmt(x.shape)}: expected ${this.layout(C)}${hint}`);
     }
     if (x.shape[1] !== C) {
-      throw new Error(`${who} got ${fmt(x.shape)}: expected ${C} channels (dim 1 of ${this.layout(C)}), ` +
-        `got ${x.shape[1]} — use ${this.constructor.name}(${x.shape[1]}) or make the previous layer output ` +
-        `${C} channels`);
+      throw new Error(
+        `${who} got ${fmt(x.shape)}: expected ${C} channels (dim 1 of ${this.layout(C)}), ` +
+          `got ${x.shape[1]} — use ${this.constructor.name}(${x.shape[1]}) or make the previous layer output ` +
+          `${C} channels`,
+      );
     }
     let factor = this.momentum ?? 0;
     const tracked = this.num_batches_tracked;
@@ -80,20 +91,29 @@ abstract class BatchNormBase extends Module {
       // The cumulative average needs the count on the host (not available synchronously on a GPU).
       if (this.momentum === null) {
         if (tracked.device !== "cpu") {
-          throw new Error(`${who}: momentum: null (a cumulative average) needs num_batches_tracked on the host, and reads on `
-            + `${tracked.device} are asynchronous — give a momentum (e.g. 0.1) to train on ${tracked.device}, or train this `
-            + "module on a CPU backend");
+          throw new Error(
+            `${who}: momentum: null (a cumulative average) needs num_batches_tracked on the host, and reads on ` +
+              `${tracked.device} are asynchronous — give a momentum (e.g. 0.1) to train on ${tracked.device}, or train this ` +
+              "module on a CPU backend",
+          );
         }
         factor = 1 / tracked.item();
       }
     }
-    return batchNorm(x, {
-      runningMean: this.running_mean,
-      runningVar: this.running_var,
-      weight: this.weight, bias: this.bias,
-      // Without running statistics, eval mode normalises with the batch's too (as PyTorch).
-      training: this.training || !this.running_mean, momentum: factor, eps: this.eps,
-    }, who);
+    return batchNorm(
+      x,
+      {
+        runningMean: this.running_mean,
+        runningVar: this.running_var,
+        weight: this.weight,
+        bias: this.bias,
+        // Without running statistics, eval mode normalises with the batch's too (as PyTorch).
+        training: this.training || !this.running_mean,
+        momentum: factor,
+        eps: this.eps,
+      },
+      who,
+    );
   }
 
   override extraRepr(): string {
@@ -105,17 +125,23 @@ abstract class BatchNormBase extends Module {
 /** Batch normalisation of (N, C) features or (N, C, L) sequences. */
 export class BatchNorm1d extends BatchNormBase {
   protected readonly ranks = [2, 3];
-  protected layout(c: number): string { return `(N, ${c}) or (N, ${c}, L)`; }
+  protected layout(c: number): string {
+    return `(N, ${c}) or (N, ${c}, L)`;
+  }
 }
 
 /** Batch normalisation of (N, C, H, W) images, per channel over N, H and W. */
 export class BatchNorm2d extends BatchNormBase {
   protected readonly ranks = [4];
-  protected layout(c: number): string { return `(N, ${c}, H, W)`; }
+  protected layout(c: number): string {
+    return `(N, ${c}, H, W)`;
+  }
 }
 
 /** Batch normalisation of (N, C, D, H, W) volumes, per channel over N, D, H and W. */
 export class BatchNorm3d extends BatchNormBase {
   protected readonly ranks = [5];
-  protected layout(c: number): string { return `(N, ${c}, D, H, W)`; }
+  protected layout(c: number): string {
+    return `(N, ${c}, D, H, W)`;
+  }
 }

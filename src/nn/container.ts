@@ -21,13 +21,17 @@ abstract class IndexedModules extends Module {
     mods.forEach((m) => this.append(m));
   }
 
-  override get length(): number { return [...this.namedChildren()].length; }
+  override get length(): number {
+    return [...this.namedChildren()].length;
+  }
 
   /** Appends a module under the next index. */
   append(m: Module): this {
     if (Array.isArray(m)) {
-      throw new TypeError(`${this.constructor.name}: argument ${this.length} is an array — pass the modules as ` +
-        `separate arguments: new nn.Sequential(a, b, c), or spread a list: new nn.Sequential(...layers)`);
+      throw new TypeError(
+        `${this.constructor.name}: argument ${this.length} is an array — pass the modules as ` +
+          `separate arguments: new nn.Sequential(a, b, c), or spread a list: new nn.Sequential(...layers)`,
+      );
     }
     checkModule(m, this.constructor.name, `argument ${this.length}`);
     this[this.length] = m;
@@ -48,7 +52,8 @@ abstract class IndexedModules extends Module {
   /** Inserts `m` before position `index` (negative counts from the end; past the end appends), renumbering the rest. */
   insert(index: number, m: Module): this {
     checkModule(m, this.constructor.name, "insert");
-    const mods = [...this.children()], n = mods.length;
+    const mods = [...this.children()],
+      n = mods.length;
     const i = Math.min(Math.max(index < 0 ? index + n : index, 0), n);
     mods.splice(i, 0, m);
     return this.renumber(mods);
@@ -63,7 +68,8 @@ abstract class IndexedModules extends Module {
   }
 
   private indexOf(index: number, op: string): number {
-    const n = this.length, i = index < 0 ? index + n : index;
+    const n = this.length,
+      i = index < 0 ? index + n : index;
     if (!Number.isInteger(index) || i < 0 || i >= n) {
       throw new Error(`${this.constructor.name}.${op}: index ${index} is out of range for ${n} module(s)`);
     }
@@ -73,22 +79,30 @@ abstract class IndexedModules extends Module {
   /** Re-keys the modules "0", "1", ... in order (state_dict keys follow). */
   private renumber(mods: Module[]): this {
     for (let i = 0; i < mods.length + 1; i++) delete (this as unknown as Record<number, Module>)[i];
-    mods.forEach((m, i) => { this[i] = m; });
+    mods.forEach((m, i) => {
+      this[i] = m;
+    });
     return this;
   }
 
-  [Symbol.iterator](): Iterator<Module> { return this.children(); }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children();
+  }
 }
 
 function checkModule(m: unknown, owner: string, what: string): void {
   if (!(m instanceof Module)) {
-    throw new Error(`${owner}: ${what} is not an nn.Module (got ${typeof m}) — did you pass a class instead of an ` +
-      `instance, e.g. nn.ReLU instead of new nn.ReLU()?`);
+    throw new Error(
+      `${owner}: ${what} is not an nn.Module (got ${typeof m}) — did you pass a class instead of an ` +
+        `instance, e.g. nn.ReLU instead of new nn.ReLU()?`,
+    );
   }
 }
 
 // The forwards as shipped: a subclass, or a patch of the prototype, that changes them is run as written.
-const linearForward = Linear.prototype.forward, conv2dForward = Conv2d.prototype.forward, reluForward = ReLU.prototype.forward;
+const linearForward = Linear.prototype.forward,
+  conv2dForward = Conv2d.prototype.forward,
+  reluForward = ReLU.prototype.forward;
 
 /** Plain Linear or Conv2d then plain ReLU. */
 function fusesWithRelu(a: Module, b: Module): a is Linear | Conv2d {
@@ -97,7 +111,9 @@ function fusesWithRelu(a: Module, b: Module): a is Linear | Conv2d {
 }
 
 export class Sequential extends IndexedModules {
-  constructor(...mods: Module[]) { super(mods); }
+  constructor(...mods: Module[]) {
+    super(mods);
+  }
 
   override forward(x: Tensor): Tensor {
     const mods = [...this.children()];
@@ -120,7 +136,9 @@ export class ModuleList extends IndexedModules {
     if (!Array.isArray(mods)) throw new TypeError("ModuleList takes one array of modules: new nn.ModuleList([a, b])");
     super(mods);
   }
-  override forward(): Tensor { throw new Error("ModuleList has no forward(): iterate over it in your own module's forward"); }
+  override forward(): Tensor {
+    throw new Error("ModuleList has no forward(): iterate over it in your own module's forward");
+  }
 }
 
 type ModuleEntries = Map<string, Module> | Record<string, Module> | Iterable<readonly [string, Module]>;
@@ -150,15 +168,22 @@ export class ModuleDict extends Module {
     if (modules) this.update(modules);
   }
 
-  override *namedChildren(): Generator<[string, Module]> { yield* this.mods.entries(); }
+  override *namedChildren(): Generator<[string, Module]> {
+    yield* this.mods.entries();
+  }
 
-  override get length(): number { return this.mods.size; }
+  override get length(): number {
+    return this.mods.size;
+  }
 
   /** The module under `key`; an unknown key is an error naming the keys there are. */
   get(key: string): Module {
     const m = this.mods.get(key);
-    if (!m) throw new Error(`ModuleDict: no module under key "${key}" (keys: ` +
-      `${[...this.mods.keys()].map((k) => `"${k}"`).join(", ") || "none"})`);
+    if (!m)
+      throw new Error(
+        `ModuleDict: no module under key "${key}" (keys: ` +
+          `${[...this.mods.keys()].map((k) => `"${k}"`).join(", ") || "none"})`,
+      );
     return m;
   }
 
@@ -166,29 +191,48 @@ export class ModuleDict extends Module {
   set(key: string, m: Module): this {
     if (typeof key !== "string") throw new Error(`ModuleDict: keys must be strings, got ${typeof key}`);
     if (key === "") throw new Error('ModuleDict: a key can\'t be the empty string ""');
-    if (key.includes(".")) throw new Error(`ModuleDict: key "${key}" can't contain "." — state_dict keys use "." ` +
-      `between module names`);
+    if (key.includes("."))
+      throw new Error(`ModuleDict: key "${key}" can't contain "." — state_dict keys use "." ` + `between module names`);
     checkModule(m, "ModuleDict", `the value for key "${key}"`);
     this.mods.set(key, m);
     return this;
   }
 
-  has(key: string): boolean { return this.mods.has(key); }
+  has(key: string): boolean {
+    return this.mods.has(key);
+  }
   /** Removes and returns the module under `key`. */
-  pop(key: string): Module { const m = this.get(key); this.mods.delete(key); return m; }
-  delete(key: string): boolean { return this.mods.delete(key); }
-  clear(): void { this.mods.clear(); }
-  keys(): string[] { return [...this.mods.keys()]; }
-  values(): Module[] { return [...this.mods.values()]; }
-  items(): Array<[string, Module]> { return [...this.mods.entries()]; }
+  pop(key: string): Module {
+    const m = this.get(key);
+    this.mods.delete(key);
+    return m;
+  }
+  delete(key: string): boolean {
+    return this.mods.delete(key);
+  }
+  clear(): void {
+    this.mods.clear();
+  }
+  keys(): string[] {
+    return [...this.mods.keys()];
+  }
+  values(): Module[] {
+    return [...this.mods.values()];
+  }
+  items(): Array<[string, Module]> {
+    return [...this.mods.entries()];
+  }
   /** Adds every (key, module) of a Map, an object, another ModuleDict (`dict.items()`) or a list of pairs. */
   update(modules: ModuleEntries | ModuleDict): this {
     for (const [k, m] of modules instanceof ModuleDict ? modules.items() : entriesOf(modules)) this.set(k, m);
     return this;
   }
   /** Iterates over the keys, like a Python dict. */
-  [Symbol.iterator](): Iterator<string> { return this.mods.keys(); }
+  [Symbol.iterator](): Iterator<string> {
+    return this.mods.keys();
+  }
 
-  override forward(): Tensor { throw new Error("ModuleDict has no forward(): look its modules up with get(key) in " +
-    "your own module's forward"); }
+  override forward(): Tensor {
+    throw new Error("ModuleDict has no forward(): look its modules up with get(key) in " + "your own module's forward");
+  }
 }

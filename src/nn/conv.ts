@@ -8,7 +8,15 @@
  * conv(randn([64, 1, 28, 28])).shape // [64, 6, 28, 28]
  * String(conv) // "Conv2d(1, 6, kernelSize=[5, 5], stride=[1, 1], padding=[2, 2])"
  */
-import { type ConvPadding, conv1d, conv2d, conv2dRelu, convTranspose2d, type IntOrTuple, tupleOf } from "../ops/conv.js";
+import {
+  type ConvPadding,
+  conv1d,
+  conv2d,
+  conv2dRelu,
+  convTranspose2d,
+  type IntOrTuple,
+  tupleOf,
+} from "../ops/conv.js";
 import { empty } from "../ops/util.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -45,33 +53,51 @@ abstract class ConvNd extends Module {
   readonly groups: number;
   readonly paddingMode: PaddingMode;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntOrTuple, dims: number, transposed: boolean,
-    opts: ConvModuleOptions & { outputPadding?: IntOrTuple }) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: IntOrTuple,
+    dims: number,
+    transposed: boolean,
+    opts: ConvModuleOptions & { outputPadding?: IntOrTuple },
+  ) {
     super();
     const name = this.constructor.name;
-    for (const [what, v] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
+    for (const [what, v] of [
+      ["inChannels", inChannels],
+      ["outChannels", outChannels],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`${name}: ${what} must be a positive integer, got ${v}`);
     }
     this.groups = opts.groups ?? 1;
-    if (!Number.isInteger(this.groups) || this.groups < 1) throw new Error(`${name}: groups must be a positive integer, got ${this.groups}`);
-    if (inChannels % this.groups !== 0) throw new Error(`${name}: inChannels ${inChannels} must be divisible by groups ${this.groups}`);
-    if (outChannels % this.groups !== 0) throw new Error(`${name}: outChannels ${outChannels} must be divisible by groups ${this.groups}`);
+    if (!Number.isInteger(this.groups) || this.groups < 1)
+      throw new Error(`${name}: groups must be a positive integer, got ${this.groups}`);
+    if (inChannels % this.groups !== 0)
+      throw new Error(`${name}: inChannels ${inChannels} must be divisible by groups ${this.groups}`);
+    if (outChannels % this.groups !== 0)
+      throw new Error(`${name}: outChannels ${outChannels} must be divisible by groups ${this.groups}`);
     this.kernelSize = tupleOf(kernelSize, dims, "kernelSize", name, 1);
     this.stride = tupleOf(opts.stride ?? 1, dims, "stride", name, 1);
     this.dilation = tupleOf(opts.dilation ?? 1, dims, "dilation", name, 1);
     this.outputPadding = tupleOf(opts.outputPadding ?? 0, dims, "outputPadding", name, 0);
     const p = opts.padding ?? 0;
     if (p === "same" && this.stride.some((s) => s !== 1)) {
-      throw new Error(`${name}: padding "same" is not supported for strided convolutions (stride ${fmt(this.stride)}); give the padding as numbers`);
+      throw new Error(
+        `${name}: padding "same" is not supported for strided convolutions (stride ${fmt(this.stride)}); give the padding as numbers`,
+      );
     }
     this.padding = p === "same" || p === "valid" ? p : tupleOf(p, dims, "padding", name, 0);
     this.paddingMode = opts.paddingMode ?? "zeros";
     if (this.paddingMode !== "zeros") {
-      throw new Error(`${name}: paddingMode "${this.paddingMode}" is not supported yet, only "zeros" — pad the input yourself ` +
-        `(F.pad(x, pads, "${this.paddingMode === "circular" ? "circular" : this.paddingMode}")) and use padding 0`);
+      throw new Error(
+        `${name}: paddingMode "${this.paddingMode}" is not supported yet, only "zeros" — pad the input yourself ` +
+          `(F.pad(x, pads, "${this.paddingMode === "circular" ? "circular" : this.paddingMode}")) and use padding 0`,
+      );
     }
     // Transposed: [C_in, C_out/groups, ...k]; otherwise [C_out, C_in/groups, ...k].
-    const wShape = transposed ? [inChannels, outChannels / this.groups, ...this.kernelSize] : [outChannels, inChannels / this.groups, ...this.kernelSize];
+    const wShape = transposed
+      ? [inChannels, outChannels / this.groups, ...this.kernelSize]
+      : [outChannels, inChannels / this.groups, ...this.kernelSize];
     this.weight = new Parameter(empty(wShape));
     this.bias = opts.bias === false ? null : new Parameter(empty([outChannels]));
     this.resetParameters();
@@ -88,7 +114,9 @@ abstract class ConvNd extends Module {
 
   /** `Conv2d(1→6, k=5)`: how errors name the layer. */
   protected get label(): string {
-    const k = this.kernelSize.every((v) => v === this.kernelSize[0]) ? `${this.kernelSize[0]}` : this.kernelSize.join("×");
+    const k = this.kernelSize.every((v) => v === this.kernelSize[0])
+      ? `${this.kernelSize[0]}`
+      : this.kernelSize.join("×");
     return `${this.constructor.name}(${this.inChannels}→${this.outChannels}, k=${k})`;
   }
 
@@ -103,10 +131,16 @@ abstract class ConvNd extends Module {
       const got = x.shape[x.ndim - dims - 1];
       if (got === c) return;
       const last = x.shape[x.ndim - 1];
-      const hint = x.ndim === dims + 1 && c === 1 ? ` — for a batch of 1-channel inputs use x.unsqueeze(1)`
-        : dims === 2 && x.ndim === 4 && last === c ? ` — it looks channels-last: use x.permute(0, 3, 1, 2)` : "";
-      throw new Error(`${this.label} got input ${fmt(x.shape)} with ${got} channel${got === 1 ? "" : "s"} in dim ${x.ndim - dims - 1}, ` +
-        `but it has ${c} input channel${c === 1 ? "" : "s"}: it expects ${expects}${hint}`);
+      const hint =
+        x.ndim === dims + 1 && c === 1
+          ? ` — for a batch of 1-channel inputs use x.unsqueeze(1)`
+          : dims === 2 && x.ndim === 4 && last === c
+            ? ` — it looks channels-last: use x.permute(0, 3, 1, 2)`
+            : "";
+      throw new Error(
+        `${this.label} got input ${fmt(x.shape)} with ${got} channel${got === 1 ? "" : "s"} in dim ${x.ndim - dims - 1}, ` +
+          `but it has ${c} input channel${c === 1 ? "" : "s"}: it expects ${expects}${hint}`,
+      );
     }
     let hint = "";
     const features = x.shape[x.ndim - 1];
@@ -200,7 +234,9 @@ export class Conv2d extends ConvNd {
 export class ConvTranspose2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvTransposeModuleOptions = {}) {
     if (typeof opts.padding === "string") {
-      throw new Error(`ConvTranspose2d: padding must be numbers, got "${opts.padding as string}" (there is no "same" for a transposed convolution)`);
+      throw new Error(
+        `ConvTranspose2d: padding must be numbers, got "${opts.padding as string}" (there is no "same" for a transposed convolution)`,
+      );
     }
     super(inChannels, outChannels, kernelSize, 2, true, opts);
   }
@@ -217,16 +253,24 @@ export class ConvTranspose2d extends ConvNd {
       const want = outputSize.slice(-2);
       const inSize = x.shape.slice(-2);
       outputPadding = want.map((s, i) => {
-        const least = (inSize[i] - 1) * this.stride[i] - 2 * padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + 1;
+        const least =
+          (inSize[i] - 1) * this.stride[i] - 2 * padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + 1;
         const extra = s - least;
         if (!(extra >= 0 && extra < Math.max(this.stride[i], this.dilation[i]))) {
-          throw new Error(`${this.label}: outputSize ${fmt(outputSize)} cannot come from input ${fmt(x.shape)}: ` +
-            `dim ${i} can be ${least} to ${least + Math.max(this.stride[i], this.dilation[i]) - 1}`);
+          throw new Error(
+            `${this.label}: outputSize ${fmt(outputSize)} cannot come from input ${fmt(x.shape)}: ` +
+              `dim ${i} can be ${least} to ${least + Math.max(this.stride[i], this.dilation[i]) - 1}`,
+          );
         }
         return extra;
       });
     }
-    return convTranspose2d(x, this.weight, this.bias, { stride: this.stride, padding, outputPadding, groups: this.groups,
-      dilation: this.dilation }, this.label);
+    return convTranspose2d(
+      x,
+      this.weight,
+      this.bias,
+      { stride: this.stride, padding, outputPadding, groups: this.groups, dilation: this.dilation },
+      this.label,
+    );
   }
 }

@@ -37,22 +37,33 @@ export class Embedding extends Module {
   /** The padding row in 0..numEmbeddings-1, or null. */
   readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingModuleOptions = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    opts: EmbeddingModuleOptions = {},
+  ) {
     super();
-    for (const [name, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
+    for (const [name, v] of [
+      ["numEmbeddings", numEmbeddings],
+      ["embeddingDim", embeddingDim],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Embedding: ${name} must be a positive integer, got ${v}`);
     }
     if (opts.maxNorm !== undefined && opts.maxNorm !== null) {
-      throw new Error("Embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under " +
-        "noGrad if needed)");
+      throw new Error(
+        "Embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under " +
+          "noGrad if needed)",
+      );
     }
     const pad = resolvePaddingIdx(opts.paddingIdx, numEmbeddings, "Embedding");
     this.paddingIdx = pad < 0 ? null : pad;
     if (opts.weight) {
       const w = opts.weight;
       if (w.ndim !== 2 || w.shape[0] !== numEmbeddings || w.shape[1] !== embeddingDim) {
-        throw new Error(`Embedding(${numEmbeddings}, ${embeddingDim}): weight ${fmt(w.shape)} must be ` +
-          `[${numEmbeddings}, ${embeddingDim}]`);
+        throw new Error(
+          `Embedding(${numEmbeddings}, ${embeddingDim}): weight ${fmt(w.shape)} must be ` +
+            `[${numEmbeddings}, ${embeddingDim}]`,
+        );
       }
       this.weight = new Parameter(w.detach(), !opts.freeze);
     } else {
@@ -64,8 +75,10 @@ export class Embedding extends Module {
   /** Builds an Embedding from a (numEmbeddings, embeddingDim) table; frozen unless `freeze: false`, like PyTorch. */
   static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
     if (embeddings.ndim !== 2) {
-      throw new Error(`Embedding.fromPretrained: embeddings must be 2-D (numEmbeddings, embeddingDim), got ` +
-        `${fmt(embeddings.shape)}`);
+      throw new Error(
+        `Embedding.fromPretrained: embeddings must be 2-D (numEmbeddings, embeddingDim), got ` +
+          `${fmt(embeddings.shape)}`,
+      );
     }
     const [rows, dim] = embeddings.shape;
     return new Embedding(rows, dim, { weight: embeddings, freeze: opts.freeze ?? true, paddingIdx: opts.paddingIdx });
@@ -75,22 +88,27 @@ export class Embedding extends Module {
   resetParameters(): void {
     normal_(this.weight);
     if (this.paddingIdx !== null) {
-      const d = this.embeddingDim, p = this.paddingIdx;
+      const d = this.embeddingDim,
+        p = this.paddingIdx;
       noGrad(() => K.copyBlocks(zeros([d]).storage, 0, 0, this.weight.storage, p * d, 0, d, 1));
     }
   }
 
   override forward(input: Tensor): Tensor {
     if (input.dtype !== "int32") {
-      throw new Error(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}) got ${input.dtype} input ` +
-        `${fmt(input.shape)}: it expects int32 ` +
-        "token indices — create them with { dtype: \"int32\" } or call .int()");
+      throw new Error(
+        `Embedding(${this.numEmbeddings}, ${this.embeddingDim}) got ${input.dtype} input ` +
+          `${fmt(input.shape)}: it expects int32 ` +
+          'token indices — create them with { dtype: "int32" } or call .int()',
+      );
     }
     return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ` +
-      `${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ""}`;
+    return (
+      `${this.numEmbeddings}, ` +
+      `${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ""}`
+    );
   }
 }

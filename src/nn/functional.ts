@@ -4,14 +4,26 @@ export { linear } from "../ops/matmul.js";
 export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "../ops/conv.js";
 export { softmax, logSoftmax } from "../ops/softmax.js";
 export {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  mseLoss,
+  nllLoss,
 } from "../ops/loss.js";
 export { batchNorm, dropout } from "../ops/normalization.js";
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "../ops/attention.js";
 export { layerNorm, groupNorm, type BatchNormFunctionalOptions } from "../ops/normalization.js";
 export {
-  maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, type MaxPool2dOptions, type MaxPool1dOptions,
-  type AvgPool2dOptions, type AvgPool1dOptions, type AdaptiveSize,
+  maxPool2d,
+  maxPool1d,
+  avgPool2d,
+  avgPool1d,
+  adaptiveAvgPool2d,
+  type MaxPool2dOptions,
+  type MaxPool1dOptions,
+  type AvgPool2dOptions,
+  type AvgPool1dOptions,
+  type AdaptiveSize,
 } from "../ops/pool.js";
 export { dropout2d } from "../ops/normalization.js";
 export { pad, type PadOptions, type PadMode } from "../ops/pad.js";
@@ -29,8 +41,10 @@ import type { Tensor } from "../tensor/tensor.js";
  */
 function oneHotOnDevice(labels: Tensor, numClasses: number): Tensor {
   if (numClasses < 0) {
-    throw new Error(`oneHot: on ${labels.device}, pass numClasses (e.g. F.oneHot(labels, 10)) — inferring it reads the `
-      + "labels' maximum, and reads there are asynchronous");
+    throw new Error(
+      `oneHot: on ${labels.device}, pass numClasses (e.g. F.oneHot(labels, 10)) — inferring it reads the ` +
+        "labels' maximum, and reads there are asynchronous",
+    );
   }
   const flat = labels.reshape([-1, 1]);
   const rows = gather(eye(numClasses, numClasses, { dtype: "int32" }), 0, expand(flat, [flat.shape[0], numClasses]));
@@ -42,7 +56,8 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   if (labels.dtype !== "int32") throw new Error(`oneHot: labels must be int32 class indices, got ${labels.dtype}`);
   if (labels.numel() === 0) return zeros([...labels.shape, Math.max(numClasses, 0)], { dtype: "int32" });
   if (labels.device !== "cpu") return oneHotOnDevice(labels, numClasses);
-  const lo = labels.min().item(), hi = labels.max().item();
+  const lo = labels.min().item(),
+    hi = labels.max().item();
   const c = numClasses < 0 ? hi + 1 : numClasses;
   if (lo < 0 || hi >= c) throw new Error(`oneHot: class ${lo < 0 ? lo : hi} is out of range for ${c} classes`);
   return cast(eq(labels.unsqueeze(-1), arange(c)), "int32");

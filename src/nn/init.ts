@@ -15,13 +15,38 @@ import type { Tensor } from "../tensor/tensor.js";
 
 /** PyTorch's names (`torch.nn.init.calculate_gain`) plus gradlab's identity, gelu and silu. */
 export type Nonlinearity =
-  | "linear" | "identity" | "conv1d" | "conv2d" | "conv3d"
-  | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
-  | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu" | "gelu" | "silu";
+  | "linear"
+  | "identity"
+  | "conv1d"
+  | "conv2d"
+  | "conv3d"
+  | "conv_transpose1d"
+  | "conv_transpose2d"
+  | "conv_transpose3d"
+  | "sigmoid"
+  | "tanh"
+  | "relu"
+  | "leaky_relu"
+  | "selu"
+  | "gelu"
+  | "silu";
 
 const NONLINEARITIES: readonly Nonlinearity[] = [
-  "linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-  "sigmoid", "tanh", "relu", "leaky_relu", "selu", "gelu", "silu",
+  "linear",
+  "identity",
+  "conv1d",
+  "conv2d",
+  "conv3d",
+  "conv_transpose1d",
+  "conv_transpose2d",
+  "conv_transpose3d",
+  "sigmoid",
+  "tanh",
+  "relu",
+  "leaky_relu",
+  "selu",
+  "gelu",
+  "silu",
 ];
 /** Case and underscores ignored: "ReLU", "LeakyReLU", "leakyRelu" and "leaky_relu" are one name. */
 const squash = (name: string): string => name.toLowerCase().replace(/_/g, "");
@@ -31,8 +56,10 @@ const BY_SQUASHED = new Map(NONLINEARITIES.map((n) => [squash(n), n]));
 function nonlinearityOf(op: string, name: unknown): Nonlinearity {
   const found = typeof name === "string" ? BY_SQUASHED.get(squash(name)) : undefined;
   if (!found) {
-    throw new TypeError(`${op}: unknown nonlinearity ${typeof name === "string" ? `"${name}"` : describeValue(name)} ` +
-      `— valid: ${NONLINEARITIES.join(", ")} (any case; camelCase such as "leakyRelu" too)`);
+    throw new TypeError(
+      `${op}: unknown nonlinearity ${typeof name === "string" ? `"${name}"` : describeValue(name)} ` +
+        `— valid: ${NONLINEARITIES.join(", ")} (any case; camelCase such as "leakyRelu" too)`,
+    );
   }
   return found;
 }
@@ -44,11 +71,22 @@ function nonlinearityOf(op: string, name: unknown): Nonlinearity {
  */
 export function calculateGain(nonlinearity: Nonlinearity | (string & {}), param?: number): number {
   switch (nonlinearityOf("calculateGain", nonlinearity)) {
-    case "linear": case "identity": case "sigmoid": return 1;
-    case "conv1d": case "conv2d": case "conv3d": return 1;
-    case "conv_transpose1d": case "conv_transpose2d": case "conv_transpose3d": return 1;
-    case "tanh": return 5 / 3;
-    case "relu": return Math.SQRT2;
+    case "linear":
+    case "identity":
+    case "sigmoid":
+      return 1;
+    case "conv1d":
+    case "conv2d":
+    case "conv3d":
+      return 1;
+    case "conv_transpose1d":
+    case "conv_transpose2d":
+    case "conv_transpose3d":
+      return 1;
+    case "tanh":
+      return 5 / 3;
+    case "relu":
+      return Math.SQRT2;
     case "leaky_relu": {
       if (param !== undefined && (typeof param !== "number" || !Number.isFinite(param))) {
         throw new TypeError(`calculateGain: negative slope ${describeValue(param)} is not a valid number`);
@@ -56,15 +94,21 @@ export function calculateGain(nonlinearity: Nonlinearity | (string & {}), param?
       const a = param ?? 0.01;
       return Math.sqrt(2 / (1 + a * a));
     }
-    case "selu": return 3 / 4;
+    case "selu":
+      return 3 / 4;
     // PyTorch has no gain for these; ReLU's is the usual choice for ReLU-like smooth activations.
-    case "gelu": case "silu": return Math.SQRT2;
+    case "gelu":
+    case "silu":
+      return Math.SQRT2;
   }
 }
 
 /** (fan_in, fan_out) of a weight shaped (out, in, *kernel). */
 export function calculateFans(t: Tensor): [number, number] {
-  if (t.ndim < 2) throw new Error(`init: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got ${fmt(t.shape)}`);
+  if (t.ndim < 2)
+    throw new Error(
+      `init: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got ${fmt(t.shape)}`,
+    );
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }
@@ -77,7 +121,9 @@ function fillWith(t: Tensor, draw: () => number): Tensor {
   return t;
 }
 
-interface GenOpt { generator?: Generator }
+interface GenOpt {
+  generator?: Generator;
+}
 
 /** A number where PyTorch takes one positionally (`normal_(w, 0, 0.02)`): an object here would fill NaN. */
 function checkNumbers(op: string, usage: string, values: Record<string, unknown>): void {

@@ -20,16 +20,36 @@ function checkInt(op: string, name: string, v: unknown, usage: string): void {
   }
 }
 
-export class ReLU extends Module { override forward(x: Tensor): Tensor { return relu(x); } }
-export class Sigmoid extends Module { override forward(x: Tensor): Tensor { return sigmoid(x); } }
-export class Tanh extends Module { override forward(x: Tensor): Tensor { return tanh(x); } }
-export class SiLU extends Module { override forward(x: Tensor): Tensor { return silu(x); } }
+export class ReLU extends Module {
+  override forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+export class Sigmoid extends Module {
+  override forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}
+export class Tanh extends Module {
+  override forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+export class SiLU extends Module {
+  override forward(x: Tensor): Tensor {
+    return silu(x);
+  }
+}
 
 /** Returns its input. Like PyTorch's, it accepts and ignores any constructor arguments (handy when swapping layers). */
 export class Identity extends Module {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  constructor(..._args: unknown[]) { super(); }
-  override forward(x: Tensor): Tensor { return x; }
+  constructor(..._args: unknown[]) {
+    super();
+  }
+  override forward(x: Tensor): Tensor {
+    return x;
+  }
 }
 
 export class LeakyReLU extends Module {
@@ -40,8 +60,12 @@ export class LeakyReLU extends Module {
       throw new TypeError(`LeakyReLU: negativeSlope must be a number, got ${got} — new nn.LeakyReLU(0.2)`);
     }
   }
-  override forward(x: Tensor): Tensor { return leakyRelu(x, this.negativeSlope); }
-  override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }
+  override forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negativeSlope=${this.negativeSlope}`;
+  }
 }
 
 /** GELU, exact (`approximate: "none"`) or the tanh approximation. */
@@ -52,31 +76,56 @@ export class GELU extends Module {
     checkOptions("GELU", opts, ["approximate"], 'new nn.GELU({ approximate: "tanh" })');
     this.approximate = opts.approximate ?? "none";
   }
-  override forward(x: Tensor): Tensor { return gelu(x, { approximate: this.approximate }); }
-  override extraRepr(): string { return `approximate='${this.approximate}'`; }
+  override forward(x: Tensor): Tensor {
+    return gelu(x, { approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
 }
 
 export class Softmax extends Module {
-  constructor(readonly dim = -1) { super(); checkInt("Softmax", "dim", dim, "new nn.Softmax(1)"); }
-  override forward(x: Tensor): Tensor { return softmax(x, this.dim); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+  constructor(readonly dim = -1) {
+    super();
+    checkInt("Softmax", "dim", dim, "new nn.Softmax(1)");
+  }
+  override forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
 }
 
 export class LogSoftmax extends Module {
-  constructor(readonly dim = -1) { super(); checkInt("LogSoftmax", "dim", dim, "new nn.LogSoftmax(1)"); }
-  override forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+  constructor(readonly dim = -1) {
+    super();
+    checkInt("LogSoftmax", "dim", dim, "new nn.LogSoftmax(1)");
+  }
+  override forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
 }
 
 /** Flattens dims startDim..endDim (default: all but the batch dim). */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
     checkInt("Flatten", "startDim", startDim, "new nn.Flatten(1, -1)");
     checkInt("Flatten", "endDim", endDim, "new nn.Flatten(1, -1)");
   }
-  override forward(x: Tensor): Tensor { return x.flatten(this.startDim, this.endDim); }
-  override extraRepr(): string { return `startDim=${this.startDim}, endDim=${this.endDim}`; }
+  override forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+  override extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
 }
 
 /** Zeroes activations with probability p in train mode (scaling the rest by 1/(1−p)); identity in eval mode. */
@@ -87,8 +136,12 @@ export class Dropout extends Module {
       throw new Error(`Dropout: probability must be in [0, 1], got ${describeValue(p)} — new nn.Dropout(0.5)`);
     }
   }
-  override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
-  override extraRepr(): string { return `p=${this.p}`; }
+  override forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
 }
 
 /**
@@ -101,8 +154,12 @@ export class Dropout2d extends Module {
     super();
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout2d: probability must be in [0, 1], got ${p}`);
   }
-  override forward(x: Tensor): Tensor { return dropout2d(x, this.p, this.training); }
-  override extraRepr(): string { return `p=${this.p}`; }
+  override forward(x: Tensor): Tensor {
+    return dropout2d(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
 }
 
 /**
@@ -114,30 +171,39 @@ export class Dropout2d extends Module {
  */
 export class Unflatten extends Module {
   readonly unflattenedSize: readonly number[];
-  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+  constructor(
+    readonly dim: number,
+    unflattenedSize: readonly number[],
+  ) {
     super();
     const sizes = [...unflattenedSize];
-    const bad = sizes.some((s) => !Number.isInteger(s) || (s < 0 && s !== -1))
-      || sizes.filter((s) => s === -1).length > 1;
+    const bad =
+      sizes.some((s) => !Number.isInteger(s) || (s < 0 && s !== -1)) || sizes.filter((s) => s === -1).length > 1;
     if (!sizes.length || bad) {
-      throw new Error(`Unflatten: unflattenedSize must be a non-empty list of sizes with at most one −1, got ` +
-        `${fmt(sizes)}`);
+      throw new Error(
+        `Unflatten: unflattenedSize must be a non-empty list of sizes with at most one −1, got ` + `${fmt(sizes)}`,
+      );
     }
     this.unflattenedSize = sizes;
   }
   override forward(x: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
-    if (!(d >= 0 && d < x.ndim)) throw new Error(`Unflatten: dim ${this.dim} is out of range for input ` +
-      `${fmt(x.shape)}`);
-    const known = this.unflattenedSize.reduce((p, s) => (s === -1 ? p : p * s), 1), size = x.shape[d];
+    if (!(d >= 0 && d < x.ndim))
+      throw new Error(`Unflatten: dim ${this.dim} is out of range for input ` + `${fmt(x.shape)}`);
+    const known = this.unflattenedSize.reduce((p, s) => (s === -1 ? p : p * s), 1),
+      size = x.shape[d];
     const sizes = this.unflattenedSize.map((s) => (s === -1 ? size / known : s));
     if (sizes.some((s) => !Number.isInteger(s)) || sizes.reduce((p, s) => p * s, 1) !== size) {
-      throw new Error(`Unflatten(dim=${this.dim}, ${fmt(this.unflattenedSize)}): dim ${d} of input ${fmt(x.shape)} ` +
-        `has size ${size}, which the sizes ${fmt(this.unflattenedSize)} do not multiply to`);
+      throw new Error(
+        `Unflatten(dim=${this.dim}, ${fmt(this.unflattenedSize)}): dim ${d} of input ${fmt(x.shape)} ` +
+          `has size ${size}, which the sizes ${fmt(this.unflattenedSize)} do not multiply to`,
+      );
     }
     return x.reshape([...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
   }
-  override extraRepr(): string { return `dim=${this.dim}, unflattenedSize=${fmt(this.unflattenedSize)}`; }
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattenedSize=${fmt(this.unflattenedSize)}`;
+  }
 }
 
 export interface UpsampleOptions {
@@ -158,11 +224,13 @@ export class Upsample extends Module {
   readonly opts: Readonly<UpsampleOptions>;
   constructor(opts: UpsampleOptions) {
     super();
-    if (opts.size === undefined && opts.scaleFactor === undefined) throw new Error("Upsample: give either size or " +
-      "scaleFactor");
+    if (opts.size === undefined && opts.scaleFactor === undefined)
+      throw new Error("Upsample: give either size or " + "scaleFactor");
     this.opts = { mode: "nearest", ...opts };
   }
-  override forward(x: Tensor): Tensor { return interpolate(x, this.opts); }
+  override forward(x: Tensor): Tensor {
+    return interpolate(x, this.opts);
+  }
   override extraRepr(): string {
     const { size, scaleFactor, mode } = this.opts;
     const show = (v: number | readonly number[]): string => (typeof v === "number" ? String(v) : fmt(v));

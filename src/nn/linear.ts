@@ -21,10 +21,17 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: { bias?: boolean } = {},
+  ) {
     super();
     checkOptions("Linear", opts, ["bias"], `new nn.Linear(${inFeatures}, ${outFeatures}, { bias: false })`);
-    for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+    for (const [name, v] of [
+      ["inFeatures", inFeatures],
+      ["outFeatures", outFeatures],
+    ] as const) {
       // Zero is allowed, as in PyTorch: a layer with no inputs (or outputs) is an empty product.
       if (!Number.isInteger(v) || v < 0) throw new Error(`Linear: ${name} must be a non-negative integer, got ${v}`);
     }
@@ -36,7 +43,10 @@ export class Linear extends Module {
   resetParameters(): void {
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
     // PyTorch's bound is 0 without inputs (1/√0 would draw infinities).
-    if (this.bias) { const b = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0; uniform_(this.bias, -b, b); }
+    if (this.bias) {
+      const b = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0;
+      uniform_(this.bias, -b, b);
+    }
   }
 
   override forward(x: Tensor): Tensor {
@@ -52,12 +62,15 @@ export class Linear extends Module {
 
   private checkInput(x: Tensor): void {
     if (x.shape[x.ndim - 1] !== this.inFeatures || x.ndim === 0) {
-      const hint = x.ndim > 2 && x.shape.slice(1).reduce((a, b) => a * b, 1) === this.inFeatures
-        ? `flatten it to [${x.shape[0]}, ${this.inFeatures}] (x.flatten(1) or nn.Flatten())`
-        : `its last dim must be ${this.inFeatures}`;
+      const hint =
+        x.ndim > 2 && x.shape.slice(1).reduce((a, b) => a * b, 1) === this.inFeatures
+          ? `flatten it to [${x.shape[0]}, ${this.inFeatures}] (x.flatten(1) or nn.Flatten())`
+          : `its last dim must be ${this.inFeatures}`;
       throw new Error(`Linear(${this.inFeatures}→${this.outFeatures}) got input ${fmt(x.shape)}: ${hint}`);
     }
   }
 
-  override extraRepr(): string { return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`; }
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
 }

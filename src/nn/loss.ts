@@ -6,8 +6,13 @@
  * or (N, C) probabilities. It applies log-softmax itself.
  */
 import {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, type CrossEntropyOptions,
-  mseLoss, nllLoss, type Reduction,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  type CrossEntropyOptions,
+  mseLoss,
+  nllLoss,
+  type Reduction,
 } from "../ops/loss.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -22,7 +27,9 @@ abstract class Loss extends Module {
     this.reduction = opts.reduction ?? "mean";
   }
   abstract override forward(input: Tensor, target: Tensor): Tensor;
-  override extraRepr(): string { return this.reduction === "mean" ? "" : `reduction='${this.reduction}'`; }
+  override extraRepr(): string {
+    return this.reduction === "mean" ? "" : `reduction='${this.reduction}'`;
+  }
 }
 
 export class CrossEntropyLoss extends Loss {
@@ -34,7 +41,11 @@ export class CrossEntropyLoss extends Loss {
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
-    return crossEntropy(input, target, { reduction: this.reduction, labelSmoothing: this.labelSmoothing, ignoreIndex: this.ignoreIndex });
+    return crossEntropy(input, target, {
+      reduction: this.reduction,
+      labelSmoothing: this.labelSmoothing,
+      ignoreIndex: this.ignoreIndex,
+    });
   }
 }
 
@@ -44,16 +55,22 @@ export class NLLLoss extends Loss {
     super(opts, ["ignoreIndex"]);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
-  override forward(input: Tensor, target: Tensor): Tensor { return nllLoss(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex }); }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex });
+  }
 }
 
 export class MSELoss extends Loss {
-  override forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, { reduction: this.reduction }); }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, { reduction: this.reduction });
+  }
 }
 
 /** BCE on probabilities (after a sigmoid). Prefer BCEWithLogitsLoss on raw logits: it is stable. */
 export class BCELoss extends Loss {
-  override forward(input: Tensor, target: Tensor): Tensor { return binaryCrossEntropy(input, target, { reduction: this.reduction }); }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropy(input, target, { reduction: this.reduction });
+  }
 }
 
 export class BCEWithLogitsLoss extends Loss {

@@ -36,12 +36,18 @@ export interface MlpOptions {
 /** A fresh module for an activation name. */
 export function activationModule(name: MlpActivation): Module {
   switch (name) {
-    case "relu": return new ReLU();
-    case "sigmoid": return new Sigmoid();
-    case "tanh": return new Tanh();
-    case "gelu": return new GELU();
-    case "silu": return new SiLU();
-    case "leaky_relu": return new LeakyReLU(LEAKY_SLOPE);
+    case "relu":
+      return new ReLU();
+    case "sigmoid":
+      return new Sigmoid();
+    case "tanh":
+      return new Tanh();
+    case "gelu":
+      return new GELU();
+    case "silu":
+      return new SiLU();
+    case "leaky_relu":
+      return new LeakyReLU(LEAKY_SLOPE);
   }
 }
 

@@ -27,7 +27,10 @@ import { Parameter } from "./parameter.js";
  */
 export type StateDict = Record<string, Tensor>;
 
-export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
 
 const INTERNAL = new Set(["training", "_buffers"]);
 
@@ -46,7 +49,7 @@ export type AnyModule = Module<any>; // eslint-disable-line @typescript-eslint/n
 export class Module<Out = Tensor> {
   /** True in train mode (Dropout drops, BatchNorm uses batch stats); false after `eval()`. */
   declare training: boolean;
-  private declare _buffers: Set<string>;
+  declare private _buffers: Set<string>;
 
   constructor() {
     // A module is a callable function object whose prototype is the subclass's: `model(x)` works,
@@ -69,7 +72,9 @@ export class Module<Out = Tensor> {
 
   /** Defines the computation. Subclasses override it. */
   forward(..._args: unknown[]): Out {
-    throw new Error(`${this.constructor.name}: forward() is not implemented — define forward(x) in your Module subclass`);
+    throw new Error(
+      `${this.constructor.name}: forward() is not implemented — define forward(x) in your Module subclass`,
+    );
   }
 
   /** Registers a non-learnable tensor saved in the state dict (e.g. BatchNorm's running_mean). */
@@ -86,7 +91,9 @@ export class Module<Out = Tensor> {
   *namedChildren(): Generator<[string, AnyModule]> {
     for (const [k, v] of Object.entries(this)) if (v instanceof Module && !INTERNAL.has(k)) yield [k, v];
   }
-  *children(): Generator<AnyModule> { for (const [, m] of this.namedChildren()) yield m; }
+  *children(): Generator<AnyModule> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
 
   /** This module and all submodules, depth first, each once. */
   *namedModules(prefix = "", seen = new Set<AnyModule>()): Generator<[string, AnyModule]> {
@@ -95,18 +102,25 @@ export class Module<Out = Tensor> {
     yield [prefix, this];
     for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, seen);
   }
-  *modules(): Generator<AnyModule> { for (const [, m] of this.namedModules()) yield m; }
+  *modules(): Generator<AnyModule> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
 
   /** Parameters with dotted PyTorch names (`net.0.weight`), shared ones once. */
   *namedParameters(): Generator<[string, Parameter]> {
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       for (const [k, v] of Object.entries(m)) {
-        if (v instanceof Parameter && !seen.has(v)) { seen.add(v); yield [prefix ? `${prefix}.${k}` : k, v]; }
+        if (v instanceof Parameter && !seen.has(v)) {
+          seen.add(v);
+          yield [prefix ? `${prefix}.${k}` : k, v];
+        }
       }
     }
   }
-  parameters(): Parameter[] { return [...this.namedParameters()].map(([, p]) => p); }
+  parameters(): Parameter[] {
+    return [...this.namedParameters()].map(([, p]) => p);
+  }
 
   *namedBuffers(): Generator<[string, Tensor]> {
     for (const [prefix, m] of this.namedModules()) {
@@ -123,10 +137,14 @@ export class Module<Out = Tensor> {
     return this;
   }
   /** Eval mode: Dropout off, BatchNorm uses running statistics. Same as `train(false)`. */
-  eval(): this { return this.train(false); }
+  eval(): this {
+    return this.train(false);
+  }
 
   /** Clears every parameter's gradient (set to null, like PyTorch's default `set_to_none=True`). */
-  zeroGrad(setToNone = true): void { zeroGrads(this.parameters(), setToNone); }
+  zeroGrad(setToNone = true): void {
+    zeroGrads(this.parameters(), setToNone);
+  }
 
   /** Parameters and buffers by PyTorch key (`0.weight`, `1.running_mean`, ...). Tensors share storage with the model. */
   stateDict(): StateDict {
@@ -155,13 +173,17 @@ export class Module<Out = Tensor> {
     const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
     const missingKeys = Object.keys(own).filter((k) => !has(sd, k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !has(own, k));
-    const mismatched = Object.keys(own).filter((k) => has(sd, k) && !sameShape(own[k].shape, sd[k].shape))
+    const mismatched = Object.keys(own)
+      .filter((k) => has(sd, k) && !sameShape(own[k].shape, sd[k].shape))
       .map((k) => `${k}: checkpoint ${fmt(sd[k].shape)} vs model ${fmt(own[k].shape)}`);
     const problems: string[] = [];
     if (mismatched.length) problems.push(`size mismatch for ${mismatched.join("; ")}`);
     if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(", ")}`);
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
-    if (problems.length) throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}: ${problems.join(". ")}`);
+    if (problems.length)
+      throw new Error(
+        `loadStateDict: error(s) loading state dict for ${this.constructor.name}: ${problems.join(". ")}`,
+      );
     noGrad(() => {
       for (const k of Object.keys(own)) if (has(sd, k)) own[k].copy_(sd[k]);
     });
@@ -180,7 +202,9 @@ export class Module<Out = Tensor> {
     if (target !== "float32" && target !== "float64") {
       const device = deviceName(target, `${this.constructor.name}.to`);
       const moved = tensors.map((t) => toDevice(t, device).storage);
-      tensors.forEach((t, i) => { if (moved[i] !== t.storage) t.replaceStorage(moved[i]); });
+      tensors.forEach((t, i) => {
+        if (moved[i] !== t.storage) t.replaceStorage(moved[i]);
+      });
       return this;
     }
     const dtype = target;
@@ -198,7 +222,9 @@ export class Module<Out = Tensor> {
     if (device !== "cpu" && !kernelsOf(device)) await loadWithoutSwitching(device);
     const tensors = this.movableTensors();
     const moved = await Promise.all(tensors.map((t) => toDeviceAsync(t, device)));
-    tensors.forEach((t, i) => { if (moved[i].storage !== t.storage) t.replaceStorage(moved[i].storage); });
+    tensors.forEach((t, i) => {
+      if (moved[i].storage !== t.storage) t.replaceStorage(moved[i].storage);
+    });
     return this;
   }
 
@@ -206,8 +232,12 @@ export class Module<Out = Tensor> {
   private movableTensors(): Tensor[] {
     return [...new Set([...this.parameters(), ...[...this.namedBuffers()].map(([, b]) => b)])];
   }
-  double(): this { return this.to("float64"); }
-  float(): this { return this.to("float32"); }
+  double(): this {
+    return this.to("float64");
+  }
+  float(): this {
+    return this.to("float32");
+  }
 
   /** Applies `fn` to every submodule and this one (e.g. custom init). */
   apply(fn: (m: Module) => void): this {
@@ -216,7 +246,9 @@ export class Module<Out = Tensor> {
   }
 
   /** One-line description used by `toString()`; modules with hyper-parameters override it. */
-  extraRepr(): string { return ""; }
+  extraRepr(): string {
+    return "";
+  }
 
   toString(): string {
     const kids = [...this.namedChildren()];
@@ -225,7 +257,9 @@ export class Module<Out = Tensor> {
     const body = kids.map(([k, m]) => `  (${k}): ${m.toString().split("\n").join("\n  ")}`).join("\n");
     return `${head}\n${body}\n)`;
   }
-  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
 
 /**
@@ -235,8 +269,10 @@ export class Module<Out = Tensor> {
  */
 export function checkStateDict(sd: unknown, op: string): asserts sd is StateDict {
   if (sd instanceof Map) {
-    throw new TypeError(`${op}: got a Map; a state dict is a plain object { key: Tensor } — ` +
-      "use load(path) from gradlab/node or io.loadBytes(bytes), or Object.fromEntries(map) of tensors");
+    throw new TypeError(
+      `${op}: got a Map; a state dict is a plain object { key: Tensor } — ` +
+        "use load(path) from gradlab/node or io.loadBytes(bytes), or Object.fromEntries(map) of tensors",
+    );
   }
   if (typeof sd === "function" && typeof (sd as { stateDict?: unknown }).stateDict === "function") {
     throw new TypeError(`${op}: got a module; pass its state dict: model.stateDict()`);
@@ -246,8 +282,10 @@ export function checkStateDict(sd: unknown, op: string): asserts sd is StateDict
   }
   for (const [k, v] of Object.entries(sd)) {
     if (!(v instanceof Tensor)) {
-      const hint = v && typeof v === "object" && "dtype" in v && "data" in v
-        ? " (a named array from the safetensors codec: io.loadBytes(bytes) returns tensors)" : "";
+      const hint =
+        v && typeof v === "object" && "dtype" in v && "data" in v
+          ? " (a named array from the safetensors codec: io.loadBytes(bytes) returns tensors)"
+          : "";
       throw new TypeError(`${op}: state dict entry "${k}" is ${describeValue(v)}, not a Tensor${hint}`);
     }
   }
@@ -260,12 +298,15 @@ export function checkStateDict(sd: unknown, op: string): asserts sd is StateDict
 function assignChecked(target: AnyModule, prop: string | symbol, value: unknown, receiver: unknown): boolean {
   if (typeof prop === "string" && value !== null) {
     const old: unknown = Object.getOwnPropertyDescriptor(target, prop)?.value;
-    const got = typeof value === "object" || typeof value === "function"
-      ? (value as object).constructor?.name ?? "object" : typeof value;
+    const got =
+      typeof value === "object" || typeof value === "function"
+        ? ((value as object).constructor?.name ?? "object")
+        : typeof value;
     if (old instanceof Parameter && !(value instanceof Parameter)) {
-      const fix = value instanceof Tensor
-        ? ` — wrap it (m.${prop} = new nn.Parameter(t)) or copy the values in (noGrad(() => m.${prop}.copy_(t)))`
-        : "";
+      const fix =
+        value instanceof Tensor
+          ? ` — wrap it (m.${prop} = new nn.Parameter(t)) or copy the values in (noGrad(() => m.${prop}.copy_(t)))`
+          : "";
       throw new TypeError(`cannot assign '${got}' as parameter '${prop}' (nn.Parameter or null expected)${fix}`);
     }
     if ((target as unknown as { _buffers: Set<string> })._buffers.has(prop) && !(value instanceof Tensor)) {

@@ -48,8 +48,14 @@ export class LayerNorm extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps,
-      `LayerNorm(${fmt(this.normalizedShape)})`);
+    return layerNorm(
+      x,
+      this.normalizedShape,
+      this.weight,
+      this.bias,
+      this.eps,
+      `LayerNorm(${fmt(this.normalizedShape)})`,
+    );
   }
 
   override extraRepr(): string {
@@ -57,7 +63,10 @@ export class LayerNorm extends Module {
   }
 }
 
-export interface GroupNormOptions { eps?: number; affine?: boolean }
+export interface GroupNormOptions {
+  eps?: number;
+  affine?: boolean;
+}
 
 /**
  * Splits the C channels into numGroups groups and normalises each group of each sample over its
@@ -72,11 +81,16 @@ export class GroupNorm extends Module {
   readonly eps: number;
   readonly affine: boolean;
 
-  constructor(readonly numGroups: number, readonly numChannels: number, opts: GroupNormOptions = {}) {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    opts: GroupNormOptions = {},
+  ) {
     super();
     if (!(Number.isInteger(numGroups) && numGroups > 0 && Number.isInteger(numChannels) && numChannels > 0)) {
-      throw new Error(`GroupNorm: numGroups and numChannels must be positive integers, got ${numGroups} and ` +
-        `${numChannels}`);
+      throw new Error(
+        `GroupNorm: numGroups and numChannels must be positive integers, got ${numGroups} and ` + `${numChannels}`,
+      );
     }
     if (numChannels % numGroups !== 0) {
       throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);

@@ -10,23 +10,37 @@
  * pool(randn([64, 6, 28, 28])).shape // [64, 6, 14, 14]
  */
 import {
-  adaptiveAvgPool2d, type AdaptiveSize, avgPool1d, avgPool2d, type AvgPool1dOptions, type AvgPool2dOptions,
-  type IntPair, maxPool1d, maxPool2d, type MaxPool1dOptions, type MaxPool2dOptions,
+  adaptiveAvgPool2d,
+  type AdaptiveSize,
+  avgPool1d,
+  avgPool2d,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
+  type IntPair,
+  maxPool1d,
+  maxPool2d,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
 } from "../ops/pool.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 
 const show = (v: IntPair | null | undefined): string =>
-  (v === null || v === undefined ? "None" : typeof v === "number" ? `${v}` : `(${v[0]}, ${v[1]})`);
+  v === null || v === undefined ? "None" : typeof v === "number" ? `${v}` : `(${v[0]}, ${v[1]})`;
 
 /** Max over each kernelSize window; `forwardWithIndices(x)` also returns the argmax indices (`return_indices=True`). */
 export class MaxPool2d extends Module {
   readonly stride: IntPair;
-  constructor(readonly kernelSize: IntPair, readonly opts: Omit<MaxPool2dOptions, "returnIndices"> = {}) {
+  constructor(
+    readonly kernelSize: IntPair,
+    readonly opts: Omit<MaxPool2dOptions, "returnIndices"> = {},
+  ) {
     super();
     this.stride = opts.stride ?? kernelSize;
   }
-  private get label(): string { return `MaxPool2d(kernelSize=${show(this.kernelSize)})`; }
+  private get label(): string {
+    return `MaxPool2d(kernelSize=${show(this.kernelSize)})`;
+  }
   override forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, { ...this.opts, returnIndices: false }, this.label);
   }
@@ -36,19 +50,26 @@ export class MaxPool2d extends Module {
   }
   override extraRepr(): string {
     const o = this.opts;
-    return `kernelSize=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(o.padding ?? 0)}, ` +
-      `dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`;
+    return (
+      `kernelSize=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(o.padding ?? 0)}, ` +
+      `dilation=${show(o.dilation ?? 1)}, ceilMode=${o.ceilMode ?? false}`
+    );
   }
 }
 
 /** 1-D max pooling over the last dim. */
 export class MaxPool1d extends Module {
   readonly stride: number;
-  constructor(readonly kernelSize: number, readonly opts: Omit<MaxPool1dOptions, "returnIndices"> = {}) {
+  constructor(
+    readonly kernelSize: number,
+    readonly opts: Omit<MaxPool1dOptions, "returnIndices"> = {},
+  ) {
     super();
     this.stride = opts.stride ?? kernelSize;
   }
-  private get label(): string { return `MaxPool1d(kernelSize=${this.kernelSize})`; }
+  private get label(): string {
+    return `MaxPool1d(kernelSize=${this.kernelSize})`;
+  }
   override forward(x: Tensor): Tensor {
     return maxPool1d(x, this.kernelSize, { ...this.opts, returnIndices: false }, this.label);
   }
@@ -58,15 +79,20 @@ export class MaxPool1d extends Module {
   }
   override extraRepr(): string {
     const o = this.opts;
-    return `kernelSize=${this.kernelSize}, stride=${this.stride}, padding=${o.padding ?? 0}, ` +
-      `dilation=${o.dilation ?? 1}, ceilMode=${o.ceilMode ?? false}`;
+    return (
+      `kernelSize=${this.kernelSize}, stride=${this.stride}, padding=${o.padding ?? 0}, ` +
+      `dilation=${o.dilation ?? 1}, ceilMode=${o.ceilMode ?? false}`
+    );
   }
 }
 
 /** Mean over each window; countIncludePad (default true) counts the padding zeros in the divisor. */
 export class AvgPool2d extends Module {
   readonly stride: IntPair;
-  constructor(readonly kernelSize: IntPair, readonly opts: AvgPool2dOptions = {}) {
+  constructor(
+    readonly kernelSize: IntPair,
+    readonly opts: AvgPool2dOptions = {},
+  ) {
     super();
     this.stride = opts.stride ?? kernelSize;
   }
@@ -81,7 +107,10 @@ export class AvgPool2d extends Module {
 /** 1-D average pooling over the last dim. */
 export class AvgPool1d extends Module {
   readonly stride: number;
-  constructor(readonly kernelSize: number, readonly opts: AvgPool1dOptions = {}) {
+  constructor(
+    readonly kernelSize: number,
+    readonly opts: AvgPool1dOptions = {},
+  ) {
     super();
     this.stride = opts.stride ?? kernelSize;
   }
@@ -98,7 +127,9 @@ export class AvgPool1d extends Module {
  * nn.AdaptiveAvgPool2d(1)` is global average pooling. A null in the pair keeps that input dim.
  */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: AdaptiveSize) { super(); }
+  constructor(readonly outputSize: AdaptiveSize) {
+    super();
+  }
   override forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize, `AdaptiveAvgPool2d(outputSize=${JSON.stringify(this.outputSize)})`);
   }

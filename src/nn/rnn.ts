@@ -34,8 +34,14 @@
  * Object.keys(lstm.stateDict());            // weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l1, ...
  */
 import { empty } from "../ops/util.js";
-import { GATES, recurrent, recurrentCell, type RecurrentMode, type RecurrentResult,
-  type RecurrentWeights } from "../ops/recurrent.js";
+import {
+  GATES,
+  recurrent,
+  recurrentCell,
+  type RecurrentMode,
+  type RecurrentResult,
+  type RecurrentWeights,
+} from "../ops/recurrent.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { uniform_ } from "./init.js";
 import { Module } from "./module.js";
@@ -54,17 +60,29 @@ export interface RNNBaseOptions {
   bidirectional?: boolean;
 }
 
-export interface RNNOptions extends RNNBaseOptions { nonlinearity?: "tanh" | "relu" }
+export interface RNNOptions extends RNNBaseOptions {
+  nonlinearity?: "tanh" | "relu";
+}
 
 /** What nn.RNN and nn.GRU return: PyTorch's `(output, h_n)`. */
-export interface RNNOutput { output: Tensor; hN: Tensor }
+export interface RNNOutput {
+  output: Tensor;
+  hN: Tensor;
+}
 /** What nn.LSTM returns: PyTorch's `(output, (h_n, c_n))`. */
-export interface LSTMOutput { output: Tensor; hN: Tensor; cN: Tensor }
+export interface LSTMOutput {
+  output: Tensor;
+  hN: Tensor;
+  cN: Tensor;
+}
 
 type Params = Record<string, Parameter | null>;
 
 function checkSizes(name: string, inputSize: number, hiddenSize: number): void {
-  for (const [what, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize]] as const) {
+  for (const [what, v] of [
+    ["inputSize", inputSize],
+    ["hiddenSize", hiddenSize],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`${name}: ${what} must be a positive integer, got ${v}`);
   }
 }
@@ -83,8 +101,12 @@ abstract class RNNBase<Out> extends Module<Out> {
   readonly dropout: number;
   readonly bidirectional: boolean;
 
-  constructor(readonly mode: RecurrentMode, readonly inputSize: number, readonly hiddenSize: number,
-    opts: RNNBaseOptions) {
+  constructor(
+    readonly mode: RecurrentMode,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    opts: RNNBaseOptions,
+  ) {
     super();
     const kind = this.constructor.name;
     checkSizes(kind, inputSize, hiddenSize);
@@ -99,11 +121,13 @@ abstract class RNNBase<Out> extends Module<Out> {
     if (!(this.dropout >= 0 && this.dropout <= 1)) {
       throw new Error(`${kind}: dropout must be a probability in [0, 1], got ${opts.dropout}`);
     }
-    const g = GATES[mode] * hiddenSize, dirs = this.bidirectional ? 2 : 1;
+    const g = GATES[mode] * hiddenSize,
+      dirs = this.bidirectional ? 2 : 1;
     // Registered in PyTorch's order (layer, direction, then w_ih, w_hh, b_ih, b_hh): the state_dict keys follow it.
     for (let l = 0; l < this.numLayers; l++) {
       for (let d = 0; d < dirs; d++) {
-        const sfx = `_l${l}${d === 1 ? "_reverse" : ""}`, inF = l === 0 ? inputSize : hiddenSize * dirs;
+        const sfx = `_l${l}${d === 1 ? "_reverse" : ""}`,
+          inF = l === 0 ? inputSize : hiddenSize * dirs;
         const self = this as unknown as Params;
         self[`weight_ih${sfx}`] = new Parameter(empty([g, inF]));
         self[`weight_hh${sfx}`] = new Parameter(empty([g, hiddenSize]));
@@ -116,31 +140,46 @@ abstract class RNNBase<Out> extends Module<Out> {
     this.resetParameters();
   }
 
-  resetParameters(): void { resetUniform(this.parameters(), this.hiddenSize); }
+  resetParameters(): void {
+    resetUniform(this.parameters(), this.hiddenSize);
+  }
 
   /** PyTorch compacts cuDNN weights here; gradlab's are always ready, so ported code may keep calling it. */
   flattenParameters(): void {}
 
   /** One weight set per layer and direction, layer-major: l0, l0_reverse, l1, ... */
   weightSets(): RecurrentWeights[] {
-    const self = this as unknown as Params, dirs = this.bidirectional ? 2 : 1, sets: RecurrentWeights[] = [];
+    const self = this as unknown as Params,
+      dirs = this.bidirectional ? 2 : 1,
+      sets: RecurrentWeights[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       for (let d = 0; d < dirs; d++) {
         const sfx = `_l${l}${d === 1 ? "_reverse" : ""}`;
-        sets.push({ weightIh: self[`weight_ih${sfx}`]!, weightHh: self[`weight_hh${sfx}`]!,
-          biasIh: self[`bias_ih${sfx}`] ?? null, biasHh: self[`bias_hh${sfx}`] ?? null });
+        sets.push({
+          weightIh: self[`weight_ih${sfx}`]!,
+          weightHh: self[`weight_hh${sfx}`]!,
+          biasIh: self[`bias_ih${sfx}`] ?? null,
+          biasHh: self[`bias_hh${sfx}`] ?? null,
+        });
       }
     }
     return sets;
   }
 
   /** How errors name this module: `LSTM(10→20)`. */
-  protected label(): string { return `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`; }
+  protected label(): string {
+    return `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`;
+  }
 
   protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null): RecurrentResult {
     return recurrent(input, this.weightSets(), h0, c0, {
-      mode: this.mode, numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
-      dropout: this.dropout, training: this.training, name: this.label(),
+      mode: this.mode,
+      numLayers: this.numLayers,
+      bidirectional: this.bidirectional,
+      batchFirst: this.batchFirst,
+      dropout: this.dropout,
+      training: this.training,
+      name: this.label(),
     });
   }
 
@@ -217,7 +256,12 @@ abstract class RNNCellBase<Out> extends Module<Out> {
   bias_ih: Parameter | null;
   bias_hh: Parameter | null;
 
-  constructor(readonly mode: RecurrentMode, readonly inputSize: number, readonly hiddenSize: number, bias: boolean) {
+  constructor(
+    readonly mode: RecurrentMode,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    bias: boolean,
+  ) {
     super();
     checkSizes(this.constructor.name, inputSize, hiddenSize);
     const g = GATES[mode] * hiddenSize;
@@ -228,16 +272,26 @@ abstract class RNNCellBase<Out> extends Module<Out> {
     this.resetParameters();
   }
 
-  resetParameters(): void { resetUniform(this.parameters(), this.hiddenSize); }
+  resetParameters(): void {
+    resetUniform(this.parameters(), this.hiddenSize);
+  }
 
   protected step(input: Tensor, h: Tensor | null, c: Tensor | null): { h: Tensor; c?: Tensor } {
-    return recurrentCell(this.mode, input, { weightIh: this.weight_ih, weightHh: this.weight_hh, biasIh: this.bias_ih,
-      biasHh: this.bias_hh }, h, c, `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`);
+    return recurrentCell(
+      this.mode,
+      input,
+      { weightIh: this.weight_ih, weightHh: this.weight_hh, biasIh: this.bias_ih, biasHh: this.bias_hh },
+      h,
+      c,
+      `${this.constructor.name}(${this.inputSize}→${this.hiddenSize})`,
+    );
   }
 
   override extraRepr(): string {
-    return `inputSize=${this.inputSize}, hiddenSize=${this.hiddenSize}${this.bias_ih ? "" : ", bias=false"}` +
-      (this.mode === "RNN_RELU" ? ", nonlinearity='relu'" : "");
+    return (
+      `inputSize=${this.inputSize}, hiddenSize=${this.hiddenSize}${this.bias_ih ? "" : ", bias=false"}` +
+      (this.mode === "RNN_RELU" ? ", nonlinearity='relu'" : "")
+    );
   }
 }
 
@@ -255,7 +309,9 @@ export class RNNCell extends RNNCellBase<Tensor> {
     super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts.bias ?? true);
     this.nonlinearity = nl;
   }
-  override forward(input: Tensor, hx: Tensor | null = null): Tensor { return this.step(input, hx, null).h; }
+  override forward(input: Tensor, hx: Tensor | null = null): Tensor {
+    return this.step(input, hx, null).h;
+  }
 }
 
 /** One LSTM step. Input (N, D) or (D); hx [h, c], each (N, H) or (H), default zeros → [h', c'] (PyTorch's (h1, c1)). */
@@ -274,5 +330,7 @@ export class GRUCell extends RNNCellBase<Tensor> {
   constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } = {}) {
     super("GRU", inputSize, hiddenSize, opts.bias ?? true);
   }
-  override forward(input: Tensor, hx: Tensor | null = null): Tensor { return this.step(input, hx, null).h; }
+  override forward(input: Tensor, hx: Tensor | null = null): Tensor {
+    return this.step(input, hx, null).h;
+  }
 }

@@ -8,8 +8,18 @@ import { fmt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 
-export interface SummaryRow { name: string; type: string; outputShape: number[]; params: number }
-export interface Summary { rows: SummaryRow[]; totalParams: number; trainableParams: number; toString(): string }
+export interface SummaryRow {
+  name: string;
+  type: string;
+  outputShape: number[];
+  params: number;
+}
+export interface Summary {
+  rows: SummaryRow[];
+  totalParams: number;
+  trainableParams: number;
+  toString(): string;
+}
 
 /** Runs `model` on zeros of `inputShape` (e.g. [1, 784]) and tabulates its layers. */
 export function summary(model: Module, inputShape: readonly number[]): Summary {
@@ -23,8 +33,8 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
       const out = original.apply(this, args as []);
       // Modules with several outputs (MultiheadAttention's [output, weights], nn.LSTM's { output, hN, cN })
       // are listed by their first tensor.
-      const first = out instanceof Tensor ? out
-        : Object.values(out as object).find((v): v is Tensor => v instanceof Tensor);
+      const first =
+        out instanceof Tensor ? out : Object.values(out as object).find((v): v is Tensor => v instanceof Tensor);
       const params = [...m.namedParameters()].reduce((n, [, p]) => n + p.numel(), 0);
       rows.push({ name, type: m.constructor.name, outputShape: first ? [...first.shape] : [], params });
       return out;
@@ -42,19 +52,34 @@ export function summary(model: Module, inputShape: readonly number[]): Summary {
   const totalParams = all.reduce((n, p) => n + p.numel(), 0);
   const trainableParams = all.filter((p) => p.requiresGrad).reduce((n, p) => n + p.numel(), 0);
   return {
-    rows, totalParams, trainableParams,
+    rows,
+    totalParams,
+    trainableParams,
     // console.log(nn.summary(...)) prints the table, like torchinfo.
-    [Symbol.for("nodejs.util.inspect.custom")]() { return this.toString(); },
+    [Symbol.for("nodejs.util.inspect.custom")]() {
+      return this.toString();
+    },
     toString() {
       const head = ["Layer (type)", "Output Shape", "Param #"];
-      const body = rows.map((r) => [`${r.name || "(root)"} (${r.type})`, fmt(r.outputShape), r.params.toLocaleString("en-US")]);
+      const body = rows.map((r) => [
+        `${r.name || "(root)"} (${r.type})`,
+        fmt(r.outputShape),
+        r.params.toLocaleString("en-US"),
+      ]);
       const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
       const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("   ");
       const rule = "=".repeat(line(head).length);
-      return [rule, line(head), rule, ...body.map(line), rule,
+      return [
+        rule,
+        line(head),
+        rule,
+        ...body.map(line),
+        rule,
         `Total params: ${totalParams.toLocaleString("en-US")}`,
         `Trainable params: ${trainableParams.toLocaleString("en-US")}`,
-        `Non-trainable params: ${(totalParams - trainableParams).toLocaleString("en-US")}`, rule].join("\n");
+        `Non-trainable params: ${(totalParams - trainableParams).toLocaleString("en-US")}`,
+        rule,
+      ].join("\n");
     },
   };
 }

@@ -53,9 +53,15 @@ export class TransformerEncoderLayer extends Module {
   activation: Module;
   readonly normFirst: boolean;
 
-  constructor(readonly dModel: number, readonly nhead: number, opts: TransformerEncoderLayerOptions = {}) {
+  constructor(
+    readonly dModel: number,
+    readonly nhead: number,
+    opts: TransformerEncoderLayerOptions = {},
+  ) {
     super();
-    const p = opts.dropout ?? 0.1, bias = opts.bias ?? true, eps = opts.layerNormEps ?? 1e-5;
+    const p = opts.dropout ?? 0.1,
+      bias = opts.bias ?? true,
+      eps = opts.layerNormEps ?? 1e-5;
     const ff = opts.dimFeedforward ?? 2048;
     this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst: opts.batchFirst ?? false });
     this.linear1 = new Linear(dModel, ff, { bias });
@@ -66,15 +72,22 @@ export class TransformerEncoderLayer extends Module {
     this.dropout1 = new Dropout(p);
     this.dropout2 = new Dropout(p);
     const act = opts.activation ?? "relu";
-    if (act !== "relu" && act !== "gelu") throw new Error(`TransformerEncoderLayer: activation must be "relu" or "gelu", got "${act as string}"`);
+    if (act !== "relu" && act !== "gelu")
+      throw new Error(`TransformerEncoderLayer: activation must be "relu" or "gelu", got "${act as string}"`);
     this.activation = act === "gelu" ? new GELU() : new ReLU();
     this.normFirst = opts.normFirst ?? false;
   }
 
   override forward(src: Tensor, opts: EncoderForwardOptions = {}): Tensor {
-    const sa = (x: Tensor): Tensor => this.dropout1(this.self_attn(x, x, x, {
-      attnMask: opts.srcMask, keyPaddingMask: opts.srcKeyPaddingMask, needWeights: false, isCausal: opts.isCausal,
-    })[0]);
+    const sa = (x: Tensor): Tensor =>
+      this.dropout1(
+        this.self_attn(x, x, x, {
+          attnMask: opts.srcMask,
+          keyPaddingMask: opts.srcKeyPaddingMask,
+          needWeights: false,
+          isCausal: opts.isCausal,
+        })[0],
+      );
     const ffn = (x: Tensor): Tensor => this.dropout2(this.linear2(this.dropout(this.activation(this.linear1(x)))));
     let x = src;
     if (this.normFirst) {
@@ -93,16 +106,25 @@ export class TransformerEncoder extends Module {
   layers: ModuleList;
   norm: Module | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, opts: { norm?: Module | null } = {}) {
+  constructor(
+    encoderLayer: TransformerEncoderLayer,
+    readonly numLayers: number,
+    opts: { norm?: Module | null } = {},
+  ) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
+    if (!Number.isInteger(numLayers) || numLayers < 1)
+      throw new Error(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => deepcopy(encoderLayer)));
     this.norm = opts.norm ?? null;
   }
 
   override forward(src: Tensor, opts: EncoderForwardOptions & { mask?: Tensor | null } = {}): Tensor {
     let x = src;
-    const layerOpts = { srcMask: opts.mask ?? opts.srcMask, srcKeyPaddingMask: opts.srcKeyPaddingMask, isCausal: opts.isCausal };
+    const layerOpts = {
+      srcMask: opts.mask ?? opts.srcMask,
+      srcKeyPaddingMask: opts.srcKeyPaddingMask,
+      isCausal: opts.isCausal,
+    };
     for (const layer of this.layers) x = (layer as TransformerEncoderLayer)(x, layerOpts);
     return this.norm ? this.norm(x) : x;
   }

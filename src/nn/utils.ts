@@ -17,7 +17,10 @@ import { Parameter } from "./parameter.js";
 
 /** The parameters' current gradients, read without taking them from the optimizer's reuse. */
 function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
-  const list = parameters instanceof Object && Symbol.iterator in parameters ? [...(parameters as Iterable<Tensor>)] : [parameters as Tensor];
+  const list =
+    parameters instanceof Object && Symbol.iterator in parameters
+      ? [...(parameters as Iterable<Tensor>)]
+      : [parameters as Tensor];
   return list.map((p) => p.peekGrad()).filter((g): g is Tensor => g !== null);
 }
 
@@ -26,22 +29,30 @@ function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
  * at most `maxNorm`; returns that total norm (before clipping). coef = maxNorm / (norm + 1e-6),
  * applied only when below 1, exactly as PyTorch. `errorIfNonfinite` throws on a NaN/inf norm.
  */
-export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2,
-  opts: { errorIfNonfinite?: boolean } = {}): Tensor {
+export function clipGradNorm_(
+  parameters: Iterable<Tensor> | Tensor,
+  maxNorm: number,
+  normType = 2,
+  opts: { errorIfNonfinite?: boolean } = {},
+): Tensor {
   if (!(maxNorm >= 0)) throw new Error(`clipGradNorm_: maxNorm must be ≥ 0, got ${maxNorm}`);
   const grads = gradsOf(parameters);
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
     const total = norm(stack(grads.map((g) => norm(g, normType))), normType);
     if (opts.errorIfNonfinite && total.device !== "cpu") {
-      throw new Error(`clipGradNorm_: errorIfNonfinite reads the norm on the host, and reads on ${total.device} are `
-        + "asynchronous — call clipGradNorm_ without it and check the norm it returns: "
-        + "if (!Number.isFinite(await norm.itemAsync())) ...");
+      throw new Error(
+        `clipGradNorm_: errorIfNonfinite reads the norm on the host, and reads on ${total.device} are ` +
+          "asynchronous — call clipGradNorm_ without it and check the norm it returns: " +
+          "if (!Number.isFinite(await norm.itemAsync())) ...",
+      );
     }
     const value = opts.errorIfNonfinite ? total.item() : 0;
     if (!Number.isFinite(value)) {
-      throw new Error(`clipGradNorm_: the total norm of order ${normType} of the gradients is ${value} — a NaN or inf gradient ` +
-        "(a loss that blew up?); pass errorIfNonfinite: false to clip anyway");
+      throw new Error(
+        `clipGradNorm_: the total norm of order ${normType} of the gradients is ${value} — a NaN or inf gradient ` +
+          "(a loss that blew up?); pass errorIfNonfinite: false to clip anyway",
+      );
     }
     const coef = clamp(div(maxNorm, add(total, 1e-6)), null, 1);
     for (const g of grads) g.copy_(mul(g, coef));
@@ -52,7 +63,9 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
 /** Clamps every gradient element to [−clipValue, clipValue], in place. */
 export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
   if (!(clipValue >= 0)) throw new Error(`clipGradValue_: clipValue must be ≥ 0, got ${clipValue}`);
-  noGrad(() => { for (const g of gradsOf(parameters)) g.copy_(clamp(g, -clipValue, clipValue)); });
+  noGrad(() => {
+    for (const g of gradsOf(parameters)) g.copy_(clamp(g, -clipValue, clipValue));
+  });
 }
 
 /**

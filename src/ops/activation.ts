@@ -11,7 +11,8 @@ import { unaryOp } from "./elementwise.js";
 /** max(0, x); gradient 1 for x > 0, else 0. */
 export const relu = (x: Tensor): Tensor => unaryOp("relu", "ReluBackward", x);
 /** x for x > 0, else negativeSlope·x. */
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => unaryOp("leakyRelu", "LeakyReluBackward", x, negativeSlope);
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
+  unaryOp("leakyRelu", "LeakyReluBackward", x, negativeSlope);
 /** σ(x) = 1 / (1 + e^−x); σ' = σ(1 − σ) ≤ 0.25 — the vanishing-gradient factor. */
 export const sigmoid = (x: Tensor): Tensor => unaryOp("sigmoid", "SigmoidBackward", x);
 export const tanh = (x: Tensor): Tensor => unaryOp("tanh", "TanhBackward", x);

@@ -42,7 +42,10 @@ export interface ScaledDotProductAttentionOptions {
 }
 
 /** The output and the attention weights (after dropout), shape (N..., L, S). */
-export interface AttentionResult { output: Tensor; weights: Tensor }
+export interface AttentionResult {
+  output: Tensor;
+  weights: Tensor;
+}
 
 /** 0 where `keep` is 1, −∞ where it is 0: log does exactly that, with no special-casing. */
 const biasFromKeep = (keep: Tensor, dtype: Tensor["dtype"]): Tensor => noGrad(() => log(cast(keep, dtype)));
@@ -59,19 +62,30 @@ export function causalBias(L: number, S: number, dtype: Tensor["dtype"] = "float
 export function maskBias(mask: Tensor, dtype: Tensor["dtype"], masked: boolean, op: string): Tensor {
   if (mask.dtype === "int32") return biasFromKeep(masked ? eq(mask, 0) : ne(mask, 0), dtype);
   // Checked where the mask is on the host (a GPU read would be asynchronous).
-  const zeroOne = isHost(mask.storage) &&
+  const zeroOne =
+    isHost(mask.storage) &&
     noGrad(() => maxAll(mul(ne(mask, 0), ne(mask, 1))).item() === 0 && maxAll(mask).item() === 1);
   if (zeroOne) {
-    throw new Error(`${op}: the mask ${fmt(mask.shape)} is a float tensor of 0s and 1s, which would be added to the scores ` +
-      `(+1), not used as a boolean mask — gradlab has no bool dtype: pass mask.int() for a boolean mask ` +
-      `(${masked ? "nonzero = masked out" : "nonzero = attend"}), or a float mask of 0 and -Infinity`);
+    throw new Error(
+      `${op}: the mask ${fmt(mask.shape)} is a float tensor of 0s and 1s, which would be added to the scores ` +
+        `(+1), not used as a boolean mask — gradlab has no bool dtype: pass mask.int() for a boolean mask ` +
+        `(${masked ? "nonzero = masked out" : "nonzero = attend"}), or a float mask of 0 and -Infinity`,
+    );
   }
   return mask.dtype === dtype ? mask : cast(mask, dtype);
 }
 
 /** The attention computation with its weights (what MultiheadAttention returns with needWeights). */
-export function attention(query: Tensor, key: Tensor, value: Tensor, bias: Tensor | null, scale: number, dropoutP: number,
-  training: boolean, generator: Generator = defaultGenerator): AttentionResult {
+export function attention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  bias: Tensor | null,
+  scale: number,
+  dropoutP: number,
+  training: boolean,
+  generator: Generator = defaultGenerator,
+): AttentionResult {
   let scores = mul(matmul(query, transpose(key, -2, -1)), scale);
   if (bias) scores = add(scores, bias);
   let weights = softmax(scores, -1);
@@ -88,10 +102,26 @@ type Layout = Omit<AttentionArgs, "q" | "k" | "v" | "causal" | "scale">;
  * packed projection), whose gradient the kernel writes whole; otherwise each gets its own gradient
  * (so `f(x, x, x)` adds up three, as autograd does for a repeated input).
  */
-function fusedAttention(q: Tensor, k: Tensor, v: Tensor, packed: boolean, lay: Layout, causal: boolean, scale: number,
-  outShape: readonly number[]): Tensor {
-  const args: AttentionArgs = { ...lay, q: q.storage as FloatStorage, k: k.storage as FloatStorage, v: v.storage as FloatStorage, causal, scale };
-  const out = empty(outShape, q.dtype), oRow = lay.heads * lay.Dv;
+function fusedAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  packed: boolean,
+  lay: Layout,
+  causal: boolean,
+  scale: number,
+  outShape: readonly number[],
+): Tensor {
+  const args: AttentionArgs = {
+    ...lay,
+    q: q.storage as FloatStorage,
+    k: k.storage as FloatStorage,
+    v: v.storage as FloatStorage,
+    causal,
+    scale,
+  };
+  const out = empty(outShape, q.dtype),
+    oRow = lay.heads * lay.Dv;
   const weights = K.alloc(q.dtype, lay.batch * lay.heads * lay.L * lay.S) as FloatStorage;
   K.attentionForward(args, out.storage as FloatStorage, oRow, weights);
   const inputs = packed ? [q] : [q, k, v];
@@ -104,7 +134,8 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, packed: boolean, lay: L
 }
 
 /** The fused kernels take host arrays (js, wasm); a device backend runs the composite ops. */
-const fusable = (...ts: Tensor[]): boolean => getDevice() === "cpu" && ts.every((t) => isHost(t.storage) && t.dtype === ts[0].dtype);
+const fusable = (...ts: Tensor[]): boolean =>
+  getDevice() === "cpu" && ts.every((t) => isHost(t.storage) && t.dtype === ts[0].dtype);
 
 /**
  * Self-attention of a packed projection: qkv (N, L, 3E) holding Q, K and V side by side (what
@@ -114,42 +145,104 @@ const fusable = (...ts: Tensor[]): boolean => getDevice() === "cpu" && ts.every(
  */
 export function packedSelfAttention(qkv: Tensor, heads: number, causal: boolean, scale: number): Tensor | null {
   if (!fusable(qkv) || qkv.ndim !== 3 || qkv.shape[2] % (3 * heads) !== 0) return null;
-  const [N, L, E3] = qkv.shape, E = E3 / 3, D = E / heads;
-  return fusedAttention(qkv, qkv, qkv, true, {
-    batch: N, heads, L, S: L, D, Dv: D, qOffset: 0, kOffset: E, vOffset: 2 * E, qRow: E3, kRow: E3, vRow: E3,
-  }, causal, scale, [N, L, E]);
+  const [N, L, E3] = qkv.shape,
+    E = E3 / 3,
+    D = E / heads;
+  return fusedAttention(
+    qkv,
+    qkv,
+    qkv,
+    true,
+    {
+      batch: N,
+      heads,
+      L,
+      S: L,
+      D,
+      Dv: D,
+      qOffset: 0,
+      kOffset: E,
+      vOffset: 2 * E,
+      qRow: E3,
+      kRow: E3,
+      vRow: E3,
+    },
+    causal,
+    scale,
+    [N, L, E],
+  );
 }
 
 /** `F.scaled_dot_product_attention`: see the file's doc for the shapes and the mask convention. */
-export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: ScaledDotProductAttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  opts: ScaledDotProductAttentionOptions = {},
+): Tensor {
   const op = "scaledDotProductAttention";
-  for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
+  for (const [name, t] of [
+    ["query", query],
+    ["key", key],
+    ["value", value],
+  ] as const) {
     requireFloat(t, op);
     if (t.ndim < 2) throw new Error(`${op}: ${name} must have at least 2 dims (..., L, E), got ${fmt(t.shape)}`);
   }
-  const E = query.shape[query.ndim - 1], L = query.shape[query.ndim - 2], S = key.shape[key.ndim - 2];
+  const E = query.shape[query.ndim - 1],
+    L = query.shape[query.ndim - 2],
+    S = key.shape[key.ndim - 2];
   if (key.shape[key.ndim - 1] !== E) {
-    throw new Error(`${op}: query ${fmt(query.shape)} and key ${fmt(key.shape)} must share the last dim (the embedding E)`);
+    throw new Error(
+      `${op}: query ${fmt(query.shape)} and key ${fmt(key.shape)} must share the last dim (the embedding E)`,
+    );
   }
   if (value.shape[value.ndim - 2] !== S) {
-    throw new Error(`${op}: key ${fmt(key.shape)} and value ${fmt(value.shape)} must have the same sequence length S (dim -2)`);
+    throw new Error(
+      `${op}: key ${fmt(key.shape)} and value ${fmt(value.shape)} must have the same sequence length S (dim -2)`,
+    );
   }
   if (opts.isCausal && opts.attnMask) throw new Error(`${op}: pass either attnMask or isCausal, not both (as PyTorch)`);
   const scale = opts.scale ?? 1 / Math.sqrt(E);
-  const lead = query.shape.slice(0, -2), Ev = value.shape[value.ndim - 1];
+  const lead = query.shape.slice(0, -2),
+    Ev = value.shape[value.ndim - 1];
   const sameBatch = (t: Tensor): boolean => t.ndim === query.ndim && lead.every((d, i) => t.shape[i] === d);
   if (!opts.attnMask && !(opts.dropoutP ?? 0) && sameBatch(key) && sameBatch(value) && fusable(query, key, value)) {
     // No mask but the causal one, no dropout, no broadcast batch: one fused kernel call.
     const batch = lead.reduce((a, b) => a * b, 1);
-    return fusedAttention(query, key, value, false, {
-      batch, heads: 1, L, S, D: E, Dv: Ev, qOffset: 0, kOffset: 0, vOffset: 0, qRow: E, kRow: E, vRow: Ev,
-    }, !!opts.isCausal, scale, [...lead, L, Ev]);
+    return fusedAttention(
+      query,
+      key,
+      value,
+      false,
+      {
+        batch,
+        heads: 1,
+        L,
+        S,
+        D: E,
+        Dv: Ev,
+        qOffset: 0,
+        kOffset: 0,
+        vOffset: 0,
+        qRow: E,
+        kRow: E,
+        vRow: Ev,
+      },
+      !!opts.isCausal,
+      scale,
+      [...lead, L, Ev],
+    );
   }
-  const bias = opts.isCausal ? causalBias(L, S, query.dtype) : opts.attnMask ? maskBias(opts.attnMask, query.dtype, false, op) : null;
+  const bias = opts.isCausal
+    ? causalBias(L, S, query.dtype)
+    : opts.attnMask
+      ? maskBias(opts.attnMask, query.dtype, false, op)
+      : null;
   return attention(query, key, value, bias, scale, opts.dropoutP ?? 0, true, opts.generator).output;
 }
 
 /** Sums two optional additive biases. */
 export function addBias(a: Tensor | null, b: Tensor | null): Tensor | null {
-  return a && b ? noGrad(() => add(a, b)) : a ?? b;
+  return a && b ? noGrad(() => add(a, b)) : (a ?? b);
 }

@@ -13,8 +13,13 @@ import { checkOptions } from "../tensor/pytorch_habits.js";
 import { fmt, numel } from "../tensor/shape.js";
 import { type NestedArray, Tensor } from "../tensor/tensor.js";
 
-export interface TensorOptions { dtype?: DType; requiresGrad?: boolean }
-export interface RandomOptions extends TensorOptions { generator?: Generator }
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
 type ShapeArg = number | readonly number[];
 
 /**
@@ -27,8 +32,10 @@ function checkShape(op: string, shape: readonly unknown[]): number[] {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
       const shown = `[${shape.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ")}]`;
       const dim = typeof d === "string" ? JSON.stringify(d) : String(d);
-      throw new Error(`${op}: shape ${shown} has dimension ${i} = ${dim}; `
-        + "dimensions must be non-negative integers (use 0 for an empty dimension)");
+      throw new Error(
+        `${op}: shape ${shown} has dimension ${i} = ${dim}; ` +
+          "dimensions must be non-negative integers (use 0 for an empty dimension)",
+      );
     }
   });
   return shape as number[];
@@ -38,14 +45,23 @@ const shapeOf = (s: ShapeArg, op: string): number[] => checkShape(op, typeof s =
 
 /** What a non-numeric element is, for the error: a string is quoted, anything else named by its type. */
 const describeValue = (v: unknown): string =>
-  typeof v === "string" ? `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v)}`
-    : v === null ? "null" : v === undefined ? "undefined" : `a ${typeof v}`;
+  typeof v === "string"
+    ? `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v)}`
+    : v === null
+      ? "null"
+      : v === undefined
+        ? "undefined"
+        : `a ${typeof v}`;
 
 /** Tensors hold numbers (booleans become 0/1); anything else would silently become NaN or 0. */
 function checkElement(v: unknown, where: string): void {
   if (typeof v !== "number" && typeof v !== "boolean") {
-    const fix = typeof v === "string" ? "parse the strings first (Number(s))"
-      : typeof v === "bigint" ? "convert it with Number(x)" : "fill or drop the missing values first";
+    const fix =
+      typeof v === "string"
+        ? "parse the strings first (Number(s))"
+        : typeof v === "bigint"
+          ? "convert it with Number(x)"
+          : "fill or drop the missing values first";
     throw new Error(`tensor: the element at ${where} is ${describeValue(v)}, not a number; ${fix}`);
   }
 }
@@ -53,17 +69,23 @@ function checkElement(v: unknown, where: string): void {
 /** `zeros(2, 3)` / `randn(64, 784)` (PyTorch's varargs) would silently make a [2] / [64] tensor. */
 function checkCreationOptions(opts: object, known: readonly string[]): void {
   if (typeof opts === "number") {
-    throw new TypeError(`tensor creation: got a number (${opts}) where the options go — the shape is one array: ` +
-      "zeros([2, 3]), randn([64, 784])");
+    throw new TypeError(
+      `tensor creation: got a number (${opts}) where the options go — the shape is one array: ` +
+        "zeros([2, 3]), randn([64, 784])",
+    );
   }
-  checkOptions("tensor creation", opts, known, "zeros([2, 3], { dtype: \"int32\" })");
+  checkOptions("tensor creation", opts, known, 'zeros([2, 3], { dtype: "int32" })');
 }
-const TENSOR_OPTIONS = ["dtype", "requiresGrad"], RANDOM_OPTIONS = [...TENSOR_OPTIONS, "generator"];
+const TENSOR_OPTIONS = ["dtype", "requiresGrad"],
+  RANDOM_OPTIONS = [...TENSOR_OPTIONS, "generator"];
 
 function inferNested(data: NestedArray): number[] {
   const shape: number[] = [];
   let cur: NestedArray = data;
-  while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0]; }
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
   return shape;
 }
 
@@ -71,13 +93,16 @@ function fillNested(data: NestedArray, shape: number[], out: TypedArray): void {
   let k = 0;
   const walk = (v: NestedArray, d: number, path: number[]): void => {
     if (d === shape.length) {
-      if (Array.isArray(v)) throw new Error(`tensor: ragged nested array at index [${path.join("][")}] (expected shape ${fmt(shape)})`);
+      if (Array.isArray(v))
+        throw new Error(`tensor: ragged nested array at index [${path.join("][")}] (expected shape ${fmt(shape)})`);
       checkElement(v, `index [${path.join("][")}]`);
       out[k++] = typeof v === "boolean" ? Number(v) : v;
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[d]) {
-      throw new Error(`tensor: ragged nested array at index [${path.join("][")}]: expected ${shape[d]} elements like the first row (shape ${fmt(shape)})`);
+      throw new Error(
+        `tensor: ragged nested array at index [${path.join("][")}]: expected ${shape[d]} elements like the first row (shape ${fmt(shape)})`,
+      );
     }
     v.forEach((x, i) => walk(x, d + 1, [...path, i]));
   };
@@ -88,7 +113,10 @@ function fillNested(data: NestedArray, shape: number[], out: TypedArray): void {
  * A tensor from nested arrays (`tensor([[1, 2], [3, 4]])`) or from a typed array plus `shape`.
  * Integer-only data stays float32 unless `dtype: "int32"` is asked for (labels).
  */
-export function tensor(data: NestedArray | TypedArray | readonly number[], opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedArray | TypedArray | readonly number[],
+  opts: TensorOptions & { shape?: readonly number[] } = {},
+): Tensor {
   checkOptions("tensor", opts, [...TENSOR_OPTIONS, "shape"], 'tensor([0, 1], { dtype: "int32" })');
   if (ArrayBuffer.isView(data)) {
     const src = data as TypedArray;
@@ -132,7 +160,8 @@ export const zeros = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => fill
 export const ones = (shape: ShapeArg, opts: TensorOptions = {}): Tensor => filled("ones", shape, 1, opts);
 export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
 export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, ...opts });
-export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, ...opts });
+export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor =>
+  full(t.shape, v, { dtype: t.dtype, ...opts });
 
 function drawn(op: string, shape: ShapeArg, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
   checkCreationOptions(opts, RANDOM_OPTIONS);
@@ -160,7 +189,10 @@ export function randint(low: number, high: number, shape: ShapeArg, opts: Random
 
 /** `arange(end)` or `arange(start, end, step)`: [start, end) in steps. */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
-  if (end === undefined) { end = start; start = 0; }
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
   if (step === 0) throw new Error("arange: step must be non-zero");
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = [start, end, step].every(Number.isInteger);

@@ -40,8 +40,10 @@ export function upload(values: TypedArray, device: Device, op: string, shape: re
   if (device === "cpu") return hostStorage(values);
   const kernels = kernelsOf(device);
   if (!kernels?.fromHost) {
-    throw new Error(`${op}: the ${device} backend is not loaded — await setBackend("${device}") first `
-      + `(or await x.toAsync("${device}")) to move the tensor ${fmt(shape)} there`);
+    throw new Error(
+      `${op}: the ${device} backend is not loaded — await setBackend("${device}") first ` +
+        `(or await x.toAsync("${device}")) to move the tensor ${fmt(shape)} there`,
+    );
   }
   return kernels.fromHost(values as Float32Array);
 }
@@ -54,8 +56,10 @@ export function toDevice(x: Tensor, target: string): Tensor {
   const device = deviceName(target, "to");
   if (x.device === device) return x;
   if (!isHost(x.storage)) {
-    throw new Error(`to("${device}"): the tensor ${fmt(x.shape)} is on ${x.device}, where reads are asynchronous — `
-      + `use await x.toAsync("${device}")`);
+    throw new Error(
+      `to("${device}"): the tensor ${fmt(x.shape)} is on ${x.device}, where reads are asynchronous — ` +
+        `use await x.toAsync("${device}")`,
+    );
   }
   return moved(x, upload(x.storage, device, `to("${device}")`, x.shape));
 }

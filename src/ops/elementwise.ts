@@ -8,7 +8,7 @@
 import { record } from "../autograd/graph.js";
 import type { BinaryOp, UnaryOp } from "../backend/kernels.js";
 import { K } from "../backend/registry.js";
-import type { DType, } from "../tensor/dtype.js";
+import type { DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkDevices, empty, lift, requireFloat, resultDtype, sumToShape } from "./util.js";
@@ -90,8 +90,12 @@ export function pow(a: Tensor, bIn: TensorLike): Tensor {
 }
 
 /** Elementwise max; where a == b the gradient is split evenly, as in PyTorch. */
-export function maximum(a: Tensor, bIn: TensorLike): Tensor { return extremum("maximum", a, lift(bIn, a)); }
-export function minimum(a: Tensor, bIn: TensorLike): Tensor { return extremum("minimum", a, lift(bIn, a)); }
+export function maximum(a: Tensor, bIn: TensorLike): Tensor {
+  return extremum("maximum", a, lift(bIn, a));
+}
+export function minimum(a: Tensor, bIn: TensorLike): Tensor {
+  return extremum("minimum", a, lift(bIn, a));
+}
 
 function extremum(op: "maximum" | "minimum", a: Tensor, b: Tensor): Tensor {
   return record(binaryRaw(op, a, b), [a, b], op === "maximum" ? "MaximumBackward" : "MinimumBackward", (g) => {
@@ -99,12 +103,18 @@ function extremum(op: "maximum" | "minimum", a: Tensor, b: Tensor): Tensor {
     const ties = binaryRaw("eq", a, b, g.dtype);
     const wA = add(wins, mul(ties, 0.5));
     const wB = sub(sub(1, wins), mul(ties, 0.5));
-    return [a.requiresGrad ? sumToShape(mul(g, wA), a.shape) : null, b.requiresGrad ? sumToShape(mul(g, wB), b.shape) : null];
+    return [
+      a.requiresGrad ? sumToShape(mul(g, wA), a.shape) : null,
+      b.requiresGrad ? sumToShape(mul(g, wB), b.shape) : null,
+    ];
   });
 }
 
 /** Comparisons return float32 0/1 tensors, so `pred.eq(y).mean()` is the accuracy. They carry no gradient. */
-const compare = (op: BinaryOp) => (a: Tensor, b: TensorLike): Tensor => binaryRaw(op, a, lift(b, a), "float32");
+const compare =
+  (op: BinaryOp) =>
+  (a: Tensor, b: TensorLike): Tensor =>
+    binaryRaw(op, a, lift(b, a), "float32");
 export const eq = compare("eq");
 export const ne = compare("ne");
 export const gt = compare("gt");
@@ -125,7 +135,14 @@ export function unaryOp(op: UnaryOp, name: string, x: Tensor, alpha?: number): T
   const out = unaryRaw(op, x, alpha);
   return record(out, [x], name, (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.unaryBackward(op, x.storage as FloatStorage, out.storage as FloatStorage, g.storage as FloatStorage, dx.storage as FloatStorage, alpha);
+    K.unaryBackward(
+      op,
+      x.storage as FloatStorage,
+      out.storage as FloatStorage,
+      g.storage as FloatStorage,
+      dx.storage as FloatStorage,
+      alpha,
+    );
     return [dx];
   });
 }
@@ -144,7 +161,8 @@ export const square = (x: Tensor): Tensor => unaryOp("square", "PowBackward", x)
 /** Clamps to [min, max]; the gradient passes where min ≤ x ≤ max, as in PyTorch. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   requireFloat(x, "clamp");
-  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  const lo = min ?? -Infinity,
+    hi = max ?? Infinity;
   const out = empty(x.shape, x.dtype);
   K.clamp(x.storage as FloatStorage, lo, hi, out.storage as FloatStorage);
   return record(out, [x], "ClampBackward", (g) => {
@@ -166,9 +184,14 @@ export function cast(x: Tensor, dtype: DType): Tensor {
  * Elementwise |a − b| ≤ atol + rtol·|b| as float 0/1 (equal infinities are close; NaNs only with
  * equalNan), PyTorch's `isclose`.
  */
-export function isclose(a: Tensor, bIn: TensorLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): Tensor {
+export function isclose(
+  a: Tensor,
+  bIn: TensorLike,
+  opts: { rtol?: number; atol?: number; equalNan?: boolean } = {},
+): Tensor {
   const b = lift(bIn, a);
-  const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-8;
+  const rtol = opts.rtol ?? 1e-5,
+    atol = opts.atol ?? 1e-8;
   const within = le(abs(sub(a, b)), add(mul(abs(b), rtol), atol));
   let close = maximum(within, eq(a, b));
   if (opts.equalNan) close = maximum(close, mul(ne(a, a), ne(b, b)));
@@ -176,7 +199,11 @@ export function isclose(a: Tensor, bIn: TensorLike, opts: { rtol?: number; atol?
 }
 
 /** True when every element of `a` is close to `b` (PyTorch's `allclose`, same defaults as isclose). */
-export function allclose(a: Tensor, b: TensorLike, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+export function allclose(
+  a: Tensor,
+  b: TensorLike,
+  opts: { rtol?: number; atol?: number; equalNan?: boolean } = {},
+): boolean {
   const close = isclose(a, b, opts);
   return close.numel() === 0 || binaryRaw("eq", close, lift(1, close)).sum().item() === close.numel();
 }

@@ -26,8 +26,10 @@ export interface EmbeddingOptions {
 export function resolvePaddingIdx(paddingIdx: number | null | undefined, rows: number, op: string): number {
   if (paddingIdx === null || paddingIdx === undefined) return -1;
   if (!Number.isInteger(paddingIdx) || paddingIdx < -rows || paddingIdx >= rows) {
-    throw new Error(`${op}: paddingIdx must be an integer in ${-rows}..${rows - 1} (within numEmbeddings = ${rows}), ` +
-      `got ${paddingIdx}`);
+    throw new Error(
+      `${op}: paddingIdx must be an integer in ${-rows}..${rows - 1} (within numEmbeddings = ${rows}), ` +
+        `got ${paddingIdx}`,
+    );
   }
   return paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
 }
@@ -38,9 +40,11 @@ export function resolvePaddingIdx(paddingIdx: number | null | undefined, rows: n
  */
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   if (input.dtype !== "int32") {
-    throw new Error(`embedding: indices must be an int32 tensor (PyTorch's LongTensor), got ${input.dtype} ` +
-      `${fmt(input.shape)} — ` +
-      "create them with { dtype: \"int32\" } or call .int()");
+    throw new Error(
+      `embedding: indices must be an int32 tensor (PyTorch's LongTensor), got ${input.dtype} ` +
+        `${fmt(input.shape)} — ` +
+        'create them with { dtype: "int32" } or call .int()',
+    );
   }
   requireFloat(weight, "embedding");
   checkDevices("embedding", input, weight);
@@ -48,8 +52,10 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
     throw new Error(`embedding: weight must be 2-D (numEmbeddings, embeddingDim), got ${fmt(weight.shape)}`);
   }
   if (opts.maxNorm !== undefined && opts.maxNorm !== null) {
-    throw new Error("embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under " +
-      "noGrad if needed)");
+    throw new Error(
+      "embedding: maxNorm is not supported — leave it unset (renormalise the weight yourself under " +
+        "noGrad if needed)",
+    );
   }
   const [rows, dim] = weight.shape;
   const pad = resolvePaddingIdx(opts.paddingIdx, rows, "embedding");

@@ -40,20 +40,30 @@ function reduce(x: Tensor, reduction: Reduction, op: string): Tensor {
 function checkOrder(input: Tensor, target: Tensor, op: string): void {
   checkDevices(op, input, target);
   if (input.dtype === "int32" && target.dtype !== "int32") {
-    throw new Error(`${op}: the arguments look swapped: input is int32 ${fmt(input.shape)} (class labels?) ` +
-      `and target ${target.dtype} ${fmt(target.shape)} (scores?) — the order is ${op}(input, target), ` +
-      `as in PyTorch: ${op}(${op === "nllLoss" ? "logProbs" : "logits"} [N, C], labels [N])`);
+    throw new Error(
+      `${op}: the arguments look swapped: input is int32 ${fmt(input.shape)} (class labels?) ` +
+        `and target ${target.dtype} ${fmt(target.shape)} (scores?) — the order is ${op}(input, target), ` +
+        `as in PyTorch: ${op}(${op === "nllLoss" ? "logProbs" : "logits"} [N, C], labels [N])`,
+    );
   }
 }
 
 function checkClassTargets(input: Tensor, target: Tensor, op: string): void {
   checkOrder(input, target, op);
   if (target.dtype !== "int32") {
-    throw new Error(`${op}: class-index targets must be int32, got ${target.dtype} ${fmt(target.shape)} — pass labels as tensor(labels, { dtype: "int32" }) or call .long()`);
+    throw new Error(
+      `${op}: class-index targets must be int32, got ${target.dtype} ${fmt(target.shape)} — pass labels as tensor(labels, { dtype: "int32" }) or call .long()`,
+    );
   }
   if (input.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
-    throw new Error(`${op}: expected input [N, C] and target [N], got input ${fmt(input.shape)} and target ${fmt(target.shape)}` +
-      (input.ndim > 2 ? " — for (N, C, L) logits use input.permute(0, 2, 1).reshape([-1, C]) and target.reshape([-1])" : target.ndim === 2 ? " — targets are class indices, not one-hot rows: use target.argmax(1)" : ""));
+    throw new Error(
+      `${op}: expected input [N, C] and target [N], got input ${fmt(input.shape)} and target ${fmt(target.shape)}` +
+        (input.ndim > 2
+          ? " — for (N, C, L) logits use input.permute(0, 2, 1).reshape([-1, C]) and target.reshape([-1])"
+          : target.ndim === 2
+            ? " — targets are class indices, not one-hot rows: use target.argmax(1)"
+            : ""),
+    );
   }
 }
 
@@ -68,7 +78,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkOrder(input, target, "crossEntropy");
   requireFloat(input, "crossEntropy");
-  if (!["mean", "sum", "none"].includes(reduction)) throw new Error(`crossEntropy: reduction must be "mean", "sum" or "none", got "${reduction}"`);
+  if (!["mean", "sum", "none"].includes(reduction))
+    throw new Error(`crossEntropy: reduction must be "mean", "sum" or "none", got "${reduction}"`);
   if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
   if (input.ndim === 1) {
     const batched = target.dtype === "int32" ? target.reshape([1]) : target.unsqueeze(0);
@@ -82,13 +93,17 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   if (input.ndim > 2 && target.dtype === "int32") {
     // (N, C, d1, ...) logits with (N, d1, ...) targets: classes moved last and flattened to the
     // (rows, C) form the fused kernel runs on (one permute; the rows are the sequence positions).
-    const [nb, c] = input.shape, rest = input.shape.slice(2);
+    const [nb, c] = input.shape,
+      rest = input.shape.slice(2);
     if (target.ndim !== input.ndim - 1 || target.shape[0] !== nb || rest.some((d, i) => target.shape[i + 1] !== d)) {
       const lmLayout = target.ndim === input.ndim - 1 && target.shape.every((d, i) => d === input.shape[i]);
-      const fix = ` — for (N, L, C) logits use input.view(-1, ${input.shape[input.ndim - 1]}) with target.view(-1), ` +
+      const fix =
+        ` — for (N, L, C) logits use input.view(-1, ${input.shape[input.ndim - 1]}) with target.view(-1), ` +
         "or input.permute(0, 2, 1)";
-      throw new Error(`crossEntropy: input ${fmt(input.shape)} is read as (N, C, d1, ...) logits and needs a target ` +
-        `${fmt([nb, ...rest])} of class indices, got ${fmt(target.shape)}${lmLayout ? fix : ""}`);
+      throw new Error(
+        `crossEntropy: input ${fmt(input.shape)} is read as (N, C, d1, ...) logits and needs a target ` +
+          `${fmt([nb, ...rest])} of class indices, got ${fmt(target.shape)}${lmLayout ? fix : ""}`,
+      );
     }
     const flat = input.permute([0, ...rest.map((_, i) => i + 2), 1]).reshape([-1, c]);
     const out = crossEntropy(flat, target.reshape([-1]), opts);
@@ -100,10 +115,28 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   // Per-row losses from the fused kernel, with their own backward; the reduction is ordinary ops.
   const logProbs = empty([n, c], input.dtype);
   const rows = empty([n], input.dtype);
-  K.crossEntropyForward(input.storage as FloatStorage, tgt, n, c, eps, ignoreIndex, rows.storage as FloatStorage, logProbs.storage as FloatStorage);
+  K.crossEntropyForward(
+    input.storage as FloatStorage,
+    tgt,
+    n,
+    c,
+    eps,
+    ignoreIndex,
+    rows.storage as FloatStorage,
+    logProbs.storage as FloatStorage,
+  );
   record(rows, [input], "CrossEntropyBackward", (g) => {
     const dx = empty(input.shape, input.dtype);
-    K.crossEntropyBackward(logProbs.storage as FloatStorage, tgt, n, c, eps, ignoreIndex, g.storage as FloatStorage, dx.storage as FloatStorage);
+    K.crossEntropyBackward(
+      logProbs.storage as FloatStorage,
+      tgt,
+      n,
+      c,
+      eps,
+      ignoreIndex,
+      g.storage as FloatStorage,
+      dx.storage as FloatStorage,
+    );
     return [dx];
   });
   if (reduction !== "mean") return reduce(rows, reduction, "crossEntropy");
@@ -113,7 +146,11 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 }
 
 /** Negative log-likelihood of log-probabilities. Input (N, C), target (N) int32. */
-export function nllLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction; ignoreIndex?: number } = {}): Tensor {
+export function nllLoss(
+  input: Tensor,
+  target: Tensor,
+  opts: { reduction?: Reduction; ignoreIndex?: number } = {},
+): Tensor {
   checkClassTargets(input, target, "nllLoss");
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const keep = target.ne(ignoreIndex);
@@ -127,7 +164,9 @@ export function nllLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
 function checkSameShape(a: Tensor, b: Tensor, op: string): void {
   checkDevices(op, a, b);
   if (!sameShape(a.shape, b.shape)) {
-    throw new Error(`${op}: input ${fmt(a.shape)} and target ${fmt(b.shape)} must have the same shape — a [N, 1] vs [N] mismatch would broadcast to [N, N]; reshape one of them`);
+    throw new Error(
+      `${op}: input ${fmt(a.shape)} and target ${fmt(b.shape)} must have the same shape — a [N, 1] vs [N] mismatch would broadcast to [N, N]; reshape one of them`,
+    );
   }
 }
 
@@ -143,12 +182,16 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { reduct
   checkSameShape(input, target, "binaryCrossEntropy");
   // Checked where the values are on the host (a GPU read would be asynchronous).
   for (const v of isHost(input.storage) ? input.storage : []) {
-    if (!(v >= 0 && v <= 1)) throw new Error(`binaryCrossEntropy: input values must be probabilities in [0, 1], found ${v} — apply sigmoid first, or use binaryCrossEntropyWithLogits on raw logits`);
+    if (!(v >= 0 && v <= 1))
+      throw new Error(
+        `binaryCrossEntropy: input values must be probabilities in [0, 1], found ${v} — apply sigmoid first, or use binaryCrossEntropyWithLogits on raw logits`,
+      );
   }
   // Forward as PyTorch: logs clamped at −100. Backward as PyTorch too — (p − y) / max(p(1 − p), 1e-12) —
   // instead of through the clamp: at p = 0 or 1 (a saturated sigmoid in float32) that would be 0 · ∞ = NaN.
   const { logP, log1mP, loss } = noGrad(() => {
-    const lp = clamp(log(input), -100), l1 = clamp(log(sub(1, input)), -100);
+    const lp = clamp(log(input), -100),
+      l1 = clamp(log(sub(1, input)), -100);
     return { logP: lp, log1mP: l1, loss: neg(mul(target, lp).add(mul(sub(1, target), l1))) };
   });
   record(loss, [input, target], "BinaryCrossEntropyBackward", (g) => [
@@ -159,7 +202,11 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { reduct
 }
 
 /** BCE on logits, stable form: max(x, 0) − x·y + log(1 + e^−|x|). */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: { reduction?: Reduction; posWeight?: Tensor } = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  opts: { reduction?: Reduction; posWeight?: Tensor } = {},
+): Tensor {
   checkSameShape(input, target, "binaryCrossEntropyWithLogits");
   if (opts.posWeight) {
     // (1 + (pw − 1)·y) scales the log-sigmoid term: loss = (1−y)·x + (1 + (pw−1)·y)·softplus(−x)
@@ -168,7 +215,8 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
     const loss = mul(sub(1, target), input).add(mul(lw, softplusNegX));
     return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropyWithLogits");
   }
-  const loss = relu(input).sub(mul(input, target)).add(log1p(exp(neg(abs(input)))));
+  const loss = relu(input)
+    .sub(mul(input, target))
+    .add(log1p(exp(neg(abs(input)))));
   return reduce(loss, opts.reduction ?? "mean", "binaryCrossEntropyWithLogits");
 }
-

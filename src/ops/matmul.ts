@@ -19,23 +19,41 @@ import type { FloatStorage } from "../tensor/storage.js";
  * op(A) its transpose when transA; likewise B.
  */
 function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
-  const [ra, ca] = a.shape.slice(-2), [rb, cb] = b.shape.slice(-2);
-  const m = transA ? ca : ra, k = transA ? ra : ca, n = transB ? rb : cb;
+  const [ra, ca] = a.shape.slice(-2),
+    [rb, cb] = b.shape.slice(-2);
+  const m = transA ? ca : ra,
+    k = transA ? ra : ca,
+    n = transB ? rb : cb;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dims)");
   const out = empty([...batch, m, n], resultDtype(a, b));
   const nb = numel(batch);
-  const sa = broadcastStrides(a.shape.slice(0, -2), batch), sb = broadcastStrides(b.shape.slice(0, -2), batch);
+  const sa = broadcastStrides(a.shape.slice(0, -2), batch),
+    sb = broadcastStrides(b.shape.slice(0, -2), batch);
   const idx = new Array<number>(batch.length).fill(0);
   for (let i = 0; i < nb; i++) {
-    let oa = 0, ob = 0;
-    for (let d = 0; d < batch.length; d++) { oa += idx[d] * sa[d]; ob += idx[d] * sb[d]; }
+    let oa = 0,
+      ob = 0;
+    for (let d = 0; d < batch.length; d++) {
+      oa += idx[d] * sa[d];
+      ob += idx[d] * sb[d];
+    }
     K.gemm({
-      transA, transB, m, n, k,
-      a: a.storage as FloatStorage, aOffset: oa * ra * ca,
-      b: b.storage as FloatStorage, bOffset: ob * rb * cb,
-      c: out.storage as FloatStorage, cOffset: i * m * n,
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      a: a.storage as FloatStorage,
+      aOffset: oa * ra * ca,
+      b: b.storage as FloatStorage,
+      bOffset: ob * rb * cb,
+      c: out.storage as FloatStorage,
+      cOffset: i * m * n,
     });
-    for (let d = batch.length - 1; d >= 0; d--) { if (++idx[d] < batch[d]) break; idx[d] = 0; }
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++idx[d] < batch[d]) break;
+      idx[d] = 0;
+    }
   }
   return out;
 }
@@ -43,13 +61,18 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
 /** Matrix product with PyTorch's rules: 1-D operands are promoted to matrices and the added dim removed. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkDevices("matmul", a, b);
-  requireFloat(a, "matmul"); requireFloat(b, "matmul");
-  if (a.ndim === 0 || b.ndim === 0) throw new Error("matmul: both arguments need at least 1 dimension; use mul() for scalars");
+  requireFloat(a, "matmul");
+  requireFloat(b, "matmul");
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new Error("matmul: both arguments need at least 1 dimension; use mul() for scalars");
   const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
   const b2 = b.ndim === 1 ? b.reshape([b.shape[0], 1]) : b;
-  const ka = a2.shape[a2.ndim - 1], kb = b2.shape[b2.ndim - 2];
+  const ka = a2.shape[a2.ndim - 1],
+    kb = b2.shape[b2.ndim - 2];
   if (ka !== kb) {
-    throw new Error(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${ka} ≠ ${kb}): the last dim of the first must equal the ${b.ndim === 1 ? "only" : "second-to-last"} dim of the second — transpose one of them?`);
+    throw new Error(
+      `matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${ka} ≠ ${kb}): the last dim of the first must equal the ${b.ndim === 1 ? "only" : "second-to-last"} dim of the second — transpose one of them?`,
+    );
   }
   let out = bmm(a2, b2, false, false);
   record(out, [a2, b2], "MmBackward", (g) => [
@@ -81,17 +104,31 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
   checkDevices(opName, x, weight, bias);
   const [outF, inF] = weight.shape;
   if (x.shape[x.ndim - 1] !== inF) {
-    throw new Error(`${opName}: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features in its last dim but the weight ${fmt(weight.shape)} expects ${inF}`);
+    throw new Error(
+      `${opName}: input ${fmt(x.shape)} has ${x.shape[x.ndim - 1]} features in its last dim but the weight ${fmt(weight.shape)} expects ${inF}`,
+    );
   }
   requireFloat(x, opName);
   if (bias && bias.numel() !== outF) {
-    throw new Error(`${opName}: bias ${fmt(bias.shape)} must have ${outF} elements, one per output feature of the weight ${fmt(weight.shape)}`);
+    throw new Error(
+      `${opName}: bias ${fmt(bias.shape)} must have ${outF} elements, one per output feature of the weight ${fmt(weight.shape)}`,
+    );
   }
   const rows = numel(x.shape.slice(0, -1)); // not numel / inF: a Linear(0, n) has inF = 0
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
   // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.
-  K.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.storage as FloatStorage, b: weight.storage as FloatStorage, c: out.storage as FloatStorage,
-    bias: bias ? (bias.storage as FloatStorage) : undefined, relu });
+  K.gemm({
+    transA: false,
+    transB: true,
+    m: rows,
+    n: outF,
+    k: inF,
+    a: x.storage as FloatStorage,
+    b: weight.storage as FloatStorage,
+    c: out.storage as FloatStorage,
+    bias: bias ? (bias.storage as FloatStorage) : undefined,
+    relu,
+  });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, inputs, relu ? "AddmmReluBackward" : "AddmmBackward", (g) => {
     let gd = g.storage as FloatStorage;
@@ -101,22 +138,46 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
       K.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
       gd = gz;
     }
-    let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+    let dx: Tensor | null = null,
+      dw: Tensor | null = null,
+      db: Tensor | null = null;
     const products: GemmArgs[] = [];
     if (x.requiresGrad) {
       dx = empty(x.shape, x.dtype);
-      products.push({ transA: false, transB: false, m: rows, n: inF, k: outF, a: gd, b: weight.storage as FloatStorage, c: dx.storage as FloatStorage });
+      products.push({
+        transA: false,
+        transB: false,
+        m: rows,
+        n: inF,
+        k: outF,
+        a: gd,
+        b: weight.storage as FloatStorage,
+        c: dx.storage as FloatStorage,
+      });
     }
     if (weight.requiresGrad) {
       // A parameter's gradient is accumulated straight into its .grad storage (beta = 1 adds), so
       // the largest tensor of the step is never allocated or copied.
-      const { grad, beta } = writesGradDirectly(weight) ? weight.gradTarget() : { grad: (dw = empty(weight.shape, weight.dtype)), beta: 0 };
-      products.push({ transA: true, transB: false, m: outF, n: inF, k: rows, a: gd, b: x.storage as FloatStorage, c: grad.storage as FloatStorage, beta });
+      const { grad, beta } = writesGradDirectly(weight)
+        ? weight.gradTarget()
+        : { grad: (dw = empty(weight.shape, weight.dtype)), beta: 0 };
+      products.push({
+        transA: true,
+        transB: false,
+        m: outF,
+        n: inF,
+        k: rows,
+        a: gd,
+        b: x.storage as FloatStorage,
+        c: grad.storage as FloatStorage,
+        beta,
+      });
     }
     K.gemms(products);
     if (bias?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
-      const out = writesGradDirectly(bias) && !bias.peekGrad() ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));
+      const out =
+        writesGradDirectly(bias) && !bias.peekGrad() ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));
       K.reduce("sum", gd, 1, rows, outF, out.storage);
     }
     return [dx, dw, db];

@@ -9,7 +9,7 @@
 import { record } from "../autograd/graph.js";
 import { K } from "../backend/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import { allocArray, } from "../tensor/dtype.js";
+import { allocArray } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { add, ge, mul } from "./elementwise.js";
@@ -19,9 +19,11 @@ import type { FloatStorage } from "../tensor/storage.js";
 
 export interface BatchNormFunctionalOptions {
   /** Running statistics (C): read in eval, updated in place when training. */
-  runningMean?: Tensor | null; runningVar?: Tensor | null;
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
   /** γ and β (C); none means 1 and 0. */
-  weight?: Tensor | null; bias?: Tensor | null;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
   /** Batch statistics (true) or the running ones (false). */
   training: boolean;
   /** running ← (1 − momentum)·running + momentum·batch. Default 0.1. */
@@ -33,8 +35,10 @@ const data = (t: Tensor | null | undefined): FloatStorage | null => (t ? (t.stor
 
 function checkVector(t: Tensor | null | undefined, len: number, what: string, op: string, x: Tensor): void {
   if (t && t.numel() !== len) {
-    throw new Error(`${op}: ${what} has shape ${fmt(t.shape)} but the input ${fmt(x.shape)} has ${len} channels — ` +
-      `it needs ${len} elements`);
+    throw new Error(
+      `${op}: ${what} has shape ${fmt(t.shape)} but the input ${fmt(x.shape)} has ${len} channels — ` +
+        `it needs ${len} elements`,
+    );
   }
 }
 
@@ -46,54 +50,115 @@ function checkVector(t: Tensor | null | undefined, len: number, what: string, op
  */
 export function batchNorm(x: Tensor, opts: BatchNormFunctionalOptions, name = "batchNorm"): Tensor {
   const { runningMean, runningVar, weight, bias, training } = opts;
-  const momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
+  const momentum = opts.momentum ?? 0.1,
+    eps = opts.eps ?? 1e-5;
   requireFloat(x, name);
   checkDevices(name, x, weight, bias, runningMean, runningVar);
   if (x.ndim < 2) throw new Error(`${name}: expected input (N, C), (N, C, L) or (N, C, H, W), got ${fmt(x.shape)}`);
-  const n = x.shape[0], c = x.shape[1], l = numel(x.shape.slice(2));
+  const n = x.shape[0],
+    c = x.shape[1],
+    l = numel(x.shape.slice(2));
   if (training && n * l <= 1) {
-    throw new Error(`${name}: expected more than 1 value per channel when training, got input ${fmt(x.shape)} — ` +
-      "use a batch size > 1 or call model.eval()");
+    throw new Error(
+      `${name}: expected more than 1 value per channel when training, got input ${fmt(x.shape)} — ` +
+        "use a batch size > 1 or call model.eval()",
+    );
   }
   if (!training && (!runningMean || !runningVar)) {
     throw new Error(`${name}: eval mode needs running statistics (trackRunningStats)`);
   }
   if (!runningMean !== !runningVar) throw new Error(`${name}: pass both runningMean and runningVar, or neither`);
-  checkVector(weight, c, "weight", name, x); checkVector(bias, c, "bias", name, x);
-  checkVector(runningMean, c, "runningMean", name, x); checkVector(runningVar, c, "runningVar", name, x);
-  const out = empty(x.shape, x.dtype), mean = empty([c], x.dtype), rstd = empty([c], x.dtype);
+  checkVector(weight, c, "weight", name, x);
+  checkVector(bias, c, "bias", name, x);
+  checkVector(runningMean, c, "runningMean", name, x);
+  checkVector(runningVar, c, "runningVar", name, x);
+  const out = empty(x.shape, x.dtype),
+    mean = empty([c], x.dtype),
+    rstd = empty([c], x.dtype);
   K.batchNormForward({
-    x: x.storage as FloatStorage, n, c, l, weight: data(weight), bias: data(bias), runningMean: data(runningMean),
-    runningVar: data(runningVar), training, momentum, eps, out: out.storage as FloatStorage, mean: mean.storage as FloatStorage,
+    x: x.storage as FloatStorage,
+    n,
+    c,
+    l,
+    weight: data(weight),
+    bias: data(bias),
+    runningMean: data(runningMean),
+    runningVar: data(runningVar),
+    training,
+    momentum,
+    eps,
+    out: out.storage as FloatStorage,
+    mean: mean.storage as FloatStorage,
     rstd: rstd.storage as FloatStorage,
   });
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   return record(out, inputs, "NativeBatchNormBackward", (g) => {
     const dx = x.requiresGrad ? empty(x.shape, g.dtype) : null;
-    const dw = weight?.requiresGrad ? empty([c], g.dtype) : null, db = bias?.requiresGrad ? empty([c], g.dtype) : null;
+    const dw = weight?.requiresGrad ? empty([c], g.dtype) : null,
+      db = bias?.requiresGrad ? empty([c], g.dtype) : null;
     K.batchNormBackward({
-      x: x.storage as FloatStorage, dy: g.storage as FloatStorage, mean: mean.storage as FloatStorage, rstd: rstd.storage as FloatStorage,
-      weight: data(weight), n, c, l, training, dx: data(dx), dweight: data(dw), dbias: data(db),
+      x: x.storage as FloatStorage,
+      dy: g.storage as FloatStorage,
+      mean: mean.storage as FloatStorage,
+      rstd: rstd.storage as FloatStorage,
+      weight: data(weight),
+      n,
+      c,
+      l,
+      training,
+      dx: data(dx),
+      dweight: data(dw),
+      dbias: data(db),
     });
-    return [dx, ...(weight ? [dw?.reshape(weight.shape) ?? null] : []),
-      ...(bias ? [db?.reshape(bias.shape) ?? null] : [])];
+    return [
+      dx,
+      ...(weight ? [dw?.reshape(weight.shape) ?? null] : []),
+      ...(bias ? [db?.reshape(bias.shape) ?? null] : []),
+    ];
   });
 }
 
 /** Normalizes each row of a (rows, d) view without affine; the backward gives dx only. */
-function normalizeRows(x: Tensor, rows: number, d: number, eps: number, weight: Tensor | null, bias: Tensor | null,
-  gradName: string): Tensor {
-  const out = empty(x.shape, x.dtype), mean = empty([rows], x.dtype), rstd = empty([rows], x.dtype);
-  K.layerNormForward({ x: x.storage as FloatStorage, rows, d, weight: data(weight), bias: data(bias), eps,
-    out: out.storage as FloatStorage, mean: mean.storage as FloatStorage, rstd: rstd.storage as FloatStorage });
+function normalizeRows(
+  x: Tensor,
+  rows: number,
+  d: number,
+  eps: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  gradName: string,
+): Tensor {
+  const out = empty(x.shape, x.dtype),
+    mean = empty([rows], x.dtype),
+    rstd = empty([rows], x.dtype);
+  K.layerNormForward({
+    x: x.storage as FloatStorage,
+    rows,
+    d,
+    weight: data(weight),
+    bias: data(bias),
+    eps,
+    out: out.storage as FloatStorage,
+    mean: mean.storage as FloatStorage,
+    rstd: rstd.storage as FloatStorage,
+  });
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   return record(out, inputs, gradName, (g) => {
     const dx = empty(x.shape, g.dtype);
     const dw = weight?.requiresGrad ? empty(weight.shape, g.dtype) : null;
     const db = bias?.requiresGrad ? empty(bias.shape, g.dtype) : null;
-    K.layerNormBackward({ x: x.storage as FloatStorage, dy: g.storage as FloatStorage, mean: mean.storage as FloatStorage,
-      rstd: rstd.storage as FloatStorage, weight: data(weight), rows, d, dx: dx.storage as FloatStorage, dweight: data(dw),
-      dbias: data(db) });
+    K.layerNormBackward({
+      x: x.storage as FloatStorage,
+      dy: g.storage as FloatStorage,
+      mean: mean.storage as FloatStorage,
+      rstd: rstd.storage as FloatStorage,
+      weight: data(weight),
+      rows,
+      d,
+      dx: dx.storage as FloatStorage,
+      dweight: data(dw),
+      dbias: data(db),
+    });
     return [x.requiresGrad ? dx : null, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
   });
 }
@@ -102,18 +167,29 @@ function normalizeRows(x: Tensor, rows: number, d: number, eps: number, weight: 
  * y = (x − E[x]) / √(Var[x] + ε) · γ + β over the last dims (`normalizedShape`), per sample, with
  * the biased variance. Input: (*, ...normalizedShape). weight, bias: normalizedShape. Output: same shape.
  */
-export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null,
-  bias: Tensor | null = null, eps = 1e-5, name = "layerNorm"): Tensor {
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+  name = "layerNorm",
+): Tensor {
   requireFloat(x, name);
   checkDevices(name, x, weight, bias);
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const tail = x.shape.slice(x.ndim - shape.length);
   if (shape.length === 0 || shape.length > x.ndim || tail.some((s, i) => s !== shape[i])) {
-    throw new Error(`${name}: normalizedShape ${fmt(shape)} expects input of shape [*, ${shape.join(", ")}], ` +
-      `got ${fmt(x.shape)}` +
-      " — normalizedShape names the input's last dims");
+    throw new Error(
+      `${name}: normalizedShape ${fmt(shape)} expects input of shape [*, ${shape.join(", ")}], ` +
+        `got ${fmt(x.shape)}` +
+        " — normalizedShape names the input's last dims",
+    );
   }
-  for (const [t, what] of [[weight, "weight"], [bias, "bias"]] as const) {
+  for (const [t, what] of [
+    [weight, "weight"],
+    [bias, "bias"],
+  ] as const) {
     if (t && fmt(t.shape) !== fmt(shape)) {
       throw new Error(`${name}: ${what} has shape ${fmt(t.shape)}, expected normalizedShape ${fmt(shape)}`);
     }
@@ -127,17 +203,25 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
  * channels and every dim after them), then scales and shifts per channel (γ, β of length C).
  * Input: (N, C, *). Output: same shape.
  */
-export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null,
-  eps = 1e-5, name = "groupNorm"): Tensor {
+export function groupNorm(
+  x: Tensor,
+  numGroups: number,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+  name = "groupNorm",
+): Tensor {
   requireFloat(x, name);
   checkDevices(name, x, weight, bias);
   if (x.ndim < 2) throw new Error(`${name}: expected input (N, C, *), got ${fmt(x.shape)}`);
   const [n, c] = x.shape;
   if (!(Number.isInteger(numGroups) && numGroups > 0) || c % numGroups !== 0) {
-    throw new Error(`${name}: the ${c} channels of input ${fmt(x.shape)} must split evenly into ` +
-      `numGroups=${numGroups} groups`);
+    throw new Error(
+      `${name}: the ${c} channels of input ${fmt(x.shape)} must split evenly into ` + `numGroups=${numGroups} groups`,
+    );
   }
-  checkVector(weight, c, "weight", name, x); checkVector(bias, c, "bias", name, x);
+  checkVector(weight, c, "weight", name, x);
+  checkVector(bias, c, "bias", name, x);
   const rows = n * numGroups;
   let y = normalizeRows(x, rows, rows ? x.numel() / rows : 0, eps, null, null, "NativeGroupNormBackward");
   // The affine is per channel, not per normalized element: broadcast (1, C, 1, ...).
@@ -177,12 +261,16 @@ function warnOnce(message: string): void {
 export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout2d: probability must be in [0, 1], got ${p}`);
   if (x.ndim === 3) {
-    warnOnce("dropout2d: got a 3-D input; like PyTorch it is read as (N, C, L) and each x[n, c] row is dropped as " +
-      "one channel. For an unbatched (C, H, W) image use dropout2d(x.unsqueeze(0)).squeeze(0); for 1-D channels " +
-      "this is dropout1d's behaviour.");
+    warnOnce(
+      "dropout2d: got a 3-D input; like PyTorch it is read as (N, C, L) and each x[n, c] row is dropped as " +
+        "one channel. For an unbatched (C, H, W) image use dropout2d(x.unsqueeze(0)).squeeze(0); for 1-D channels " +
+        "this is dropout1d's behaviour.",
+    );
   } else if (x.ndim !== 4) {
-    warnOnce(`dropout2d: got a ${x.ndim}-D input ${fmt(x.shape)}; dropout2d is meant for (N, C, H, W) input (PyTorch ` +
-      `deprecates other ranks) — use dropout for elementwise dropout`);
+    warnOnce(
+      `dropout2d: got a ${x.ndim}-D input ${fmt(x.shape)}; dropout2d is meant for (N, C, H, W) input (PyTorch ` +
+        `deprecates other ranks) — use dropout for elementwise dropout`,
+    );
   }
   if (!training || p === 0) return x;
   if (x.ndim < 2) {

@@ -28,52 +28,71 @@ export interface PadOptions {
 
 const MODES: readonly PadMode[] = ["constant", "reflect", "replicate", "circular"];
 const GRAD_NAMES: Record<PadMode, string> = {
-  constant: "ConstantPadNdBackward", reflect: "ReflectionPadBackward", replicate: "ReplicationPadBackward",
+  constant: "ConstantPadNdBackward",
+  reflect: "ReflectionPadBackward",
+  replicate: "ReplicationPadBackward",
   circular: "CircularPadBackward",
 };
 
 /** Checks the arguments and returns [before, after] per dim in dim order. */
 function padsByDim(x: Tensor, padList: readonly number[], mode: PadMode, value: number | undefined): number[] {
-  const op = `pad(mode="${mode}")`, rank = x.ndim;
-  if (!MODES.includes(mode)) throw new Error(`pad: unknown mode "${mode}" — use "constant", "reflect", "replicate" ` +
-    `or "circular"`);
+  const op = `pad(mode="${mode}")`,
+    rank = x.ndim;
+  if (!MODES.includes(mode))
+    throw new Error(`pad: unknown mode "${mode}" — use "constant", "reflect", "replicate" ` + `or "circular"`);
   if (padList.length % 2 !== 0) {
-    throw new Error(`pad: the pad list ${fmt(padList)} has odd length ${padList.length}; it holds (before, after) ` +
-      `pairs, last dim first, e.g. [left, right, top, bottom]`);
+    throw new Error(
+      `pad: the pad list ${fmt(padList)} has odd length ${padList.length}; it holds (before, after) ` +
+        `pairs, last dim first, e.g. [left, right, top, bottom]`,
+    );
   }
   const bad = padList.find((p) => !Number.isInteger(p));
   if (bad !== undefined) throw new Error(`pad: pad values must be integers, got ${bad} in ${fmt(padList)}`);
   const pairs = padList.length / 2;
   if (pairs > rank) {
-    throw new Error(`pad: ${fmt(padList)} pads ${pairs} dims but the input ${fmt(x.shape)} has only ${rank} — the ` +
-      `list holds one (before, after) pair per dim, last dim first`);
+    throw new Error(
+      `pad: ${fmt(padList)} pads ${pairs} dims but the input ${fmt(x.shape)} has only ${rank} — the ` +
+        `list holds one (before, after) pair per dim, last dim first`,
+    );
   }
   if (mode !== "constant") {
-    if (value !== undefined && value !== 0) throw new Error(`${op}: only constant padding fills with a value (got ` +
-      `value ${value}) — drop it, or use mode "constant"`);
+    if (value !== undefined && value !== 0)
+      throw new Error(
+        `${op}: only constant padding fills with a value (got ` + `value ${value}) — drop it, or use mode "constant"`,
+      );
     if (!(pairs >= 1 && pairs <= 3 && (rank === pairs + 1 || rank === pairs + 2))) {
-      throw new Error(`${op}: ${fmt(padList)} pads the last ${pairs} dim(s) of a ${rank}-D input ${fmt(x.shape)}, ` +
-        `but ${mode} padding pads the last 1 dim of 2-D/3-D input, the last 2 of 3-D/4-D or the last 3 of 4-D/5-D ` +
-        `(as PyTorch) — constant mode pads any dims`);
+      throw new Error(
+        `${op}: ${fmt(padList)} pads the last ${pairs} dim(s) of a ${rank}-D input ${fmt(x.shape)}, ` +
+          `but ${mode} padding pads the last 1 dim of 2-D/3-D input, the last 2 of 3-D/4-D or the last 3 of 4-D/5-D ` +
+          `(as PyTorch) — constant mode pads any dims`,
+      );
     }
   }
   const pads = new Array<number>(2 * rank).fill(0);
   for (let k = 0; k < pairs; k++) {
-    const d = rank - 1 - k, before = padList[2 * k], after = padList[2 * k + 1], size = x.shape[d];
-    pads[2 * d] = before; pads[2 * d + 1] = after;
+    const d = rank - 1 - k,
+      before = padList[2 * k],
+      after = padList[2 * k + 1],
+      size = x.shape[d];
+    pads[2 * d] = before;
+    pads[2 * d + 1] = after;
     const out = size + before + after;
     const which = `padding (${before}, ${after}) of dim ${d} (size ${size}) of input ${fmt(x.shape)}`;
     if (mode === "reflect" && !(before < size && after < size)) {
-      throw new Error(`${op}: ${which} must be less than the dim's size — reflect mirrors without repeating the ` +
-        `edge, so it adds at most size − 1 per side; use a smaller pad or mode "replicate"`);
+      throw new Error(
+        `${op}: ${which} must be less than the dim's size — reflect mirrors without repeating the ` +
+          `edge, so it adds at most size − 1 per side; use a smaller pad or mode "replicate"`,
+      );
     }
-    if ((mode === "reflect" || mode === "replicate") && size === 0) throw new Error(`${op}: ${which}: cannot ${mode} ` +
-      `an empty dim`);
+    if ((mode === "reflect" || mode === "replicate") && size === 0)
+      throw new Error(`${op}: ${which}: cannot ${mode} ` + `an empty dim`);
     if (mode === "circular") {
       const kept = size - Math.max(-before, 0) - Math.max(-after, 0);
       if (Math.max(before, 0) > kept || Math.max(after, 0) > kept) {
-        throw new Error(`${op}: ${which} wraps around more than once — circular padding adds at most the (cropped) ` +
-          `size per side`);
+        throw new Error(
+          `${op}: ${which} wraps around more than once — circular padding adds at most the (cropped) ` +
+            `size per side`,
+        );
       }
     }
     const least = mode === "reflect" || mode === "replicate" ? 1 : 0;
@@ -86,7 +105,7 @@ function padsByDim(x: Tensor, padList: readonly number[], mode: PadMode, value: 
 export function pad(x: Tensor, padList: readonly number[], opts: PadOptions = {}): Tensor {
   const mode = opts.mode ?? "constant";
   const pads = padsByDim(x, padList, mode, opts.value);
-  const value = mode === "constant" ? opts.value ?? 0 : 0;
+  const value = mode === "constant" ? (opts.value ?? 0) : 0;
   const out = empty(padShape(x.shape, pads), x.dtype);
   K.pad(mode, x.storage, x.shape, pads, value, out.storage);
   return record(out, [x], GRAD_NAMES[mode], (g) => {

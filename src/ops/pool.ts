@@ -44,10 +44,17 @@ export interface AvgPool2dOptions {
 }
 
 export interface MaxPool1dOptions {
-  stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: boolean;
+  stride?: number | null;
+  padding?: number;
+  dilation?: number;
+  ceilMode?: boolean;
+  returnIndices?: boolean;
 }
 export interface AvgPool1dOptions {
-  stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean;
+  stride?: number | null;
+  padding?: number;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
 }
 
 const pair = (v: IntPair, name: string, op: string): [number, number] => {
@@ -67,11 +74,20 @@ export function poolOutputSize(size: number, k: number, s: number, p: number, d:
 }
 
 /** Checks a 2-D pooling call and works out its window (1-D pooling comes here with H = 1). */
-function window2d(x: Tensor, kernelSize: IntPair, stride: IntPair | null | undefined, padding: IntPair,
-  dilation: IntPair, ceilMode: boolean, op: string, dims = 2): PoolWindow {
+function window2d(
+  x: Tensor,
+  kernelSize: IntPair,
+  stride: IntPair | null | undefined,
+  padding: IntPair,
+  dilation: IntPair,
+  ceilMode: boolean,
+  op: string,
+  dims = 2,
+): PoolWindow {
   const [kH, kW] = pair(kernelSize, "kernelSize", op);
   const [sH, sW] = stride === null || stride === undefined ? [kH, kW] : pair(stride, "stride", op);
-  const [pH, pW] = pair(padding, "padding", op), [dH, dW] = pair(dilation, "dilation", op);
+  const [pH, pW] = pair(padding, "padding", op),
+    [dH, dW] = pair(dilation, "dilation", op);
   const show = (a: number, b: number): string => (dims === 1 ? `${b}` : `${a}×${b}`);
   if (!(kH > 0 && kW > 0)) throw new Error(`${op}: kernelSize must be positive, got ${show(kH, kW)}`);
   if (!(sH > 0 && sW > 0)) throw new Error(`${op}: stride must be positive, got ${show(sH, sW)}`);
@@ -80,13 +96,16 @@ function window2d(x: Tensor, kernelSize: IntPair, stride: IntPair | null | undef
     throw new Error(`${op}: padding ${show(pH, pW)} must be between 0 and half the kernel size ${show(kH, kW)}`);
   }
   const [h, w] = [x.shape[x.ndim - 2], x.shape[x.ndim - 1]];
-  const outH = poolOutputSize(h, kH, sH, pH, dH, ceilMode), outW = poolOutputSize(w, kW, sW, pW, dW, ceilMode);
+  const outH = poolOutputSize(h, kH, sH, pH, dH, ceilMode),
+    outW = poolOutputSize(w, kW, sW, pW, dW, ceilMode);
   if (outH < 1 || outW < 1) {
     const dilated = dH > 1 || dW > 1 ? ` (${show(dH * (kH - 1) + 1, dW * (kW - 1) + 1)} dilated)` : "";
     const input = fmt(dims === 1 ? x.shape.slice(0, -2).concat(w) : x.shape);
-    throw new Error(`${op}: kernel ${show(kH, kW)}${dilated} is larger than the padded input ` +
-      `${show(h + 2 * pH, w + 2 * pW)} (input ${input}, padding ${show(pH, pW)}), so the output would be ` +
-      `${show(outH, outW)} — use a smaller kernel or a bigger input`);
+    throw new Error(
+      `${op}: kernel ${show(kH, kW)}${dilated} is larger than the padded input ` +
+        `${show(h + 2 * pH, w + 2 * pW)} (input ${input}, padding ${show(pH, pW)}), so the output would be ` +
+        `${show(outH, outW)} — use a smaller kernel or a bigger input`,
+    );
   }
   return { kH, kW, sH, sW, pH, pW, dH, dW, outH, outW };
 }
@@ -105,9 +124,12 @@ function checkRank(x: Tensor, op: string, dims: 1 | 2): void {
 }
 
 function maxPoolCore(x: Tensor, p: PoolWindow): [Tensor, Tensor] {
-  const h = x.shape[x.ndim - 2], w = x.shape[x.ndim - 1], planes = x.numel() / (h * w);
+  const h = x.shape[x.ndim - 2],
+    w = x.shape[x.ndim - 1],
+    planes = x.numel() / (h * w);
   const shape = [...x.shape.slice(0, -2), p.outH, p.outW];
-  const out = empty(shape, x.dtype), indices = empty(shape, "int32");
+  const out = empty(shape, x.dtype),
+    indices = empty(shape, "int32");
   const idx = indices.storage as IntStorage;
   K.maxPool2d(x.storage as FloatStorage, planes, h, w, p, out.storage as FloatStorage, idx);
   record(out, [x], "MaxPool2DWithIndicesBackward", (g) => {
@@ -122,12 +144,24 @@ function maxPoolCore(x: Tensor, p: PoolWindow): [Tensor, Tensor] {
  * 2-D max pooling. Input: (N, C, H, W) or (C, H, W). Output: (N, C, H_out, W_out), and with
  * `returnIndices` the int32 argmax indices (flat within each H·W plane, as PyTorch's).
  */
-export function maxPool2d(x: Tensor, kernelSize: IntPair, opts?: MaxPool2dOptions & { returnIndices?: false },
-  name?: string): Tensor;
-export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions & { returnIndices: true },
-  name?: string): [Tensor, Tensor];
-export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions = {},
-  name = "maxPool2d"): Tensor | [Tensor, Tensor] {
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntPair,
+  opts?: MaxPool2dOptions & { returnIndices?: false },
+  name?: string,
+): Tensor;
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntPair,
+  opts: MaxPool2dOptions & { returnIndices: true },
+  name?: string,
+): [Tensor, Tensor];
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: IntPair,
+  opts: MaxPool2dOptions = {},
+  name = "maxPool2d",
+): Tensor | [Tensor, Tensor] {
   checkRank(x, name, 2);
   const p = window2d(x, kernelSize, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, opts.ceilMode ?? false, name);
   const [out, indices] = maxPoolCore(x, p);
@@ -135,29 +169,60 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
 }
 
 /** 1-D max pooling over the last dim. Input: (N, C, L) or (C, L). Output: (N, C, L_out) (and indices within L). */
-export function maxPool1d(x: Tensor, kernelSize: number, opts?: MaxPool1dOptions & { returnIndices?: false },
-  name?: string): Tensor;
-export function maxPool1d(x: Tensor, kernelSize: number, opts: MaxPool1dOptions & { returnIndices: true },
-  name?: string): [Tensor, Tensor];
-export function maxPool1d(x: Tensor, kernelSize: number, opts: MaxPool1dOptions = {},
-  name = "maxPool1d"): Tensor | [Tensor, Tensor] {
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: number,
+  opts?: MaxPool1dOptions & { returnIndices?: false },
+  name?: string,
+): Tensor;
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: number,
+  opts: MaxPool1dOptions & { returnIndices: true },
+  name?: string,
+): [Tensor, Tensor];
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: number,
+  opts: MaxPool1dOptions = {},
+  name = "maxPool1d",
+): Tensor | [Tensor, Tensor] {
   checkRank(x, name, 1);
   const x4 = x.unsqueeze(-2);
   const stride = opts.stride ?? kernelSize;
-  const p = window2d(x4, [1, kernelSize], [1, stride], [0, opts.padding ?? 0], [1, opts.dilation ?? 1],
-    opts.ceilMode ?? false, name, 1);
+  const p = window2d(
+    x4,
+    [1, kernelSize],
+    [1, stride],
+    [0, opts.padding ?? 0],
+    [1, opts.dilation ?? 1],
+    opts.ceilMode ?? false,
+    name,
+    1,
+  );
   const [out, indices] = maxPoolCore(x4, p);
   const shape = [...x.shape.slice(0, -1), p.outW];
   return opts.returnIndices ? [out.reshape(shape), indices.reshape(shape)] : out.reshape(shape);
 }
 
 function avgPoolCore(x: Tensor, p: PoolWindow, countIncludePad: boolean, divisor: number): Tensor {
-  const h = x.shape[x.ndim - 2], w = x.shape[x.ndim - 1], planes = x.numel() / (h * w);
+  const h = x.shape[x.ndim - 2],
+    w = x.shape[x.ndim - 1],
+    planes = x.numel() / (h * w);
   const out = empty([...x.shape.slice(0, -2), p.outH, p.outW], x.dtype);
   K.avgPool2d(x.storage as FloatStorage, planes, h, w, p, countIncludePad, divisor, out.storage as FloatStorage);
   return record(out, [x], "AvgPool2DBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.avgPool2dBackward(g.storage as FloatStorage, planes, h, w, p, countIncludePad, divisor, dx.storage as FloatStorage);
+    K.avgPool2dBackward(
+      g.storage as FloatStorage,
+      planes,
+      h,
+      w,
+      p,
+      countIncludePad,
+      divisor,
+      dx.storage as FloatStorage,
+    );
     return [dx];
   });
 }
@@ -178,8 +243,16 @@ export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions
 export function avgPool1d(x: Tensor, kernelSize: number, opts: AvgPool1dOptions = {}, name = "avgPool1d"): Tensor {
   checkRank(x, name, 1);
   const x4 = x.unsqueeze(-2);
-  const p = window2d(x4, [1, kernelSize], [1, opts.stride ?? kernelSize], [0, opts.padding ?? 0], 1,
-    opts.ceilMode ?? false, name, 1);
+  const p = window2d(
+    x4,
+    [1, kernelSize],
+    [1, opts.stride ?? kernelSize],
+    [0, opts.padding ?? 0],
+    1,
+    opts.ceilMode ?? false,
+    name,
+    1,
+  );
   return avgPoolCore(x4, p, opts.countIncludePad ?? true, 0).reshape([...x.shape.slice(0, -1), p.outW]);
 }
 
@@ -192,11 +265,14 @@ export type AdaptiveSize = number | readonly [number | null, number | null];
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize, name = "adaptiveAvgPool2d"): Tensor {
   checkRank(x, name, 2);
-  const h = x.shape[x.ndim - 2], w = x.shape[x.ndim - 1], planes = x.numel() / (h * w);
+  const h = x.shape[x.ndim - 2],
+    w = x.shape[x.ndim - 1],
+    planes = x.numel() / (h * w);
   const [oh, ow] = typeof outputSize === "number" ? [outputSize, outputSize] : [outputSize[0] ?? h, outputSize[1] ?? w];
   if (!(Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0)) {
-    throw new Error(`${name}: outputSize must be positive integers (or null to keep a dim), got ` +
-      `${JSON.stringify(outputSize)}`);
+    throw new Error(
+      `${name}: outputSize must be positive integers (or null to keep a dim), got ` + `${JSON.stringify(outputSize)}`,
+    );
   }
   const out = empty([...x.shape.slice(0, -2), oh, ow], x.dtype);
   K.adaptiveAvgPool2d(x.storage as FloatStorage, planes, h, w, oh, ow, out.storage as FloatStorage);

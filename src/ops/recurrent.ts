@@ -32,10 +32,19 @@ export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 export const GATES: Readonly<Record<RecurrentMode, number>> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
 /** One layer and direction's parameters, PyTorch's layout: W_ih (G·H, D), W_hh (G·H, H), b_ih and b_hh (G·H). */
-export interface RecurrentWeights { weightIh: Tensor; weightHh: Tensor; biasIh: Tensor | null; biasHh: Tensor | null }
+export interface RecurrentWeights {
+  weightIh: Tensor;
+  weightHh: Tensor;
+  biasIh: Tensor | null;
+  biasHh: Tensor | null;
+}
 
 /** output (L, N, H·dirs) or (N, L, H·dirs); hN (and cN for an LSTM): (numLayers·dirs, N, H). */
-export interface RecurrentResult { output: Tensor; hN: Tensor; cN?: Tensor }
+export interface RecurrentResult {
+  output: Tensor;
+  hN: Tensor;
+  cN?: Tensor;
+}
 
 /**
  * Records one backward for several outputs of one op. Autograd nodes have one output each, so
@@ -44,13 +53,22 @@ export interface RecurrentResult { output: Tensor; hN: Tensor; cN?: Tensor }
  * hub a zero; the hub's node runs after all of them (they are its consumers) and calls `backward`
  * with every output's gradient at once — what backpropagation through time needs (dOutput, dh_n, dc_n).
  */
-function recordMulti(outputs: readonly Tensor[], inputs: readonly Tensor[], name: string,
-  backward: (grads: (Tensor | null)[]) => (Tensor | null)[]): void {
+function recordMulti(
+  outputs: readonly Tensor[],
+  inputs: readonly Tensor[],
+  name: string,
+  backward: (grads: (Tensor | null)[]) => (Tensor | null)[],
+): void {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return;
   const dtype = outputs[0].dtype;
   const grads: (Tensor | null)[] = outputs.map(() => null);
   const hub = record(empty([1], dtype), inputs, name, () => backward(grads));
-  outputs.forEach((o, i) => record(o, [hub], name, (g) => { grads[i] = g; return [empty([1], dtype)]; }));
+  outputs.forEach((o, i) =>
+    record(o, [hub], name, (g) => {
+      grads[i] = g;
+      return [empty([1], dtype)];
+    }),
+  );
 }
 
 /** Leaves that reuse their gradient storage (parameters) take their gradient in place, as in `linear`. */
@@ -63,32 +81,60 @@ const writesGradDirectly = (t: Tensor): boolean => t.gradFn === null && t.reuses
  * first (the backward direction of a bidirectional layer); the output stays in time order.
  * Returns output (L, N, H) and the final states hN, cN (N, H).
  */
-export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, bHh: Tensor | null, h0: Tensor | null,
-  c0: Tensor | null, reverse: boolean): { output: Tensor; hN: Tensor; cN?: Tensor } {
-  const G = GATES[mode], lstm = mode === "LSTM", gru = mode === "GRU", relu = mode === "RNN_RELU";
-  const [L, n] = xProj.shape, hs = wHh.shape[1];
-  const dt = xProj.dtype, nh = n * hs, ng = n * G * hs;
+export function recurrentLayer(
+  mode: RecurrentMode,
+  xProj: Tensor,
+  wHh: Tensor,
+  bHh: Tensor | null,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  reverse: boolean,
+): { output: Tensor; hN: Tensor; cN?: Tensor } {
+  const G = GATES[mode],
+    lstm = mode === "LSTM",
+    gru = mode === "GRU",
+    relu = mode === "RNN_RELU";
+  const [L, n] = xProj.shape,
+    hs = wHh.shape[1];
+  const dt = xProj.dtype,
+    nh = n * hs,
+    ng = n * G * hs;
   const out = empty([L, n, hs], dt);
   const gates = lstm || gru ? empty([L, n, G * hs], dt) : null; // activated gates, kept for the backward
   const cAll = lstm ? empty([L, n, hs], dt) : null;
   const hProj = gru ? empty([L, n, G * hs], dt) : null; // h·W_hhᵀ + b_hh per step (the GRU needs its n part)
-  const X = xProj.storage as FloatStorage, W = wHh.storage as FloatStorage, B = bHh ? (bHh.storage as FloatStorage) : undefined;
+  const X = xProj.storage as FloatStorage,
+    W = wHh.storage as FloatStorage,
+    B = bHh ? (bHh.storage as FloatStorage) : undefined;
   const O = out.storage as FloatStorage;
   const zeros = (): FloatStorage => K.alloc(dt, nh) as FloatStorage;
-  const H0 = h0 ? (h0.storage as FloatStorage) : zeros(), C0 = lstm ? (c0 ? (c0.storage as FloatStorage) : zeros()) : null;
+  const H0 = h0 ? (h0.storage as FloatStorage) : zeros(),
+    C0 = lstm ? (c0 ? (c0.storage as FloatStorage) : zeros()) : null;
   const time = (s: number): number => (reverse ? L - 1 - s : s);
   const prevStep = (s: number): number => (reverse ? time(s) + 1 : time(s) - 1);
   /** h_{t−1} (c_{t−1}) of the s-th step processed: the initial state, or the previous step's. */
   const hPrev = (s: number): [FloatStorage, number] => (s === 0 ? [H0, 0] : [O, prevStep(s) * nh]);
   const cPrev = (s: number): [FloatStorage, number] =>
-    (s === 0 ? [C0!, 0] : [cAll!.storage as FloatStorage, prevStep(s) * nh]);
+    s === 0 ? [C0!, 0] : [cAll!.storage as FloatStorage, prevStep(s) * nh];
 
   for (let s = 0; s < L; s++) {
-    const t = time(s), [hp, hpOff] = hPrev(s);
+    const t = time(s),
+      [hp, hpOff] = hPrev(s);
     // h·W_hhᵀ + b_hh into this step's slice (k = 0 skips the product with an implicit zero h0).
     const proj = (lstm ? gates! : gru ? hProj! : out).storage as FloatStorage;
-    K.gemm({ transA: false, transB: true, m: n, n: G * hs, k: s === 0 && !h0 ? 0 : hs, a: hp, aOffset: hpOff, b: W,
-      c: proj, cOffset: t * ng, bias: B });
+    K.gemm({
+      transA: false,
+      transB: true,
+      m: n,
+      n: G * hs,
+      k: s === 0 && !h0 ? 0 : hs,
+      a: hp,
+      aOffset: hpOff,
+      b: W,
+      c: proj,
+      cOffset: t * ng,
+      bias: B,
+    });
     if (lstm) {
       const [cp, cpOff] = cPrev(s);
       K.lstmCell(n, hs, X, t * ng, proj, t * ng, cp, cpOff, cAll!.storage as FloatStorage, t * nh, O, t * nh);
@@ -102,7 +148,10 @@ export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, 
   const hN = empty([n, hs], dt);
   K.copyBlocks(O, last * nh, 0, hN.storage, 0, 0, nh, 1);
   let cN: Tensor | undefined;
-  if (lstm) { cN = empty([n, hs], dt); K.copyBlocks(cAll!.storage, last * nh, 0, cN.storage, 0, 0, nh, 1); }
+  if (lstm) {
+    cN = empty([n, hs], dt);
+    K.copyBlocks(cAll!.storage, last * nh, 0, cN.storage, 0, 0, nh, 1);
+  }
 
   const inputs = [xProj, wHh, ...(bHh ? [bHh] : []), ...(h0 ? [h0] : []), ...(lstm && c0 ? [c0] : [])];
   const name = lstm ? "LstmBackward" : gru ? "GruBackward" : relu ? "RnnReluBackward" : "RnnTanhBackward";
@@ -114,32 +163,75 @@ export function recurrentLayer(mode: RecurrentMode, xProj: Tensor, wHh: Tensor, 
     if (dc && gC) K.copyBlocks(gC.storage, 0, 0, dc, 0, 0, nh, 1);
     // dA: the gradient of xProj (for the LSTM and RNN also that of the h·W_hhᵀ + b_hh term); the
     // GRU's differs in its n block (r ⊙ ·), so it gets its own dHp.
-    const dA = empty([L, n, G * hs], dt), dAd = dA.storage as FloatStorage;
+    const dA = empty([L, n, G * hs], dt),
+      dAd = dA.storage as FloatStorage;
     const dHp = gru ? (K.alloc(dt, L * ng) as FloatArray) : dAd;
     const needDh0 = !!h0?.requiresGrad;
     for (let s = L - 1; s >= 0; s--) {
-      const t = time(s), [hp, hpOff] = hPrev(s);
+      const t = time(s),
+        [hp, hpOff] = hPrev(s);
       if (lstm) {
         const [cp, cpOff] = cPrev(s);
-        K.lstmCellBackward(n, hs, gates!.storage as FloatStorage, t * ng, cp, cpOff, cAll!.storage as FloatStorage, t * nh, dOut,
-          t * nh, dhRec, dc!, dAd, t * ng);
+        K.lstmCellBackward(
+          n,
+          hs,
+          gates!.storage as FloatStorage,
+          t * ng,
+          cp,
+          cpOff,
+          cAll!.storage as FloatStorage,
+          t * nh,
+          dOut,
+          t * nh,
+          dhRec,
+          dc!,
+          dAd,
+          t * ng,
+        );
       } else if (gru) {
-        K.gruCellBackward(n, hs, gates!.storage as FloatStorage, t * ng, hProj!.storage as FloatStorage, t * ng, hp, hpOff, dOut,
-          t * nh, dhRec, dAd, t * ng, dHp, t * ng);
+        K.gruCellBackward(
+          n,
+          hs,
+          gates!.storage as FloatStorage,
+          t * ng,
+          hProj!.storage as FloatStorage,
+          t * ng,
+          hp,
+          hpOff,
+          dOut,
+          t * nh,
+          dhRec,
+          dAd,
+          t * ng,
+          dHp,
+          t * ng,
+        );
       } else {
         K.rnnCellBackward(n, hs, relu, O, t * nh, dOut, t * nh, dhRec, dAd, t * ng);
       }
       // dh_{t−1} (+)= dProj_t · W_hh; the GRU's cell kernel already left dh ⊙ z there.
       if (s > 0 || needDh0) {
-        K.gemm({ transA: false, transB: false, m: n, n: hs, k: G * hs, a: dHp, aOffset: t * ng, b: W, c: dhRec,
-          beta: gru ? 1 : 0 });
+        K.gemm({
+          transA: false,
+          transB: false,
+          m: n,
+          n: hs,
+          k: G * hs,
+          a: dHp,
+          aOffset: t * ng,
+          b: W,
+          c: dhRec,
+          beta: gru ? 1 : 0,
+        });
       }
     }
-    let dW: Tensor | null = null, db: Tensor | null = null;
+    let dW: Tensor | null = null,
+      db: Tensor | null = null;
     if (wHh.requiresGrad) {
       // Σ_t dProj_tᵀ·h_{t−1}: the steps whose h_{t−1} is an output are one contiguous product over
       // (L−1)·N rows; the first step's (h0) is a second one, unless h0 was zero.
-      const { grad, beta } = writesGradDirectly(wHh) ? wHh.gradTarget()
+      const { grad, beta } = writesGradDirectly(wHh)
+        ? wHh.gradTarget()
         : { grad: (dW = empty(wHh.shape, dt)), beta: 0 as const };
       const dw = { transA: true, transB: false, m: G * hs, n: hs, a: dHp, c: grad.storage as FloatStorage };
       K.gemm({ ...dw, k: (L - 1) * n, aOffset: reverse ? 0 : ng, b: O, bOffset: reverse ? nh : 0, beta });
@@ -179,21 +271,29 @@ export interface RecurrentOptions {
  * family as a function of its weights. input: (L, N, D), (N, L, D) with batchFirst, or unbatched
  * (L, D); h0 / c0: (numLayers·dirs, N, H) (unbatched: (numLayers·dirs, H)) or null for zeros.
  */
-export function recurrent(input: Tensor, weights: readonly RecurrentWeights[], h0: Tensor | null, c0: Tensor | null,
-  opts: RecurrentOptions): RecurrentResult {
+export function recurrent(
+  input: Tensor,
+  weights: readonly RecurrentWeights[],
+  h0: Tensor | null,
+  c0: Tensor | null,
+  opts: RecurrentOptions,
+): RecurrentResult {
   const { mode, numLayers, bidirectional, batchFirst } = opts;
-  const dirs = bidirectional ? 2 : 1, lstm = mode === "LSTM";
+  const dirs = bidirectional ? 2 : 1,
+    lstm = mode === "LSTM";
   const name = opts.name ?? mode;
   if (weights.length !== numLayers * dirs) {
     throw new Error(`${name}: expected ${numLayers * dirs} weight sets, got ${weights.length}`);
   }
-  const inSize = weights[0].weightIh.shape[1], hs = weights[0].weightHh.shape[1];
+  const inSize = weights[0].weightIh.shape[1],
+    hs = weights[0].weightHh.shape[1];
   requireFloat(input, name);
   const layout = batchFirst ? `(N, L, ${inSize})` : `(L, N, ${inSize})`;
   if ((input.ndim !== 2 && input.ndim !== 3) || input.shape[input.ndim - 1] !== inSize) {
     const hint = batchFirst ? "" : " (time first; pass batchFirst: true for (N, L, ·))";
-    throw new Error(`${name} got input ${fmt(input.shape)}: it expects ${layout}${hint} or an unbatched (L, ` +
-      `${inSize})`);
+    throw new Error(
+      `${name} got input ${fmt(input.shape)}: it expects ${layout}${hint} or an unbatched (L, ` + `${inSize})`,
+    );
   }
   const unbatched = input.ndim === 2;
   let x = unbatched ? unsqueeze(input, 1) : batchFirst ? transpose(input, 0, 1) : input;
@@ -203,21 +303,28 @@ export function recurrent(input: Tensor, weights: readonly RecurrentWeights[], h
     if (!s) return null;
     const want = unbatched ? [numLayers * dirs, hs] : [numLayers * dirs, n, hs];
     if (s.ndim !== want.length || s.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${name}: ${what} has shape ${fmt(s.shape)} but this input needs ${fmt(want)} ` +
-        `(numLayers·directions, ${unbatched ? "" : "batch, "}hiddenSize)`);
+      throw new Error(
+        `${name}: ${what} has shape ${fmt(s.shape)} but this input needs ${fmt(want)} ` +
+          `(numLayers·directions, ${unbatched ? "" : "batch, "}hiddenSize)`,
+      );
     }
     return unbatched ? unsqueeze(s, 1) : s;
   };
-  const h = state(h0, "h0"), c = lstm ? state(c0, "c0") : null;
-  const hNs: Tensor[] = [], cNs: Tensor[] = [];
+  const h = state(h0, "h0"),
+    c = lstm ? state(c0, "c0") : null;
+  const hNs: Tensor[] = [],
+    cNs: Tensor[] = [];
   for (let l = 0; l < numLayers; l++) {
     const outs: Tensor[] = [];
     for (let d = 0; d < dirs; d++) {
-      const k = l * dirs + d, w = weights[k];
+      const k = l * dirs + d,
+        w = weights[k];
       const xProj = linear(x, w.weightIh, w.biasIh, name);
-      const hk = h ? select(h, 0, k) : null, ck = c ? select(c, 0, k) : null;
+      const hk = h ? select(h, 0, k) : null,
+        ck = c ? select(c, 0, k) : null;
       const r = recurrentLayer(mode, xProj, w.weightHh, w.biasHh, hk, ck, d === 1);
-      outs.push(r.output); hNs.push(r.hN);
+      outs.push(r.output);
+      hNs.push(r.hN);
       if (r.cN) cNs.push(r.cN);
     }
     x = dirs === 2 ? cat(outs, 2) : outs[0];
@@ -235,13 +342,22 @@ export function recurrent(input: Tensor, weights: readonly RecurrentWeights[], h
  * One step of a cell (nn.RNNCell / LSTMCell / GRUCell): input (N, D) or unbatched (D); h, c:
  * (N, H) / (H) or null for zeros. Returns the next h (and c for an LSTM).
  */
-export function recurrentCell(mode: RecurrentMode, input: Tensor, w: RecurrentWeights, h: Tensor | null,
-  c: Tensor | null, name: string = mode): { h: Tensor; c?: Tensor } {
-  const inSize = w.weightIh.shape[1], hs = w.weightHh.shape[1];
+export function recurrentCell(
+  mode: RecurrentMode,
+  input: Tensor,
+  w: RecurrentWeights,
+  h: Tensor | null,
+  c: Tensor | null,
+  name: string = mode,
+): { h: Tensor; c?: Tensor } {
+  const inSize = w.weightIh.shape[1],
+    hs = w.weightHh.shape[1];
   requireFloat(input, name);
   if ((input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== inSize) {
-    throw new Error(`${name} got input ${fmt(input.shape)}: it expects (N, ${inSize}) or an unbatched (${inSize}) — ` +
-      "one time step; for a whole sequence use the layer (nn.RNN / nn.LSTM / nn.GRU)");
+    throw new Error(
+      `${name} got input ${fmt(input.shape)}: it expects (N, ${inSize}) or an unbatched (${inSize}) — ` +
+        "one time step; for a whole sequence use the layer (nn.RNN / nn.LSTM / nn.GRU)",
+    );
   }
   const unbatched = input.ndim === 1;
   const x = unbatched ? unsqueeze(input, 0) : input;

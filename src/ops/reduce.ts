@@ -15,8 +15,14 @@ import { abs, cast, clamp, div, eq, mul, ne, pow, sqrt, sub } from "./elementwis
 import { checkDevices, empty, requireFloat } from "./util.js";
 import type { FloatStorage, IntStorage } from "../tensor/storage.js";
 
-export interface ValuesIndices { values: Tensor; indices: Tensor }
-export interface VarOptions { correction?: number; keepdim?: boolean }
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+export interface VarOptions {
+  correction?: number;
+  keepdim?: boolean;
+}
 
 function dimsOf(x: Tensor, dim: number | number[] | undefined, op: string): number[] {
   // An empty list reduces every dim too, as in PyTorch (`x.sum(dim=[])`).
@@ -42,7 +48,10 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
     cur = out;
     shape[dims[k]] = 1;
   }
-  if (dims.length === 0) { cur = K.alloc(x.dtype, x.numel()); K.copyBlocks(x.storage, 0, 0, cur, 0, 0, x.numel(), 1); }
+  if (dims.length === 0) {
+    cur = K.alloc(x.dtype, x.numel());
+    K.copyBlocks(x.storage, 0, 0, cur, 0, 0, x.numel(), 1);
+  }
   const out = new Tensor(cur, reducedShape(x.shape, dims, keepdim));
   return record(out, [x], "SumBackward", (g) => [g.reshape(reducedShape(x.shape, dims, true)).expand(x.shape)]);
 }
@@ -67,14 +76,23 @@ export function extremeDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max"
   checkDevices(op, x);
   const dim = normDim(dimIn, x.ndim, op);
   const [outer, size, inner] = splitAt(x.shape, dim);
-  if (size === 0) throw new Error(`${op}: cannot reduce over an empty dimension ${dim} of shape [${x.shape.join(", ")}]`);
+  if (size === 0)
+    throw new Error(`${op}: cannot reduce over an empty dimension ${dim} of shape [${x.shape.join(", ")}]`);
   const outShape = reducedShape(x.shape, [dim], keepdim);
   const values = empty(outShape, x.dtype);
   const indices = empty(outShape, "int32");
   K.reduce(op, x.storage, outer, size, inner, values.storage, indices.storage as IntStorage);
   record(values, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.storage as FloatStorage, indices.storage as IntStorage, outer, size, inner, 1, dx.storage as FloatStorage);
+    K.scatterAddAlong(
+      g.storage as FloatStorage,
+      indices.storage as IntStorage,
+      outer,
+      size,
+      inner,
+      1,
+      dx.storage as FloatStorage,
+    );
     return [dx];
   });
   return { values, indices };
@@ -104,7 +122,6 @@ function argExtreme(x: Tensor, dim: number | undefined, keepdim: boolean, op: "m
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "max");
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme(x, dim, keepdim, "min");
 
-
 /**
  * The vector p-norm over `dim` (every element if omitted): PyTorch's `torch.linalg.vector_norm` /
  * `x.norm(p, dim, keepdim)`. p = 2 (default), 1, ∞, −∞, 0 (count of nonzeros) or any other real.
@@ -125,7 +142,8 @@ export function norm(x: Tensor, p = 2, dim?: number | number[], keepdim = false)
   if (p === Infinity || p === -Infinity) {
     const op = p > 0 ? "max" : "min";
     if (dims.length === x.ndim && !keepdim) return extremeAll(abs(x), op);
-    if (dims.length !== 1) throw new Error(`norm: p = ${p} takes one dim or all of them, got dims ${JSON.stringify(dim)}`);
+    if (dims.length !== 1)
+      throw new Error(`norm: p = ${p} takes one dim or all of them, got dims ${JSON.stringify(dim)}`);
     return extremeDim(abs(x), dims[0], keepdim, op).values;
   }
   return pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);

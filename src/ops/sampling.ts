@@ -21,17 +21,27 @@ function topkImpl(x: Tensor, k: number, dimIn: number, largest: boolean, op: str
   const dim = normDim(dimIn, x.ndim, op);
   const [outer, size, inner] = splitAt(x.shape, dim);
   if (!Number.isInteger(k) || k < 0 || k > size) {
-    throw new Error(`${op}: k = ${k} is out of range for dim ${dim} of size ${size} in ${fmt(x.shape)} ` +
-      `(expected 0..${size})`);
+    throw new Error(
+      `${op}: k = ${k} is out of range for dim ${dim} of size ${size} in ${fmt(x.shape)} ` + `(expected 0..${size})`,
+    );
   }
   const shape = x.ndim === 0 ? [] : [...x.shape];
   if (x.ndim > 0) shape[dim] = k;
-  const values = empty(shape, x.dtype), indices = empty(shape, "int32");
+  const values = empty(shape, x.dtype),
+    indices = empty(shape, "int32");
   K.topk(x.storage, outer, size, inner, k, largest, values.storage, indices.storage as IntStorage);
   if (x.dtype === "int32") return { values, indices };
   record(values, [x], op === "topk" ? "TopkBackward" : "SortBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.storage as FloatStorage, indices.storage as IntStorage, outer, size, inner, k, dx.storage as FloatStorage);
+    K.scatterAddAlong(
+      g.storage as FloatStorage,
+      indices.storage as IntStorage,
+      outer,
+      size,
+      inner,
+      k,
+      dx.storage as FloatStorage,
+    );
     return [dx];
   });
   return { values, indices };
@@ -87,18 +97,29 @@ export interface MultinomialOptions {
 export function multinomial(probs: Tensor, numSamples: number, opts: MultinomialOptions = {}): Tensor {
   requireFloat(probs, "multinomial");
   if (probs.ndim !== 1 && probs.ndim !== 2) {
-    throw new Error(`multinomial: expected probabilities of shape (C) or (N, C), got ${fmt(probs.shape)} — ` +
-      "for (N, L, C) use probs.view(-1, C)");
+    throw new Error(
+      `multinomial: expected probabilities of shape (C) or (N, C), got ${fmt(probs.shape)} — ` +
+        "for (N, L, C) use probs.view(-1, C)",
+    );
   }
   if (!Number.isInteger(numSamples) || numSamples <= 0) {
     throw new Error(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
   }
-  const n = probs.shape[probs.ndim - 1], rows = probs.ndim === 2 ? probs.shape[0] : 1;
+  const n = probs.shape[probs.ndim - 1],
+    rows = probs.ndim === 2 ? probs.shape[0] : 1;
   if (n === 0) throw new Error(`multinomial: no categories to draw from (probs ${fmt(probs.shape)})`);
   const gen = opts.generator ?? defaultGenerator;
   const u = new Float64Array(rows * numSamples);
   for (let i = 0; i < u.length; i++) u[i] = gen.random();
   const out = empty(probs.ndim === 2 ? [rows, numSamples] : [numSamples], "int32");
-  K.multinomial(probs.storage as FloatStorage, rows, n, u, numSamples, opts.replacement ?? false, out.storage as IntStorage);
+  K.multinomial(
+    probs.storage as FloatStorage,
+    rows,
+    n,
+    u,
+    numSamples,
+    opts.replacement ?? false,
+    out.storage as IntStorage,
+  );
   return out;
 }

@@ -45,8 +45,8 @@ const scalarTensor = (v: number, dtype: DType): Tensor => {
  * broadcast together. a or b may be numbers; the result has their promoted dtype.
  */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(condition instanceof Tensor)) throw new Error(`where: condition must be a Tensor (non-zero = true), got ` +
-    `${typeof condition}`);
+  if (!(condition instanceof Tensor))
+    throw new Error(`where: condition must be a Tensor (non-zero = true), got ` + `${typeof condition}`);
   let ta: Tensor, tb: Tensor;
   if (a instanceof Tensor || b instanceof Tensor) {
     ta = a instanceof Tensor ? a : lift(a, b as Tensor);
@@ -54,7 +54,8 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   } else {
     if (typeof a !== "number" || typeof b !== "number") throw new Error("where: a and b must be Tensors or numbers");
     const dtype: DType = Number.isInteger(a) && Number.isInteger(b) ? "int32" : "float32";
-    ta = scalarTensor(a, dtype); tb = scalarTensor(b, dtype);
+    ta = scalarTensor(a, dtype);
+    tb = scalarTensor(b, dtype);
   }
   const dtype = resultDtype(ta, tb);
   if (ta.dtype !== dtype) ta = cast(ta, dtype);
@@ -67,13 +68,15 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
  * together. The result keeps x's dtype. A 0-d tensor value gets the gradient of the filled places.
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
-  if (!(mask instanceof Tensor)) throw new Error(`maskedFill: mask must be a Tensor (non-zero = fill), got ` +
-    `${typeof mask}`);
+  if (!(mask instanceof Tensor))
+    throw new Error(`maskedFill: mask must be a Tensor (non-zero = fill), got ` + `${typeof mask}`);
   let v: Tensor;
   if (value instanceof Tensor) {
     if (value.ndim !== 0) {
-      throw new Error(`maskedFill: a tensor value must be 0-dimensional, got shape ${fmt(value.shape)} — pass a ` +
-        `number, or use where(mask, values, x) to fill from a tensor`);
+      throw new Error(
+        `maskedFill: a tensor value must be 0-dimensional, got shape ${fmt(value.shape)} — pass a ` +
+          `number, or use where(mask, values, x) to fill from a tensor`,
+      );
     }
     v = value.dtype === x.dtype ? value : cast(value, x.dtype);
   } else if (typeof value === "number") v = scalarTensor(value, x.dtype);
@@ -83,10 +86,12 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
 
 function triangle(x: Tensor, diagonal: number, upper: boolean): Tensor {
   const op = upper ? "triu" : "tril";
-  if (x.ndim < 2) throw new Error(`${op}: input must have at least 2 dims (it works on the last two), got ` +
-    `${fmt(x.shape)}`);
+  if (x.ndim < 2)
+    throw new Error(`${op}: input must have at least 2 dims (it works on the last two), got ` + `${fmt(x.shape)}`);
   if (!Number.isInteger(diagonal)) throw new Error(`${op}: diagonal must be an integer, got ${diagonal}`);
-  const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1], batch = numel(x.shape.slice(0, -2));
+  const rows = x.shape[x.ndim - 2],
+    cols = x.shape[x.ndim - 1],
+    batch = numel(x.shape.slice(0, -2));
   const out = empty(x.shape, x.dtype);
   K.triangle(x.storage, batch, rows, cols, diagonal, upper, out.storage);
   return record(out, [x], upper ? "TriuBackward" : "TrilBackward", (g) => {

@@ -20,14 +20,24 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
-  const s = normDim(startDim, x.ndim, "flatten"), e = normDim(endDim, x.ndim, "flatten");
+  const s = normDim(startDim, x.ndim, "flatten"),
+    e = normDim(endDim, x.ndim, "flatten");
   return reshape(x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const d = normDim(dim, x.ndim, "squeeze");
-  return x.shape[d] === 1 ? reshape(x, x.shape.filter((_, i) => i !== d)) : x;
+  return x.shape[d] === 1
+    ? reshape(
+        x,
+        x.shape.filter((_, i) => i !== d),
+      )
+    : x;
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -37,17 +47,22 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** Reorders dims (a copy). */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  if (dims.length !== x.ndim) throw new Error(`permute: got ${dims.length} dims ${fmt(dims)} for a tensor of rank ${x.ndim}`);
+  if (dims.length !== x.ndim)
+    throw new Error(`permute: got ${dims.length} dims ${fmt(dims)} for a tensor of rank ${x.ndim}`);
   const perm = dims.map((d) => normDim(d, x.ndim, "permute"));
   if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated dim in ${fmt(dims)}`);
-  const out = empty(perm.map((p) => x.shape[p]), x.dtype);
+  const out = empty(
+    perm.map((p) => x.shape[p]),
+    x.dtype,
+  );
   K.permute(x.storage, x.shape, perm, out.storage);
   const inverse = perm.map((_, i) => perm.indexOf(i));
   return record(out, [x], "PermuteBackward", (g) => [permute(g, inverse)]);
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  const a = normDim(dim0, x.ndim, "transpose"), b = normDim(dim1, x.ndim, "transpose");
+  const a = normDim(dim0, x.ndim, "transpose"),
+    b = normDim(dim1, x.ndim, "transpose");
   const perm = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
   return permute(x, perm);
 }
@@ -62,7 +77,10 @@ export function expand(x: Tensor, shapeIn: readonly number[]): Tensor {
   const lead = shapeIn.length - x.ndim;
   const shape = shapeIn.map((d, i) => (d === -1 ? x.shape[i - lead] : d));
   x.shape.forEach((d, i) => {
-    if (d !== 1 && d !== shape[i + lead]) throw new Error(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shapeIn)} (dim ${i + lead}: ${d} must be 1 or ${shape[i + lead]})`);
+    if (d !== 1 && d !== shape[i + lead])
+      throw new Error(
+        `expand: cannot expand ${fmt(x.shape)} to ${fmt(shapeIn)} (dim ${i + lead}: ${d} must be 1 or ${shape[i + lead]})`,
+      );
   });
   const out = empty(shape, x.dtype);
   const zero = K.alloc(x.dtype, 1);
@@ -75,16 +93,20 @@ export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
   if (!Array.isArray(tensors as unknown)) throw new TypeError("cat: takes one array of tensors: cat([a, b], dim)");
   if (tensors.length === 0) throw new Error("cat: expected a non-empty list of tensors");
   const first = tensors[0];
-  if (first.ndim === 0) throw new Error("cat: zero-dimensional tensors cannot be concatenated — use stack() to make a 1-D tensor of them");
+  if (first.ndim === 0)
+    throw new Error("cat: zero-dimensional tensors cannot be concatenated — use stack() to make a 1-D tensor of them");
   checkDevices("cat", ...tensors);
   const dim = normDim(dimIn, first.ndim, "cat");
   tensors.forEach((tt, i) => {
     if (tt.ndim !== first.ndim || tt.shape.some((d, j) => j !== dim && d !== first.shape[j])) {
-      throw new Error(`cat: tensor ${i} has shape ${fmt(tt.shape)} but tensor 0 has ${fmt(first.shape)}; all dims except dim ${dim} must match`);
+      throw new Error(
+        `cat: tensor ${i} has shape ${fmt(tt.shape)} but tensor 0 has ${fmt(first.shape)}; all dims except dim ${dim} must match`,
+      );
     }
   });
   const total = tensors.reduce((s, tt) => s + tt.shape[dim], 0);
-  const shape = [...first.shape]; shape[dim] = total;
+  const shape = [...first.shape];
+  shape[dim] = total;
   const out = empty(shape, first.dtype);
   const [outer, , inner] = splitAt(shape, dim);
   let offset = 0;
@@ -95,7 +117,11 @@ export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
   }
   return record(out, tensors, "CatBackward", (g) => {
     let start = 0;
-    return tensors.map((tt) => { const piece = narrow(g, dim, start, tt.shape[dim]); start += tt.shape[dim]; return piece; });
+    return tensors.map((tt) => {
+      const piece = narrow(g, dim, start, tt.shape[dim]);
+      start += tt.shape[dim];
+      return piece;
+    });
   });
 }
 
@@ -105,9 +131,15 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error("stack: expected a non-empty list of tensors");
   const d = normDim(dim, tensors[0].ndim + 1, "stack");
   tensors.forEach((tt, i) => {
-    if (fmt(tt.shape) !== fmt(tensors[0].shape)) throw new Error(`stack: tensor ${i} has shape ${fmt(tt.shape)} but tensor 0 has ${fmt(tensors[0].shape)}; stack needs equal shapes`);
+    if (fmt(tt.shape) !== fmt(tensors[0].shape))
+      throw new Error(
+        `stack: tensor ${i} has shape ${fmt(tt.shape)} but tensor 0 has ${fmt(tensors[0].shape)}; stack needs equal shapes`,
+      );
   });
-  return cat(tensors.map((tt) => unsqueeze(tt, d)), d);
+  return cat(
+    tensors.map((tt) => unsqueeze(tt, d)),
+    d,
+  );
 }
 
 /** A copy of `length` entries starting at `start` along `dim`. */
@@ -118,7 +150,8 @@ export function narrow(x: Tensor, dimIn: number, start: number, length: number):
     throw new Error(`narrow: range ${start}..${start + length} is outside dim ${dim} of size ${x.shape[dim]}`);
   }
   const [outer, size, inner] = splitAt(x.shape, dim);
-  const shape = [...x.shape]; shape[dim] = length;
+  const shape = [...x.shape];
+  shape[dim] = length;
   const out = empty(shape, x.dtype);
   K.copyBlocks(x.storage, start * inner, size * inner, out.storage, 0, length * inner, length * inner, outer);
   return record(out, [x], "NarrowBackward", (g) => {
@@ -143,7 +176,9 @@ function toIndexArray(index: Tensor | ArrayLike<number>, size: number, op: strin
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i] < 0 ? raw[i] + size : raw[i];
     if (!Number.isInteger(v) || v < 0 || v >= size) {
-      throw new Error(`${op}: index ${raw[i]} is ${Number.isInteger(raw[i]) ? `out of bounds for a dim of size ${size}` : "not an integer"}`);
+      throw new Error(
+        `${op}: index ${raw[i]} is ${Number.isInteger(raw[i]) ? `out of bounds for a dim of size ${size}` : "not an integer"}`,
+      );
     }
     out[i] = v;
   }
@@ -156,12 +191,14 @@ export function indexSelect(x: Tensor, dimIn: number, index: Tensor | ArrayLike<
   if (dim !== 0) return transpose(indexSelect(transpose(x, 0, dim), 0, index), 0, dim);
   checkDevices("indexSelect", x);
   if (index instanceof Tensor && !isHost(index.storage)) {
-    throw new Error(`indexSelect: the index ${fmt(index.shape)} is on ${index.device}; indices are checked on the host — `
-      + `pass them as an array or a cpu tensor (await index.toAsync("cpu"))`);
+    throw new Error(
+      `indexSelect: the index ${fmt(index.shape)} is on ${index.device}; indices are checked on the host — ` +
+        `pass them as an array or a cpu tensor (await index.toAsync("cpu"))`,
+    );
   }
   const checked = toIndexArray(index, x.shape[0], "indexSelect");
   // A device backend takes its own storage: the checked indices are uploaded (a CPU backend reads them as they are).
-  const idx = getDevice() === "cpu" ? checked : K.fromHost(checked) as IntStorage;
+  const idx = getDevice() === "cpu" ? checked : (K.fromHost(checked) as IntStorage);
   const rowSize = numel(x.shape.slice(1));
   const out = empty([checked.length, ...x.shape.slice(1)], x.dtype);
   K.gatherRows(x.storage, idx, rowSize, out.storage);
@@ -175,11 +212,15 @@ export function indexSelect(x: Tensor, dimIn: number, index: Tensor | ArrayLike<
 /** `torch.gather` along `dim`: out has index's shape; out[..i..] = x[..index[..i..]..]. */
 export function gather(x: Tensor, dimIn: number, index: Tensor): Tensor {
   const dim = normDim(dimIn, x.ndim, "gather");
-  if (index.ndim !== x.ndim) throw new Error(`gather: index ${fmt(index.shape)} must have the same rank as the input ${fmt(x.shape)}`);
+  if (index.ndim !== x.ndim)
+    throw new Error(`gather: index ${fmt(index.shape)} must have the same rank as the input ${fmt(x.shape)}`);
   if (index.dtype !== "int32") throw new Error(`gather: index must be an int32 tensor, got ${index.dtype}`);
   const [outer, size, inner] = splitAt(x.shape, dim);
   const [iOuter, iSize, iInner] = splitAt(index.shape, dim);
-  if (iOuter !== outer || iInner !== inner) throw new Error(`gather: index ${fmt(index.shape)} must match the input ${fmt(x.shape)} in every dim except dim ${dim}`);
+  if (iOuter !== outer || iInner !== inner)
+    throw new Error(
+      `gather: index ${fmt(index.shape)} must match the input ${fmt(x.shape)} in every dim except dim ${dim}`,
+    );
   const idx = index.storage as IntStorage;
   const out = empty(index.shape, x.dtype);
   K.gatherAlong(x.storage, idx, outer, size, inner, iSize, out.storage);

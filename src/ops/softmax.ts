@@ -13,7 +13,9 @@ import { div } from "./elementwise.js";
 import { checkDevices, empty, requireFloat } from "./util.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
-export interface SoftmaxOptions { temperature?: number }
+export interface SoftmaxOptions {
+  temperature?: number;
+}
 
 function softmaxImpl(xIn: Tensor, dimIn: number, log: boolean, opts: SoftmaxOptions): Tensor {
   requireFloat(xIn, log ? "logSoftmax" : "softmax");
@@ -27,10 +29,19 @@ function softmaxImpl(xIn: Tensor, dimIn: number, log: boolean, opts: SoftmaxOpti
   K.softmax(x.storage as FloatStorage, outer, size, inner, out.storage as FloatStorage, log);
   return record(out, [x], log ? "LogSoftmaxBackward" : "SoftmaxBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.softmaxBackward(out.storage as FloatStorage, g.storage as FloatStorage, outer, size, inner, dx.storage as FloatStorage, log);
+    K.softmaxBackward(
+      out.storage as FloatStorage,
+      g.storage as FloatStorage,
+      outer,
+      size,
+      inner,
+      dx.storage as FloatStorage,
+      log,
+    );
     return [dx];
   });
 }
 
 export const softmax = (x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor => softmaxImpl(x, dim, false, opts);
-export const logSoftmax = (x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor => softmaxImpl(x, dim, true, opts);
+export const logSoftmax = (x: Tensor, dim: number, opts: SoftmaxOptions = {}): Tensor =>
+  softmaxImpl(x, dim, true, opts);

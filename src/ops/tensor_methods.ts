@@ -136,83 +136,217 @@ function flatArgs(args: Dims): number[] {
 
 const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: never[]) => unknown } = {
   to(target: DType | Device | "cuda") {
-    return target === "float32" || target === "float64" || target === "int32" ? elementwise.cast(this, target) : toDevice(this, target);
+    return target === "float32" || target === "float64" || target === "int32"
+      ? elementwise.cast(this, target)
+      : toDevice(this, target);
   },
-  toAsync(device: Device | "cuda") { return toDeviceAsync(this, device); },
-  float() { return elementwise.cast(this, "float32"); },
-  double() { return elementwise.cast(this, "float64"); },
-  int() { return elementwise.cast(this, "int32"); },
-  long() { return elementwise.cast(this, "int32"); },
-  onesLike() { return full(this.shape, 1, { dtype: this.dtype }); },
-  zerosLike() { return full(this.shape, 0, { dtype: this.dtype }); },
+  toAsync(device: Device | "cuda") {
+    return toDeviceAsync(this, device);
+  },
+  float() {
+    return elementwise.cast(this, "float32");
+  },
+  double() {
+    return elementwise.cast(this, "float64");
+  },
+  int() {
+    return elementwise.cast(this, "int32");
+  },
+  long() {
+    return elementwise.cast(this, "int32");
+  },
+  onesLike() {
+    return full(this.shape, 1, { dtype: this.dtype });
+  },
+  zerosLike() {
+    return full(this.shape, 0, { dtype: this.dtype });
+  },
 
-  add(o: TensorLike, alpha?: number) { return elementwise.add(this, o, alpha); },
-  sub(o: TensorLike, alpha?: number) { return elementwise.sub(this, o, alpha); },
-  mul(o: TensorLike) { return elementwise.mul(this, o); },
-  div(o: TensorLike) { return elementwise.div(this, o); },
-  pow(o: TensorLike) { return elementwise.pow(this, o); },
-  maximum(o: TensorLike) { return elementwise.maximum(this, o); },
-  minimum(o: TensorLike) { return elementwise.minimum(this, o); },
-  neg() { return elementwise.neg(this); },
-  exp() { return elementwise.exp(this); },
-  log() { return elementwise.log(this); },
-  log1p() { return elementwise.log1p(this); },
-  sqrt() { return elementwise.sqrt(this); },
-  abs() { return elementwise.abs(this); },
-  square() { return elementwise.square(this); },
-  clamp(min?: number | null, max?: number | null) { return elementwise.clamp(this, min, max); },
-  eq(o: TensorLike) { return elementwise.eq(this, o); },
-  ne(o: TensorLike) { return elementwise.ne(this, o); },
-  gt(o: TensorLike) { return elementwise.gt(this, o); },
-  lt(o: TensorLike) { return elementwise.lt(this, o); },
-  ge(o: TensorLike) { return elementwise.ge(this, o); },
-  le(o: TensorLike) { return elementwise.le(this, o); },
-  isclose(o: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }) { return elementwise.isclose(this, o, opts); },
-  allclose(o: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }) { return elementwise.allclose(this, o, opts); },
+  add(o: TensorLike, alpha?: number) {
+    return elementwise.add(this, o, alpha);
+  },
+  sub(o: TensorLike, alpha?: number) {
+    return elementwise.sub(this, o, alpha);
+  },
+  mul(o: TensorLike) {
+    return elementwise.mul(this, o);
+  },
+  div(o: TensorLike) {
+    return elementwise.div(this, o);
+  },
+  pow(o: TensorLike) {
+    return elementwise.pow(this, o);
+  },
+  maximum(o: TensorLike) {
+    return elementwise.maximum(this, o);
+  },
+  minimum(o: TensorLike) {
+    return elementwise.minimum(this, o);
+  },
+  neg() {
+    return elementwise.neg(this);
+  },
+  exp() {
+    return elementwise.exp(this);
+  },
+  log() {
+    return elementwise.log(this);
+  },
+  log1p() {
+    return elementwise.log1p(this);
+  },
+  sqrt() {
+    return elementwise.sqrt(this);
+  },
+  abs() {
+    return elementwise.abs(this);
+  },
+  square() {
+    return elementwise.square(this);
+  },
+  clamp(min?: number | null, max?: number | null) {
+    return elementwise.clamp(this, min, max);
+  },
+  eq(o: TensorLike) {
+    return elementwise.eq(this, o);
+  },
+  ne(o: TensorLike) {
+    return elementwise.ne(this, o);
+  },
+  gt(o: TensorLike) {
+    return elementwise.gt(this, o);
+  },
+  lt(o: TensorLike) {
+    return elementwise.lt(this, o);
+  },
+  ge(o: TensorLike) {
+    return elementwise.ge(this, o);
+  },
+  le(o: TensorLike) {
+    return elementwise.le(this, o);
+  },
+  isclose(o: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }) {
+    return elementwise.isclose(this, o, opts);
+  },
+  allclose(o: TensorLike, opts?: { rtol?: number; atol?: number; equalNan?: boolean }) {
+    return elementwise.allclose(this, o, opts);
+  },
 
-  relu() { return activation.relu(this); },
-  sigmoid() { return activation.sigmoid(this); },
-  tanh() { return activation.tanh(this); },
-  softmax(dim: number) { return softmax.softmax(this, dim); },
-  logSoftmax(dim: number) { return softmax.logSoftmax(this, dim); },
+  relu() {
+    return activation.relu(this);
+  },
+  sigmoid() {
+    return activation.sigmoid(this);
+  },
+  tanh() {
+    return activation.tanh(this);
+  },
+  softmax(dim: number) {
+    return softmax.softmax(this, dim);
+  },
+  logSoftmax(dim: number) {
+    return softmax.logSoftmax(this, dim);
+  },
 
-  sum(dim?: number | number[], keepdim = false) { return reduce.sum(this, dim, keepdim); },
-  mean(dim?: number | number[], keepdim = false) { return reduce.mean(this, dim, keepdim); },
-  var(dim?: number | number[], opts?: reduce.VarOptions) { return reduce.variance(this, dim, opts); },
-  std(dim?: number | number[], opts?: reduce.VarOptions) { return elementwise.sqrt(reduce.variance(this, dim, opts)); },
-  max(dim?: number, keepdim = false) { return dim === undefined ? reduce.maxAll(this) : reduce.extremeDim(this, dim, keepdim, "max"); },
-  min(dim?: number, keepdim = false) { return dim === undefined ? reduce.minAll(this) : reduce.extremeDim(this, dim, keepdim, "min"); },
-  argmax(dim?: number, keepdim = false) { return reduce.argmax(this, dim, keepdim); },
-  norm(p = 2, dim?: number | number[], keepdim = false) { return reduce.norm(this, p, dim, keepdim); },
-  argmin(dim?: number, keepdim = false) { return reduce.argmin(this, dim, keepdim); },
+  sum(dim?: number | number[], keepdim = false) {
+    return reduce.sum(this, dim, keepdim);
+  },
+  mean(dim?: number | number[], keepdim = false) {
+    return reduce.mean(this, dim, keepdim);
+  },
+  var(dim?: number | number[], opts?: reduce.VarOptions) {
+    return reduce.variance(this, dim, opts);
+  },
+  std(dim?: number | number[], opts?: reduce.VarOptions) {
+    return elementwise.sqrt(reduce.variance(this, dim, opts));
+  },
+  max(dim?: number, keepdim = false) {
+    return dim === undefined ? reduce.maxAll(this) : reduce.extremeDim(this, dim, keepdim, "max");
+  },
+  min(dim?: number, keepdim = false) {
+    return dim === undefined ? reduce.minAll(this) : reduce.extremeDim(this, dim, keepdim, "min");
+  },
+  argmax(dim?: number, keepdim = false) {
+    return reduce.argmax(this, dim, keepdim);
+  },
+  norm(p = 2, dim?: number | number[], keepdim = false) {
+    return reduce.norm(this, p, dim, keepdim);
+  },
+  argmin(dim?: number, keepdim = false) {
+    return reduce.argmin(this, dim, keepdim);
+  },
 
-  matmul(o: Tensor) { return matmul.matmul(this, o); },
+  matmul(o: Tensor) {
+    return matmul.matmul(this, o);
+  },
 
-  reshape(...s: Dims) { return shape.reshape(this, flatArgs(s)); },
-  view(...s: Dims) { return shape.reshape(this, flatArgs(s)); },
-  flatten(startDim = 0, endDim = -1) { return shape.flatten(this, startDim, endDim); },
-  transpose(dim0: number, dim1: number) { return shape.transpose(this, dim0, dim1); },
-  t() { return shape.t(this); },
-  permute(...dims: Dims) { return shape.permute(this, flatArgs(dims)); },
-  squeeze(dim?: number) { return shape.squeeze(this, dim); },
-  unsqueeze(dim: number) { return shape.unsqueeze(this, dim); },
-  expand(...s: Dims) { return shape.expand(this, flatArgs(s)); },
-  indexSelect(dim: number, index: Tensor | ArrayLike<number>) { return shape.indexSelect(this, dim, index); },
-  gather(dim: number, index: Tensor) { return shape.gather(this, dim, index); },
-  narrow(dim: number, start: number, length: number) { return shape.narrow(this, dim, start, length); },
-  select(dim: number, index: number) { return shape.select(this, dim, index); },
-  clone() { return shape.clone(this); },
+  reshape(...s: Dims) {
+    return shape.reshape(this, flatArgs(s));
+  },
+  view(...s: Dims) {
+    return shape.reshape(this, flatArgs(s));
+  },
+  flatten(startDim = 0, endDim = -1) {
+    return shape.flatten(this, startDim, endDim);
+  },
+  transpose(dim0: number, dim1: number) {
+    return shape.transpose(this, dim0, dim1);
+  },
+  t() {
+    return shape.t(this);
+  },
+  permute(...dims: Dims) {
+    return shape.permute(this, flatArgs(dims));
+  },
+  squeeze(dim?: number) {
+    return shape.squeeze(this, dim);
+  },
+  unsqueeze(dim: number) {
+    return shape.unsqueeze(this, dim);
+  },
+  expand(...s: Dims) {
+    return shape.expand(this, flatArgs(s));
+  },
+  indexSelect(dim: number, index: Tensor | ArrayLike<number>) {
+    return shape.indexSelect(this, dim, index);
+  },
+  gather(dim: number, index: Tensor) {
+    return shape.gather(this, dim, index);
+  },
+  narrow(dim: number, start: number, length: number) {
+    return shape.narrow(this, dim, start, length);
+  },
+  select(dim: number, index: number) {
+    return shape.select(this, dim, index);
+  },
+  clone() {
+    return shape.clone(this);
+  },
 
-  maskedFill(mask: Tensor, value: TensorLike) { return select.maskedFill(this, mask, value); },
-  where(condition: Tensor, other: TensorLike) { return select.where(condition, this, other); },
-  tril(diagonal = 0) { return select.tril(this, diagonal); },
-  triu(diagonal = 0) { return select.triu(this, diagonal); },
+  maskedFill(mask: Tensor, value: TensorLike) {
+    return select.maskedFill(this, mask, value);
+  },
+  where(condition: Tensor, other: TensorLike) {
+    return select.where(condition, this, other);
+  },
+  tril(diagonal = 0) {
+    return select.tril(this, diagonal);
+  },
+  triu(diagonal = 0) {
+    return select.triu(this, diagonal);
+  },
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean) {
     return sampling.topk(this, k, dim, largest, sorted);
   },
-  sort(dim?: number, descending?: boolean) { return sampling.sort(this, dim, descending); },
-  argsort(dim?: number, descending?: boolean) { return sampling.argsort(this, dim, descending); },
-  cumsum(dim: number) { return sampling.cumsum(this, dim); },
+  sort(dim?: number, descending?: boolean) {
+    return sampling.sort(this, dim, descending);
+  },
+  argsort(dim?: number, descending?: boolean) {
+    return sampling.argsort(this, dim, descending);
+  },
+  cumsum(dim: number) {
+    return sampling.cumsum(this, dim);
+  },
   multinomial(numSamples: number, opts?: sampling.MultinomialOptions) {
     return sampling.multinomial(this, numSamples, opts);
   },
@@ -222,6 +356,11 @@ for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
 }
 Object.defineProperty(Tensor.prototype, "T", {
-  get(this: Tensor) { return shape.permute(this, this.shape.map((_, i) => this.shape.length - 1 - i)); },
+  get(this: Tensor) {
+    return shape.permute(
+      this,
+      this.shape.map((_, i) => this.shape.length - 1 - i),
+    );
+  },
   configurable: true,
 });

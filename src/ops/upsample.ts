@@ -32,15 +32,21 @@ export interface InterpolateOptions {
   recomputeScaleFactor?: boolean;
 }
 
-const GRAD_NAMES = { "nearest1": "UpsampleNearest1dBackward", "nearest2": "UpsampleNearest2dBackward",
-  "linear1": "UpsampleLinear1dBackward", "linear2": "UpsampleBilinear2dBackward" } as const;
+const GRAD_NAMES = {
+  nearest1: "UpsampleNearest1dBackward",
+  nearest2: "UpsampleNearest2dBackward",
+  linear1: "UpsampleLinear1dBackward",
+  linear2: "UpsampleBilinear2dBackward",
+} as const;
 
 function perDim(v: number | readonly number[], dims: number, what: string, x: Tensor): number[] {
   if (typeof v === "number") return new Array<number>(dims).fill(v);
   if (v.length !== dims) {
     const layout = dims === 1 ? "L" : "H, W";
-    throw new Error(`interpolate: ${what} ${fmt(v)} has ${v.length} entries but the input ${fmt(x.shape)} has ` +
-      `${dims} spatial dim(s) — give one per spatial dim of (N, C, ${layout}) input, or a single number`);
+    throw new Error(
+      `interpolate: ${what} ${fmt(v)} has ${v.length} entries but the input ${fmt(x.shape)} has ` +
+        `${dims} spatial dim(s) — give one per spatial dim of (N, C, ${layout}) input, or a single number`,
+    );
   }
   return [...v];
 }
@@ -50,52 +56,86 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const mode = opts.mode ?? "nearest";
   requireFloat(x, "interpolate");
   if (!["nearest", "linear", "bilinear"].includes(mode)) {
-    throw new Error(`interpolate: unknown mode "${mode}" — gradlab has "nearest", "linear" (3-D input) and ` +
-      `"bilinear" (4-D input)`);
+    throw new Error(
+      `interpolate: unknown mode "${mode}" — gradlab has "nearest", "linear" (3-D input) and ` +
+        `"bilinear" (4-D input)`,
+    );
   }
-  if (mode === "bilinear" && x.ndim === 3) throw new Error(`interpolate: got 3-D input ${fmt(x.shape)}, but bilinear ` +
-    `mode needs 4-D (N, C, H, W) input — use mode "linear"`);
-  if (mode === "linear" && x.ndim === 4) throw new Error(`interpolate: got 4-D input ${fmt(x.shape)}, but linear ` +
-    `mode needs 3-D (N, C, L) input — use mode "bilinear"`);
+  if (mode === "bilinear" && x.ndim === 3)
+    throw new Error(
+      `interpolate: got 3-D input ${fmt(x.shape)}, but bilinear ` +
+        `mode needs 4-D (N, C, H, W) input — use mode "linear"`,
+    );
+  if (mode === "linear" && x.ndim === 4)
+    throw new Error(
+      `interpolate: got 4-D input ${fmt(x.shape)}, but linear ` +
+        `mode needs 3-D (N, C, L) input — use mode "bilinear"`,
+    );
   if (x.ndim !== 3 && x.ndim !== 4) {
-    throw new Error(`interpolate: expects 3-D (N, C, L) or 4-D (N, C, H, W) input, got ` +
-      `${fmt(x.shape)}${x.ndim === 2 ? " — add a batch or channel dim with x.unsqueeze(0)" : ""}`);
+    throw new Error(
+      `interpolate: expects 3-D (N, C, L) or 4-D (N, C, H, W) input, got ` +
+        `${fmt(x.shape)}${x.ndim === 2 ? " — add a batch or channel dim with x.unsqueeze(0)" : ""}`,
+    );
   }
   if (mode === "nearest" && opts.alignCorners !== undefined) {
     throw new Error("interpolate: alignCorners can only be set with the interpolating modes linear | bilinear");
   }
   const { size, scaleFactor } = opts;
-  if (size !== undefined && scaleFactor !== undefined) throw new Error("interpolate: only one of size or scaleFactor " +
-    "should be given");
-  if (size === undefined && scaleFactor === undefined) throw new Error("interpolate: either size or scaleFactor " +
-    "should be given");
-  if (opts.recomputeScaleFactor && size !== undefined) throw new Error("interpolate: recomputeScaleFactor is not " +
-    "meaningful with an explicit size");
-  const dims = x.ndim - 2, inSizes = x.shape.slice(2);
+  if (size !== undefined && scaleFactor !== undefined)
+    throw new Error("interpolate: only one of size or scaleFactor " + "should be given");
+  if (size === undefined && scaleFactor === undefined)
+    throw new Error("interpolate: either size or scaleFactor " + "should be given");
+  if (opts.recomputeScaleFactor && size !== undefined)
+    throw new Error("interpolate: recomputeScaleFactor is not " + "meaningful with an explicit size");
+  const dims = x.ndim - 2,
+    inSizes = x.shape.slice(2);
   let outSizes: number[], scales: (number | null)[];
   if (size !== undefined) {
     outSizes = perDim(size, dims, "size", x);
-    if (outSizes.some((s) => !Number.isInteger(s))) throw new Error(`interpolate: size must hold integers, got ` +
-      `${fmt(outSizes)}`);
+    if (outSizes.some((s) => !Number.isInteger(s)))
+      throw new Error(`interpolate: size must hold integers, got ` + `${fmt(outSizes)}`);
     scales = outSizes.map(() => null);
   } else {
     const factors = perDim(scaleFactor!, dims, "scaleFactor", x);
-    if (factors.some((f) => !(f > 0 && Number.isFinite(f)))) throw new Error(`interpolate: scaleFactor must be ` +
-      `positive, got ${fmt(factors)}`);
+    if (factors.some((f) => !(f > 0 && Number.isFinite(f))))
+      throw new Error(`interpolate: scaleFactor must be ` + `positive, got ${fmt(factors)}`);
     outSizes = inSizes.map((s, i) => Math.floor(s * factors[i]));
     // PyTorch passes the factors on to the kernel, where they set the source-index scale.
     scales = opts.recomputeScaleFactor ? factors.map(() => null) : factors;
   }
   if (inSizes.some((s) => s <= 0) || outSizes.some((s) => s <= 0)) {
-    throw new Error(`interpolate: input and output sizes should be greater than 0, but got input ${fmt(inSizes)} and ` +
-      `output ${fmt(outSizes)}`);
+    throw new Error(
+      `interpolate: input and output sizes should be greater than 0, but got input ${fmt(inSizes)} and ` +
+        `output ${fmt(outSizes)}`,
+    );
   }
-  const [n, c] = x.shape, kernelMode = mode === "nearest" ? "nearest" : "linear";
-  const args: UpsampleArgs = dims === 1
-    ? { mode: kernelMode, planes: n * c, inH: 1, inW: inSizes[0], outH: 1, outW: outSizes[0],
-      alignCorners: opts.alignCorners ?? false, scaleH: null, scaleW: scales[0], rows1d: true }
-    : { mode: kernelMode, planes: n * c, inH: inSizes[0], inW: inSizes[1], outH: outSizes[0],
-      outW: outSizes[1], alignCorners: opts.alignCorners ?? false, scaleH: scales[0], scaleW: scales[1] };
+  const [n, c] = x.shape,
+    kernelMode = mode === "nearest" ? "nearest" : "linear";
+  const args: UpsampleArgs =
+    dims === 1
+      ? {
+          mode: kernelMode,
+          planes: n * c,
+          inH: 1,
+          inW: inSizes[0],
+          outH: 1,
+          outW: outSizes[0],
+          alignCorners: opts.alignCorners ?? false,
+          scaleH: null,
+          scaleW: scales[0],
+          rows1d: true,
+        }
+      : {
+          mode: kernelMode,
+          planes: n * c,
+          inH: inSizes[0],
+          inW: inSizes[1],
+          outH: outSizes[0],
+          outW: outSizes[1],
+          alignCorners: opts.alignCorners ?? false,
+          scaleH: scales[0],
+          scaleW: scales[1],
+        };
   const out = empty([n, c, ...outSizes], x.dtype);
   K.upsample(args, x.storage as FloatStorage, out.storage as FloatStorage);
   return record(out, [x], GRAD_NAMES[`${args.mode}${dims}` as keyof typeof GRAD_NAMES], (g) => {

@@ -18,11 +18,16 @@ export function checkDevices(op: string, ...tensors: readonly (Tensor | null | u
   const want = getDevice();
   for (const t of tensors) {
     if (t && t.device !== want) {
-      const seen = tensors.filter((u): u is Tensor => !!u).map((u) => `${fmt(u.shape)} on ${u.device}`).join(", ");
-      throw new Error(`${op}: expected all tensors to be on the same device, but found at least two devices, ${want} and ${t.device} `
-        + `(${seen}; the active backend "${getBackend()}" computes on ${want}) — move them with x.to("${want}") `
-        + `/ model.to("${want}")${want === "cpu" ? ` (from ${t.device}: await x.toAsync("cpu"))` : ""}, `
-        + `or await setBackend(${t.device === "cpu" ? '"wasm"' : `"${t.device}"`}) to compute on ${t.device}`);
+      const seen = tensors
+        .filter((u): u is Tensor => !!u)
+        .map((u) => `${fmt(u.shape)} on ${u.device}`)
+        .join(", ");
+      throw new Error(
+        `${op}: expected all tensors to be on the same device, but found at least two devices, ${want} and ${t.device} ` +
+          `(${seen}; the active backend "${getBackend()}" computes on ${want}) — move them with x.to("${want}") ` +
+          `/ model.to("${want}")${want === "cpu" ? ` (from ${t.device}: await x.toAsync("cpu"))` : ""}, ` +
+          `or await setBackend(${t.device === "cpu" ? '"wasm"' : `"${t.device}"`}) to compute on ${t.device}`,
+      );
     }
   }
 }
@@ -38,10 +43,13 @@ export function lift(x: TensorLike, like: Tensor): Tensor {
   return t;
 }
 
-export function resultDtype(a: Tensor, b: Tensor): DType { return promote(a.dtype, b.dtype); }
+export function resultDtype(a: Tensor, b: Tensor): DType {
+  return promote(a.dtype, b.dtype);
+}
 
 export function requireFloat(t: Tensor, op: string): void {
-  if (!isFloat(t.dtype)) throw new Error(`${op}: expected a floating-point tensor, got ${t.dtype} — convert it with .float()`);
+  if (!isFloat(t.dtype))
+    throw new Error(`${op}: expected a floating-point tensor, got ${t.dtype} — convert it with .float()`);
 }
 
 /**

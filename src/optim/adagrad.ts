@@ -13,12 +13,24 @@ import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 
 export interface AdagradOptions {
-  lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean;
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
 }
 
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: ParamsArg<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    const defaults: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false };
+    const defaults: AdagradOptions = {
+      lr: 1e-2,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 1e-10,
+      maximize: false,
+    };
     checkOptions("Adagrad", opts, Object.keys(defaults), "new optim.Adagrad(model.parameters(), { lr: 0.01 })");
     super(params, { ...defaults, ...opts });
   }
@@ -26,7 +38,8 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   protected override validate(g: ParamGroup<AdagradOptions>): void {
     super.validate(g);
     if (!(g.lrDecay >= 0)) throw new Error(`Adagrad: invalid lrDecay ${g.lrDecay} (must be ≥ 0)`);
-    if (!(g.initialAccumulatorValue >= 0)) throw new Error(`Adagrad: invalid initialAccumulatorValue ${g.initialAccumulatorValue}`);
+    if (!(g.initialAccumulatorValue >= 0))
+      throw new Error(`Adagrad: invalid initialAccumulatorValue ${g.initialAccumulatorValue}`);
     if (!(g.eps >= 0)) throw new Error(`Adagrad: invalid eps ${g.eps} (must be ≥ 0)`);
   }
 

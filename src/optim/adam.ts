@@ -15,7 +15,11 @@ import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
 export interface AdamOptions {
-  lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean;
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
   /** AMSGrad (Reddi et al.): divide by the running maximum of the second moment. */
   amsgrad: boolean;
 }
@@ -28,7 +32,14 @@ export class Adam extends Optimizer<AdamOptions> {
   protected readonly decoupled: boolean = false;
 
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    const defaults: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, amsgrad: false };
+    const defaults: AdamOptions = {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      maximize: false,
+      amsgrad: false,
+    };
     super(params, { ...defaults, ...checkAdamOptions("Adam", opts) });
   }
 
@@ -38,7 +49,8 @@ export class Adam extends Optimizer<AdamOptions> {
       throw new Error(`${this.constructor.name}: betas must be a pair [beta1, beta2], e.g. [0.9, 0.999]`);
     }
     const [b1, b2] = g.betas;
-    if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) throw new Error(`${this.constructor.name}: invalid betas [${b1}, ${b2}] (each must be in [0, 1))`);
+    if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
+      throw new Error(`${this.constructor.name}: invalid betas [${b1}, ${b2}] (each must be in [0, 1))`);
     if (!(g.eps >= 0)) throw new Error(`${this.constructor.name}: invalid eps ${g.eps}`);
   }
 
@@ -59,10 +71,19 @@ export class Adam extends Optimizer<AdamOptions> {
         st.step = (st.step as number) + 1;
         const data = (key: string): FloatStorage => (st[key] as Tensor).storage as FloatStorage;
         updates.push({
-          param: p.storage as FloatStorage, grad: grad.storage as FloatStorage, expAvg: data("exp_avg"), expAvgSq: data("exp_avg_sq"),
+          param: p.storage as FloatStorage,
+          grad: grad.storage as FloatStorage,
+          expAvg: data("exp_avg"),
+          expAvgSq: data("exp_avg_sq"),
           maxExpAvgSq: g.amsgrad ? data("max_exp_avg_sq") : null,
-          lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
-          decoupled: this.decoupled, step: st.step, maximize: g.maximize,
+          lr: g.lr,
+          beta1: g.betas[0],
+          beta2: g.betas[1],
+          eps: g.eps,
+          weightDecay: g.weightDecay,
+          decoupled: this.decoupled,
+          step: st.step,
+          maximize: g.maximize,
         });
       }
       if (updates.length) K.adamSteps(updates);

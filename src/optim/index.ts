@@ -6,6 +6,14 @@ export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export * as lrScheduler from "./lr_scheduler.js";
 export {
-  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, LinearLR, SequentialLR, OneCycleLR,
+  LRScheduler,
+  StepLR,
+  MultiStepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  LambdaLR,
+  LinearLR,
+  SequentialLR,
+  OneCycleLR,
   type OneCycleLROptions,
 } from "./lr_scheduler.js";

@@ -30,14 +30,18 @@ export abstract class LRScheduler {
     return new Proxy<LRScheduler>(this, { get: camelCaseGet(new.target.name) });
   }
 
-  protected get groups(): Group[] { return this.optimizer.paramGroups as unknown as Group[]; }
+  protected get groups(): Group[] {
+    return this.optimizer.paramGroups as unknown as Group[];
+  }
 
   /** The lr of group `group` at `epoch` (closed form). */
   protected abstract lrAt(epoch: number, base: number, group: number): number;
 
   /** Sets every group's lr for `lastEpoch`. Subclasses call it at the end of their constructor. */
   protected apply(): void {
-    this.groups.forEach((g, i) => { g.lr = this.lrAt(this.lastEpoch, this.baseLrs[i], i); });
+    this.groups.forEach((g, i) => {
+      g.lr = this.lrAt(this.lastEpoch, this.baseLrs[i], i);
+    });
   }
 
   /** Advances one step (or jumps to `epoch`, as SequentialLR does at a milestone). */
@@ -46,8 +50,12 @@ export abstract class LRScheduler {
     this.apply();
   }
 
-  getLastLr(): number[] { return this.groups.map((g) => g.lr); }
-  stateDict(): { lastEpoch: number; baseLrs: number[] } { return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] }; }
+  getLastLr(): number[] {
+    return this.groups.map((g) => g.lr);
+  }
+  stateDict(): { lastEpoch: number; baseLrs: number[] } {
+    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
+  }
   loadStateDict(sd: { lastEpoch: number; baseLrs?: number[] }): void {
     this.lastEpoch = sd.lastEpoch;
     if (sd.baseLrs) this.baseLrs.splice(0, this.baseLrs.length, ...sd.baseLrs);
@@ -56,7 +64,10 @@ export abstract class LRScheduler {
 
 /** lr = base · γ^⌊epoch / stepSize⌋ */
 export class StepLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { stepSize: number; gamma?: number }) {
+  constructor(
+    opt: AnyOptimizer,
+    readonly opts: { stepSize: number; gamma?: number },
+  ) {
     super(opt);
     const usage = "new optim.StepLR(optimizer, { stepSize: 5, gamma: 0.1 })";
     checkOptions("StepLR", opts, ["stepSize", "gamma"], usage);
@@ -65,14 +76,24 @@ export class StepLR extends LRScheduler {
     }
     this.apply();
   }
-  protected lrAt(epoch: number, base: number): number { return base * Math.pow(this.opts.gamma ?? 0.1, Math.floor(epoch / this.opts.stepSize)); }
+  protected lrAt(epoch: number, base: number): number {
+    return base * Math.pow(this.opts.gamma ?? 0.1, Math.floor(epoch / this.opts.stepSize));
+  }
 }
 
 /** lr = base · γ^(number of milestones ≤ epoch) */
 export class MultiStepLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { milestones: number[]; gamma?: number }) {
+  constructor(
+    opt: AnyOptimizer,
+    readonly opts: { milestones: number[]; gamma?: number },
+  ) {
     super(opt);
-    checkOptions("MultiStepLR", opts, ["milestones", "gamma"], "new optim.MultiStepLR(optimizer, { milestones: [30, 80], gamma: 0.1 })");
+    checkOptions(
+      "MultiStepLR",
+      opts,
+      ["milestones", "gamma"],
+      "new optim.MultiStepLR(optimizer, { milestones: [30, 80], gamma: 0.1 })",
+    );
     this.apply();
   }
   protected lrAt(epoch: number, base: number): number {
@@ -82,17 +103,25 @@ export class MultiStepLR extends LRScheduler {
 
 /** lr = base · γ^epoch */
 export class ExponentialLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { gamma: number }) {
+  constructor(
+    opt: AnyOptimizer,
+    readonly opts: { gamma: number },
+  ) {
     super(opt);
     checkOptions("ExponentialLR", opts, ["gamma"], "new optim.ExponentialLR(optimizer, { gamma: 0.9 })");
     this.apply();
   }
-  protected lrAt(epoch: number, base: number): number { return base * Math.pow(this.opts.gamma, epoch); }
+  protected lrAt(epoch: number, base: number): number {
+    return base * Math.pow(this.opts.gamma, epoch);
+  }
 }
 
 /** lr = ηmin + (base − ηmin)·(1 + cos(π·epoch / Tmax)) / 2 */
 export class CosineAnnealingLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { tMax: number; etaMin?: number }) {
+  constructor(
+    opt: AnyOptimizer,
+    readonly opts: { tMax: number; etaMin?: number },
+  ) {
     super(opt);
     const usage = "new optim.CosineAnnealingLR(optimizer, { tMax: 10 })";
     checkOptions("CosineAnnealingLR", opts, ["tMax", "etaMin"], usage);
@@ -107,14 +136,19 @@ export class CosineAnnealingLR extends LRScheduler {
 
 /** lr = base · fn(epoch) */
 export class LambdaLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly lrLambda: (epoch: number) => number) {
+  constructor(
+    opt: AnyOptimizer,
+    readonly lrLambda: (epoch: number) => number,
+  ) {
     super(opt);
     if (typeof lrLambda !== "function") {
       throw new TypeError(`LambdaLR: lrLambda must be a function of the epoch, got ${describeValue(lrLambda)}`);
     }
     this.apply();
   }
-  protected lrAt(epoch: number, base: number): number { return base * this.lrLambda(epoch); }
+  protected lrAt(epoch: number, base: number): number {
+    return base * this.lrLambda(epoch);
+  }
 }
 
 /**
@@ -122,16 +156,27 @@ export class LambdaLR extends LRScheduler {
  * PyTorch's defaults startFactor 1/3, endFactor 1, totalIters 5.
  */
 export class LinearLR extends LRScheduler {
-  constructor(opt: AnyOptimizer, readonly opts: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+  constructor(
+    opt: AnyOptimizer,
+    readonly opts: { startFactor?: number; endFactor?: number; totalIters?: number } = {},
+  ) {
     super(opt);
-    checkOptions("LinearLR", opts, ["startFactor", "endFactor", "totalIters"], "new optim.LinearLR(optimizer, { startFactor: 0.1, totalIters: 100 })");
-    const s = opts.startFactor ?? 1 / 3, e = opts.endFactor ?? 1;
+    checkOptions(
+      "LinearLR",
+      opts,
+      ["startFactor", "endFactor", "totalIters"],
+      "new optim.LinearLR(optimizer, { startFactor: 0.1, totalIters: 100 })",
+    );
+    const s = opts.startFactor ?? 1 / 3,
+      e = opts.endFactor ?? 1;
     if (!(s > 0 && s <= 1)) throw new Error(`LinearLR: startFactor must be in (0, 1], got ${s}`);
     if (!(e >= 0 && e <= 1)) throw new Error(`LinearLR: endFactor must be in [0, 1], got ${e}`);
     this.apply();
   }
   protected lrAt(epoch: number, base: number): number {
-    const s = this.opts.startFactor ?? 1 / 3, e = this.opts.endFactor ?? 1, total = this.opts.totalIters ?? 5;
+    const s = this.opts.startFactor ?? 1 / 3,
+      e = this.opts.endFactor ?? 1,
+      total = this.opts.totalIters ?? 5;
     return base * (s + ((e - s) * Math.min(epoch, total)) / total);
   }
 }
@@ -146,9 +191,16 @@ export class SequentialLR extends LRScheduler {
 
   constructor(opt: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[] }) {
     super(opt);
-    checkOptions("SequentialLR", opts, ["schedulers", "milestones"], "new optim.SequentialLR(optimizer, { schedulers: [warmup, cosine], milestones: [100] })");
+    checkOptions(
+      "SequentialLR",
+      opts,
+      ["schedulers", "milestones"],
+      "new optim.SequentialLR(optimizer, { schedulers: [warmup, cosine], milestones: [100] })",
+    );
     if (opts.schedulers.length !== opts.milestones.length + 1) {
-      throw new Error(`SequentialLR: expected ${opts.milestones.length + 1} schedulers for ${opts.milestones.length} milestones, got ${opts.schedulers.length}`);
+      throw new Error(
+        `SequentialLR: expected ${opts.milestones.length + 1} schedulers for ${opts.milestones.length} milestones, got ${opts.schedulers.length}`,
+      );
     }
     for (const s of opts.schedulers) {
       if (s.optimizer !== opt) throw new Error("SequentialLR: every scheduler must drive the same optimizer");
@@ -156,11 +208,15 @@ export class SequentialLR extends LRScheduler {
     this.schedulers = opts.schedulers;
     this.milestones = opts.milestones;
     // The later schedulers set their own epoch-0 lr when built: start over from the first one's.
-    this.groups.forEach((g) => { g.lr = g.initialLr!; });
+    this.groups.forEach((g) => {
+      g.lr = g.initialLr!;
+    });
     this.schedulers[0].step(0);
   }
 
-  protected lrAt(): number { throw new Error("SequentialLR: its schedulers compute the lr"); }
+  protected lrAt(): number {
+    throw new Error("SequentialLR: its schedulers compute the lr");
+  }
 
   override step(): void {
     this.lastEpoch++;
@@ -174,15 +230,19 @@ export class SequentialLR extends LRScheduler {
 export interface OneCycleLROptions {
   maxLr: number | number[];
   /** Steps in the cycle; or give epochs and stepsPerEpoch. */
-  totalSteps?: number; epochs?: number; stepsPerEpoch?: number;
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the lr. Default 0.3. */
   pctStart?: number;
   annealStrategy?: "cos" | "linear";
   /** Cycle the momentum (SGD) or beta1 (Adam) inversely to the lr. Default true. */
   cycleMomentum?: boolean;
-  baseMomentum?: number; maxMomentum?: number;
+  baseMomentum?: number;
+  maxMomentum?: number;
   /** initialLr = maxLr / divFactor (25); minLr = initialLr / finalDivFactor (1e4). */
-  divFactor?: number; finalDivFactor?: number;
+  divFactor?: number;
+  finalDivFactor?: number;
   threePhase?: boolean;
 }
 
@@ -199,28 +259,48 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(opt: AnyOptimizer, opts: OneCycleLROptions) {
     super(opt);
-    checkOptions("OneCycleLR", opts, ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum",
-      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase"], "new optim.OneCycleLR(optimizer, { maxLr: 0.01, totalSteps: 1000 })");
+    checkOptions(
+      "OneCycleLR",
+      opts,
+      [
+        "maxLr",
+        "totalSteps",
+        "epochs",
+        "stepsPerEpoch",
+        "pctStart",
+        "annealStrategy",
+        "cycleMomentum",
+        "baseMomentum",
+        "maxMomentum",
+        "divFactor",
+        "finalDivFactor",
+        "threePhase",
+      ],
+      "new optim.OneCycleLR(optimizer, { maxLr: 0.01, totalSteps: 1000 })",
+    );
     const total = opts.totalSteps ?? (opts.epochs && opts.stepsPerEpoch ? opts.epochs * opts.stepsPerEpoch : NaN);
     if (!(Number.isInteger(total) && total > 0)) {
-      throw new Error(`OneCycleLR: give totalSteps (a positive integer), or epochs and stepsPerEpoch; got ${opts.totalSteps ?? `${opts.epochs} × ${opts.stepsPerEpoch}`}`);
+      throw new Error(
+        `OneCycleLR: give totalSteps (a positive integer), or epochs and stepsPerEpoch; got ${opts.totalSteps ?? `${opts.epochs} × ${opts.stepsPerEpoch}`}`,
+      );
     }
     this.totalSteps = total;
     const pct = opts.pctStart ?? 0.3;
     if (!(pct >= 0 && pct <= 1)) throw new Error(`OneCycleLR: pctStart must be in [0, 1], got ${pct}`);
     this.phases = opts.threePhase
       ? [
-        { end: pct * total - 1, lr: ["initialLr", "maxLr"], m: ["maxMomentum", "baseMomentum"] },
-        { end: 2 * pct * total - 2, lr: ["maxLr", "initialLr"], m: ["baseMomentum", "maxMomentum"] },
-        { end: total - 1, lr: ["initialLr", "minLr"], m: ["maxMomentum", "maxMomentum"] },
-      ]
+          { end: pct * total - 1, lr: ["initialLr", "maxLr"], m: ["maxMomentum", "baseMomentum"] },
+          { end: 2 * pct * total - 2, lr: ["maxLr", "initialLr"], m: ["baseMomentum", "maxMomentum"] },
+          { end: total - 1, lr: ["initialLr", "minLr"], m: ["maxMomentum", "maxMomentum"] },
+        ]
       : [
-        { end: pct * total - 1, lr: ["initialLr", "maxLr"], m: ["maxMomentum", "baseMomentum"] },
-        { end: total - 1, lr: ["maxLr", "minLr"], m: ["baseMomentum", "maxMomentum"] },
-      ];
-    this.anneal = (opts.annealStrategy ?? "cos") === "cos"
-      ? (s, e, p) => e + ((s - e) / 2) * (Math.cos(Math.PI * p) + 1)
-      : (s, e, p) => (e - s) * p + s;
+          { end: pct * total - 1, lr: ["initialLr", "maxLr"], m: ["maxMomentum", "baseMomentum"] },
+          { end: total - 1, lr: ["maxLr", "minLr"], m: ["baseMomentum", "maxMomentum"] },
+        ];
+    this.anneal =
+      (opts.annealStrategy ?? "cos") === "cos"
+        ? (s, e, p) => e + ((s - e) / 2) * (Math.cos(Math.PI * p) + 1)
+        : (s, e, p) => (e - s) * p + s;
     const maxLrs = this.perGroup(opts.maxLr, "maxLr");
     this.groups.forEach((g, i) => {
       g.initialLr = maxLrs[i] / (opts.divFactor ?? 25);
@@ -232,7 +312,9 @@ export class OneCycleLR extends LRScheduler {
     if (this.cycleMomentum) {
       this.groups.forEach((g) => {
         if (g.betas === undefined && g.momentum === undefined) {
-          throw new Error("OneCycleLR: cycleMomentum needs an optimizer with momentum or betas — pass cycleMomentum: false");
+          throw new Error(
+            "OneCycleLR: cycleMomentum needs an optimizer with momentum or betas — pass cycleMomentum: false",
+          );
         }
         g.maxMomentum = opts.maxMomentum ?? 0.95;
         g.baseMomentum = opts.baseMomentum ?? 0.85;

@@ -26,11 +26,15 @@ export abstract class Optimizer<H extends { lr: number }> {
    * @param params - `model.parameters()`, or groups `[{ params, lr, ... }, ...]` with their own settings.
    * @param defaults - Every hyper-parameter's value (subclasses merge the user's options into theirs).
    */
-  constructor(params: ParamsArg<H>, readonly defaults: H) {
+  constructor(
+    params: ParamsArg<H>,
+    readonly defaults: H,
+  ) {
     const list = paramList(new.target.name, params);
-    const groups = (list[0] as { params?: unknown }).params !== undefined
-      ? (list as Array<Partial<H> & { params: Iterable<Parameter> }>)
-      : [{ params: list as Parameter[] } as unknown as Partial<H> & { params: Iterable<Parameter> }];
+    const groups =
+      (list[0] as { params?: unknown }).params !== undefined
+        ? (list as Array<Partial<H> & { params: Iterable<Parameter> }>)
+        : [{ params: list as Parameter[] } as unknown as Partial<H> & { params: Iterable<Parameter> }];
     // A Proxy so that optimizer.zero_grad() / state_dict() / param_groups name the camelCase member.
     const self = new Proxy<Optimizer<H>>(this, { get: camelCaseGet(new.target.name) });
     for (const g of groups) self.addParamGroup(g);
@@ -48,7 +52,10 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   /** Clears gradients (to null, as PyTorch's default `set_to_none=True`). */
   zeroGrad(setToNone = true): void {
-    zeroGrads(this.paramGroups.flatMap((g) => g.params), setToNone);
+    zeroGrads(
+      this.paramGroups.flatMap((g) => g.params),
+      setToNone,
+    );
   }
 
   /**
@@ -72,7 +79,9 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.validate(g);
     const seen = new Set(this.paramGroups.flatMap((x) => x.params));
     if (g.params.some((p) => seen.has(p)) || new Set(g.params).size !== g.params.length) {
-      throw new Error(`${this.constructor.name}: some parameters appear in more than one parameter group (they would be updated twice)`);
+      throw new Error(
+        `${this.constructor.name}: some parameters appear in more than one parameter group (they would be updated twice)`,
+      );
     }
     this.paramGroups.push(g);
   }
@@ -80,7 +89,10 @@ export abstract class Optimizer<H extends { lr: number }> {
   stateDict(): OptimizerStateDict {
     const all = this.paramGroups.flatMap((g) => g.params);
     const state: OptimizerStateDict["state"] = {};
-    all.forEach((p, i) => { const s = this.state.get(p); if (s) state[i] = { ...s }; });
+    all.forEach((p, i) => {
+      const s = this.state.get(p);
+      if (s) state[i] = { ...s };
+    });
     let next = 0;
     const param_groups = this.paramGroups.map(({ params, ...h }) => ({ ...h, params: params.map(() => next++) }));
     return { state, param_groups };
@@ -89,23 +101,31 @@ export abstract class Optimizer<H extends { lr: number }> {
   /** PyTorch's repr: the class name, then each group's settings in alphabetical order. */
   toString(): string {
     const groups = this.paramGroups.map((g, i) => {
-      const lines = Object.keys(g).filter((k) => k !== "params").sort()
+      const lines = Object.keys(g)
+        .filter((k) => k !== "params")
+        .sort()
         .map((k) => `    ${k}: ${formatSetting((g as Record<string, unknown>)[k])}`);
       return `\nParameter Group ${i}\n${lines.join("\n")}\n`;
     });
     return `${this.constructor.name} (${groups.join("")})`;
   }
-  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 
   loadStateDict(sd: OptimizerStateDict): void {
     if (sd.param_groups.length !== this.paramGroups.length) {
-      throw new Error(`${this.constructor.name}.loadStateDict: the state has ${sd.param_groups.length} parameter groups, the optimizer ${this.paramGroups.length}`);
+      throw new Error(
+        `${this.constructor.name}.loadStateDict: the state has ${sd.param_groups.length} parameter groups, the optimizer ${this.paramGroups.length}`,
+      );
     }
     const all = this.paramGroups.flatMap((g) => g.params);
     sd.param_groups.forEach((sg, gi) => {
       const own = this.paramGroups[gi];
       if (sg.params.length !== own.params.length) {
-        throw new Error(`${this.constructor.name}.loadStateDict: group ${gi} has ${sg.params.length} parameters in the state but ${own.params.length} in the optimizer`);
+        throw new Error(
+          `${this.constructor.name}.loadStateDict: group ${gi} has ${sg.params.length} parameters in the state but ${own.params.length} in the optimizer`,
+        );
       }
       const { params: _ignored, ...hyper } = sg;
       Object.assign(own, hyper);
@@ -116,12 +136,18 @@ export abstract class Optimizer<H extends { lr: number }> {
       if (!p) throw new Error(`${this.constructor.name}.loadStateDict: state for parameter ${k}, which does not exist`);
       for (const v of Object.values(s)) {
         if (typeof v !== "number" && v.numel() !== p.numel()) {
-          throw new Error(`${this.constructor.name}.loadStateDict: state for parameter ${k} has ${v.numel()} elements, the parameter ${p.numel()}`);
+          throw new Error(
+            `${this.constructor.name}.loadStateDict: state for parameter ${k} has ${v.numel()} elements, the parameter ${p.numel()}`,
+          );
         }
       }
       // Like PyTorch, state follows its parameter's device: a checkpoint read on the host resumes a model on webgpu.
-      const moved = Object.fromEntries(Object.entries(s).map(([name, v]) =>
-        [name, typeof v === "number" || v.device === p.device ? v : toDevice(v, p.device)]));
+      const moved = Object.fromEntries(
+        Object.entries(s).map(([name, v]) => [
+          name,
+          typeof v === "number" || v.device === p.device ? v : toDevice(v, p.device),
+        ]),
+      );
       this.state.set(p, moved as typeof s);
     }
   }

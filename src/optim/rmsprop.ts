@@ -16,13 +16,32 @@ import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 
 export interface RMSpropOptions {
-  lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean;
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
 }
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: ParamsArg<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
-    const defaults: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
-    checkOptions("RMSprop", opts, Object.keys(defaults), "new optim.RMSprop(model.parameters(), { lr: 0.01, alpha: 0.99 })");
+    const defaults: RMSpropOptions = {
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      maximize: false,
+    };
+    checkOptions(
+      "RMSprop",
+      opts,
+      Object.keys(defaults),
+      "new optim.RMSprop(model.parameters(), { lr: 0.01, alpha: 0.99 })",
+    );
     super(params, { ...defaults, ...opts });
   }
 

@@ -17,7 +17,14 @@ import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
-export interface SGDOptions { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; maximize: boolean }
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  maximize: boolean;
+}
 
 const SGD_OPTIONS = ["lr", "momentum", "dampening", "nesterov", "weightDecay", "maximize"] as const;
 
@@ -31,7 +38,8 @@ export class SGD extends Optimizer<SGDOptions> {
     super.validate(g);
     if (g.momentum < 0) throw new Error(`SGD: invalid momentum ${g.momentum} (must be ≥ 0)`);
     if (g.weightDecay < 0) throw new Error(`SGD: invalid weightDecay ${g.weightDecay} (must be ≥ 0)`);
-    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new Error("SGD: Nesterov momentum requires a momentum > 0 and zero dampening");
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0))
+      throw new Error("SGD: Nesterov momentum requires a momentum > 0 and zero dampening");
   }
 
   step(): void {
@@ -42,7 +50,10 @@ export class SGD extends Optimizer<SGDOptions> {
         const grad = p.peekGrad();
         if (!grad) continue;
         let st = this.state.get(p);
-        if (!st) { st = {}; this.state.set(p, st); }
+        if (!st) {
+          st = {};
+          this.state.set(p, st);
+        }
         // PyTorch starts the buffer from the gradient whenever there is none yet (also when
         // momentum is switched on later, or a state without one was loaded).
         const firstStep = !st.momentum_buffer;
@@ -52,9 +63,16 @@ export class SGD extends Optimizer<SGDOptions> {
           buf = st.momentum_buffer as Tensor;
         }
         updates.push({
-          param: p.storage as FloatStorage, grad: grad.storage as FloatStorage, momentumBuffer: buf ? (buf.storage as FloatStorage) : null,
-          lr: g.lr, momentum: g.momentum, dampening: g.dampening, nesterov: g.nesterov, weightDecay: g.weightDecay,
-          maximize: g.maximize, firstStep,
+          param: p.storage as FloatStorage,
+          grad: grad.storage as FloatStorage,
+          momentumBuffer: buf ? (buf.storage as FloatStorage) : null,
+          lr: g.lr,
+          momentum: g.momentum,
+          dampening: g.dampening,
+          nesterov: g.nesterov,
+          weightDecay: g.weightDecay,
+          maximize: g.maximize,
+          firstStep,
         });
       }
       K.sgdSteps(updates);

@@ -5,9 +5,12 @@ export type FloatArray = Float32Array | Float64Array;
 
 export function allocArray(dtype: DType, n: number): TypedArray {
   switch (dtype) {
-    case "float32": return new Float32Array(n);
-    case "float64": return new Float64Array(n);
-    case "int32": return new Int32Array(n);
+    case "float32":
+      return new Float32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int32":
+      return new Int32Array(n);
   }
 }
 

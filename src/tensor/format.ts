@@ -7,7 +7,8 @@ export function formatTensor(t: Tensor): string {
   if (t.device !== "cpu") {
     // Printing must not throw, and a device read is asynchronous: say where the values are.
     return `tensor(<${t.numel()} values on ${t.device}: await t.data()>, shape=[${t.shape.join(", ")}]${
-      t.dtype !== "float32" ? `, dtype=${t.dtype}` : ""}, device=${t.device})`;
+      t.dtype !== "float32" ? `, dtype=${t.dtype}` : ""
+    }, device=${t.device})`;
   }
   const isInt = t.dtype === "int32";
   const values = Array.from(t.dataSync().subarray(0, Math.min(t.dataSync().length, MAX_SHOWN)));

@@ -35,9 +35,11 @@ export function checkOptions<T>(op: string, opts: T, known: readonly string[], u
   for (const key of Object.keys(opts)) {
     if (known.includes(key)) continue;
     const camel = camelCase(key);
-    throw new TypeError(known.includes(camel)
-      ? `${op}: unknown option "${key}" — gradlab's options are camelCase: ${camel}`
-      : `${op}: unknown option "${key}" (valid: ${known.join(", ")}) — e.g. ${usage}`);
+    throw new TypeError(
+      known.includes(camel)
+        ? `${op}: unknown option "${key}" — gradlab's options are camelCase: ${camel}`
+        : `${op}: unknown option "${key}" (valid: ${known.join(", ")}) — e.g. ${usage}`,
+    );
   }
   return opts;
 }

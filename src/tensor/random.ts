@@ -6,7 +6,9 @@ export class Generator {
   private s = new Uint32Array(4);
   private spare: number | null = null;
 
-  constructor(seed = 0) { this.manualSeed(seed); }
+  constructor(seed = 0) {
+    this.manualSeed(seed);
+  }
 
   manualSeed(seed: number): this {
     // splitmix32 expands the seed so nearby seeds give unrelated streams.
@@ -27,17 +29,27 @@ export class Generator {
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
     const t = s[1] << 9;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
-    s[2] ^= t; s[3] = rotl(s[3], 11);
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
   /** Uniform in [0, 1). */
-  random(): number { return this.nextUint32() / 4294967296; }
+  random(): number {
+    return this.nextUint32() / 4294967296;
+  }
 
   /** Standard normal (Box–Muller, caching the second value). */
   normal(): number {
-    if (this.spare !== null) { const v = this.spare; this.spare = null; return v; }
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
     let u = 0;
     while (u === 0) u = this.random();
     const v = this.random();
@@ -47,9 +59,13 @@ export class Generator {
   }
 
   /** Integer in [low, high). */
-  int(low: number, high: number): number { return low + Math.floor(this.random() * (high - low)); }
+  int(low: number, high: number): number {
+    return low + Math.floor(this.random() * (high - low));
+  }
 
-  getState(): number[] { return [...this.s, this.spare === null ? NaN : this.spare]; }
+  getState(): number[] {
+    return [...this.s, this.spare === null ? NaN : this.spare];
+  }
   setState(st: readonly number[]): void {
     for (let i = 0; i < 4; i++) this.s[i] = st[i] >>> 0;
     this.spare = st[4] === undefined || Number.isNaN(st[4]) || st[4] === null ? null : st[4];
@@ -62,7 +78,9 @@ const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>>
 export const defaultGenerator = new Generator(0);
 
 /** Seeds every random draw gradlab makes, like `torch.manual_seed`. */
-export function manualSeed(seed: number): Generator { return defaultGenerator.manualSeed(seed); }
+export function manualSeed(seed: number): Generator {
+  return defaultGenerator.manualSeed(seed);
+}
 
 /** A seeded Fisher–Yates permutation of 0..n-1. */
 export function randperm(n: number, gen: Generator = defaultGenerator): Int32Array {
@@ -70,7 +88,9 @@ export function randperm(n: number, gen: Generator = defaultGenerator): Int32Arr
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(gen.random() * (i + 1));
-    const t = p[i]; p[i] = p[j]; p[j] = t;
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
   }
   return p;
 }

@@ -6,14 +6,16 @@ export const numel = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 export function stridesOf(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
   return s;
 }
 
 export const fmt = (shape: Shape): string => `[${shape.join(", ")}]`;
 
-export const sameShape = (a: Shape, b: Shape): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** NumPy broadcasting of two shapes; the error names the op and both shapes. */
 export function broadcastShapes(a: Shape, b: Shape, op = "broadcast"): number[] {
@@ -58,7 +60,8 @@ export function splitAt(shape: Shape, dim: number): [number, number, number] {
 export function inferShape(requested: Shape, total: number, from: Shape): number[] {
   const out = [...requested];
   const neg = out.indexOf(-1);
-  if (out.filter((d) => d === -1).length > 1) throw new Error(`reshape: only one dimension can be -1, got ${fmt(requested)}`);
+  if (out.filter((d) => d === -1).length > 1)
+    throw new Error(`reshape: only one dimension can be -1, got ${fmt(requested)}`);
   if (neg >= 0) {
     const rest = numel(out.filter((_, i) => i !== neg));
     if (rest === 0 || total % rest !== 0) {
@@ -67,7 +70,9 @@ export function inferShape(requested: Shape, total: number, from: Shape): number
     out[neg] = total / rest;
   }
   if (numel(out) !== total || out.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`reshape: cannot reshape ${fmt(from)} (${total} elements) into ${fmt(requested)} (${numel(out)} elements)`);
+    throw new Error(
+      `reshape: cannot reshape ${fmt(from)} (${total} elements) into ${fmt(requested)} (${numel(out)} elements)`,
+    );
   }
   return out;
 }

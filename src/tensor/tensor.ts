@@ -47,13 +47,23 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
-  get dtype(): DType { return dtypeOfStorage(this.storage); }
+  get dtype(): DType {
+    return dtypeOfStorage(this.storage);
+  }
   /** Where the elements live: "cpu" (js and wasm backends) or "webgpu". */
-  get device(): Device { return deviceOf(this.storage); }
+  get device(): Device {
+    return deviceOf(this.storage);
+  }
   /** Number of dimensions, like `tensor.dim()`/`ndim`. */
-  get ndim(): number { return this.shape.length; }
-  dim(): number { return this.shape.length; }
-  numel(): number { return this.storage.length; }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  numel(): number {
+    return this.storage.length;
+  }
   /** `size()` is the shape; `size(d)` one dimension (negative d counts from the end). */
   size(): number[];
   size(dim: number): number;
@@ -62,12 +72,16 @@ export class Tensor {
     return this.shape[dim < 0 ? dim + this.shape.length : dim];
   }
   /** True for tensors no op produced (parameters, inputs). */
-  get isLeaf(): boolean { return this.gradFn === null; }
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
 
   /** The single value of a one-element tensor as a JS number. */
   item(): number {
     if (this.storage.length !== 1) {
-      throw new Error(`item: only one-element tensors can be converted to a number; this one has shape ${fmt(this.shape)} — index or reduce it first`);
+      throw new Error(
+        `item: only one-element tensors can be converted to a number; this one has shape ${fmt(this.shape)} — index or reduce it first`,
+      );
     }
     return this.host("item", "itemAsync")[0];
   }
@@ -76,34 +90,50 @@ export class Tensor {
    * The values as a typed array, read synchronously (CPU backends). This is the tensor's own
    * storage, not a copy (like PyTorch's `.numpy()`): writing to it changes the tensor.
    */
-  dataSync(): TypedArray { return this.host("dataSync", "data"); }
+  dataSync(): TypedArray {
+    return this.host("dataSync", "data");
+  }
   /** Same as `dataSync()`. */
-  toArray(): TypedArray { return this.host("toArray", "data"); }
+  toArray(): TypedArray {
+    return this.host("toArray", "data");
+  }
   /**
    * The values as a typed array, on every backend: the storage itself on the CPU, a copy read back
    * from the GPU on WebGPU (the only way to read a tensor there — await the loss you log).
    */
-  async data(): Promise<TypedArray> { return isHost(this.storage) ? this.storage : readStorage(this.storage); }
+  async data(): Promise<TypedArray> {
+    return isHost(this.storage) ? this.storage : readStorage(this.storage);
+  }
   /** `item()` for code that must also run where reads are asynchronous (WebGPU). */
   async itemAsync(): Promise<number> {
     if (this.storage.length !== 1) return this.item(); // throws the shape message
     return (await this.data())[0];
   }
   /** `tolist()` likewise. */
-  async tolistAsync(): Promise<NestedArray> { return nested(await this.data(), this.shape); }
+  async tolistAsync(): Promise<NestedArray> {
+    return nested(await this.data(), this.shape);
+  }
 
   /** The host array, or an error naming the asynchronous read to use instead. */
   private host(op: string, instead: string): TypedArray {
     if (isHost(this.storage)) return this.storage;
-    throw new Error(`${op}: this tensor ${fmt(this.shape)} is on ${this.device}, where reads are asynchronous — ` +
-      `use await t.${instead}()`);
+    throw new Error(
+      `${op}: this tensor ${fmt(this.shape)} is on ${this.device}, where reads are asynchronous — ` +
+        `use await t.${instead}()`,
+    );
   }
 
   /** Nested JS arrays (a number for 0-d tensors). */
-  tolist(): NestedArray { return nested(this.host("tolist", "tolistAsync"), this.shape); }
+  tolist(): NestedArray {
+    return nested(this.host("tolist", "tolistAsync"), this.shape);
+  }
 
-  toString(): string { return formatTensor(this); }
-  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+  toString(): string {
+    return formatTensor(this);
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 
   // ----- autograd -----
   /**
@@ -122,13 +152,17 @@ export class Tensor {
     return this;
   }
   requiresGrad_(flag = true): this {
-    if (flag && !isFloat(this.dtype)) throw new Error("requiresGrad_: only floating-point tensors can require gradients");
-    if (!flag && this.gradFn) throw new Error("requiresGrad_(false): only leaf tensors can change requiresGrad; use detach()");
+    if (flag && !isFloat(this.dtype))
+      throw new Error("requiresGrad_: only floating-point tensors can require gradients");
+    if (!flag && this.gradFn)
+      throw new Error("requiresGrad_(false): only leaf tensors can change requiresGrad; use detach()");
     this.requiresGrad = flag;
     return this;
   }
   /** A tensor sharing this one's data, cut from the graph. */
-  detach(): Tensor { return new Tensor(this.storage, this.shape); }
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape);
+  }
 
   private currentGrad: Tensor | null = null;
   /** True once the current gradient tensor was handed out through `.grad`: the user may hold it. */
@@ -161,7 +195,9 @@ export class Tensor {
    * @internal The gradient without handing it out (optimizers, clipping, zeroGrad): reading it
    * here does not stop the storage from being reused.
    */
-  peekGrad(): Tensor | null { return this.currentGrad; }
+  peekGrad(): Tensor | null {
+    return this.currentGrad;
+  }
 
   /**
    * @internal The storage the next gradient of this leaf goes into, and whether to add to it
@@ -183,7 +219,9 @@ export class Tensor {
   /** @internal used by backward(): adds `g` to `.grad`. */
   accumulateGrad(g: Tensor): void {
     if (!sameShape(g.shape, this.shape)) g = new Tensor(g.storage, this.shape);
-    const { grad, beta } = this.reusesGradStorage ? this.gradTarget() : { grad: this.currentGrad, beta: this.currentGrad ? 1 : 0 };
+    const { grad, beta } = this.reusesGradStorage
+      ? this.gradTarget()
+      : { grad: this.currentGrad, beta: this.currentGrad ? 1 : 0 };
     const n = g.numel();
     if (beta === 1) K.axpy(1, g.storage as FloatStorage, grad!.storage as FloatStorage);
     else if (grad) K.copyBlocks(g.storage, 0, 0, grad.storage, 0, 0, n, 1);
@@ -197,15 +235,22 @@ export class Tensor {
 
   /** @internal Swaps in new storage (a dtype change of a parameter): gradients start afresh. */
   replaceStorage(storage: Storage): void {
-    if (storage.length !== this.storage.length) throw new Error(`replaceStorage: ${storage.length} elements for shape ${fmt(this.shape)}`);
+    if (storage.length !== this.storage.length)
+      throw new Error(`replaceStorage: ${storage.length} elements for shape ${fmt(this.shape)}`);
     this.storage = storage;
     this.currentGrad = null;
     this.gradStorage = null;
   }
 
   // ----- in-place helpers (no graph) -----
-  zero_(): this { K.fill(this.storage, 0); return this; }
-  fill_(v: number): this { K.fill(this.storage, v); return this; }
+  zero_(): this {
+    K.fill(this.storage, 0);
+    return this;
+  }
+  fill_(v: number): this {
+    K.fill(this.storage, v);
+    return this;
+  }
   /** Copies `src`'s values into this tensor (same number of elements). */
   copy_(src: Tensor): this {
     if (src.numel() !== this.numel()) throw new Error(`copy_: sizes differ: ${fmt(this.shape)} vs ${fmt(src.shape)}`);
@@ -217,14 +262,18 @@ export class Tensor {
         K.writeHost(this.storage, values);
         return this;
       }
-      throw new Error(`copy_: the source is on ${src.device}, this tensor on the host — read it with await src.data() first`);
+      throw new Error(
+        `copy_: the source is on ${src.device}, this tensor on the host — read it with await src.data() first`,
+      );
     }
     if (src.dtype === this.dtype) K.copyBlocks(src.storage, 0, 0, this.storage, 0, 0, src.numel(), 1);
     else K.cast(src.storage, this.storage);
     return this;
   }
   /** A tensor with this one's values, for methods that promise a contiguous result (always true here). */
-  contiguous(): Tensor { return this; }
+  contiguous(): Tensor {
+    return this;
+  }
 }
 
 /** Nested arrays of `values` in `shape` (a number for 0-d). */

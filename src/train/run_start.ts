@@ -6,7 +6,12 @@
 import { join } from "node:path";
 import { defaultGenerator, type nn, type optim } from "../index.js";
 import {
-  type CheckpointRef, findCheckpoint, loadCheckpoint, removeOlderCheckpoints, type ResumeContext, type TrainState,
+  type CheckpointRef,
+  findCheckpoint,
+  loadCheckpoint,
+  removeOlderCheckpoints,
+  type ResumeContext,
+  type TrainState,
   writeRunModel,
 } from "../cli/checkpoint.js";
 import { CliError, UsageError } from "../cli/errors.js";
@@ -40,21 +45,34 @@ export interface RunStartOptions {
  * @throws CliError when there is no checkpoint to resume; UsageError for a fresh start in a used folder.
  */
 export async function startOrResume(
-  dir: string, o: RunStartOptions,
+  dir: string,
+  o: RunStartOptions,
 ): Promise<{ st: TrainState; found: CheckpointRef | null }> {
   const found = await findCheckpoint(dir);
   if (!o.resume) {
     if (found) throw new UsageError(alreadyHoldsARun(dir));
     const st: TrainState = {
-      version: 1, globalStep: 0, epoch: 0, step: 0, done: false, interrupted: false, globalRng: [],
-      loaderRngAtEpochStart: o.loaderRngAtStart, epochLossSum: 0, epochLossCount: 0, epochTime: 0,
-      optimizer: { paramGroups: [], scalars: {} }, history: [],
+      version: 1,
+      globalStep: 0,
+      epoch: 0,
+      step: 0,
+      done: false,
+      interrupted: false,
+      globalRng: [],
+      loaderRngAtEpochStart: o.loaderRngAtStart,
+      epochLossSum: 0,
+      epochLossCount: 0,
+      epochTime: 0,
+      optimizer: { paramGroups: [], scalars: {} },
+      history: [],
     };
     return { st, found };
   }
   if (!found) {
-    throw new CliError(`${dir} has no checkpoint to resume — no ${o.checkpointEvery} finished (and no Ctrl-C `
-      + "saved one) before the run stopped");
+    throw new CliError(
+      `${dir} has no checkpoint to resume — no ${o.checkpointEvery} finished (and no Ctrl-C ` +
+        "saved one) before the run stopped",
+    );
   }
   o.beforeLoad?.(found);
   const st = await loadCheckpoint(found, o.model, o.opt, { ...o.resumeContext, configPath: join(dir, "config.json") });

@@ -5,16 +5,30 @@
  */
 import { join } from "node:path";
 import {
-  data, defaultGenerator, F, listBackends, manualSeed, nn, noGrad, optim, setBackend, setNumThreadsAsync, type Tensor, tensor,
+  data,
+  defaultGenerator,
+  F,
+  listBackends,
+  manualSeed,
+  nn,
+  noGrad,
+  optim,
+  setBackend,
+  setNumThreadsAsync,
+  type Tensor,
+  tensor,
 } from "../index.js";
 import { checkSyntheticFits, checkTrainingFits } from "../cli/budget.js";
 import { type ModelArch, recordedConfig, type TrainConfig } from "../cli/config.js";
 import {
-  CHECKPOINTS_DIR, type EpochMetrics, saveCheckpoint,
-  type TrainState, writeFileAtomic, 
+  CHECKPOINTS_DIR,
+  type EpochMetrics,
+  saveCheckpoint,
+  type TrainState,
+  writeFileAtomic,
 } from "../cli/checkpoint.js";
 import { loadData, type LoadedData, type Split } from "../cli/datasets.js";
-import { CliError, } from "../cli/errors.js";
+import { CliError } from "../cli/errors.js";
 import { makeRunFolder, readJsonFile, removeLeftoverTemps } from "../cli/files.js";
 import { acquireRunLock } from "../cli/lock.js";
 import { buildModel, cnnArch, exampleShape } from "../cli/model.js";
@@ -24,7 +38,14 @@ import { startOrResume } from "./run_start.js";
 export type { EpochMetrics } from "../cli/checkpoint.js";
 
 /** Progress of one optimizer step, for progress bars. */
-export interface StepInfo { epoch: number; epochs: number; step: number; steps: number; loss: number; examplesPerSec: number }
+export interface StepInfo {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  examplesPerSec: number;
+}
 
 export interface TrainOptions {
   /** The run folder (created if needed). */
@@ -57,10 +78,18 @@ export interface EvalResult {
   worst: Array<{ index: number; label: number; pred: number; prob: number }>;
 }
 
-export interface TrainResult { status: "done" | "interrupted"; history: EpochMetrics[]; test?: EvalResult; model: nn.Sequential; state: TrainState }
+export interface TrainResult {
+  status: "done" | "interrupted";
+  history: EpochMetrics[];
+  test?: EvalResult;
+  model: nn.Sequential;
+  state: TrainState;
+}
 
 /** Raised when the loss stops being a finite number. */
-export class DivergedError extends CliError { override name = "DivergedError"; }
+export class DivergedError extends CliError {
+  override name = "DivergedError";
+}
 
 /**
  * Selects the compute backend (and, for wasm, its thread count; 0 keeps the default). webgpu
@@ -77,7 +106,9 @@ export async function useBackend(name: string, threads: number): Promise<void> {
     return;
   }
   if (!listBackends().includes(name)) {
-    throw new CliError(`the ${name} backend is not available here (this engine has no WebAssembly SIMD); use --backend js`);
+    throw new CliError(
+      `the ${name} backend is not available here (this engine has no WebAssembly SIMD); use --backend js`,
+    );
   }
   await setBackend(name);
   if (name === "wasm" && threads > 0) await setNumThreadsAsync(threads);
@@ -86,14 +117,26 @@ export async function useBackend(name: string, threads: number): Promise<void> {
 /** The architecture a config trains. */
 export function archOf(cfg: TrainConfig, d: { inputSize: number; numClasses: number }): ModelArch {
   if (cfg.model !== "mlp") return cnnArch(cfg.model, d.numClasses);
-  return { inputSize: d.inputSize, numClasses: d.numClasses, hidden: cfg.hidden, activation: cfg.activation, dropout: cfg.dropout, batchnorm: cfg.batchnorm };
+  return {
+    inputSize: d.inputSize,
+    numClasses: d.numClasses,
+    hidden: cfg.hidden,
+    activation: cfg.activation,
+    dropout: cfg.dropout,
+    batchnorm: cfg.batchnorm,
+  };
 }
 
 function makeOptimizer(cfg: TrainConfig, model: nn.Module): optim.Optimizer<{ lr: number }> {
   const params = model.parameters();
-  if (cfg.optimizer === "sgd") return new optim.SGD(params, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+  if (cfg.optimizer === "sgd")
+    return new optim.SGD(params, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
   // For Adam the momentum flag is β1; 0.9 is also Adam's default.
-  const opts = { lr: cfg.lr, betas: [cfg.momentum, 0.999] as [number, number], ...(cfg.weightDecay ? { weightDecay: cfg.weightDecay } : {}) };
+  const opts = {
+    lr: cfg.lr,
+    betas: [cfg.momentum, 0.999] as [number, number],
+    ...(cfg.weightDecay ? { weightDecay: cfg.weightDecay } : {}),
+  };
   return cfg.optimizer === "adam" ? new optim.Adam(params, opts) : new optim.AdamW(params, opts);
 }
 
@@ -101,7 +144,11 @@ function makeOptimizer(cfg: TrainConfig, model: nn.Module): optim.Optimizer<{ lr
  * The config's learning-rate schedule on `opt`, or null for a constant lr: OneCycleLR peaks at
  * `cfg.lr` and spans every step of the run (`cfg.epochs` × `steps`), stepped after each batch.
  */
-function makeScheduler(cfg: TrainConfig, opt: optim.Optimizer<{ lr: number }>, steps: number): optim.lrScheduler.LRScheduler | null {
+function makeScheduler(
+  cfg: TrainConfig,
+  opt: optim.Optimizer<{ lr: number }>,
+  steps: number,
+): optim.lrScheduler.LRScheduler | null {
   if (cfg.scheduler === "none") return null;
   return new optim.lrScheduler.OneCycleLR(opt, { maxLr: cfg.lr, totalSteps: cfg.epochs * steps });
 }
@@ -120,7 +167,14 @@ export interface EvaluateOptions {
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Per-example losses and predicted classes of examples [s, e) of `split` (no graph). */
-function evalBatch(model: nn.Module, split: Split, s: number, e: number, features: number, shape: number[]): { losses: Tensor; preds: Tensor } {
+function evalBatch(
+  model: nn.Module,
+  split: Split,
+  s: number,
+  e: number,
+  features: number,
+  shape: number[],
+): { losses: Tensor; preds: Tensor } {
   return noGrad(() => {
     const xb = tensor(split.x.subarray(s * features, e * features), { shape: [e - s, ...shape] });
     const yb = tensor(split.y.subarray(s, e), { dtype: "int32" });
@@ -147,7 +201,12 @@ export function evaluate(model: nn.Module, split: Split, numClasses: number, opt
 }
 
 /** {@link evaluate} for a model on any device: awaits each batch's results (the only read on webgpu). */
-export async function evaluateAsync(model: nn.Module, split: Split, numClasses: number, opts: EvaluateOptions = {}): Promise<EvalResult> {
+export async function evaluateAsync(
+  model: nn.Module,
+  split: Split,
+  numClasses: number,
+  opts: EvaluateOptions = {},
+): Promise<EvalResult> {
   const run = evalRun(model, split, numClasses, opts);
   try {
     for (const b of run.batches()) {
@@ -172,7 +231,8 @@ function evalRun(model: nn.Module, split: Split, numClasses: number, opts: Evalu
   const wasTraining = model.training;
   model.eval();
   return {
-    features, shape,
+    features,
+    shape,
     *batches(): Generator<{ s: number; e: number }> {
       for (let s = 0; s < split.n; s += batch) yield { s, e: Math.min(split.n, s + batch) };
     },
@@ -186,10 +246,18 @@ function evalRun(model: nn.Module, split: Split, numClasses: number, opts: Evalu
         if (detail && label >= 0 && label < numClasses) confusion[label][pred]++;
       }
     },
-    restore(): void { model.train(wasTraining); },
+    restore(): void {
+      model.train(wasTraining);
+    },
     result(): EvalResult {
       mistakes.sort((a, b) => a.prob - b.prob);
-      return { loss: lossSum / Math.max(split.n, 1), accuracy: correct / Math.max(split.n, 1), n: split.n, confusion, worst: mistakes.slice(0, 24) };
+      return {
+        loss: lossSum / Math.max(split.n, 1),
+        accuracy: correct / Math.max(split.n, 1),
+        n: split.n,
+        confusion,
+        worst: mistakes.slice(0, 24),
+      };
     },
   };
 }
@@ -223,7 +291,10 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<Tr
   // The loader has its own generator so the batch order does not depend on how many dropout masks were drawn.
   // A CNN sees each 784-pixel row as a (1, 28, 28) image.
   const loader = new data.DataLoader(
-    new data.TensorDataset(tensor(d.train.x, { shape: [d.train.n, ...exampleShape(arch)] }), tensor(d.train.y, { dtype: "int32" })),
+    new data.TensorDataset(
+      tensor(d.train.x, { shape: [d.train.n, ...exampleShape(arch)] }),
+      tensor(d.train.y, { dtype: "int32" }),
+    ),
     { batchSize: cfg.batchSize, shuffle: true, seed: (cfg.seed + 1) >>> 0 },
   );
   const steps = loader.length;
@@ -270,7 +341,11 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
   // What a killed process left mid-save: its temporary files and uncommitted checkpoint folders.
   await removeLeftoverTemps(dir, [CHECKPOINTS_DIR]);
   const { st, found } = await startOrResume(dir, {
-    resume: !!opts.resume, model, opt, modelMeta, checkpointEvery: "epoch",
+    resume: !!opts.resume,
+    model,
+    opt,
+    modelMeta,
+    checkpointEvery: "epoch",
     loaderRngAtStart: loader.generator.getState(),
     // The schedule is brought to the saved step before the optimizer's settings are compared with the saved ones.
     resumeContext: { stepsPerEpoch: steps, config: recorded, atStep: scheduler ? (n) => scheduler.step(n) : undefined },
@@ -298,8 +373,12 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
       // Awaited, not item(): on webgpu reads are asynchronous (the one rule of a training loop there).
       const lv = await loss.itemAsync();
       if (!Number.isFinite(lv)) {
-        const kept = st.history.length ? `the checkpoint of epoch ${st.history.length} is kept in ${dir}` : "no epoch had finished, so no checkpoint was saved";
-        throw new DivergedError(`loss became ${lv} at epoch ${st.epoch + 1}, step ${st.step + 1} (last finite loss ${Number.isNaN(lastFinite) ? "none" : lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept[0].toUpperCase()}${kept.slice(1)}.`);
+        const kept = st.history.length
+          ? `the checkpoint of epoch ${st.history.length} is kept in ${dir}`
+          : "no epoch had finished, so no checkpoint was saved";
+        throw new DivergedError(
+          `loss became ${lv} at epoch ${st.epoch + 1}, step ${st.step + 1} (last finite loss ${Number.isNaN(lastFinite) ? "none" : lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept[0].toUpperCase()}${kept.slice(1)}.`,
+        );
       }
       lastFinite = lv;
       opt.zeroGrad();
@@ -312,7 +391,14 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
       st.globalStep++;
       seen += xb.shape[0];
       const elapsed = st.epochTime + (performance.now() - t0) / 1000;
-      opts.onStep?.({ epoch: st.epoch, epochs: cfg.epochs, step: st.step, steps, loss: st.epochLossSum / st.epochLossCount, examplesPerSec: seen / Math.max((performance.now() - t0) / 1000, 1e-9) });
+      opts.onStep?.({
+        epoch: st.epoch,
+        epochs: cfg.epochs,
+        step: st.step,
+        steps,
+        loss: st.epochLossSum / st.epochLossCount,
+        examplesPerSec: seen / Math.max((performance.now() - t0) / 1000, 1e-9),
+      });
       await yieldToEventLoop();
       if (opts.signal?.aborted && st.step < steps) {
         st.epochTime = elapsed;
@@ -323,14 +409,31 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
     const time = st.epochTime + (performance.now() - t0) / 1000;
     const val = d.val.n ? await evaluateAsync(model, d.val, d.numClasses, { shape }) : null;
     // The epoch's last update may itself blow the weights up: never save (or report) such a model.
-    if (!await parametersFinite(model) || (val && !Number.isFinite(val.loss))) {
-      const kept = st.history.length ? `The checkpoint of epoch ${st.history.length} in ${dir} is kept` : "No checkpoint was saved";
-      const what = val && !Number.isFinite(val.loss) ? `the validation loss became ${val.loss}` : "the weights became NaN or infinite";
-      throw new DivergedError(`${what} after epoch ${st.epoch + 1} (last finite training loss ${lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept}.`);
+    if (!(await parametersFinite(model)) || (val && !Number.isFinite(val.loss))) {
+      const kept = st.history.length
+        ? `The checkpoint of epoch ${st.history.length} in ${dir} is kept`
+        : "No checkpoint was saved";
+      const what =
+        val && !Number.isFinite(val.loss)
+          ? `the validation loss became ${val.loss}`
+          : "the weights became NaN or infinite";
+      throw new DivergedError(
+        `${what} after epoch ${st.epoch + 1} (last finite training loss ${lastFinite.toFixed(4)}); is the learning rate too high? Try a smaller --lr than ${cfg.lr}. ${kept}.`,
+      );
     }
-    const m: EpochMetrics = { epoch: st.epoch + 1, trainLoss: st.epochLossSum / Math.max(st.epochLossCount, 1), valLoss: val?.loss ?? null, valAcc: val?.accuracy ?? null, time, lr: opt.paramGroups[0].lr };
+    const m: EpochMetrics = {
+      epoch: st.epoch + 1,
+      trainLoss: st.epochLossSum / Math.max(st.epochLossCount, 1),
+      valLoss: val?.loss ?? null,
+      valAcc: val?.accuracy ?? null,
+      time,
+      lr: opt.paramGroups[0].lr,
+    };
     st.history.push(m);
-    st.step = 0; st.epochLossSum = 0; st.epochLossCount = 0; st.epochTime = 0;
+    st.step = 0;
+    st.epochLossSum = 0;
+    st.epochLossCount = 0;
+    st.epochTime = 0;
     st.loaderRngAtEpochStart = loader.generator.getState();
     const last = st.epoch + 1 === cfg.epochs;
     // Saved as the next epoch's start so a resume begins there; a Ctrl-C during the last step of an epoch lands here too.
@@ -343,11 +446,21 @@ async function trainLocked(p: Prepared): Promise<TrainResult> {
     await writeFileAtomic(join(dir, "metrics.jsonl"), metricsJsonl(st.history));
     opts.onEpoch?.(m, { model, optimizer: opt });
     t0 = performance.now();
-    if (opts.signal?.aborted && !last) { st.epoch = next; return { status: "interrupted", history: st.history, model, state: st }; }
+    if (opts.signal?.aborted && !last) {
+      st.epoch = next;
+      return { status: "interrupted", history: st.history, model, state: st };
+    }
   }
   const test = await evaluateAsync(model, d.test, d.numClasses, { detail: true, shape });
   await writeFileAtomic(join(dir, "metrics.jsonl"), metricsJsonl(st.history, test));
-  await writeReport(join(dir, "report.html"), { config: cfg, arch, history: st.history, test, testSplit: d.test, imageShape: d.imageShape });
+  await writeReport(join(dir, "report.html"), {
+    config: cfg,
+    arch,
+    history: st.history,
+    test,
+    testSplit: d.test,
+    imageShape: d.imageShape,
+  });
   return { status: "done", history: st.history, test, model, state: st };
 }
 

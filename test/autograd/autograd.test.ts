@@ -16,7 +16,8 @@ describe("autograd", () => {
 
   it("sums gradients over every path of a diamond graph", () => {
     const x = tensor([3], { requiresGrad: true });
-    const a = x.mul(x), b = x.mul(4);
+    const a = x.mul(x),
+      b = x.mul(4);
     a.add(b).sum().backward(); // d/dx (x² + 4x) = 2x + 4
     expect(x.grad!.item()).toBe(10);
   });
@@ -26,7 +27,11 @@ describe("autograd", () => {
     const y = noGrad(() => x.mul(2));
     expect(y.requiresGrad).toBe(false);
     expect(y.gradFn).toBeNull();
-    expect(() => noGrad(() => { throw new Error("boom"); })).toThrow("boom");
+    expect(() =>
+      noGrad(() => {
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
     expect(isGradEnabled()).toBe(true);
     noGrad(() => expect(enableGrad(() => x.mul(2)).requiresGrad).toBe(true));
   });
@@ -88,7 +93,10 @@ describe("parameter gradients", () => {
   it("zeroGrad sets .grad to null; the next backward writes a new gradient, leaving the one read before intact", async () => {
     const { nn } = await import("../../src/index.js");
     const fc = new nn.Linear(3, 2);
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     fc(x).sum().backward();
     const first = Array.from(fc.weight.grad!.dataSync());
     expect(first).toEqual([5, 7, 9, 5, 7, 9]);

@@ -1,6 +1,20 @@
 /** torch.autograd-style API: autograd.grad, backward with retainGraph, norm, isclose/allclose, number-first ops, gradient clipping. */
 import { describe, expect, it } from "vitest";
-import { add, allclose, autograd, div, gradcheck, isclose, mul, nn, norm, randn, sub, type Tensor, tensor } from "../../src/index.js";
+import {
+  add,
+  allclose,
+  autograd,
+  div,
+  gradcheck,
+  isclose,
+  mul,
+  nn,
+  norm,
+  randn,
+  sub,
+  type Tensor,
+  tensor,
+} from "../../src/index.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
 
 const backends = await backendsUnderTest();
@@ -37,7 +51,10 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
 
   it("norm matches PyTorch's vector_norm and passes gradcheck (p = 2 at zero has gradient 0)", () => {
     useBackend(backend);
-    const x = tensor([[3, -4], [0, 0]]);
+    const x = tensor([
+      [3, -4],
+      [0, 0],
+    ]);
     expect(norm(x).item()).toBeCloseTo(5, 6);
     expect(Array.from(x.norm(2, 1).dataSync())).toEqual([5, 0]);
     expect(x.norm(1).item()).toBe(7);
@@ -76,7 +93,10 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
   it("clipGradNorm_ and clipGradValue_ scale gradients in place, as PyTorch", () => {
     useBackend(backend);
     const lin = new nn.Linear(3, 2);
-    lin.weight.grad = tensor([[3, 0, 0], [0, 0, 0]]);
+    lin.weight.grad = tensor([
+      [3, 0, 0],
+      [0, 0, 0],
+    ]);
     lin.bias!.grad = tensor([0, 4]);
     const total = nn.utils.clipGradNorm_(lin.parameters(), 1);
     expect(total.item()).toBeCloseTo(5, 5);
@@ -87,6 +107,8 @@ describe.each(backends)("gradient API on the %s backend", (backend) => {
     nn.utils.clipGradValue_(lin.parameters(), 0.7);
     expect(lin.bias!.grad!.dataSync()[1]).toBeCloseTo(0.7, 6);
     lin.bias!.grad = tensor([NaN, 1]);
-    expect(() => nn.utils.clipGradNorm_(lin.parameters(), 1, 2, { errorIfNonfinite: true })).toThrow(/total norm of order 2 .* is NaN/);
+    expect(() => nn.utils.clipGradNorm_(lin.parameters(), 1, 2, { errorIfNonfinite: true })).toThrow(
+      /total norm of order 2 .* is NaN/,
+    );
   });
 });

@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  data, F, fallbackCounts, manualSeed, models, nn, optim, resetFallbackCounts, setBackend, type Tensor,
+  data,
+  F,
+  fallbackCounts,
+  manualSeed,
+  models,
+  nn,
+  optim,
+  resetFallbackCounts,
+  setBackend,
+  type Tensor,
 } from "../../src/index.js";
 import { mnistDataset } from "../../src/node.js";
 import { backendsUnderTest } from "../helpers.js";
@@ -14,7 +23,10 @@ await backendsUnderTest();
 
 function mlp(act: () => nn.Module, extras: boolean): nn.Sequential {
   const layers: nn.Module[] = [];
-  for (const [i, o] of [[784, 256], [256, 256]]) {
+  for (const [i, o] of [
+    [784, 256],
+    [256, 256],
+  ]) {
     layers.push(new nn.Linear(i, o));
     if (extras) layers.push(new nn.BatchNorm1d(o));
     layers.push(act());
@@ -36,13 +48,18 @@ describe("the MNIST training step on the wasm backend", () => {
       manualSeed(0);
       const train = mnistDataset("train", { limit: 256 });
       const model = mlp(act, extras);
-      const optimizer = opt === "sgd" ? new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 }) : new optim.Adam(model.parameters());
+      const optimizer =
+        opt === "sgd"
+          ? new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 })
+          : new optim.Adam(model.parameters());
       for (const p of model.parameters()) expect(p.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
       resetFallbackCounts();
       let losses = 0;
       for (const [x, y] of new data.DataLoader(train, { batchSize: 64, shuffle: true, seed: 0 })) {
         const loss = F.crossEntropy(model(x.view(-1, 784)), y);
-        optimizer.zeroGrad(); loss.backward(); optimizer.step();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
         losses += loss.item();
       }
       model.eval();
@@ -50,7 +67,8 @@ describe("the MNIST training step on the wasm backend", () => {
       expect(fallbackCounts()).toEqual({});
       expect(Number.isFinite(losses)).toBe(true);
       for (const st of optimizer.state.values()) {
-        for (const v of Object.values(st)) if (typeof v !== "number") expect(v.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
+        for (const v of Object.values(st))
+          if (typeof v !== "number") expect(v.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
       }
     } finally {
       setBackend("js");
@@ -66,9 +84,12 @@ describe("a small CNN's training step on the wasm backend", () => {
       manualSeed(0);
       const train = mnistDataset("train", { limit: 256 });
       const model = new nn.Sequential(
-        new nn.Conv2d(1, 8, 3, { stride: 2, padding: 1 }), new nn.ReLU(),
-        new nn.Conv2d(8, 16, 3, { stride: 2, padding: 1 }), new nn.ReLU(),
-        new nn.Flatten(), new nn.Linear(16 * 7 * 7, 10),
+        new nn.Conv2d(1, 8, 3, { stride: 2, padding: 1 }),
+        new nn.ReLU(),
+        new nn.Conv2d(8, 16, 3, { stride: 2, padding: 1 }),
+        new nn.ReLU(),
+        new nn.Flatten(),
+        new nn.Linear(16 * 7 * 7, 10),
       );
       const optimizer = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
       for (const p of model.parameters()) expect(p.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -77,7 +98,9 @@ describe("a small CNN's training step on the wasm backend", () => {
       for (let epoch = 0; epoch < 5; epoch++) {
         for (const [x, y] of new data.DataLoader(train, { batchSize: 64, shuffle: true, seed: epoch })) {
           const loss = F.crossEntropy(model(x.view(-1, 1, 28, 28)), y);
-          optimizer.zeroGrad(); loss.backward(); optimizer.step();
+          optimizer.zeroGrad();
+          loss.backward();
+          optimizer.step();
           losses.push(loss.item());
         }
       }
@@ -108,8 +131,8 @@ class PoolNormNet extends nn.Module {
   fc2 = new nn.Linear(8 * 3 * 3, 10);
   override forward(x: Tensor): Tensor {
     let h = this.fc1(x.view(-1, 784)).view(-1, 8, 12, 12);
-    h = this.pool(F.relu(this.bn(h)));                // [N, 8, 6, 6]
-    h = this.gap(this.avg(this.gn(h)));               // [N, 8, 3, 3]
+    h = this.pool(F.relu(this.bn(h))); // [N, 8, 6, 6]
+    h = this.gap(this.avg(this.gn(h))); // [N, 8, 3, 3]
     return this.fc2(F.relu(this.ln(h.flatten(1))));
   }
 }
@@ -123,11 +146,14 @@ describe("a CNN-shaped training step on the wasm backend", () => {
       const model = new PoolNormNet();
       const optimizer = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
       resetFallbackCounts();
-      let first = 0, last = 0;
+      let first = 0,
+        last = 0;
       for (let epoch = 0; epoch < 3; epoch++) {
         for (const [x, y] of new data.DataLoader(train, { batchSize: 64, shuffle: true, seed: epoch })) {
           const loss = F.crossEntropy(model(x), y);
-          optimizer.zeroGrad(); loss.backward(); optimizer.step();
+          optimizer.zeroGrad();
+          loss.backward();
+          optimizer.step();
           if (!first) first = loss.item();
           last = loss.item();
         }
@@ -161,7 +187,10 @@ describe("models.resnet's training step on the wasm backend", () => {
       for (let epoch = 0; losses.length < steps; epoch++) {
         for (const [x, y] of new data.DataLoader(train, { batchSize: 16, shuffle: true, seed: epoch })) {
           const loss = F.crossEntropy(model(x.view(-1, 1, 28, 28)), y);
-          optimizer.zeroGrad(); loss.backward(); optimizer.step(); scheduler.step();
+          optimizer.zeroGrad();
+          loss.backward();
+          optimizer.step();
+          scheduler.step();
           losses.push(loss.item());
         }
       }

@@ -5,8 +5,20 @@
  * training step of the character GPT (models.gpt: embeddings, causal attention, LayerNorm, GELU, AdamW).
  */
 import { describe, expect, it } from "vitest";
-import { F, fallbackCounts, Generator, manualSeed, models, multinomial, nn, optim, randint, resetFallbackCounts, setBackend,
-  type Tensor } from "../../src/index.js";
+import {
+  F,
+  fallbackCounts,
+  Generator,
+  manualSeed,
+  models,
+  multinomial,
+  nn,
+  optim,
+  randint,
+  resetFallbackCounts,
+  setBackend,
+  type Tensor,
+} from "../../src/index.js";
 import { backendsUnderTest } from "../helpers.js";
 
 await backendsUnderTest();
@@ -22,25 +34,34 @@ class CharModel extends nn.Module {
     this.rnn = kind === "lstm" ? new nn.LSTM(16, 32, opts) : new nn.GRU(16, 32, opts);
     this.head = new nn.Linear(bidirectional ? 64 : 32, vocab);
   }
-  override forward(x: Tensor): Tensor { return this.head(this.rnn(this.emb(x)).output); }
+  override forward(x: Tensor): Tensor {
+    return this.head(this.rnn(this.emb(x)).output);
+  }
 }
 
 describe("a character-level recurrent model on the wasm backend", () => {
-  it.each([["lstm", false], ["gru", false], ["lstm",
-    true]] as const)("%s (bidirectional: %s): training and sampling never fall back to JS", (kind, bi) => {
+  it.each([
+    ["lstm", false],
+    ["gru", false],
+    ["lstm", true],
+  ] as const)("%s (bidirectional: %s): training and sampling never fall back to JS", (kind, bi) => {
     setBackend("wasm");
     try {
       manualSeed(0);
-      const vocab = 65, model = new CharModel(kind, vocab, bi), optimizer = new optim.Adam(model.parameters(),
-        { lr: 1e-3 });
+      const vocab = 65,
+        model = new CharModel(kind, vocab, bi),
+        optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
       resetFallbackCounts();
-      let first = 0, last = 0;
-      const x = randint(0, vocab, [4, 12], { generator: new Generator(1) }), y = randint(0, vocab, [4, 12],
-        { generator: new Generator(2) });
+      let first = 0,
+        last = 0;
+      const x = randint(0, vocab, [4, 12], { generator: new Generator(1) }),
+        y = randint(0, vocab, [4, 12], { generator: new Generator(2) });
       for (let step = 0; step < 5; step++) {
         const logits = model(x);
         const loss = F.crossEntropy(logits.view(-1, vocab), y.view(-1));
-        optimizer.zeroGrad(); loss.backward(); optimizer.step();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
         if (step === 0) first = loss.item();
         last = loss.item();
       }
@@ -66,15 +87,19 @@ describe("the character GPT (models.gpt) on the wasm backend", () => {
     setBackend("wasm");
     try {
       manualSeed(0);
-      const vocab = 81, model = models.gpt({ vocabSize: vocab, blockSize: 16, nLayer: 2, nHead: 4, nEmbd: 32, dropout });
+      const vocab = 81,
+        model = models.gpt({ vocabSize: vocab, blockSize: 16, nLayer: 2, nHead: 4, nEmbd: 32, dropout });
       const optimizer = new optim.AdamW(model.parameters(), { lr: 1e-3 });
-      const x = randint(0, vocab, [4, 16], { generator: new Generator(1) }), y = randint(0, vocab, [4, 16],
-        { generator: new Generator(2) });
+      const x = randint(0, vocab, [4, 16], { generator: new Generator(1) }),
+        y = randint(0, vocab, [4, 16], { generator: new Generator(2) });
       resetFallbackCounts();
-      let first = 0, last = 0;
+      let first = 0,
+        last = 0;
       for (let step = 0; step < 4; step++) {
         const loss = F.crossEntropy(model(x).view(-1, vocab), y.view(-1));
-        optimizer.zeroGrad(); loss.backward(); optimizer.step();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
         if (step === 0) first = loss.item();
         last = loss.item();
       }

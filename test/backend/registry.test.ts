@@ -11,9 +11,15 @@ afterAll(() => setBackend(initial));
 describe("kernel registry", () => {
   it("a backend with its own gemm but no gemms gets its products run on that gemm", () => {
     const seen: GemmArgs[] = [];
-    registerBackend("counting", { gemm: (args) => { seen.push(args); jsKernels.gemm(args); } });
+    registerBackend("counting", {
+      gemm: (args) => {
+        seen.push(args);
+        jsKernels.gemm(args);
+      },
+    });
     setBackend("counting");
-    const x = randn([3, 4], { requiresGrad: true }), w = randn([5, 4], { requiresGrad: true });
+    const x = randn([3, 4], { requiresGrad: true }),
+      w = randn([5, 4], { requiresGrad: true });
     F.linear(x, w).sum().backward();
     // One forward product, then dX and dW through gemms → the backend's own gemm.
     expect(seen.length).toBe(3);

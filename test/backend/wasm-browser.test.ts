@@ -7,9 +7,14 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => existsSync(p));
+const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) =>
+  existsSync(p),
+);
 const playwright = await import("playwright-core");
-if (!chromiumPath) throw new Error("Chromium not found at /usr/bin/chromium: install it with `apt-get install -y chromium` (.ci/run does)");
+if (!chromiumPath)
+  throw new Error(
+    "Chromium not found at /usr/bin/chromium: install it with `apt-get install -y chromium` (.ci/run does)",
+  );
 
 const page = `<!doctype html><script type="module">
 import { check } from "./entry.js";
@@ -23,12 +28,18 @@ window.results = (async () => ({ isolated: crossOriginIsolated, worker: await in
 </script>`;
 
 describe("wasm backend in Chromium", () => {
-  let server: Server, url = "", bundle = "";
+  let server: Server,
+    url = "",
+    bundle = "";
 
   beforeAll(async () => {
     const out = await build({
       entryPoints: [fileURLToPath(new URL("./fixtures/browser-entry.ts", import.meta.url))],
-      bundle: true, format: "esm", platform: "browser", write: false, external: ["node:*"],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      write: false,
+      external: ["node:*"],
     });
     bundle = out.outputFiles[0].text;
     server = createServer((req, res) => {
@@ -51,7 +62,10 @@ describe("wasm backend in Chromium", () => {
     try {
       const p = await browser.newPage();
       await p.goto(url);
-      const r = await p.evaluate(() => (window as unknown as { results: Promise<unknown> }).results) as Record<string, Record<string, unknown>>;
+      const r = (await p.evaluate(() => (window as unknown as { results: Promise<unknown> }).results)) as Record<
+        string,
+        Record<string, unknown>
+      >;
       expect(r.error).toBeUndefined();
       expect(r.isolated).toBe(true);
       for (const where of ["worker", "main"]) {
@@ -68,9 +82,13 @@ describe("wasm backend in Chromium", () => {
     try {
       const p = await browser.newPage();
       await p.goto(`${url}plain/`);
-      const r = await p.evaluate(() => (window as unknown as { results: Promise<unknown> }).results) as Record<string, Record<string, unknown>>;
+      const r = (await p.evaluate(() => (window as unknown as { results: Promise<unknown> }).results)) as Record<
+        string,
+        Record<string, unknown>
+      >;
       expect(r.isolated).toBe(false);
-      for (const where of ["worker", "main"]) expect(r[where]).toMatchObject({ shared: false, threads: 1, failures: [] });
+      for (const where of ["worker", "main"])
+        expect(r[where]).toMatchObject({ shared: false, threads: 1, failures: [] });
     } finally {
       await browser.close();
     }

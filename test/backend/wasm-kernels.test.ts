@@ -32,7 +32,12 @@ describe("threads", () => {
       for (let i = 0; i < n; i++) a[i] = Math.sin(i * 12.9898) * 2;
       return a;
     };
-    const cases: Array<[boolean, boolean, number, number, number]> = [[false, true, 64, 256, 784], [false, false, 64, 784, 256], [true, false, 256, 784, 64], [false, false, 333, 45, 517]];
+    const cases: Array<[boolean, boolean, number, number, number]> = [
+      [false, true, 64, 256, 784],
+      [false, false, 64, 784, 256],
+      [true, false, 256, 784, 64],
+      [false, false, 333, 45, 517],
+    ];
     const run = (): Float32Array[] => {
       const outs = cases.map(([transA, transB, m, n, k]) => {
         const c = fill(m * n);
@@ -41,10 +46,13 @@ describe("threads", () => {
       });
       // A layer's dX and dW, which two threads run side by side.
       const [dx, dw] = [fill(64 * 256), fill(256 * 256)];
-      kernels.gemms([{ transA: false, transB: false, m: 64, n: 256, k: 256, a: fill(64 * 256), b: fill(256 * 256), c: dx },
-        { transA: true, transB: false, m: 256, n: 256, k: 64, a: fill(64 * 256), b: fill(64 * 256), c: dw, beta: 1 }]);
+      kernels.gemms([
+        { transA: false, transB: false, m: 64, n: 256, k: 256, a: fill(64 * 256), b: fill(256 * 256), c: dx },
+        { transA: true, transB: false, m: 256, n: 256, k: 64, a: fill(64 * 256), b: fill(64 * 256), c: dw, beta: 1 },
+      ]);
       outs.push(dx, dw);
-      const x = fill(200_003), y = kernels.alloc("float32", x.length) as Float32Array;
+      const x = fill(200_003),
+        y = kernels.alloc("float32", x.length) as Float32Array;
       kernels.unary("gelu", x, y);
       const z = kernels.alloc("float32", x.length) as Float32Array;
       kernels.binary("mul", x, [x.length], y, [y.length], z, [x.length]);
@@ -71,7 +79,9 @@ describe("integration with the registry", () => {
       expect((K.alloc("float32", 12) as Float32Array).buffer).toBeInstanceOf(ArrayBuffer);
       expect(Array.from(a)).toEqual(new Array(12).fill(0));
       // float64 is delegated to the reference on purpose: correct, and not a fallback.
-      const a64 = K.alloc("float64", 6) as Float64Array, b64 = new Float64Array([1, 2, 3, 4, 5, 6]), c64 = new Float64Array(4);
+      const a64 = K.alloc("float64", 6) as Float64Array,
+        b64 = new Float64Array([1, 2, 3, 4, 5, 6]),
+        c64 = new Float64Array(4);
       a64.set([1, 0, 0, 1, 1, 1]);
       K.gemm({ transA: false, transB: false, m: 2, n: 2, k: 3, a: a64, b: b64, c: c64 });
       const want = new Float64Array(4);

@@ -25,8 +25,12 @@ describe("wasm backend under other Node flags", () => {
   });
 
   it("FinalizationRegistry recycles tensor memory in an allocation loop", async () => {
-    type R = { recycled: { memoryBytes: number; liveBytes: number }; unyielding: { memoryBytes: number; plain: number }; checksum: number };
-    const r = await runNode(["--expose-gc"], "alloc-loop.ts") as unknown as R;
+    type R = {
+      recycled: { memoryBytes: number; liveBytes: number };
+      unyielding: { memoryBytes: number; plain: number };
+      checksum: number;
+    };
+    const r = (await runNode(["--expose-gc"], "alloc-loop.ts")) as unknown as R;
     // 2000 × 1 MiB allocated; without recycling memory would reach ~2 GB.
     expect(r.recycled.memoryBytes).toBeLessThan(128 * 2 ** 20);
     expect(r.recycled.liveBytes).toBeLessThan(16 * 2 ** 20);

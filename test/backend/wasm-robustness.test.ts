@@ -11,7 +11,10 @@ describe("wasm thread pool robustness", () => {
   });
 
   it("two overlapping initialisations both settle, and the backend still computes", async () => {
-    const both = Promise.all([initWasmBackend({ threads: 2 }), initWasmBackend({ threads: 2 })]).then(() => "settled", () => "settled");
+    const both = Promise.all([initWasmBackend({ threads: 2 }), initWasmBackend({ threads: 2 })]).then(
+      () => "settled",
+      () => "settled",
+    );
     const timeout = new Promise((r) => setTimeout(() => r("hung"), 10_000));
     expect(await Promise.race([both, timeout])).toBe("settled");
     await initWasmBackend({ threads: 2 });
@@ -28,7 +31,8 @@ describe("wasm thread pool robustness", () => {
 /** Index of the first element where `got` differs bitwise from `want` (-1: identical); cheap enough for loops. */
 function firstDifference(got: Float32Array, want: Float32Array): number {
   if (got.length !== want.length) return got.length;
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length), w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length),
+    w = new Uint32Array(want.buffer, want.byteOffset, want.length);
   for (let i = 0; i < g.length; i++) if (g[i] !== w[i]) return i;
   return -1;
 }
@@ -40,11 +44,13 @@ describe("wasm thread pool on a busy machine", () => {
     setBackend("wasm");
     const pool = wasmBackendInfo()!.pool!;
     try {
-      const a = randn([256, 300]), b = randn([300, 200]);
+      const a = randn([256, 300]),
+        b = randn([300, 200]);
       const want = matmul(a, b).dataSync().slice();
       const before = wasmBackendInfo()!.poolStats();
       pool.hold(1, true); // held for the whole loop: a caller that waited for the worker would hang here
-      for (let i = 0; i < 8; i++) expect(firstDifference(matmul(a, b).dataSync() as Float32Array, want as Float32Array)).toBe(-1);
+      for (let i = 0; i < 8; i++)
+        expect(firstDifference(matmul(a, b).dataSync() as Float32Array, want as Float32Array)).toBe(-1);
       const after = wasmBackendInfo()!.poolStats();
       expect(after.stolenCalls - before.stolenCalls).toBe(8);
     } finally {
@@ -59,13 +65,15 @@ describe("wasm thread pool on a busy machine", () => {
     setBackend("wasm");
     const pool = wasmBackendInfo()!.pool!;
     try {
-      const a = randn([128, 300]), b = randn([300, 128]);
+      const a = randn([128, 300]),
+        b = randn([300, 128]);
       const want = matmul(a, b).dataSync().slice();
       pool.hold(1, true);
       for (let i = 0; i < 20; i++) matmul(a, b);
       pool.hold(1, false);
       const s0 = wasmBackendInfo()!.poolStats();
-      for (let i = 0; i < 10; i++) expect(firstDifference(matmul(a, b).dataSync() as Float32Array, want as Float32Array)).toBe(-1);
+      for (let i = 0; i < 10; i++)
+        expect(firstDifference(matmul(a, b).dataSync() as Float32Array, want as Float32Array)).toBe(-1);
       const s1 = wasmBackendInfo()!.poolStats();
       expect(s1.soloRegions - s0.soloRegions).toBe(10); // solo now: no call posted, none stolen
       expect(s1.stolenCalls).toBe(s0.stolenCalls);
@@ -86,12 +94,14 @@ describe("wasm thread pool on a busy machine", () => {
     setBackend("wasm");
     const pool = wasmBackendInfo()!.pool!;
     try {
-      const a = randn([128, 300]), b = randn([300, 128]);
+      const a = randn([128, 300]),
+        b = randn([300, 128]);
       const want = matmul(a, b).dataSync().slice();
       pool.forceSleep(true);
       pool.resetBusyRecord(); // out of any solo stretch the tests above (or a busy machine) started
       const s0 = wasmBackendInfo()!.poolStats();
-      for (let i = 0; i < 150; i++) expect(firstDifference(matmul(a, b).dataSync() as Float32Array, want as Float32Array)).toBe(-1);
+      for (let i = 0; i < 150; i++)
+        expect(firstDifference(matmul(a, b).dataSync() as Float32Array, want as Float32Array)).toBe(-1);
       const s1 = wasmBackendInfo()!.poolStats();
       expect(s1.postedRegions - s0.postedRegions).toBe(150); // never solo: sleeping is no sign of load
     } finally {
@@ -107,14 +117,17 @@ describe("wasm thread pool on a busy machine", () => {
     setBackend("wasm");
     const hogs = [0, 1].map(() => spawn(process.execPath, ["-e", "for(;;);"], { stdio: "ignore" }));
     try {
-      const a = randn([96, 400]), b = randn([400, 160]);
+      const a = randn([96, 400]),
+        b = randn([400, 160]);
       const conv = new nn.Conv2d(3, 8, 5);
       const x = randn([8, 3, 28, 28]);
-      const wantMm = matmul(a, b).dataSync().slice(), wantConv = conv.forward(x).dataSync().slice();
+      const wantMm = matmul(a, b).dataSync().slice(),
+        wantConv = conv.forward(x).dataSync().slice();
       await new Promise((r) => setTimeout(r, 100)); // let the hogs start spinning
       for (let i = 0; i < 12; i++) {
         expect(firstDifference(matmul(a, b).dataSync() as Float32Array, wantMm as Float32Array)).toBe(-1);
-        if (i % 4 === 0) expect(firstDifference(conv.forward(x).dataSync() as Float32Array, wantConv as Float32Array)).toBe(-1);
+        if (i % 4 === 0)
+          expect(firstDifference(conv.forward(x).dataSync() as Float32Array, wantConv as Float32Array)).toBe(-1);
       }
     } finally {
       for (const h of hogs) h.kill("SIGKILL");

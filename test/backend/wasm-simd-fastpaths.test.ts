@@ -20,13 +20,31 @@ function floats(n: number, seed: number, lo = -3, hi = 3): Float32Array {
   return a;
 }
 
-const window2x2 = (h: number, w: number): PoolWindow =>
-  ({ kH: 2, kW: 2, sH: 2, sW: 2, pH: 0, pW: 0, dH: 1, dW: 1, outH: Math.floor(h / 2), outW: Math.floor(w / 2) });
+const window2x2 = (h: number, w: number): PoolWindow => ({
+  kH: 2,
+  kW: 2,
+  sH: 2,
+  sW: 2,
+  pH: 0,
+  pW: 0,
+  dH: 1,
+  dW: 1,
+  outH: Math.floor(h / 2),
+  outW: Math.floor(w / 2),
+});
 
 describe("wasm SIMD fast paths match the JS reference", () => {
   it("maxPool2d 2×2 stride 2: values and indices bit-identical (edge sizes, ties, NaN, ±Infinity)", async () => {
     const K = (await initWasmBackend({ simd: "simd", threads: 1 })) as Kernels;
-    const cases: Array<[number, number, number]> = [[1, 2, 2], [3, 2, 9], [2, 5, 8], [1, 7, 17], [4, 28, 28], [2, 10, 24], [6, 3, 31]];
+    const cases: Array<[number, number, number]> = [
+      [1, 2, 2],
+      [3, 2, 9],
+      [2, 5, 8],
+      [1, 7, 17],
+      [4, 28, 28],
+      [2, 10, 24],
+      [6, 3, 31],
+    ];
     for (const [planes, h, w] of cases) {
       for (const fill of ["random", "ties", "special"] as const) {
         let x = floats(planes * h * w, planes * 131 + h * 7 + w);
@@ -38,10 +56,13 @@ describe("wasm SIMD fast paths match the JS reference", () => {
           x.fill(Number.NaN, 0, Math.min(4, x.length)); // a window of NaNs: the last NaN is reported
           x.fill(-Infinity, w, Math.min(w + 4, x.length)); // a window of -Infinity: its first index
         }
-        const p = window2x2(h, w), n = planes * p.outH * p.outW;
-        const want = new Float32Array(n), wantIdx = new Int32Array(n);
+        const p = window2x2(h, w),
+          n = planes * p.outH * p.outW;
+        const want = new Float32Array(n),
+          wantIdx = new Int32Array(n);
         jsKernels.maxPool2d(x, planes, h, w, p, want, wantIdx);
-        const out = new Float32Array(n).fill(7), idx = new Int32Array(n).fill(-7);
+        const out = new Float32Array(n).fill(7),
+          idx = new Int32Array(n).fill(-7);
         K.maxPool2d(x, planes, h, w, p, out, idx);
         const label = `${planes}x${h}x${w} ${fill}`;
         expect(Array.from(new Uint32Array(out.buffer)), label).toEqual(Array.from(new Uint32Array(want.buffer)));
@@ -58,16 +79,23 @@ describe("wasm SIMD fast paths match the JS reference", () => {
     const all = Float32Array.from([...grid, ...specials, 0.5, -0.5, -0.75]);
     for (const n of [1, 2, 3, 4, 5, 7, 8, 9, all.length]) {
       const x = all.subarray(all.length - n);
-      const want = new Float32Array(n), out = new Float32Array(n);
+      const want = new Float32Array(n),
+        out = new Float32Array(n);
       jsKernels.unary("gelu", x, want);
       K.unary("gelu", x, out);
-      const dy = floats(n, n, -2, 2), dxWant = new Float32Array(n), dx = new Float32Array(n);
+      const dy = floats(n, n, -2, 2),
+        dxWant = new Float32Array(n),
+        dx = new Float32Array(n);
       jsKernels.unaryBackward("gelu", x, want, dy, dxWant);
       K.unaryBackward("gelu", x, out, dy, dx);
-      for (const [name, got, ref] of [["gelu", out, want], ["gelu backward", dx, dxWant]] as const) {
+      for (const [name, got, ref] of [
+        ["gelu", out, want],
+        ["gelu backward", dx, dxWant],
+      ] as const) {
         const bad: string[] = [];
         for (let i = 0; i < n; i++) {
-          const g = got[i], w = ref[i];
+          const g = got[i],
+            w = ref[i];
           const ok = Number.isNaN(w) ? Number.isNaN(g) : g === w || Math.abs(g - w) <= 1e-7 + 5e-7 * Math.abs(w);
           if (!ok && bad.length < 5) bad.push(`x=${x[i]}: ${g} vs ${w}`);
         }

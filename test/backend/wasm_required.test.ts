@@ -12,7 +12,8 @@ const broken = () => Promise.reject(new Error("CompileError: no SIMD"));
 it("a wasm backend that cannot load fails the suite, naming the opt-out", async () => {
   delete process.env[WITHOUT_WASM];
   await expect(backendsUnderTest(broken)).rejects.toThrow(
-    /wasm backend failed to load \(CompileError: no SIMD\), so its tests would not run; set GRADLAB_TEST_WITHOUT_WASM/);
+    /wasm backend failed to load \(CompileError: no SIMD\), so its tests would not run; set GRADLAB_TEST_WITHOUT_WASM/,
+  );
 });
 
 it("GRADLAB_TEST_WITHOUT_WASM=1 runs the suites on what did load", async () => {

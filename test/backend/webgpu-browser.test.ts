@@ -13,13 +13,22 @@ const chromiumPath = process.env.GRADLAB_CHROMIUM ?? "/usr/bin/chromium";
 const page = `<!doctype html><title>webgpu parity</title><script type="module" src="./entry.js"></script>`;
 
 describe("WebGPU kernels in Chromium", () => {
-  let server: Server, url = "", bundle = "";
+  let server: Server,
+    url = "",
+    bundle = "";
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath}: install it with \`apt-get install -y chromium\` (.ci/run does)`);
+    if (!existsSync(chromiumPath))
+      throw new Error(
+        `Chromium not found at ${chromiumPath}: install it with \`apt-get install -y chromium\` (.ci/run does)`,
+      );
     const out = await build({
       entryPoints: [fileURLToPath(new URL("./fixtures/webgpu-browser-entry.ts", import.meta.url))],
-      bundle: true, format: "esm", platform: "browser", write: false, logLevel: "error",
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      write: false,
+      logLevel: "error",
     });
     bundle = out.outputFiles[0].text;
     server = createServer((req, res) => {
@@ -33,11 +42,17 @@ describe("WebGPU kernels in Chromium", () => {
   afterAll(() => server?.close());
 
   it("match the JS reference on every kernel on the browser's adapter", async () => {
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--enable-unsafe-webgpu"] });
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ["--no-sandbox", "--enable-unsafe-webgpu"],
+    });
     try {
       const p = await browser.newPage();
       await p.goto(url);
-      const r = await p.evaluate(() => (window as unknown as { results: Promise<unknown> }).results) as Record<string, unknown>;
+      const r = (await p.evaluate(() => (window as unknown as { results: Promise<unknown> }).results)) as Record<
+        string,
+        unknown
+      >;
       expect(r.error, String(r.error)).toBeUndefined();
       expect(r.adapter).toMatchObject({ isFallbackAdapter: true, source: "navigator.gpu" });
       expect(r.failures).toEqual([]);

@@ -30,11 +30,14 @@ describe("WebGPU kernels in Node (Dawn on SwiftShader)", () => {
   }, 400_000);
 
   it("says in one line that there is no adapter when Dawn finds no driver", async () => {
-    const script = "import { GpuContext } from './src/backend/webgpu/context.ts';"
-      + "try { await GpuContext.create(); console.log('{\"ok\":true}'); } catch (e) { console.log(JSON.stringify({ message: e.message })); }"
-      + "process.exit(0);";
+    const script =
+      "import { GpuContext } from './src/backend/webgpu/context.ts';" +
+      "try { await GpuContext.create(); console.log('{\"ok\":true}'); } catch (e) { console.log(JSON.stringify({ message: e.message })); }" +
+      "process.exit(0);";
     const out = runWithoutAdapter(script);
-    expect(out.message).toMatch(/^WebGPU: no adapter found \(requestAdapter\(\) returned null\) — in Node, gradlab uses the optional package `webgpu`/);
+    expect(out.message).toMatch(
+      /^WebGPU: no adapter found \(requestAdapter\(\) returned null\) — in Node, gradlab uses the optional package `webgpu`/,
+    );
     expect(String(out.message)).not.toContain("\n");
   }, 60_000);
 });

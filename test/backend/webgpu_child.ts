@@ -11,13 +11,20 @@ export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The child prints Dawn's messages and then one JSON line. */
 export function lastJson(stdout: string): Record<string, unknown> {
-  const line = stdout.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  const line = stdout
+    .trim()
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("{"));
   if (!line) throw new Error(`no result from the child:\n${stdout}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
 
 /** Runs `entry` (a .ts file) under tsx on SwiftShader; its last JSON line, with the exit code. */
-export async function runGpuChild(entry: string, args: string[] = []): Promise<{ out: Record<string, unknown>; code: number | null; stderr: string }> {
+export async function runGpuChild(
+  entry: string,
+  args: string[] = [],
+): Promise<{ out: Record<string, unknown>; code: number | null; stderr: string }> {
   const r = await runWithSwiftShader(entry, args, { nodeArgs: ["--import", "tsx"], cwd: repoRoot });
   return { out: lastJson(r.stdout), code: r.code, stderr: r.stderr };
 }
@@ -25,7 +32,11 @@ export async function runGpuChild(entry: string, args: string[] = []): Promise<{
 /** Runs an inline ES module under tsx where Vulkan finds no device, whatever the machine has. */
 export function runWithoutAdapter(script: string): Record<string, unknown> {
   const env = { ...process.env, VK_ICD_FILENAMES: "/nonexistent.json", LD_LIBRARY_PATH: "" };
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: repoRoot, env, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: repoRoot,
+    env,
+    encoding: "utf8",
+  });
   return lastJson(r.stdout);
 }
 
@@ -36,11 +47,17 @@ export function runWithoutAdapter(script: string): Record<string, unknown> {
 export async function runGpuVitest(file: string): Promise<{ passed: string[]; failed: string[]; report: string }> {
   const out = join(mkdtempSync(join(tmpdir(), "gradlab-gpu-")), "report.json");
   const vitest = join(repoRoot, "node_modules", "vitest", "vitest.mjs");
-  const r = await runWithSwiftShader(vitest, ["run", "--config", "test/backend/gpu/vitest.config.ts", "--reporter=json",
-    `--outputFile=${out}`, file], { cwd: repoRoot });
+  const r = await runWithSwiftShader(
+    vitest,
+    ["run", "--config", "test/backend/gpu/vitest.config.ts", "--reporter=json", `--outputFile=${out}`, file],
+    { cwd: repoRoot },
+  );
   if (!existsSync(out)) throw new Error(`the child vitest wrote no report (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   const json = JSON.parse(readFileSync(out, "utf8")) as {
-    testResults: { message?: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
+    testResults: {
+      message?: string;
+      assertionResults: { fullName: string; status: string; failureMessages: string[] }[];
+    }[];
   };
   const all = json.testResults.flatMap((f) => f.assertionResults);
   const failed = all.filter((a) => a.status !== "passed");
@@ -48,6 +65,9 @@ export async function runGpuVitest(file: string): Promise<{ passed: string[]; fa
   return {
     passed: all.filter((a) => a.status === "passed").map((a) => a.fullName),
     failed: [...failed.map((a) => a.fullName), ...fileErrors.map((m) => `file error: ${m}`)],
-    report: [...failed.map((a) => `${a.fullName}: ${a.failureMessages.join("\n").split("\n").slice(0, 3).join(" | ")}`), ...fileErrors].join("\n"),
+    report: [
+      ...failed.map((a) => `${a.fullName}: ${a.failureMessages.join("\n").split("\n").slice(0, 3).join(" | ")}`),
+      ...fileErrors,
+    ].join("\n"),
   };
 }

@@ -10,7 +10,11 @@ import { noGrad, tensor } from "../../src/index.js";
 import { checkpointDir, cli, expectOneLine, ROOT, tmp } from "./helpers.js";
 
 /** A safetensors header + data with whatever lies we like. */
-function rawSafetensors(header: object | string, data: Uint8Array = new Uint8Array(0), lenOverride?: bigint): Uint8Array {
+function rawSafetensors(
+  header: object | string,
+  data: Uint8Array = new Uint8Array(0),
+  lenOverride?: bigint,
+): Uint8Array {
   const json = new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setBigUint64(0, lenOverride ?? BigInt(json.length), true);
@@ -20,20 +24,25 @@ function rawSafetensors(header: object | string, data: Uint8Array = new Uint8Arr
 }
 
 const f32 = (n: number, v = 0.01) => new Float32Array(n).fill(v);
-const mlp = (h: number) => encodeSafetensors({
-  "0.weight": { shape: [h, 784], dtype: "float32", data: f32(h * 784) },
-  "0.bias": { shape: [h], dtype: "float32", data: f32(h) },
-  "2.weight": { shape: [10, h], dtype: "float32", data: f32(10 * h) },
-  "2.bias": { shape: [10], dtype: "float32", data: f32(10) },
-});
+const mlp = (h: number) =>
+  encodeSafetensors({
+    "0.weight": { shape: [h, 784], dtype: "float32", data: f32(h * 784) },
+    "0.bias": { shape: [h], dtype: "float32", data: f32(h) },
+    "2.weight": { shape: [10, h], dtype: "float32", data: f32(10 * h) },
+    "2.bias": { shape: [10], dtype: "float32", data: f32(10) },
+  });
 
 describe("corrupt or missing MNIST IDX files", () => {
   let dir: string;
   beforeAll(() => {
     dir = tmp("idx");
-    for (const f of ["train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]) copyFileSync(join(mnistDataDir(), f), join(dir, f));
+    for (const f of ["train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"])
+      copyFileSync(join(mnistDataDir(), f), join(dir, f));
     // Truncated images file: a valid header promising 60,000 images, then only 1,000 bytes.
-    writeFileSync(join(dir, "train-images-idx3-ubyte"), readFileSync(join(mnistDataDir(), "train-images-idx3-ubyte")).subarray(0, 1016));
+    writeFileSync(
+      join(dir, "train-images-idx3-ubyte"),
+      readFileSync(join(mnistDataDir(), "train-images-idx3-ubyte")).subarray(0, 1016),
+    );
   });
   it("a truncated images file", async () => {
     const r = await cli("train", "--data-dir", dir, "--epochs", "1", "--out", join(tmp("o"), "run"));
@@ -53,9 +62,17 @@ describe("malicious or broken safetensors files", () => {
     ["empty", new Uint8Array(3), /too short/],
     ["header length past the end", rawSafetensors({}, new Uint8Array(0), 1000n), /runs past the end of the file/],
     ["huge header", rawSafetensors({}, new Uint8Array(0), 1n << 62n), /exceeds the 100000000-byte/],
-    ["offsets out of range", rawSafetensors({ "0.weight": { dtype: "F32", shape: [10, 784], data_offsets: [0, 31360] } }, new Uint8Array(16)), /0\.weight/],
+    [
+      "offsets out of range",
+      rawSafetensors({ "0.weight": { dtype: "F32", shape: [10, 784], data_offsets: [0, 31360] } }, new Uint8Array(16)),
+      /0\.weight/,
+    ],
     ["not JSON", rawSafetensors("{not json"), /not valid JSON/],
-    ["unknown dtype", rawSafetensors({ "0.weight": { dtype: "F8_E4M3", shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /F8_E4M3/],
+    [
+      "unknown dtype",
+      rawSafetensors({ "0.weight": { dtype: "F8_E4M3", shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)),
+      /F8_E4M3/,
+    ],
     ["truncated real file", mlp(8).subarray(0, 2000), /safetensors|bytes/],
   ];
   for (const [name, data, msg] of cases) {
@@ -72,10 +89,13 @@ describe("malicious or broken safetensors files", () => {
 
   it("integer weights (wrong dtype)", async () => {
     const f = join(d, "int.safetensors");
-    writeFileSync(f, encodeSafetensors({
-      "0.weight": { shape: [10, 784], dtype: "int32", data: new Int32Array(7840) },
-      "0.bias": { shape: [10], dtype: "float32", data: f32(10) },
-    }));
+    writeFileSync(
+      f,
+      encodeSafetensors({
+        "0.weight": { shape: [10, 784], dtype: "int32", data: new Int32Array(7840) },
+        "0.bias": { shape: [10], dtype: "float32", data: f32(10) },
+      }),
+    );
     const r = await cli("eval", f);
     expect(r.code).toBe(1);
     expect(expectOneLine(r.err)).toMatch(/0\.weight has dtype int32, expected float32/);
@@ -91,19 +111,24 @@ describe("malicious or broken safetensors files", () => {
 describe("checkpoints that do not fit the model", () => {
   it("lists every mismatched shape", async () => {
     const dir = join(tmp("mismatch"), "run");
-    expect((await cli("train", "--limit", "300", "--val-size", "50", "--epochs", "1", "--hidden", "16", "--out", dir)).code).toBe(0);
+    expect(
+      (await cli("train", "--limit", "300", "--val-size", "50", "--epochs", "1", "--hidden", "16", "--out", dir)).code,
+    ).toBe(0);
     writeFileSync(join(dir, "model.safetensors"), mlp(8));
     const r = await cli("eval", dir);
     expect(r.code).toBe(1);
     const line = expectOneLine(r.err);
-    expect(line).toMatch(/shapes do not match the model: 0\.weight is \[8, 784\] in the file but \[16, 784\] in the model; 0\.bias is \[8\] in the file but \[16\] in the model; 2\.weight is \[10, 8\] in the file but \[10, 16\] in the model/);
+    expect(line).toMatch(
+      /shapes do not match the model: 0\.weight is \[8, 784\] in the file but \[16, 784\] in the model; 0\.bias is \[8\] in the file but \[16\] in the model; 2\.weight is \[10, 8\] in the file but \[10, 16\] in the model/,
+    );
   });
 
   it("a resume whose files come from different saves is refused, even saves of the same step", async () => {
     // Two identical runs save at the same global step; each save's id is unique all the same,
     // so the optimizer state of one copied into the other is told apart.
     const args = ["--dataset", "xor", "--hidden", "4", "--epochs", "1"];
-    const a = join(tmp("torn"), "run"), b = join(tmp("torn"), "run");
+    const a = join(tmp("torn"), "run"),
+      b = join(tmp("torn"), "run");
     expect((await cli("train", ...args, "--out", a)).code).toBe(0);
     expect((await cli("train", ...args, "--out", b)).code).toBe(0);
     const ida = JSON.parse(readFileSync(join(checkpointDir(a), "state.json"), "utf8")).checkpointId;
@@ -145,7 +170,9 @@ describe("a safetensors file written by PyTorch", () => {
 describe("more hostile inputs (from review)", () => {
   it("a PNG whose header claims 60000x60000 pixels is refused before decoding", async () => {
     const dir = join(tmp("bomb"), "run");
-    expect((await cli("train", "--limit", "300", "--val-size", "50", "--epochs", "1", "--hidden", "8", "--out", dir)).code).toBe(0);
+    expect(
+      (await cli("train", "--limit", "300", "--val-size", "50", "--epochs", "1", "--hidden", "8", "--out", dir)).code,
+    ).toBe(0);
     const png = new Uint8Array(64);
     png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
     new DataView(png.buffer).setUint32(16, 60000);
@@ -166,7 +193,9 @@ describe("more hostile inputs (from review)", () => {
     writeFileSync(join(dir, "config.json"), JSON.stringify({ ...cfg, dataset: "fashion" }));
     const r = await cli("eval", dir);
     expect(r.code).toBe(1);
-    expect(expectOneLine(r.err)).toMatch(/config\.json: --dataset must be one of mnist, xor, spirals, moons, circles; got "fashion"/);
+    expect(expectOneLine(r.err)).toMatch(
+      /config\.json: --dataset must be one of mnist, xor, spirals, moons, circles; got "fashion"/,
+    );
   });
 
   it("export into an existing directory fails with one line and leaves no temporary file", async () => {

@@ -31,12 +31,29 @@ describe("gradlab train --model lenet", () => {
     expect(out[0]).toMatch(/^gradlab train: mnist, lenet, sgd lr 0\.01, batch 64, 2 epochs → /);
     expect(out.filter((l) => /^\s+\d+\s+\d+\.\d{4}\s+\d+\.\d{4}\s+\d\.\d{4}\s+\d+\.\ds$/.test(l))).toHaveLength(2);
     const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
-    expect(cfg).toMatchObject({ model: "lenet", optimizer: "sgd", lr: 0.01, momentum: 0.9, batchSize: 64, scheduler: "none" });
+    expect(cfg).toMatchObject({
+      model: "lenet",
+      optimizer: "sgd",
+      lr: 0.01,
+      momentum: 0.9,
+      batchSize: 64,
+      scheduler: "none",
+    });
     for (const k of ["hidden", "activation", "dropout", "batchnorm", "init"]) expect(cfg).not.toHaveProperty(k);
     expect(cfg.arch).toEqual({ model: "lenet", inChannels: 1, imageSize: [28, 28], numClasses: 10 });
     const { tensors } = decodeSafetensors(read(dir, "model.safetensors"));
-    expect([...tensors.keys()].sort()).toEqual(["0.bias", "0.weight", "11.bias", "11.weight", "3.bias", "3.weight",
-      "7.bias", "7.weight", "9.bias", "9.weight"]);
+    expect([...tensors.keys()].sort()).toEqual([
+      "0.bias",
+      "0.weight",
+      "11.bias",
+      "11.weight",
+      "3.bias",
+      "3.weight",
+      "7.bias",
+      "7.weight",
+      "9.bias",
+      "9.weight",
+    ]);
     expect(tensors.get("0.weight")!.shape).toEqual([6, 1, 5, 5]);
     expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("LeNet-5");
   });
@@ -104,15 +121,30 @@ describe("gradlab train --model resnet", () => {
 
     const cut = join(tmp("resnet-cut"), "run");
     const stop = new AbortController();
-    const b = await train(cfg, { outDir: cut, signal: stop.signal, onStep: (s) => { if (s.step === 2) stop.abort(); } });
+    const b = await train(cfg, {
+      outDir: cut,
+      signal: stop.signal,
+      onStep: (s) => {
+        if (s.step === 2) stop.abort();
+      },
+    });
     expect(b.status).toBe("interrupted");
     const c = await train(cfg, { outDir: cut, resume: true });
     expect(c.status).toBe("done");
-    expect(Buffer.from(read(cut, "model.safetensors")).equals(Buffer.from(read(whole, "model.safetensors")))).toBe(true);
+    expect(Buffer.from(read(cut, "model.safetensors")).equals(Buffer.from(read(whole, "model.safetensors")))).toBe(
+      true,
+    );
     expect(c.test!.accuracy).toBe(a.test!.accuracy);
 
     const cfgFile = JSON.parse(readFileSync(join(whole, "config.json"), "utf8"));
-    expect(cfgFile.arch).toEqual({ model: "resnet", inChannels: 1, imageSize: [28, 28], numClasses: 10, widths: [16, 32, 64], blocks: 1 });
+    expect(cfgFile.arch).toEqual({
+      model: "resnet",
+      inChannels: 1,
+      imageSize: [28, 28],
+      numClasses: 10,
+      widths: [16, 32, 64],
+      blocks: 1,
+    });
     // Stretching the schedule over more epochs would change the numbers already computed.
     const r = await cli("train", "--resume", whole, "--epochs", "2");
     expect(r.code).toBe(2);
@@ -134,7 +166,9 @@ describe("--model errors", () => {
   it("MLP flags with a CNN are refused by name", async () => {
     const r = await cli("train", "--model", "resnet", "--hidden", "64", "--dropout", "0.1");
     expect(r.code).toBe(2);
-    expect(expectOneLine(r.err)).toBe("gradlab: --hidden, --dropout shape the MLP, not --model resnet; drop them, or train --model mlp");
+    expect(expectOneLine(r.err)).toBe(
+      "gradlab: --hidden, --dropout shape the MLP, not --model resnet; drop them, or train --model mlp",
+    );
     const d = await cli("train", "--model", "lenet", "--dataset", "spirals");
     expect(expectOneLine(d.err)).toMatch(/--model lenet reads 28×28 images; it trains on --dataset mnist, not spirals/);
   });

@@ -14,8 +14,11 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs/promises")>();
   const under = (p: unknown, root: string) => root !== "" && String(p).startsWith(root);
   const errno = (code: string, text: string, syscall: string, path?: string) =>
-    Object.assign(new Error(`${code}: ${text}, ${syscall}${path ? ` '${path}'` : ""}`),
-      { code, syscall, ...(path ? { path } : {}) });
+    Object.assign(new Error(`${code}: ${text}, ${syscall}${path ? ` '${path}'` : ""}`), {
+      code,
+      syscall,
+      ...(path ? { path } : {}),
+    });
   const mocked = {
     ...real,
     async mkdir(p: string, opts?: unknown) {
@@ -34,7 +37,10 @@ vi.mock("node:fs/promises", async (importOriginal) => {
       // The file opens; writing to it finds the disk full.
       return new Proxy(fh, {
         get(target, key) {
-          if (key === "writeFile") return async () => { throw errno("ENOSPC", "no space left on device", "write"); };
+          if (key === "writeFile")
+            return async () => {
+              throw errno("ENOSPC", "no space left on device", "write");
+            };
           const v = Reflect.get(target, key);
           return typeof v === "function" ? v.bind(target) : v;
         },
@@ -44,7 +50,10 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   return { ...mocked, default: mocked };
 });
 
-afterEach(() => { faults.readOnly = ""; faults.full = ""; });
+afterEach(() => {
+  faults.readOnly = "";
+  faults.full = "";
+});
 
 describe("file-system faults", () => {
   it("a read-only file system says so (it said 'ENOENT: no such file or directory, mkdir')", async () => {
@@ -53,8 +62,10 @@ describe("file-system faults", () => {
     const out = join(ro, "runs", "a");
     const r = await cli("train", "--dataset", "xor", "--hidden", "4", "--epochs", "1", "--out", out);
     expect(r.code).toBe(1);
-    expect(expectOneLine(r.err)).toBe(`gradlab: cannot create ${out}: the file system holding ${ro} is read-only; `
-      + "choose an --out on a writable disk");
+    expect(expectOneLine(r.err)).toBe(
+      `gradlab: cannot create ${out}: the file system holding ${ro} is read-only; ` +
+        "choose an --out on a writable disk",
+    );
   });
 
   it("a full disk names the file (it said 'no space left on device, write') and keeps the checkpoint", async () => {

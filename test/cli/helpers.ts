@@ -8,7 +8,11 @@ import { main } from "../../src/cli/main.js";
 export const ROOT = resolve(__dirname, "../..");
 export const tmp = (name: string) => mkdtempSync(join(tmpdir(), `gradlab-${name}-`));
 
-export interface Run { code: number; out: string[]; err: string[] }
+export interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+}
 
 /** Runs the CLI in this process with captured output. */
 export async function cli(...argv: string[]): Promise<Run> {
@@ -26,11 +30,16 @@ export type ChildRun = Run & { stdout: string; stderr: string; signal: NodeJS.Si
  * stdout lines as they come.
  */
 export function cliChild(
-  argv: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {},
+  argv: string[],
+  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
+  env: Record<string, string> = {},
 ): Promise<ChildRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...argv],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...argv], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
     let stdout = "";
     let stderr = "";
     let pending = "";
@@ -41,11 +50,14 @@ export function cliChild(
       pending = lines.pop()!;
       for (const l of lines) onLine?.(l, child);
     });
-    child.stderr.on("data", (b: Buffer) => { stderr += b; });
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b;
+    });
     child.on("error", fail);
     const lines = (s: string) => s.split("\n").filter(Boolean);
     child.on("close", (code, signal) =>
-      done({ code: code ?? -1, signal, out: lines(stdout), err: lines(stderr), stdout, stderr }));
+      done({ code: code ?? -1, signal, out: lines(stdout), err: lines(stderr), stdout, stderr }),
+    );
   });
 }
 
@@ -59,7 +71,9 @@ export function expectOneLine(err: string[]): string {
 
 /** The newest committed checkpoint folder of a run folder (`checkpoints/<seq>`), or throws when there is none. */
 export function checkpointDir(runDir: string): string {
-  const seqs = readdirSync(join(runDir, "checkpoints")).filter((n) => /^\d+$/.test(n)).sort();
+  const seqs = readdirSync(join(runDir, "checkpoints"))
+    .filter((n) => /^\d+$/.test(n))
+    .sort();
   if (!seqs.length) throw new Error(`${runDir} has no committed checkpoint`);
   return join(runDir, "checkpoints", seqs[seqs.length - 1]);
 }

@@ -11,7 +11,12 @@ import { cli, expectOneLine, tmp } from "./helpers.js";
 
 /** The lecture's 784-256-256-10 MLP. */
 const LECTURE = {
-  inputSize: 784, numClasses: 10, hidden: [256, 256], activation: "relu" as const, dropout: 0, batchnorm: false,
+  inputSize: 784,
+  numClasses: 10,
+  hidden: [256, 256],
+  activation: "relu" as const,
+  dropout: 0,
+  batchnorm: false,
 };
 const XOR = ["--dataset", "xor", "--hidden", "4", "--epochs", "1"];
 
@@ -44,8 +49,9 @@ describe("sizes are checked against memory before anything is built", () => {
   it("summary --hidden builds nothing it cannot hold", async () => {
     const r = await cli("summary", "--hidden", "1000000,1000000");
     expect(r.code).toBe(2);
-    expect(expectOneLine(r.err))
-      .toMatch(/--hidden 1000000,1000000 describes a model of 1,000,796,000,010 parameters; its float32 weights/);
+    expect(expectOneLine(r.err)).toMatch(
+      /--hidden 1000000,1000000 describes a model of 1,000,796,000,010 parameters; its float32 weights/,
+    );
   });
 
   it("the lecture's model is far inside the limit, and the parameter count is summary's", () => {
@@ -77,8 +83,10 @@ describe("--threads above the core count", () => {
     const r = await cli("train", ...XOR, "--threads", "256", "--out", dir);
     expect(r.code).toBe(0);
     const have = `this machine has ${cores} core${cores === 1 ? "" : "s"}`;
-    expect(r.err).toEqual([`gradlab: --threads 256 is more than the cores here; ${have}, so using ${cores} `
-      + "(more threads than cores only wait for each other)"]);
+    expect(r.err).toEqual([
+      `gradlab: --threads 256 is more than the cores here; ${have}, so using ${cores} ` +
+        "(more threads than cores only wait for each other)",
+    ]);
     expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).threads).toBe(cores);
     const within = await cli("train", ...XOR, "--threads", "1", "--out", join(tmp("threads1"), "run"));
     expect(within.err).toEqual([]);
@@ -91,8 +99,10 @@ describe("summary RUN with model flags", () => {
     expect((await cli("train", ...XOR, "--out", dir)).code).toBe(0);
     const r = await cli("summary", dir, "--hidden", "5");
     expect(r.code).toBe(2);
-    expect(expectOneLine(r.err)).toBe(`gradlab: --hidden describes a new model, but summary ${dir} shows the model `
-      + `saved there; drop it, or drop ${dir} to see the model the flags make`);
+    expect(expectOneLine(r.err)).toBe(
+      `gradlab: --hidden describes a new model, but summary ${dir} shows the model ` +
+        `saved there; drop it, or drop ${dir} to see the model the flags make`,
+    );
     const two = await cli("summary", dir, "--hidden", "5", "--batchnorm");
     expect(expectOneLine(two.err)).toMatch(/^gradlab: --hidden, --batchnorm describe a new model/);
     expect((await cli("summary", dir)).out.join("\n")).toContain("Total params: 22");

@@ -125,8 +125,10 @@ describe("eval, predict, summary and export refuse what is not a regular file", 
     // A valid 28x28 header, then gigabytes: far more than 28x28 pixels can need.
     const small = encodeGrey(new Float32Array(784).fill(0.5), 28, 28);
     const big = sparse("big.png", small.subarray(0, 33), 3e9);
-    await fails(["predict", run, big], `${big} is 3.0 GB, far more than a 28x28 PNG needs (at most 1.1 MB); `
-      + "it is corrupt or not an image");
+    await fails(
+      ["predict", run, big],
+      `${big} is 3.0 GB, far more than a 28x28 PNG needs (at most 1.1 MB); ` + "it is corrupt or not an image",
+    );
   });
 
   it("config.json or state.json replaced by a FIFO or /dev/zero", async () => {
@@ -143,8 +145,11 @@ describe("an architecture is checked against the tensors before anything is buil
     const f = join(work, "lying-meta.safetensors");
     writeFileSync(f, encodeSafetensors(mlpTensors(4), { gradlab_arch: arch([1_000_000]) }));
     expect(readFileSync(f).length).toBeLessThan(15_000);
-    await fails(["eval", f], `${f} does not fit the model — shapes do not match the model: `
-      + "0.weight is [4, 784] in the file but [1000000, 784] in the model");
+    await fails(
+      ["eval", f],
+      `${f} does not fit the model — shapes do not match the model: ` +
+        "0.weight is [4, 784] in the file but [1000000, 784] in the model",
+    );
     // Two such layers would be 4 TB: refused the same way, from the header.
     writeFileSync(f, encodeSafetensors(mlpTensors(4), { gradlab_arch: arch([1_000_000, 1_000_000]) }));
     for (const cmd of ["eval", "summary"]) {
@@ -155,14 +160,19 @@ describe("an architecture is checked against the tensors before anything is buil
   it("metadata that is not an architecture is named as such", async () => {
     const f = join(work, "bad-meta.safetensors");
     writeFileSync(f, encodeSafetensors(mlpTensors(4), { gradlab_arch: JSON.stringify({ hidden: "lots" }) }));
-    await fails(["eval", f], `${f} (gradlab_arch metadata): arch.inputSize should be an integer from 1 to 1000000, `
-      + "got undefined");
+    await fails(
+      ["eval", f],
+      `${f} (gradlab_arch metadata): arch.inputSize should be an integer from 1 to 1000000, ` + "got undefined",
+    );
   });
 
   it("an honest 3 GB file (sparse) is refused from its header for what loading it would take", async () => {
     const h = 1_000_000;
     const spans: Record<string, [number[], number]> = {
-      "0.weight": [[h, 784], h * 784], "0.bias": [[h], h], "2.weight": [[10, h], 10 * h], "2.bias": [[10], 10],
+      "0.weight": [[h, 784], h * 784],
+      "0.bias": [[h], h],
+      "2.weight": [[10, h], 10 * h],
+      "2.bias": [[10], 10],
     };
     const hdr: Record<string, object> = {};
     let off = 0;
@@ -172,8 +182,11 @@ describe("an architecture is checked against the tensors before anything is buil
     }
     const head = header(hdr);
     const f = sparse("honest-huge.safetensors", head, head.length + off);
-    await fails(["eval", f], `${f} describes a model of 795,000,010 parameters; loading it takes 6.4 GB `
-      + "(the file's float32 weights, then the model's copy), more than");
+    await fails(
+      ["eval", f],
+      `${f} describes a model of 795,000,010 parameters; loading it takes 6.4 GB ` +
+        "(the file's float32 weights, then the model's copy), more than",
+    );
   });
 
   it("config.json with arch.hidden [2000000] (eval, summary and export reached 6.3 GB)", async () => {
@@ -181,15 +194,25 @@ describe("an architecture is checked against the tensors before anything is buil
     expect((await cli("train", ...SMALL_MNIST, "--out", dir)).code).toBe(0);
     const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
     writeFileSync(join(dir, "config.json"), JSON.stringify({ ...cfg, arch: { ...cfg.arch, hidden: [2_000_000] } }));
-    for (const argv of [["eval", dir], ["summary", dir], ["export", dir, "--onnx", join(work, "m.onnx")]]) {
-      await fails(argv, `${join(dir, "config.json")}: arch.hidden should be an array of layer widths `
-        + "from 1 to 1000000, got [2000000]");
+    for (const argv of [
+      ["eval", dir],
+      ["summary", dir],
+      ["export", dir, "--onnx", join(work, "m.onnx")],
+    ]) {
+      await fails(
+        argv,
+        `${join(dir, "config.json")}: arch.hidden should be an array of layer widths ` +
+          "from 1 to 1000000, got [2000000]",
+      );
     }
     // Within the limit but not what the weights are: named before the model is built.
     const wide = { ...cfg, hidden: [500_000], arch: { ...cfg.arch, hidden: [500_000] } };
     writeFileSync(join(dir, "config.json"), JSON.stringify(wide));
-    await fails(["eval", dir], "model.safetensors does not fit the model — shapes do not match the model: "
-      + "0.weight is [8, 784] in the file but [500000, 784] in the model");
+    await fails(
+      ["eval", dir],
+      "model.safetensors does not fit the model — shapes do not match the model: " +
+        "0.weight is [8, 784] in the file but [500000, 784] in the model",
+    );
     // arch and the fields beside it disagreeing means the file was edited.
     writeFileSync(join(dir, "config.json"), JSON.stringify({ ...cfg, arch: { ...cfg.arch, hidden: [9] } }));
     await fails(["eval", dir], `"arch" and the settings beside it disagree (hidden [9] vs [8])`);
@@ -229,8 +252,10 @@ describe("an architecture is checked against the tensors before anything is buil
     const f = join(work, "far-index.safetensors");
     const t = mlpTensors(4);
     const far = {
-      "0.weight": t["0.weight"], "0.bias": t["0.bias"],
-      "1000000000.weight": t["2.weight"], "1000000000.bias": t["2.bias"],
+      "0.weight": t["0.weight"],
+      "0.bias": t["0.bias"],
+      "1000000000.weight": t["2.weight"],
+      "1000000000.bias": t["2.bias"],
     };
     writeFileSync(f, encodeSafetensors(far));
     await fails(["eval", f], "checkpoint layer indices jump from 0 to 1000000000");
@@ -265,13 +290,22 @@ describe("predict on damaged pictures is an error, not an answer", () => {
   it("a complete stream holding 14 of the 28 rows", async () => {
     const f = join(work, "half-rows.png");
     writeFileSync(f, png(28, 28, deflateSync(raw.subarray(0, 14 * 29))));
-    await fails(["predict", run, f], `${f} holds 406 of the 812 bytes of image data its 28x28 header calls for: `
-      + "rows are missing");
+    await fails(
+      ["predict", run, f],
+      `${f} holds 406 of the 812 bytes of image data its 28x28 header calls for: ` + "rows are missing",
+    );
   });
 
   it("corrupt or surplus image data, and a file cut before IEND", async () => {
     const garbage = join(work, "garbage.png");
-    writeFileSync(garbage, png(28, 28, Uint8Array.from({ length: 300 }, (_, i) => (i * 97) & 255)));
+    writeFileSync(
+      garbage,
+      png(
+        28,
+        28,
+        Uint8Array.from({ length: 300 }, (_, i) => (i * 97) & 255),
+      ),
+    );
     await fails(["predict", run, garbage], `${garbage} has corrupt image data`);
     const more = join(work, "more.png");
     writeFileSync(more, png(28, 28, deflateSync(Buffer.concat([raw, raw]))));

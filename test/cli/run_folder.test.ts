@@ -11,13 +11,33 @@ import { decodeSafetensors, encodeSafetensors } from "../../src/io/safetensors.j
 import { checkpointDir, cli, cliChild, expectOneLine, ROOT, tmp } from "./helpers.js";
 
 // Dropout and BatchNorm make the run depend on the global RNG and on buffers, not just weights.
-const ARGS = ["--dataset", "spirals", "--limit", "600", "--hidden", "16,16", "--dropout", "0.2", "--batchnorm",
-  "--epochs", "3", "--lr", "0.05", "--batch-size", "32"];
+const ARGS = [
+  "--dataset",
+  "spirals",
+  "--limit",
+  "600",
+  "--hidden",
+  "16,16",
+  "--dropout",
+  "0.2",
+  "--batchnorm",
+  "--epochs",
+  "3",
+  "--lr",
+  "0.05",
+  "--batch-size",
+  "32",
+];
 const read = (dir: string, f: string) => readFileSync(join(dir, f));
-const metrics = (dir: string) => read(dir, "metrics.jsonl").toString().trim().split("\n").map((l) => {
-  const { time: _t, ...rest } = JSON.parse(l);
-  return rest;
-});
+const metrics = (dir: string) =>
+  read(dir, "metrics.jsonl")
+    .toString()
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const { time: _t, ...rest } = JSON.parse(l);
+      return rest;
+    });
 const optimizerTensors = (run: string) =>
   decodeSafetensors(new Uint8Array(read(checkpointDir(run), "optimizer.safetensors"))).tensors;
 
@@ -79,7 +99,8 @@ describe("a checkpoint is committed by one rename", () => {
     expect((await cli("train", ...ARGS, "--epochs", "1", "--out", dir)).code).toBe(0);
     const pid = deadPid();
     const junk = [
-      join(dir, `model.safetensors.tmp-${pid}`), join(dir, `config.json.tmp-${pid}`),
+      join(dir, `model.safetensors.tmp-${pid}`),
+      join(dir, `config.json.tmp-${pid}`),
       join(dir, "checkpoints", `000007.tmp-${pid}`),
     ];
     writeFileSync(junk[0], "half a model");
@@ -121,22 +142,45 @@ describe("a checkpoint is committed by one rename", () => {
 });
 
 /** Starts a long training run in a child process; resolves with it once its first epoch's row is out. */
-interface Ended { code: number | null; stderr: string }
+interface Ended {
+  code: number | null;
+  stderr: string;
+}
 function longRun(dir: string): Promise<{ child: ReturnType<typeof spawn>; done: Promise<Ended> }> {
   return new Promise((started, fail) => {
-    const argv = ["train", "--dataset", "spirals", "--limit", "20000", "--hidden", "64,64", "--epochs", "50",
-      "--out", dir];
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...argv],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const argv = [
+      "train",
+      "--dataset",
+      "spirals",
+      "--limit",
+      "20000",
+      "--hidden",
+      "64,64",
+      "--epochs",
+      "50",
+      "--out",
+      dir,
+    ];
+    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...argv], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     let seen = false;
-    child.stderr!.on("data", (b: Buffer) => { stderr += b; });
+    child.stderr!.on("data", (b: Buffer) => {
+      stderr += b;
+    });
     const done = new Promise<Ended>((res) => child.on("close", (code) => res({ code, stderr })));
     child.stdout!.on("data", (b: Buffer) => {
-      if (!seen && /^\s+1\s+\d+\.\d+/m.test(String(b))) { seen = true; started({ child, done }); }
+      if (!seen && /^\s+1\s+\d+\.\d+/m.test(String(b))) {
+        seen = true;
+        started({ child, done });
+      }
     });
     child.on("error", fail);
-    void done.then(() => { if (!seen) fail(new Error(`the run ended before its first epoch: ${stderr}`)); });
+    void done.then(() => {
+      if (!seen) fail(new Error(`the run ended before its first epoch: ${stderr}`));
+    });
   });
 }
 
@@ -148,8 +192,12 @@ describe("one run per folder", () => {
     expect(lock).toMatchObject({ pid: child.pid, host: hostname() });
     const again = await cli("train", "--dataset", "spirals", "--out", dir);
     expect(again.code).toBe(1);
-    expect(expectOneLine(again.err)).toMatch(new RegExp(`^gradlab: ${dir} is in use by another gradlab train `
-      + `\\(pid ${child.pid} on .*\\); wait for it to finish, or train into another --out$`));
+    expect(expectOneLine(again.err)).toMatch(
+      new RegExp(
+        `^gradlab: ${dir} is in use by another gradlab train ` +
+          `\\(pid ${child.pid} on .*\\); wait for it to finish, or train into another --out$`,
+      ),
+    );
     const resume = await cli("train", "--resume", dir);
     expect(resume.code).toBe(1);
     expect(expectOneLine(resume.err)).toMatch(/is in use by another gradlab train/);
@@ -185,7 +233,10 @@ describe("one run per folder", () => {
 });
 
 describe("SIGTERM and SIGHUP stop like Ctrl-C", () => {
-  for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
     const who = signal === "SIGHUP" ? "a closed terminal" : "kill, container stops";
     it(`${signal} (${who}) finishes the step, saves and exits ${code}`, async () => {
       const dir = join(tmp(signal), "run");
@@ -197,8 +248,12 @@ describe("SIGTERM and SIGHUP stop like Ctrl-C", () => {
       const r = await done;
       expect(r.code).toBe(code);
       expect(r.stderr).toMatch(new RegExp(`received ${signal}: stopping after this step and saving a checkpoint`));
-      expect(r.stderr).toMatch(new RegExp(`stopped by ${signal} at epoch \\d+, step \\d+; checkpoint saved in `
-        + ".*Continue with: gradlab train --resume"));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `stopped by ${signal} at epoch \\d+, step \\d+; checkpoint saved in ` +
+            ".*Continue with: gradlab train --resume",
+        ),
+      );
       expect(r.stderr).not.toMatch(/\n\s+at /);
       const st = JSON.parse(read(checkpointDir(dir), "state.json").toString());
       expect(st.interrupted).toBe(true);

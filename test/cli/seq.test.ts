@@ -11,8 +11,24 @@ import { load } from "../../src/node.js";
 import { expectClose } from "../helpers.js";
 import { cli, cliChild, expectOneLine, tmp } from "./helpers.js";
 
-const TINY_GPT = ["--model", "gpt", "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16",
-  "--batch-size", "4", "--val-blocks", "8", "--eval-every", "2"];
+const TINY_GPT = [
+  "--model",
+  "gpt",
+  "--n-layer",
+  "1",
+  "--n-head",
+  "2",
+  "--n-embd",
+  "16",
+  "--block-size",
+  "16",
+  "--batch-size",
+  "4",
+  "--val-blocks",
+  "8",
+  "--eval-every",
+  "2",
+];
 const valLoss = (out: string[]): number => Number(/validation loss: ([\d.]+)/.exec(out.join("\n"))![1]);
 
 describe("gradlab train --model gpt / generate", () => {
@@ -62,8 +78,30 @@ describe("gradlab train --model gpt / generate", () => {
   });
 
   it("generates the same text for the same seed, other text for another", async () => {
-    const a = await cli("generate", dir, "--prompt", "Call me", "--tokens", "50", "--temperature", "0.8", "--seed", "7");
-    const b = await cli("generate", dir, "--prompt", "Call me", "--tokens", "50", "--temperature", "0.8", "--seed", "7");
+    const a = await cli(
+      "generate",
+      dir,
+      "--prompt",
+      "Call me",
+      "--tokens",
+      "50",
+      "--temperature",
+      "0.8",
+      "--seed",
+      "7",
+    );
+    const b = await cli(
+      "generate",
+      dir,
+      "--prompt",
+      "Call me",
+      "--tokens",
+      "50",
+      "--temperature",
+      "0.8",
+      "--seed",
+      "7",
+    );
     const c = await cli("generate", dir, "--prompt", "Call me", "--tokens", "50", "--seed", "8", "--top-k", "3");
     expect(a.code).toBe(0);
     const text = a.out.join("\n");
@@ -111,8 +149,27 @@ describe("gradlab train --model lstm and --dataset names", () => {
 
   it("trains a tiny char-LSTM and writes text with it", async () => {
     const dir = join(root, "lstm");
-    const r = await cli("train", "--model", "lstm", "--steps", "2", "--n-layer", "1", "--n-hidden", "16", "--n-embd", "8",
-      "--block-size", "8", "--batch-size", "4", "--val-blocks", "4", "--out", dir);
+    const r = await cli(
+      "train",
+      "--model",
+      "lstm",
+      "--steps",
+      "2",
+      "--n-layer",
+      "1",
+      "--n-hidden",
+      "16",
+      "--n-embd",
+      "8",
+      "--block-size",
+      "8",
+      "--batch-size",
+      "4",
+      "--val-blocks",
+      "4",
+      "--out",
+      dir,
+    );
     expect(r.code).toBe(0);
     expect(r.out[0]).toMatch(/lstm \(1-layer LSTM, hidden 16; 3,689 parameters\)/);
     const g = await cli("generate", dir, "--tokens", "10", "--seed", "1");

@@ -19,7 +19,21 @@ describe("gradlab train on a small MNIST subset", () => {
   let out: string[];
   beforeAll(async () => {
     dir = join(tmp("mnist"), "run");
-    const r = await cli("train", "--limit", "1200", "--val-size", "200", "--epochs", "2", "--hidden", "32,16", "--lr", "0.05", "--out", dir);
+    const r = await cli(
+      "train",
+      "--limit",
+      "1200",
+      "--val-size",
+      "200",
+      "--epochs",
+      "2",
+      "--hidden",
+      "32,16",
+      "--lr",
+      "0.05",
+      "--out",
+      dir,
+    );
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     out = r.out;
@@ -51,8 +65,20 @@ describe("gradlab train on a small MNIST subset", () => {
     for (const a of tensors.values()) expect(a.dtype).toBe("float32");
     expect(metadata.format).toBe("pt");
     const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
-    expect(cfg).toMatchObject({ dataset: "mnist", hidden: [32, 16], activation: "relu", optimizer: "sgd", lr: 0.05, momentum: 0.9, batchSize: 64, epochs: 2 });
-    const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(cfg).toMatchObject({
+      dataset: "mnist",
+      hidden: [32, 16],
+      activation: "relu",
+      optimizer: "sgd",
+      lr: 0.05,
+      momentum: 0.9,
+      batchSize: 64,
+      epochs: 2,
+    });
+    const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.split)).toEqual(["train", "train", "test"]);
     expect(lines[0]).toMatchObject({ epoch: 1 });
     expect(lines[1].valAcc).toBeGreaterThan(0.3);
@@ -91,7 +117,8 @@ describe("gradlab train on a small MNIST subset", () => {
     const png = join(tmp("png"), "digit.png");
     // Upscale test image 0 by 2 with a dark-on-light look, as a photo of paper would be.
     const big = new Float32Array(56 * 56);
-    for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) big[y * 56 + x] = 1 - test.images[(y >> 1) * 28 + (x >> 1)];
+    for (let y = 0; y < 56; y++)
+      for (let x = 0; x < 56; x++) big[y * 56 + x] = 1 - test.images[(y >> 1) * 28 + (x >> 1)];
     writeFileSync(png, encodeGrey(big, 56, 56));
     const { model } = await loadModel(dir);
     model.eval();
@@ -157,12 +184,39 @@ describe("gradlab summary", () => {
 describe("gradlab train on synthetic data", () => {
   it("trains spirals with adam, batchnorm, dropout and gelu", async () => {
     const dir = join(tmp("spirals"), "run");
-    const r = await cli("train", "--dataset", "spirals", "--hidden", "32,32", "--optimizer", "adam", "--lr", "0.01", "--batchnorm", "--dropout", "0.1", "--activation", "gelu", "--epochs", "3", "--init", "kaiming", "--out", dir);
+    const r = await cli(
+      "train",
+      "--dataset",
+      "spirals",
+      "--hidden",
+      "32,32",
+      "--optimizer",
+      "adam",
+      "--lr",
+      "0.01",
+      "--batchnorm",
+      "--dropout",
+      "0.1",
+      "--activation",
+      "gelu",
+      "--epochs",
+      "3",
+      "--init",
+      "kaiming",
+      "--out",
+      dir,
+    );
     expect(r.code).toBe(0);
     const { tensors } = decodeSafetensors(read(dir, "model.safetensors"));
     expect(tensors.get("1.running_mean")!.shape).toEqual([32]);
     expect(tensors.get("1.num_batches_tracked")!.dtype).toBe("int64");
-    expect([...tensors.keys()].filter((k) => k.endsWith("weight")).sort()).toEqual(["0.weight", "1.weight", "4.weight", "5.weight", "8.weight"]);
+    expect([...tensors.keys()].filter((k) => k.endsWith("weight")).sort()).toEqual([
+      "0.weight",
+      "1.weight",
+      "4.weight",
+      "5.weight",
+      "8.weight",
+    ]);
     // The synthetic sets hold out 15% (150 of 1,000) whatever --val-size says; config.json tells the truth.
     expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).valSize).toBe(150);
     // A run folder with BatchNorm/Dropout still loads for eval and ONNX export.

@@ -46,14 +46,34 @@ describe("usage errors exit 2 with one line", () => {
     const r = await cli("train", "--help");
     expect(r.code).toBe(0);
     const text = r.out.join("\n");
-    for (const f of ["--epochs", "--lr", "--momentum", "--optimizer", "--batch-size", "--hidden", "--activation", "--dropout", "--batchnorm", "--init", "--seed", "--threads", "--backend", "--out", "--resume", "--dataset"]) expect(text).toContain(f);
+    for (const f of [
+      "--epochs",
+      "--lr",
+      "--momentum",
+      "--optimizer",
+      "--batch-size",
+      "--hidden",
+      "--activation",
+      "--dropout",
+      "--batchnorm",
+      "--init",
+      "--seed",
+      "--threads",
+      "--backend",
+      "--out",
+      "--resume",
+      "--dataset",
+    ])
+      expect(text).toContain(f);
   });
 });
 
 describe("the gradlab bin", () => {
   it("runs the compiled CLI (npm test builds first)", () => {
     expect(existsSync(join(ROOT, "dist/cli/main.js")), "dist/cli/main.js is missing: run npm run build").toBe(true);
-    const r = spawnSync(process.execPath, [join(ROOT, "bin/gradlab.js"), "train", "--epochs", "zero"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(ROOT, "bin/gradlab.js"), "train", "--epochs", "zero"], {
+      encoding: "utf8",
+    });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('gradlab: --epochs must be an integer, got "zero"');
     const s = spawnSync(process.execPath, [join(ROOT, "bin/gradlab.js"), "summary"], { encoding: "utf8" });

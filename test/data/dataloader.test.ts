@@ -12,7 +12,8 @@ describe("DataLoader", () => {
     expect(y.tolist()).toEqual([0, 1, 2, 3]);
   });
   it("shuffles reproducibly with a seed and visits every item once per epoch", () => {
-    const order = (seed: number) => [...new data.DataLoader(ds, { batchSize: 3, shuffle: true, seed })].flatMap(([, y]) => y.tolist() as number[]);
+    const order = (seed: number) =>
+      [...new data.DataLoader(ds, { batchSize: 3, shuffle: true, seed })].flatMap(([, y]) => y.tolist() as number[]);
     expect(order(1)).toEqual(order(1));
     expect(order(1)).not.toEqual(order(2));
     expect([...order(1)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -7,7 +7,13 @@ import { encodeIdx, IdxError, isGzip, parseIdx, parseIdxAsync, type IdxDType } f
 import { nodeGunzip, readIdxFile, writeIdxFile } from "../../src/data/idx_node.js";
 
 /** Independent tiny IDX encoder (not using the library's encodeIdx). */
-function encode(code: number, shape: number[], size: number, put: (v: DataView, off: number, i: number) => void, count: number): Uint8Array {
+function encode(
+  code: number,
+  shape: number[],
+  size: number,
+  put: (v: DataView, off: number, i: number) => void,
+  count: number,
+): Uint8Array {
   const h = 4 + 4 * shape.length;
   const buf = new Uint8Array(h + count * size);
   const v = new DataView(buf.buffer);
@@ -18,13 +24,62 @@ function encode(code: number, shape: number[], size: number, put: (v: DataView, 
   return buf;
 }
 
-const CASES: { dtype: IdxDType; code: number; size: number; values: number[]; ctor: Function; put: (v: DataView, o: number, x: number) => void }[] = [
-  { dtype: "ubyte", code: 0x08, size: 1, values: [0, 1, 127, 128, 200, 255], ctor: Uint8Array, put: (v, o, x) => v.setUint8(o, x) },
-  { dtype: "sbyte", code: 0x09, size: 1, values: [-128, -1, 0, 1, 100, 127], ctor: Int8Array, put: (v, o, x) => v.setInt8(o, x) },
-  { dtype: "short", code: 0x0b, size: 2, values: [-32768, -300, 0, 258, 1000, 32767], ctor: Int16Array, put: (v, o, x) => v.setInt16(o, x) },
-  { dtype: "int", code: 0x0c, size: 4, values: [-2147483648, -70000, 0, 16909060, 70000, 2147483647], ctor: Int32Array, put: (v, o, x) => v.setInt32(o, x) },
-  { dtype: "float", code: 0x0d, size: 4, values: [-1.5, 0, 0.25, 3.140625, 2 ** 100, -Infinity], ctor: Float32Array, put: (v, o, x) => v.setFloat32(o, x) },
-  { dtype: "double", code: 0x0e, size: 8, values: [-1e-300, 0, Math.PI, 1e300, -2.5, Number.MAX_VALUE], ctor: Float64Array, put: (v, o, x) => v.setFloat64(o, x) },
+const CASES: {
+  dtype: IdxDType;
+  code: number;
+  size: number;
+  values: number[];
+  ctor: Function;
+  put: (v: DataView, o: number, x: number) => void;
+}[] = [
+  {
+    dtype: "ubyte",
+    code: 0x08,
+    size: 1,
+    values: [0, 1, 127, 128, 200, 255],
+    ctor: Uint8Array,
+    put: (v, o, x) => v.setUint8(o, x),
+  },
+  {
+    dtype: "sbyte",
+    code: 0x09,
+    size: 1,
+    values: [-128, -1, 0, 1, 100, 127],
+    ctor: Int8Array,
+    put: (v, o, x) => v.setInt8(o, x),
+  },
+  {
+    dtype: "short",
+    code: 0x0b,
+    size: 2,
+    values: [-32768, -300, 0, 258, 1000, 32767],
+    ctor: Int16Array,
+    put: (v, o, x) => v.setInt16(o, x),
+  },
+  {
+    dtype: "int",
+    code: 0x0c,
+    size: 4,
+    values: [-2147483648, -70000, 0, 16909060, 70000, 2147483647],
+    ctor: Int32Array,
+    put: (v, o, x) => v.setInt32(o, x),
+  },
+  {
+    dtype: "float",
+    code: 0x0d,
+    size: 4,
+    values: [-1.5, 0, 0.25, 3.140625, 2 ** 100, -Infinity],
+    ctor: Float32Array,
+    put: (v, o, x) => v.setFloat32(o, x),
+  },
+  {
+    dtype: "double",
+    code: 0x0e,
+    size: 8,
+    values: [-1e-300, 0, Math.PI, 1e300, -2.5, Number.MAX_VALUE],
+    ctor: Float64Array,
+    put: (v, o, x) => v.setFloat64(o, x),
+  },
 ];
 
 describe("parseIdx round trips", () => {
@@ -72,7 +127,9 @@ describe("parseIdx round trips", () => {
   });
 
   it("encodeIdx rejects data/shape mismatches", () => {
-    expect(() => encodeIdx({ shape: [2, 2], dtype: "ubyte", data: [1, 2, 3] })).toThrow(/needs 4 elements but data has 3/);
+    expect(() => encodeIdx({ shape: [2, 2], dtype: "ubyte", data: [1, 2, 3] })).toThrow(
+      /needs 4 elements but data has 3/,
+    );
   });
 });
 
@@ -105,7 +162,9 @@ describe("gzip", () => {
   it("corrupt gzip is an IdxError naming the file (sync and async)", async () => {
     const bad = gz.slice(0, 12);
     expect(() => parseIdx(bad, "bad.gz", { gunzip: nodeGunzip })).toThrow(IdxError);
-    expect(() => parseIdx(bad, "bad.gz", { gunzip: nodeGunzip })).toThrow(/bad\.gz looks gzip-compressed .* could not be decompressed/);
+    expect(() => parseIdx(bad, "bad.gz", { gunzip: nodeGunzip })).toThrow(
+      /bad\.gz looks gzip-compressed .* could not be decompressed/,
+    );
     await expect(parseIdxAsync(bad, "bad.gz")).rejects.toThrow(/bad\.gz looks gzip-compressed/);
   });
 
@@ -158,12 +217,16 @@ describe("error paths", () => {
 
   it("wrong magic", () => {
     const e = catchErr(() => parseIdx(new TextEncoder().encode("PK\u0003\u0004 zip file"), "data.zip"));
-    expect(e.message).toBe("data.zip is not an IDX file: first bytes are 50 4b 03 04, but an IDX file starts with 00 00, a type byte and a dimension count.");
+    expect(e.message).toBe(
+      "data.zip is not an IDX file: first bytes are 50 4b 03 04, but an IDX file starts with 00 00, a type byte and a dimension count.",
+    );
     expect(e.file).toBe("data.zip");
   });
 
   it("empty and too-short inputs", () => {
-    expect(catchErr(() => parseIdx(new Uint8Array(0), "e")).message).toBe("e is empty (0 bytes), so it cannot be an IDX file.");
+    expect(catchErr(() => parseIdx(new Uint8Array(0), "e")).message).toBe(
+      "e is empty (0 bytes), so it cannot be an IDX file.",
+    );
     expect(catchErr(() => parseIdx(Uint8Array.of(0, 0, 8), "s")).message).toMatch(/^s is only 3 bytes long/);
   });
 
@@ -174,7 +237,9 @@ describe("error paths", () => {
 
   it("truncated header", () => {
     const e = catchErr(() => parseIdx(Uint8Array.of(0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0), "train-images"));
-    expect(e.message).toBe("train-images is truncated: its header declares 3 dimensions and needs 16 bytes, but the file has only 10.");
+    expect(e.message).toBe(
+      "train-images is truncated: its header declares 3 dimensions and needs 16 bytes, but the file has only 10.",
+    );
   });
 
   it("truncated data (ubyte), with the message from the spec", () => {
@@ -182,13 +247,17 @@ describe("error paths", () => {
     const bytes = new Uint8Array(16 + 1000);
     bytes.set(full.subarray(0, 16));
     const e = catchErr(() => parseIdx(bytes, "train-images-idx3-ubyte"));
-    expect(e.message).toBe("train-images-idx3-ubyte is truncated: header says 60000x28x28 = 47040000 bytes of data but only 1000 are present.");
+    expect(e.message).toBe(
+      "train-images-idx3-ubyte is truncated: header says 60000x28x28 = 47040000 bytes of data but only 1000 are present.",
+    );
   });
 
   it("truncated data (multi-byte dtype) counts values and bytes", () => {
     const bytes = encode(0x0d, [2, 3], 4, () => {}, 6).subarray(0, 12 + 10);
     const e = catchErr(() => parseIdx(bytes, "f"));
-    expect(e.message).toBe("f is truncated: header says 2x3 float32 values = 24 bytes of data but only 10 are present.");
+    expect(e.message).toBe(
+      "f is truncated: header says 2x3 float32 values = 24 bytes of data but only 10 are present.",
+    );
   });
 
   it("trailing bytes are an error by default and accepted with trailing: 'ignore'", () => {
@@ -202,6 +271,8 @@ describe("error paths", () => {
   });
 
   it("default name is used when none is given", () => {
-    expect(catchErr(() => parseIdx(Uint8Array.of(1, 2, 3, 4))).message).toMatch(/^IDX data is not an IDX file: first bytes are 01 02 03 04/);
+    expect(catchErr(() => parseIdx(Uint8Array.of(1, 2, 3, 4))).message).toMatch(
+      /^IDX data is not an IDX file: first bytes are 01 02 03 04/,
+    );
   });
 });

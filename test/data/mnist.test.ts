@@ -82,23 +82,36 @@ describe("loadMnist with a custom dir", () => {
   it("wrong image shape names the images file", () => {
     const d = join(dir, "shape");
     writeDir(d);
-    writeFileSync(join(d, "train-images-idx3-ubyte"), encodeIdx({ shape: [2, 27, 28], dtype: "ubyte", data: new Uint8Array(2 * 27 * 28) }));
+    writeFileSync(
+      join(d, "train-images-idx3-ubyte"),
+      encodeIdx({ shape: [2, 27, 28], dtype: "ubyte", data: new Uint8Array(2 * 27 * 28) }),
+    );
     writeFileSync(join(d, "train-labels-idx1-ubyte"), encodeIdx({ shape: [2], dtype: "ubyte", data: [1, 2] }));
-    expect(() => loadMnist("train", { dir: d })).toThrow(/MNIST images file .*train-images-idx3-ubyte should hold \[N, 28, 28\] ubyte but holds \[2, 27, 28\] ubyte\./);
+    expect(() => loadMnist("train", { dir: d })).toThrow(
+      /MNIST images file .*train-images-idx3-ubyte should hold \[N, 28, 28\] ubyte but holds \[2, 27, 28\] ubyte\./,
+    );
   });
 
   it("wrong label dtype names the labels file", () => {
     const d = join(dir, "dtype");
     writeDir(d);
-    writeFileSync(join(d, "train-images-idx3-ubyte"), encodeIdx({ shape: [2, 28, 28], dtype: "ubyte", data: new Uint8Array(2 * 784) }));
+    writeFileSync(
+      join(d, "train-images-idx3-ubyte"),
+      encodeIdx({ shape: [2, 28, 28], dtype: "ubyte", data: new Uint8Array(2 * 784) }),
+    );
     writeFileSync(join(d, "train-labels-idx1-ubyte"), encodeIdx({ shape: [2], dtype: "int", data: [1, 2] }));
-    expect(() => loadMnist("train", { dir: d })).toThrow(/MNIST labels file .*train-labels-idx1-ubyte should hold \[N\] ubyte but holds \[2\] int\./);
+    expect(() => loadMnist("train", { dir: d })).toThrow(
+      /MNIST labels file .*train-labels-idx1-ubyte should hold \[N\] ubyte but holds \[2\] int\./,
+    );
   });
 
   it("mismatched N and out-of-range labels are reported", () => {
     const d = join(dir, "count");
     writeDir(d);
-    writeFileSync(join(d, "train-images-idx3-ubyte"), encodeIdx({ shape: [3, 28, 28], dtype: "ubyte", data: new Uint8Array(3 * 784) }));
+    writeFileSync(
+      join(d, "train-images-idx3-ubyte"),
+      encodeIdx({ shape: [3, 28, 28], dtype: "ubyte", data: new Uint8Array(3 * 784) }),
+    );
     writeFileSync(join(d, "train-labels-idx1-ubyte"), encodeIdx({ shape: [2], dtype: "ubyte", data: [1, 2] }));
     expect(() => loadMnist("train", { dir: d })).toThrow(/has 2 labels but images file .* has 3 images/);
     writeFileSync(join(d, "train-labels-idx1-ubyte"), encodeIdx({ shape: [3], dtype: "ubyte", data: [1, 12, 2] }));
@@ -111,7 +124,9 @@ describe("loadMnist with a custom dir", () => {
     const full = readFileSync(join(src, "t10k-images-idx3-ubyte"));
     writeFileSync(join(d, "t10k-images-idx3-ubyte"), full.subarray(0, 16 + 1000));
     copyFileSync(join(src, "t10k-labels-idx1-ubyte"), join(d, "t10k-labels-idx1-ubyte"));
-    expect(() => loadMnist("test", { dir: d })).toThrow(/t10k-images-idx3-ubyte is truncated: header says 10000x28x28 = 7840000 bytes of data but only 1000 are present\./);
+    expect(() => loadMnist("test", { dir: d })).toThrow(
+      /t10k-images-idx3-ubyte is truncated: header says 10000x28x28 = 7840000 bytes of data but only 1000 are present\./,
+    );
   });
 });
 

@@ -7,17 +7,34 @@ const test = loadMnist("test", { limit: 10 });
 const digit = (i: number) => test.images.subarray(i * 784, (i + 1) * 784);
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) { ma += a[i]; mb += b[i]; }
-  ma /= a.length; mb /= b.length;
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) { ab += (a[i] - ma) * (b[i] - mb); aa += (a[i] - ma) ** 2; bb += (b[i] - mb) ** 2; }
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= a.length;
+  mb /= b.length;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
   return ab / Math.sqrt(aa * bb);
 }
 
 function centreOfMass(x: ArrayLike<number>): [number, number] {
-  let m = 0, cx = 0, cy = 0;
-  for (let i = 0; i < 784; i++) { m += x[i]; cx += x[i] * (i % 28); cy += x[i] * Math.floor(i / 28); }
+  let m = 0,
+    cx = 0,
+    cy = 0;
+  for (let i = 0; i < 784; i++) {
+    m += x[i];
+    cx += x[i] * (i % 28);
+    cy += x[i] * Math.floor(i / 28);
+  }
   return [cx / m, cy / m];
 }
 
@@ -29,8 +46,12 @@ describe("data.mnistStyle", () => {
   it("recovers a digit drawn small, off-centre and dark on light in a big picture", () => {
     for (let i = 0; i < 10; i++) {
       // The digit at 3x in the top-left corner of a 200x150 sheet of paper.
-      const w = 200, h = 150, big = new Float32Array(w * h).fill(1);
-      for (let y = 0; y < 84; y++) for (let x = 0; x < 84; x++) big[(y + 5) * w + x + 8] = 1 - digit(i)[Math.floor(y / 3) * 28 + Math.floor(x / 3)];
+      const w = 200,
+        h = 150,
+        big = new Float32Array(w * h).fill(1);
+      for (let y = 0; y < 84; y++)
+        for (let x = 0; x < 84; x++)
+          big[(y + 5) * w + x + 8] = 1 - digit(i)[Math.floor(y / 3) * 28 + Math.floor(x / 3)];
       const x = data.mnistStyle(big, w, h)!;
       expect(correlation(x, digit(i))).toBeGreaterThan(0.85);
       const [cx, cy] = centreOfMass(x);

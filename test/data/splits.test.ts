@@ -32,12 +32,10 @@ function expectPartition(parts: ArrayLike<number>[], n: number): void {
 const sides = (s: SplitIndices): Int32Array[] => [s.train, s.val, ...(s.test ? [s.test] : [])];
 
 /** Arbitrary [train, val] or [train, val, test] fractions summing to 1. */
-const fractionsArb = fc
-  .array(fc.integer({ min: 1, max: 100 }), { minLength: 2, maxLength: 3 })
-  .map((ws) => {
-    const s = ws.reduce((a, b) => a + b, 0);
-    return ws.map((w) => w / s);
-  });
+const fractionsArb = fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 2, maxLength: 3 }).map((ws) => {
+  const s = ws.reduce((a, b) => a + b, 0);
+  return ws.map((w) => w / s);
+});
 
 describe("splitLengths (PyTorch random_split rules)", () => {
   it("fractions: floor then round-robin remainder", () => {
@@ -82,12 +80,16 @@ describe("randomSplitIndices", () => {
 
   it("property: integer lengths are used as counts", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 5 }), fc.integer(), (lens, seed) => {
-        const n = lens.reduce((a, b) => a + b, 0);
-        const parts = randomSplitIndices(n, lens, seed);
-        expect(parts.map((p) => p.length)).toEqual(lens);
-        expectPartition(parts, n);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 5 }),
+        fc.integer(),
+        (lens, seed) => {
+          const n = lens.reduce((a, b) => a + b, 0);
+          const parts = randomSplitIndices(n, lens, seed);
+          expect(parts.map((p) => p.length)).toEqual(lens);
+          expectPartition(parts, n);
+        },
+      ),
     );
   });
 });
@@ -128,14 +130,19 @@ describe("groupSplit", () => {
     expect(() => groupSplit(g, [0.7, 0.2], 0)).toThrow(/fractions must sum to 1, got 0.7 \+ 0.2 = 0.9/);
     expect(() => groupSplit(g, [1.2, -0.2], 0)).toThrow(/train fraction must be between 0 and 1/);
     expect(() => groupSplit(g, [0.5], 0)).toThrow(/\[train, val\] or \[train, val, test\]/);
-    expect(() => groupSplit([0, 0, 0, 1], [0.5, 0.25, 0.25], 0)).toThrow(/side \(fraction 0.25\) got no group; there are only 2 distinct groups/);
+    expect(() => groupSplit([0, 0, 0, 1], [0.5, 0.25, 0.25], 0)).toThrow(
+      /side \(fraction 0.25\) got no group; there are only 2 distinct groups/,
+    );
     expect(() => groupSplit([], [0.5, 0.5], 0)).toThrow(/groups is empty/);
   });
 
   it("property: partition with zero group leakage", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom("a", "b", "c", "d")), { minLength: 1, maxLength: 200 }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom("a", "b", "c", "d")), {
+          minLength: 1,
+          maxLength: 200,
+        }),
         fractionsArb,
         fc.integer(),
         fc.constantFrom("samples" as const, "groups" as const),
@@ -167,12 +174,18 @@ describe("groupSplit", () => {
 
   it("property: with many equal-size groups, sample fractions are close to the targets", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 50, max: 200 }), fc.integer({ min: 1, max: 5 }), fractionsArb, fc.integer(), (G, per, fr, seed) => {
-        fc.pre(fr.every((f) => f >= 0.05));
-        const groups = Array.from({ length: G * per }, (_, i) => Math.floor(i / per));
-        const s = groupSplit(groups, fr, seed);
-        sides(s).forEach((p, k) => expect(Math.abs(p.length - fr[k] * G * per)).toBeLessThanOrEqual(per));
-      }),
+      fc.property(
+        fc.integer({ min: 50, max: 200 }),
+        fc.integer({ min: 1, max: 5 }),
+        fractionsArb,
+        fc.integer(),
+        (G, per, fr, seed) => {
+          fc.pre(fr.every((f) => f >= 0.05));
+          const groups = Array.from({ length: G * per }, (_, i) => Math.floor(i / per));
+          const s = groupSplit(groups, fr, seed);
+          sides(s).forEach((p, k) => expect(Math.abs(p.length - fr[k] * G * per)).toBeLessThanOrEqual(per));
+        },
+      ),
     );
   });
 });
@@ -193,14 +206,18 @@ describe("timeSplit", () => {
 
   it("property: ordered partition", () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 200 }), fractionsArb, (times, fr) => {
-        const s = timeSplit(times, fr);
-        const parts = sides(s);
-        expect(parts.map((p) => p.length)).toEqual(splitLengths(times.length, fr));
-        expectPartition(parts, times.length);
-        const flat = parts.flatMap((p) => Array.from(p, (i) => times[i]));
-        for (let i = 1; i < flat.length; i++) expect(flat[i]).toBeGreaterThanOrEqual(flat[i - 1]);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 200 }),
+        fractionsArb,
+        (times, fr) => {
+          const s = timeSplit(times, fr);
+          const parts = sides(s);
+          expect(parts.map((p) => p.length)).toEqual(splitLengths(times.length, fr));
+          expectPartition(parts, times.length);
+          const flat = parts.flatMap((p) => Array.from(p, (i) => times[i]));
+          for (let i = 1; i < flat.length; i++) expect(flat[i]).toBeGreaterThanOrEqual(flat[i - 1]);
+        },
+      ),
     );
   });
 });
@@ -247,7 +264,10 @@ describe("patientsDataset: the honest-splits demo", () => {
         for (const j of train) {
           let dist = 0;
           for (let k = 0; k < d.d; k++) dist += (d.x[i * d.d + k] - d.x[j * d.d + k]) ** 2;
-          if (dist < best) { best = dist; label = d.y[j]; }
+          if (dist < best) {
+            best = dist;
+            label = d.y[j];
+          }
         }
         if (label === d.y[i]) correct++;
       }

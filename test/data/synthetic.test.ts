@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { balancedCounts, circles, gaussianBlobs, moons, spirals, xor, xorCloud, type Dataset2D } from "../../src/data/synthetic.js";
+import {
+  balancedCounts,
+  circles,
+  gaussianBlobs,
+  moons,
+  spirals,
+  xor,
+  xorCloud,
+  type Dataset2D,
+} from "../../src/data/synthetic.js";
 import { Generator, manualSeed } from "../../src/tensor/random.js";
 
 function classCounts(d: Dataset2D): number[] {
@@ -127,7 +136,16 @@ describe("circles", () => {
 
 describe("gaussianBlobs", () => {
   it("given centers: balanced, points near their center", () => {
-    const d = gaussianBlobs({ n: 300, centers: [[-5, 0], [5, 0], [0, 8]], std: 0.5, seed: 1 });
+    const d = gaussianBlobs({
+      n: 300,
+      centers: [
+        [-5, 0],
+        [5, 0],
+        [0, 8],
+      ],
+      std: 0.5,
+      seed: 1,
+    });
     checkShape(d, 300, 3);
     expect(classCounts(d)).toEqual([100, 100, 100]);
     for (let i = 0; i < d.n; i++) {

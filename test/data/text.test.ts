@@ -21,7 +21,9 @@ describe("the corpora", () => {
   });
 
   it("firstNames() merges the two lists, each name once", () => {
-    const female = firstNames({ sex: "female" }), male = firstNames({ sex: "male" }), both = firstNames();
+    const female = firstNames({ sex: "female" }),
+      male = firstNames({ sex: "male" }),
+      both = firstNames();
     expect(female).toContain("Abigail");
     expect(male).toContain("Aaron");
     expect(new Set(both).size).toBe(both.length);
@@ -55,17 +57,20 @@ describe("CharTokenizer", () => {
   });
 
   it("names what it cannot encode or decode", () => {
-    expect(() => tok.encode("Ahab’s"))
-      .toThrow(/"’" \(U\+2019\) at position 4 is not in the vocabulary \(81 characters\)/);
+    expect(() => tok.encode("Ahab’s")).toThrow(
+      /"’" \(U\+2019\) at position 4 is not in the vocabulary \(81 characters\)/,
+    );
     expect(() => tok.decode([0, 999])).toThrow(/id 999 at position 1 is outside the vocabulary/);
     expect(() => new data.CharTokenizer(["a", "a"])).toThrow(/appears twice/);
   });
 
   it("round-trips any text it was built from (property)", () => {
-    fc.assert(fc.property(fc.string({ unit: "grapheme", minLength: 1 }), (s) => {
-      const t = data.CharTokenizer.fromText(s);
-      expect(t.decode(t.encode(s))).toBe(s);
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 1 }), (s) => {
+        const t = data.CharTokenizer.fromText(s);
+        expect(t.decode(t.encode(s))).toBe(s);
+      }),
+    );
   });
 });
 
@@ -120,8 +125,9 @@ describe("splitChapters", () => {
 
   it("refuses overlapping ranges and empty sides", () => {
     expect(() => data.splitChapters(chapters, { train: [1, 121], val: [121, 135] })).toThrow(/overlap/);
-    expect(() => data.splitChapters(chapters, { train: [1, 120], val: [200, 210] }))
-      .toThrow(/no chapter falls in the val range/);
+    expect(() => data.splitChapters(chapters, { train: [1, 120], val: [200, 210] })).toThrow(
+      /no chapter falls in the val range/,
+    );
   });
 
   it("at random: whole chapters, seeded, never on two sides", () => {
@@ -137,8 +143,14 @@ describe("splitChapters", () => {
 
 it("src/data/text.ts bundles for a browser with no node: module", async () => {
   const entry = fileURLToPath(new URL("../../src/data/text.ts", import.meta.url));
-  const out = await build({ entryPoints: [entry], bundle: true, platform: "browser", format: "esm", write: false,
-    logLevel: "silent" });
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    write: false,
+    logLevel: "silent",
+  });
   expect(out.outputFiles[0].text).toContain("CharTokenizer");
   expect(out.outputFiles[0].text).not.toMatch(/from "node:/);
 });

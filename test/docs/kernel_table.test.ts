@@ -34,6 +34,8 @@ describe("README kernel table", () => {
   });
 
   it("refuses a README without the markers", () => {
-    expect(() => withKernelTable("# no table here\n")).toThrow(/no <!-- kernel-table:start --> … <!-- kernel-table:end --> markers/);
+    expect(() => withKernelTable("# no table here\n")).toThrow(
+      /no <!-- kernel-table:start --> … <!-- kernel-table:end --> markers/,
+    );
   });
 });

@@ -2,8 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { manualSeed, nn, zeros } from "../../src/index.js";
 
-const VALID = new RegExp("valid: linear, identity, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, " +
-  "conv_transpose3d, sigmoid, tanh, relu, leaky_relu, selu, gelu, silu");
+const VALID = new RegExp(
+  "valid: linear, identity, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, " +
+    "conv_transpose3d, sigmoid, tanh, relu, leaky_relu, selu, gelu, silu",
+);
 
 describe("nn.init nonlinearity names", () => {
   it("calculateGain accepts PyTorch's spellings in any case and camelCase aliases", () => {
@@ -25,7 +27,7 @@ describe("nn.init nonlinearity names", () => {
     expect(() => nn.init.calculateGain("leaky_relu", "0.2" as never)).toThrow(/negative slope .* not a valid number/);
   });
 
-  it("kaiming fills with the same values for \"ReLU\" as for \"relu\" (it used to fill NaN)", () => {
+  it('kaiming fills with the same values for "ReLU" as for "relu" (it used to fill NaN)', () => {
     const fill = (nonlinearity: string, normal: boolean) => {
       manualSeed(3);
       const w = zeros([64, 32]);
@@ -52,13 +54,15 @@ describe("nn.init nonlinearity names", () => {
     expect(() => kaimingNormal_(w, { nonlinearity: "swish" })).toThrow(/kaimingNormal_: unknown nonlinearity "swish"/);
     expect(() => kaimingUniform_(w, { nonlinearity: "swish" })).toThrow(/kaimingUniform_: unknown nonlinearity/);
     expect(() => kaimingUniform_(w, { nonlinearity: "swish" })).toThrow(VALID);
-    expect(() => kaimingNormal_(w, { mode: "fan_avg" as never }))
-      .toThrow(/mode a string \("fan_avg"\) is not supported — use "fan_in" or "fan_out"/);
+    expect(() => kaimingNormal_(w, { mode: "fan_avg" as never })).toThrow(
+      /mode a string \("fan_avg"\) is not supported — use "fan_in" or "fan_out"/,
+    );
     expect(() => kaimingNormal_(w, { non_linearity: "relu" } as never)).toThrow(/unknown option "non_linearity"/);
     expect(() => kaimingNormal_(w, "relu" as never)).toThrow(/expected an options object, got a string \("relu"\)/);
     expect(() => xavierUniform_(w, 2 as never)).toThrow(/xavierUniform_: expected an options object, got a number/);
-    expect(() => xavierNormal_(w, { nonlinearity: "tanh" } as never))
-      .toThrow(/xavierNormal_: unknown option "nonlinearity" \(valid: gain, generator\)/);
+    expect(() => xavierNormal_(w, { nonlinearity: "tanh" } as never)).toThrow(
+      /xavierNormal_: unknown option "nonlinearity" \(valid: gain, generator\)/,
+    );
     expect(() => normal_(w, { std: 0.02 } as never)).toThrow(/normal_: mean must be a number, got a plain object/);
   });
 });

@@ -9,17 +9,31 @@ import { nn, optim, randn, tensor, type Tensor, zeros } from "../../src/index.js
 describe("assigning to a module's fields", () => {
   it("a plain tensor over a parameter is PyTorch's TypeError", () => {
     const layer = new nn.Linear(2, 2);
-    expect(() => { layer.weight = tensor([[1, 2], [3, 4]]) as nn.Parameter; })
-      .toThrow(new TypeError("cannot assign 'Tensor' as parameter 'weight' (nn.Parameter or null expected) " +
-        "— wrap it (m.weight = new nn.Parameter(t)) or copy the values in (noGrad(() => m.weight.copy_(t)))"));
-    expect(() => { (layer as unknown as { bias: unknown }).bias = [1, 2]; })
-      .toThrow(/cannot assign 'Array' as parameter 'bias'/);
+    expect(() => {
+      layer.weight = tensor([
+        [1, 2],
+        [3, 4],
+      ]) as nn.Parameter;
+    }).toThrow(
+      new TypeError(
+        "cannot assign 'Tensor' as parameter 'weight' (nn.Parameter or null expected) " +
+          "— wrap it (m.weight = new nn.Parameter(t)) or copy the values in (noGrad(() => m.weight.copy_(t)))",
+      ),
+    );
+    expect(() => {
+      (layer as unknown as { bias: unknown }).bias = [1, 2];
+    }).toThrow(/cannot assign 'Array' as parameter 'bias'/);
     expect(layer.parameters()).toHaveLength(2);
   });
 
   it("a Parameter or null is stored, and parameters() and stateDict() follow", () => {
     const layer = new nn.Linear(2, 2);
-    const w = new nn.Parameter(tensor([[1, 2], [3, 4]]));
+    const w = new nn.Parameter(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     layer.weight = w;
     layer.bias = null;
     expect(layer.parameters()).toEqual([w]);
@@ -29,12 +43,14 @@ describe("assigning to a module's fields", () => {
 
   it("buffers take tensors or null, child modules take modules or null", () => {
     const bn = new nn.BatchNorm1d(3);
-    expect(() => { (bn as unknown as { running_mean: unknown }).running_mean = 0; })
-      .toThrow(new TypeError("cannot assign 'number' as buffer 'running_mean' (Tensor or null expected)"));
+    expect(() => {
+      (bn as unknown as { running_mean: unknown }).running_mean = 0;
+    }).toThrow(new TypeError("cannot assign 'number' as buffer 'running_mean' (Tensor or null expected)"));
     bn.running_mean = zeros([3]);
     const seq = new nn.Sequential(new nn.Linear(2, 2));
-    expect(() => { (seq as unknown as Record<string, unknown>)["0"] = randn([2]); })
-      .toThrow(new TypeError("cannot assign 'Tensor' as child module '0' (nn.Module or null expected)"));
+    expect(() => {
+      (seq as unknown as Record<string, unknown>)["0"] = randn([2]);
+    }).toThrow(new TypeError("cannot assign 'Tensor' as child module '0' (nn.Module or null expected)"));
   });
 
   it("subclass fields of any name work, and the module stays callable with PyTorch's key order", () => {
@@ -42,8 +58,13 @@ describe("assigning to a module's fields", () => {
       hidden_size = 3;
       net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
       scale = 1;
-      override forward(x: Tensor) { this.scale = 2; return this.net(x).mul(this.scale); }
-      running_total() { return this.hidden_size + this.scale; }
+      override forward(x: Tensor) {
+        this.scale = 2;
+        return this.net(x).mul(this.scale);
+      }
+      running_total() {
+        return this.hidden_size + this.scale;
+      }
     }
     const m = new MLP();
     m.hidden_size = 4;
@@ -90,37 +111,64 @@ describe("snake_case names from PyTorch", () => {
 
 describe("reprs like PyTorch's", () => {
   it("String(module): PyTorch's layout with camelCase names", () => {
-    const m = new nn.Sequential(new nn.Linear(784, 256), new nn.BatchNorm1d(256), new nn.ReLU(), new nn.Dropout(0.2),
-      new nn.Linear(256, 10, { bias: false }));
-    expect(String(m)).toBe([
-      "Sequential(",
-      "  (0): Linear(inFeatures=784, outFeatures=256, bias=true)",
-      "  (1): BatchNorm1d(256, eps=0.00001, momentum=0.1, affine=true, trackRunningStats=true)",
-      "  (2): ReLU()",
-      "  (3): Dropout(p=0.2)",
-      "  (4): Linear(inFeatures=256, outFeatures=10, bias=false)",
-      ")",
-    ].join("\n"));
+    const m = new nn.Sequential(
+      new nn.Linear(784, 256),
+      new nn.BatchNorm1d(256),
+      new nn.ReLU(),
+      new nn.Dropout(0.2),
+      new nn.Linear(256, 10, { bias: false }),
+    );
+    expect(String(m)).toBe(
+      [
+        "Sequential(",
+        "  (0): Linear(inFeatures=784, outFeatures=256, bias=true)",
+        "  (1): BatchNorm1d(256, eps=0.00001, momentum=0.1, affine=true, trackRunningStats=true)",
+        "  (2): ReLU()",
+        "  (3): Dropout(p=0.2)",
+        "  (4): Linear(inFeatures=256, outFeatures=10, bias=false)",
+        ")",
+      ].join("\n"),
+    );
   });
 
   it("String(optimizer): each parameter group's settings in alphabetical order", () => {
-    const a = new nn.Linear(2, 2), b = new nn.Linear(2, 2);
+    const a = new nn.Linear(2, 2),
+      b = new nn.Linear(2, 2);
     const groups = [{ params: a.parameters() }, { params: b.parameters(), lr: 0.001 }];
     const sgd = new optim.SGD(groups, { lr: 0.01, momentum: 0.9 });
-    expect(String(sgd)).toBe([
-      "SGD (",
-      "Parameter Group 0",
-      "    dampening: 0", "    lr: 0.01", "    maximize: false",
-      "    momentum: 0.9", "    nesterov: false", "    weightDecay: 0",
-      "",
-      "Parameter Group 1",
-      "    dampening: 0", "    lr: 0.001", "    maximize: false",
-      "    momentum: 0.9", "    nesterov: false", "    weightDecay: 0",
-      ")",
-    ].join("\n"));
-    expect(`${new optim.Adam(a.parameters())}`).toBe([
-      "Adam (", "Parameter Group 0", "    amsgrad: false",
-      "    betas: [0.9, 0.999]", "    eps: 1e-8", "    lr: 0.001", "    maximize: false", "    weightDecay: 0", ")",
-    ].join("\n"));
+    expect(String(sgd)).toBe(
+      [
+        "SGD (",
+        "Parameter Group 0",
+        "    dampening: 0",
+        "    lr: 0.01",
+        "    maximize: false",
+        "    momentum: 0.9",
+        "    nesterov: false",
+        "    weightDecay: 0",
+        "",
+        "Parameter Group 1",
+        "    dampening: 0",
+        "    lr: 0.001",
+        "    maximize: false",
+        "    momentum: 0.9",
+        "    nesterov: false",
+        "    weightDecay: 0",
+        ")",
+      ].join("\n"),
+    );
+    expect(`${new optim.Adam(a.parameters())}`).toBe(
+      [
+        "Adam (",
+        "Parameter Group 0",
+        "    amsgrad: false",
+        "    betas: [0.9, 0.999]",
+        "    eps: 1e-8",
+        "    lr: 0.001",
+        "    maximize: false",
+        "    weightDecay: 0",
+        ")",
+      ].join("\n"),
+    );
   });
 });

@@ -20,7 +20,9 @@ describe("writeFilesAtomic", () => {
     const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
     for (const n of names) writeFileSync(join(dir, n), "old");
     let done = false;
-    const write = writeFilesAtomic(names.map((n) => [join(dir, n), "new"] as const)).then(() => { done = true; });
+    const write = writeFilesAtomic(names.map((n) => [join(dir, n), "new"] as const)).then(() => {
+      done = true;
+    });
     // Poll until the renames have started, then wait for them as the SIGINT handler does.
     let sawRenames = false;
     while (!done && !(sawRenames = renamesInFlight())) await new Promise((r) => setImmediate(r));

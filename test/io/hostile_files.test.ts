@@ -11,7 +11,10 @@ import { encodeIdx, IdxError } from "../../src/data/idx.js";
 import { readIdxFile } from "../../src/data/idx_node.js";
 import { FileReadError, readRegularFile, RegularFile } from "../../src/io/read_node.js";
 import {
-  decodeSafetensors, encodeSafetensors, type SafetensorsHeader, SafetensorsError,
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafetensorsHeader,
+  SafetensorsError,
 } from "../../src/io/safetensors.js";
 import { readSafetensorsFile } from "../../src/io/safetensors_node.js";
 
@@ -51,8 +54,9 @@ function safetensorsHead(header: object | string): Uint8Array {
 
 describe("RegularFile refuses what is not a regular file, without blocking or reading it", () => {
   it("a character device such as /dev/zero", () => {
-    expect(() => RegularFile.open("/dev/zero"))
-      .toThrow("/dev/zero is a character device (like /dev/zero), not a regular file");
+    expect(() => RegularFile.open("/dev/zero")).toThrow(
+      "/dev/zero is a character device (like /dev/zero), not a regular file",
+    );
   });
   it("a FIFO (opening it for reading would wait for a writer forever)", () => {
     const p = fifo("pipe");
@@ -65,8 +69,9 @@ describe("RegularFile refuses what is not a regular file, without blocking or re
     expect(() => RegularFile.open(join(dir, "missing"))).toThrow(/cannot read .*missing: it does not exist/);
     const p = join(dir, "ten-bytes");
     writeFileSync(p, "0123456789");
-    expect(() => readRegularFile(p, { maxBytes: 9, what: "test files" }))
-      .toThrow(`${p} is 10 bytes; test files larger than 9 bytes are refused`);
+    expect(() => readRegularFile(p, { maxBytes: 9, what: "test files" })).toThrow(
+      `${p} is 10 bytes; test files larger than 9 bytes are refused`,
+    );
     expect(new TextDecoder().decode(readRegularFile(p, { maxBytes: 10 }))).toBe("0123456789");
   });
 });
@@ -85,12 +90,19 @@ describe("readSafetensorsFile reads the header first", () => {
     const head = safetensorsHead({ "0.weight": tensor });
     const p = sparse("huge.safetensors", head, head.length + dataBytes);
     let seen: SafetensorsHeader | null = null;
-    await expect(readSafetensorsFile(p, { inspect: (h) => { seen = h; throw new Error("refused from the header"); } }))
-      .rejects.toThrow("refused from the header");
+    await expect(
+      readSafetensorsFile(p, {
+        inspect: (h) => {
+          seen = h;
+          throw new Error("refused from the header");
+        },
+      }),
+    ).rejects.toThrow("refused from the header");
     expect(seen!.tensors.get("0.weight")!.shape).toEqual([1_000_000, 784]);
     expect(seen!.dataBytes).toBe(dataBytes);
-    await expect(readSafetensorsFile(p, { maxDataBytes: 2 ** 30 }))
-      .rejects.toThrow(`${p}: its tensors take 3.1 GB, more than the 1.1 GB allowed here.`);
+    await expect(readSafetensorsFile(p, { maxDataBytes: 2 ** 30 })).rejects.toThrow(
+      `${p}: its tensors take 3.1 GB, more than the 1.1 GB allowed here.`,
+    );
   });
 
   it("a header nested 100,000 levels deep is a SafetensorsError, not a stack overflow", async () => {
@@ -108,7 +120,11 @@ describe("readSafetensorsFile reads the header first", () => {
     const long = JSON.stringify(Array.from({ length: 500 }, () => [1]));
     const text = `{"w":{"dtype":"F32","shape":${long},"data_offsets":[0,0]}}`;
     let msg = "";
-    try { decodeSafetensors(safetensorsHead(text)); } catch (e) { msg = (e as Error).message; }
+    try {
+      decodeSafetensors(safetensorsHead(text));
+    } catch (e) {
+      msg = (e as Error).message;
+    }
     expect(msg).toMatch(/tensor "w" has shape \[\[1\],\[1\].*…, whose dimensions must be non-negative integers/);
     expect(msg.length).toBeLessThan(200);
   });
@@ -138,15 +154,18 @@ describe("readIdxFile reads the header first", () => {
   it("a 3 GB file whose header describes one image: trailing bytes, counted without reading them", () => {
     const one = images(1);
     const p = sparse("one-image-3gb", one, 3e9);
-    expect(() => readIdxFile(p)).toThrow(`${p} has ${3e9 - one.length} unexpected trailing bytes after the 784 bytes `
-      + "of data its header (1x28x28 ubyte) describes");
+    expect(() => readIdxFile(p)).toThrow(
+      `${p} has ${3e9 - one.length} unexpected trailing bytes after the 784 bytes ` +
+        "of data its header (1x28x28 ubyte) describes",
+    );
   });
 
   it("a header declaring more than the cap is refused before reading the data", () => {
     const p = join(dir, "a-thousand-images");
     writeFileSync(p, images(1000));
-    expect(() => readIdxFile(p, { maxBytes: 10_000 }))
-      .toThrow(`${p} declares 784 KB; IDX files larger than 10 KB are refused.`);
+    expect(() => readIdxFile(p, { maxBytes: 10_000 })).toThrow(
+      `${p} declares 784 KB; IDX files larger than 10 KB are refused.`,
+    );
     expect(readIdxFile(p).shape).toEqual([1000, 28, 28]);
   });
 
@@ -157,15 +176,17 @@ describe("readIdxFile reads the header first", () => {
     new DataView(head.buffer).setUint32(4, 100_000);
     const p = join(dir, "bomb.gz");
     writeFileSync(p, gzipSync(Buffer.concat([head, Buffer.alloc(2_000_000)])));
-    expect(() => readIdxFile(p, { maxBytes: 1_000_000 }))
-      .toThrow(`${p} declares (once decompressed) 78.4 MB; IDX files larger than 1.0 MB are refused.`);
+    expect(() => readIdxFile(p, { maxBytes: 1_000_000 })).toThrow(
+      `${p} declares (once decompressed) 78.4 MB; IDX files larger than 1.0 MB are refused.`,
+    );
   });
 
   it("a .gz that inflates past what its header declares stops at one byte more", () => {
     const p = join(dir, "more.gz");
     writeFileSync(p, gzipSync(Buffer.concat([images(1), Buffer.alloc(5_000_000)])));
-    expect(() => readIdxFile(p))
-      .toThrow(`${p} decompresses to more bytes than its header describes (unexpected trailing data)`);
+    expect(() => readIdxFile(p)).toThrow(
+      `${p} decompresses to more bytes than its header describes (unexpected trailing data)`,
+    );
     expect(readIdxFile(p, { trailing: "ignore" }).shape).toEqual([1, 28, 28]);
   });
 });

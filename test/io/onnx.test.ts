@@ -73,14 +73,32 @@ function reference(layers: Layer[], x: Float32Array, batch: number, inputSize: n
           });
           break;
         case "batchnorm":
-          h = h.map((v, i) => ((v - layer.runningMean[i]!) / Math.sqrt(layer.runningVar[i]! + layer.eps)) * layer.weight[i]! + layer.bias[i]!);
+          h = h.map(
+            (v, i) =>
+              ((v - layer.runningMean[i]!) / Math.sqrt(layer.runningVar[i]! + layer.eps)) * layer.weight[i]! +
+              layer.bias[i]!,
+          );
           break;
-        case "relu": h = h.map((v) => Math.max(0, v)); break;
-        case "sigmoid": h = h.map(sigmoid); break;
-        case "tanh": h = h.map(Math.tanh); break;
-        case "gelu": h = h.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))); break;
-        case "silu": h = h.map((v) => v * sigmoid(v)); break;
-        case "leakyRelu": { const a = layer.alpha ?? 0.01; h = h.map((v) => (v >= 0 ? v : a * v)); break; }
+        case "relu":
+          h = h.map((v) => Math.max(0, v));
+          break;
+        case "sigmoid":
+          h = h.map(sigmoid);
+          break;
+        case "tanh":
+          h = h.map(Math.tanh);
+          break;
+        case "gelu":
+          h = h.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+          break;
+        case "silu":
+          h = h.map((v) => v * sigmoid(v));
+          break;
+        case "leakyRelu": {
+          const a = layer.alpha ?? 0.01;
+          h = h.map((v) => (v >= 0 ? v : a * v));
+          break;
+        }
         case "softmax":
         case "logSoftmax": {
           const m = Math.max(...h);
@@ -88,7 +106,10 @@ function reference(layers: Layer[], x: Float32Array, batch: number, inputSize: n
           h = h.map((v) => (layer.type === "softmax" ? Math.exp(v - lse) : v - lse));
           break;
         }
-        case "identity": case "dropout": case "flatten": break;
+        case "identity":
+        case "dropout":
+        case "flatten":
+          break;
       }
     }
     rows.push(h);
@@ -96,7 +117,12 @@ function reference(layers: Layer[], x: Float32Array, batch: number, inputSize: n
   return rows;
 }
 
-async function runOrt(bytes: Uint8Array, x: Float32Array, batch: number, inputSize: number): Promise<{ data: Float32Array; dims: readonly number[] }> {
+async function runOrt(
+  bytes: Uint8Array,
+  x: Float32Array,
+  batch: number,
+  inputSize: number,
+): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"] });
   try {
     expect(session.inputNames).toEqual(["input"]);
@@ -130,8 +156,10 @@ describe("exportMlpOnnx + onnxruntime", () => {
     const r = rng(1);
     const layers: Layer[] = [
       { type: "flatten" },
-      linear(r, 784, 16), { type: "relu" },
-      linear(r, 16, 16), { type: "relu" },
+      linear(r, 784, 16),
+      { type: "relu" },
+      linear(r, 16, 16),
+      { type: "relu" },
       { type: "dropout" },
       linear(r, 16, 10),
     ];
@@ -141,20 +169,33 @@ describe("exportMlpOnnx + onnxruntime", () => {
   it("matches for GELU, SiLU, BatchNorm, Sigmoid, Tanh, LeakyReLU and Softmax", async () => {
     const r = rng(3);
     const layers: Layer[] = [
-      linear(r, 20, 12), batchnorm(r, 12), { type: "gelu" },
-      linear(r, 12, 12), { type: "silu" },
-      linear(r, 12, 8, false), { type: "sigmoid" },
-      linear(r, 8, 6), { type: "tanh" },
-      linear(r, 6, 6), { type: "leakyRelu", alpha: 0.2 },
+      linear(r, 20, 12),
+      batchnorm(r, 12),
+      { type: "gelu" },
+      linear(r, 12, 12),
+      { type: "silu" },
+      linear(r, 12, 8, false),
+      { type: "sigmoid" },
+      linear(r, 8, 6),
+      { type: "tanh" },
+      linear(r, 6, 6),
+      { type: "leakyRelu", alpha: 0.2 },
       { type: "identity" },
-      linear(r, 6, 5), { type: "softmax" },
+      linear(r, 6, 5),
+      { type: "softmax" },
     ];
     await checkAgainstReference(layers, 20, 13, 4);
   });
 
   it("matches for GELU over a wide input range and LogSoftmax", async () => {
     const r = rng(5);
-    const layers: Layer[] = [linear(r, 3, 64), { type: "gelu" }, batchnorm(r, 64), linear(r, 64, 7), { type: "logSoftmax" }];
+    const layers: Layer[] = [
+      linear(r, 3, 64),
+      { type: "gelu" },
+      batchnorm(r, 64),
+      linear(r, 64, 7),
+      { type: "logSoftmax" },
+    ];
     // Scale the first layer up so GELU sees values out to |x| ~ 6.
     const first = layers[0] as Extract<Layer, { type: "linear" }>;
     first.weight = first.weight.map((v) => v * 4);
@@ -219,7 +260,9 @@ describe("exportMlpOnnx validation", () => {
     expect(() => exportMlpOnnx([linear(r, 4, 3), linear(r, 4, 2)], { inputSize: 4 })).toThrow(
       "layer1 (linear) expects 4 input features but receives 3.",
     );
-    expect(() => exportMlpOnnx([linear(r, 4, 3), batchnorm(r, 4)], { inputSize: 4 })).toThrow(/layer1 \(batchnorm\) weight has 4 values but 3 are needed/);
+    expect(() => exportMlpOnnx([linear(r, 4, 3), batchnorm(r, 4)], { inputSize: 4 })).toThrow(
+      /layer1 \(batchnorm\) weight has 4 values but 3 are needed/,
+    );
     expect(() => exportMlpOnnx([linear(r, 5, 3)], { inputSize: 4 })).toThrow(OnnxExportError);
   });
 

@@ -11,7 +11,11 @@ describe("exportGptOnnx", () => {
   const model = models.gpt(cfg);
   model.eval();
 
-  it.each([[2, 5], [1, 8], [3, 1]])("N=%i, T=%i: onnxruntime's logits are gradlab's", async (n, t) => {
+  it.each([
+    [2, 5],
+    [1, 8],
+    [3, 1],
+  ])("N=%i, T=%i: onnxruntime's logits are gradlab's", async (n, t) => {
     const session = await ort.InferenceSession.create(exportGptOnnx(model.stateDict(), cfg));
     const ids = Int32Array.from({ length: n * t }, (_, i) => (i * 7 + 3) % cfg.vocabSize);
     const out = await session.run({ idx: new ort.Tensor("int32", ids, [n, t]) });

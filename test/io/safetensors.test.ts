@@ -5,12 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import type { NamedArray, NamedArrays } from "../../src/io/named_array.js";
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  MAX_HEADER_BYTES,
-  SafetensorsError,
-} from "../../src/io/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, SafetensorsError } from "../../src/io/safetensors.js";
 import { readSafetensorsFile, writeSafetensorsFile } from "../../src/io/safetensors_node.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
@@ -31,11 +26,24 @@ function independentRead(bytes: Uint8Array) {
     const values: (number | bigint)[] = [];
     for (let p = base + b; p < base + e; ) {
       switch (info.dtype) {
-        case "F32": values.push(dv.getFloat32(p, true)); p += 4; break;
-        case "F64": values.push(dv.getFloat64(p, true)); p += 8; break;
-        case "I32": values.push(dv.getInt32(p, true)); p += 4; break;
-        case "I64": values.push(dv.getBigInt64(p, true)); p += 8; break;
-        default: throw new Error(`test reader: dtype ${info.dtype}`);
+        case "F32":
+          values.push(dv.getFloat32(p, true));
+          p += 4;
+          break;
+        case "F64":
+          values.push(dv.getFloat64(p, true));
+          p += 8;
+          break;
+        case "I32":
+          values.push(dv.getInt32(p, true));
+          p += 4;
+          break;
+        case "I64":
+          values.push(dv.getBigInt64(p, true));
+          p += 8;
+          break;
+        default:
+          throw new Error(`test reader: dtype ${info.dtype}`);
       }
     }
     out[name] = { dtype: info.dtype, shape: info.shape, values, begin: b };
@@ -82,7 +90,9 @@ describe("encodeSafetensors", () => {
     expect(r.tensors.b!.dtype).toBe("F64");
     expect(r.tensors.step!.dtype).toBe("I64");
     // The file is exactly header + data, nothing trailing.
-    const ends = Object.values<any>(r.header).filter((v) => v.data_offsets).map((v) => v.data_offsets[1]);
+    const ends = Object.values<any>(r.header)
+      .filter((v) => v.data_offsets)
+      .map((v) => v.data_offsets[1]);
     expect(8 + r.headerLen + Math.max(...ends)).toBe(bytes.length);
   });
 
@@ -92,7 +102,9 @@ describe("encodeSafetensors", () => {
     const text = new TextDecoder().decode(bytes.subarray(8, 8 + r.headerLen));
     expect(text.trimEnd()).toBe(JSON.stringify(JSON.parse(text)));
     expect(/^ *$/.test(text.slice(text.lastIndexOf("}") + 1))).toBe(true);
-    const order = Object.entries(r.tensors).sort((a, b) => a[1].begin - b[1].begin || a[0].localeCompare(b[0])).map(([k]) => k);
+    const order = Object.entries(r.tensors)
+      .sort((a, b) => a[1].begin - b[1].begin || a[0].localeCompare(b[0]))
+      .map(([k]) => k);
     expect(order.slice(0, 2).sort()).toEqual(["b", "step"]);
     expect(order.slice(2).filter((k) => k !== "empty")).toEqual(["idx", "odd", "w"]);
   });
@@ -117,10 +129,16 @@ describe("encodeSafetensors", () => {
 
   it("rejects inconsistent input with a SafetensorsError", () => {
     const bad = (a: NamedArray) => () => encodeSafetensors({ t: a });
-    expect(bad({ shape: [2, 2], dtype: "float32", data: new Float32Array(3) })).toThrow(/shape \[2, 2\] \(4 elements\) but 3 data elements/);
-    expect(bad({ shape: [2], dtype: "float32", data: new Int32Array(2) })).toThrow(/is float32 but its data is a Int32Array/);
+    expect(bad({ shape: [2, 2], dtype: "float32", data: new Float32Array(3) })).toThrow(
+      /shape \[2, 2\] \(4 elements\) but 3 data elements/,
+    );
+    expect(bad({ shape: [2], dtype: "float32", data: new Int32Array(2) })).toThrow(
+      /is float32 but its data is a Int32Array/,
+    );
     expect(bad({ shape: [-1], dtype: "float32", data: new Float32Array(0) })).toThrow(SafetensorsError);
-    expect(() => encodeSafetensors({ __metadata__: { shape: [], dtype: "int32", data: new Int32Array(1) } })).toThrow(/reserved/);
+    expect(() => encodeSafetensors({ __metadata__: { shape: [], dtype: "int32", data: new Int32Array(1) } })).toThrow(
+      /reserved/,
+    );
     expect(() => encodeSafetensors({}, { n: 1 as unknown as string })).toThrow(/must be a string/);
   });
 });
@@ -207,14 +225,20 @@ describe("decodeSafetensors rejects hostile input", () => {
     expectError(rawFile(null, 0, "{not json"), /not valid JSON/);
     expectError(rawFile(null, 0, "[1,2]   "), /JSON object/);
     expectError(rawFile(null, 0, "null"), /JSON object/);
-    const bad = rawFile(null, 0, "{\"\xff\":1}");
+    const bad = rawFile(null, 0, '{"\xff":1}');
     bad[10] = 0xff;
     expectError(bad, /UTF-8/);
   });
 
   it("unknown and unsupported dtypes", () => {
-    expectError(rawFile({ x: { dtype: "F33", shape: [1], data_offsets: [0, 4] } }, 4), /tensor "x" has unknown dtype "F33"/);
-    expectError(rawFile({ x: { dtype: "U64", shape: [1], data_offsets: [0, 8] } }, 8), /dtype U64, which gradlab cannot load/);
+    expectError(
+      rawFile({ x: { dtype: "F33", shape: [1], data_offsets: [0, 4] } }, 4),
+      /tensor "x" has unknown dtype "F33"/,
+    );
+    expectError(
+      rawFile({ x: { dtype: "U64", shape: [1], data_offsets: [0, 8] } }, 8),
+      /dtype U64, which gradlab cannot load/,
+    );
     expectError(rawFile({ x: { shape: [1], data_offsets: [0, 4] } }, 4), /no string "dtype"/);
   });
 
@@ -237,19 +261,31 @@ describe("decodeSafetensors rejects hostile input", () => {
       rawFile({ "0.weight": f32([256, 784], 0, 1000) }, 1000),
       /tensor "0\.weight" says shape \[256, 784\] \(802816 bytes of F32\) but its data_offsets span 1000 bytes/,
     );
-    expectError(rawFile({ x: f32([2 ** 40, 2 ** 40, 2 ** 40], 0, 0) }, 0), /says shape .* but its data_offsets span 0 bytes/);
+    expectError(
+      rawFile({ x: f32([2 ** 40, 2 ** 40, 2 ** 40], 0, 0) }, 0),
+      /says shape .* but its data_offsets span 0 bytes/,
+    );
   });
 
   it("overlapping, gapped and incomplete layouts", () => {
-    expectError(rawFile({ a: f32([2], 0, 8), b: f32([2], 4, 12) }, 12), /"b" bytes \[4, 12\) overlap tensor "a" bytes \[0, 8\)/);
-    expectError(rawFile({ a: f32([1], 0, 4), b: f32([1], 8, 12) }, 12), /bytes \[4, 8\) of the data section belong to no tensor/);
+    expectError(
+      rawFile({ a: f32([2], 0, 8), b: f32([2], 4, 12) }, 12),
+      /"b" bytes \[4, 12\) overlap tensor "a" bytes \[0, 8\)/,
+    );
+    expectError(
+      rawFile({ a: f32([1], 0, 4), b: f32([1], 8, 12) }, 12),
+      /bytes \[4, 8\) of the data section belong to no tensor/,
+    );
     expectError(rawFile({ a: f32([1], 0, 4) }, 12), /data section is 12 bytes but the tensors cover only 4/);
   });
 
   it("keeps a __proto__ metadata key as plain data", () => {
     const { metadata } = decodeSafetensors(rawFile(null, 0, '{"__metadata__":{"__proto__":"x","a":"b"}}'));
     expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
-    expect(Object.entries(metadata)).toEqual([["__proto__", "x"], ["a", "b"]]);
+    expect(Object.entries(metadata)).toEqual([
+      ["__proto__", "x"],
+      ["a", "b"],
+    ]);
   });
 
   it("bad metadata", () => {
@@ -350,17 +386,27 @@ describe("safetensors files on disk", () => {
 
 describe("safetensors properties", () => {
   const arrayArb: fc.Arbitrary<NamedArray> = fc
-    .tuple(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }), fc.constantFrom("float32", "float64", "int32", "int64" as const))
+    .tuple(
+      fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+      fc.constantFrom("float32", "float64", "int32", "int64" as const),
+    )
     .chain(([shape, dtype]) => {
       const n = shape.reduce((a, b) => a * b, 1);
       const data =
-        dtype === "float32" ? fc.float32Array({ minLength: n, maxLength: n })
-        : dtype === "float64" ? fc.float64Array({ minLength: n, maxLength: n })
-        : dtype === "int32" ? fc.int32Array({ minLength: n, maxLength: n })
-        : fc.bigInt64Array({ minLength: n, maxLength: n });
+        dtype === "float32"
+          ? fc.float32Array({ minLength: n, maxLength: n })
+          : dtype === "float64"
+            ? fc.float64Array({ minLength: n, maxLength: n })
+            : dtype === "int32"
+              ? fc.int32Array({ minLength: n, maxLength: n })
+              : fc.bigInt64Array({ minLength: n, maxLength: n });
       return (data as fc.Arbitrary<NamedArray["data"]>).map((d) => ({ shape, dtype, data: d }) as NamedArray);
     });
-  const dictArb = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== "__metadata__" && k !== "__proto__"), arrayArb, { maxKeys: 6 });
+  const dictArb = fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== "__metadata__" && k !== "__proto__"),
+    arrayArb,
+    { maxKeys: 6 },
+  );
 
   it("any state dict round-trips bit-exactly and agrees with the independent reader", () => {
     fc.assert(
@@ -372,7 +418,9 @@ describe("safetensors properties", () => {
           const got = mine.get(name)!;
           expect(got.shape).toEqual(arr.shape);
           // Compare bytes so NaN payloads and -0 count too.
-          expect(new Uint8Array(got.data.buffer)).toEqual(new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength));
+          expect(new Uint8Array(got.data.buffer)).toEqual(
+            new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength),
+          );
           expect(theirs[name]!.values.length).toBe(arr.data.length);
         }
       }),
@@ -404,9 +452,13 @@ describe("safetensors properties", () => {
 describe("decoding from a Node Buffer", () => {
   it("gives each tensor only its own bytes (Buffer.slice would be a view of the whole file)", async () => {
     const { encodeSafetensors, decodeSafetensors } = await import("../../src/io/safetensors.js");
-    const bytes = encodeSafetensors({ a: { shape: [2], dtype: "float32", data: new Float32Array([1, 2]) }, b: { shape: [3], dtype: "float32", data: new Float32Array([3, 4, 5]) } });
+    const bytes = encodeSafetensors({
+      a: { shape: [2], dtype: "float32", data: new Float32Array([1, 2]) },
+      b: { shape: [3], dtype: "float32", data: new Float32Array([3, 4, 5]) },
+    });
     const { tensors } = decodeSafetensors(Buffer.from(bytes));
-    const get = (k: string) => (tensors instanceof Map ? tensors.get(k) : (tensors as Record<string, { data: Float32Array }>)[k])!;
+    const get = (k: string) =>
+      (tensors instanceof Map ? tensors.get(k) : (tensors as Record<string, { data: Float32Array }>)[k])!;
     expect(Array.from(get("a").data as Float32Array)).toEqual([1, 2]);
     expect(Array.from(get("b").data as Float32Array)).toEqual([3, 4, 5]);
   });
@@ -415,9 +467,15 @@ describe("decoding from a Node Buffer", () => {
 describe("hostile tensor names", () => {
   it("a tensor named __proto__ round-trips (the header has no prototype)", async () => {
     const { encodeSafetensors, decodeSafetensors } = await import("../../src/io/safetensors.js");
-    const bytes = encodeSafetensors(new Map([["__proto__", { shape: [1], dtype: "float32", data: new Float32Array([7]) }], ["a", { shape: [1], dtype: "float32", data: new Float32Array([1]) }]]) as never);
+    const bytes = encodeSafetensors(
+      new Map([
+        ["__proto__", { shape: [1], dtype: "float32", data: new Float32Array([7]) }],
+        ["a", { shape: [1], dtype: "float32", data: new Float32Array([1]) }],
+      ]) as never,
+    );
     const { tensors } = decodeSafetensors(bytes);
-    const get = (k: string) => (tensors instanceof Map ? tensors.get(k) : (tensors as Record<string, { data: Float32Array }>)[k])!;
+    const get = (k: string) =>
+      (tensors instanceof Map ? tensors.get(k) : (tensors as Record<string, { data: Float32Array }>)[k])!;
     expect(Array.from(get("__proto__").data as Float32Array)).toEqual([7]);
     expect(Array.from(get("a").data as Float32Array)).toEqual([1]);
   });

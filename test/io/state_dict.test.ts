@@ -10,8 +10,12 @@ import { expectClose } from "../helpers.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 let dir = "";
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), "gradlab-sd-")); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "gradlab-sd-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A model with every kind of entry: float parameters, float buffers and BatchNorm's int counter. */
 function trainedModel(seed: number): nn.Sequential {
@@ -31,14 +35,16 @@ const values = (sd: nn.StateDict) =>
 
 describe("save / load (gradlab/node)", () => {
   it("round-trips every parameter and buffer into a fresh model", () => {
-    const a = trainedModel(0), b = trainedModel(1);
+    const a = trainedModel(0),
+      b = trainedModel(1);
     expect(values(b.stateDict())).not.toEqual(values(a.stateDict()));
     const path = join(dir, "m.safetensors");
     save(a.stateDict(), path);
     expect(b.loadStateDict(load(path))).toEqual({ missingKeys: [], unexpectedKeys: [] });
     expect(values(b.stateDict())).toEqual(values(a.stateDict()));
     expect(b.stateDict()["1.num_batches_tracked"].item()).toBe(3);
-    a.eval(); b.eval();
+    a.eval();
+    b.eval();
     const x = randn([5, 4]);
     expect(Array.from(b(x).dataSync())).toEqual(Array.from(a(x).dataSync()));
   });
@@ -69,7 +75,8 @@ describe("save / load (gradlab/node)", () => {
 
 describe("io.saveBytes / io.loadBytes (browsers)", () => {
   it("round-trips through a Uint8Array", () => {
-    const a = trainedModel(0), b = trainedModel(1);
+    const a = trainedModel(0),
+      b = trainedModel(1);
     const bytes = io.saveBytes(a.stateDict());
     expect(bytes).toBeInstanceOf(Uint8Array);
     b.loadStateDict(io.loadBytes(bytes));
@@ -78,8 +85,9 @@ describe("io.saveBytes / io.loadBytes (browsers)", () => {
 
   it("refuses an int64 value that int32 cannot hold, naming the tensor", () => {
     const bytes = io.encodeSafetensors({ big: { shape: [1], dtype: "int64", data: BigInt64Array.of(2n ** 40n) } });
-    expect(() => io.loadBytes(bytes, "big.safetensors"))
-      .toThrow(/big\.safetensors: tensor "big" holds 1099511627776, outside int32/);
+    expect(() => io.loadBytes(bytes, "big.safetensors")).toThrow(
+      /big\.safetensors: tensor "big" holds 1099511627776, outside int32/,
+    );
   });
 
   it("keeps a key named __proto__ as a key", () => {
@@ -99,13 +107,15 @@ describe("loadStateDict takes what load returns and names the slip otherwise", (
 
   it("plain arrays instead of tensors name the key", async () => {
     const { tensors } = await readSafetensorsFile(path);
-    expect(() => model().loadStateDict(Object.fromEntries(tensors) as never))
-      .toThrow(/entry "0\.(weight|bias)" is a plain object, not a Tensor \(a named array/);
+    expect(() => model().loadStateDict(Object.fromEntries(tensors) as never)).toThrow(
+      /entry "0\.(weight|bias)" is a plain object, not a Tensor \(a named array/,
+    );
   });
 
   it("a module instead of its state dict", () => {
-    expect(() => model().loadStateDict(model() as never))
-      .toThrow(/got a module; pass its state dict: model\.stateDict\(\)/);
+    expect(() => model().loadStateDict(model() as never)).toThrow(
+      /got a module; pass its state dict: model\.stateDict\(\)/,
+    );
     expect(() => io.saveBytes(model() as never)).toThrow(/saveBytes: got a module/);
   });
 });

@@ -9,7 +9,18 @@
 import type { Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildLab, DIST, launch, metricNum, metricText, openPage, requireChromium, serve, shot, waitMetric } from "./harness.js";
+import {
+  buildLab,
+  DIST,
+  launch,
+  metricNum,
+  metricText,
+  openPage,
+  requireChromium,
+  serve,
+  shot,
+  waitMetric,
+} from "./harness.js";
 
 let server: Server;
 let base = "";

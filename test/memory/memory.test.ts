@@ -14,7 +14,10 @@ describe.each(backends)("memory stays flat on the %s backend", (backend) => {
     // Awaited, not execFileSync: 20-40 s of a blocked worker (more on a busy machine) made vitest's RPC time out.
     const args = ["--expose-gc", "test/memory/train_loop.mjs", backend, "40"];
     const { stdout: out } = await promisify(execFile)(process.execPath, args, { timeout: 600_000 });
-    const rows = out.trim().split("\n").map((l) => JSON.parse(l) as { epoch: number; rss: number; heap: number; external: number });
+    const rows = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { epoch: number; rss: number; heap: number; external: number });
     const mb = (b: number) => b / 2 ** 20;
     // Freed ArrayBuffers are released by a background sweeper, so single readings jitter upwards
     // by a step's buffers; a leak raises the floor. Compare the floor of an early window (after

@@ -10,11 +10,20 @@ import { F, Generator, manualSeed, models, setBackend, tensor, type Tensor } fro
 import { backendsUnderTest, expectClose, type FixtureTensor } from "../helpers.js";
 
 const backends = await backendsUnderTest();
-interface GptCase { x: number[][]; y: number[][]; logits: FixtureTensor; loss: number; grads: Record<string, FixtureTensor> }
+interface GptCase {
+  x: number[][];
+  y: number[][];
+  logits: FixtureTensor;
+  loss: number;
+  grads: Record<string, FixtureTensor>;
+}
 const fx = JSON.parse(readFileSync(join(__dirname, "../fixtures/tiny_gpt.json"), "utf8")) as {
-  config: models.GPTOptions; stateDict: Record<string, FixtureTensor>; cases: GptCase[];
+  config: models.GPTOptions;
+  stateDict: Record<string, FixtureTensor>;
+  cases: GptCase[];
 };
-const ids = (rows: number[][]): Tensor => tensor(Int32Array.from(rows.flat()), { shape: [rows.length, rows[0].length], dtype: "int32" });
+const ids = (rows: number[][]): Tensor =>
+  tensor(Int32Array.from(rows.flat()), { shape: [rows.length, rows[0].length], dtype: "int32" });
 
 describe.each(backends)("models.gpt on %s", (backend) => {
   it("has PyTorch's keys and reproduces its logits, loss and gradients", () => {
@@ -33,7 +42,8 @@ describe.each(backends)("models.gpt on %s", (backend) => {
         const loss = F.crossEntropy(logits.view(-1, fx.config.vocabSize), ids(c.y).view(-1));
         expect(loss.item()).toBeCloseTo(c.loss, 5);
         loss.backward();
-        for (const [k, g] of Object.entries(c.grads)) expectClose(params.get(k)!.grad!, g, { atol: 2e-5, rtol: 1e-3, what: `∂loss/∂${k}` });
+        for (const [k, g] of Object.entries(c.grads))
+          expectClose(params.get(k)!.grad!, g, { atol: 2e-5, rtol: 1e-3, what: `∂loss/∂${k}` });
       }
     } finally {
       setBackend("js");
@@ -59,7 +69,10 @@ describe("models.gpt", () => {
     manualSeed(1);
     const m = models.gpt({ vocabSize: 7, blockSize: 6, nLayer: 2, nHead: 2, nEmbd: 8 });
     const maps = m.attentionMaps(ids([[1, 2, 3, 4, 5]]));
-    expect(maps.map((w) => w.shape)).toEqual([[1, 2, 5, 5], [1, 2, 5, 5]]);
+    expect(maps.map((w) => w.shape)).toEqual([
+      [1, 2, 5, 5],
+      [1, 2, 5, 5],
+    ]);
     const w = maps[1].dataSync();
     for (let r = 0; r < 10; r++) {
       const row = Array.from(w.subarray(r * 5, r * 5 + 5));
@@ -98,7 +111,9 @@ describe("models.generate", () => {
 
   it("refuses bad options in words", () => {
     expect(() => models.generate(m, [1], 3, { temperature: -1 })).toThrow(/temperature must be a finite number ≥ 0/);
-    expect(() => models.generate(m, [1], 3, { topK: 10 })).toThrow(/topK must be an integer from 1 to the vocabulary size 9/);
+    expect(() => models.generate(m, [1], 3, { topK: 10 })).toThrow(
+      /topK must be an integer from 1 to the vocabulary size 9/,
+    );
     expect(() => models.generate(m, [9], 3)).toThrow(/prompt token 9 at position 0 is outside the vocabulary \(0..8\)/);
     expect(() => models.generate(m, [], 3)).toThrow(/needs at least one token/);
   });

@@ -7,18 +7,29 @@ const backends = await backendsUnderTest();
 
 describe("nn.ModuleDict", () => {
   it("keys are state_dict prefixes in insertion order, any string but '' or one with a dot", () => {
-    const makeHeads = (): nn.ModuleDict => new nn.ModuleDict(new Map<string, nn.Module>([
-      ["z-head", new nn.Linear(4, 2)], ["10", new nn.ReLU()], ["2 conv", new nn.Linear(2, 3)],
-      ["keys", new nn.Linear(1, 1, { bias: false })],
-    ]));
+    const makeHeads = (): nn.ModuleDict =>
+      new nn.ModuleDict(
+        new Map<string, nn.Module>([
+          ["z-head", new nn.Linear(4, 2)],
+          ["10", new nn.ReLU()],
+          ["2 conv", new nn.Linear(2, 3)],
+          ["keys", new nn.Linear(1, 1, { bias: false })],
+        ]),
+      );
     class Net extends nn.Module {
       trunk = new nn.Linear(3, 4);
       heads = makeHeads();
     }
-    const net = new Net(), heads = net.heads;
+    const net = new Net(),
+      heads = net.heads;
     expect(Object.keys(net.stateDict())).toEqual([
-      "trunk.weight", "trunk.bias", "heads.z-head.weight", "heads.z-head.bias",
-      "heads.2 conv.weight", "heads.2 conv.bias", "heads.keys.weight",
+      "trunk.weight",
+      "trunk.bias",
+      "heads.z-head.weight",
+      "heads.z-head.bias",
+      "heads.2 conv.weight",
+      "heads.2 conv.bias",
+      "heads.keys.weight",
     ]);
     expect(heads.keys()).toEqual(["z-head", "10", "2 conv", "keys"]);
     expect([...heads]).toEqual(heads.keys());
@@ -59,7 +70,10 @@ describe("nn.ModuleDict", () => {
 
 describe("nn.ModuleList", () => {
   it("append, extend, insert, pop renumber like PyTorch; at() takes negative indices; iteration in order", () => {
-    const a = new nn.Linear(1, 2), b = new nn.Linear(2, 3), c = new nn.ReLU(), d = new nn.Linear(3, 4);
+    const a = new nn.Linear(1, 2),
+      b = new nn.Linear(2, 3),
+      c = new nn.ReLU(),
+      d = new nn.Linear(3, 4);
     const list = new nn.ModuleList([a]);
     list.extend([b, c]).extend(new nn.ModuleList([d]));
     expect([...list]).toEqual([a, b, c, d]);
@@ -92,20 +106,25 @@ describe.each(backends)("small layers on the %s backend", (backend) => {
     expect(u(new nn.Flatten()(x)).tolist()).toEqual(x.tolist());
     expect(new nn.Unflatten(-1, [-1, 2])(randn([3, 8])).shape).toEqual([3, 4, 2]);
     expect(String(u)).toBe("Unflatten(dim=1, unflattenedSize=[3, 4, 5])");
-    expect(() => u(randn([2, 59])))
-      .toThrow(/dim 1 of input \[2, 59\] has size 59, which the sizes \[3, 4, 5\] do not multiply to/);
+    expect(() => u(randn([2, 59]))).toThrow(
+      /dim 1 of input \[2, 59\] has size 59, which the sizes \[3, 4, 5\] do not multiply to/,
+    );
     expect(() => new nn.Unflatten(1, [-1, -1])).toThrow(/at most one −1/);
   });
 
   it("Dropout2d zeroes whole channels with probability p, scales survivors by 1/(1−p), is the identity in eval", () => {
     useBackend(backend);
     manualSeed(3);
-    const p = 0.3, n = 40, c = 50, x = randn([n, c, 3, 4]).abs().add(0.1);
+    const p = 0.3,
+      n = 40,
+      c = 50,
+      x = randn([n, c, 3, 4]).abs().add(0.1);
     const m = new nn.Dropout2d(p);
     const y = m(x);
     let dropped = 0;
     for (let k = 0; k < n * c; k++) {
-      const xs = x.dataSync().subarray(k * 12, k * 12 + 12), ys = y.dataSync().subarray(k * 12, k * 12 + 12);
+      const xs = x.dataSync().subarray(k * 12, k * 12 + 12),
+        ys = y.dataSync().subarray(k * 12, k * 12 + 12);
       const zero = ys[0] === 0;
       if (zero) dropped++;
       // A channel is either all zero or all scaled by 1/(1 − p).

@@ -7,8 +7,9 @@ import { backendsUnderTest } from "../helpers.js";
 
 describe("creation functions refuse what cannot be a tensor", () => {
   it("tensor() of strings, null or bigints names the element instead of storing NaN or 0", () => {
-    expect(() => tensor(["a"] as never))
-      .toThrow('tensor: the element at index [0] is the string "a", not a number; parse the strings first');
+    expect(() => tensor(["a"] as never)).toThrow(
+      'tensor: the element at index [0] is the string "a", not a number; parse the strings first',
+    );
     expect(() => tensor([[1], ["x"]] as never)).toThrow(/element at index \[1\]\[0\] is the string "x"/);
     expect(() => tensor([1, null] as never)).toThrow(/element at index \[1\] is null, not a number/);
     expect(() => tensor([1n] as never)).toThrow(/is a bigint, not a number; convert it with Number\(x\)/);
@@ -17,8 +18,9 @@ describe("creation functions refuse what cannot be a tensor", () => {
   });
 
   it("a negative, fractional or NaN dimension names the op and the shape", () => {
-    expect(() => zeros([-1]))
-      .toThrow("zeros: shape [-1] has dimension 0 = -1; dimensions must be non-negative integers");
+    expect(() => zeros([-1])).toThrow(
+      "zeros: shape [-1] has dimension 0 = -1; dimensions must be non-negative integers",
+    );
     expect(() => ones([2, 2.5])).toThrow("ones: shape [2, 2.5] has dimension 1 = 2.5");
     expect(() => randn([NaN])).toThrow("randn: shape [NaN] has dimension 0 = NaN");
     expect(() => rand(-3)).toThrow("rand: shape [-3]");
@@ -52,14 +54,21 @@ describe("loadStateDict with strict checking", () => {
 describe("zero-size Linear layers (allowed, as in PyTorch)", () => {
   let backends: string[] = [];
   let before = "";
-  beforeAll(async () => { before = getBackend(); backends = await backendsUnderTest(); });
+  beforeAll(async () => {
+    before = getBackend();
+    backends = await backendsUnderTest();
+  });
   afterAll(() => setBackend(before));
 
   it("Linear(0, 5), Linear(5, 0) and Linear(0, 0) run forward and backward on every backend", () => {
     expect(backends.length).toBeGreaterThan(0);
     for (const b of backends) {
       setBackend(b);
-      for (const [i, o] of [[0, 5], [5, 0], [0, 0]]) {
+      for (const [i, o] of [
+        [0, 5],
+        [5, 0],
+        [0, 0],
+      ]) {
         const what = `${b}: Linear(${i}, ${o})`;
         const layer = new nn.Linear(i, o);
         // PyTorch draws the bias from U(-1/√fan_in, 1/√fan_in) only when fan_in > 0; else it is 0.
@@ -87,9 +96,13 @@ describe("zero-size Linear layers (allowed, as in PyTorch)", () => {
       // Constant logits (the zero bias): the loss is log(3).
       expect(loss.item()).toBeCloseTo(Math.log(3), 6);
       loss.backward();
-      const logits = tensor([[1, 2, 3], [3, 2, 1], [0, 0, 0]]);
+      const logits = tensor([
+        [1, 2, 3],
+        [3, 2, 1],
+        [0, 0, 0],
+      ]);
       const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
-      expect(F.crossEntropy(logits, y).item(), b).toBeCloseTo(((lse - 1) + (lse - 2) + Math.log(3)) / 3, 5);
+      expect(F.crossEntropy(logits, y).item(), b).toBeCloseTo((lse - 1 + (lse - 2) + Math.log(3)) / 3, 5);
     }
   });
 

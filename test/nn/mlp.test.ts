@@ -8,8 +8,25 @@ const names = (m: nn.Sequential) => [...m.children()].map((c) => c.constructor.n
 
 describe("buildMlp", () => {
   it("lays out Linear, BatchNorm1d, activation, Dropout per hidden layer with PyTorch's keys", () => {
-    const m = buildMlp({ inputs: 4, hidden: [8, 6], outputs: 3, activation: "leaky_relu", dropout: 0.2, batchnorm: true });
-    expect(names(m)).toEqual(["Linear", "BatchNorm1d", "LeakyReLU", "Dropout", "Linear", "BatchNorm1d", "LeakyReLU", "Dropout", "Linear"]);
+    const m = buildMlp({
+      inputs: 4,
+      hidden: [8, 6],
+      outputs: 3,
+      activation: "leaky_relu",
+      dropout: 0.2,
+      batchnorm: true,
+    });
+    expect(names(m)).toEqual([
+      "Linear",
+      "BatchNorm1d",
+      "LeakyReLU",
+      "Dropout",
+      "Linear",
+      "BatchNorm1d",
+      "LeakyReLU",
+      "Dropout",
+      "Linear",
+    ]);
     expect(Object.keys(m.stateDict())).toContain("8.weight");
     expect(names(buildMlp({ inputs: 4, hidden: [], outputs: 3 }))).toEqual(["Linear"]);
   });
@@ -18,7 +35,10 @@ describe("buildMlp", () => {
     for (const init of MLP_INITS) {
       for (const activation of ["relu", "silu", "tanh"] as const) {
         manualSeed(7);
-        const cli = buildModel({ inputSize: 5, numClasses: 2, hidden: [7], activation, dropout: 0, batchnorm: false }, init);
+        const cli = buildModel(
+          { inputSize: 5, numClasses: 2, hidden: [7], activation, dropout: 0, batchnorm: false },
+          init,
+        );
         manualSeed(7);
         const byHand = [new nn.Linear(5, 7), new nn.Linear(7, 2)];
         for (const l of byHand) {
@@ -26,10 +46,16 @@ describe("buildMlp", () => {
           if (init === "xavier") nn.init.xavierUniform_(l.weight, { gain: nn.init.calculateGain(activation) });
           if (init !== "default") nn.init.zeros_(l.bias!);
         }
-        expect(names(cli)).toEqual(["Linear", activation === "relu" ? "ReLU" : activation === "silu" ? "SiLU" : "Tanh", "Linear"]);
+        expect(names(cli)).toEqual([
+          "Linear",
+          activation === "relu" ? "ReLU" : activation === "silu" ? "SiLU" : "Tanh",
+          "Linear",
+        ]);
         const got = cli.stateDict();
         byHand.forEach((l, i) => {
-          expect(Array.from(got[`${2 * i}.weight`].dataSync()), `${init}/${activation}/${i}`).toEqual(Array.from(l.weight.dataSync()));
+          expect(Array.from(got[`${2 * i}.weight`].dataSync()), `${init}/${activation}/${i}`).toEqual(
+            Array.from(l.weight.dataSync()),
+          );
           expect(Array.from(got[`${2 * i}.bias`].dataSync())).toEqual(Array.from(l.bias!.dataSync()));
         });
       }

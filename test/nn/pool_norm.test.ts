@@ -12,7 +12,8 @@ const backends = await backendsUnderTest();
 
 /** Window starts (in padded coordinates) PyTorch keeps, found by walking them one by one. */
 function windowStarts(size: number, k: number, s: number, p: number, d: number, ceil: boolean): number[] {
-  const eff = d * (k - 1) + 1, starts: number[] = [];
+  const eff = d * (k - 1) + 1,
+    starts: number[] = [];
   for (let i = 0; ; i++) {
     const start = i * s; // in the padded input
     const fits = start + eff <= size + 2 * p;
@@ -27,39 +28,55 @@ function windowStarts(size: number, k: number, s: number, p: number, d: number, 
 describe.each(backends)("pooling rules on the %s backend", (backend) => {
   it("maxPool1d/avgPool1d: output length and every value match a brute-force window scan", () => {
     useBackend(backend);
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.integer({ min: 0, max: 1000 }),
-      (size, k, s, pRaw, d, ceilMode, seed) => {
-        const p = Math.min(pRaw, Math.floor(k / 2));
-        const starts = windowStarts(size, k, s, p, d, ceilMode);
-        manualSeed(seed);
-        const x = randn([2, size]);
-        if (starts.length === 0) {
-          const run = (): Tensor => F.maxPool1d(x, k, { stride: s, padding: p, dilation: d, ceilMode });
-          expect(run).toThrow(/larger than the padded input/);
-          return;
-        }
-        const [out, idx] = F.maxPool1d(x, k, { stride: s, padding: p, dilation: d, ceilMode, returnIndices: true });
-        expect(out.shape).toEqual([2, starts.length]);
-        const avg = d === 1 ? F.avgPool1d(x, k, { stride: s, padding: p, ceilMode, countIncludePad: false }) : null;
-        for (let r = 0; r < 2; r++) {
-          starts.forEach((st, o) => {
-            let best = -Infinity, bi = -1, sum = 0, n = 0;
-            for (let j = 0; j < k; j++) {
-              const i = st + j * d;
-              if (i < 0 || i >= size) continue;
-              const v = x.dataSync()[r * size + i];
-              if (v > best) { best = v; bi = i; }
-              sum += v; n++;
-            }
-            expect(out.dataSync()[r * starts.length + o]).toBe(best);
-            // A dilated window can fall wholly in the padding: −∞, as in PyTorch (whose index is then meaningless).
-            if (n > 0) expect(idx.dataSync()[r * starts.length + o]).toBe(bi);
-            if (avg) expect(avg.dataSync()[r * starts.length + o]).toBeCloseTo(sum / n, 5);
-          });
-        }
-      }), { numRuns: 150 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1000 }),
+        (size, k, s, pRaw, d, ceilMode, seed) => {
+          const p = Math.min(pRaw, Math.floor(k / 2));
+          const starts = windowStarts(size, k, s, p, d, ceilMode);
+          manualSeed(seed);
+          const x = randn([2, size]);
+          if (starts.length === 0) {
+            const run = (): Tensor => F.maxPool1d(x, k, { stride: s, padding: p, dilation: d, ceilMode });
+            expect(run).toThrow(/larger than the padded input/);
+            return;
+          }
+          const [out, idx] = F.maxPool1d(x, k, { stride: s, padding: p, dilation: d, ceilMode, returnIndices: true });
+          expect(out.shape).toEqual([2, starts.length]);
+          const avg = d === 1 ? F.avgPool1d(x, k, { stride: s, padding: p, ceilMode, countIncludePad: false }) : null;
+          for (let r = 0; r < 2; r++) {
+            starts.forEach((st, o) => {
+              let best = -Infinity,
+                bi = -1,
+                sum = 0,
+                n = 0;
+              for (let j = 0; j < k; j++) {
+                const i = st + j * d;
+                if (i < 0 || i >= size) continue;
+                const v = x.dataSync()[r * size + i];
+                if (v > best) {
+                  best = v;
+                  bi = i;
+                }
+                sum += v;
+                n++;
+              }
+              expect(out.dataSync()[r * starts.length + o]).toBe(best);
+              // A dilated window can fall wholly in the padding: −∞, as in PyTorch (whose index is then meaningless).
+              if (n > 0) expect(idx.dataSync()[r * starts.length + o]).toBe(bi);
+              if (avg) expect(avg.dataSync()[r * starts.length + o]).toBeCloseTo(sum / n, 5);
+            });
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it("adaptiveAvgPool2d(1) is the mean over H and W; null keeps a dim", () => {
@@ -76,10 +93,12 @@ describe.each(backends)("pooling rules on the %s backend", (backend) => {
     useBackend(backend);
     expect(() => new nn.MaxPool2d(2)(randn([64, 784]))).toThrow(
       "MaxPool2d(kernelSize=2) got input [64, 784]: it expects (N, C, H, W) or (C, H, W) with non-zero sizes — " +
-      "for a batch of flat images reshape first, e.g. x.view(-1, 1, H, W)");
+        "for a batch of flat images reshape first, e.g. x.view(-1, 1, H, W)",
+    );
     expect(() => F.maxPool2d(randn([1, 1, 2, 2]), 3)).toThrow(
       "maxPool2d: kernel 3×3 is larger than the padded input 2×2 (input [1, 1, 2, 2], padding 0×0), " +
-      "so the output would be 0×0");
+        "so the output would be 0×0",
+    );
     const x = randn([1, 1, 4, 4]);
     const p2 = { padding: 2 };
     expect(() => F.avgPool2d(x, 2, p2)).toThrow("padding 2×2 must be between 0 and half the kernel size 2×2");
@@ -100,8 +119,14 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     const vars = xs.map((x) => x.permute(1, 0, 2, 3).reshape([3, -1]).var(1));
     for (let c = 0; c < 3; c++) {
       // Starting from (0, 1): 1/1, 1/2, 1/3 of the newest batch = the plain average of the three batches.
-      expect(bn.running_mean!.dataSync()[c]).toBeCloseTo((means[0].dataSync()[c] + means[1].dataSync()[c] + means[2].dataSync()[c]) / 3, 5);
-      expect(bn.running_var!.dataSync()[c]).toBeCloseTo((vars[0].dataSync()[c] + vars[1].dataSync()[c] + vars[2].dataSync()[c]) / 3, 4);
+      expect(bn.running_mean!.dataSync()[c]).toBeCloseTo(
+        (means[0].dataSync()[c] + means[1].dataSync()[c] + means[2].dataSync()[c]) / 3,
+        5,
+      );
+      expect(bn.running_var!.dataSync()[c]).toBeCloseTo(
+        (vars[0].dataSync()[c] + vars[1].dataSync()[c] + vars[2].dataSync()[c]) / 3,
+        4,
+      );
     }
     bn.eval();
     const x = randn([2, 3, 2, 2]);
@@ -128,9 +153,11 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     useBackend(backend);
     expect(() => new nn.BatchNorm2d(16)(randn([64, 8, 14, 14]))).toThrow(
       "BatchNorm2d(16) got [64, 8, 14, 14]: expected 16 channels (dim 1 of (N, 16, H, W)), got 8 — " +
-      "use BatchNorm2d(8) or make the previous layer output 16 channels");
+        "use BatchNorm2d(8) or make the previous layer output 16 channels",
+    );
     expect(() => new nn.BatchNorm2d(16)(randn([64, 16]))).toThrow(
-      "BatchNorm2d(16) got input [64, 16]: expected (N, 16, H, W) — for (N, C) features use BatchNorm1d");
+      "BatchNorm2d(16) got input [64, 16]: expected (N, 16, H, W) — for (N, C) features use BatchNorm1d",
+    );
     expect(() => new nn.BatchNorm1d(16)(randn([64, 16, 4, 4]))).toThrow("— for images use BatchNorm2d");
     const one = randn([1, 3, 1, 1]);
     expect(() => new nn.BatchNorm2d(3)(one)).toThrow("expected more than 1 value per channel when training");
@@ -147,14 +174,16 @@ describe.each(backends)("normalization modules on the %s backend", (backend) => 
     const rowMeans = y.reshape([2, 12]).mean(1);
     rowMeans.dataSync().forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-5));
     expect(() => ln(randn([2, 4, 3]))).toThrow(
-      "LayerNorm([3, 4]): normalizedShape [3, 4] expects input of shape [*, 3, 4], got [2, 4, 3]");
+      "LayerNorm([3, 4]): normalizedShape [3, 4] expects input of shape [*, 3, 4], got [2, 4, 3]",
+    );
     const gn = new nn.GroupNorm(2, 4);
     expect(Object.keys(gn.stateDict())).toEqual(["weight", "bias"]);
     expect(() => new nn.GroupNorm(3, 4)).toThrow("numChannels (4) must be divisible by numGroups (3)");
     expect(() => gn(randn([2, 6, 3]))).toThrow("GroupNorm(2, 4) got input [2, 6, 3]: expected (N, 4, *)");
     // GroupNorm(1, C) without affine is LayerNorm over (C, *).
     const x = randn([2, 4, 3]);
-    const a = F.groupNorm(x, 1), b = F.layerNorm(x, [4, 3]);
+    const a = F.groupNorm(x, 1),
+      b = F.layerNorm(x, [4, 3]);
     a.dataSync().forEach((v, i) => expect(v).toBeCloseTo(b.dataSync()[i], 5));
   });
 

@@ -28,13 +28,35 @@ describe("device checks of reductions, softmax, embedding, pooling, normalizatio
     ["softmax", () => F.softmax(onGpu([2, 3]), 1), "softmax"],
     ["logSoftmax", () => F.logSoftmax(onGpu([2, 3]), 1), "logSoftmax"],
     ["embedding: weight on webgpu", () => F.embedding(tensor([0, 1], { dtype: "int32" }), onGpu([4, 3])), "embedding"],
-    ["embedding: indices on webgpu", () => F.embedding(onGpu([2], "int32"), tensor([[1, 2], [3, 4]])), "embedding"],
+    [
+      "embedding: indices on webgpu",
+      () =>
+        F.embedding(
+          onGpu([2], "int32"),
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      "embedding",
+    ],
     ["maxPool2d", () => F.maxPool2d(x(), 2), "maxPool2d"],
     ["avgPool2d", () => F.avgPool2d(x(), 2), "avgPool2d"],
     ["adaptiveAvgPool2d", () => F.adaptiveAvgPool2d(x(), 1), "adaptiveAvgPool2d"],
     ["maxPool1d", () => F.maxPool1d(onGpu([2, 3, 8]), 2), "maxPool1d"],
     ["batchNorm", () => F.batchNorm(x(), { training: true }), "batchNorm"],
-    ["batchNorm: running stats on webgpu", () => F.batchNorm(tensor([[1, 2, 3], [4, 5, 6]]), { training: true, runningMean: onGpu([3]), runningVar: onGpu([3]) }), "batchNorm"],
+    [
+      "batchNorm: running stats on webgpu",
+      () =>
+        F.batchNorm(
+          tensor([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+          { training: true, runningMean: onGpu([3]), runningVar: onGpu([3]) },
+        ),
+      "batchNorm",
+    ],
     ["layerNorm", () => F.layerNorm(onGpu([2, 3]), 3), "layerNorm"],
     ["layerNorm: weight on webgpu", () => F.layerNorm(tensor([[1, 2, 3]]), 3, onGpu([3])), "layerNorm"],
     ["groupNorm", () => F.groupNorm(x(), 3), "groupNorm"],
@@ -45,10 +67,14 @@ describe("device checks of reductions, softmax, embedding, pooling, normalizatio
     it(`${name} names ${op}, both devices and the fix`, async () => {
       await setBackend("js");
       let message = "";
-      try { run(); } catch (e) { message = (e as Error).message; }
+      try {
+        run();
+      } catch (e) {
+        message = (e as Error).message;
+      }
       expect(message).toMatch(new RegExp(`^${op}: ${SAME}`));
       expect(message).toContain("on webgpu");
-      expect(message).toContain("await x.toAsync(\"cpu\")");
+      expect(message).toContain('await x.toAsync("cpu")');
     });
   }
 });

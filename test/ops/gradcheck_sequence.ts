@@ -11,7 +11,8 @@ const ints = (vals: number[], shape?: number[]): Tensor => tensor(vals, { dtype:
 
 /** Weight tensors for `sets` layer-directions, flattened [wIh, wHh, bIh, bHh, ...] so gradcheck perturbs each. */
 function weights(mode: RecurrentMode, inSize: number, hs: number, layers: number, dirs: number): Tensor[] {
-  const g = GATES[mode] * hs, out: Tensor[] = [];
+  const g = GATES[mode] * hs,
+    out: Tensor[] = [];
   for (let l = 0; l < layers; l++) {
     for (let k = 0; k < dirs; k++) {
       out.push(d([g, l === 0 ? inSize : hs * dirs], 0.6), d([g, hs], 0.6), d([g], 0.3), d([g], 0.3));
@@ -20,28 +21,47 @@ function weights(mode: RecurrentMode, inSize: number, hs: number, layers: number
   return out;
 }
 const sets = (ws: Tensor[]): RecurrentWeights[] =>
-  Array.from({ length: ws.length / 4 }, (_, i) => ({ weightIh: ws[4 * i], weightHh: ws[4 * i + 1],
-    biasIh: ws[4 * i + 2], biasHh: ws[4 * i + 3] }));
+  Array.from({ length: ws.length / 4 }, (_, i) => ({
+    weightIh: ws[4 * i],
+    weightHh: ws[4 * i + 1],
+    biasIh: ws[4 * i + 2],
+    biasHh: ws[4 * i + 3],
+  }));
 
 type Check = () => [(...xs: Tensor[]) => Tensor, Tensor[]];
 
 /** A whole layer stack: x, then (optionally) h0 and c0, then the weights; every output in one vector. */
 interface LayerOptions {
-  layers?: number; bidirectional?: boolean; batchFirst?: boolean; states?: boolean; dropout?: number;
+  layers?: number;
+  bidirectional?: boolean;
+  batchFirst?: boolean;
+  states?: boolean;
+  dropout?: number;
 }
 
 function layerCheck(mode: RecurrentMode, o: LayerOptions): Check {
   return () => {
-    const L = 3, N = 2, D = 3, H = 2, layers = o.layers ?? 1, dirs = o.bidirectional ? 2 : 1, lstm = mode === "LSTM";
+    const L = 3,
+      N = 2,
+      D = 3,
+      H = 2,
+      layers = o.layers ?? 1,
+      dirs = o.bidirectional ? 2 : 1,
+      lstm = mode === "LSTM";
     const x = d(o.batchFirst ? [N, L, D] : [L, N, D]);
     const states = o.states ? [d([layers * dirs, N, H], 0.5), ...(lstm ? [d([layers * dirs, N, H], 0.5)] : [])] : [];
     const ws = weights(mode, D, H, layers, dirs);
     const fn = (...xs: Tensor[]): Tensor => {
       if (o.dropout) manualSeed(7); // the same dropout mask on every evaluation
-      const h0 = o.states ? xs[1] : null, c0 = o.states && lstm ? xs[2] : null;
+      const h0 = o.states ? xs[1] : null,
+        c0 = o.states && lstm ? xs[2] : null;
       const r = recurrent(xs[0], sets(xs.slice(1 + states.length)), h0, c0, {
-        mode, numLayers: layers, bidirectional: !!o.bidirectional, batchFirst: !!o.batchFirst, dropout: o.dropout ?? 0,
-          training: true,
+        mode,
+        numLayers: layers,
+        bidirectional: !!o.bidirectional,
+        batchFirst: !!o.batchFirst,
+        dropout: o.dropout ?? 0,
+        training: true,
       });
       return cat([r.output.flatten(), r.hN.flatten(), ...(r.cN ? [r.cN.flatten()] : [])]);
     };
@@ -52,7 +72,10 @@ function layerCheck(mode: RecurrentMode, o: LayerOptions): Check {
 /** One cell step from a given state: x, h (and c), then the layer's four weights. */
 function cellCheck(mode: RecurrentMode): Check {
   return () => {
-    const N = 3, D = 4, H = 3, lstm = mode === "LSTM";
+    const N = 3,
+      D = 4,
+      H = 3,
+      lstm = mode === "LSTM";
     const inputs = [d([N, D]), d([N, H], 0.5), ...(lstm ? [d([N, H], 0.5)] : []), ...weights(mode, D, H, 1, 1)];
     const fn = (...xs: Tensor[]): Tensor => {
       const w = sets(xs.slice(lstm ? 3 : 2))[0];
@@ -90,8 +113,12 @@ export const sequenceChecks: Record<string, Check> = {
   "topk values": () => [(a) => a.topk(3, 1).values, [d([3, 6])]],
   "topk smallest, middle dim": () => [(a) => a.topk(2, 1, false).values, [d([2, 5, 3])]],
   "sort values descending": () => [(a) => a.sort(0, true).values, [d([4, 3])]],
-  "crossEntropy (N, C, L) ignoreIndex": () => [(a) => F.crossEntropy(a, ints([0, 2, -100, 4, 1, 1], [2, 3]),
-    { ignoreIndex: -100 }), [d([2, 5, 3])]],
-  "crossEntropy (N, C, d1, d2) none": () => [(a) => F.crossEntropy(a, ints([0, 2, 3, 1, 1, 0, 2, 2], [2, 2, 2]),
-    { reduction: "none" }), [d([2, 4, 2, 2])]],
+  "crossEntropy (N, C, L) ignoreIndex": () => [
+    (a) => F.crossEntropy(a, ints([0, 2, -100, 4, 1, 1], [2, 3]), { ignoreIndex: -100 }),
+    [d([2, 5, 3])],
+  ],
+  "crossEntropy (N, C, d1, d2) none": () => [
+    (a) => F.crossEntropy(a, ints([0, 2, 3, 1, 1, 0, 2, 2], [2, 2, 2]), { reduction: "none" }),
+    [d([2, 4, 2, 2])],
+  ],
 };

@@ -23,5 +23,8 @@ it("covers every case in the fixture file on every backend", () => {
   expect(new Set(cases.map((c) => c.name)).size, "case names are unique").toBe(cases.length);
   expect(backends).toEqual(expect.arrayContaining(["js", "wasm"]));
   const expected = backends.flatMap((b) => cases.map((c) => `${b}/${c.name}`));
-  expect(expected.filter((k) => !completed.has(k)), "cases that did not run to completion").toEqual([]);
+  expect(
+    expected.filter((k) => !completed.has(k)),
+    "cases that did not run to completion",
+  ).toEqual([]);
 });

@@ -29,11 +29,15 @@ const ops: Record<string, OpFn> = {
   gelu: ({ input }, { approximate }) => F.gelu(input, { approximate: approximate as "tanh" | undefined }),
   silu: ({ input }) => F.silu(input),
   leaky_relu: ({ input }, { negative_slope }) => F.leakyRelu(input, negative_slope as number),
-  softmax: ({ input }, { dim, temperature }) => F.softmax(input, dim as number, { temperature: temperature as number | undefined }),
+  softmax: ({ input }, { dim, temperature }) =>
+    F.softmax(input, dim as number, { temperature: temperature as number | undefined }),
   log_softmax: ({ input }, { dim }) => F.logSoftmax(input, dim as number),
   linear: ({ input, weight, bias }) => F.linear(input, weight, bias),
   cross_entropy: ({ input, target }, { reduction, label_smoothing }) =>
-    F.crossEntropy(input, target, { reduction: reduction as "mean" | undefined, labelSmoothing: label_smoothing as number | undefined }),
+    F.crossEntropy(input, target, {
+      reduction: reduction as "mean" | undefined,
+      labelSmoothing: label_smoothing as number | undefined,
+    }),
   nll_loss: ({ input, target }) => F.nllLoss(input, target),
   mse_loss: ({ input, target }) => F.mseLoss(input, target),
   binary_cross_entropy: ({ input, target }) => F.binaryCrossEntropy(input, target),
@@ -41,14 +45,17 @@ const ops: Record<string, OpFn> = {
 };
 
 function runOpCase(c: Case): void {
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]));
+  const inputs = Object.fromEntries(
+    Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]),
+  );
   const fn = ops[c.op!];
   expect(fn, `no gradlab mapping for op ${c.op}`).toBeDefined();
   const out = fn(inputs, c.args ?? {});
   expectClose(out, c.output!, { what: `${c.name} output` });
   if (c.upstream) {
     out.backward(fromFixture(c.upstream));
-    for (const [k, g] of Object.entries(c.grads ?? {})) expectClose(inputs[k].grad!, g, { what: `${c.name} grad ${k}` });
+    for (const [k, g] of Object.entries(c.grads ?? {}))
+      expectClose(inputs[k].grad!, g, { what: `${c.name} grad ${k}` });
   }
 }
 
@@ -89,7 +96,9 @@ export function fixtureMlp(c: { name: string; [k: string]: unknown }): nn.Sequen
     layers.push(new nn.Linear(sizes[i], sizes[i + 1]));
   }
   const model = new nn.Sequential(...layers);
-  model.loadStateDict(Object.fromEntries(Object.entries(c.init as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)])));
+  model.loadStateDict(
+    Object.fromEntries(Object.entries(c.init as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)])),
+  );
   return model;
 }
 
@@ -99,11 +108,19 @@ export function fixtureMlp(c: { name: string; [k: string]: unknown }): nn.Sequen
  * the case records one.
  */
 export function expectOptimizerTrajectory(
-  c: { name: string; inputs: Record<string, FixtureTensor>; losses?: unknown; params_after_each_step?: unknown;
-    lr_after_each_step?: unknown },
-  model: nn.Module, opt: optim.Optimizer<{ lr: number }>, scheduler?: { step(): void } | null,
+  c: {
+    name: string;
+    inputs: Record<string, FixtureTensor>;
+    losses?: unknown;
+    params_after_each_step?: unknown;
+    lr_after_each_step?: unknown;
+  },
+  model: nn.Module,
+  opt: optim.Optimizer<{ lr: number }>,
+  scheduler?: { step(): void } | null,
 ): void {
-  const x = fromFixture(c.inputs.x), y = fromFixture(c.inputs.y);
+  const x = fromFixture(c.inputs.x),
+    y = fromFixture(c.inputs.y);
   const after = c.params_after_each_step as Record<string, FixtureTensor>[];
   const lrs = c.lr_after_each_step as number[] | undefined;
   (c.losses as number[]).forEach((expected, step) => {
@@ -114,7 +131,8 @@ export function expectOptimizerTrajectory(
     opt.step();
     scheduler?.step();
     const sd = model.stateDict();
-    for (const [k, t] of Object.entries(after[step])) expectClose(sd[k], t, { rtol: 1e-4, atol: 1e-6, what: `${c.name} step ${step} ${k}` });
+    for (const [k, t] of Object.entries(after[step]))
+      expectClose(sd[k], t, { rtol: 1e-4, atol: 1e-6, what: `${c.name} step ${step} ${k}` });
     if (lrs) expect(opt.paramGroups[0].lr, `${c.name} lr after step ${step}`).toBeCloseTo(lrs[step], 9);
   });
 }

@@ -1,7 +1,18 @@
 /** where, maskedFill, tril/triu: exact ±inf/NaN, broadcasting, dtypes, gradients and errors — every backend. */
 import { describe, expect, it } from "vitest";
 import {
-  arange, F, fallbackCounts, maskedFill, ones, randn, resetFallbackCounts, type Tensor, tensor, tril, triu, where,
+  arange,
+  F,
+  fallbackCounts,
+  maskedFill,
+  ones,
+  randn,
+  resetFallbackCounts,
+  type Tensor,
+  tensor,
+  tril,
+  triu,
+  where,
   zeros,
 } from "../../src/index.js";
 import { backendsUnderTest, useBackend } from "../helpers.js";
@@ -11,12 +22,14 @@ const backends = await backendsUnderTest();
 describe.each(backends)("selection ops on the %s backend", (backend) => {
   it("maskedFill(−inf) under a causal mask gives exactly −inf, and softmax exact zeros there", () => {
     useBackend(backend);
-    const L = 6, scores = randn([2, 3, L, L], { requiresGrad: true });
+    const L = 6,
+      scores = randn([2, 3, L, L], { requiresGrad: true });
     const mask = triu(ones([L, L]), 1);
     const filled = scores.maskedFill(mask, -Infinity);
     const p = F.softmax(filled, -1);
     for (let i = 0; i < p.numel(); i++) {
-      const row = Math.floor(i / L) % L, col = i % L;
+      const row = Math.floor(i / L) % L,
+        col = i % L;
       if (col > row) {
         expect(filled.dataSync()[i]).toBe(-Infinity);
         expect(p.dataSync()[i]).toBe(0);
@@ -47,7 +60,8 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
   it("where broadcasts all three and sends each branch the gradient of its own places, summed over repeats", () => {
     useBackend(backend);
     const cond = tensor([[1], [0], [1]]); // [3, 1]
-    const a = randn([1, 4], { requiresGrad: true }), b = randn([2, 1, 1], { requiresGrad: true });
+    const a = randn([1, 4], { requiresGrad: true }),
+      b = randn([2, 1, 1], { requiresGrad: true });
     const out = where(cond, a, b);
     expect(out.shape).toEqual([2, 3, 4]);
     expect(out.select(0, 1).select(0, 2).tolist()).toEqual(Array.from(a.dataSync()));
@@ -55,16 +69,31 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
     out.sum().backward();
     expect(Array.from(a.grad!.dataSync())).toEqual([4, 4, 4, 4]); // 2 batches × 2 true rows
     expect(Array.from(b.grad!.dataSync())).toEqual([4, 4]); // 1 false row × 4 columns
-    expect(randn([3, 4]).where(tensor([1, 0, 0, 1]), zeros([3, 1])).select(1, 1).tolist()).toEqual([0, 0, 0]);
+    expect(
+      randn([3, 4])
+        .where(tensor([1, 0, 0, 1]), zeros([3, 1]))
+        .select(1, 1)
+        .tolist(),
+    ).toEqual([0, 0, 0]);
   });
 
   it("maskedFill keeps x's dtype, broadcasts the mask, and a 0-d tensor value gets the filled places' gradient", () => {
     useBackend(backend);
-    const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: "int32" });
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: "int32" },
+    );
     const m = tensor([1, 0, 1]);
-    expect(maskedFill(x, m, -7.9).tolist()).toEqual([[-7, 2, -7], [-7, 5, -7]]);
+    expect(maskedFill(x, m, -7.9).tolist()).toEqual([
+      [-7, 2, -7],
+      [-7, 5, -7],
+    ]);
     expect(maskedFill(x, m, -7.9).dtype).toBe("int32");
-    const xf = randn([2, 3], { requiresGrad: true }), v = tensor(0.5, { requiresGrad: true });
+    const xf = randn([2, 3], { requiresGrad: true }),
+      v = tensor(0.5, { requiresGrad: true });
     xf.maskedFill(m, v).sum().backward();
     expect(v.grad!.item()).toBe(4);
     expect(Array.from(xf.grad!.dataSync())).toEqual([0, 1, 0, 0, 1, 0]);
@@ -75,19 +104,41 @@ describe.each(backends)("selection ops on the %s backend", (backend) => {
   it("tril/triu keep j − i ≤ d / ≥ d on the last two dims (batched), zero inf/NaN elsewhere, gradients alike", () => {
     useBackend(backend);
     const x = arange(1, 13, 1, { dtype: "float32" }).reshape([3, 4]);
-    expect(tril(x).tolist()).toEqual([[1, 0, 0, 0], [5, 6, 0, 0], [9, 10, 11, 0]]);
-    expect(triu(x, 1).tolist()).toEqual([[0, 2, 3, 4], [0, 0, 7, 8], [0, 0, 0, 12]]);
-    expect(x.tril(-1).tolist()).toEqual([[0, 0, 0, 0], [5, 0, 0, 0], [9, 10, 0, 0]]);
+    expect(tril(x).tolist()).toEqual([
+      [1, 0, 0, 0],
+      [5, 6, 0, 0],
+      [9, 10, 11, 0],
+    ]);
+    expect(triu(x, 1).tolist()).toEqual([
+      [0, 2, 3, 4],
+      [0, 0, 7, 8],
+      [0, 0, 0, 12],
+    ]);
+    expect(x.tril(-1).tolist()).toEqual([
+      [0, 0, 0, 0],
+      [5, 0, 0, 0],
+      [9, 10, 0, 0],
+    ]);
     expect(x.triu(-5).tolist()).toEqual(x.tolist());
     expect(x.tril(-5).tolist()).toEqual(zeros([3, 4]).tolist());
-    const inf = tensor([[Infinity, NaN], [NaN, -Infinity]]);
-    expect(tril(inf).tolist()).toEqual([[Infinity, 0], [NaN, -Infinity]]);
+    const inf = tensor([
+      [Infinity, NaN],
+      [NaN, -Infinity],
+    ]);
+    expect(tril(inf).tolist()).toEqual([
+      [Infinity, 0],
+      [NaN, -Infinity],
+    ]);
     const b = randn([2, 3, 3, 3], { requiresGrad: true });
     const t: Tensor = triu(b, 1);
     expect(t.select(0, 1).select(0, 2).tolist()).toEqual(triu(b.select(0, 1).select(0, 2).detach(), 1).tolist());
     t.sum().backward();
     expect(b.grad!.select(0, 0).select(0, 0).tolist()).toEqual(triu(ones([3, 3]), 1).tolist());
-    expect(tril(ones([3, 3], { dtype: "int32" })).tolist()).toEqual([[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
+    expect(tril(ones([3, 3], { dtype: "int32" })).tolist()).toEqual([
+      [1, 0, 0],
+      [1, 1, 0],
+      [1, 1, 1],
+    ]);
     expect(() => tril(ones([3]))).toThrow(/tril: input must have at least 2 dims.*\[3\]/);
   });
 });

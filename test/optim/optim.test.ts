@@ -3,11 +3,14 @@ import { F, manualSeed, nn, optim, randint, randn, tensor } from "../../src/inde
 
 function trainSteps(opt: optim.Optimizer<{ lr: number }>, model: nn.Module, steps: number): number {
   manualSeed(5);
-  const x = randn([32, 4]), y = randint(0, 3, [32]);
+  const x = randn([32, 4]),
+    y = randint(0, 3, [32]);
   let loss = 0;
   for (let i = 0; i < steps; i++) {
     const l = F.crossEntropy(model(x), y);
-    opt.zeroGrad(); l.backward(); opt.step();
+    opt.zeroGrad();
+    l.backward();
+    opt.step();
     loss = l.item();
   }
   return loss;
@@ -15,20 +18,30 @@ function trainSteps(opt: optim.Optimizer<{ lr: number }>, model: nn.Module, step
 
 describe("optim", () => {
   it("SGD, Adam and AdamW all reduce the loss", () => {
-    for (const make of [(p: nn.Parameter[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 }), (p: nn.Parameter[]) => new optim.Adam(p, { lr: 0.01 }), (p: nn.Parameter[]) => new optim.AdamW(p, { lr: 0.01 })]) {
+    for (const make of [
+      (p: nn.Parameter[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 }),
+      (p: nn.Parameter[]) => new optim.Adam(p, { lr: 0.01 }),
+      (p: nn.Parameter[]) => new optim.AdamW(p, { lr: 0.01 }),
+    ]) {
       manualSeed(0);
       const m = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3));
       const opt = make(m.parameters());
-      const first = trainSteps(opt, m, 1), last = trainSteps(opt, m, 50);
+      const first = trainSteps(opt, m, 1),
+        last = trainSteps(opt, m, 50);
       expect(last).toBeLessThan(first);
     }
   });
 
   it("parameter groups get their own learning rates", () => {
-    const a = new nn.Linear(2, 1), b = new nn.Linear(2, 1);
+    const a = new nn.Linear(2, 1),
+      b = new nn.Linear(2, 1);
     const opt = new optim.SGD([{ params: a.parameters() }, { params: b.parameters(), lr: 0 }], { lr: 1 });
-    const beforeA = Array.from(a.weight.dataSync()), beforeB = Array.from(b.weight.dataSync());
-    a(tensor([[1, 2]])).add(b(tensor([[1, 2]]))).sum().backward();
+    const beforeA = Array.from(a.weight.dataSync()),
+      beforeB = Array.from(b.weight.dataSync());
+    a(tensor([[1, 2]]))
+      .add(b(tensor([[1, 2]])))
+      .sum()
+      .backward();
     opt.step();
     // Group 0 (lr 1) takes the full step w − 1·x, so a step() that does nothing fails here; group 1 (lr 0) stays.
     expect(Array.from(a.weight.dataSync())).toEqual([Math.fround(beforeA[0] - 1), Math.fround(beforeA[1] - 2)]);
@@ -45,7 +58,8 @@ describe("optim", () => {
     m2.loadStateDict(Object.fromEntries(Object.entries(m1.stateDict()).map(([k, v]) => [k, v.clone()])));
     const o2 = new optim.Adam(m2.parameters(), { lr: 0.01 });
     o2.loadStateDict(structuredCloneState(o1.stateDict()));
-    trainSteps(o1, m1, 3); trainSteps(o2, m2, 3);
+    trainSteps(o1, m1, 3);
+    trainSteps(o2, m2, 3);
     expect(Array.from(m2.parameters()[0].dataSync())).toEqual(Array.from(m1.parameters()[0].dataSync()));
   });
 
@@ -60,10 +74,16 @@ describe("optim", () => {
   it("schedulers follow PyTorch's formulas", () => {
     const mk = () => new optim.SGD(new nn.Linear(1, 1).parameters(), { lr: 1 });
     const s1 = new optim.StepLR(mk(), { stepSize: 2, gamma: 0.5 });
-    const lrs1 = Array.from({ length: 5 }, () => { s1.step(); return s1.getLastLr()[0]; });
+    const lrs1 = Array.from({ length: 5 }, () => {
+      s1.step();
+      return s1.getLastLr()[0];
+    });
     expect(lrs1).toEqual([1, 0.5, 0.5, 0.25, 0.25]);
     const s2 = new optim.CosineAnnealingLR(mk(), { tMax: 4 });
-    const lrs2 = Array.from({ length: 4 }, () => { s2.step(); return s2.getLastLr()[0]; });
+    const lrs2 = Array.from({ length: 4 }, () => {
+      s2.step();
+      return s2.getLastLr()[0];
+    });
     expect(lrs2.map((v) => +v.toFixed(6))).toEqual([0.853553, 0.5, 0.146447, 0]);
     const s3 = new optim.LambdaLR(mk(), (e) => 1 / (e + 1));
     s3.step();
@@ -74,6 +94,11 @@ describe("optim", () => {
 function structuredCloneState(sd: optim.OptimizerStateDict): optim.OptimizerStateDict {
   return {
     param_groups: sd.param_groups.map((g) => ({ ...g })),
-    state: Object.fromEntries(Object.entries(sd.state).map(([k, s]) => [k, Object.fromEntries(Object.entries(s).map(([n, v]) => [n, typeof v === "number" ? v : v.clone()]))])),
+    state: Object.fromEntries(
+      Object.entries(sd.state).map(([k, s]) => [
+        k,
+        Object.fromEntries(Object.entries(s).map(([n, v]) => [n, typeof v === "number" ? v : v.clone()])),
+      ]),
+    ),
   };
 }

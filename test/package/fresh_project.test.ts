@@ -65,7 +65,8 @@ beforeAll(async () => {
   await run(npm, ["init", "-y"], { cwd: dir, env });
   writeFileSync(join(dir, "package-lock.json"), JSON.stringify(lockFor(tarball), null, 2));
   await run(npm, ["install", "--offline", "--no-audit", "--no-fund", `./${tarball}`], { cwd: dir, env });
-  const names = "F, getBackend, manualSeed, nn, optim, Tensor, tensor", nodeNames = "load, mnistDataDir, save";
+  const names = "F, getBackend, manualSeed, nn, optim, Tensor, tensor",
+    nodeNames = "load, mnistDataDir, save";
   const esm = `import { ${names} } from "gradlab";\nimport { ${nodeNames} } from "gradlab/node";`;
   writeFileSync(join(dir, "train.mjs"), script(esm));
   // tsx compiles a .ts file of a CommonJS project to require() calls: the way a TypeScript user meets it.
@@ -74,7 +75,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, "train.cjs"), script(cjs));
 }, 180_000);
 
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("a fresh npm project with the packed tarball installed", () => {
   it.each([
@@ -85,7 +88,12 @@ describe("a fresh npm project with the packed tarball installed", () => {
   ])("trains one step from %s", async (_what, args) => {
     const { stdout } = await run(process.execPath, args, { cwd: dir, env });
     const r = JSON.parse(stdout) as {
-      before: number; after: number; reloaded: number; oneTensorClass: boolean; backend: string; mnist: string;
+      before: number;
+      after: number;
+      reloaded: number;
+      oneTensorClass: boolean;
+      backend: string;
+      mnist: string;
     };
     expect(r.after).toBeLessThan(r.before);
     // Saved with gradlab/node, loaded into a gradlab model: both entries share one Tensor class.

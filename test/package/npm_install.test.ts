@@ -11,8 +11,11 @@ import { expect, it } from "vitest";
 const ROOT = resolve(__dirname, "../..");
 const run = promisify(execFile);
 // Neither the package's own environment switch nor anything the `npm test` running us exported.
-const env = Object.fromEntries(Object.entries(process.env)
-  .filter(([k]) => !k.toLowerCase().startsWith("npm_") && !k.startsWith("ONNXRUNTIME_NODE_INSTALL")));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => !k.toLowerCase().startsWith("npm_") && !k.startsWith("ONNXRUNTIME_NODE_INSTALL"),
+  ),
+);
 
 it("npm runs onnxruntime-node's install step as npm ci does, without its download and without a warning", async () => {
   // `npm rebuild` runs a package's install scripts under the same policy as `npm ci`. Without the denial

@@ -12,12 +12,18 @@ describe("error messages", () => {
     expect(() => randn([3, 4]).add(randn([5]))).toThrow("add: shapes [3, 4] and [5] cannot be broadcast");
   });
   it("matmul names both shapes and the mismatched dims", () => {
-    expect(() => randn([64, 784]).matmul(randn([256, 784]))).toThrow(/matmul: shapes \[64, 784\] and \[256, 784\] cannot be multiplied \(784 ≠ 256\).*transpose/);
+    expect(() => randn([64, 784]).matmul(randn([256, 784]))).toThrow(
+      /matmul: shapes \[64, 784\] and \[256, 784\] cannot be multiplied \(784 ≠ 256\).*transpose/,
+    );
   });
   it("cross-entropy explains float labels and one-hot targets", () => {
     expect(() => F.crossEntropy(randn([4, 3]), tensor([0, 1, 2, 0]))).toThrow(/int32.*dtype: "int32"/);
-    expect(() => F.crossEntropy(randn([4, 3]), zeros([4, 3], { dtype: "int32" }))).toThrow(/class indices, not one-hot/);
-    expect(() => F.crossEntropy(randn([2, 3]), tensor([0, 3], { dtype: "int32" }))).toThrow(/target 3 is out of bounds for 3 classes/);
+    expect(() => F.crossEntropy(randn([4, 3]), zeros([4, 3], { dtype: "int32" }))).toThrow(
+      /class indices, not one-hot/,
+    );
+    expect(() => F.crossEntropy(randn([2, 3]), tensor([0, 3], { dtype: "int32" }))).toThrow(
+      /target 3 is out of bounds for 3 classes/,
+    );
   });
   it("mse warns about [N,1] vs [N] broadcasting", () => {
     expect(() => F.mseLoss(randn([4, 1]), randn([4]))).toThrow(/\[N, 1\] vs \[N\]/);

@@ -296,9 +296,16 @@ export const attention: Demo = {
           ),
           heads,
           metrics(mTop, mAbove),
-          h("details", {}, h("summary", { text: "The last character's weights in the focused head, in numbers" }), rowText),
-          note("Row i (a character) shows how its attention of 1 splits over characters 1..i. Grey cells are the " +
-            "future, masked out before the softmax; the model is trained to predict the character after each row."),
+          h(
+            "details",
+            {},
+            h("summary", { text: "The last character's weights in the focused head, in numbers" }),
+            rowText,
+          ),
+          note(
+            "Row i (a character) shows how its attention of 1 splits over characters 1..i. Grey cells are the " +
+              "future, masked out before the softmax; the model is trained to predict the character after each row.",
+          ),
         ),
       ),
       row(
@@ -322,7 +329,10 @@ export const attention: Demo = {
             sl(P.block, "context (characters)"),
             sl(P.seed, "seed"),
           ),
-          buttons(play.el, button("restart", "Restart with these settings", () => start(), { icon: "reset" })),
+          buttons(
+            play.el,
+            button("restart", "Restart with these settings", () => start(), { icon: "reset" }),
+          ),
           backend.el,
           metrics(mStatus, mStep, mLoss, mVal, mParams),
           modelExport("chargpt.safetensors", async () => {

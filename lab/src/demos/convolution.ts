@@ -317,8 +317,16 @@ export const convolution: Demo = {
       row(
         panel(
           "Train LeNet-5 on MNIST",
-          controls(sl(P.steps, "steps"), sl(P.batch, "batch size"), sl(P.lr, "learning rate (Adam)"), sl(P.seed, "seed")),
-          buttons(play.el, button("restart", "Restart with these settings", () => start(), { icon: "reset" })),
+          controls(
+            sl(P.steps, "steps"),
+            sl(P.batch, "batch size"),
+            sl(P.lr, "learning rate (Adam)"),
+            sl(P.seed, "seed"),
+          ),
+          buttons(
+            play.el,
+            button("restart", "Restart with these settings", () => start(), { icon: "reset" }),
+          ),
           backend.el,
           metrics(mStatus, mStep, mLoss, mAcc, mSec),
           chart.el,
@@ -333,13 +341,21 @@ export const convolution: Demo = {
           "Your digit",
           pad.el,
           buttons(
-            button("clear-canvas", "Clear", () => {
-              pad.clear();
-              input = null;
-              mSource.set("nothing yet");
-            }, { icon: "trash" }),
+            button(
+              "clear-canvas",
+              "Clear",
+              () => {
+                pad.clear();
+                input = null;
+                mSource.set("nothing yet");
+              },
+              { icon: "trash" },
+            ),
           ),
-          controls(sl(P.test, "test image #"), button("load-test", "Load the test image", () => void loadTest())),
+          controls(
+            sl(P.test, "test image #"),
+            button("load-test", "Load the test image", () => void loadTest()),
+          ),
           metrics(mSource, mPred, mProb),
           note("Drawings are centred and scaled the way MNIST's digits were (data.mnistStyle) before LeNet sees them."),
         ),
@@ -347,7 +363,9 @@ export const convolution: Demo = {
       panel(
         "Every feature map (after each ReLU and each pooling)",
         mapsEl,
-        note("Dark = strong activation. Maps of one layer share a scale, so a pale map is a filter this digit barely excites."),
+        note(
+          "Dark = strong activation. Maps of one layer share a scale, so a pale map is a filter this digit barely excites.",
+        ),
       ),
       row(
         panel(
@@ -356,14 +374,18 @@ export const convolution: Demo = {
           h("div", { class: "kernel-grid", role: "group", "aria-label": "the 3×3 kernel" }, ...cells),
           kOut,
           metrics(mKMax, mKMin),
-          note("Left: the input. Right: the output, orange positive, blue negative. Every output pixel is the sum of " +
-            "the nine weights times the 3×3 patch of input under them."),
+          note(
+            "Left: the input. Right: the output, orange positive, blue negative. Every output pixel is the sum of " +
+              "the nine weights times the 3×3 patch of input under them.",
+          ),
         ),
         panel(
           "The first layer's learned 5×5 filters",
           filtersEl,
-          note("Orange weights add the pixel, blue ones subtract it. Trained from random, several become edge " +
-            "detectors at different orientations, like the hand-made Sobel kernels."),
+          note(
+            "Orange weights add the pixel, blue ones subtract it. Trained from random, several become edge " +
+              "detectors at different orientations, like the hand-made Sobel kernels.",
+          ),
         ),
       ),
     );

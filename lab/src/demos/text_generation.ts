@@ -206,12 +206,17 @@ export const textGeneration: Demo = {
             sl(P.lr, "learning rate (AdamW)"),
             sl(P.seed, "seed"),
           ),
-          buttons(play.el, button("restart", "Restart with these settings", () => start(), { icon: "reset" })),
+          buttons(
+            play.el,
+            button("restart", "Restart with these settings", () => start(), { icon: "reset" }),
+          ),
           backend.el,
           metrics(mStatus, mStep, mLoss, mVal, mTps, mParams, mCorpus),
           chart.el,
-          note("A settings change applies when you restart. The validation text is the chapter after the last one " +
-            "trained on."),
+          note(
+            "A settings change applies when you restart. The validation text is the chapter after the last one " +
+              "trained on.",
+          ),
         ),
         panel(
           "Sample from it, at any moment",
@@ -230,8 +235,10 @@ export const textGeneration: Demo = {
           ),
           buttons(button("sample", "Sample", () => void doSample(), { icon: "play", primary: true })),
           out,
-          note("Each character is drawn from softmax(logits / temperature) given the characters before it; " +
-            "temperature 0 always takes the most likely one."),
+          note(
+            "Each character is drawn from softmax(logits / temperature) given the characters before it; " +
+              "temperature 0 always takes the most likely one.",
+          ),
           modelExport("chargpt.safetensors", async () => {
             const sd = requireModel(await task.request("stateDict", null));
             const c = { block: s.block, width: s.width, heads: +s.heads, layers: s.layers };

@@ -25,7 +25,10 @@ export interface MnistItem {
 
 export interface MnistTask {
   command:
-    { type: "start"; config: MnistConfig } | { type: "pause" } | { type: "resume" } | { type: "set"; lr: number };
+    | { type: "start"; config: MnistConfig }
+    | { type: "pause" }
+    | { type: "resume" }
+    | { type: "set"; lr: number };
   event:
     | { type: "status"; text: string }
     | { type: "data"; train: number; test: number }

@@ -53,7 +53,6 @@ function handBuiltSawtooth(layers: number): nn.Sequential {
 
 const mse = (net: nn.Module, x: Tensor, y: Tensor) => F.mseLoss(net(x), y);
 
-
 serve<ApproxTask>((post) => {
   let fitNet: nn.Sequential | null = null,
     deepNet: nn.Sequential | null = null,
@@ -146,9 +145,7 @@ serve<ApproxTask>((post) => {
     if (params.deep !== deepNarrowParams(c.layers)) throw new Error("the deep network's parameter count is not 6L + 1");
     // Both networks' losses and outputs, read in one wait.
     const report = async (done: boolean) => {
-      const [dl, wl, dOut, wOut] = await readAll(
-        noGrad(() => [mse(deep, x, y), mse(wide, x, y), deep(x), wide(x)]),
-      );
+      const [dl, wl, dOut, wOut] = await readAll(noGrad(() => [mse(deep, x, y), mse(wide, x, y), deep(x), wide(x)]));
       out({
         type: "race",
         step,

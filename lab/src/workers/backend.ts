@@ -50,7 +50,8 @@ async function probeWebGpu(): Promise<{ adapter: string; fallback: boolean } | {
   if (!a) return { why: "the browser gives no WebGPU adapter" };
   // isFallbackAdapter moved from GPUAdapter to GPUAdapterInfo; browsers have either.
   const info = (a as GPUAdapter & { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
-  const fallback = info?.isFallbackAdapter ?? (a as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  const fallback =
+    info?.isFallbackAdapter ?? (a as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
   return { adapter: info ? adapterName(info) : "unknown adapter", fallback };
 }
 

@@ -17,7 +17,12 @@ function blobs10(seed: number) {
   return { x: tensor(ds.x, { shape: [ds.n, 2] }), y: tensor(ds.y) };
 }
 
-const result = async (model: nn.Module, curve: number[], metrics: BugRun["metrics"], arch: string[]): Promise<BugRun> => ({
+const result = async (
+  model: nn.Module,
+  curve: number[],
+  metrics: BugRun["metrics"],
+  arch: string[],
+): Promise<BugRun> => ({
   curve,
   metrics,
   sd: await readStateDict(model.stateDict()),

@@ -29,7 +29,8 @@ async function predict(r: Run, x: Uint8Array, start: number, end: number): Promi
   r.model.eval();
   const chunks: Tensor[] = [];
   noGrad(() => {
-    for (let s = start; s < end; s += 1000) chunks.push(r.model(r.c.input(x, range(s, Math.min(end, s + 1000)))).argmax(1));
+    for (let s = start; s < end; s += 1000)
+      chunks.push(r.model(r.c.input(x, range(s, Math.min(end, s + 1000)))).argmax(1));
   });
   r.model.train();
   const out = new Int32Array(end - start);

@@ -5,19 +5,7 @@
  * head's attention for a sentence, and measures how much gradient reaches each earlier step of a
  * plain RNN, an LSTM and a causal attention layer.
  */
-import {
-  data,
-  F,
-  Generator,
-  manualSeed,
-  models,
-  nn,
-  noGrad,
-  optim,
-  randn,
-  tensor,
-  type Tensor,
-} from "gradlab";
+import { data, F, Generator, manualSeed, models, nn, noGrad, optim, randn, tensor, type Tensor } from "gradlab";
 import { readStateDict } from "../lib/model_io.ts";
 import type { GradReach, TextConfig, TextTask } from "../protocol/text.ts";
 import { backendStatus, useBackend } from "./backend.ts";
@@ -38,7 +26,10 @@ export async function gradReach(steps: number, width: number, seed: number): Pro
     manualSeed(seed);
     const x = randn([1, steps, width]).requiresGrad_();
     const out = run(x);
-    out.narrow(1, steps - 1, 1).sum().backward();
+    out
+      .narrow(1, steps - 1, 1)
+      .sum()
+      .backward();
     return x.grad!;
   };
   const norms = (g: ArrayLike<number>): number[] =>
@@ -77,7 +68,13 @@ serve<TextTask>((post) => {
       valIds = t.encode(valText);
     manualSeed(c.seed);
     // The one GPT definition, shared with `gradlab train --model gpt` and the bench.
-    const m = models.gpt({ vocabSize: t.vocabSize, blockSize: c.block, nEmbd: c.width, nHead: c.heads, nLayer: c.layers });
+    const m = models.gpt({
+      vocabSize: t.vocabSize,
+      blockSize: c.block,
+      nEmbd: c.width,
+      nHead: c.heads,
+      nLayer: c.layers,
+    });
     const opt = new optim.AdamW(m.parameters(), { lr: c.lr });
     model = m;
     tok = t;
@@ -172,14 +169,17 @@ serve<TextTask>((post) => {
         if (!model || !tok) return null;
         const t = tok;
         const ids = Array.from(t.encode([...prompt].filter((ch) => t.vocab.includes(ch)).join("") || "\n"));
-        return t.decode(await models.generateAsync(model, ids, tokens, { temperature, generator: new Generator(seed) }));
+        return t.decode(
+          await models.generateAsync(model, ids, tokens, { temperature, generator: new Generator(seed) }),
+        );
       },
       async attention({ text }) {
         if (!model || !tok) return null;
         const t = tok,
           m = model;
         const chars = [...text].filter((ch) => t.vocab.includes(ch)).slice(0, m.config.blockSize);
-        if (chars.length === 0) return { chars, layers: m.config.nLayer, heads: m.config.nHead, weights: new Float32Array() };
+        if (chars.length === 0)
+          return { chars, layers: m.config.nLayer, heads: m.config.nHead, weights: new Float32Array() };
         m.eval();
         const maps = m.attentionMaps(tensor(t.encode(chars.join("")), { shape: [1, chars.length] }));
         m.train();

@@ -15,7 +15,13 @@ declare module "../kernels.js" {
      * dWeight[index[i], :] += dy[i, :] — rows of repeated indices add up; entries equal to
      * `paddingIdx` (−1: none) add nothing, so the padding row gets no gradient.
      */
-    embeddingBackward(dy: FloatStorage, index: IntStorage, dim: number, paddingIdx: number, dWeight: FloatStorage): void;
+    embeddingBackward(
+      dy: FloatStorage,
+      index: IntStorage,
+      dim: number,
+      paddingIdx: number,
+      dWeight: FloatStorage,
+    ): void;
   }
 }
 
@@ -24,8 +30,10 @@ export function checkEmbeddingIndices(index: Int32Array, rows: number): void {
   for (let i = 0; i < index.length; i++) {
     const v = index[i];
     if (!(v >= 0 && v < rows)) {
-      throw new Error(`embedding: index ${v} (at position ${i}) is out of range for an embedding table of ` +
-        `${rows} rows (numEmbeddings); indices must be in 0..${rows - 1} — is the vocabulary larger than the table?`);
+      throw new Error(
+        `embedding: index ${v} (at position ${i}) is out of range for an embedding table of ` +
+          `${rows} rows (numEmbeddings); indices must be in 0..${rows - 1} — is the vocabulary larger than the table?`,
+      );
     }
   }
 }
@@ -38,7 +46,8 @@ export const embeddingKernels = {
   embeddingBackward(dy: FloatArray, index: Int32Array, dim: number, paddingIdx: number, dWeight: FloatArray): void {
     for (let i = 0; i < index.length; i++) {
       if (index[i] === paddingIdx) continue;
-      const o = index[i] * dim, s = i * dim;
+      const o = index[i] * dim,
+        s = i * dim;
       for (let j = 0; j < dim; j++) dWeight[o + j] += dy[s + j];
     }
   },

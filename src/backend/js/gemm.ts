@@ -4,15 +4,23 @@ import type { FloatStorage } from "../../tensor/storage.js";
 
 /** One product; `F` is the storage type (host arrays in a CPU backend's implementation). */
 export interface GemmArgs<F = FloatStorage> {
-  transA: boolean; transB: boolean;
+  transA: boolean;
+  transB: boolean;
   /** C is m×n; op(A) is m×k; op(B) is k×n. */
-  m: number; n: number; k: number;
-  a: F; aOffset?: number;
-  b: F; bOffset?: number;
-  c: F; cOffset?: number;
+  m: number;
+  n: number;
+  k: number;
+  a: F;
+  aOffset?: number;
+  b: F;
+  bOffset?: number;
+  c: F;
+  cOffset?: number;
   /** C = alpha·op(A)·op(B) + beta·C + bias, the bias (n entries) added to every row */
-  alpha?: number; beta?: number;
-  bias?: F; biasOffset?: number;
+  alpha?: number;
+  beta?: number;
+  bias?: F;
+  biasOffset?: number;
   /** Then C = max(C, 0) (NaN stays NaN, as the relu kernel): a Linear→ReLU pair in one call. */
   relu?: boolean;
 }
@@ -31,11 +39,29 @@ declare module "../kernels.js" {
 
 /** `gemms` for a backend that runs products one at a time: each on its own `gemm`. */
 export function gemmsOneByOne<F>(gemm: (args: GemmArgs<F>) => void): (list: readonly GemmArgs<F>[]) => void {
-  return (list) => { for (const args of list) gemm(args); };
+  return (list) => {
+    for (const args of list) gemm(args);
+  };
 }
 
-function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0,
-  relu = false }: GemmArgs<FloatArray>): void {
+function gemm({
+  transA,
+  transB,
+  m,
+  n,
+  k,
+  a,
+  b,
+  c,
+  aOffset = 0,
+  bOffset = 0,
+  cOffset = 0,
+  alpha = 1,
+  beta = 0,
+  bias,
+  biasOffset = 0,
+  relu = false,
+}: GemmArgs<FloatArray>): void {
   if (beta !== 1) {
     for (let i = cOffset; i < cOffset + m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
   }
@@ -56,7 +82,10 @@ function gemm({ transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOff
         const bo = bOffset + j * k;
         let s = 0;
         if (transA) for (let p = 0; p < k; p++) s += a[aOffset + p * m + i] * b[bo + p];
-        else { const ao = aOffset + i * k; for (let p = 0; p < k; p++) s += a[ao + p] * b[bo + p]; }
+        else {
+          const ao = aOffset + i * k;
+          for (let p = 0; p < k; p++) s += a[ao + p] * b[bo + p];
+        }
         row[j] = s;
       }
     }

@@ -16,9 +16,25 @@ declare module "../kernels.js" {
      * torch.gather along the middle axis of x viewed as (outer, size, inner), index and out as
      * (outer, indexSize, inner): out[o, r, j] = x[o, index[o, r, j], j]. Throws on an index outside 0..size-1.
      */
-    gatherAlong(x: Storage, index: IntStorage, outer: number, size: number, inner: number, indexSize: number, out: Storage): void;
+    gatherAlong(
+      x: Storage,
+      index: IntStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      indexSize: number,
+      out: Storage,
+    ): void;
     /** The reverse, adding: dx[o, index[o, r, j], j] += dy[o, r, j] (gather's and max's backward). */
-    scatterAddAlong(dy: FloatStorage, index: IntStorage, outer: number, size: number, inner: number, indexSize: number, dx: FloatStorage): void;
+    scatterAddAlong(
+      dy: FloatStorage,
+      index: IntStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      indexSize: number,
+      dx: FloatStorage,
+    ): void;
   }
 }
 
@@ -42,22 +58,34 @@ export const indexing = {
     for (let i = 0; i < n; i++) {
       out[i] = x[src];
       for (let d = rank - 1; d >= 0; d--) {
-        idx[d]++; src += st[d];
+        idx[d]++;
+        src += st[d];
         if (idx[d] < outShape[d]) break;
-        src -= st[d] * outShape[d]; idx[d] = 0;
+        src -= st[d] * outShape[d];
+        idx[d] = 0;
       }
     }
   },
   gatherRows(x: TypedArray, index: Int32Array, rowSize: number, out: TypedArray): void {
-    for (let i = 0; i < index.length; i++) out.set(x.subarray(index[i] * rowSize, (index[i] + 1) * rowSize), i * rowSize);
+    for (let i = 0; i < index.length; i++)
+      out.set(x.subarray(index[i] * rowSize, (index[i] + 1) * rowSize), i * rowSize);
   },
   scatterAddRows(dy: FloatArray, index: Int32Array, rowSize: number, dx: FloatArray): void {
     for (let i = 0; i < index.length; i++) {
-      const o = index[i] * rowSize, s = i * rowSize;
+      const o = index[i] * rowSize,
+        s = i * rowSize;
       for (let j = 0; j < rowSize; j++) dx[o + j] += dy[s + j];
     }
   },
-  gatherAlong(x: TypedArray, index: Int32Array, outer: number, size: number, inner: number, indexSize: number, out: TypedArray): void {
+  gatherAlong(
+    x: TypedArray,
+    index: Int32Array,
+    outer: number,
+    size: number,
+    inner: number,
+    indexSize: number,
+    out: TypedArray,
+  ): void {
     checkIndices(index, size, "gather");
     for (let o = 0; o < outer; o++) {
       for (let r = 0; r < indexSize; r++) {
@@ -66,8 +94,15 @@ export const indexing = {
       }
     }
   },
-  scatterAddAlong(dy: FloatArray, index: Int32Array, outer: number, size: number, inner: number, indexSize: number,
-    dx: FloatArray): void {
+  scatterAddAlong(
+    dy: FloatArray,
+    index: Int32Array,
+    outer: number,
+    size: number,
+    inner: number,
+    indexSize: number,
+    dx: FloatArray,
+  ): void {
     checkIndices(index, size, "scatterAdd");
     for (let o = 0; o < outer; o++) {
       for (let r = 0; r < indexSize; r++) {

@@ -11,11 +11,27 @@ declare module "../kernels.js" {
      * ignoreIndex rows) and the log-probabilities the backward pass reuses. Throws on a target
      * outside 0..c-1 that is not ignoreIndex.
      */
-    crossEntropyForward(logits: FloatStorage, target: IntStorage, n: number, c: number, labelSmoothing: number, ignoreIndex: number,
-      lossRows: FloatStorage, logProbs: FloatStorage): void;
+    crossEntropyForward(
+      logits: FloatStorage,
+      target: IntStorage,
+      n: number,
+      c: number,
+      labelSmoothing: number,
+      ignoreIndex: number,
+      lossRows: FloatStorage,
+      logProbs: FloatStorage,
+    ): void;
     /** dlogits[i,:] = rowGrad[i] · (softmax − smoothed one-hot); zero for ignored rows. */
-    crossEntropyBackward(logProbs: FloatStorage, target: IntStorage, n: number, c: number, labelSmoothing: number, ignoreIndex: number,
-      rowGrad: FloatStorage, dlogits: FloatStorage): void;
+    crossEntropyBackward(
+      logProbs: FloatStorage,
+      target: IntStorage,
+      n: number,
+      c: number,
+      labelSmoothing: number,
+      ignoreIndex: number,
+      rowGrad: FloatStorage,
+      dlogits: FloatStorage,
+    ): void;
   }
 }
 
@@ -30,22 +46,42 @@ export function checkTargets(target: Int32Array, n: number, c: number, ignoreInd
 }
 
 export const lossKernels = {
-  crossEntropyForward(logits: FloatArray, target: Int32Array, n: number, c: number, eps: number, ignoreIndex: number,
-    lossRows: FloatArray, logProbs: FloatArray): void {
+  crossEntropyForward(
+    logits: FloatArray,
+    target: Int32Array,
+    n: number,
+    c: number,
+    eps: number,
+    ignoreIndex: number,
+    lossRows: FloatArray,
+    logProbs: FloatArray,
+  ): void {
     checkTargets(target, n, c, ignoreIndex);
     reductions.softmax(logits, n, c, 1, logProbs, true);
     for (let i = 0; i < n; i++) {
       const t = target[i];
-      if (t === ignoreIndex) { lossRows[i] = 0; continue; }
+      if (t === ignoreIndex) {
+        lossRows[i] = 0;
+        continue;
+      }
       let s = 0;
       if (eps > 0) for (let j = 0; j < c; j++) s += logProbs[i * c + j];
       lossRows[i] = -(1 - eps) * logProbs[i * c + t] - (eps / c) * s;
     }
   },
-  crossEntropyBackward(logProbs: FloatArray, target: Int32Array, n: number, c: number, eps: number, ignoreIndex: number,
-    rowGrad: FloatArray, dlogits: FloatArray): void {
+  crossEntropyBackward(
+    logProbs: FloatArray,
+    target: Int32Array,
+    n: number,
+    c: number,
+    eps: number,
+    ignoreIndex: number,
+    rowGrad: FloatArray,
+    dlogits: FloatArray,
+  ): void {
     for (let i = 0; i < n; i++) {
-      const t = target[i], g = t === ignoreIndex ? 0 : rowGrad[i];
+      const t = target[i],
+        g = t === ignoreIndex ? 0 : rowGrad[i];
       for (let j = 0; j < c; j++) {
         const q = (j === t ? 1 - eps : 0) + eps / c;
         dlogits[i * c + j] = g * (Math.exp(logProbs[i * c + j]) - q);

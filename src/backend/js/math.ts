@@ -11,7 +11,8 @@ export function erf(x: number): number {
 }
 
 function erfSeries(z: number): number {
-  let sum = z, term = z;
+  let sum = z,
+    term = z;
   const z2 = z * z;
   for (let n = 1; n < 100; n++) {
     term *= -z2 / n;
@@ -23,7 +24,9 @@ function erfSeries(z: number): number {
 }
 
 function erfcContinuedFraction(z: number): number {
-  let f = z, C = z, D = 0;
+  let f = z,
+    C = z,
+    D = 0;
   for (let n = 1; n < 200; n++) {
     const an = n / 2;
     D = 1 / (z + an * D);

@@ -3,18 +3,31 @@ import type { FloatArray } from "../../tensor/dtype.js";
 import type { FloatStorage } from "../../tensor/storage.js";
 
 export interface SgdArgs<F = FloatStorage> {
-  param: F; grad: F; momentumBuffer: F | null;
-  lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number;
+  param: F;
+  grad: F;
+  momentumBuffer: F | null;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
   maximize: boolean;
   /** true on the step that creates the momentum buffer (PyTorch copies the gradient into it). */
   firstStep: boolean;
 }
 
 export interface AdamArgs<F = FloatStorage> {
-  param: F; grad: F; expAvg: F; expAvgSq: F;
+  param: F;
+  grad: F;
+  expAvg: F;
+  expAvgSq: F;
   /** AMSGrad: the running maximum of expAvgSq, used in its place in the denominator (null: plain Adam). */
   maxExpAvgSq?: F | null;
-  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
   /** AdamW: decay the weights directly instead of adding weightDecay·p to the gradient. */
   decoupled: boolean;
   step: number;
@@ -32,7 +45,18 @@ declare module "../kernels.js" {
 
 export const optimKernels = {
   sgdSteps(list: readonly SgdArgs<FloatArray>[]): void {
-    for (const { param, grad, momentumBuffer: buf, lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep } of list) {
+    for (const {
+      param,
+      grad,
+      momentumBuffer: buf,
+      lr,
+      momentum,
+      dampening,
+      nesterov,
+      weightDecay,
+      maximize,
+      firstStep,
+    } of list) {
       for (let i = 0; i < param.length; i++) {
         let g = maximize ? -grad[i] : grad[i];
         if (weightDecay !== 0) g += weightDecay * param[i];
@@ -49,8 +73,21 @@ export const optimKernels = {
   },
 };
 
-function adamStep({ param, grad, expAvg, expAvgSq, maxExpAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step,
-  maximize }: AdamArgs<FloatArray>): void {
+function adamStep({
+  param,
+  grad,
+  expAvg,
+  expAvgSq,
+  maxExpAvgSq,
+  lr,
+  beta1,
+  beta2,
+  eps,
+  weightDecay,
+  decoupled,
+  step,
+  maximize,
+}: AdamArgs<FloatArray>): void {
   const bc1 = 1 - Math.pow(beta1, step);
   const bc2 = 1 - Math.pow(beta2, step);
   const stepSize = lr / bc1;

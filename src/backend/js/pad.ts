@@ -18,10 +18,22 @@ declare module "../kernels.js" {
      * along dim d output index i reads input index padSource(mode, i, shape[d], before, after), and
      * constant mode writes `value` where that is −1. `out` has padShape(shape, pads) elements.
      */
-    pad(mode: PadMode, x: Storage, shape: readonly number[], pads: readonly number[], value: number,
-      out: Storage): void;
+    pad(
+      mode: PadMode,
+      x: Storage,
+      shape: readonly number[],
+      pads: readonly number[],
+      value: number,
+      out: Storage,
+    ): void;
     /** dx (overwritten, of `shape`) = pad's adjoint: every dy element added to the input element it read. */
-    padBackward(mode: PadMode, dy: FloatStorage, shape: readonly number[], pads: readonly number[], dx: FloatStorage): void;
+    padBackward(
+      mode: PadMode,
+      dy: FloatStorage,
+      shape: readonly number[],
+      pads: readonly number[],
+      dx: FloatStorage,
+    ): void;
   }
 }
 
@@ -38,11 +50,15 @@ export const padShape = (shape: readonly number[], pads: readonly number[]): num
 export function padSource(mode: PadMode, i: number, size: number, before: number, after: number): number {
   const s = i - before;
   switch (mode) {
-    case "constant": return s >= 0 && s < size ? s : -1;
-    case "replicate": return Math.min(Math.max(s, 0), size - 1);
-    case "reflect": return s < 0 ? -s : s >= size ? 2 * (size - 1) - s : s;
+    case "constant":
+      return s >= 0 && s < size ? s : -1;
+    case "replicate":
+      return Math.min(Math.max(s, 0), size - 1);
+    case "reflect":
+      return s < 0 ? -s : s >= size ? 2 * (size - 1) - s : s;
     case "circular": {
-      const lo = Math.max(-before, 0), m = size - lo - Math.max(-after, 0);
+      const lo = Math.max(-before, 0),
+        m = size - lo - Math.max(-after, 0);
       return lo + ((((i - Math.max(before, 0)) % m) + m) % m);
     }
   }
@@ -63,16 +79,30 @@ export interface PadPlan {
 }
 
 export function padPlan(mode: PadMode, shape: readonly number[], pads: readonly number[]): PadPlan {
-  const inShape: number[] = [1], ps: number[] = [0, 0];
+  const inShape: number[] = [1],
+    ps: number[] = [0, 0];
   shape.forEach((s, d) => {
-    const b = pads[2 * d], a = pads[2 * d + 1], k = inShape.length - 1;
+    const b = pads[2 * d],
+      a = pads[2 * d + 1],
+      k = inShape.length - 1;
     if (b === 0 && a === 0 && ps[2 * k] === 0 && ps[2 * k + 1] === 0) inShape[k] *= s;
-    else { inShape.push(s); ps.push(b, a); }
+    else {
+      inShape.push(s);
+      ps.push(b, a);
+    }
   });
-  if (inShape.length === 1) { inShape.push(1); ps.push(0, 0); }
+  if (inShape.length === 1) {
+    inShape.push(1);
+    ps.push(0, 0);
+  }
   const outShape = padShape(inShape, ps);
   const offsets: number[] = [];
-  const maps = new Int32Array(outShape.reduce((t, s) => { offsets.push(t); return t + s; }, 0));
+  const maps = new Int32Array(
+    outShape.reduce((t, s) => {
+      offsets.push(t);
+      return t + s;
+    }, 0),
+  );
   outShape.forEach((n, d) => {
     for (let i = 0; i < n; i++) maps[offsets[d] + i] = padSource(mode, i, inShape[d], ps[2 * d], ps[2 * d + 1]);
   });
@@ -84,14 +114,20 @@ export function padPlan(mode: PadMode, shape: readonly number[], pads: readonly 
  * offset and its input row offset, or −1 when a constant pad covers the whole row.
  */
 function eachRow(p: PadPlan, row: (o: number, src: number) => void): void {
-  const rank = p.outShape.length, last = rank - 1, w = p.outShape[last];
-  const st = stridesOf(p.inShape), rows = numel(p.outShape.slice(0, last));
+  const rank = p.outShape.length,
+    last = rank - 1,
+    w = p.outShape[last];
+  const st = stridesOf(p.inShape),
+    rows = numel(p.outShape.slice(0, last));
   const idx = new Array<number>(last).fill(0);
   for (let r = 0; r < rows; r++) {
     let src = 0;
     for (let d = 0; d < last; d++) {
       const m = p.maps[p.offsets[d] + idx[d]];
-      if (m < 0) { src = -1; break; }
+      if (m < 0) {
+        src = -1;
+        break;
+      }
       src += m * st[d];
     }
     row(r * w, src);
@@ -100,10 +136,18 @@ function eachRow(p: PadPlan, row: (o: number, src: number) => void): void {
 }
 
 export const padKernels = {
-  pad(mode: PadMode, x: TypedArray, shape: readonly number[], pads: readonly number[], value: number,
-    out: TypedArray): void {
+  pad(
+    mode: PadMode,
+    x: TypedArray,
+    shape: readonly number[],
+    pads: readonly number[],
+    value: number,
+    out: TypedArray,
+  ): void {
     const p = padPlan(mode, shape, pads);
-    const last = p.outShape.length - 1, w = p.outShape[last], off = p.offsets[last];
+    const last = p.outShape.length - 1,
+      w = p.outShape[last],
+      off = p.offsets[last];
     eachRow(p, (o, src) => {
       for (let j = 0; j < w; j++) {
         const m = p.maps[off + j];
@@ -113,7 +157,9 @@ export const padKernels = {
   },
   padBackward(mode: PadMode, dy: FloatArray, shape: readonly number[], pads: readonly number[], dx: FloatArray): void {
     const p = padPlan(mode, shape, pads);
-    const last = p.outShape.length - 1, w = p.outShape[last], off = p.offsets[last];
+    const last = p.outShape.length - 1,
+      w = p.outShape[last],
+      off = p.offsets[last];
     dx.fill(0);
     eachRow(p, (o, src) => {
       if (src < 0) return;

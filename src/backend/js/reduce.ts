@@ -9,15 +9,39 @@ import type { FloatStorage, IntStorage, Storage } from "../../tensor/storage.js"
 declare module "../kernels.js" {
   interface Kernels {
     /** Reduces the middle axis of an (outer, size, inner) view; `indices` receives arg-max/min. */
-    reduce(op: ReduceOp, x: Storage, outer: number, size: number, inner: number, out: Storage, indices?: IntStorage): void;
+    reduce(
+      op: ReduceOp,
+      x: Storage,
+      outer: number,
+      size: number,
+      inner: number,
+      out: Storage,
+      indices?: IntStorage,
+    ): void;
     /** Softmax (or log-softmax) along the middle axis of an (outer, size, inner) view. */
     softmax(x: FloatStorage, outer: number, size: number, inner: number, out: FloatStorage, log: boolean): void;
-    softmaxBackward(y: FloatStorage, dy: FloatStorage, outer: number, size: number, inner: number, dx: FloatStorage, log: boolean): void;
+    softmaxBackward(
+      y: FloatStorage,
+      dy: FloatStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      dx: FloatStorage,
+      log: boolean,
+    ): void;
   }
 }
 
 export const reductions = {
-  reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray, indices?: Int32Array): void {
+  reduce(
+    op: ReduceOp,
+    x: TypedArray,
+    outer: number,
+    size: number,
+    inner: number,
+    out: TypedArray,
+    indices?: Int32Array,
+  ): void {
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) {
         const base = o * size * inner + j;
@@ -26,11 +50,15 @@ export const reductions = {
           for (let r = 0; r < size; r++) s += x[base + r * inner];
           out[o * inner + j] = s;
         } else {
-          let best = x[base], bi = 0;
+          let best = x[base],
+            bi = 0;
           for (let r = 1; r < size; r++) {
             const v = x[base + r * inner];
             if (Number.isNaN(best)) break;
-            if (Number.isNaN(v) || (op === "max" ? v > best : v < best)) { best = v; bi = r; }
+            if (Number.isNaN(v) || (op === "max" ? v > best : v < best)) {
+              best = v;
+              bi = r;
+            }
           }
           out[o * inner + j] = best;
           if (indices) indices[o * inner + j] = bi;
@@ -55,7 +83,15 @@ export const reductions = {
       }
     }
   },
-  softmaxBackward(y: FloatArray, dy: FloatArray, outer: number, size: number, inner: number, dx: FloatArray, log: boolean): void {
+  softmaxBackward(
+    y: FloatArray,
+    dy: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    dx: FloatArray,
+    log: boolean,
+  ): void {
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) {
         const base = o * size * inner + j;

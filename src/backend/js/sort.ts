@@ -14,8 +14,16 @@ declare module "../kernels.js" {
      * with their indices: values and indices are (outer, k, inner). Ties keep the lower index first
      * (a stable order); NaN counts as larger than every number, as in PyTorch. k = size is a sort.
      */
-    topk(x: Storage, outer: number, size: number, inner: number, k: number, largest: boolean, values: Storage,
-      indices: IntStorage): void;
+    topk(
+      x: Storage,
+      outer: number,
+      size: number,
+      inner: number,
+      k: number,
+      largest: boolean,
+      values: Storage,
+      indices: IntStorage,
+    ): void;
     /** Running sum along the middle axis (from the end when `reverse`,
       which is cumsum's backward), accumulated in float64. */
     cumsum(x: Storage, outer: number, size: number, inner: number, reverse: boolean, out: Storage): void;
@@ -25,8 +33,15 @@ declare module "../kernels.js" {
      * the row's cumulative sum; without, one after the other, each drawn category removed. Throws
      * on a row no distribution can come from (the same messages on every backend).
      */
-    multinomial(probs: FloatStorage, rows: number, n: number, u: Float64Array, numSamples: number, replacement: boolean,
-      out: IntStorage): void;
+    multinomial(
+      probs: FloatStorage,
+      rows: number,
+      n: number,
+      u: Float64Array,
+      numSamples: number,
+      replacement: boolean,
+      out: IntStorage,
+    ): void;
   }
 }
 
@@ -34,19 +49,29 @@ declare module "../kernels.js" {
 const greater = (a: number, b: number): boolean => (a !== a && b === b) || a > b;
 
 /** The errors a distribution can raise, shared by every backend (checked before any draw). */
-export function checkDistributions(probs: FloatArray, rows: number, n: number, numSamples: number,
-  replacement: boolean): void {
+export function checkDistributions(
+  probs: FloatArray,
+  rows: number,
+  n: number,
+  numSamples: number,
+  replacement: boolean,
+): void {
   if (!replacement && numSamples > n) {
-    throw new Error(`multinomial: cannot draw ${numSamples} samples without replacement from ${n} categories — ` +
-      "pass { replacement: true } or ask for fewer samples");
+    throw new Error(
+      `multinomial: cannot draw ${numSamples} samples without replacement from ${n} categories — ` +
+        "pass { replacement: true } or ask for fewer samples",
+    );
   }
   for (let r = 0; r < rows; r++) {
-    let sum = 0, positive = 0;
+    let sum = 0,
+      positive = 0;
     for (let j = 0; j < n; j++) {
       const p = probs[r * n + j];
       if (!(p >= 0) || p === Infinity) {
-        throw new Error(`multinomial: row ${r} has the weight ${p} at category ${j}; weights must be finite and ≥ 0 ` +
-          "(pass probabilities, e.g. softmax(logits), not logits)");
+        throw new Error(
+          `multinomial: row ${r} has the weight ${p} at category ${j}; weights must be finite and ≥ 0 ` +
+            "(pass probabilities, e.g. softmax(logits), not logits)",
+        );
       }
       sum += p;
       if (p > 0) positive++;
@@ -55,16 +80,26 @@ export function checkDistributions(probs: FloatArray, rows: number, n: number, n
       throw new Error(`multinomial: row ${r} sums to 0 — every category has weight 0, so there is nothing to draw`);
     }
     if (!replacement && positive < numSamples) {
-      throw new Error(`multinomial: row ${r} has only ${positive} categories with a positive weight, too few for ` +
-        `${numSamples} ` +
-        "samples without replacement");
+      throw new Error(
+        `multinomial: row ${r} has only ${positive} categories with a positive weight, too few for ` +
+          `${numSamples} ` +
+          "samples without replacement",
+      );
     }
   }
 }
 
 export const sortKernels = {
-  topk(x: TypedArray, outer: number, size: number, inner: number, k: number, largest: boolean, values: TypedArray,
-    indices: Int32Array): void {
+  topk(
+    x: TypedArray,
+    outer: number,
+    size: number,
+    inner: number,
+    k: number,
+    largest: boolean,
+    values: TypedArray,
+    indices: Int32Array,
+  ): void {
     const order = Array.from({ length: size }, (_, i) => i);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) {
@@ -72,9 +107,11 @@ export const sortKernels = {
         const at = (i: number): number => x[base + i * inner];
         for (let i = 0; i < size; i++) order[i] = i;
         // Array.prototype.sort is stable: equal keys keep ascending index order.
-        order.sort(largest
-          ? (a, b) => (greater(at(a), at(b)) ? -1 : greater(at(b), at(a)) ? 1 : 0)
-          : (a, b) => (greater(at(b), at(a)) ? -1 : greater(at(a), at(b)) ? 1 : 0));
+        order.sort(
+          largest
+            ? (a, b) => (greater(at(a), at(b)) ? -1 : greater(at(b), at(a)) ? 1 : 0)
+            : (a, b) => (greater(at(b), at(a)) ? -1 : greater(at(a), at(b)) ? 1 : 0),
+        );
         for (let r = 0; r < k; r++) {
           const dst = (o * k + r) * inner + j;
           values[dst] = at(order[r]);
@@ -96,8 +133,15 @@ export const sortKernels = {
       }
     }
   },
-  multinomial(probs: FloatArray, rows: number, n: number, u: Float64Array, numSamples: number, replacement: boolean,
-    out: Int32Array): void {
+  multinomial(
+    probs: FloatArray,
+    rows: number,
+    n: number,
+    u: Float64Array,
+    numSamples: number,
+    replacement: boolean,
+    out: Int32Array,
+  ): void {
     checkDistributions(probs, rows, n, numSamples, replacement);
     const w = new Float64Array(n);
     for (let r = 0; r < rows; r++) {
@@ -107,8 +151,13 @@ export const sortKernels = {
         for (let s = 0; s < numSamples; s++) {
           const target = u[r * numSamples + s] * w[n - 1];
           // The first category whose cumulative sum exceeds the target (never one of weight 0).
-          let lo = 0, hi = n - 1;
-          while (lo < hi) { const mid = (lo + hi) >> 1; if (w[mid] > target) hi = mid; else lo = mid + 1; }
+          let lo = 0,
+            hi = n - 1;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (w[mid] > target) hi = mid;
+            else lo = mid + 1;
+          }
           out[r * numSamples + s] = lo;
         }
       } else {
@@ -116,7 +165,8 @@ export const sortKernels = {
           let total = 0;
           for (let j = 0; j < n; j++) total += w[j];
           const target = u[r * numSamples + s] * total;
-          let acc = 0, pick = -1;
+          let acc = 0,
+            pick = -1;
           for (let j = 0; j < n; j++) {
             if (w[j] <= 0) continue;
             acc += w[j];

@@ -18,8 +18,16 @@ declare module "../kernels.js" {
      * `count` blocks of `len` elements: dst[dstOffset + b·dstStride + j] = src[srcOffset + b·srcStride + j].
      * One call covers a copy, narrow and its backward, and one input of a cat. Same dtype on both sides.
      */
-    copyBlocks(src: Storage, srcOffset: number, srcStride: number, dst: Storage, dstOffset: number, dstStride: number,
-      len: number, count: number): void;
+    copyBlocks(
+      src: Storage,
+      srcOffset: number,
+      srcStride: number,
+      dst: Storage,
+      dstOffset: number,
+      dstStride: number,
+      len: number,
+      count: number,
+    ): void;
     /** out[i] = x[i] converted to out's dtype (float → int32 truncates toward zero, as PyTorch). */
     cast(x: Storage, out: Storage): void;
     /**
@@ -34,18 +42,31 @@ declare module "../kernels.js" {
 
 export const storage = {
   alloc: (dtype: DType, n: number): TypedArray => allocArray(dtype, n),
-  fill(out: TypedArray, value: number): void { out.fill(value); },
-  copyBlocks(src: TypedArray, srcOffset: number, srcStride: number, dst: TypedArray, dstOffset: number, dstStride: number,
-    len: number, count: number): void {
+  fill(out: TypedArray, value: number): void {
+    out.fill(value);
+  },
+  copyBlocks(
+    src: TypedArray,
+    srcOffset: number,
+    srcStride: number,
+    dst: TypedArray,
+    dstOffset: number,
+    dstStride: number,
+    len: number,
+    count: number,
+  ): void {
     for (let b = 0; b < count; b++) {
       const s = srcOffset + b * srcStride;
       dst.set(src.subarray(s, s + len), dstOffset + b * dstStride);
     }
   },
   fromHost: (values: TypedArray): TypedArray => values,
-  writeHost(dst: TypedArray, values: TypedArray): void { dst.set(values); },
+  writeHost(dst: TypedArray, values: TypedArray): void {
+    dst.set(values);
+  },
   cast(x: TypedArray, out: TypedArray): void {
-    if (out instanceof Int32Array && !(x instanceof Int32Array)) for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
+    if (out instanceof Int32Array && !(x instanceof Int32Array))
+      for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
     else out.set(x);
   },
 };

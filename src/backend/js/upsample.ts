@@ -14,9 +14,14 @@ export type UpsampleMode = "nearest" | "linear";
  */
 export interface UpsampleArgs {
   mode: UpsampleMode;
-  planes: number; inH: number; inW: number; outH: number; outW: number;
+  planes: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
   alignCorners: boolean;
-  scaleH: number | null; scaleW: number | null;
+  scaleH: number | null;
+  scaleW: number | null;
   rows1d?: boolean;
 }
 
@@ -35,7 +40,12 @@ declare module "../kernels.js" {
 }
 
 /** Per output index along one axis: source indices i0/i1 and their weights w0/w1. */
-export interface AxisTable { i0: Int32Array; i1: Int32Array; w0: Float64Array; w1: Float64Array }
+export interface AxisTable {
+  i0: Int32Array;
+  i1: Int32Array;
+  w0: Float64Array;
+  w1: Float64Array;
+}
 
 /**
  * PyTorch's source index and weights along one axis. Nearest: ⌊dst · scale⌋ with scale =
@@ -43,10 +53,20 @@ export interface AxisTable { i0: Int32Array; i1: Int32Array; w0: Float64Array; w
  * without, src = (dst + ½) · scale − ½
  * clamped at 0; in the input's precision (`single` = float32). Equal sizes copy.
  */
-export function axisTable(mode: UpsampleMode, inSize: number, outSize: number, alignCorners: boolean,
-  scale: number | null, single: boolean): AxisTable {
-  const t: AxisTable = { i0: new Int32Array(outSize), i1: new Int32Array(outSize), w0: new Float64Array(outSize),
-    w1: new Float64Array(outSize) };
+export function axisTable(
+  mode: UpsampleMode,
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  scale: number | null,
+  single: boolean,
+): AxisTable {
+  const t: AxisTable = {
+    i0: new Int32Array(outSize),
+    i1: new Int32Array(outSize),
+    w0: new Float64Array(outSize),
+    w1: new Float64Array(outSize),
+  };
   const r = single ? Math.fround : (v: number): number => v;
   if (mode === "nearest") {
     // PyTorch's forward kernel (HelperInterpNearest). Its backward (nearest_idx) copies when out = in
@@ -59,24 +79,35 @@ export function axisTable(mode: UpsampleMode, inSize: number, outSize: number, a
     }
     return t;
   }
-  const ratio = alignCorners ? (outSize > 1 ? r((inSize - 1) / (outSize - 1)) : 0)
+  const ratio = alignCorners
+    ? outSize > 1
+      ? r((inSize - 1) / (outSize - 1))
+      : 0
     : r(scale !== null && scale > 0 ? 1 / scale : inSize / outSize);
   for (let i = 0; i < outSize; i++) {
-    if (inSize === outSize) { t.i0[i] = t.i1[i] = i; t.w0[i] = 1; continue; }
+    if (inSize === outSize) {
+      t.i0[i] = t.i1[i] = i;
+      t.w0[i] = 1;
+      continue;
+    }
     let src = alignCorners ? r(ratio * i) : r(r(ratio * (i + 0.5)) - 0.5);
     if (!alignCorners && src < 0) src = 0;
     const i0 = Math.min(Math.floor(Math.fround(src)), inSize - 1); // PyTorch's floorf, in float32 for doubles too
     const l1 = Math.min(Math.max(r(src - i0), 0), 1);
-    t.i0[i] = i0; t.i1[i] = i0 + (i0 < inSize - 1 ? 1 : 0);
-    t.w1[i] = l1; t.w0[i] = r(1 - l1);
+    t.i0[i] = i0;
+    t.i1[i] = i0 + (i0 < inSize - 1 ? 1 : 0);
+    t.w1[i] = l1;
+    t.w0[i] = r(1 - l1);
   }
   return t;
 }
 
 /** Both axes' tables for one call. */
 export function upsampleTables(a: UpsampleArgs, single: boolean): [AxisTable, AxisTable] {
-  return [axisTable(a.mode, a.inH, a.outH, a.alignCorners, a.scaleH, single),
-    axisTable(a.mode, a.inW, a.outW, a.alignCorners, a.scaleW, single)];
+  return [
+    axisTable(a.mode, a.inH, a.outH, a.alignCorners, a.scaleH, single),
+    axisTable(a.mode, a.inW, a.outW, a.alignCorners, a.scaleW, single),
+  ];
 }
 
 /** Whether the H axis contributes two weighted rows (bilinear) rather than one row as is. */
@@ -85,14 +116,23 @@ export const twoRows = (a: UpsampleArgs): boolean => a.mode === "linear" && !a.r
 export const upsampleKernels = {
   upsample(a: UpsampleArgs, x: FloatArray, out: FloatArray): void {
     const [h, w] = upsampleTables(a, x instanceof Float32Array);
-    const inPlane = a.inH * a.inW, outPlane = a.outH * a.outW, two = twoRows(a), lin = a.mode === "linear";
+    const inPlane = a.inH * a.inW,
+      outPlane = a.outH * a.outW,
+      two = twoRows(a),
+      lin = a.mode === "linear";
     for (let p = 0; p < a.planes; p++) {
       const xp = p * inPlane;
       for (let i = 0; i < a.outH; i++) {
-        const r0 = xp + h.i0[i] * a.inW, r1 = xp + h.i1[i] * a.inW, o = p * outPlane + i * a.outW;
+        const r0 = xp + h.i0[i] * a.inW,
+          r1 = xp + h.i1[i] * a.inW,
+          o = p * outPlane + i * a.outW;
         for (let j = 0; j < a.outW; j++) {
-          const c0 = w.i0[j], c1 = w.i1[j];
-          if (!lin) { out[o + j] = x[r0 + c0]; continue; }
+          const c0 = w.i0[j],
+            c1 = w.i1[j];
+          if (!lin) {
+            out[o + j] = x[r0 + c0];
+            continue;
+          }
           // PyTorch's order: each row interpolated along W, then the rows along H.
           const t0 = x[r0 + c0] * w.w0[j] + x[r0 + c1] * w.w1[j];
           out[o + j] = two ? t0 * h.w0[i] + (x[r1 + c0] * w.w0[j] + x[r1 + c1] * w.w1[j]) * h.w1[i] : t0;
@@ -101,21 +141,38 @@ export const upsampleKernels = {
     }
   },
   upsampleBackward(a: UpsampleArgs, dy: FloatArray, dx: FloatArray): void {
-    const single = dy instanceof Float32Array, r = single ? Math.fround : (v: number): number => v;
+    const single = dy instanceof Float32Array,
+      r = single ? Math.fround : (v: number): number => v;
     const [h, w] = upsampleTables(a, single);
-    const inPlane = a.inH * a.inW, outPlane = a.outH * a.outW, two = twoRows(a), lin = a.mode === "linear";
+    const inPlane = a.inH * a.inW,
+      outPlane = a.outH * a.outW,
+      two = twoRows(a),
+      lin = a.mode === "linear";
     dx.fill(0);
     for (let p = 0; p < a.planes; p++) {
       const xp = p * inPlane;
       for (let i = 0; i < a.outH; i++) {
-        const r0 = xp + h.i0[i] * a.inW, r1 = xp + h.i1[i] * a.inW, o = p * outPlane + i * a.outW;
+        const r0 = xp + h.i0[i] * a.inW,
+          r1 = xp + h.i1[i] * a.inW,
+          o = p * outPlane + i * a.outW;
         for (let j = 0; j < a.outW; j++) {
-          const g = dy[o + j], c0 = w.i0[j], c1 = w.i1[j];
-          if (!lin) { dx[r0 + c0] += g; continue; }
-          if (!two) { dx[r0 + c0] += w.w0[j] * g; dx[r0 + c1] += w.w1[j] * g; continue; }
+          const g = dy[o + j],
+            c0 = w.i0[j],
+            c1 = w.i1[j];
+          if (!lin) {
+            dx[r0 + c0] += g;
+            continue;
+          }
+          if (!two) {
+            dx[r0 + c0] += w.w0[j] * g;
+            dx[r0 + c1] += w.w1[j] * g;
+            continue;
+          }
           // PyTorch's order: the weight product first, then times the gradient.
-          dx[r0 + c0] += r(h.w0[i] * w.w0[j]) * g; dx[r0 + c1] += r(h.w0[i] * w.w1[j]) * g;
-          dx[r1 + c0] += r(h.w1[i] * w.w0[j]) * g; dx[r1 + c1] += r(h.w1[i] * w.w1[j]) * g;
+          dx[r0 + c0] += r(h.w0[i] * w.w0[j]) * g;
+          dx[r0 + c1] += r(h.w0[i] * w.w1[j]) * g;
+          dx[r1 + c0] += r(h.w1[i] * w.w0[j]) * g;
+          dx[r1 + c1] += r(h.w1[i] * w.w1[j]) * g;
         }
       }
     }

@@ -35,7 +35,11 @@ export const f32 = (...xs: unknown[]): boolean => xs.every((x) => x instanceof F
 /** Runs `body` with a fresh argument frame, copying outputs back and freeing scratch after. */
 export function withFrame<T>(ctx: WasmContext, body: (f: Frame) => T): T {
   const f = new Frame(ctx.heap);
-  try { return body(f); } finally { f.close(); }
+  try {
+    return body(f);
+  } finally {
+    f.close();
+  }
 }
 
 /** Threads usable now: requested, capped by the workers that have finished starting. */
@@ -47,10 +51,18 @@ export function threadsNow(ctx: WasmContext): number {
  * Runs export `fn` over [0, n) on up to threadsNow() threads in 4-aligned chunks (one thread
  * below ELEMENTWISE_PARALLEL elements); `call(start, len)` returns the argument list for one chunk.
  */
-export function parallelRange(ctx: WasmContext, fn: string, n: number, call: (start: number, len: number) => number[]): void {
+export function parallelRange(
+  ctx: WasmContext,
+  fn: string,
+  n: number,
+  call: (start: number, len: number) => number[],
+): void {
   const t = n >= ELEMENTWISE_PARALLEL ? threadsNow(ctx) : 1;
   const run = ctx.ex[fn];
-  if (t <= 1) { run(...call(0, n)); return; }
+  if (t <= 1) {
+    run(...call(0, n));
+    return;
+  }
   const chunk = Math.ceil(n / t / 4) * 4;
   const calls: number[][] = [];
   for (let s = chunk; s < n; s += chunk) calls.push(call(s, Math.min(chunk, n - s)));

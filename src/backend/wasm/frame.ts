@@ -6,7 +6,12 @@
 import type { WasmHeap } from "./memory.js";
 
 type Array32 = Float32Array | Int32Array;
-interface CopyBack { arr: Array32; off: number; len: number; ptr: number }
+interface CopyBack {
+  arr: Array32;
+  off: number;
+  len: number;
+  ptr: number;
+}
 
 export class Frame {
   private readonly temps: Array<[number, number]> = [];
@@ -77,6 +82,8 @@ export class Frame {
 
   // Re-reads heap.buffer each time: a non-shared memory's buffer is replaced when it grows.
   private view(like: Array32, ptr: number, len: number): Array32 {
-    return like instanceof Int32Array ? new Int32Array(this.heap.buffer, ptr, len) : new Float32Array(this.heap.buffer, ptr, len);
+    return like instanceof Int32Array
+      ? new Int32Array(this.heap.buffer, ptr, len)
+      : new Float32Array(this.heap.buffer, ptr, len);
   }
 }

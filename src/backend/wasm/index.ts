@@ -59,21 +59,41 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(2, cores ?? 1));
 }
 
-function setup(module: WebAssembly.Module, mem: ReturnType<typeof WasmHeap.createMemory>, level: SimdLevel,
-  opts: WasmBackendOptions): Partial<Kernels> {
+function setup(
+  module: WebAssembly.Module,
+  mem: ReturnType<typeof WasmHeap.createMemory>,
+  level: SimdLevel,
+  opts: WasmBackendOptions,
+): Partial<Kernels> {
   const { memory, shared, maxBytes } = mem;
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Record<string, WasmFunction>;
   // Tensor storage may use at most 3/4 of what the memory can grow to: the copy path's scratch
   // blocks need the rest (a browser may only grant a 256 MiB reservation).
-  const heap = new WasmHeap(ex.heapBase() as number, memory, shared, Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes));
+  const heap = new WasmHeap(
+    ex.heapBase() as number,
+    memory,
+    shared,
+    Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes),
+  );
   const scratchBytes = (ex.gemmScratchFloats() as number) * 4;
-  const pool = ThreadPool.supported(heap) ? new ThreadPool(module, heap, heap.allocRaw(ThreadPool.bytesNeeded()), scratchBytes) : null;
+  const pool = ThreadPool.supported(heap)
+    ? new ThreadPool(module, heap, heap.allocRaw(ThreadPool.bytesNeeded()), scratchBytes)
+    : null;
   if (ctx?.pool) ctx.pool.shrink(0);
   pool?.bindCaller(ex);
   ctx = { ex, heap, pool, scratch: heap.allocRaw(scratchBytes), threads: 1 };
   info = {
-    simd: level, shared, memoryBytes: () => heap.byteLength, liveBytes: () => heap.liveBytes, pool,
-    poolStats: () => ({ stolenCalls: pool?.stolenCalls ?? 0, asleepSteals: pool?.asleepSteals ?? 0, soloRegions: pool?.soloRegions ?? 0, postedRegions: pool?.postedRegions ?? 0 }),
+    simd: level,
+    shared,
+    memoryBytes: () => heap.byteLength,
+    liveBytes: () => heap.liveBytes,
+    pool,
+    poolStats: () => ({
+      stolenCalls: pool?.stolenCalls ?? 0,
+      asleepSteals: pool?.asleepSteals ?? 0,
+      soloRegions: pool?.soloRegions ?? 0,
+      postedRegions: pool?.postedRegions ?? 0,
+    }),
   };
   const kernels = makeKernels(ctx);
   registerBackend(opts.name ?? "wasm", kernels);
@@ -81,10 +101,11 @@ function setup(module: WebAssembly.Module, mem: ReturnType<typeof WasmHeap.creat
 }
 
 function simdLevel(opts: WasmBackendOptions): SimdLevel {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GRADLAB_WASM_SIMD;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.GRADLAB_WASM_SIMD;
   const detected = detectSimd();
   const level = opts.simd ?? (env === "simd" && detected ? "simd" : detected);
-  if (!level) throw new Error("wasm backend: this engine has no WebAssembly SIMD support; use the \"js\" backend");
+  if (!level) throw new Error('wasm backend: this engine has no WebAssembly SIMD support; use the "js" backend');
   return level;
 }
 
@@ -126,7 +147,8 @@ export function setNumThreads(n: number): void {
 /** Like setNumThreads, resolving once the requested workers are running. */
 export async function setNumThreadsAsync(n: number): Promise<void> {
   if (!ctx) throw new Error("wasm backend: call initWasmBackend() first");
-  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: the thread count must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`setNumThreads: the thread count must be a positive integer, got ${n}`);
   const want = n;
   ctx.threads = ctx.pool ? want : 1;
   if (ctx.pool) await ctx.pool.grow(ctx.threads - 1);
@@ -139,4 +161,6 @@ export function getNumThreads(): number {
 }
 
 /** Details of the loaded backend, or null before initWasmBackend. */
-export function wasmBackendInfo(): WasmBackendInfo | null { return info; }
+export function wasmBackendInfo(): WasmBackendInfo | null {
+  return info;
+}

@@ -56,11 +56,21 @@ export class WasmHeap {
     if (wantShared && typeof SharedArrayBuffer !== "undefined") {
       for (const maximum of [MAX_PAGES, 16384, 4096]) {
         try {
-          return { memory: new WebAssembly.Memory({ initial: 64, maximum, shared: true }), shared: true, maxBytes: maximum * PAGE };
-        } catch { /* address space too small: try a smaller reservation */ }
+          return {
+            memory: new WebAssembly.Memory({ initial: 64, maximum, shared: true }),
+            shared: true,
+            maxBytes: maximum * PAGE,
+          };
+        } catch {
+          /* address space too small: try a smaller reservation */
+        }
       }
     }
-    return { memory: new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES }), shared: false, maxBytes: MAX_PAGES * PAGE };
+    return {
+      memory: new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES }),
+      shared: false,
+      maxBytes: MAX_PAGES * PAGE,
+    };
   }
 
   /** The current buffer; re-read after anything that may grow memory. */
@@ -71,7 +81,9 @@ export class WasmHeap {
   }
 
   /** Byte size of the memory. */
-  get byteLength(): number { return this.memory.buffer.byteLength; }
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
 
   /** Pointer of an array that lives in this memory, or -1 for a foreign array. */
   ptrOf(a: ArrayBufferView): number {
@@ -114,11 +126,16 @@ export class WasmHeap {
     if (this.top + size > this.softLimit) {
       // Over the limit only a recycled block below it may become tensor storage (blocks above it
       // are scratch for the copy path; handing those out would creep the memory upwards).
-      const list = this.free.get(size), last = list?.[list.length - 1];
+      const list = this.free.get(size),
+        last = list?.[list.length - 1];
       if (last === undefined || last + size > this.softLimit) return allocArray(dtype, n);
     }
     let ptr: number;
-    try { ptr = this.allocRaw(bytes); } catch { return allocArray(dtype, n); }
+    try {
+      ptr = this.allocRaw(bytes);
+    } catch {
+      return allocArray(dtype, n);
+    }
     const arr = dtype === "int32" ? new Int32Array(this.buffer, ptr, n) : new Float32Array(this.buffer, ptr, n);
     arr.fill(0); // recycled blocks hold old data
     // Held value packs (ptr, size class) into one number: both are multiples of 64 below 2^32.

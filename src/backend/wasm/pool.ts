@@ -14,7 +14,9 @@ import { SoloPolicy } from "./solo_policy.js";
  * family adds can run on the pool with no list to keep in step.
  */
 export function exportedFunctions(module: WebAssembly.Module): string[] {
-  return WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+  return WebAssembly.Module.exports(module)
+    .filter((e) => e.kind === "function")
+    .map((e) => e.name);
 }
 
 // Control block layout (bytes from ctrl): [0] generation, [8] error count, [64] pending count,
@@ -25,9 +27,20 @@ export function exportedFunctions(module: WebAssembly.Module): string[] {
 // [244] asleep flag (the worker is in, or about to enter, Atomics.wait: a call posted then waits for
 // a futex wake-up, tens of µs, which is by design and says nothing about the machine), [248] ready flag the worker sets itself (readable without the event loop turning), [252] state of
 // the posted call: POSTED until a worker takes it (TAKEN) or the caller runs it itself (STOLEN).
-const GEN = 0, ERRORS = 2, PENDING = 16, SPIN = 32, HOLD = 48;
-const SLOT = 256, SLOT0 = 256, MAX_ARGS = 29, ASLEEP = 244, READY = 248, STATE = 252;
-const POSTED = 1, TAKEN = 2, STOLEN = 3;
+const GEN = 0,
+  ERRORS = 2,
+  PENDING = 16,
+  SPIN = 32,
+  HOLD = 48;
+const SLOT = 256,
+  SLOT0 = 256,
+  MAX_ARGS = 29,
+  ASLEEP = 244,
+  READY = 248,
+  STATE = 252;
+const POSTED = 1,
+  TAKEN = 2,
+  STOLEN = 3;
 export const MAX_WORKERS = 15;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 /**
@@ -94,8 +107,11 @@ start(workerData, (m) => parentPort.postMessage(m));`;
 const browserWorker = `${workerBody}
 self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));`;
 
-interface PoolWorker { started: Promise<void>; scratch: number; terminate(): void }
-
+interface PoolWorker {
+  started: Promise<void>;
+  scratch: number;
+  terminate(): void;
+}
 
 export class ThreadPool {
   private readonly workers: PoolWorker[] = [];
@@ -120,27 +136,41 @@ export class ThreadPool {
   soloRegions = 0;
   postedRegions = 0;
 
-  constructor(private readonly module: WebAssembly.Module, private readonly heap: WasmHeap,
-    private readonly ctrl: number, private readonly scratchBytes: number) {
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly heap: WasmHeap,
+    private readonly ctrl: number,
+    private readonly scratchBytes: number,
+  ) {
     this.i32 = new Int32Array(heap.buffer, ctrl, CTRL_BYTES >> 2);
     this.f64 = new Float64Array(heap.buffer, ctrl, CTRL_BYTES >> 3);
     let ok = true;
-    try { Atomics.wait(this.i32, GEN, -1, 0); } catch { ok = false; } // throws on a browser main thread
+    try {
+      Atomics.wait(this.i32, GEN, -1, 0);
+    } catch {
+      ok = false;
+    } // throws on a browser main thread
     this.canWait = ok;
     this.functions = exportedFunctions(module);
     Atomics.store(this.i32, SPIN, WORKER_SPIN);
   }
 
   /** The calling thread's instance of the module: a call no worker took in time runs on it. */
-  bindCaller(exports: Record<string, (...a: number[]) => unknown>): void { this.callerExports = exports; }
+  bindCaller(exports: Record<string, (...a: number[]) => unknown>): void {
+    this.callerExports = exports;
+  }
 
-  static bytesNeeded(): number { return CTRL_BYTES; }
+  static bytesNeeded(): number {
+    return CTRL_BYTES;
+  }
 
   /** Whether this environment can run workers on a shared memory at all. */
   static supported(heap: WasmHeap): boolean {
     if (!heap.shared) return false;
     if (isNode) return true;
-    return typeof Worker !== "undefined" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+    return (
+      typeof Worker !== "undefined" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true
+    );
   }
 
   /**
@@ -154,10 +184,14 @@ export class ThreadPool {
     while (n < this.workers.length && Atomics.load(this.i32, (SLOT0 + SLOT * (n + 1) + READY) >> 2) === 1) n++;
     return n;
   }
-  get size(): number { return this.workers.length; }
+  get size(): number {
+    return this.workers.length;
+  }
 
   /** gemm scratch block of worker t (1-based). */
-  scratchOf(t: number): number { return this.workers[t - 1].scratch; }
+  scratchOf(t: number): number {
+    return this.workers[t - 1].scratch;
+  }
 
   /** Starts workers until there are `n`; resolves when all of them are ready. */
   async grow(n: number): Promise<void> {
@@ -182,7 +216,10 @@ export class ThreadPool {
           w.once("error", reject);
           // A worker that dies (terminated by a re-init, out of memory) must not count as ready,
           // and a start that never finished must not leave its awaiters hanging.
-          w.once("exit", () => { this.clearReady(tid); reject(new Error("wasm backend: a worker thread exited")); });
+          w.once("exit", () => {
+            this.clearReady(tid);
+            reject(new Error("wasm backend: a worker thread exited"));
+          });
           entry.terminate = () => void w.terminate();
         };
         // Started synchronously where Node can (getBuiltinModule, Node ≥ 20.16), so a training
@@ -193,7 +230,12 @@ export class ThreadPool {
       } else {
         const url = URL.createObjectURL(new Blob([browserWorker], { type: "text/javascript" }));
         let w: Worker;
-        try { w = new Worker(url); } catch (e) { reject(e); return; } // e.g. a CSP without blob: workers
+        try {
+          w = new Worker(url);
+        } catch (e) {
+          reject(e);
+          return;
+        } // e.g. a CSP without blob: workers
         w.onmessage = onReady;
         w.onerror = (e) => reject(new Error(e.message));
         w.postMessage(data);
@@ -228,7 +270,8 @@ export class ThreadPool {
       const base = (SLOT0 + SLOT * t) >> 2;
       if (Atomics.load(i32, base + (ASLEEP >> 2)) === 1) asleep |= 1 << t;
       const args = calls[t - 1];
-      if (args.length > MAX_ARGS) throw new Error(`wasm backend: ${fn} has ${args.length} arguments, the pool passes ${MAX_ARGS}`);
+      if (args.length > MAX_ARGS)
+        throw new Error(`wasm backend: ${fn} has ${args.length} arguments, the pool passes ${MAX_ARGS}`);
       const a0 = (SLOT0 + SLOT * t + 8) >> 3;
       for (let i = 0; i < MAX_ARGS; i++) this.f64[a0 + i] = i < args.length ? args[i] : 0;
       i32[base + 1] = fi;
@@ -240,9 +283,17 @@ export class ThreadPool {
     Atomics.notify(i32, GEN);
     let error: unknown = null;
     const t0 = performance.now();
-    try { local(); } catch (e) { error = e; }
+    try {
+      local();
+    } catch (e) {
+      error = e;
+    }
     let late = false;
-    try { late = this.takeBackLateCalls(fn, calls, asleep); } catch (e) { error ??= e; }
+    try {
+      late = this.takeBackLateCalls(fn, calls, asleep);
+    } catch (e) {
+      error ??= e;
+    }
     if (Atomics.load(i32, PENDING) > 0) {
       const t1 = performance.now();
       for (let spin = 0; spin < CALLER_SPIN && Atomics.load(i32, PENDING) > 0; spin++);
@@ -272,14 +323,21 @@ export class ThreadPool {
     const untaken = (): boolean => calls.some((_, k) => Atomics.load(i32, stateOf(k + 1)) === POSTED);
     const until = performance.now() + TAKE_GRACE_MS;
     while (untaken() && performance.now() < until);
-    let late = false, error: unknown = null;
+    let late = false,
+      error: unknown = null;
     for (let t = 1; t <= calls.length; t++) {
       if (Atomics.compareExchange(i32, stateOf(t), POSTED, STOLEN) !== POSTED) continue;
       this.stolenCalls++;
       if (asleep & (1 << t)) this.asleepSteals++;
       else late = true;
       // Every stolen call is counted off, even after an error: run() must still wait for the workers.
-      try { this.runHere(fn, calls[t - 1]); } catch (e) { error ??= e; } finally { Atomics.sub(i32, PENDING, 1); }
+      try {
+        this.runHere(fn, calls[t - 1]);
+      } catch (e) {
+        error ??= e;
+      } finally {
+        Atomics.sub(i32, PENDING, 1);
+      }
     }
     if (error) throw error;
     return late;
@@ -315,7 +373,10 @@ export class ThreadPool {
    */
   hold(t: number, held: boolean): void {
     if (held) Atomics.or(this.i32, HOLD, 1 << t);
-    else { Atomics.and(this.i32, HOLD, ~(1 << t)); Atomics.notify(this.i32, HOLD); }
+    else {
+      Atomics.and(this.i32, HOLD, ~(1 << t));
+      Atomics.notify(this.i32, HOLD);
+    }
   }
 
   /** Stops workers beyond the first `n` (their scratch blocks are leaked on purpose: tiny, rare). */

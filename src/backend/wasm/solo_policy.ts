@@ -21,7 +21,14 @@ export interface SoloParams {
 }
 
 /** The pool's values (see ThreadPool). */
-export const SOLO_DEFAULTS: Readonly<SoloParams> = { window: 64, lateLimit: 16, soloMin: 128, soloMax: 4096, probe: 16, probeLimit: 4 };
+export const SOLO_DEFAULTS: Readonly<SoloParams> = {
+  window: 64,
+  lateLimit: 16,
+  soloMin: 128,
+  soloMax: 4096,
+  probe: 16,
+  probeLimit: 4,
+};
 
 export class SoloPolicy {
   /** Solo regions left in the current stretch. */
@@ -39,7 +46,9 @@ export class SoloPolicy {
   constructor(readonly params: Readonly<SoloParams> = SOLO_DEFAULTS) {}
 
   /** Whether a solo stretch is under way (the workers should sleep rather than spin). */
-  get solo(): boolean { return this.soloLeft > 0; }
+  get solo(): boolean {
+    return this.soloLeft > 0;
+  }
 
   /**
    * Called before each parallel region: true if it runs on the caller alone (counted off the
@@ -47,7 +56,10 @@ export class SoloPolicy {
    */
   takeSolo(): boolean {
     if (this.soloLeft <= 0) return false;
-    if (--this.soloLeft === 0) { this.sinceSolo = 0; this.probeLate = 0; }
+    if (--this.soloLeft === 0) {
+      this.sinceSolo = 0;
+      this.probeLate = 0;
+    }
     return true;
   }
 

@@ -23,20 +23,27 @@ let current: GpuContext | null = null;
  * pass options (e.g. `{ powerPreference: "low-power" }`) before switching.
  */
 export function initWebGpuBackend(opts: ContextOptions = {}): Promise<GpuContext> {
-  loading ??= GpuContext.create(opts).then((ctx) => {
-    registerBackend("webgpu", webgpuKernels(ctx) as unknown as Partial<Kernels>);
-    setBackendDevice("webgpu", "webgpu");
-    registerDeviceReader("webgpu", (s) => ctx.read(s as unknown as GpuStorage));
-    current = ctx;
-    return ctx;
-  }, (e: unknown) => {
-    loading = null; // a later call may find an adapter (e.g. after the user enabled WebGPU)
-    throw e;
-  });
+  loading ??= GpuContext.create(opts).then(
+    (ctx) => {
+      registerBackend("webgpu", webgpuKernels(ctx) as unknown as Partial<Kernels>);
+      setBackendDevice("webgpu", "webgpu");
+      registerDeviceReader("webgpu", (s) => ctx.read(s as unknown as GpuStorage));
+      current = ctx;
+      return ctx;
+    },
+    (e: unknown) => {
+      loading = null; // a later call may find an adapter (e.g. after the user enabled WebGPU)
+      throw e;
+    },
+  );
   return loading;
 }
 
 /** The WebGPU context once the backend is loaded (adapter, buffer-pool stats, counters), else null. */
-export function webgpuContext(): GpuContext | null { return current; }
+export function webgpuContext(): GpuContext | null {
+  return current;
+}
 
-registerBackendLoader("webgpu", async () => { await initWebGpuBackend(); });
+registerBackendLoader("webgpu", async () => {
+  await initWebGpuBackend();
+});

@@ -21,31 +21,53 @@ export const SLOT = 256;
 export const WG = 256;
 
 /** A kernel source: its cache key and its WGSL (without the shared math prelude). */
-export interface KernelSource { key: string; code: () => string }
+export interface KernelSource {
+  key: string;
+  code: () => string;
+}
 
 /** A storage binding: read-only unless `w`. "errors" binds the context's error buffer. */
 export type Bind = GpuStorage | { s: GpuStorage; w: true } | "errors";
 
 /** Error codes kernels write to the error buffer, and the reference's message for each. */
 export const ERR = {
-  crossEntropyTarget: 1, gatherIndex: 2, scatterAddIndex: 3, embeddingIndex: 4,
+  crossEntropyTarget: 1,
+  gatherIndex: 2,
+  scatterAddIndex: 3,
+  embeddingIndex: 4,
   // multinomial: a bad weight (value = its f32 bits, size = row, at = category), a zero row, too few positive weights
-  multinomialWeight: 5, multinomialZeroRow: 6, multinomialTooFew: 7,
+  multinomialWeight: 5,
+  multinomialZeroRow: 6,
+  multinomialTooFew: 7,
 } as const;
 /** The message for a kernel's error; `at` is the 4th word (a position, where the message names one). */
 export function errorMessage(code: number, value: number, size: number, at = 0): string {
   switch (code) {
-    case ERR.embeddingIndex: return `embedding: index ${value} (at position ${at}) is out of range for an embedding table of `
-      + `${size} rows (numEmbeddings); indices must be in 0..${size - 1} — is the vocabulary larger than the table?`;
-    case ERR.multinomialWeight: return `multinomial: row ${size} has the weight ${new Float32Array(new Int32Array([value]).buffer)[0]} `
-      + `at category ${at}; weights must be finite and ≥ 0 (pass probabilities, e.g. softmax(logits), not logits)`;
-    case ERR.multinomialZeroRow: return `multinomial: row ${size} sums to 0 — every category has weight 0, so there is nothing to draw`;
-    case ERR.multinomialTooFew: return `multinomial: row ${size} has only ${value} categories with a positive weight, too few for `
-      + `${at} samples without replacement`;
-    case ERR.crossEntropyTarget: return `cross_entropy: target ${value} is out of bounds for ${size} classes (expected 0..${size - 1})`;
-    case ERR.gatherIndex: return `gather: index ${value} is out of bounds for a dim of size ${size}`;
-    case ERR.scatterAddIndex: return `scatterAdd: index ${value} is out of bounds for a dim of size ${size}`;
-    default: return `WebGPU kernel error ${code} (value ${value}, size ${size})`;
+    case ERR.embeddingIndex:
+      return (
+        `embedding: index ${value} (at position ${at}) is out of range for an embedding table of ` +
+        `${size} rows (numEmbeddings); indices must be in 0..${size - 1} — is the vocabulary larger than the table?`
+      );
+    case ERR.multinomialWeight:
+      return (
+        `multinomial: row ${size} has the weight ${new Float32Array(new Int32Array([value]).buffer)[0]} ` +
+        `at category ${at}; weights must be finite and ≥ 0 (pass probabilities, e.g. softmax(logits), not logits)`
+      );
+    case ERR.multinomialZeroRow:
+      return `multinomial: row ${size} sums to 0 — every category has weight 0, so there is nothing to draw`;
+    case ERR.multinomialTooFew:
+      return (
+        `multinomial: row ${size} has only ${value} categories with a positive weight, too few for ` +
+        `${at} samples without replacement`
+      );
+    case ERR.crossEntropyTarget:
+      return `cross_entropy: target ${value} is out of bounds for ${size} classes (expected 0..${size - 1})`;
+    case ERR.gatherIndex:
+      return `gather: index ${value} is out of bounds for a dim of size ${size}`;
+    case ERR.scatterAddIndex:
+      return `scatterAdd: index ${value} is out of bounds for a dim of size ${size}`;
+    default:
+      return `WebGPU kernel error ${code} (value ${value}, size ${size})`;
   }
 }
 /** WGSL a validating kernel includes: `report(code, value, size)` keeps the first error. */
@@ -66,8 +88,10 @@ export interface ContextOptions extends AcquireOptions {
 }
 
 export function refuseFloat64(what: string): never {
-  throw new Error(`WebGPU: ${what} is float64, which WGSL cannot compute in; float64 (gradcheck's dtype) stays on the `
-    + "CPU backends — use float32 here, or setBackend(\"js\" | \"wasm\") for float64");
+  throw new Error(
+    `WebGPU: ${what} is float64, which WGSL cannot compute in; float64 (gradcheck's dtype) stays on the ` +
+      'CPU backends — use float32 here, or setBackend("js" | "wasm") for float64',
+  );
 }
 
 export function dtypeOfHost(a: ArrayBufferView): GpuDType {
@@ -82,7 +106,8 @@ export function dtypeOfHost(a: ArrayBufferView): GpuDType {
  * writeBuffer does not take (Dawn refuses it): those are copied to an ordinary buffer first.
  */
 function writeUnshared(device: GPUDevice, dst: GPUBuffer, data: HostArray): void {
-  const src = typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer ? data.slice() : data;
+  const src =
+    typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer ? data.slice() : data;
   device.queue.writeBuffer(dst, 0, src.buffer as ArrayBuffer, src.byteOffset, src.byteLength);
 }
 
@@ -113,7 +138,11 @@ export class GpuContext {
     return ctx;
   }
 
-  constructor(readonly device: GPUDevice, readonly adapter: GpuAdapterSummary, opts: ContextOptions = {}) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: GpuAdapterSummary,
+    opts: ContextOptions = {},
+  ) {
     this.maxBatch = opts.maxBatch ?? 64;
     this.pool = new GpuBufferPool(device);
     this.readPool = new GpuBufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
@@ -121,8 +150,14 @@ export class GpuContext {
     this.arenaU32 = new Uint32Array(this.arena);
     this.arenaI32 = new Int32Array(this.arena);
     this.arenaF32 = new Float32Array(this.arena);
-    this.uniforms = device.createBuffer({ size: this.maxBatch * SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.errs = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    this.uniforms = device.createBuffer({
+      size: this.maxBatch * SLOT,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.errs = device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
     device.addEventListener("uncapturederror", (e) => {
       const msg = (e as GPUUncapturedErrorEvent).error.message;
       this.deviceError ??= msg;
@@ -180,7 +215,11 @@ export class GpuContext {
   /** Waits for the device and throws a recorded kernel or validation error. */
   async sync(): Promise<void> {
     const probe = this.empty("int32", 1);
-    try { await this.read(probe); } finally { probe.dispose(); }
+    try {
+      await this.read(probe);
+    } finally {
+      probe.dispose();
+    }
   }
 
   private throwIfFailed(code: number, value: number, size: number, at: number): void {
@@ -201,17 +240,26 @@ export class GpuContext {
     let p = this.pipelines.get(src.key);
     if (!p) {
       const module = this.device.createShaderModule({ code: WGSL_MATH + src.code(), label: src.key });
-      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" }, label: src.key });
+      p = this.device.createComputePipeline({
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+        label: src.key,
+      });
       this.pipelines.set(src.key, p);
       this.counters.pipelinesCompiled++;
     }
     return p;
   }
 
-  get pipelineCount(): number { return this.pipelines.size; }
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
 
   private encoderForCopy(): GPUCommandEncoder {
-    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
     this.encoder ??= this.device.createCommandEncoder();
     return this.encoder;
   }
@@ -222,8 +270,15 @@ export class GpuContext {
    * order. A buffer bound for reading that is also written (x and out the same storage) is read
    * from a copy, since WebGPU forbids that aliasing.
    */
-  dispatch(src: KernelSource, format: string, values: readonly number[], bind: readonly Bind[], groups: readonly number[]): void {
-    if (format.length !== values.length || format.length * 4 > SLOT) throw new Error(`WebGPU ${src.key}: bad uniform list`);
+  dispatch(
+    src: KernelSource,
+    format: string,
+    values: readonly number[],
+    bind: readonly Bind[],
+    groups: readonly number[],
+  ): void {
+    if (format.length !== values.length || format.length * 4 > SLOT)
+      throw new Error(`WebGPU ${src.key}: bad uniform list`);
     const pipeline = this.pipeline(src);
     const written = new Set<GPUBuffer>();
     for (const b of bind) {
@@ -236,8 +291,14 @@ export class GpuContext {
     const buffers: GPUBuffer[] = [];
     let copies: GpuStorage[] | null = null;
     for (const b of bind) {
-      if (b === "errors") { buffers.push(this.errs); continue; }
-      if ("w" in b) { buffers.push(b.s.buffer); continue; }
+      if (b === "errors") {
+        buffers.push(this.errs);
+        continue;
+      }
+      if ("w" in b) {
+        buffers.push(b.s.buffer);
+        continue;
+      }
       if (written.has(b.buffer)) {
         const tmp = this.empty(b.dtype, b.length);
         this.encoderForCopy().copyBufferToBuffer(b.buffer, 0, tmp.buffer, 0, Math.max(b.byteLength, 4));
@@ -254,7 +315,9 @@ export class GpuContext {
       else if (format[i] === "i") this.arenaI32[base + i] = v;
       else this.arenaU32[base + i] = v;
     }
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniforms, offset: slot * SLOT, size: SLOT } }];
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.uniforms, offset: slot * SLOT, size: SLOT } },
+    ];
     buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     this.encoder ??= this.device.createCommandEncoder();
@@ -272,7 +335,10 @@ export class GpuContext {
   /** Submits everything recorded. */
   flush(): void {
     if (!this.encoder) return;
-    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
     if (this.dispatches) this.device.queue.writeBuffer(this.uniforms, 0, this.arena, 0, this.dispatches * SLOT);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;

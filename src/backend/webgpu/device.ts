@@ -42,13 +42,14 @@ const dawnInstances: GPU[] = [];
 
 /** The one line users see when there is no adapter, with what to try next. */
 export function noAdapterMessage(where: "browser" | "node", detail = ""): string {
-  const tail = where === "node"
-    ? "in Node, gradlab uses the optional package `webgpu` (Dawn), which needs a Vulkan, Metal or D3D12 driver; on a "
-      + "machine without a GPU, Debian's chromium package ships a software Vulkan driver (SwiftShader): start Node "
-      + "with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json "
-      + "(swiftshaderEnv() finds them)"
-    : "this browser exposes no WebGPU adapter (Chrome/Edge 113+, Safari 26+, Firefox 141+; Chromium on Linux needs "
-      + "--enable-unsafe-webgpu); use the wasm backend instead";
+  const tail =
+    where === "node"
+      ? "in Node, gradlab uses the optional package `webgpu` (Dawn), which needs a Vulkan, Metal or D3D12 driver; on a " +
+        "machine without a GPU, Debian's chromium package ships a software Vulkan driver (SwiftShader): start Node " +
+        "with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json " +
+        "(swiftshaderEnv() finds them)"
+      : "this browser exposes no WebGPU adapter (Chrome/Edge 113+, Safari 26+, Firefox 141+; Chromium on Linux needs " +
+        "--enable-unsafe-webgpu); use the wasm backend instead";
   return `WebGPU: no adapter found${detail ? ` (${detail})` : ""} — ${tail}`;
 }
 
@@ -59,21 +60,31 @@ async function nodeGpu(flags: string[]): Promise<GPU> {
   try {
     mod = await import(/* @vite-ignore */ name);
   } catch (e) {
-    throw new Error(noAdapterMessage("node", `the optional package \`webgpu\` is not installed or cannot load here: ${
-      (e as Error).message.split("\n")[0]}`));
+    throw new Error(
+      noAdapterMessage(
+        "node",
+        `the optional package \`webgpu\` is not installed or cannot load here: ${(e as Error).message.split("\n")[0]}`,
+      ),
+    );
   }
   // Dawn's classes (GPUBufferUsage, ...) become globals, as in a browser.
-  for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(mod.globals))
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   return mod.create(flags);
 }
 
 function summarize(adapter: GPUAdapter, source: GpuAdapterSummary["source"]): GpuAdapterSummary {
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   const a = adapter as unknown as { isFallbackAdapter?: boolean };
-  const fallback = (info as unknown as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? a.isFallbackAdapter ?? false;
+  const fallback =
+    (info as unknown as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? a.isFallbackAdapter ?? false;
   return {
-    vendor: info?.vendor ?? "", architecture: info?.architecture ?? "", device: info?.device ?? "",
-    description: info?.description ?? "", isFallbackAdapter: fallback, source,
+    vendor: info?.vendor ?? "",
+    architecture: info?.architecture ?? "",
+    device: info?.device ?? "",
+    description: info?.description ?? "",
+    isFallbackAdapter: fallback,
+    source,
   };
 }
 
@@ -82,10 +93,17 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   let gpu: GPU | undefined = nav?.gpu;
   let source: GpuAdapterSummary["source"] = "navigator.gpu";
-  if (!gpu && isNode) { gpu = await nodeGpu(opts.dawnFlags ?? []); dawnInstances.push(gpu); source = "webgpu (Dawn)"; }
+  if (!gpu && isNode) {
+    gpu = await nodeGpu(opts.dawnFlags ?? []);
+    dawnInstances.push(gpu);
+    source = "webgpu (Dawn)";
+  }
   if (!gpu) throw new Error(noAdapterMessage("browser", "navigator.gpu is undefined"));
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? "high-performance" });
-  if (!adapter) throw new Error(noAdapterMessage(source === "navigator.gpu" ? "browser" : "node", "requestAdapter() returned null"));
+  if (!adapter)
+    throw new Error(
+      noAdapterMessage(source === "navigator.gpu" ? "browser" : "node", "requestAdapter() returned null"),
+    );
   const lim = adapter.limits;
   const device = await adapter.requestDevice({
     requiredLimits: {

@@ -19,7 +19,8 @@ export type HostArray = Float32Array | Int32Array;
 /** Bytes of size class `c`: 256 B, then 2^k·{1, 1.25, 1.5, 1.75}. */
 export function classBytes(c: number): number {
   if (c === 0) return 256;
-  const k = 8 + Math.floor((c - 1) / 4), q = (c - 1) % 4;
+  const k = 8 + Math.floor((c - 1) / 4),
+    q = (c - 1) % 4;
   return 2 ** k + q * 2 ** (k - 2);
 }
 /** The smallest class holding `bytes`. */
@@ -32,7 +33,11 @@ export function sizeClass(bytes: number): number {
   return c;
 }
 
-interface Held { pool: GpuBufferPool; buffer: GPUBuffer; cls: number }
+interface Held {
+  pool: GpuBufferPool;
+  buffer: GPUBuffer;
+  cls: number;
+}
 const finalizer = new FinalizationRegistry<Held>((h) => h.pool.release(h.buffer, h.cls));
 
 export class GpuStorage {
@@ -46,12 +51,19 @@ export class GpuStorage {
   host: HostArray | null = null;
   private released = false;
 
-  constructor(readonly pool: GpuBufferPool, readonly buffer: GPUBuffer, readonly cls: number,
-    readonly dtype: GpuDType, readonly length: number) {
+  constructor(
+    readonly pool: GpuBufferPool,
+    readonly buffer: GPUBuffer,
+    readonly cls: number,
+    readonly dtype: GpuDType,
+    readonly length: number,
+  ) {
     finalizer.register(this, { pool, buffer, cls }, this);
   }
 
-  get byteLength(): number { return this.length * 4; }
+  get byteLength(): number {
+    return this.length * 4;
+  }
 
   /** Returns the buffer to the pool now (optional: garbage collection does it otherwise). */
   dispose(): void {
@@ -61,7 +73,9 @@ export class GpuStorage {
     this.pool.release(this.buffer, this.cls);
   }
 
-  get disposed(): boolean { return this.released; }
+  get disposed(): boolean {
+    return this.released;
+  }
 }
 
 export interface PoolStats {
@@ -79,8 +93,10 @@ export class GpuBufferPool {
   private pending: Array<[GPUBuffer, number]> = [];
   private stats: PoolStats = { bytesInUse: 0, bytesFree: 0, buffersCreated: 0, reused: 0 };
 
-  constructor(private readonly device: GPUDevice,
-    private readonly usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  ) {}
 
   acquire(bytes: number): { buffer: GPUBuffer; cls: number } {
     const cls = sizeClass(bytes);
@@ -116,9 +132,15 @@ export class GpuBufferPool {
 
   /** Destroys every free buffer (memory back to the driver). */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) { this.stats.bytesFree -= b.size; b.destroy(); }
+    for (const list of this.free.values())
+      for (const b of list) {
+        this.stats.bytesFree -= b.size;
+        b.destroy();
+      }
     this.free.clear();
   }
 
-  snapshot(): PoolStats { return { ...this.stats }; }
+  snapshot(): PoolStats {
+    return { ...this.stats };
+  }
 }

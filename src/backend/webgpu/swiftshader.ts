@@ -26,8 +26,9 @@ export function findSwiftShader(): SwiftShaderPaths | null {
   for (const d of COMMON) files.push(`${d}/vk_swiftshader_icd.json`, `${d}/libvulkan.so.1`);
   const icd = files.find((f) => f.endsWith("/vk_swiftshader_icd.json") && existsSync(f));
   if (!icd) return null;
-  const loader = files.find((f) => f.endsWith("/libvulkan.so.1") && existsSync(f) && dirname(f) === dirname(icd))
-    ?? files.find((f) => f.endsWith("/libvulkan.so.1") && existsSync(f));
+  const loader =
+    files.find((f) => f.endsWith("/libvulkan.so.1") && existsSync(f) && dirname(f) === dirname(icd)) ??
+    files.find((f) => f.endsWith("/libvulkan.so.1") && existsSync(f));
   if (!loader) return null;
   return { libDir: dirname(loader), icd };
 }
@@ -40,24 +41,35 @@ export function swiftshaderEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
   return { ...base, LD_LIBRARY_PATH: ld, VK_ICD_FILENAMES: p.icd, GRADLAB_SWIFTSHADER: "1" };
 }
 
-export const SWIFTSHADER_MISSING = "WebGPU in Node on a machine without a GPU needs the Vulkan loader and SwiftShader driver "
-  + "that Debian's chromium package ships (vk_swiftshader_icd.json, libvulkan.so.1): install it with `apt-get install -y chromium`";
+export const SWIFTSHADER_MISSING =
+  "WebGPU in Node on a machine without a GPU needs the Vulkan loader and SwiftShader driver " +
+  "that Debian's chromium package ships (vk_swiftshader_icd.json, libvulkan.so.1): install it with `apt-get install -y chromium`";
 
 /**
  * Runs `node [nodeArgs] script [args]` with the SwiftShader environment; resolves with its exit
  * code and output. Throws SWIFTSHADER_MISSING's message when chromium's files are not there.
  */
-export function runWithSwiftShader(script: string, args: string[] = [], opts: { nodeArgs?: string[]; cwd?: string; inherit?: boolean } = {}):
-  Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runWithSwiftShader(
+  script: string,
+  args: string[] = [],
+  opts: { nodeArgs?: string[]; cwd?: string; inherit?: boolean } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = swiftshaderEnv();
   if (!env) return Promise.reject(new Error(SWIFTSHADER_MISSING));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
-      env, cwd: opts.cwd, stdio: opts.inherit ? "inherit" : ["ignore", "pipe", "pipe"],
+      env,
+      cwd: opts.cwd,
+      stdio: opts.inherit ? "inherit" : ["ignore", "pipe", "pipe"],
     });
-    let stdout = "", stderr = "";
-    child.stdout?.on("data", (d) => { stdout += d; });
-    child.stderr?.on("data", (d) => { stderr += d; });
+    let stdout = "",
+      stderr = "";
+    child.stdout?.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });

@@ -10,7 +10,8 @@ it("keeps GPU memory in use flat over 1,000 steps without dispose()", async () =
   manualSeed(0);
   const model = new nn.Sequential(new nn.Linear(8, 16), new nn.ReLU(), new nn.Linear(16, 4));
   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
-  const x = randn([16, 8]), y = randint(0, 4, [16]);
+  const x = randn([16, 8]),
+    y = randint(0, 4, [16]);
   const pool = webgpuContext()!.pool;
   const samples: { step: number; inUse: number; held: number; created: number; loss: number }[] = [];
   for (let step = 1; step <= 1000; step++) {
@@ -24,7 +25,8 @@ it("keeps GPU memory in use flat over 1,000 steps without dispose()", async () =
       samples.push({ step, inUse: s.bytesInUse, held: s.bytesInUse + s.bytesFree, created: s.buffersCreated, loss: v });
     }
   }
-  const warm = samples.find((s) => s.step === 500)!, last = samples[samples.length - 1];
+  const warm = samples.find((s) => s.step === 500)!,
+    last = samples[samples.length - 1];
   const report = JSON.stringify(samples);
   // Without buffers coming back, each of the last 500 steps would create its ~30 temporaries anew
   // (~15,000 buffers); with them, a collection that comes late costs a few hundred at most.

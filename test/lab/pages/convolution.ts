@@ -30,7 +30,11 @@ export function convolutionTests(): void {
     expect(Math.abs(acc - accuracyOf(pred))).toBeLessThanOrEqual(1 / 500);
     expect(acc).toBeGreaterThan(0.7);
     // test image 3 as the page shows it
-    const probs = noGrad(() => model(testPixels(3, 4).view(1, 1, 28, 28)).softmax(1).dataSync());
+    const probs = noGrad(() =>
+      model(testPixels(3, 4).view(1, 1, 28, 28))
+        .softmax(1)
+        .dataSync(),
+    );
     const best = probs.indexOf(Math.max(...probs));
     expect(await metricText(p.page, "pred")).toBe(String(best));
     expect(Number(await metricText(p.page, "prob"))).toBeCloseTo(probs[best], 3);
@@ -39,14 +43,20 @@ export function convolutionTests(): void {
     expect(await p.page.locator('[data-plot="filters"] canvas').count()).toBe(6);
     // the edge kernel on test image 3 (pixels / 255), padding 1
     const { x } = mnistTest();
-    const img = tensor(Float32Array.from(x.subarray(3 * 784, 4 * 784), (v) => v / 255), { shape: [1, 1, 28, 28] });
+    const img = tensor(
+      Float32Array.from(x.subarray(3 * 784, 4 * 784), (v) => v / 255),
+      { shape: [1, 1, 28, 28] },
+    );
     const edge = tensor([-1, -1, -1, -1, 8, -1, -1, -1, -1], { shape: [1, 1, 3, 3] });
     const out = F.conv2d(img, edge, null, { padding: 1 }).dataSync();
     expect(Number(await metricText(p.page, "kernel-max"))).toBeCloseTo(Math.max(...out), 3);
     // editing one weight by keyboard changes the output as F.conv2d says
     await p.page.selectOption('[data-control="preset"]', "blur");
     await p.page.locator('[data-control="k4"]').fill("1");
-    const blur = tensor([1, 1, 1, 1, 9, 1, 1, 1, 1].map((v) => v / 9), { shape: [1, 1, 3, 3] });
+    const blur = tensor(
+      [1, 1, 1, 1, 9, 1, 1, 1, 1].map((v) => v / 9),
+      { shape: [1, 1, 3, 3] },
+    );
     const want = Math.max(...F.conv2d(img, blur, null, { padding: 1 }).dataSync());
     await waitText(p.page, "kernel-max", (t) => Math.abs(Number(t) - want) < 1e-3, 10_000);
     expect(p.page.url()).toContain("kernel=");

@@ -62,8 +62,8 @@ export function openingTests(): void {
           id === "lenet"
             ? lenetFrom(sd)(x.view(-1, 1, 28, 28))
             : id === "mlp"
-            ? linear(sd, "4", linear(sd, "2", linear(sd, "0", x).relu()).relu())
-            : linear(sd, "0", id === "hog" ? hog : x),
+              ? linear(sd, "4", linear(sd, "2", linear(sd, "0", x).relu()).relu())
+              : linear(sd, "0", id === "hog" ? hog : x),
         ),
       );
       const shown = Number(await p.page.locator(`[data-metric="acc-${id}"]`).getAttribute("data-value"));

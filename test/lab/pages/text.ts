@@ -9,7 +9,10 @@ import { metricText } from "../harness.js";
 /** The pages' tokenizer and validation text: chapters 1..n train, chapter n + 1 validates. */
 function corpus(n: number): { tok: data.CharTokenizer; val: Int32Array } {
   const ch = mobyDick().slice(0, n + 1);
-  const train = ch.slice(0, n).map((c) => c.text).join("\n"),
+  const train = ch
+      .slice(0, n)
+      .map((c) => c.text)
+      .join("\n"),
     val = ch[n].text;
   const tok = data.CharTokenizer.fromText([train, val]);
   return { tok, val: tok.encode(val) };
@@ -19,13 +22,20 @@ function corpus(n: number): { tok: data.CharTokenizer; val: Int32Array } {
  * The pages' GPT rebuilt in Node from the download: models.gpt (checked against PyTorch in
  * test/models/gpt.test.ts) loading the downloaded weights with strict keys.
  */
-function gpt(sd: Map<string, NamedArray>, c: { layers: number; heads: number; width: number; block: number }, vocabSize: number) {
+function gpt(
+  sd: Map<string, NamedArray>,
+  c: { layers: number; heads: number; width: number; block: number },
+  vocabSize: number,
+) {
   const m = models.gpt({ vocabSize, blockSize: c.block, nLayer: c.layers, nHead: c.heads, nEmbd: c.width });
   const weights: Record<string, Tensor> = {};
   for (const [k, t] of sd) weights[k] = tensor(t.data as Float32Array, { shape: t.shape });
   m.loadStateDict(weights, { strict: true });
   m.eval();
-  return (idx: Tensor): { logits: Tensor; attention: Tensor[] } => ({ logits: m(idx), attention: m.attentionMaps(idx) });
+  return (idx: Tensor): { logits: Tensor; attention: Tensor[] } => ({
+    logits: m(idx),
+    attention: m.attentionMaps(idx),
+  });
 }
 
 export function textTests(): void {
@@ -67,7 +77,10 @@ function gradReach(steps: number, width: number, seed: number): Record<"rnn" | "
   const norms = (run: (x: Tensor) => Tensor): number[] => {
     manualSeed(seed);
     const x = randn([1, steps, width]).requiresGrad_();
-    run(x).narrow(1, steps - 1, 1).sum().backward();
+    run(x)
+      .narrow(1, steps - 1, 1)
+      .sum()
+      .backward();
     const g = x.grad!.dataSync();
     return Array.from({ length: steps }, (_, t) => Math.hypot(...g.subarray(t * width, (t + 1) * width)));
   };

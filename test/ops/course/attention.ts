@@ -8,9 +8,19 @@ import { type CourseCase, type CourseRunner, expectNear, fromFixture, runOp } fr
  * A module case: load the state_dict, run `call` on the inputs, compare every output and, after
  * backward of sum(out · upstream[out]), every input and parameter gradient.
  */
-export function runModuleCase(c: CourseCase, module: nn.Module<unknown>, call: (inputs: Record<string, Tensor>) => Record<string, Tensor>): void {
-  module.loadStateDict(Object.fromEntries(Object.entries(c.state_dict as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)])));
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]));
+export function runModuleCase(
+  c: CourseCase,
+  module: nn.Module<unknown>,
+  call: (inputs: Record<string, Tensor>) => Record<string, Tensor>,
+): void {
+  module.loadStateDict(
+    Object.fromEntries(
+      Object.entries(c.state_dict as Record<string, FixtureTensor>).map(([k, t]) => [k, fromFixture(t)]),
+    ),
+  );
+  const inputs = Object.fromEntries(
+    Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]),
+  );
   const outs = call(inputs);
   const expected = c.outputs as Record<string, FixtureTensor>;
   const upstream = c.upstream as Record<string, FixtureTensor>;
@@ -30,13 +40,27 @@ export function runModuleCase(c: CourseCase, module: nn.Module<unknown>, call: (
 }
 
 export const attentionRunners: Record<string, CourseRunner> = {
-  scaled_dot_product_attention: (c) => runOp(c, ({ query, key, value }, { is_causal }) =>
-    F.scaledDotProductAttention(query, key, value, { isCausal: is_causal as boolean | undefined })),
+  scaled_dot_product_attention: (c) =>
+    runOp(c, ({ query, key, value }, { is_causal }) =>
+      F.scaledDotProductAttention(query, key, value, { isCausal: is_causal as boolean | undefined }),
+    ),
   TransformerEncoderLayer: (c) => {
-    const a = c.args as { d_model: number; nhead: number; dim_feedforward: number; dropout: number; batch_first: boolean;
-      norm_first: boolean; activation: "gelu" | "relu" };
-    const layer = new nn.TransformerEncoderLayer(a.d_model, a.nhead, { dimFeedforward: a.dim_feedforward, dropout: a.dropout,
-      batchFirst: a.batch_first, normFirst: a.norm_first, activation: a.activation });
+    const a = c.args as {
+      d_model: number;
+      nhead: number;
+      dim_feedforward: number;
+      dropout: number;
+      batch_first: boolean;
+      norm_first: boolean;
+      activation: "gelu" | "relu";
+    };
+    const layer = new nn.TransformerEncoderLayer(a.d_model, a.nhead, {
+      dimFeedforward: a.dim_feedforward,
+      dropout: a.dropout,
+      batchFirst: a.batch_first,
+      normFirst: a.norm_first,
+      activation: a.activation,
+    });
     runModuleCase(c, layer, ({ src }) => {
       // The note: src_mask = triu(ones(L, L, bool), diagonal=1), is_causal=True — one GPT block.
       const L = src.shape[1];

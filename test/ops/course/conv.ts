@@ -20,11 +20,17 @@ const leftPad = (x: Tensor, n: number): Tensor => cat([zeros([x.shape[0], x.shap
 
 export const convRunners: Record<string, CourseRunner> = {
   conv2d: (c) => runOp(c, ({ input, weight, bias }, a) => F.conv2d(input, weight, bias, convArgs(a))),
-  conv1d: (c) => runOp(c, ({ input, weight, bias }, a) => {
-    const causal = c.name === "conv1d:causal_dilated";
-    return F.conv1d(causal ? leftPad(input, 2) : input, weight, bias, convArgs(a));
-  }),
-  conv_transpose2d: (c) => runOp(c, ({ input, weight, bias }, a) => F.convTranspose2d(input, weight, bias, {
-    ...convArgs(a), padding: a.padding as IntOrTuple | undefined, outputPadding: a.output_padding as IntOrTuple | undefined,
-  })),
+  conv1d: (c) =>
+    runOp(c, ({ input, weight, bias }, a) => {
+      const causal = c.name === "conv1d:causal_dilated";
+      return F.conv1d(causal ? leftPad(input, 2) : input, weight, bias, convArgs(a));
+    }),
+  conv_transpose2d: (c) =>
+    runOp(c, ({ input, weight, bias }, a) =>
+      F.convTranspose2d(input, weight, bias, {
+        ...convArgs(a),
+        padding: a.padding as IntOrTuple | undefined,
+        outputPadding: a.output_padding as IntOrTuple | undefined,
+      }),
+    ),
 };

@@ -32,7 +32,7 @@ export function loadCourseCases(): CourseCase[] {
 }
 
 /** The key a case is run by: its op for op/util/model cases, its module class for module cases, else its name. */
-export const runnerKey = (c: CourseCase): string => (c.kind === "module" ? c.module! : c.op ?? c.name);
+export const runnerKey = (c: CourseCase): string => (c.kind === "module" ? c.module! : (c.op ?? c.name));
 
 export function fromFixture(t: FixtureTensor, requiresGrad = false): Tensor {
   return tensor(t.data, { shape: t.shape, dtype: t.dtype === "int64" ? "int32" : "float32", requiresGrad });
@@ -52,20 +52,30 @@ function nearValues(a: ArrayLike<number>, e: readonly number[], what: string, re
   let scale = 0;
   for (const v of e) scale = Math.max(scale, Math.abs(v));
   const tol = rel * Math.max(scale, 1e-3);
-  let worst = -1, worstErr = 0;
+  let worst = -1,
+    worstErr = 0;
   for (let i = 0; i < e.length; i++) {
     const err = Math.abs(a[i] - e[i]);
-    if (!(err <= tol) && (worst < 0 || err > worstErr || Number.isNaN(err))) { worst = i; worstErr = err; }
+    if (!(err <= tol) && (worst < 0 || err > worstErr || Number.isNaN(err))) {
+      worst = i;
+      worstErr = err;
+    }
   }
-  if (worst >= 0) expect.fail(`${what}: element ${worst} is ${a[worst]}, expected ${e[worst]} (tolerance ${tol.toExponential(2)})`);
+  if (worst >= 0)
+    expect.fail(`${what}: element ${worst} is ${a[worst]}, expected ${e[worst]} (tolerance ${tol.toExponential(2)})`);
 }
 
 /**
  * An op case: inputs with a gradient in `grads` require grad; `fn` computes the output from the
  * inputs and PyTorch's keyword args; the output and every gradient (of sum(output · upstream)) must match.
  */
-export function runOp(c: CourseCase, fn: (inputs: Record<string, Tensor>, args: Record<string, unknown>) => Tensor): void {
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]));
+export function runOp(
+  c: CourseCase,
+  fn: (inputs: Record<string, Tensor>, args: Record<string, unknown>) => Tensor,
+): void {
+  const inputs = Object.fromEntries(
+    Object.entries(c.inputs).map(([k, t]) => [k, fromFixture(t, t.dtype === "float32" && !!c.grads?.[k])]),
+  );
   const out = fn(inputs, c.args ?? {});
   expectNear(out, c.output!, `${c.name} output`);
   if (c.upstream) {

@@ -17,7 +17,9 @@ function lenet5Step(c: CourseCase): void {
   opt.zeroGrad();
   const loss = F.crossEntropy(model(fromFixture(c.inputs.x)), fromFixture(c.inputs.y));
   const want = c.loss as number;
-  withValues(loss, ([v]) => expect(Math.abs(v - want), `${c.name} loss ${v} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.abs(want)));
+  withValues(loss, ([v]) =>
+    expect(Math.abs(v - want), `${c.name} loss ${v} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.abs(want)),
+  );
   loss.backward();
   const params = Object.fromEntries(model.namedParameters());
   for (const [k, g] of Object.entries(c.grads!)) expectNear(params[k].grad, g, `${c.name} grad ${k}`, 1e-4);

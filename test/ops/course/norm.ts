@@ -12,7 +12,8 @@ function batchNorm2dCase(c: CourseCase): void {
   const bn = new nn.BatchNorm2d(a.num_features, { momentum: a.momentum, eps: a.eps });
   const sd = c.state_dict as Record<string, FixtureTensor>;
   bn.loadStateDict(Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, fromFixture(t)])));
-  const outs = c.outputs as Record<string, FixtureTensor>, up = c.upstream as Record<string, FixtureTensor>;
+  const outs = c.outputs as Record<string, FixtureTensor>,
+    up = c.upstream as Record<string, FixtureTensor>;
   const x = fromFixture(c.inputs.x_train, true);
   const out = bn(x);
   expectNear(out, outs.output, `${c.name} train output`);
@@ -29,9 +30,13 @@ function batchNorm2dCase(c: CourseCase): void {
 }
 
 export const normRunners: Record<string, CourseRunner> = {
-  layer_norm: (c) => runOp(c, ({ input, weight, bias }, a: Args) =>
-    F.layerNorm(input, a.normalized_shape as number[], weight, bias, a.eps as number)),
-  group_norm: (c) => runOp(c, ({ input, weight, bias }, a: Args) =>
-    F.groupNorm(input, a.num_groups as number, weight, bias, a.eps as number)),
+  layer_norm: (c) =>
+    runOp(c, ({ input, weight, bias }, a: Args) =>
+      F.layerNorm(input, a.normalized_shape as number[], weight, bias, a.eps as number),
+    ),
+  group_norm: (c) =>
+    runOp(c, ({ input, weight, bias }, a: Args) =>
+      F.groupNorm(input, a.num_groups as number, weight, bias, a.eps as number),
+    ),
   BatchNorm2d: batchNorm2dCase,
 };

@@ -11,7 +11,8 @@ import { type CourseCase, type CourseRunner, expectNear, fromFixture } from "./h
 
 /** PyTorch's keyword arguments in gradlab's spelling: weight_decay → weightDecay, T_max → tMax. */
 function camelArgs(args: Record<string, unknown>): Record<string, unknown> {
-  const camel = (k: string): string => k.replace(/_([a-zA-Z])/g, (_, ch: string) => ch.toUpperCase()).replace(/^[A-Z]/, (ch) => ch.toLowerCase());
+  const camel = (k: string): string =>
+    k.replace(/_([a-zA-Z])/g, (_, ch: string) => ch.toUpperCase()).replace(/^[A-Z]/, (ch) => ch.toLowerCase());
   return Object.fromEntries(Object.entries(args).map(([k, v]) => [camel(k), v]));
 }
 
@@ -30,18 +31,24 @@ function makeScheduler(opt: AnyOptimizer, spec: SchedulerSpec): optim.LRSchedule
   return new classes[name](opt, camelArgs(args));
 }
 type Ctor<T> = new (...args: never[]) => T;
-const optimizerClass = (name: string): Ctor<AnyOptimizer> => (optim as unknown as Record<string, Ctor<AnyOptimizer>>)[name];
+const optimizerClass = (name: string): Ctor<AnyOptimizer> =>
+  (optim as unknown as Record<string, Ctor<AnyOptimizer>>)[name];
 
 function runOptimCase(c: CourseCase): void {
   const model = fixtureMlp(c);
   const Opt = optimizerClass(c.optimizer as string);
   expect(Opt, `optim.${c.optimizer as string}`).toBeTypeOf("function");
-  const opt = new (Opt as unknown as new (p: nn.Parameter[], o: object) => AnyOptimizer)(model.parameters(), camelArgs(c.args ?? {}));
+  const opt = new (Opt as unknown as new (p: nn.Parameter[], o: object) => AnyOptimizer)(
+    model.parameters(),
+    camelArgs(c.args ?? {}),
+  );
   expectOptimizerTrajectory(c, model, opt, c.scheduler ? makeScheduler(opt, c.scheduler as SchedulerSpec) : null);
 }
 
 export const optimRunners: Record<string, CourseRunner> = Object.fromEntries(
-  ["rmsprop", "rmsprop:momentum_centered", "adagrad", "adam:amsgrad_wd", "adamw:onecycle", "sgd:warmup_cosine"].map((k) => [k, runOptimCase]),
+  ["rmsprop", "rmsprop:momentum_centered", "adagrad", "adam:amsgrad_wd", "adamw:onecycle", "sgd:warmup_cosine"].map(
+    (k) => [k, runOptimCase],
+  ),
 );
 
 /** clip_grad_norm_: parameters holding the case's gradients; the total norm and the clipped gradients must match. */
@@ -52,7 +59,12 @@ optimRunners.clip_grad_norm_ = (c) => {
     return [k, p] as const;
   });
   const a = c.args as { max_norm: number; norm_type: number };
-  const total = nn.utils.clipGradNorm_(params.map(([, p]) => p), a.max_norm, a.norm_type);
+  const total = nn.utils.clipGradNorm_(
+    params.map(([, p]) => p),
+    a.max_norm,
+    a.norm_type,
+  );
   expectNear(total, c.output!, `${c.name} total norm`);
-  for (const [k, p] of params) expectNear(p.grad, (c.clipped as Record<string, FixtureTensor>)[k], `${c.name} clipped ${k}`);
+  for (const [k, p] of params)
+    expectNear(p.grad, (c.clipped as Record<string, FixtureTensor>)[k], `${c.name} clipped ${k}`);
 };

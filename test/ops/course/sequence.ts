@@ -10,8 +10,11 @@ type Outputs = Record<string, Tensor>;
  * (strict: the keys must be exactly PyTorch's), run it, compare every output, then backpropagate
  * Σ sum(output · upstream[output]) and compare the gradients of the inputs and of every parameter.
  */
-function runModule(c: CourseCase, build: (a: Record<string, unknown>) => nn.AnyModule,
-  call: (m: nn.AnyModule, inputs: Record<string, Tensor>) => Outputs): void {
+function runModule(
+  c: CourseCase,
+  build: (a: Record<string, unknown>) => nn.AnyModule,
+  call: (m: nn.AnyModule, inputs: Record<string, Tensor>) => Outputs,
+): void {
   const m = build(c.args ?? {});
   const sd = c.state_dict as Record<string, FixtureTensor>;
   m.loadStateDict(Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, fromFixture(t)])), { strict: true });
@@ -35,33 +38,73 @@ function runModule(c: CourseCase, build: (a: Record<string, unknown>) => nn.AnyM
 /** PyTorch's RNN keyword args, camelCased. */
 function rnnOptions(a: Record<string, unknown>): nn.RNNOptions {
   return {
-    numLayers: a.num_layers as number | undefined, bias: a.bias as boolean | undefined,
-      batchFirst: a.batch_first as boolean | undefined,
-    dropout: a.dropout as number | undefined, bidirectional: a.bidirectional as boolean | undefined,
+    numLayers: a.num_layers as number | undefined,
+    bias: a.bias as boolean | undefined,
+    batchFirst: a.batch_first as boolean | undefined,
+    dropout: a.dropout as number | undefined,
+    bidirectional: a.bidirectional as boolean | undefined,
     nonlinearity: a.nonlinearity as "tanh" | "relu" | undefined,
   };
 }
 
 export const sequenceRunners: Record<string, CourseRunner> = {
-  embedding: (c) => runOp(c, ({ input, weight }, { padding_idx }) => F.embedding(input, weight,
-    { paddingIdx: padding_idx as number | undefined })),
-  cross_entropy: (c) => runOp(c, ({ input, target }, { ignore_index }) => {
-    const opts = { ignoreIndex: ignore_index as number | undefined };
-    // (N, C, L) logits are the fixture's "sequence" case; (N, L, C) logits the language-model form, flattened.
-    if (c.name.endsWith("flat_tokens")) return F.crossEntropy(input.view(-1, input.shape[2]), target.view(-1), opts);
-    return F.crossEntropy(input, target, opts);
-  }),
-  RNN: (c) => runModule(c, (a) => new nn.RNN(a.input_size as number, a.hidden_size as number, rnnOptions(a)),
-    (m, { input }) => { const { output, hN } = (m as nn.RNN)(input); return { output, h_n: hN }; }),
-  LSTM: (c) => runModule(c, (a) => new nn.LSTM(a.input_size as number, a.hidden_size as number, rnnOptions(a)),
-    (m, { input }) => { const { output, hN, cN } = (m as nn.LSTM)(input); return { output, h_n: hN, c_n: cN }; }),
-  GRU: (c) => runModule(c, (a) => new nn.GRU(a.input_size as number, a.hidden_size as number, rnnOptions(a)),
-    (m, { input }) => { const { output, hN } = (m as nn.GRU)(input); return { output, h_n: hN }; }),
-  RNNCell: (c) => runModule(c, (a) => new nn.RNNCell(a.input_size as number, a.hidden_size as number),
-    (m, { input, h_0 }) => ({ h_1: (m as nn.RNNCell)(input, h_0) })),
-  GRUCell: (c) => runModule(c, (a) => new nn.GRUCell(a.input_size as number, a.hidden_size as number),
-    (m, { input, h_0 }) => ({ h_1: (m as nn.GRUCell)(input, h_0) })),
-  LSTMCell: (c) => runModule(c, (a) => new nn.LSTMCell(a.input_size as number, a.hidden_size as number),
-    (m, { input, h_0, c_0 }) => { const [h1, c1] = (m as nn.LSTMCell)(input, [h_0, c_0]); return { h_1: h1,
-      c_1: c1 }; }),
+  embedding: (c) =>
+    runOp(c, ({ input, weight }, { padding_idx }) =>
+      F.embedding(input, weight, { paddingIdx: padding_idx as number | undefined }),
+    ),
+  cross_entropy: (c) =>
+    runOp(c, ({ input, target }, { ignore_index }) => {
+      const opts = { ignoreIndex: ignore_index as number | undefined };
+      // (N, C, L) logits are the fixture's "sequence" case; (N, L, C) logits the language-model form, flattened.
+      if (c.name.endsWith("flat_tokens")) return F.crossEntropy(input.view(-1, input.shape[2]), target.view(-1), opts);
+      return F.crossEntropy(input, target, opts);
+    }),
+  RNN: (c) =>
+    runModule(
+      c,
+      (a) => new nn.RNN(a.input_size as number, a.hidden_size as number, rnnOptions(a)),
+      (m, { input }) => {
+        const { output, hN } = (m as nn.RNN)(input);
+        return { output, h_n: hN };
+      },
+    ),
+  LSTM: (c) =>
+    runModule(
+      c,
+      (a) => new nn.LSTM(a.input_size as number, a.hidden_size as number, rnnOptions(a)),
+      (m, { input }) => {
+        const { output, hN, cN } = (m as nn.LSTM)(input);
+        return { output, h_n: hN, c_n: cN };
+      },
+    ),
+  GRU: (c) =>
+    runModule(
+      c,
+      (a) => new nn.GRU(a.input_size as number, a.hidden_size as number, rnnOptions(a)),
+      (m, { input }) => {
+        const { output, hN } = (m as nn.GRU)(input);
+        return { output, h_n: hN };
+      },
+    ),
+  RNNCell: (c) =>
+    runModule(
+      c,
+      (a) => new nn.RNNCell(a.input_size as number, a.hidden_size as number),
+      (m, { input, h_0 }) => ({ h_1: (m as nn.RNNCell)(input, h_0) }),
+    ),
+  GRUCell: (c) =>
+    runModule(
+      c,
+      (a) => new nn.GRUCell(a.input_size as number, a.hidden_size as number),
+      (m, { input, h_0 }) => ({ h_1: (m as nn.GRUCell)(input, h_0) }),
+    ),
+  LSTMCell: (c) =>
+    runModule(
+      c,
+      (a) => new nn.LSTMCell(a.input_size as number, a.hidden_size as number),
+      (m, { input, h_0, c_0 }) => {
+        const [h1, c1] = (m as nn.LSTMCell)(input, [h_0, c_0]);
+        return { h_1: h1, c_1: c1 };
+      },
+    ),
 };

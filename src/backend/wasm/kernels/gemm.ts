@@ -19,9 +19,26 @@ const onWasm = (g: GemmArgs): boolean => f32(g.a, g.b, g.c) && (!g.bias || f32(g
 
 /** The wasm gemm's argument list for one whole product, operands marshalled through `f`. */
 function gemmCall(f: Frame, args: GemmArgs, scratch: number): number[] {
-  const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0,
-    relu = false } = args;
-  const pa = f.in(a as Float32Array, aOffset, m * k), pb = f.in(b as Float32Array, bOffset, k * n);
+  const {
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    a,
+    b,
+    c,
+    aOffset = 0,
+    bOffset = 0,
+    cOffset = 0,
+    alpha = 1,
+    beta = 0,
+    bias,
+    biasOffset = 0,
+    relu = false,
+  } = args;
+  const pa = f.in(a as Float32Array, aOffset, m * k),
+    pb = f.in(b as Float32Array, bOffset, k * n);
   // beta = 0 overwrites C (NaNs included), so a foreign C need not be copied in.
   const pc = beta === 0 ? f.overwrite(c as Float32Array, cOffset, m * n) : f.out(c as Float32Array, cOffset, m * n);
   const pbias = bias ? f.in(bias as Float32Array, biasOffset, n) : 0;
@@ -29,16 +46,23 @@ function gemmCall(f: Frame, args: GemmArgs, scratch: number): number[] {
 }
 
 export const gemmFamily: WasmFamily = (ctx: WasmContext) => {
-  const gemmExport = ctx.ex.gemm, blocksExport = ctx.ex.gemmBlocks;
+  const gemmExport = ctx.ex.gemm,
+    blocksExport = ctx.ex.gemmBlocks;
 
   function gemm(args: GemmArgs): void {
     const { m, n, k } = args;
-    if (!onWasm(args)) { jsKernels.gemm(args); return; }
+    if (!onWasm(args)) {
+      jsKernels.gemm(args);
+      return;
+    }
     if (m <= 0 || n <= 0) return;
     withFrame(ctx, (f) => {
       const whole = gemmCall(f, args, ctx.scratch);
       const t = m * n * k >= GEMM_PARALLEL_MACS ? threadsNow(ctx) : 1;
-      if (t <= 1) { gemmExport(...whole); return; }
+      if (t <= 1) {
+        gemmExport(...whole);
+        return;
+      }
       const [tA, tB, , , , alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu] = whole;
       // The caller owns the first block of C's columns (or rows, for tall C), aligned to the
       // micro-tile; the rest is cut into GEMM_SUB_BLOCKS blocks per worker that the workers claim
@@ -47,21 +71,45 @@ export const gemmFamily: WasmFamily = (ctx: WasmContext) => {
       // (Each thread claiming all its blocks dynamically, 4–16 per thread, measured 1–4% slower:
       // smaller blocks cost more than the balance they bought; the caller's block stays whole.)
       const byCols = n >= m;
-      const extent = byCols ? n : m, align = byCols ? 16 : 4;
+      const extent = byCols ? n : m,
+        align = byCols ? 16 : 4;
       // Column blocks are whole cache lines (16 floats), so no line of C is written by two threads.
       const chunk = Math.ceil(extent / t / align) * align;
       const block = Math.max(align, Math.ceil(chunk / GEMM_SUB_BLOCKS / align) * align);
       const next = f.raw(4);
       new Int32Array(ctx.heap.buffer, next, 1)[0] = 0;
-      const share = (scratch: number): number[] =>
-        [next, +byCols, chunk, block, tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu, scratch];
+      const share = (scratch: number): number[] => [
+        next,
+        +byCols,
+        chunk,
+        block,
+        tA,
+        tB,
+        m,
+        n,
+        k,
+        alpha,
+        pa,
+        lda,
+        pb,
+        ldb,
+        beta,
+        pc,
+        ldc,
+        pbias,
+        relu,
+        scratch,
+      ];
       const calls: number[][] = [];
       for (let w = 1; w < t && chunk + (w - 1) * block < extent; w++) calls.push(share(ctx.pool!.scratchOf(w)));
       const mine = byCols
         ? [tA, tB, m, Math.min(chunk, n), k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu, ctx.scratch]
         : [tA, tB, Math.min(chunk, m), n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, relu, ctx.scratch];
       const rest = share(ctx.scratch);
-      ctx.pool!.run("gemmBlocks", calls, () => { gemmExport(...mine); blocksExport(...rest); });
+      ctx.pool!.run("gemmBlocks", calls, () => {
+        gemmExport(...mine);
+        blocksExport(...rest);
+      });
     });
   }
 
@@ -72,9 +120,16 @@ export const gemmFamily: WasmFamily = (ctx: WasmContext) => {
   const gemmsEach = gemmsOneByOne(gemm);
   function gemms(list: readonly GemmArgs[]): void {
     const macs = list.map((g) => g.m * g.n * g.k);
-    const side = list.length === 2 && threadsNow(ctx) >= 2 && list.every(onWasm) &&
-      Math.min(...macs) >= GEMM_PAIR_MIN_MACS && Math.max(...macs) <= 2 * Math.min(...macs);
-    if (!side) { gemmsEach(list); return; }
+    const side =
+      list.length === 2 &&
+      threadsNow(ctx) >= 2 &&
+      list.every(onWasm) &&
+      Math.min(...macs) >= GEMM_PAIR_MIN_MACS &&
+      Math.max(...macs) <= 2 * Math.min(...macs);
+    if (!side) {
+      gemmsEach(list);
+      return;
+    }
     withFrame(ctx, (f) => {
       const [mine, theirs] = list.map((args, i) => gemmCall(f, args, i === 0 ? ctx.scratch : ctx.pool!.scratchOf(1)));
       ctx.pool!.run("gemm", [theirs], () => gemmExport(...mine));

@@ -16,9 +16,11 @@ export const same32 = (x: unknown, out: unknown): boolean =>
 
 /** The last dim's longest run of output indices reading consecutive input indices: [lo, hi) from runSrc. */
 function interiorRun(p: PadPlan): [number, number, number] {
-  const last = p.outShape.length - 1, w = p.outShape[last], off = p.offsets[last];
+  const last = p.outShape.length - 1,
+    w = p.outShape[last],
+    off = p.offsets[last];
   let best: [number, number, number] = [0, 0, 0];
-  for (let j = 0; j < w;) {
+  for (let j = 0; j < w; ) {
     const m = p.maps[off + j];
     let k = j + 1;
     if (m >= 0) while (k < w && p.maps[off + k] === m + (k - j)) k++;
@@ -42,22 +44,56 @@ export const padFamily: WasmFamily = (ctx) => {
         jsKernels.pad(mode, x, shape, pads, value, out);
         return;
       }
-      const p = padPlan(mode, shape, pads), rank = p.outShape.length;
-      const [lo, hi, runSrc] = interiorRun(p), bits = bitsOf(value, out);
-      withFrame(ctx, (f) => ex.pad(f.in(x as Float32Array), f.overwrite(out as Float32Array), rank,
-        f.ints(stridesOf(p.inShape)), f.ints(p.outShape), f.in(p.maps), f.ints(p.offsets), 0, p.outShape[0], bits, lo,
-        hi, runSrc, f.raw(4 * rank)));
+      const p = padPlan(mode, shape, pads),
+        rank = p.outShape.length;
+      const [lo, hi, runSrc] = interiorRun(p),
+        bits = bitsOf(value, out);
+      withFrame(ctx, (f) =>
+        ex.pad(
+          f.in(x as Float32Array),
+          f.overwrite(out as Float32Array),
+          rank,
+          f.ints(stridesOf(p.inShape)),
+          f.ints(p.outShape),
+          f.in(p.maps),
+          f.ints(p.offsets),
+          0,
+          p.outShape[0],
+          bits,
+          lo,
+          hi,
+          runSrc,
+          f.raw(4 * rank),
+        ),
+      );
     },
     padBackward(mode, dy, shape, pads, dx) {
       if (!f32(dy, dx) || dx.length === 0 || dy.length === 0) {
         jsKernels.padBackward(mode, dy, shape, pads, dx);
         return;
       }
-      const p = padPlan(mode, shape, pads), rank = p.outShape.length;
+      const p = padPlan(mode, shape, pads),
+        rank = p.outShape.length;
       const [lo, hi, runSrc] = interiorRun(p);
-      withFrame(ctx, (f) => ex.padBackward(f.in(dy as Float32Array), f.overwrite(dx as Float32Array), rank,
-        f.ints(stridesOf(p.inShape)), f.ints(p.outShape), f.in(p.maps), f.ints(p.offsets), 0, p.outShape[0], lo, hi,
-        runSrc, f.raw(4 * rank), 0, dx.length));
+      withFrame(ctx, (f) =>
+        ex.padBackward(
+          f.in(dy as Float32Array),
+          f.overwrite(dx as Float32Array),
+          rank,
+          f.ints(stridesOf(p.inShape)),
+          f.ints(p.outShape),
+          f.in(p.maps),
+          f.ints(p.offsets),
+          0,
+          p.outShape[0],
+          lo,
+          hi,
+          runSrc,
+          f.raw(4 * rank),
+          0,
+          dx.length,
+        ),
+      );
     },
   };
 };

@@ -7,13 +7,21 @@ import type { GpuStorage } from "../storage.js";
  * The Kernels interface with every host array replaced by GPU storage: same names, same other
  * parameters, same semantics (`K.gemm({ a, b, c, ... })` with `a`, `b`, `c` GpuStorage).
  */
-type OnGpu<T> =
-  DeviceStorage extends T ? GpuStorage | Extract<T, null | undefined> :
-  T extends Float32Array | Float64Array | Int32Array ? T : // host values (fromHost, writeHost) stay on the host
-  T extends number | string | boolean | null | undefined ? T :
-  T extends readonly (infer U)[] ? readonly OnGpu<U>[] :
-  T extends object ? { [K in keyof T]: OnGpu<T[K]> } : T;
-type OnGpuFn<F> = F extends (...args: infer A) => infer R ? (...args: { [I in keyof A]: OnGpu<A[I]> }) => OnGpu<R> : never;
+type OnGpu<T> = DeviceStorage extends T
+  ? GpuStorage | Extract<T, null | undefined>
+  : T extends Float32Array | Float64Array | Int32Array
+    ? T
+    : // host values (fromHost, writeHost) stay on the host
+      T extends number | string | boolean | null | undefined
+      ? T
+      : T extends readonly (infer U)[]
+        ? readonly OnGpu<U>[]
+        : T extends object
+          ? { [K in keyof T]: OnGpu<T[K]> }
+          : T;
+type OnGpuFn<F> = F extends (...args: infer A) => infer R
+  ? (...args: { [I in keyof A]: OnGpu<A[I]> }) => OnGpu<R>
+  : never;
 /**
  * Kernels only the CPU backends implement: fused ops whose callers run the composite ops on a device
  * (ops/attention.ts checks the device), so a GPU backend need not provide them.
@@ -53,14 +61,19 @@ export function storeF(dtype: string, expr: string): string {
 
 /** The bits a fill writes: the value converted as the host's typed array would. */
 export function bitsOf(dtype: string, value: number): number {
-  return dtype === "int32" ? new Uint32Array(new Int32Array([value]).buffer)[0] : new Uint32Array(new Float32Array([value]).buffer)[0];
+  return dtype === "int32"
+    ? new Uint32Array(new Int32Array([value]).buffer)[0]
+    : new Uint32Array(new Float32Array([value]).buffer)[0];
 }
 
 /**
  * Merges dims that every operand walks contiguously and drops size-1 dims, so broadcasts and
  * permutes of any rank fit the kernels' 8 dims (strides per operand; 0 = broadcast).
  */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function collapse(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const outS: number[] = [];
   const outT: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
@@ -68,7 +81,9 @@ export function collapse(shape: readonly number[], strides: readonly (readonly n
     const last = outS.length - 1;
     if (last >= 0 && strides.every((st, k) => outT[k][last] === st[d] * shape[d])) {
       outS[last] *= shape[d];
-      strides.forEach((st, k) => { outT[k][last] = st[d]; });
+      strides.forEach((st, k) => {
+        outT[k][last] = st[d];
+      });
     } else {
       outS.push(shape[d]);
       strides.forEach((st, k) => outT[k].push(st[d]));
@@ -80,7 +95,8 @@ export function collapse(shape: readonly number[], strides: readonly (readonly n
 export const MAX_RANK = 8;
 /** 8 u32 (two vec4 in WGSL) for a shape or stride list. */
 export function pad8(xs: readonly number[], what: string): number[] {
-  if (xs.length > MAX_RANK) throw new Error(`WebGPU ${what}: ${xs.length} dims after merging contiguous ones; at most ${MAX_RANK}`);
+  if (xs.length > MAX_RANK)
+    throw new Error(`WebGPU ${what}: ${xs.length} dims after merging contiguous ones; at most ${MAX_RANK}`);
   return [...xs, ...new Array<number>(MAX_RANK - xs.length).fill(0)];
 }
 export const U8 = "uuuuuuuu";

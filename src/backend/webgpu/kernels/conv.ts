@@ -22,11 +22,30 @@ import type { GpuStorage } from "../storage.js";
 import { header } from "./common.js";
 
 /** The geometry as uniform fields (all u32 but the pads, which are i32 so negative offsets stay signed). */
-const GEOM = "n: u32, cIn: u32, h: u32, w: u32, cOut: u32, kH: u32, kW: u32, sH: u32, sW: u32, pH: i32, pW: i32, "
-  + "dH: u32, dW: u32, groups: u32, hOut: u32, wOut: u32, cig: u32, cog: u32";
+const GEOM =
+  "n: u32, cIn: u32, h: u32, w: u32, cOut: u32, kH: u32, kW: u32, sH: u32, sW: u32, pH: i32, pW: i32, " +
+  "dH: u32, dW: u32, groups: u32, hOut: u32, wOut: u32, cig: u32, cog: u32";
 const GEOM_FMT = "uuuuuuuuuiiuuuuuuu";
-const geomValues = (g: ConvGeometry): number[] => [g.n, g.cIn, g.h, g.w, g.cOut, g.kH, g.kW, g.strideH, g.strideW, g.padH,
-  g.padW, g.dilationH, g.dilationW, g.groups, g.hOut, g.wOut, g.cIn / g.groups, g.cOut / g.groups];
+const geomValues = (g: ConvGeometry): number[] => [
+  g.n,
+  g.cIn,
+  g.h,
+  g.w,
+  g.cOut,
+  g.kH,
+  g.kW,
+  g.strideH,
+  g.strideW,
+  g.padH,
+  g.padW,
+  g.dilationH,
+  g.dilationW,
+  g.groups,
+  g.hOut,
+  g.wOut,
+  g.cIn / g.groups,
+  g.cOut / g.groups,
+];
 
 /** Output channels per thread: a 1 × OB tile of Y in registers. */
 const OB = 8;
@@ -39,8 +58,12 @@ const OB = 8;
  */
 const forwardSource = (bias: boolean, relu: boolean) => ({
   key: `conv2dForward:bias${+bias}:relu${+relu}`,
-  code: () => `${header(`${GEOM}, mBlocks: u32, oBlocks: u32`, [["x", "read"], ["wt", "read"], ["y", "read_write"],
-    ...(bias ? [["bias", "read"] as const] : [])])}
+  code: () => `${header(`${GEOM}, mBlocks: u32, oBlocks: u32`, [
+    ["x", "read"],
+    ["wt", "read"],
+    ["y", "read_write"],
+    ...(bias ? [["bias", "read"] as const] : []),
+  ])}
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -85,7 +108,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 /** A thread per dx[b, c, r, col]: Σ over the group's o and the taps (ka, kb) whose output (i, j) exists. */
 const BACKWARD_INPUT = {
   key: "conv2dBackwardInput",
-  code: () => `${header(`${GEOM}, total: u32`, [["dy", "read"], ["wt", "read"], ["dx", "read_write"]])}
+  code: () => `${header(`${GEOM}, total: u32`, [
+    ["dy", "read"],
+    ["wt", "read"],
+    ["dx", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.total) { return; }
   let col = i32(i % p.w); let r = i32((i / p.w) % p.h); let c = (i / (p.w * p.h)) % p.cIn; let b = i / (p.w * p.h * p.cIn);
@@ -117,7 +144,11 @@ ${FLAT()}
  */
 const BACKWARD_WEIGHT_PARTIAL = {
   key: "conv2dBackwardWeightPartial",
-  code: () => `${header(`${GEOM}, total: u32, chunks: u32, per: u32`, [["x", "read"], ["dy", "read"], ["part", "read_write"]])}
+  code: () => `${header(`${GEOM}, total: u32, chunks: u32, per: u32`, [
+    ["x", "read"],
+    ["dy", "read"],
+    ["part", "read_write"],
+  ])}
 fn fdiv(a: i32, b: i32) -> i32 { let q = a / b; return select(q, q - 1, (a % b != 0) && (a < 0)); } // floor division
 ${FLAT()}
   if (i >= p.total * p.chunks) { return; }
@@ -143,7 +174,10 @@ ${FLAT()}
 /** Pass 2: dw[e] = Σ_chunk part[chunk, e] (in chunk order), with beta (0 overwrites, NaN included). */
 const SUM_PARTS = {
   key: "conv2dSumParts",
-  code: () => `${header("total: u32, chunks: u32, beta: f32", [["part", "read"], ["dw", "read_write"]])}
+  code: () => `${header("total: u32, chunks: u32, beta: f32", [
+    ["part", "read"],
+    ["dw", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.total) { return; }
   var s = 0.0;
@@ -155,7 +189,10 @@ ${FLAT()}
 /** Bias gradient, pass 1: a thread per (output channel o, sample b) sums dy over the plane into part[b, o]. */
 const BACKWARD_BIAS_PARTIAL = {
   key: "conv2dBackwardBiasPartial",
-  code: () => `${header(`${GEOM}`, [["dy", "read"], ["part", "read_write"]])}
+  code: () => `${header(`${GEOM}`, [
+    ["dy", "read"],
+    ["part", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.n * p.cOut) { return; }
   let plane = p.hOut * p.wOut;
@@ -172,13 +209,22 @@ const fwd = new Map<string, ReturnType<typeof forwardSource>>();
 
 export function convKernels(ctx: GpuContext) {
   return {
-    conv2dForward(x: GpuStorage, weight: GpuStorage, bias: GpuStorage | null, out: GpuStorage, g: ConvGeometry, relu = false): void {
-      const M = g.n * g.hOut * g.wOut, cog = g.cOut / g.groups;
+    conv2dForward(
+      x: GpuStorage,
+      weight: GpuStorage,
+      bias: GpuStorage | null,
+      out: GpuStorage,
+      g: ConvGeometry,
+      relu = false,
+    ): void {
+      const M = g.n * g.hOut * g.wOut,
+        cog = g.cOut / g.groups;
       if (!M || !cog) return;
       const key = `${+!!bias}${+relu}`;
       let src = fwd.get(key);
       if (!src) fwd.set(key, (src = forwardSource(!!bias, relu)));
-      const mBlocks = Math.ceil(M / 64), oBlocks = Math.ceil(cog / OB);
+      const mBlocks = Math.ceil(M / 64),
+        oBlocks = Math.ceil(cog / OB);
       const [gx, gz] = grid(mBlocks, 1);
       const b: Array<GpuStorage | { s: GpuStorage; w: true }> = [x, weight, { s: out, w: true }];
       if (bias) b.push(bias);
@@ -187,17 +233,36 @@ export function convKernels(ctx: GpuContext) {
     conv2dBackwardInput(dy: GpuStorage, weight: GpuStorage, dx: GpuStorage, g: ConvGeometry): void {
       const total = g.n * g.cIn * g.h * g.w;
       if (!total) return;
-      ctx.dispatch(BACKWARD_INPUT, `${GEOM_FMT}u`, [...geomValues(g), total], [dy, weight, { s: dx, w: true }], grid(total));
+      ctx.dispatch(
+        BACKWARD_INPUT,
+        `${GEOM_FMT}u`,
+        [...geomValues(g), total],
+        [dy, weight, { s: dx, w: true }],
+        grid(total),
+      );
     },
-    conv2dBackwardWeight(x: GpuStorage, dy: GpuStorage, dWeight: GpuStorage | null, dBias: GpuStorage | null, g: ConvGeometry,
-      beta = 0, betaBias = beta): void {
+    conv2dBackwardWeight(
+      x: GpuStorage,
+      dy: GpuStorage,
+      dWeight: GpuStorage | null,
+      dBias: GpuStorage | null,
+      g: ConvGeometry,
+      beta = 0,
+      betaBias = beta,
+    ): void {
       if (dWeight) {
         const total = g.cOut * (g.cIn / g.groups) * g.kH * g.kW;
         if (total) {
-          const chunks = Math.max(1, Math.min(g.n, Math.floor(MAX_PART / total))), per = Math.ceil(g.n / chunks);
+          const chunks = Math.max(1, Math.min(g.n, Math.floor(MAX_PART / total))),
+            per = Math.ceil(g.n / chunks);
           const part = ctx.empty("float32", chunks * total);
-          ctx.dispatch(BACKWARD_WEIGHT_PARTIAL, `${GEOM_FMT}uuu`, [...geomValues(g), total, chunks, per], [x, dy, { s: part, w: true }],
-            grid(total * chunks));
+          ctx.dispatch(
+            BACKWARD_WEIGHT_PARTIAL,
+            `${GEOM_FMT}uuu`,
+            [...geomValues(g), total, chunks, per],
+            [x, dy, { s: part, w: true }],
+            grid(total * chunks),
+          );
           ctx.dispatch(SUM_PARTS, "uuf", [total, chunks, beta], [part, { s: dWeight, w: true }], grid(total));
           part.dispose();
         }
@@ -205,7 +270,8 @@ export function convKernels(ctx: GpuContext) {
       if (dBias && g.cOut) {
         // part[b, o] is laid out as (n, cOut): summing over "chunks" = samples, in order.
         const part = ctx.empty("float32", g.n * g.cOut);
-        if (g.n) ctx.dispatch(BACKWARD_BIAS_PARTIAL, GEOM_FMT, geomValues(g), [dy, { s: part, w: true }], grid(g.n * g.cOut));
+        if (g.n)
+          ctx.dispatch(BACKWARD_BIAS_PARTIAL, GEOM_FMT, geomValues(g), [dy, { s: part, w: true }], grid(g.n * g.cOut));
         ctx.dispatch(SUM_PARTS, "uuf", [g.cOut, g.n, betaBias], [part, { s: dBias, w: true }], grid(g.cOut));
         part.dispose();
       }

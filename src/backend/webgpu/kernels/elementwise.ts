@@ -48,20 +48,54 @@ fn m_recip(x: f32) -> f32 {
 fn silu_grad(x: f32) -> f32 { let s = m_sigmoid(x); return s * (1.0 + x * (1.0 - s)); }
 `;
 
-const INT_BINARY = new Set<BinaryOp>(["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "gt", "lt", "ge", "le", "ne"]);
+const INT_BINARY = new Set<BinaryOp>([
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "maximum",
+  "minimum",
+  "eq",
+  "gt",
+  "lt",
+  "ge",
+  "le",
+  "ne",
+]);
 const COMPARE = new Set<BinaryOp>(["eq", "gt", "lt", "ge", "le", "ne"]);
 
 /** Float binary ops with JS's semantics (NaN-aware comparisons, division by ±0 and ±inf). */
 const FLOAT_BINARY: Record<BinaryOp, string> = {
-  add: "a + b", sub: "a - b", mul: "a * b", div: "m_div(a, b)", pow: "m_pow(a, b)",
-  maximum: "max_nan(a, b)", minimum: "min_nan(a, b)",
-  eq: "f32(!nan2 && a == b)", ne: "f32(nan2 || a != b)", gt: "f32(!nan2 && a > b)", lt: "f32(!nan2 && a < b)",
-  ge: "f32(!nan2 && a >= b)", le: "f32(!nan2 && a <= b)",
+  add: "a + b",
+  sub: "a - b",
+  mul: "a * b",
+  div: "m_div(a, b)",
+  pow: "m_pow(a, b)",
+  maximum: "max_nan(a, b)",
+  minimum: "min_nan(a, b)",
+  eq: "f32(!nan2 && a == b)",
+  ne: "f32(nan2 || a != b)",
+  gt: "f32(!nan2 && a > b)",
+  lt: "f32(!nan2 && a < b)",
+  ge: "f32(!nan2 && a >= b)",
+  le: "f32(!nan2 && a <= b)",
 };
 /** int32 ops where both inputs and the output are int32: exact, wrapping as JS's ToInt32 does. */
 const INT_OPS: Record<BinaryOp, string> = {
-  add: "a + b", sub: "a - b", mul: "a * b", div: "i_div(a, b)", pow: "i_pow(a, b)", maximum: "max(a, b)", minimum: "min(a, b)",
-  eq: "i32(a == b)", ne: "i32(a != b)", gt: "i32(a > b)", lt: "i32(a < b)", ge: "i32(a >= b)", le: "i32(a <= b)",
+  add: "a + b",
+  sub: "a - b",
+  mul: "a * b",
+  div: "i_div(a, b)",
+  pow: "i_pow(a, b)",
+  maximum: "max(a, b)",
+  minimum: "min(a, b)",
+  eq: "i32(a == b)",
+  ne: "i32(a != b)",
+  gt: "i32(a > b)",
+  lt: "i32(a < b)",
+  ge: "i32(a >= b)",
+  le: "i32(a <= b)",
 };
 const BINARY_HELPERS = /* wgsl */ `
 fn m_div(a: f32, b: f32) -> f32 {
@@ -92,7 +126,10 @@ fn i_pow(a: i32, b: i32) -> i32 {
 function unarySource(op: UnaryOp, xt: string, ot: string) {
   return {
     key: `unary:${op}:${xt}:${ot}`,
-    code: () => `${header("n: u32, alpha: f32", [["xs", "read", "u32"], ["out", "read_write", "u32"]])}
+    code: () => `${header("n: u32, alpha: f32", [
+      ["xs", "read", "u32"],
+      ["out", "read_write", "u32"],
+    ])}
 ${UNARY_HELPERS}${WGSL_F2I}
 ${FLAT()}
   if (i >= p.n) { return; }
@@ -105,7 +142,12 @@ ${FLAT()}
 function unaryBackwardSource(op: UnaryOp) {
   return {
     key: `unaryBackward:${op}`,
-    code: () => `${header("n: u32, alpha: f32", [["xs", "read"], ["ys", "read"], ["dy", "read"], ["dx", "read_write"]])}
+    code: () => `${header("n: u32, alpha: f32", [
+      ["xs", "read"],
+      ["ys", "read"],
+      ["dy", "read"],
+      ["dx", "read_write"],
+    ])}
 ${UNARY_HELPERS}
 ${FLAT()}
   if (i >= p.n) { return; }
@@ -130,8 +172,15 @@ function binarySource(op: BinaryOp, at: string, bt: string, ot: string) {
        out[i] = ${storeF(ot, FLOAT_BINARY[op])};`;
   return {
     key: `binary:${op}:${at}:${bt}:${ot}`,
-    code: () => `${header("shape: array<vec4<u32>, 2>, sa: array<vec4<u32>, 2>, sb: array<vec4<u32>, 2>, rank: u32, n: u32, "
-      + "modeA: u32, modeB: u32", [["as_", "read", "u32"], ["bs", "read", "u32"], ["out", "read_write", "u32"]])}
+    code: () => `${header(
+      "shape: array<vec4<u32>, 2>, sa: array<vec4<u32>, 2>, sb: array<vec4<u32>, 2>, rank: u32, n: u32, " +
+        "modeA: u32, modeB: u32",
+      [
+        ["as_", "read", "u32"],
+        ["bs", "read", "u32"],
+        ["out", "read_write", "u32"],
+      ],
+    )}
 ${BINARY_HELPERS}${WGSL_F2I}
 ${FLAT()}
   if (i >= p.n) { return; }
@@ -153,16 +202,35 @@ ${FLAT()}
   };
 }
 
-const CLAMP = { key: "clamp", code: () => `${header("n: u32, lo: f32, hi: f32", [["x", "read"], ["out", "read_write"]])}
-${FLAT()} if (i < p.n) { out[i] = min_nan(max_nan(x[i], p.lo), p.hi); } }` };
-const AXPY = { key: "axpy", code: () => `${header("n: u32, alpha: f32", [["x", "read"], ["y", "read_write"]])}
-${FLAT()} if (i < p.n) { y[i] = y[i] + p.alpha * x[i]; } }` };
+const CLAMP = {
+  key: "clamp",
+  code: () => `${header("n: u32, lo: f32, hi: f32", [
+    ["x", "read"],
+    ["out", "read_write"],
+  ])}
+${FLAT()} if (i < p.n) { out[i] = min_nan(max_nan(x[i], p.lo), p.hi); } }`,
+};
+const AXPY = {
+  key: "axpy",
+  code: () => `${header("n: u32, alpha: f32", [
+    ["x", "read"],
+    ["y", "read_write"],
+  ])}
+${FLAT()} if (i < p.n) { y[i] = y[i] + p.alpha * x[i]; } }`,
+};
 
 function memo<A extends unknown[], R>(f: (...a: A) => R): (...a: A) => R {
   const m = new Map<string, R>();
-  return (...a) => { const k = a.join(":"); let r = m.get(k); if (!r) m.set(k, (r = f(...a))); return r; };
+  return (...a) => {
+    const k = a.join(":");
+    let r = m.get(k);
+    if (!r) m.set(k, (r = f(...a)));
+    return r;
+  };
 }
-const unaryS = memo(unarySource), unaryBackS = memo(unaryBackwardSource), binaryS = memo(binarySource);
+const unaryS = memo(unarySource),
+  unaryBackS = memo(unaryBackwardSource),
+  binaryS = memo(binarySource);
 
 function requireF32(op: string, ...xs: GpuStorage[]): void {
   for (const x of xs) if (x.dtype !== "float32") throw new Error(`${op}: WebGPU takes float32 here, got ${x.dtype}`);
@@ -179,20 +247,35 @@ export function elementwiseKernels(ctx: GpuContext) {
       if (!dy.length) return;
       ctx.dispatch(unaryBackS(op), "uf", [dy.length, alpha], [x, y, dy, { s: dx, w: true }], grid(dy.length));
     },
-    binary(op: BinaryOp, a: GpuStorage, aShape: readonly number[], b: GpuStorage, bShape: readonly number[], out: GpuStorage,
-      outShape: readonly number[]): void {
+    binary(
+      op: BinaryOp,
+      a: GpuStorage,
+      aShape: readonly number[],
+      b: GpuStorage,
+      bShape: readonly number[],
+      out: GpuStorage,
+      outShape: readonly number[],
+    ): void {
       const n = out.length;
       if (!n) return;
       const mode = (s: GpuStorage): number => (s.length === n ? 0 : s.length === 1 ? 1 : 2);
-      const modeA = mode(a), modeB = mode(b);
-      let shape: number[] = [], sa: number[] = [], sb: number[] = [];
+      const modeA = mode(a),
+        modeB = mode(b);
+      let shape: number[] = [],
+        sa: number[] = [],
+        sb: number[] = [];
       if (modeA === 2 || modeB === 2) {
         const c = collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
-        shape = c.shape; [sa, sb] = c.strides;
+        shape = c.shape;
+        [sa, sb] = c.strides;
       }
-      ctx.dispatch(binaryS(op, a.dtype, b.dtype, out.dtype), `${U8}${U8}${U8}uuuu`,
+      ctx.dispatch(
+        binaryS(op, a.dtype, b.dtype, out.dtype),
+        `${U8}${U8}${U8}uuuu`,
         [...pad8(shape, `binary ${op}`), ...pad8(sa, "binary"), ...pad8(sb, "binary"), shape.length, n, modeA, modeB],
-        [a, b, { s: out, w: true }], grid(n));
+        [a, b, { s: out, w: true }],
+        grid(n),
+      );
     },
     clamp(x: GpuStorage, lo: number, hi: number, out: GpuStorage): void {
       requireF32("clamp", x, out);
@@ -204,4 +287,3 @@ export function elementwiseKernels(ctx: GpuContext) {
     },
   };
 }
-

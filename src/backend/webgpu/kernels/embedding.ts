@@ -16,7 +16,11 @@ import { header } from "./common.js";
 /** out[i, j] = weight[index[i], j]: a thread per output element; a bad index writes 0 and is reported. */
 const EMBEDDING = {
   key: "embedding",
-  code: () => `${header("n: u32, dim: u32, rows: u32", [["weight", "read", "u32"], ["index", "read", "i32"], ["out", "read_write", "u32"]])}
+  code: () => `${header("n: u32, dim: u32, rows: u32", [
+    ["weight", "read", "u32"],
+    ["index", "read", "i32"],
+    ["out", "read_write", "u32"],
+  ])}
 ${WGSL_ERRORS(4)}
 // Only the first bad position reports (so the message names the one the reference names); the scan runs on errors only.
 fn first_bad(r: u32) -> bool {
@@ -38,7 +42,11 @@ ${FLAT()}
 /** dWeight[r, j] += Σ_i dy[i, j] over index[i] = r ≠ paddingIdx, in increasing i. */
 const EMBEDDING_BACKWARD = {
   key: "embeddingBackward",
-  code: () => `${header("n: u32, dim: u32, count: u32, padding: i32", [["dy", "read"], ["index", "read", "i32"], ["dw", "read_write"]])}
+  code: () => `${header("n: u32, dim: u32, count: u32, padding: i32", [
+    ["dy", "read"],
+    ["index", "read", "i32"],
+    ["dw", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.n) { return; }
   let r = i32(i / p.dim); let j = i % p.dim;
@@ -59,8 +67,13 @@ export function embeddingKernels(ctx: GpuContext) {
     },
     embeddingBackward(dy: GpuStorage, index: GpuStorage, dim: number, paddingIdx: number, dWeight: GpuStorage): void {
       if (!dWeight.length || !index.length || !dim) return;
-      ctx.dispatch(EMBEDDING_BACKWARD, "uuui", [dWeight.length, dim, index.length, paddingIdx],
-        [dy, index, { s: dWeight, w: true }], grid(dWeight.length));
+      ctx.dispatch(
+        EMBEDDING_BACKWARD,
+        "uuui",
+        [dWeight.length, dim, index.length, paddingIdx],
+        [dy, index, { s: dWeight, w: true }],
+        grid(dWeight.length),
+      );
     },
   };
 }

@@ -11,10 +11,16 @@ import type { GpuStorage } from "../storage.js";
 import type { GpuKernels } from "./common.js";
 import { header } from "./common.js";
 
-const BM = 64, BN = 64, BK = 16;
+const BM = 64,
+  BN = 64,
+  BK = 16;
 
 function gemmSource(tA: boolean, tB: boolean, bias: boolean, relu: boolean) {
-  const binds: Array<[string, "read" | "read_write"]> = [["a", "read"], ["b", "read"], ["c", "read_write"]];
+  const binds: Array<[string, "read" | "read_write"]> = [
+    ["a", "read"],
+    ["b", "read"],
+    ["c", "read_write"],
+  ];
   if (bias) binds.push(["bias", "read"]);
   // Thread t loads elements e = t + 256q (q < 4) of each 64×16 tile, walking the operand's contiguous direction.
   const loadA = tA
@@ -88,21 +94,49 @@ type GpuGemmArgs = Parameters<GpuKernels["gemm"]>[0];
 
 export function gemmKernels(ctx: GpuContext) {
   const gemm = (args: GpuGemmArgs): void => {
-    const { transA, transB, m, n, k, a, b, c, aOffset = 0, bOffset = 0, cOffset = 0, alpha = 1, beta = 0, bias, biasOffset = 0,
-      relu = false } = args;
-    for (const [name, s] of [["a", a], ["b", b], ["c", c], ["bias", bias]] as const) {
+    const {
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      a,
+      b,
+      c,
+      aOffset = 0,
+      bOffset = 0,
+      cOffset = 0,
+      alpha = 1,
+      beta = 0,
+      bias,
+      biasOffset = 0,
+      relu = false,
+    } = args;
+    for (const [name, s] of [
+      ["a", a],
+      ["b", b],
+      ["c", c],
+      ["bias", bias],
+    ] as const) {
       if (s && s.dtype !== "float32") throw new Error(`gemm: ${name} is ${s.dtype}; WebGPU gemm takes float32`);
     }
     if (m === 0 || n === 0) return;
     const bind: Array<GpuStorage | { s: GpuStorage; w: true }> = [a, b, { s: c, w: true }];
     if (bias) bind.push(bias);
-    ctx.dispatch(source(transA, transB, !!bias, relu), "uuuuuuuff", [m, n, k, aOffset, bOffset, cOffset, biasOffset, alpha, beta],
-      bind, [Math.ceil(n / BN), Math.ceil(m / BM)]);
+    ctx.dispatch(
+      source(transA, transB, !!bias, relu),
+      "uuuuuuuff",
+      [m, n, k, aOffset, bOffset, cOffset, biasOffset, alpha, beta],
+      bind,
+      [Math.ceil(n / BN), Math.ceil(m / BM)],
+    );
   };
   return {
     gemm,
     /** Independent products, recorded back to back in the same pass. */
-    gemms(list: readonly GpuGemmArgs[]): void { for (const g of list) gemm(g); },
+    gemms(list: readonly GpuGemmArgs[]): void {
+      for (const g of list) gemm(g);
+    },
   };
 }
 

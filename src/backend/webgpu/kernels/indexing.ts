@@ -13,8 +13,10 @@ import { at8, collapse, header, pad8, U8 } from "./common.js";
 
 const PERMUTE = {
   key: "permute",
-  code: () => `${header("shape: array<vec4<u32>, 2>, st: array<vec4<u32>, 2>, rank: u32, n: u32", [["x", "read", "u32"],
-    ["out", "read_write", "u32"]])}
+  code: () => `${header("shape: array<vec4<u32>, 2>, st: array<vec4<u32>, 2>, rank: u32, n: u32", [
+    ["x", "read", "u32"],
+    ["out", "read_write", "u32"],
+  ])}
 ${FLAT()}
   if (i >= p.n) { return; }
   var rest = i; var src = 0u;
@@ -29,7 +31,11 @@ ${FLAT()}
 
 const GATHER_ROWS = {
   key: "gatherRows",
-  code: () => `${header("n: u32, rowSize: u32, rows: u32", [["x", "read", "u32"], ["index", "read", "i32"], ["out", "read_write", "u32"]])}
+  code: () => `${header("n: u32, rowSize: u32, rows: u32", [
+    ["x", "read", "u32"],
+    ["index", "read", "i32"],
+    ["out", "read_write", "u32"],
+  ])}
 ${FLAT()}
   if (i >= p.n) { return; }
   let r = i / p.rowSize; let j = i - r * p.rowSize;
@@ -41,7 +47,11 @@ ${FLAT()}
 /** dx[r, j] += Σ dy[i, j] over i with index[i] = r, in increasing i: a thread per dx element. */
 const SCATTER_ADD_ROWS = {
   key: "scatterAddRows",
-  code: () => `${header("n: u32, rowSize: u32, count: u32", [["dy", "read"], ["index", "read", "i32"], ["dx", "read_write"]])}
+  code: () => `${header("n: u32, rowSize: u32, count: u32", [
+    ["dy", "read"],
+    ["index", "read", "i32"],
+    ["dx", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.n) { return; }
   let r = i32(i / p.rowSize); let j = i % p.rowSize;
@@ -53,8 +63,11 @@ ${FLAT()}
 
 const GATHER_ALONG = {
   key: "gatherAlong",
-  code: () => `${header("n: u32, size: u32, inner: u32, indexSize: u32", [["x", "read", "u32"], ["index", "read", "i32"],
-    ["out", "read_write", "u32"]])}
+  code: () => `${header("n: u32, size: u32, inner: u32, indexSize: u32", [
+    ["x", "read", "u32"],
+    ["index", "read", "i32"],
+    ["out", "read_write", "u32"],
+  ])}
 ${WGSL_ERRORS(4)}
 ${FLAT()}
   if (i >= p.n) { return; }
@@ -68,7 +81,11 @@ ${FLAT()}
 /** dx[o, s, j] += Σ_r dy[o, r, j] where index[o, r, j] = s, in increasing r; s = 0 threads also check the indices. */
 const SCATTER_ADD_ALONG = {
   key: "scatterAddAlong",
-  code: () => `${header("n: u32, size: u32, inner: u32, indexSize: u32", [["dy", "read"], ["index", "read", "i32"], ["dx", "read_write"]])}
+  code: () => `${header("n: u32, size: u32, inner: u32, indexSize: u32", [
+    ["dy", "read"],
+    ["index", "read", "i32"],
+    ["dx", "read_write"],
+  ])}
 ${WGSL_ERRORS(4)}
 ${FLAT()}
   if (i >= p.n) { return; }
@@ -90,31 +107,78 @@ export function indexingKernels(ctx: GpuContext) {
       const n = x.length;
       if (!n) return;
       const inStrides = stridesOf(shape);
-      const c = collapse(perm.map((q) => shape[q]), [perm.map((q) => inStrides[q])]);
-      ctx.dispatch(PERMUTE, `${U8}${U8}uu`, [...pad8(c.shape, "permute"), ...pad8(c.strides[0], "permute"), c.shape.length, n],
-        [x, { s: out, w: true }], grid(n));
+      const c = collapse(
+        perm.map((q) => shape[q]),
+        [perm.map((q) => inStrides[q])],
+      );
+      ctx.dispatch(
+        PERMUTE,
+        `${U8}${U8}uu`,
+        [...pad8(c.shape, "permute"), ...pad8(c.strides[0], "permute"), c.shape.length, n],
+        [x, { s: out, w: true }],
+        grid(n),
+      );
     },
     gatherRows(x: GpuStorage, index: GpuStorage, rowSize: number, out: GpuStorage): void {
       const n = index.length * rowSize;
       if (!n) return;
-      ctx.dispatch(GATHER_ROWS, "uuu", [n, rowSize, Math.floor(x.length / rowSize)], [x, index, { s: out, w: true }], grid(n));
+      ctx.dispatch(
+        GATHER_ROWS,
+        "uuu",
+        [n, rowSize, Math.floor(x.length / rowSize)],
+        [x, index, { s: out, w: true }],
+        grid(n),
+      );
     },
     scatterAddRows(dy: GpuStorage, index: GpuStorage, rowSize: number, dx: GpuStorage): void {
       if (!dx.length || !index.length) return;
-      ctx.dispatch(SCATTER_ADD_ROWS, "uuu", [dx.length, rowSize, index.length], [dy, index, { s: dx, w: true }], grid(dx.length));
+      ctx.dispatch(
+        SCATTER_ADD_ROWS,
+        "uuu",
+        [dx.length, rowSize, index.length],
+        [dy, index, { s: dx, w: true }],
+        grid(dx.length),
+      );
     },
-    gatherAlong(x: GpuStorage, index: GpuStorage, outer: number, size: number, inner: number, indexSize: number, out: GpuStorage): void {
+    gatherAlong(
+      x: GpuStorage,
+      index: GpuStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      indexSize: number,
+      out: GpuStorage,
+    ): void {
       if (index.host) checkIndices(index.host as Int32Array, size, "gather");
       const n = outer * indexSize * inner;
       if (!n) return;
-      ctx.dispatch(GATHER_ALONG, "uuuu", [n, size, inner, indexSize], [x, index, { s: out, w: true }, "errors"], grid(n));
+      ctx.dispatch(
+        GATHER_ALONG,
+        "uuuu",
+        [n, size, inner, indexSize],
+        [x, index, { s: out, w: true }, "errors"],
+        grid(n),
+      );
     },
-    scatterAddAlong(dy: GpuStorage, index: GpuStorage, outer: number, size: number, inner: number, indexSize: number,
-      dx: GpuStorage): void {
+    scatterAddAlong(
+      dy: GpuStorage,
+      index: GpuStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      indexSize: number,
+      dx: GpuStorage,
+    ): void {
       if (index.host) checkIndices(index.host as Int32Array, size, "scatterAdd");
       const n = outer * size * inner;
       if (!n || !indexSize) return;
-      ctx.dispatch(SCATTER_ADD_ALONG, "uuuu", [n, size, inner, indexSize], [dy, index, { s: dx, w: true }, "errors"], grid(n));
+      ctx.dispatch(
+        SCATTER_ADD_ALONG,
+        "uuuu",
+        [n, size, inner, indexSize],
+        [dy, index, { s: dx, w: true }, "errors"],
+        grid(n),
+      );
     },
   };
 }

@@ -33,14 +33,25 @@ const TREE2 = (a: string, b: string): string => `
 
 type B = [string, Access, string?];
 const memo = new Map<string, { key: string; code: () => string }>();
-const src = (key: string, code: () => string) => { let s = memo.get(key); if (!s) memo.set(key, (s = { key, code })); return s; };
+const src = (key: string, code: () => string) => {
+  let s = memo.get(key);
+  if (!s) memo.set(key, (s = { key, code }));
+  return s;
+};
 
 /** Row g of (rows, d): y = (x − μ)·rstd (·w + b), saving μ and rstd. */
 function layerNormForward(hasW: boolean, hasB: boolean) {
-  const binds: B[] = [["x", "read"], ["out", "read_write"], ["mean", "read_write"], ["rstd", "read_write"]];
+  const binds: B[] = [
+    ["x", "read"],
+    ["out", "read_write"],
+    ["mean", "read_write"],
+    ["rstd", "read_write"],
+  ];
   if (hasW) binds.push(["weight", "read"]);
   if (hasB) binds.push(["bias", "read"]);
-  return src(`layerNormForward:w${+hasW}:b${+hasB}`, () => `${header("rows: u32, d: u32, eps: f32", binds)}
+  return src(
+    `layerNormForward:w${+hasW}:b${+hasB}`,
+    () => `${header("rows: u32, d: u32, eps: f32", binds)}
 ${GROUP_MAIN}
   if (g >= p.rows) { return; }
   let o = g * p.d;
@@ -60,15 +71,24 @@ ${GROUP_MAIN}
     ${hasB ? "y = y + bias[j];" : ""}
     out[o + j] = y;
   }
-}`);
+}`,
+  );
 }
 
 /** dx of row g: rstd·gr + B·(x − μ) + C with gr = dy·w, B = −rstd³·Σgr(x−μ)/d, C = −rstd·Σgr/d. */
 function layerNormBackwardDx(hasW: boolean) {
-  const binds: B[] = [["x", "read"], ["dy", "read"], ["mean", "read"], ["rstd", "read"], ["dx", "read_write"]];
+  const binds: B[] = [
+    ["x", "read"],
+    ["dy", "read"],
+    ["mean", "read"],
+    ["rstd", "read"],
+    ["dx", "read_write"],
+  ];
   if (hasW) binds.push(["weight", "read"]);
   const gr = hasW ? "dy[o + j] * weight[j]" : "dy[o + j]";
-  return src(`layerNormBackwardDx:w${+hasW}`, () => `${header("rows: u32, d: u32", binds)}
+  return src(
+    `layerNormBackwardDx:w${+hasW}`,
+    () => `${header("rows: u32, d: u32", binds)}
 ${GROUP_MAIN}
   if (g >= p.rows) { return; }
   let o = g * p.d; let mu = mean[g]; let rs = rstd[g];
@@ -77,15 +97,26 @@ ${GROUP_MAIN}
   ${TREE2("sg", "sgx")}
   let B = -rs * rs * rs * sb / f32(p.d); let C = -rs * sa / f32(p.d);
   for (var j = t; j < p.d; j = j + ${NW}u) { dx[o + j] = rs * ${gr} + B * (x[o + j] - mu) + C; }
-}`);
+}`,
+  );
 }
 
 /** Column j: dweight[j] = Σ_r dy·(x − μ_r)·rstd_r, dbias[j] = Σ_r dy, rows in order. */
 function layerNormBackwardDwb(hasDw: boolean, hasDb: boolean) {
   // dbias alone needs only dy.
-  const binds: B[] = hasDw ? [["x", "read"], ["dy", "read"], ["mean", "read"], ["rstd", "read"], ["dw", "read_write"]] : [["dy", "read"]];
+  const binds: B[] = hasDw
+    ? [
+        ["x", "read"],
+        ["dy", "read"],
+        ["mean", "read"],
+        ["rstd", "read"],
+        ["dw", "read_write"],
+      ]
+    : [["dy", "read"]];
   if (hasDb) binds.push(["db", "read_write"]);
-  return src(`layerNormBackwardDwb:${+hasDw}${+hasDb}`, () => `${header("rows: u32, d: u32", binds)}
+  return src(
+    `layerNormBackwardDwb:${+hasDw}${+hasDb}`,
+    () => `${header("rows: u32, d: u32", binds)}
 ${FLAT()}
   if (i >= p.d) { return; }
   var sw = 0.0; var sb = 0.0;
@@ -96,7 +127,8 @@ ${FLAT()}
   }
   ${hasDw ? "dw[i] = sw;" : ""}
   ${hasDb ? "db[i] = sb;" : ""}
-}`);
+}`,
+  );
 }
 
 /**
@@ -104,11 +136,17 @@ ${FLAT()}
  * running ones updated in place by thread 0, with the unbiased variance); eval: the running ones.
  */
 function batchNormForward(training: boolean, running: boolean, hasW: boolean, hasB: boolean) {
-  const binds: B[] = [["x", "read"], ["out", "read_write"], ["mean", "read_write"], ["rstd", "read_write"]];
+  const binds: B[] = [
+    ["x", "read"],
+    ["out", "read_write"],
+    ["mean", "read_write"],
+    ["rstd", "read_write"],
+  ];
   if (running) binds.push(["rmean", training ? "read_write" : "read"], ["rvar", training ? "read_write" : "read"]);
   if (hasW) binds.push(["weight", "read"]);
   if (hasB) binds.push(["bias", "read"]);
-  const stats = training ? `
+  const stats = training
+    ? `
   var s = 0.0;
   for (var e = t; e < m; e = e + ${NW}u) { s = s + x[at(e)]; }
   ${TREE2("s", "0.0")}
@@ -119,13 +157,20 @@ function batchNormForward(training: boolean, running: boolean, hasW: boolean, ha
   for (var w = ${NW / 2}u; w > 0u; w = w >> 1u) { if (t < w) { sh[t] = sh[t] + sh[t + w]; } workgroupBarrier(); }
   let qs = sh[0];
   let rs = 1.0 / sqrt(qs / f32(m) + p.eps);
-  ${running ? `if (t == 0u) {
+  ${
+    running
+      ? `if (t == 0u) {
     rmean[g] = (1.0 - p.momentum) * rmean[g] + p.momentum * mu;
     rvar[g] = (1.0 - p.momentum) * rvar[g] + p.momentum * (qs / f32(m - 1u));
-  }` : ""}` : `
+  }`
+      : ""
+  }`
+    : `
   let mu = rmean[g];
   let rs = 1.0 / sqrt(rvar[g] + p.eps);`;
-  return src(`batchNormForward:t${+training}:r${+running}:w${+hasW}:b${+hasB}`, () => `${header("n: u32, c: u32, l: u32, eps: f32, momentum: f32", binds)}
+  return src(
+    `batchNormForward:t${+training}:r${+running}:w${+hasW}:b${+hasB}`,
+    () => `${header("n: u32, c: u32, l: u32, eps: f32, momentum: f32", binds)}
 fn at(e: u32) -> u32 { let i = e / p.l; return (i * p.c + g_) * p.l + (e - i * p.l); }
 var<private> g_: u32;
 ${GROUP_MAIN}
@@ -136,17 +181,25 @@ ${GROUP_MAIN}
   if (t == 0u) { mean[g] = mu; rstd[g] = rs; }
   let scale = ${hasW ? "rs * weight[g]" : "rs"}; let shift = ${hasB ? "bias[g]" : "0.0"};
   for (var e = t; e < m; e = e + ${NW}u) { let k = at(e); out[k] = (x[k] - mu) * scale + shift; }
-}`);
+}`,
+  );
 }
 
 /** Channel g: dβ = Σdy, dγ = Σdy·(x − μ)·rstd, dx = A·dy + B·(x − μ) + C (B = C = 0 in eval). */
 function batchNormBackward(training: boolean, hasW: boolean, hasDx: boolean, hasDw: boolean, hasDb: boolean) {
-  const binds: B[] = [["x", "read"], ["dy", "read"], ["mean", "read"], ["rstd", "read"]];
+  const binds: B[] = [
+    ["x", "read"],
+    ["dy", "read"],
+    ["mean", "read"],
+    ["rstd", "read"],
+  ];
   if (hasW && hasDx) binds.push(["weight", "read"]);
   if (hasDx) binds.push(["dx", "read_write"]);
   if (hasDw) binds.push(["dw", "read_write"]);
   if (hasDb) binds.push(["db", "read_write"]);
-  return src(`batchNormBackward:t${+training}:w${+hasW}:${+hasDx}${+hasDw}${+hasDb}`, () => `${header("n: u32, c: u32, l: u32", binds)}
+  return src(
+    `batchNormBackward:t${+training}:w${+hasW}:${+hasDx}${+hasDw}${+hasDb}`,
+    () => `${header("n: u32, c: u32, l: u32", binds)}
 fn at(e: u32) -> u32 { let i = e / p.l; return (i * p.c + g_) * p.l + (e - i * p.l); }
 var<private> g_: u32;
 ${GROUP_MAIN}
@@ -158,12 +211,17 @@ ${GROUP_MAIN}
   ${TREE2("sdy", "sdyx")}
   let dgamma = sb * rs;
   if (t == 0u) { ${hasDw ? "dw[g] = dgamma;" : ""} ${hasDb ? "db[g] = sa;" : ""} }
-  ${hasDx ? `let wv = ${hasW ? "weight[g]" : "1.0"};
+  ${
+    hasDx
+      ? `let wv = ${hasW ? "weight[g]" : "1.0"};
   let A = wv * rs;
   let B = ${training ? "-wv * rs * rs * dgamma / f32(m)" : "0.0"};
   let C = ${training ? "-wv * rs * sa / f32(m)" : "0.0"};
-  for (var e = t; e < m; e = e + ${NW}u) { let k = at(e); dx[k] = A * dy[k] + B * (x[k] - mu) + C; }` : ""}
-}`);
+  for (var e = t; e < m; e = e + ${NW}u) { let k = at(e); dx[k] = A * dy[k] + B * (x[k] - mu) + C; }`
+      : ""
+  }
+}`,
+  );
 }
 
 /** Workgroups for `groups` groups: x ≤ 65535, the rest in y. */
@@ -173,16 +231,56 @@ const w = (s: F): { s: F; w: true } => ({ s, w: true });
 
 export function normKernels(ctx: GpuContext) {
   return {
-    layerNormForward({ x, rows, d, weight, bias, eps, out, mean, rstd }:
-      { x: F; rows: number; d: number; weight: F | null; bias: F | null; eps: number; out: F; mean: F; rstd: F }): void {
+    layerNormForward({
+      x,
+      rows,
+      d,
+      weight,
+      bias,
+      eps,
+      out,
+      mean,
+      rstd,
+    }: {
+      x: F;
+      rows: number;
+      d: number;
+      weight: F | null;
+      bias: F | null;
+      eps: number;
+      out: F;
+      mean: F;
+      rstd: F;
+    }): void {
       if (!rows) return;
       const b: Array<F | { s: F; w: true }> = [x, w(out), w(mean), w(rstd)];
       if (weight) b.push(weight);
       if (bias) b.push(bias);
       ctx.dispatch(layerNormForward(!!weight, !!bias), "uuf", [rows, d, eps], b, groupsGrid(rows));
     },
-    layerNormBackward({ x, dy, mean, rstd, weight, rows, d, dx, dweight, dbias }:
-      { x: F; dy: F; mean: F; rstd: F; weight: F | null; rows: number; d: number; dx: F; dweight: F | null; dbias: F | null }): void {
+    layerNormBackward({
+      x,
+      dy,
+      mean,
+      rstd,
+      weight,
+      rows,
+      d,
+      dx,
+      dweight,
+      dbias,
+    }: {
+      x: F;
+      dy: F;
+      mean: F;
+      rstd: F;
+      weight: F | null;
+      rows: number;
+      d: number;
+      dx: F;
+      dweight: F | null;
+      dbias: F | null;
+    }): void {
       if (rows && d) {
         const b: Array<F | { s: F; w: true }> = [x, dy, mean, rstd, w(dx)];
         if (weight) b.push(weight);
@@ -194,8 +292,22 @@ export function normKernels(ctx: GpuContext) {
         ctx.dispatch(layerNormBackwardDwb(!!dweight, !!dbias), "uu", [rows, d], b, grid(d));
       }
     },
-    batchNormForward(a: { x: F; n: number; c: number; l: number; weight: F | null; bias: F | null; runningMean: F | null;
-      runningVar: F | null; training: boolean; momentum: number; eps: number; out: F; mean: F; rstd: F }): void {
+    batchNormForward(a: {
+      x: F;
+      n: number;
+      c: number;
+      l: number;
+      weight: F | null;
+      bias: F | null;
+      runningMean: F | null;
+      runningVar: F | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+      out: F;
+      mean: F;
+      rstd: F;
+    }): void {
       if (!a.c) return;
       const running = !!(a.runningMean && a.runningVar);
       if (!a.training && !running) throw new Error("batchNormForward: eval mode needs runningMean and runningVar");
@@ -203,19 +315,41 @@ export function normKernels(ctx: GpuContext) {
       if (running) b.push(...(a.training ? [w(a.runningMean!), w(a.runningVar!)] : [a.runningMean!, a.runningVar!]));
       if (a.weight) b.push(a.weight);
       if (a.bias) b.push(a.bias);
-      ctx.dispatch(batchNormForward(a.training, running, !!a.weight, !!a.bias), "uuuff", [a.n, a.c, a.l, a.eps, a.momentum], b,
-        groupsGrid(a.c));
+      ctx.dispatch(
+        batchNormForward(a.training, running, !!a.weight, !!a.bias),
+        "uuuff",
+        [a.n, a.c, a.l, a.eps, a.momentum],
+        b,
+        groupsGrid(a.c),
+      );
     },
-    batchNormBackward(a: { x: F; dy: F; mean: F; rstd: F; weight: F | null; n: number; c: number; l: number; training: boolean;
-      dx: F | null; dweight: F | null; dbias: F | null }): void {
+    batchNormBackward(a: {
+      x: F;
+      dy: F;
+      mean: F;
+      rstd: F;
+      weight: F | null;
+      n: number;
+      c: number;
+      l: number;
+      training: boolean;
+      dx: F | null;
+      dweight: F | null;
+      dbias: F | null;
+    }): void {
       if (!a.c || !(a.dx || a.dweight || a.dbias)) return;
       const b: Array<F | { s: F; w: true }> = [a.x, a.dy, a.mean, a.rstd];
       if (a.weight && a.dx) b.push(a.weight);
       if (a.dx) b.push(w(a.dx));
       if (a.dweight) b.push(w(a.dweight));
       if (a.dbias) b.push(w(a.dbias));
-      ctx.dispatch(batchNormBackward(a.training, !!a.weight, !!a.dx, !!a.dweight, !!a.dbias), "uuu", [a.n, a.c, a.l], b,
-        groupsGrid(a.c));
+      ctx.dispatch(
+        batchNormBackward(a.training, !!a.weight, !!a.dx, !!a.dweight, !!a.dbias),
+        "uuu",
+        [a.n, a.c, a.l],
+        b,
+        groupsGrid(a.c),
+      );
     },
   };
 }

@@ -18,8 +18,14 @@ import { at8, bitsOf, header, pad8, U8 } from "./common.js";
  */
 const PAD = {
   key: "pad",
-  code: () => `${header(`inS: array<vec4<u32>, 2>, outS: array<vec4<u32>, 2>, off: array<vec4<u32>, 2>, rank: u32, n: u32, fill: u32`,
-    [["x", "read", "u32"], ["maps", "read", "i32"], ["out", "read_write", "u32"]])}
+  code: () => `${header(
+    `inS: array<vec4<u32>, 2>, outS: array<vec4<u32>, 2>, off: array<vec4<u32>, 2>, rank: u32, n: u32, fill: u32`,
+    [
+      ["x", "read", "u32"],
+      ["maps", "read", "i32"],
+      ["out", "read_write", "u32"],
+    ],
+  )}
 ${FLAT()}
   if (i >= p.n) { return; }
   var rest = i; var src = 0u; var stride = 1u; var inside = true;
@@ -42,8 +48,14 @@ ${FLAT()}
  */
 const PAD_BACKWARD = {
   key: "padBackward",
-  code: () => `${header(`inS: array<vec4<u32>, 2>, outS: array<vec4<u32>, 2>, invOff: array<vec4<u32>, 2>, rank: u32, n: u32`,
-    [["dy", "read"], ["inv", "read", "i32"], ["dx", "read_write"]])}
+  code: () => `${header(
+    `inS: array<vec4<u32>, 2>, outS: array<vec4<u32>, 2>, invOff: array<vec4<u32>, 2>, rank: u32, n: u32`,
+    [
+      ["dy", "read"],
+      ["inv", "read", "i32"],
+      ["dx", "read_write"],
+    ],
+  )}
 ${FLAT()}
   if (i >= p.n) { return; }
   var lo: array<u32, 8>; var hi: array<u32, 8>; var cur: array<u32, 8>;
@@ -79,33 +91,76 @@ ${FLAT()}
 
 export function padKernels(ctx: GpuContext) {
   return {
-    pad(mode: PadMode, x: GpuStorage, shape: readonly number[], pads: readonly number[], value: number, out: GpuStorage): void {
+    pad(
+      mode: PadMode,
+      x: GpuStorage,
+      shape: readonly number[],
+      pads: readonly number[],
+      value: number,
+      out: GpuStorage,
+    ): void {
       const plan = padPlan(mode, shape, pads);
       const n = plan.outShape.reduce((a, b) => a * b, 1);
       if (!n) return;
       const maps = ctx.upload(plan.maps);
-      ctx.dispatch(PAD, `${U8}${U8}${U8}uuu`, [...pad8(plan.inShape, "pad"), ...pad8(plan.outShape, "pad"), ...pad8(plan.offsets, "pad"),
-        plan.inShape.length, n, bitsOf(x.dtype, value)], [x, maps, { s: out, w: true }], grid(n));
+      ctx.dispatch(
+        PAD,
+        `${U8}${U8}${U8}uuu`,
+        [
+          ...pad8(plan.inShape, "pad"),
+          ...pad8(plan.outShape, "pad"),
+          ...pad8(plan.offsets, "pad"),
+          plan.inShape.length,
+          n,
+          bitsOf(x.dtype, value),
+        ],
+        [x, maps, { s: out, w: true }],
+        grid(n),
+      );
       maps.dispose();
     },
-    padBackward(mode: PadMode, dy: GpuStorage, shape: readonly number[], pads: readonly number[], dx: GpuStorage): void {
+    padBackward(
+      mode: PadMode,
+      dy: GpuStorage,
+      shape: readonly number[],
+      pads: readonly number[],
+      dx: GpuStorage,
+    ): void {
       const plan = padPlan(mode, shape, pads);
       const n = plan.inShape.reduce((a, b) => a * b, 1);
       if (!n) return;
       // Per dim: inShape[d] + 1 starts, then the output indices grouped by the input index they read.
-      const parts: number[] = [], invOff: number[] = [];
+      const parts: number[] = [],
+        invOff: number[] = [];
       plan.inShape.forEach((size, d) => {
         const lists: number[][] = Array.from({ length: size }, () => []);
-        for (let o = 0; o < plan.outShape[d]; o++) { const m = plan.maps[plan.offsets[d] + o]; if (m >= 0) lists[m].push(o); }
+        for (let o = 0; o < plan.outShape[d]; o++) {
+          const m = plan.maps[plan.offsets[d] + o];
+          if (m >= 0) lists[m].push(o);
+        }
         invOff.push(parts.length);
         let at = 0;
-        for (const l of lists) { parts.push(at); at += l.length; }
+        for (const l of lists) {
+          parts.push(at);
+          at += l.length;
+        }
         parts.push(at);
         for (const l of lists) parts.push(...l);
       });
       const inv = ctx.upload(new Int32Array(parts));
-      ctx.dispatch(PAD_BACKWARD, `${U8}${U8}${U8}uu`, [...pad8(plan.inShape, "padBackward"), ...pad8(plan.outShape, "padBackward"),
-        ...pad8(invOff, "padBackward"), plan.inShape.length, n], [dy, inv, { s: dx, w: true }], grid(n));
+      ctx.dispatch(
+        PAD_BACKWARD,
+        `${U8}${U8}${U8}uu`,
+        [
+          ...pad8(plan.inShape, "padBackward"),
+          ...pad8(plan.outShape, "padBackward"),
+          ...pad8(invOff, "padBackward"),
+          plan.inShape.length,
+          n,
+        ],
+        [dy, inv, { s: dx, w: true }],
+        grid(n),
+      );
       inv.dispose();
     },
   };

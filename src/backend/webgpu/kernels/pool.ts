@@ -10,15 +10,33 @@ import type { GpuStorage } from "../storage.js";
 import { header } from "./common.js";
 import type { PoolWindow } from "../../js/pool.js";
 
-const WIN = "planes: u32, h: i32, w: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32";
+const WIN =
+  "planes: u32, h: i32, w: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, outH: i32, outW: i32";
 const WIN_FMT = "uiiiiiiiiiiii";
-const winValues = (planes: number, h: number, w: number, p: PoolWindow): number[] =>
-  [planes, h, w, p.kH, p.kW, p.sH, p.sW, p.pH, p.pW, p.dH, p.dW, p.outH, p.outW];
+const winValues = (planes: number, h: number, w: number, p: PoolWindow): number[] => [
+  planes,
+  h,
+  w,
+  p.kH,
+  p.kW,
+  p.sH,
+  p.sW,
+  p.pH,
+  p.pW,
+  p.dH,
+  p.dW,
+  p.outH,
+  p.outW,
+];
 
 /** A thread per output (c, oh, ow); `indices` gets the flat h·w index of the maximum (a NaN wins). */
 const MAX_POOL = {
   key: "maxPool2d",
-  code: () => `${header(WIN, [["x", "read"], ["out", "read_write"], ["idx", "read_write", "i32"]])}
+  code: () => `${header(WIN, [
+    ["x", "read"],
+    ["out", "read_write"],
+    ["idx", "read_write", "i32"],
+  ])}
 ${FLAT()}
   let total = p.planes * u32(p.outH * p.outW);
   if (i >= total) { return; }
@@ -55,7 +73,10 @@ fn avg_window(oh: i32, ow: i32) -> Win {
 
 const AVG_POOL = {
   key: "avgPool2d",
-  code: () => `${header(`${WIN}, includePad: u32, divisor: i32`, [["x", "read"], ["out", "read_write"]])}
+  code: () => `${header(`${WIN}, includePad: u32, divisor: i32`, [
+    ["x", "read"],
+    ["out", "read_write"],
+  ])}
 ${AVG_WINDOW}
 ${FLAT()}
   let total = p.planes * u32(p.outH * p.outW);
@@ -75,7 +96,10 @@ ${FLAT()}
  */
 const AVG_POOL_BACKWARD = {
   key: "avgPool2dBackward",
-  code: () => `${header(`${WIN}, includePad: u32, divisor: i32`, [["dy", "read"], ["dx", "read_write"]])}
+  code: () => `${header(`${WIN}, includePad: u32, divisor: i32`, [
+    ["dy", "read"],
+    ["dx", "read_write"],
+  ])}
 ${AVG_WINDOW}
 fn floor_div(a: i32, b: i32) -> i32 { let q = a / b; return select(q, q - 1, (a % b != 0) && (a < 0)); }
 ${FLAT()}
@@ -105,7 +129,10 @@ fn a_end(i: u32, size: u32, n: u32) -> u32 { return ((i + 1u) * size + n - 1u) /
 
 const ADAPTIVE_POOL = {
   key: "adaptiveAvgPool2d",
-  code: () => `${header("planes: u32, h: u32, w: u32, outH: u32, outW: u32", [["x", "read"], ["out", "read_write"]])}
+  code: () => `${header("planes: u32, h: u32, w: u32, outH: u32, outW: u32", [
+    ["x", "read"],
+    ["out", "read_write"],
+  ])}
 ${ADAPTIVE}
 ${FLAT()}
   if (i >= p.planes * p.outH * p.outW) { return; }
@@ -122,7 +149,10 @@ ${FLAT()}
 /** A thread per dx (c, ih, iw): window oh holds ih for oh in [floor(ih·outH/h), ceil((ih+1)·outH/h)). */
 const ADAPTIVE_POOL_BACKWARD = {
   key: "adaptiveAvgPool2dBackward",
-  code: () => `${header("planes: u32, h: u32, w: u32, outH: u32, outW: u32", [["dy", "read"], ["dx", "read_write"]])}
+  code: () => `${header("planes: u32, h: u32, w: u32, outH: u32, outW: u32", [
+    ["dy", "read"],
+    ["dx", "read_write"],
+  ])}
 ${ADAPTIVE}
 ${FLAT()}
   if (i >= p.planes * p.h * p.w) { return; }
@@ -144,27 +174,89 @@ ${FLAT()}
 
 export function poolKernels(ctx: GpuContext) {
   return {
-    maxPool2d(x: GpuStorage, planes: number, h: number, w: number, p: PoolWindow, out: GpuStorage, indices: GpuStorage): void {
+    maxPool2d(
+      x: GpuStorage,
+      planes: number,
+      h: number,
+      w: number,
+      p: PoolWindow,
+      out: GpuStorage,
+      indices: GpuStorage,
+    ): void {
       const n = planes * p.outH * p.outW;
-      if (n) ctx.dispatch(MAX_POOL, WIN_FMT, winValues(planes, h, w, p), [x, { s: out, w: true }, { s: indices, w: true }], grid(n));
+      if (n)
+        ctx.dispatch(
+          MAX_POOL,
+          WIN_FMT,
+          winValues(planes, h, w, p),
+          [x, { s: out, w: true }, { s: indices, w: true }],
+          grid(n),
+        );
     },
-    avgPool2d(x: GpuStorage, planes: number, h: number, w: number, p: PoolWindow, countIncludePad: boolean, divisor: number,
-      out: GpuStorage): void {
+    avgPool2d(
+      x: GpuStorage,
+      planes: number,
+      h: number,
+      w: number,
+      p: PoolWindow,
+      countIncludePad: boolean,
+      divisor: number,
+      out: GpuStorage,
+    ): void {
       const n = planes * p.outH * p.outW;
-      if (n) ctx.dispatch(AVG_POOL, `${WIN_FMT}ui`, [...winValues(planes, h, w, p), +countIncludePad, divisor], [x, { s: out, w: true }], grid(n));
+      if (n)
+        ctx.dispatch(
+          AVG_POOL,
+          `${WIN_FMT}ui`,
+          [...winValues(planes, h, w, p), +countIncludePad, divisor],
+          [x, { s: out, w: true }],
+          grid(n),
+        );
     },
-    avgPool2dBackward(dy: GpuStorage, planes: number, h: number, w: number, p: PoolWindow, countIncludePad: boolean, divisor: number,
-      dx: GpuStorage): void {
+    avgPool2dBackward(
+      dy: GpuStorage,
+      planes: number,
+      h: number,
+      w: number,
+      p: PoolWindow,
+      countIncludePad: boolean,
+      divisor: number,
+      dx: GpuStorage,
+    ): void {
       const n = planes * h * w;
-      if (n) ctx.dispatch(AVG_POOL_BACKWARD, `${WIN_FMT}ui`, [...winValues(planes, h, w, p), +countIncludePad, divisor], [dy, { s: dx, w: true }], grid(n));
+      if (n)
+        ctx.dispatch(
+          AVG_POOL_BACKWARD,
+          `${WIN_FMT}ui`,
+          [...winValues(planes, h, w, p), +countIncludePad, divisor],
+          [dy, { s: dx, w: true }],
+          grid(n),
+        );
     },
-    adaptiveAvgPool2d(x: GpuStorage, planes: number, h: number, w: number, outH: number, outW: number, out: GpuStorage): void {
+    adaptiveAvgPool2d(
+      x: GpuStorage,
+      planes: number,
+      h: number,
+      w: number,
+      outH: number,
+      outW: number,
+      out: GpuStorage,
+    ): void {
       const n = planes * outH * outW;
       if (n) ctx.dispatch(ADAPTIVE_POOL, "uuuuu", [planes, h, w, outH, outW], [x, { s: out, w: true }], grid(n));
     },
-    adaptiveAvgPool2dBackward(dy: GpuStorage, planes: number, h: number, w: number, outH: number, outW: number, dx: GpuStorage): void {
+    adaptiveAvgPool2dBackward(
+      dy: GpuStorage,
+      planes: number,
+      h: number,
+      w: number,
+      outH: number,
+      outW: number,
+      dx: GpuStorage,
+    ): void {
       const n = planes * h * w;
-      if (n) ctx.dispatch(ADAPTIVE_POOL_BACKWARD, "uuuuu", [planes, h, w, outH, outW], [dy, { s: dx, w: true }], grid(n));
+      if (n)
+        ctx.dispatch(ADAPTIVE_POOL_BACKWARD, "uuuuu", [planes, h, w, outH, outW], [dy, { s: dx, w: true }], grid(n));
     },
   };
 }

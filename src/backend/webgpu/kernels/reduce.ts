@@ -21,7 +21,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let t = lid.x;
   let row = wid.x + wid.y * nwg.x;`;
 
-function rowsGrid(rows: number): [number, number] { return grid(rows, 1); }
+function rowsGrid(rows: number): [number, number] {
+  return grid(rows, 1);
+}
 
 function reduceSource(op: ReduceOp, dtype: string, indices: boolean, rowwise: boolean) {
   const T = dtype === "int32" ? "i32" : "f32";
@@ -33,14 +35,18 @@ function reduceSource(op: ReduceOp, dtype: string, indices: boolean, rowwise: bo
     if (n1 || n2) { return n2 && (!n1 || i2 < i1); }
     return v2 ${cmp} v1 || (v2 == v1 && i2 < i1);
   }`;
-  const binds: Array<[string, "read" | "read_write", string]> = [["x", "read", T], ["out", "read_write", T]];
+  const binds: Array<[string, "read" | "read_write", string]> = [
+    ["x", "read", T],
+    ["out", "read_write", T],
+  ];
   if (indices) binds.push(["idx", "read_write", "i32"]);
   const fields = "outer: u32, size: u32, inner: u32, rows: u32";
   if (!rowwise) {
     // One thread per output: the reference's loop.
-    const loop = op === "sum"
-      ? `var s: ${T} = ${T}(0); for (var r = 0u; r < p.size; r = r + 1u) { s = s + x[base + r * p.inner]; } out[i] = s;`
-      : `var best = x[base]; var bi = 0u;
+    const loop =
+      op === "sum"
+        ? `var s: ${T} = ${T}(0); for (var r = 0u; r < p.size; r = r + 1u) { s = s + x[base + r * p.inner]; } out[i] = s;`
+        : `var best = x[base]; var bi = 0u;
          for (var r = 1u; r < p.size; r = r + 1u) {
            if (${isNan("best")}) { break; }
            let v = x[base + r * p.inner];
@@ -58,13 +64,14 @@ ${FLAT()}
 }`,
     };
   }
-  const tree = op === "sum"
-    ? `var s: ${T} = ${T}(0);
+  const tree =
+    op === "sum"
+      ? `var s: ${T} = ${T}(0);
        for (var r = t; r < p.size; r = r + ${RW}u) { s = s + x[base + r]; }
        sv[t] = s; workgroupBarrier();
        for (var w = ${RW / 2}u; w > 0u; w = w >> 1u) { if (t < w) { sv[t] = sv[t] + sv[t + w]; } workgroupBarrier(); }
        if (t == 0u) { out[row] = sv[0]; }`
-    : `var best = x[base + min(t, p.size - 1u)]; var bi = min(t, p.size - 1u);
+      : `var best = x[base + min(t, p.size - 1u)]; var bi = min(t, p.size - 1u);
        for (var r = t + ${RW}u; r < p.size; r = r + ${RW}u) { let v = x[base + r]; if (better(best, bi, v, r)) { best = v; bi = r; } }
        sv[t] = best; si[t] = bi; workgroupBarrier();
        for (var w = ${RW / 2}u; w > 0u; w = w >> 1u) {
@@ -99,7 +106,10 @@ const TREE_SUM = (v: string): string => `sh[t] = ${v}; workgroupBarrier();
 function softmaxSource(log: boolean) {
   return {
     key: `softmax:log${+log}`,
-    code: () => `${header("outer: u32, size: u32, inner: u32, rows: u32", [["x", "read"], ["out", "read_write"]])}
+    code: () => `${header("outer: u32, size: u32, inner: u32, rows: u32", [
+      ["x", "read"],
+      ["out", "read_write"],
+    ])}
 var<workgroup> sh: array<f32, ${SW}>;
 ${ROW_MAIN(SW)}
   ${ROW_PRELUDE}
@@ -111,10 +121,16 @@ ${ROW_MAIN(SW)}
   var s = 0.0;
   for (var r = t; r < p.size; r = r + ${SW}u) { s = s + m_exp(x[base + r * p.inner] - mx); }
   ${TREE_SUM("s")}
-  ${log
-    // (x − max) − log(sum): both parts small and exact-ish, where x − (max + log(sum)) would round at lse's scale.
-    ? "let ls = m_log(total); for (var r = t; r < p.size; r = r + " + SW + "u) { let k = base + r * p.inner; out[k] = (x[k] - mx) - ls; }"
-    : "for (var r = t; r < p.size; r = r + " + SW + "u) { let k = base + r * p.inner; out[k] = m_exp(x[k] - mx) / total; }"}
+  ${
+    log
+      ? // (x − max) − log(sum): both parts small and exact-ish, where x − (max + log(sum)) would round at lse's scale.
+        "let ls = m_log(total); for (var r = t; r < p.size; r = r + " +
+        SW +
+        "u) { let k = base + r * p.inner; out[k] = (x[k] - mx) - ls; }"
+      : "for (var r = t; r < p.size; r = r + " +
+        SW +
+        "u) { let k = base + r * p.inner; out[k] = m_exp(x[k] - mx) / total; }"
+  }
 }`,
   };
 }
@@ -122,7 +138,11 @@ ${ROW_MAIN(SW)}
 function softmaxBackwardSource(log: boolean) {
   return {
     key: `softmaxBackward:log${+log}`,
-    code: () => `${header("outer: u32, size: u32, inner: u32, rows: u32", [["y", "read"], ["dy", "read"], ["dx", "read_write"]])}
+    code: () => `${header("outer: u32, size: u32, inner: u32, rows: u32", [
+      ["y", "read"],
+      ["dy", "read"],
+      ["dx", "read_write"],
+    ])}
 var<workgroup> sh: array<f32, ${SW}>;
 ${ROW_MAIN(SW)}
   ${ROW_PRELUDE}
@@ -140,7 +160,11 @@ ${ROW_MAIN(SW)}
 /** Per row: the loss from the log-probabilities; a bad target is reported and its loss is NaN. */
 const CE_FORWARD = {
   key: "crossEntropyForward",
-  code: () => `${header("n: u32, c: u32, eps: f32, ignore: i32", [["lp", "read"], ["tgt", "read", "i32"], ["loss", "read_write"]])}
+  code: () => `${header("n: u32, c: u32, eps: f32, ignore: i32", [
+    ["lp", "read"],
+    ["tgt", "read", "i32"],
+    ["loss", "read_write"],
+  ])}
 ${WGSL_ERRORS(4)}
 ${FLAT()}
   if (i >= p.n) { return; }
@@ -155,8 +179,12 @@ ${FLAT()}
 
 const CE_BACKWARD = {
   key: "crossEntropyBackward",
-  code: () => `${header("n: u32, c: u32, eps: f32, ignore: i32", [["lp", "read"], ["tgt", "read", "i32"], ["rowGrad", "read"],
-    ["d", "read_write"]])}
+  code: () => `${header("n: u32, c: u32, eps: f32, ignore: i32", [
+    ["lp", "read"],
+    ["tgt", "read", "i32"],
+    ["rowGrad", "read"],
+    ["d", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.n * p.c) { return; }
   let r = i / p.c; let j = i - r * p.c;
@@ -169,9 +197,16 @@ ${FLAT()}
 
 const memo = <T>(f: (...a: never[]) => T) => {
   const m = new Map<string, T>();
-  return (...a: Array<string | boolean>): T => { const k = a.join(":"); let r = m.get(k); if (!r) m.set(k, (r = (f as (...b: unknown[]) => T)(...a))); return r; };
+  return (...a: Array<string | boolean>): T => {
+    const k = a.join(":");
+    let r = m.get(k);
+    if (!r) m.set(k, (r = (f as (...b: unknown[]) => T)(...a)));
+    return r;
+  };
 };
-const reduceS = memo(reduceSource), softmaxS = memo(softmaxSource), softmaxBackS = memo(softmaxBackwardSource);
+const reduceS = memo(reduceSource),
+  softmaxS = memo(softmaxSource),
+  softmaxBackS = memo(softmaxBackwardSource);
 
 export function reduceKernels(ctx: GpuContext) {
   const softmax = (x: GpuStorage, outer: number, size: number, inner: number, out: GpuStorage, log: boolean): void => {
@@ -180,7 +215,15 @@ export function reduceKernels(ctx: GpuContext) {
     ctx.dispatch(softmaxS(log), "uuuu", [outer, size, inner, rows], [x, { s: out, w: true }], rowsGrid(rows));
   };
   return {
-    reduce(op: ReduceOp, x: GpuStorage, outer: number, size: number, inner: number, out: GpuStorage, indices?: GpuStorage): void {
+    reduce(
+      op: ReduceOp,
+      x: GpuStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      out: GpuStorage,
+      indices?: GpuStorage,
+    ): void {
       const rows = outer * inner;
       if (!rows) return;
       if (size === 0) throw new Error(`reduce ${op}: the reduced axis is empty`);
@@ -188,26 +231,69 @@ export function reduceKernels(ctx: GpuContext) {
       const bind: Array<GpuStorage | { s: GpuStorage; w: true }> = [x, { s: out, w: true }];
       const withIdx = op !== "sum" && !!indices;
       if (withIdx) bind.push({ s: indices!, w: true });
-      ctx.dispatch(reduceS(op, x.dtype, withIdx, rowwise), "uuuu", [outer, size, inner, rows], bind,
-        rowwise ? rowsGrid(rows) : grid(rows));
+      ctx.dispatch(
+        reduceS(op, x.dtype, withIdx, rowwise),
+        "uuuu",
+        [outer, size, inner, rows],
+        bind,
+        rowwise ? rowsGrid(rows) : grid(rows),
+      );
     },
     softmax,
-    softmaxBackward(y: GpuStorage, dy: GpuStorage, outer: number, size: number, inner: number, dx: GpuStorage, log: boolean): void {
+    softmaxBackward(
+      y: GpuStorage,
+      dy: GpuStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      dx: GpuStorage,
+      log: boolean,
+    ): void {
       const rows = outer * inner;
       if (!rows || !size) return;
       ctx.dispatch(softmaxBackS(log), "uuuu", [outer, size, inner, rows], [y, dy, { s: dx, w: true }], rowsGrid(rows));
     },
-    crossEntropyForward(logits: GpuStorage, target: GpuStorage, n: number, c: number, eps: number, ignoreIndex: number,
-      lossRows: GpuStorage, logProbs: GpuStorage): void {
+    crossEntropyForward(
+      logits: GpuStorage,
+      target: GpuStorage,
+      n: number,
+      c: number,
+      eps: number,
+      ignoreIndex: number,
+      lossRows: GpuStorage,
+      logProbs: GpuStorage,
+    ): void {
       // Targets that came from the host are checked there, at once, with the reference's message;
       // otherwise the kernel reports the first bad one and the next read throws it.
       if (target.host) checkTargets(target.host as Int32Array, n, c, ignoreIndex);
       softmax(logits, n, c, 1, logProbs, true);
-      if (n) ctx.dispatch(CE_FORWARD, "uufi", [n, c, eps, ignoreIndex], [logProbs, target, { s: lossRows, w: true }, "errors"], grid(n));
+      if (n)
+        ctx.dispatch(
+          CE_FORWARD,
+          "uufi",
+          [n, c, eps, ignoreIndex],
+          [logProbs, target, { s: lossRows, w: true }, "errors"],
+          grid(n),
+        );
     },
-    crossEntropyBackward(logProbs: GpuStorage, target: GpuStorage, n: number, c: number, eps: number, ignoreIndex: number,
-      rowGrad: GpuStorage, dlogits: GpuStorage): void {
-      if (n * c) ctx.dispatch(CE_BACKWARD, "uufi", [n, c, eps, ignoreIndex], [logProbs, target, rowGrad, { s: dlogits, w: true }], grid(n * c));
+    crossEntropyBackward(
+      logProbs: GpuStorage,
+      target: GpuStorage,
+      n: number,
+      c: number,
+      eps: number,
+      ignoreIndex: number,
+      rowGrad: GpuStorage,
+      dlogits: GpuStorage,
+    ): void {
+      if (n * c)
+        ctx.dispatch(
+          CE_BACKWARD,
+          "uufi",
+          [n, c, eps, ignoreIndex],
+          [logProbs, target, rowGrad, { s: dlogits, w: true }],
+          grid(n * c),
+        );
     },
   };
 }

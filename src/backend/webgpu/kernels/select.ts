@@ -15,8 +15,16 @@ import { at8, collapse, header, pad8, U8 } from "./common.js";
  */
 const whereSource = (condDtype: string) => ({
   key: `where:${condDtype}`,
-  code: () => `${header(`shape: array<vec4<u32>, 2>, sc: array<vec4<u32>, 2>, sa: array<vec4<u32>, 2>, sb: array<vec4<u32>, 2>,
-    rank: u32, n: u32`, [["cond", "read", "u32"], ["a", "read", "u32"], ["b", "read", "u32"], ["out", "read_write", "u32"]])}
+  code: () => `${header(
+    `shape: array<vec4<u32>, 2>, sc: array<vec4<u32>, 2>, sa: array<vec4<u32>, 2>, sb: array<vec4<u32>, 2>,
+    rank: u32, n: u32`,
+    [
+      ["cond", "read", "u32"],
+      ["a", "read", "u32"],
+      ["b", "read", "u32"],
+      ["out", "read_write", "u32"],
+    ],
+  )}
 ${FLAT()}
   if (i >= p.n) { return; }
   var rest = i; var ic = 0u; var ia = 0u; var ib = 0u;
@@ -36,7 +44,10 @@ const WHERE = { float32: whereSource("float32"), int32: whereSource("int32") };
 /** A thread per element of (batch, rows, cols): kept where j < cut(i) (tril) or j ≥ cut(i) (triu). */
 const TRIANGLE = {
   key: "triangle",
-  code: () => `${header("n: u32, rows: u32, cols: u32, diagonal: i32, upper: u32", [["x", "read", "u32"], ["out", "read_write", "u32"]])}
+  code: () => `${header("n: u32, rows: u32, cols: u32, diagonal: i32, upper: u32", [
+    ["x", "read", "u32"],
+    ["out", "read_write", "u32"],
+  ])}
 ${FLAT()}
   if (i >= p.n) { return; }
   let j = i32(i % p.cols); let r = i32((i / p.cols) % p.rows);
@@ -49,16 +60,39 @@ ${FLAT()}
 
 export function selectKernels(ctx: GpuContext) {
   return {
-    where(cond: GpuStorage, condShape: readonly number[], a: GpuStorage, aShape: readonly number[], b: GpuStorage,
-      bShape: readonly number[], out: GpuStorage, outShape: readonly number[]): void {
+    where(
+      cond: GpuStorage,
+      condShape: readonly number[],
+      a: GpuStorage,
+      aShape: readonly number[],
+      b: GpuStorage,
+      bShape: readonly number[],
+      out: GpuStorage,
+      outShape: readonly number[],
+    ): void {
       const n = out.length;
       if (!n) return;
-      const c = collapse(outShape, [condShape, aShape, bShape].map((s) => broadcastStrides(s, outShape)));
-      ctx.dispatch(WHERE[cond.dtype], `${U8}${U8}${U8}${U8}uu`,
+      const c = collapse(
+        outShape,
+        [condShape, aShape, bShape].map((s) => broadcastStrides(s, outShape)),
+      );
+      ctx.dispatch(
+        WHERE[cond.dtype],
+        `${U8}${U8}${U8}${U8}uu`,
         [...pad8(c.shape, "where"), ...c.strides.flatMap((s) => pad8(s, "where")), c.shape.length, n],
-        [cond, a, b, { s: out, w: true }], grid(n));
+        [cond, a, b, { s: out, w: true }],
+        grid(n),
+      );
     },
-    triangle(x: GpuStorage, batch: number, rows: number, cols: number, diagonal: number, upper: boolean, out: GpuStorage): void {
+    triangle(
+      x: GpuStorage,
+      batch: number,
+      rows: number,
+      cols: number,
+      diagonal: number,
+      upper: boolean,
+      out: GpuStorage,
+    ): void {
       const n = batch * rows * cols;
       if (!n) return;
       ctx.dispatch(TRIANGLE, "uuuiu", [n, rows, cols, diagonal, +upper], [x, { s: out, w: true }], grid(n));

@@ -19,13 +19,22 @@ import type { GpuStorage } from "../storage.js";
 import { header } from "./common.js";
 
 const memo = new Map<string, { key: string; code: () => string }>();
-const src = (key: string, code: () => string) => { let s = memo.get(key); if (!s) memo.set(key, (s = { key, code })); return s; };
+const src = (key: string, code: () => string) => {
+  let s = memo.get(key);
+  if (!s) memo.set(key, (s = { key, code }));
+  return s;
+};
 
 /** Element (o, r, j) of x: x[(o·size + r)·inner + j]; its rank among the column's elements. */
-const topkSource = (dtype: string, largest: boolean) => src(`topk:${dtype}:largest${+largest}`, () => {
-  const T = dtype === "int32" ? "i32" : "f32";
-  const nan = (v: string): string => (T === "f32" ? `is_nan(${v})` : "false");
-  return `${header("outer: u32, size: u32, inner: u32, k: u32", [["x", "read", T], ["values", "read_write", T], ["indices", "read_write", "i32"]])}
+const topkSource = (dtype: string, largest: boolean) =>
+  src(`topk:${dtype}:largest${+largest}`, () => {
+    const T = dtype === "int32" ? "i32" : "f32";
+    const nan = (v: string): string => (T === "f32" ? `is_nan(${v})` : "false");
+    return `${header("outer: u32, size: u32, inner: u32, k: u32", [
+      ["x", "read", T],
+      ["values", "read_write", T],
+      ["indices", "read_write", "i32"],
+    ])}
 // a ranks above b when looking for the largest: NaN above every number.
 fn greater(a: ${T}, b: ${T}) -> bool { return (${nan("a")} && !${nan("b")}) || a > b; }
 fn before(a: ${T}, b: ${T}) -> bool { return ${largest ? "greater(a, b)" : "greater(b, a)"}; }
@@ -44,7 +53,7 @@ ${FLAT()}
     values[dst] = v; indices[dst] = i32(r);
   }
 }`;
-});
+  });
 
 const SW = 256;
 /**
@@ -53,10 +62,15 @@ const SW = 256;
  * the previous pick (in the same stable order), and a tree in workgroup memory keeps the best.
  * O(k·size) per column instead of the rank kernel's O(size²); identical results.
  */
-const topkSelectSource = (dtype: string, largest: boolean) => src(`topkSelect:${dtype}:largest${+largest}`, () => {
-  const T = dtype === "int32" ? "i32" : "f32";
-  const nan = (v: string): string => (T === "f32" ? `is_nan(${v})` : "false");
-  return `${header("outer: u32, size: u32, inner: u32, k: u32", [["x", "read", T], ["values", "read_write", T], ["indices", "read_write", "i32"]])}
+const topkSelectSource = (dtype: string, largest: boolean) =>
+  src(`topkSelect:${dtype}:largest${+largest}`, () => {
+    const T = dtype === "int32" ? "i32" : "f32";
+    const nan = (v: string): string => (T === "f32" ? `is_nan(${v})` : "false");
+    return `${header("outer: u32, size: u32, inner: u32, k: u32", [
+      ["x", "read", T],
+      ["values", "read_write", T],
+      ["indices", "read_write", "i32"],
+    ])}
 fn greater(a: ${T}, b: ${T}) -> bool { return (${nan("a")} && !${nan("b")}) || a > b; }
 fn before(a: ${T}, b: ${T}) -> bool { return ${largest ? "greater(a, b)" : "greater(b, a)"}; }
 // (v1, i1) ranks before (v2, i2): more extreme, or equal with a lower index.
@@ -90,11 +104,15 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if (t == 0u) { let dst = (o * p.k + r) * p.inner + j; values[dst] = pv; indices[dst] = i32(pi); }
   }
 }`;
-});
+  });
 
-const cumsumSource = (dtype: string) => src(`cumsum:${dtype}`, () => {
-  const T = dtype === "int32" ? "i32" : "f32";
-  return `${header("outer: u32, size: u32, inner: u32, reverse: u32", [["x", "read", T], ["out", "read_write", T]])}
+const cumsumSource = (dtype: string) =>
+  src(`cumsum:${dtype}`, () => {
+    const T = dtype === "int32" ? "i32" : "f32";
+    return `${header("outer: u32, size: u32, inner: u32, reverse: u32", [
+      ["x", "read", T],
+      ["out", "read_write", T],
+    ])}
 ${FLAT()}
   if (i >= p.outer * p.inner) { return; }
   let j = i % p.inner; let o = i / p.inner;
@@ -106,11 +124,19 @@ ${FLAT()}
     out[k] = s;
   }
 }`;
-});
+  });
 
 /** Row r: probs[r·n ..], uniforms u[r·numSamples ..]; w (rows × n scratch) holds the running weights. */
-const multinomialSource = (replacement: boolean) => src(`multinomial:repl${+replacement}`, () =>
-  `${header("rows: u32, n: u32, numSamples: u32", [["probs", "read"], ["u", "read"], ["w", "read_write"], ["out", "read_write", "i32"]])}
+const multinomialSource = (replacement: boolean) =>
+  src(
+    `multinomial:repl${+replacement}`,
+    () =>
+      `${header("rows: u32, n: u32, numSamples: u32", [
+        ["probs", "read"],
+        ["u", "read"],
+        ["w", "read_write"],
+        ["out", "read_write", "i32"],
+      ])}
 ${WGSL_ERRORS(5)}
 // The reference's checks of row r, in its order: 0 if fine, else the error's code (reported when report_it).
 fn row_error(r: u32, report_it: bool) -> u32 {
@@ -126,10 +152,14 @@ fn row_error(r: u32, report_it: bool) -> u32 {
     if (q > 0.0) { positive = positive + 1u; }
   }
   if (sum <= 0.0) { if (report_it) { report(${ERR.multinomialZeroRow}u, 0, r); } return ${ERR.multinomialZeroRow}u; }
-  ${replacement ? "" : `if (positive < p.numSamples) {
+  ${
+    replacement
+      ? ""
+      : `if (positive < p.numSamples) {
     if (report_it) { report_at(${ERR.multinomialTooFew}u, i32(positive), r, p.numSamples); }
     return ${ERR.multinomialTooFew}u;
-  }`}
+  }`
+  }
   return 0u;
 }
 ${FLAT()}
@@ -141,7 +171,9 @@ ${FLAT()}
     _ = row_error(i, true);
     return;
   }
-  ${replacement ? `
+  ${
+    replacement
+      ? `
   var acc = 0.0;
   for (var j = 0u; j < p.n; j = j + 1u) { acc = acc + probs[o + j]; w[o + j] = acc; } // cumulative sums
   for (var s = 0u; s < p.numSamples; s = s + 1u) {
@@ -150,7 +182,8 @@ ${FLAT()}
     var lo = 0u; var hi = p.n - 1u;
     while (lo < hi) { let mid = (lo + hi) >> 1u; if (w[o + mid] > goal) { hi = mid; } else { lo = mid + 1u; } }
     out[i * p.numSamples + s] = i32(lo);
-  }` : `
+  }`
+      : `
   for (var j = 0u; j < p.n; j = j + 1u) { w[o + j] = probs[o + j]; }
   for (var s = 0u; s < p.numSamples; s = s + 1u) {
     var total = 0.0;
@@ -165,21 +198,32 @@ ${FLAT()}
     }
     out[i * p.numSamples + s] = i32(pick);
     w[o + pick] = 0.0;
-  }`}
-}`);
+  }`
+  }
+}`,
+  );
 
 /** The largest float32 below 1: a float64 uniform rounded to float32 must stay in [0, 1). */
 const BELOW_ONE = 1 - 2 ** -24;
 
 export function sortKernels(ctx: GpuContext) {
   return {
-    topk(x: GpuStorage, outer: number, size: number, inner: number, k: number, largest: boolean, values: GpuStorage,
-      indices: GpuStorage): void {
+    topk(
+      x: GpuStorage,
+      outer: number,
+      size: number,
+      inner: number,
+      k: number,
+      largest: boolean,
+      values: GpuStorage,
+      indices: GpuStorage,
+    ): void {
       const n = outer * size * inner;
       if (!n || !k) return;
       const bind = [x, { s: values, w: true as const }, { s: indices, w: true as const }];
       // Few picks from long columns: k selection rounds; otherwise every element's rank at once.
-      if (size > 512 && k * 16 <= size) ctx.dispatch(topkSelectSource(x.dtype, largest), "uuuu", [outer, size, inner, k], bind, grid(outer * inner, 1));
+      if (size > 512 && k * 16 <= size)
+        ctx.dispatch(topkSelectSource(x.dtype, largest), "uuuu", [outer, size, inner, k], bind, grid(outer * inner, 1));
       else ctx.dispatch(topkSource(x.dtype, largest), "uuuu", [outer, size, inner, k], bind, grid(n));
     },
     cumsum(x: GpuStorage, outer: number, size: number, inner: number, reverse: boolean, out: GpuStorage): void {
@@ -187,17 +231,37 @@ export function sortKernels(ctx: GpuContext) {
       if (!cols || !size) return;
       ctx.dispatch(cumsumSource(x.dtype), "uuuu", [outer, size, inner, +reverse], [x, { s: out, w: true }], grid(cols));
     },
-    multinomial(probs: GpuStorage, rows: number, n: number, u: Float64Array, numSamples: number, replacement: boolean,
-      out: GpuStorage): void {
+    multinomial(
+      probs: GpuStorage,
+      rows: number,
+      n: number,
+      u: Float64Array,
+      numSamples: number,
+      replacement: boolean,
+      out: GpuStorage,
+    ): void {
       // The sample-count check needs no data; a host copy of the weights is checked at once.
-      checkDistributions(probs.host ? probs.host as Float32Array : new Float32Array(0), probs.host ? rows : 0, n, numSamples, replacement);
+      checkDistributions(
+        probs.host ? (probs.host as Float32Array) : new Float32Array(0),
+        probs.host ? rows : 0,
+        n,
+        numSamples,
+        replacement,
+      );
       if (!rows || !numSamples) return;
       const uf = new Float32Array(u.length);
       for (let i = 0; i < u.length; i++) uf[i] = Math.min(Math.fround(u[i]), BELOW_ONE);
-      const us = ctx.upload(uf), scratch = ctx.empty("float32", rows * n);
-      ctx.dispatch(multinomialSource(replacement), "uuu", [rows, n, numSamples],
-        [probs, us, { s: scratch, w: true }, { s: out, w: true }, "errors"], grid(rows));
-      us.dispose(); scratch.dispose();
+      const us = ctx.upload(uf),
+        scratch = ctx.empty("float32", rows * n);
+      ctx.dispatch(
+        multinomialSource(replacement),
+        "uuu",
+        [rows, n, numSamples],
+        [probs, us, { s: scratch, w: true }, { s: out, w: true }, "errors"],
+        grid(rows),
+      );
+      us.dispose();
+      scratch.dispose();
     },
   };
 }

@@ -17,7 +17,12 @@ const FIELDS = "planes: u32, inH: u32, inW: u32, outH: u32, outW: u32, mode: u32
 
 const UPSAMPLE = {
   key: "upsample",
-  code: () => `${header(FIELDS, [["x", "read"], ["idx", "read", "i32"], ["wts", "read"], ["out", "read_write"]])}
+  code: () => `${header(FIELDS, [
+    ["x", "read"],
+    ["idx", "read", "i32"],
+    ["wts", "read"],
+    ["out", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.planes * p.outH * p.outW) { return; }
   let j = i % p.outW; let oi = (i / p.outW) % p.outH; let pl = i / (p.outH * p.outW);
@@ -38,8 +43,13 @@ ${FLAT()}
  */
 const UPSAMPLE_BACKWARD = {
   key: "upsampleBackward",
-  code: () => `${header(`${FIELDS}, wOff: u32`, [["dy", "read"], ["idx", "read", "i32"], ["wts", "read"], ["inv", "read", "i32"],
-    ["dx", "read_write"]])}
+  code: () => `${header(`${FIELDS}, wOff: u32`, [
+    ["dy", "read"],
+    ["idx", "read", "i32"],
+    ["wts", "read"],
+    ["inv", "read", "i32"],
+    ["dx", "read_write"],
+  ])}
 ${FLAT()}
   if (i >= p.planes * p.inH * p.inW) { return; }
   let kw = i32(i % p.inW); let kh = i32((i / p.inW) % p.inH); let pl = i / (p.inH * p.inW);
@@ -81,7 +91,10 @@ function inverse(i0: Int32Array, i1: Int32Array, inSize: number, both: boolean):
   }
   const starts: number[] = [];
   let at = 0;
-  for (const l of lists) { starts.push(at); at += l.length; }
+  for (const l of lists) {
+    starts.push(at);
+    at += l.length;
+  }
   starts.push(at);
   return [...starts, ...lists.flatMap((l) => l.sort((a, b) => a - b))];
 }
@@ -100,18 +113,31 @@ export function upsampleKernels(ctx: GpuContext) {
       const n = a.planes * a.outH * a.outW;
       if (!n) return;
       const t = tables(a);
-      const idx = ctx.upload(t.idx), wts = ctx.upload(t.wts);
+      const idx = ctx.upload(t.idx),
+        wts = ctx.upload(t.wts);
       ctx.dispatch(UPSAMPLE, "uuuuuu", fields(a, t.mode), [x, idx, wts, { s: out, w: true }], grid(n));
-      idx.dispose(); wts.dispose();
+      idx.dispose();
+      wts.dispose();
     },
     upsampleBackward(a: UpsampleArgs, dy: GpuStorage, dx: GpuStorage): void {
       const n = a.planes * a.inH * a.inW;
       if (!n) return;
       const t = tables(a);
-      const hInv = inverse(t.h.i0, t.h.i1, a.inH, t.mode === 2), wInv = inverse(t.w.i0, t.w.i1, a.inW, t.mode !== 0);
-      const idx = ctx.upload(t.idx), wts = ctx.upload(t.wts), inv = ctx.upload(new Int32Array([...hInv, ...wInv]));
-      ctx.dispatch(UPSAMPLE_BACKWARD, "uuuuuuu", [...fields(a, t.mode), hInv.length], [dy, idx, wts, inv, { s: dx, w: true }], grid(n));
-      idx.dispose(); wts.dispose(); inv.dispose();
+      const hInv = inverse(t.h.i0, t.h.i1, a.inH, t.mode === 2),
+        wInv = inverse(t.w.i0, t.w.i1, a.inW, t.mode !== 0);
+      const idx = ctx.upload(t.idx),
+        wts = ctx.upload(t.wts),
+        inv = ctx.upload(new Int32Array([...hInv, ...wInv]));
+      ctx.dispatch(
+        UPSAMPLE_BACKWARD,
+        "uuuuuuu",
+        [...fields(a, t.mode), hInv.length],
+        [dy, idx, wts, inv, { s: dx, w: true }],
+        grid(n),
+      );
+      idx.dispose();
+      wts.dispose();
+      inv.dispose();
     },
   };
 }
