@@ -1,11 +1,11 @@
 /**
  * Op codes shared by TypeScript and AssemblyScript: this file is valid in both languages, and
  * `assembly/` imports it, so a kernel's switch and the JS side that calls it can never disagree.
- * Kernels take op names (`K.unary("relu", ...)`); the wasm glue passes `Unary[op]` across.
+ * Kernels take op names (`kernels.unary("relu", ...)`); the wasm glue passes `Unary[op]` across.
  * Append new ops at the end of an enum: the numbers are part of the compiled module.
  */
 
-/** Elementwise functions of one tensor (`K.unary`, `K.unaryBackward`). */
+/** Elementwise functions of one tensor (`kernels.unary`, `kernels.unaryBackward`). */
 export enum Unary {
   neg,
   exp,
@@ -24,7 +24,7 @@ export enum Unary {
   silu,
 }
 
-/** Elementwise functions of two broadcast tensors (`K.binary`); comparisons give 0/1. */
+/** Elementwise functions of two broadcast tensors (`kernels.binary`); comparisons give 0/1. */
 export enum Binary {
   add,
   sub,
@@ -41,7 +41,7 @@ export enum Binary {
   ne,
 }
 
-/** Reductions along one axis (`K.reduce`). */
+/** Reductions along one axis (`kernels.reduce`). */
 export enum Reduce {
   sum,
   max,

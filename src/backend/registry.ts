@@ -14,7 +14,7 @@ const fallbacks = new Map<string, number>();
 let activeName = "js";
 
 /** The active kernels. A live binding: `setBackend` swaps it. */
-export let K: Kernels = jsKernels;
+export let kernels: Kernels = jsKernels;
 
 /** Registers (or replaces) backend `name`; takes effect at the next `setBackend(name)`. */
 export function registerBackend(name: string, kernels: Partial<Kernels>): void {
@@ -72,7 +72,7 @@ function activate(name: string): void {
       };
     }
   }
-  K = merged as unknown as Kernels;
+  kernels = merged as unknown as Kernels;
   activeName = name;
   activeDevice = device;
 }

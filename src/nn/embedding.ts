@@ -11,7 +11,7 @@
  * emb(tensor([[0, 5, 5]], { dtype: "int32" })).shape // [1, 3, 32]
  */
 import { noGrad } from "../autograd/grad_mode.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { zeros } from "../ops/creation.js";
 import { embedding, resolvePaddingIdx } from "../ops/embedding.js";
 import { empty } from "../ops/util.js";
@@ -90,7 +90,7 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) {
       const d = this.embeddingDim,
         p = this.paddingIdx;
-      noGrad(() => K.copyBlocks(zeros([d]).storage, 0, 0, this.weight.storage, p * d, 0, d, 1));
+      noGrad(() => kernels.copyBlocks(zeros([d]).storage, 0, 0, this.weight.storage, p * d, 0, d, 1));
     }
   }
 

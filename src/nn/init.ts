@@ -6,7 +6,7 @@
  * nn.init.kaimingNormal_(layer.weight, { nonlinearity: "relu" });
  */
 import { noGrad } from "../autograd/grad_mode.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { allocArray } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { checkOptions, describeValue } from "../tensor/pytorch_habits.js";
@@ -117,7 +117,7 @@ export function calculateFans(t: Tensor): [number, number] {
 function fillWith(t: Tensor, draw: () => number): Tensor {
   const values = allocArray(t.dtype, t.numel());
   for (let i = 0; i < values.length; i++) values[i] = draw();
-  noGrad(() => K.writeHost(t.storage, values));
+  noGrad(() => kernels.writeHost(t.storage, values));
   return t;
 }
 

@@ -12,7 +12,7 @@
  * Object.keys(model.stateDict());            // ["net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"]
  */
 import { noGrad } from "../autograd/grad_mode.js";
-import { K, kernelsOf } from "../backend/registry.js";
+import { kernels, kernelsOf } from "../backend/registry.js";
 import { deviceName, loadWithoutSwitching, toDevice, toDeviceAsync } from "../ops/device.js";
 import type { Device } from "../tensor/storage.js";
 import { camelCaseGet, describeValue } from "../tensor/pytorch_habits.js";
@@ -82,7 +82,7 @@ export class Module<Out = Tensor> {
     this._buffers.add(name);
     let stored = t;
     if (t) {
-      stored = new Tensor(K.alloc(t.dtype, t.numel(), true), t.shape).copy_(t);
+      stored = new Tensor(kernels.alloc(t.dtype, t.numel(), true), t.shape).copy_(t);
     }
     (this as unknown as Record<string, unknown>)[name] = stored;
   }
@@ -210,8 +210,8 @@ export class Module<Out = Tensor> {
     const dtype = target;
     for (const t of tensors) {
       if (t.dtype === "int32" || t.dtype === dtype) continue;
-      const own = K.alloc(dtype, t.numel(), true);
-      K.cast(t.storage, own);
+      const own = kernels.alloc(dtype, t.numel(), true);
+      kernels.cast(t.storage, own);
       t.replaceStorage(own);
     }
     return this;

@@ -1,4 +1,4 @@
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /**
@@ -7,7 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    super(K.alloc(data.dtype, data.numel(), true), data.shape, requiresGrad);
+    super(kernels.alloc(data.dtype, data.numel(), true), data.shape, requiresGrad);
     this.copy_(data);
     this.reusesGradStorage = true;
   }

@@ -14,7 +14,7 @@
 import { noGrad } from "../autograd/grad_mode.js";
 import { record } from "../autograd/graph.js";
 import type { AttentionArgs } from "../backend/js/attention.js";
-import { getDevice, K } from "../backend/registry.js";
+import { getDevice, kernels } from "../backend/registry.js";
 import type { FloatStorage } from "../tensor/storage.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmt } from "../tensor/shape.js";
@@ -122,13 +122,13 @@ function fusedAttention(
   };
   const out = empty(outShape, q.dtype),
     oRow = lay.heads * lay.Dv;
-  const weights = K.alloc(q.dtype, lay.batch * lay.heads * lay.L * lay.S) as FloatStorage;
-  K.attentionForward(args, out.storage as FloatStorage, oRow, weights);
+  const weights = kernels.alloc(q.dtype, lay.batch * lay.heads * lay.L * lay.S) as FloatStorage;
+  kernels.attentionForward(args, out.storage as FloatStorage, oRow, weights);
   const inputs = packed ? [q] : [q, k, v];
   return record(out, inputs, "ScaledDotProductAttentionBackward", (g) => {
     const grads = inputs.map((t) => empty(t.shape, t.dtype));
     const [dq, dk, dv] = (packed ? [grads[0], grads[0], grads[0]] : grads).map((t) => t.storage as FloatStorage);
-    K.attentionBackward(args, weights, g.storage as FloatStorage, oRow, dq, dk, dv);
+    kernels.attentionBackward(args, weights, g.storage as FloatStorage, oRow, dq, dk, dv);
     return grads;
   });
 }

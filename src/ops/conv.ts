@@ -9,7 +9,7 @@
  */
 import { record } from "../autograd/graph.js";
 import type { ConvGeometry } from "../backend/js/conv.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -169,7 +169,7 @@ function convolution(
   relu: boolean,
 ): Tensor {
   const out = empty(outShape, x.dtype);
-  K.conv2dForward(
+  kernels.conv2dForward(
     x.storage as FloatStorage,
     weight.storage as FloatStorage,
     bias ? (bias.storage as FloatStorage) : null,
@@ -185,14 +185,14 @@ function convolution(
       let gd = grad.storage as FloatStorage;
       if (relu) {
         // relu'(z) = [z > 0] = [out > 0]: the output stands in for the pre-activation.
-        const gz = K.alloc(out.dtype, out.numel()) as FloatArray;
-        K.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
+        const gz = kernels.alloc(out.dtype, out.numel()) as FloatArray;
+        kernels.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
         gd = gz;
       }
       let dx: Tensor | null = null;
       if (x.requiresGrad) {
         dx = empty(x.shape, x.dtype);
-        K.conv2dBackwardInput(gd, weight.storage as FloatStorage, dx.storage as FloatStorage, g);
+        kernels.conv2dBackwardInput(gd, weight.storage as FloatStorage, dx.storage as FloatStorage, g);
       }
       const [dw, db] = weightGrads(x.storage as FloatStorage, gd, weight, bias, g);
       return [dx, dw, db];
@@ -220,7 +220,7 @@ function weightGrads(
   };
   const w = target(weight),
     b = target(bias);
-  K.conv2dBackwardWeight(
+  kernels.conv2dBackwardWeight(
     input,
     dy,
     (w.grad?.storage as FloatStorage) ?? null,
@@ -369,12 +369,17 @@ export function convTranspose2d(
     wOut: w,
   };
   const out = empty([...(batched ? [n] : []), cOut, ...size], x.dtype);
-  K.conv2dBackwardInput(x.storage as FloatStorage, weight.storage as FloatStorage, out.storage as FloatStorage, g);
+  kernels.conv2dBackwardInput(
+    x.storage as FloatStorage,
+    weight.storage as FloatStorage,
+    out.storage as FloatStorage,
+    g,
+  );
   const y = record(out, [x, weight], "ConvolutionBackward", (grad) => {
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(x.shape, x.dtype);
-      K.conv2dForward(
+      kernels.conv2dForward(
         grad.storage as FloatStorage,
         weight.storage as FloatStorage,
         null,

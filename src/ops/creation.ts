@@ -6,7 +6,7 @@
  * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
  * const w = randn([2, 3]);
  */
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { allocArray, type DType, dtypeOf, type TypedArray } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
@@ -125,7 +125,7 @@ export function tensor(
     if (numel(shape) !== src.length) throw new Error(`tensor: ${src.length} values cannot fill shape ${fmt(shape)}`);
     const out = allocArray(dtype, src.length);
     out.set(src);
-    return new Tensor(K.fromHost(out), shape, opts.requiresGrad ?? false);
+    return new Tensor(kernels.fromHost(out), shape, opts.requiresGrad ?? false);
   }
   const shape = opts.shape ? checkShape("tensor", [...opts.shape]) : inferNested(data as NestedArray);
   const dtype = opts.dtype ?? "float32";
@@ -135,11 +135,11 @@ export function tensor(
     flat.forEach((v, i) => checkElement(v, `flat index ${i}`));
     const out = allocArray(dtype, flat.length);
     out.set(flat);
-    return new Tensor(K.fromHost(out), shape, opts.requiresGrad ?? false);
+    return new Tensor(kernels.fromHost(out), shape, opts.requiresGrad ?? false);
   }
   const out = allocArray(dtype, numel(shape));
   fillNested(data as NestedArray, shape, out);
-  return new Tensor(K.fromHost(out), shape, opts.requiresGrad ?? false);
+  return new Tensor(kernels.fromHost(out), shape, opts.requiresGrad ?? false);
 }
 
 /** `full` under the name the user called (zeros, ones, ...), so a bad shape's error names that op. */
@@ -149,8 +149,8 @@ function filled(op: string, shape: ShapeArg, value: number, opts: TensorOptions)
   if (typeof value !== "number" && typeof value !== "boolean") {
     throw new Error(`${op}: the fill value is ${describeValue(value)}, not a number`);
   }
-  const out = K.alloc(opts.dtype ?? "float32", numel(s));
-  if (Number(value) !== 0) K.fill(out, Number(value));
+  const out = kernels.alloc(opts.dtype ?? "float32", numel(s));
+  if (Number(value) !== 0) kernels.fill(out, Number(value));
   return new Tensor(out, s, opts.requiresGrad ?? false);
 }
 
@@ -170,7 +170,7 @@ function drawn(op: string, shape: ShapeArg, opts: RandomOptions, draw: (g: Gener
   // Drawn on the host by the seeded generator (the same numbers on every backend), then handed over.
   const out = allocArray(opts.dtype ?? "float32", numel(s));
   for (let i = 0; i < out.length; i++) out[i] = draw(g);
-  return new Tensor(K.fromHost(out), s, opts.requiresGrad ?? false);
+  return new Tensor(kernels.fromHost(out), s, opts.requiresGrad ?? false);
 }
 
 /** Standard normal samples, seeded by `manualSeed`. */
@@ -198,14 +198,14 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   const allInt = [start, end, step].every(Number.isInteger);
   const out = allocArray(opts.dtype ?? (allInt ? "int32" : "float32"), n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
-  return new Tensor(K.fromHost(out), [n], opts.requiresGrad ?? false);
+  return new Tensor(kernels.fromHost(out), [n], opts.requiresGrad ?? false);
 }
 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   checkShape("linspace (steps)", [steps]);
   const out = allocArray(opts.dtype ?? "float32", steps);
   for (let i = 0; i < steps; i++) out[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
-  return new Tensor(K.fromHost(out), [steps], opts.requiresGrad ?? false);
+  return new Tensor(kernels.fromHost(out), [steps], opts.requiresGrad ?? false);
 }
 
 /** Identity matrix n×m (m defaults to n). */
@@ -213,5 +213,5 @@ export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
   checkShape("eye", [n, m]);
   const out = allocArray(opts.dtype ?? "float32", n * m);
   for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
-  return new Tensor(K.fromHost(out), [n, m], opts.requiresGrad ?? false);
+  return new Tensor(kernels.fromHost(out), [n, m], opts.requiresGrad ?? false);
 }

@@ -9,7 +9,7 @@
  * const x = cpuTensor.to("webgpu");          // [N, 784] on the GPU
  * const back = await x.toAsync("cpu");        // host values again
  */
-import { getBackend, getDevice, K, kernelsOf, setBackend } from "../backend/registry.js";
+import { getBackend, getDevice, kernels, kernelsOf, setBackend } from "../backend/registry.js";
 import { isFloat, type TypedArray } from "../tensor/dtype.js";
 import { fmt } from "../tensor/shape.js";
 import { type Device, isHost, type Storage } from "../tensor/storage.js";
@@ -27,7 +27,7 @@ export function deviceName(d: string, op: string): Device {
 
 /** The host values of a host tensor, as the CPU backends' storage (its own array when a CPU backend is active). */
 function hostStorage(values: TypedArray): Storage {
-  return getDevice() === "cpu" ? K.fromHost(values) : values;
+  return getDevice() === "cpu" ? kernels.fromHost(values) : values;
 }
 
 function moved(x: Tensor, storage: Storage): Tensor {
@@ -38,14 +38,14 @@ function moved(x: Tensor, storage: Storage): Tensor {
 /** Storage for `values` on `device` (whose backend is loaded). */
 export function upload(values: TypedArray, device: Device, op: string, shape: readonly number[]): Storage {
   if (device === "cpu") return hostStorage(values);
-  const kernels = kernelsOf(device);
-  if (!kernels?.fromHost) {
+  const deviceKernels = kernelsOf(device);
+  if (!deviceKernels?.fromHost) {
     throw new Error(
       `${op}: the ${device} backend is not loaded — await setBackend("${device}") first ` +
         `(or await x.toAsync("${device}")) to move the tensor ${fmt(shape)} there`,
     );
   }
-  return kernels.fromHost(values as Float32Array);
+  return deviceKernels.fromHost(values as Float32Array);
 }
 
 /**

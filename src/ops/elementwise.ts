@@ -7,7 +7,7 @@
  */
 import { record } from "../autograd/graph.js";
 import type { BinaryOp, UnaryOp } from "../backend/kernels.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import type { DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
@@ -25,7 +25,7 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType = resultDtyp
   checkDevices(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = empty(shape, dtype);
-  K.binary(op, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
+  kernels.binary(op, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
   return out;
 }
 
@@ -126,7 +126,7 @@ export function unaryRaw(op: UnaryOp, x: Tensor, alpha?: number): Tensor {
   checkDevices(op, x);
   requireFloat(x, op);
   const out = empty(x.shape, x.dtype);
-  K.unary(op, x.storage, out.storage, alpha);
+  kernels.unary(op, x.storage, out.storage, alpha);
   return out;
 }
 
@@ -135,7 +135,7 @@ export function unaryOp(op: UnaryOp, name: string, x: Tensor, alpha?: number): T
   const out = unaryRaw(op, x, alpha);
   return record(out, [x], name, (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.unaryBackward(
+    kernels.unaryBackward(
       op,
       x.storage as FloatStorage,
       out.storage as FloatStorage,
@@ -164,7 +164,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const lo = min ?? -Infinity,
     hi = max ?? Infinity;
   const out = empty(x.shape, x.dtype);
-  K.clamp(x.storage as FloatStorage, lo, hi, out.storage as FloatStorage);
+  kernels.clamp(x.storage as FloatStorage, lo, hi, out.storage as FloatStorage);
   return record(out, [x], "ClampBackward", (g) => {
     const pass = mul(ge(x, lo), le(x, hi));
     return [mul(g, pass.to(g.dtype))];
@@ -175,7 +175,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = empty(x.shape, dtype);
-  K.cast(x.storage, out.storage);
+  kernels.cast(x.storage, out.storage);
   if (dtype === "int32") return out;
   return record(out, [x], "ToCopyBackward", (g) => [cast(g, x.dtype)]);
 }

@@ -9,7 +9,7 @@
  * F.embedding(tensor([[1, 4, 4]], { dtype: "int32" }), table).shape // [1, 3, 32]
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkDevices, empty, requireFloat } from "./util.js";
@@ -61,10 +61,10 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
   const pad = resolvePaddingIdx(opts.paddingIdx, rows, "embedding");
   const index = input.storage as IntStorage;
   const out = empty([...input.shape, dim], weight.dtype);
-  K.embedding(weight.storage as FloatStorage, rows, dim, index, out.storage as FloatStorage);
+  kernels.embedding(weight.storage as FloatStorage, rows, dim, index, out.storage as FloatStorage);
   return record(out, [weight], "EmbeddingBackward", (g) => {
     const dw = empty(weight.shape, weight.dtype);
-    K.embeddingBackward(g.storage as FloatStorage, index, dim, pad, dw.storage as FloatStorage);
+    kernels.embeddingBackward(g.storage as FloatStorage, index, dim, pad, dw.storage as FloatStorage);
     return [dw];
   });
 }

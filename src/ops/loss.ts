@@ -7,7 +7,7 @@
  * crossEntropy(tensor([[2, 1, 0.1]]), tensor([0], { dtype: "int32" })).item() // 0.4170
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad_mode.js";
@@ -115,7 +115,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   // Per-row losses from the fused kernel, with their own backward; the reduction is ordinary ops.
   const logProbs = empty([n, c], input.dtype);
   const rows = empty([n], input.dtype);
-  K.crossEntropyForward(
+  kernels.crossEntropyForward(
     input.storage as FloatStorage,
     tgt,
     n,
@@ -127,7 +127,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   );
   record(rows, [input], "CrossEntropyBackward", (g) => {
     const dx = empty(input.shape, input.dtype);
-    K.crossEntropyBackward(
+    kernels.crossEntropyBackward(
       logProbs.storage as FloatStorage,
       tgt,
       n,

@@ -7,7 +7,7 @@
  */
 import { record } from "../autograd/graph.js";
 import type { GemmArgs } from "../backend/kernels.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmt, numel } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -37,7 +37,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
       oa += idx[d] * sa[d];
       ob += idx[d] * sb[d];
     }
-    K.gemm({
+    kernels.gemm({
       transA,
       transB,
       m,
@@ -117,7 +117,7 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
   const rows = numel(x.shape.slice(0, -1)); // not numel / inF: a Linear(0, n) has inF = 0
   const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
   // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.
-  K.gemm({
+  kernels.gemm({
     transA: false,
     transB: true,
     m: rows,
@@ -134,8 +134,8 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
     let gd = g.storage as FloatStorage;
     if (relu) {
       // relu'(z) = [z > 0] = [out > 0]: the output stands in for the pre-activation.
-      const gz = K.alloc(out.dtype, out.numel()) as FloatArray;
-      K.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
+      const gz = kernels.alloc(out.dtype, out.numel()) as FloatArray;
+      kernels.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
       gd = gz;
     }
     let dx: Tensor | null = null,
@@ -173,12 +173,12 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
         beta,
       });
     }
-    K.gemms(products);
+    kernels.gemms(products);
     if (bias?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
       const out =
         writesGradDirectly(bias) && !bias.peekGrad() ? bias.gradTarget().grad : (db = empty(bias.shape, bias.dtype));
-      K.reduce("sum", gd, 1, rows, outF, out.storage);
+      kernels.reduce("sum", gd, 1, rows, outF, out.storage);
     }
     return [dx, dw, db];
   });

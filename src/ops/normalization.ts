@@ -7,7 +7,7 @@
  * F.batchNorm(x, { runningMean, runningVar, training: true })    // x: (N, C), (N, C, L) or (N, C, H, W)
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { allocArray } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
@@ -75,7 +75,7 @@ export function batchNorm(x: Tensor, opts: BatchNormFunctionalOptions, name = "b
   const out = empty(x.shape, x.dtype),
     mean = empty([c], x.dtype),
     rstd = empty([c], x.dtype);
-  K.batchNormForward({
+  kernels.batchNormForward({
     x: x.storage as FloatStorage,
     n,
     c,
@@ -96,7 +96,7 @@ export function batchNorm(x: Tensor, opts: BatchNormFunctionalOptions, name = "b
     const dx = x.requiresGrad ? empty(x.shape, g.dtype) : null;
     const dw = weight?.requiresGrad ? empty([c], g.dtype) : null,
       db = bias?.requiresGrad ? empty([c], g.dtype) : null;
-    K.batchNormBackward({
+    kernels.batchNormBackward({
       x: x.storage as FloatStorage,
       dy: g.storage as FloatStorage,
       mean: mean.storage as FloatStorage,
@@ -131,7 +131,7 @@ function normalizeRows(
   const out = empty(x.shape, x.dtype),
     mean = empty([rows], x.dtype),
     rstd = empty([rows], x.dtype);
-  K.layerNormForward({
+  kernels.layerNormForward({
     x: x.storage as FloatStorage,
     rows,
     d,
@@ -147,7 +147,7 @@ function normalizeRows(
     const dx = empty(x.shape, g.dtype);
     const dw = weight?.requiresGrad ? empty(weight.shape, g.dtype) : null;
     const db = bias?.requiresGrad ? empty(bias.shape, g.dtype) : null;
-    K.layerNormBackward({
+    kernels.layerNormBackward({
       x: x.storage as FloatStorage,
       dy: g.storage as FloatStorage,
       mean: mean.storage as FloatStorage,
@@ -240,7 +240,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const values = allocArray(x.dtype, x.numel());
   const keep = 1 / (1 - p);
   for (let i = 0; i < values.length; i++) values[i] = generator.random() >= p ? keep : 0;
-  return mul(x, new Tensor(K.fromHost(values), x.shape));
+  return mul(x, new Tensor(kernels.fromHost(values), x.shape));
 }
 
 const warned = new Set<string>();

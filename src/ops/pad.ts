@@ -10,7 +10,7 @@
  * F.pad(x, [1, 1, 1, 1], { mode: "reflect" }) // mirrors without repeating the edge: 1 2 3 → 2 1 2 3 2
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { type PadMode, padShape } from "../backend/js/pad.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -107,10 +107,10 @@ export function pad(x: Tensor, padList: readonly number[], opts: PadOptions = {}
   const pads = padsByDim(x, padList, mode, opts.value);
   const value = mode === "constant" ? (opts.value ?? 0) : 0;
   const out = empty(padShape(x.shape, pads), x.dtype);
-  K.pad(mode, x.storage, x.shape, pads, value, out.storage);
+  kernels.pad(mode, x.storage, x.shape, pads, value, out.storage);
   return record(out, [x], GRAD_NAMES[mode], (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.padBackward(mode, g.storage as FloatStorage, x.shape, pads, dx.storage as FloatStorage);
+    kernels.padBackward(mode, g.storage as FloatStorage, x.shape, pads, dx.storage as FloatStorage);
     return [dx];
   });
 }

@@ -10,7 +10,7 @@
  * F.adaptiveAvgPool2d(x, 1)                     // global average pooling: [N, C, 1, 1]
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import type { PoolWindow } from "../backend/js/pool.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -131,10 +131,18 @@ function maxPoolCore(x: Tensor, p: PoolWindow): [Tensor, Tensor] {
   const out = empty(shape, x.dtype),
     indices = empty(shape, "int32");
   const idx = indices.storage as IntStorage;
-  K.maxPool2d(x.storage as FloatStorage, planes, h, w, p, out.storage as FloatStorage, idx);
+  kernels.maxPool2d(x.storage as FloatStorage, planes, h, w, p, out.storage as FloatStorage, idx);
   record(out, [x], "MaxPool2DWithIndicesBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.storage as FloatStorage, idx, planes, h * w, 1, p.outH * p.outW, dx.storage as FloatStorage);
+    kernels.scatterAddAlong(
+      g.storage as FloatStorage,
+      idx,
+      planes,
+      h * w,
+      1,
+      p.outH * p.outW,
+      dx.storage as FloatStorage,
+    );
     return [dx];
   });
   return [out, indices];
@@ -210,10 +218,10 @@ function avgPoolCore(x: Tensor, p: PoolWindow, countIncludePad: boolean, divisor
     w = x.shape[x.ndim - 1],
     planes = x.numel() / (h * w);
   const out = empty([...x.shape.slice(0, -2), p.outH, p.outW], x.dtype);
-  K.avgPool2d(x.storage as FloatStorage, planes, h, w, p, countIncludePad, divisor, out.storage as FloatStorage);
+  kernels.avgPool2d(x.storage as FloatStorage, planes, h, w, p, countIncludePad, divisor, out.storage as FloatStorage);
   return record(out, [x], "AvgPool2DBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.avgPool2dBackward(
+    kernels.avgPool2dBackward(
       g.storage as FloatStorage,
       planes,
       h,
@@ -275,10 +283,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize, name = "a
     );
   }
   const out = empty([...x.shape.slice(0, -2), oh, ow], x.dtype);
-  K.adaptiveAvgPool2d(x.storage as FloatStorage, planes, h, w, oh, ow, out.storage as FloatStorage);
+  kernels.adaptiveAvgPool2d(x.storage as FloatStorage, planes, h, w, oh, ow, out.storage as FloatStorage);
   return record(out, [x], "AdaptiveAvgPool2DBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.adaptiveAvgPool2dBackward(g.storage as FloatStorage, planes, h, w, oh, ow, dx.storage as FloatStorage);
+    kernels.adaptiveAvgPool2dBackward(g.storage as FloatStorage, planes, h, w, oh, ow, dx.storage as FloatStorage);
     return [dx];
   });
 }

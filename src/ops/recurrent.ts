@@ -6,7 +6,7 @@
  * - the input projections x·W_ihᵀ + b_ih of every time step are one gemm over (L·N, D), done by
  *   `linear` before the recurrence (its backward is then one gemm for dW_ih and one for dx);
  * - per step, only h·W_hhᵀ + b_hh (a gemm) and one fused cell kernel (the gate nonlinearities and
- *   the state update, `K.lstmCell` ...) run;
+ *   the state update, `kernels.lstmCell` ...) run;
  * - the backward is backpropagation through time in the same node: per step one fused cell
  *   backward kernel and one gemm for the gradient of h_{t−1}; dW_hh for all steps is one gemm at
  *   the end (Σ_t dGates_tᵀ·h_{t−1} is a product over (L·N) rows), db_hh one reduction.
@@ -14,7 +14,7 @@
  */
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmt } from "../tensor/shape.js";
@@ -107,7 +107,7 @@ export function recurrentLayer(
     W = wHh.storage as FloatStorage,
     B = bHh ? (bHh.storage as FloatStorage) : undefined;
   const O = out.storage as FloatStorage;
-  const zeros = (): FloatStorage => K.alloc(dt, nh) as FloatStorage;
+  const zeros = (): FloatStorage => kernels.alloc(dt, nh) as FloatStorage;
   const H0 = h0 ? (h0.storage as FloatStorage) : zeros(),
     C0 = lstm ? (c0 ? (c0.storage as FloatStorage) : zeros()) : null;
   const time = (s: number): number => (reverse ? L - 1 - s : s);
@@ -122,7 +122,7 @@ export function recurrentLayer(
       [hp, hpOff] = hPrev(s);
     // h·W_hhᵀ + b_hh into this step's slice (k = 0 skips the product with an implicit zero h0).
     const proj = (lstm ? gates! : gru ? hProj! : out).storage as FloatStorage;
-    K.gemm({
+    kernels.gemm({
       transA: false,
       transB: true,
       m: n,
@@ -137,20 +137,20 @@ export function recurrentLayer(
     });
     if (lstm) {
       const [cp, cpOff] = cPrev(s);
-      K.lstmCell(n, hs, X, t * ng, proj, t * ng, cp, cpOff, cAll!.storage as FloatStorage, t * nh, O, t * nh);
+      kernels.lstmCell(n, hs, X, t * ng, proj, t * ng, cp, cpOff, cAll!.storage as FloatStorage, t * nh, O, t * nh);
     } else if (gru) {
-      K.gruCell(n, hs, X, t * ng, proj, t * ng, hp, hpOff, gates!.storage as FloatStorage, t * ng, O, t * nh);
+      kernels.gruCell(n, hs, X, t * ng, proj, t * ng, hp, hpOff, gates!.storage as FloatStorage, t * ng, O, t * nh);
     } else {
-      K.rnnCell(n, hs, relu, X, t * ng, O, t * nh);
+      kernels.rnnCell(n, hs, relu, X, t * ng, O, t * nh);
     }
   }
   const last = time(L - 1);
   const hN = empty([n, hs], dt);
-  K.copyBlocks(O, last * nh, 0, hN.storage, 0, 0, nh, 1);
+  kernels.copyBlocks(O, last * nh, 0, hN.storage, 0, 0, nh, 1);
   let cN: Tensor | undefined;
   if (lstm) {
     cN = empty([n, hs], dt);
-    K.copyBlocks(cAll!.storage, last * nh, 0, cN.storage, 0, 0, nh, 1);
+    kernels.copyBlocks(cAll!.storage, last * nh, 0, cN.storage, 0, 0, nh, 1);
   }
 
   const inputs = [xProj, wHh, ...(bHh ? [bHh] : []), ...(h0 ? [h0] : []), ...(lstm && c0 ? [c0] : [])];
@@ -158,21 +158,21 @@ export function recurrentLayer(
   recordMulti(lstm ? [out, hN, cN!] : [out, hN], inputs, name, ([gOut, gH, gC]) => {
     const dOut = gOut ? (gOut.storage as FloatStorage) : null;
     const dhRec = zeros();
-    if (gH) K.copyBlocks(gH.storage, 0, 0, dhRec, 0, 0, nh, 1);
+    if (gH) kernels.copyBlocks(gH.storage, 0, 0, dhRec, 0, 0, nh, 1);
     const dc = lstm ? zeros() : null;
-    if (dc && gC) K.copyBlocks(gC.storage, 0, 0, dc, 0, 0, nh, 1);
+    if (dc && gC) kernels.copyBlocks(gC.storage, 0, 0, dc, 0, 0, nh, 1);
     // dA: the gradient of xProj (for the LSTM and RNN also that of the h·W_hhᵀ + b_hh term); the
     // GRU's differs in its n block (r ⊙ ·), so it gets its own dHp.
     const dA = empty([L, n, G * hs], dt),
       dAd = dA.storage as FloatStorage;
-    const dHp = gru ? (K.alloc(dt, L * ng) as FloatArray) : dAd;
+    const dHp = gru ? (kernels.alloc(dt, L * ng) as FloatArray) : dAd;
     const needDh0 = !!h0?.requiresGrad;
     for (let s = L - 1; s >= 0; s--) {
       const t = time(s),
         [hp, hpOff] = hPrev(s);
       if (lstm) {
         const [cp, cpOff] = cPrev(s);
-        K.lstmCellBackward(
+        kernels.lstmCellBackward(
           n,
           hs,
           gates!.storage as FloatStorage,
@@ -189,7 +189,7 @@ export function recurrentLayer(
           t * ng,
         );
       } else if (gru) {
-        K.gruCellBackward(
+        kernels.gruCellBackward(
           n,
           hs,
           gates!.storage as FloatStorage,
@@ -207,11 +207,11 @@ export function recurrentLayer(
           t * ng,
         );
       } else {
-        K.rnnCellBackward(n, hs, relu, O, t * nh, dOut, t * nh, dhRec, dAd, t * ng);
+        kernels.rnnCellBackward(n, hs, relu, O, t * nh, dOut, t * nh, dhRec, dAd, t * ng);
       }
       // dh_{t−1} (+)= dProj_t · W_hh; the GRU's cell kernel already left dh ⊙ z there.
       if (s > 0 || needDh0) {
-        K.gemm({
+        kernels.gemm({
           transA: false,
           transB: false,
           m: n,
@@ -234,13 +234,13 @@ export function recurrentLayer(
         ? wHh.gradTarget()
         : { grad: (dW = empty(wHh.shape, dt)), beta: 0 as const };
       const dw = { transA: true, transB: false, m: G * hs, n: hs, a: dHp, c: grad.storage as FloatStorage };
-      K.gemm({ ...dw, k: (L - 1) * n, aOffset: reverse ? 0 : ng, b: O, bOffset: reverse ? nh : 0, beta });
-      if (h0) K.gemm({ ...dw, k: n, aOffset: time(0) * ng, b: H0, beta: 1 });
+      kernels.gemm({ ...dw, k: (L - 1) * n, aOffset: reverse ? 0 : ng, b: O, bOffset: reverse ? nh : 0, beta });
+      if (h0) kernels.gemm({ ...dw, k: n, aOffset: time(0) * ng, b: H0, beta: 1 });
     }
     if (bHh?.requiresGrad) {
       // reduce cannot add onto its output, so only an empty .grad takes the sum directly.
       const target = writesGradDirectly(bHh) && !bHh.peekGrad() ? bHh.gradTarget().grad : (db = empty(bHh.shape, dt));
-      K.reduce("sum", dHp, 1, L * n, G * hs, target.storage);
+      kernels.reduce("sum", dHp, 1, L * n, G * hs, target.storage);
     }
     const grads: (Tensor | null)[] = [xProj.requiresGrad ? dA : null, dW];
     if (bHh) grads.push(db);

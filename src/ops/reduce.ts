@@ -8,7 +8,7 @@
  */
 import { noGrad } from "../autograd/grad_mode.js";
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { abs, cast, clamp, div, eq, mul, ne, pow, sqrt, sub } from "./elementwise.js";
@@ -43,14 +43,14 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   let shape = [...x.shape];
   for (let k = dims.length - 1; k >= 0; k--) {
     const [outer, size, inner] = splitAt(shape, dims[k]);
-    const out = K.alloc(x.dtype, outer * inner);
-    K.reduce("sum", cur, outer, size, inner, out);
+    const out = kernels.alloc(x.dtype, outer * inner);
+    kernels.reduce("sum", cur, outer, size, inner, out);
     cur = out;
     shape[dims[k]] = 1;
   }
   if (dims.length === 0) {
-    cur = K.alloc(x.dtype, x.numel());
-    K.copyBlocks(x.storage, 0, 0, cur, 0, 0, x.numel(), 1);
+    cur = kernels.alloc(x.dtype, x.numel());
+    kernels.copyBlocks(x.storage, 0, 0, cur, 0, 0, x.numel(), 1);
   }
   const out = new Tensor(cur, reducedShape(x.shape, dims, keepdim));
   return record(out, [x], "SumBackward", (g) => [g.reshape(reducedShape(x.shape, dims, true)).expand(x.shape)]);
@@ -81,10 +81,10 @@ export function extremeDim(x: Tensor, dimIn: number, keepdim: boolean, op: "max"
   const outShape = reducedShape(x.shape, [dim], keepdim);
   const values = empty(outShape, x.dtype);
   const indices = empty(outShape, "int32");
-  K.reduce(op, x.storage, outer, size, inner, values.storage, indices.storage as IntStorage);
+  kernels.reduce(op, x.storage, outer, size, inner, values.storage, indices.storage as IntStorage);
   record(values, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(
+    kernels.scatterAddAlong(
       g.storage as FloatStorage,
       indices.storage as IntStorage,
       outer,
@@ -102,7 +102,7 @@ function extremeAll(x: Tensor, op: "max" | "min"): Tensor {
   checkDevices(op, x);
   if (x.numel() === 0) throw new Error(`${op}: the tensor is empty; specify a dim or check the input`);
   const out = empty([], x.dtype);
-  K.reduce(op, x.storage, 1, x.numel(), 1, out.storage);
+  kernels.reduce(op, x.storage, 1, x.numel(), 1, out.storage);
   // Like PyTorch, a full max/min spreads the gradient evenly over tied elements.
   return record(out, [x], op === "max" ? "MaxBackward" : "MinBackward", (g) => {
     const mask = eq(x, out).to(g.dtype);

@@ -8,7 +8,7 @@
  * const next = multinomial(softmax(logits, -1), 1, { generator: new Generator(42) });
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { fmt, normDim, splitAt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -29,11 +29,11 @@ function topkImpl(x: Tensor, k: number, dimIn: number, largest: boolean, op: str
   if (x.ndim > 0) shape[dim] = k;
   const values = empty(shape, x.dtype),
     indices = empty(shape, "int32");
-  K.topk(x.storage, outer, size, inner, k, largest, values.storage, indices.storage as IntStorage);
+  kernels.topk(x.storage, outer, size, inner, k, largest, values.storage, indices.storage as IntStorage);
   if (x.dtype === "int32") return { values, indices };
   record(values, [x], op === "topk" ? "TopkBackward" : "SortBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(
+    kernels.scatterAddAlong(
       g.storage as FloatStorage,
       indices.storage as IntStorage,
       outer,
@@ -73,11 +73,11 @@ export function cumsum(x: Tensor, dimIn: number): Tensor {
   const dim = normDim(dimIn, x.ndim, "cumsum");
   const [outer, size, inner] = splitAt(x.shape, dim);
   const out = empty(x.shape, x.dtype);
-  K.cumsum(x.storage, outer, size, inner, false, out.storage);
+  kernels.cumsum(x.storage, outer, size, inner, false, out.storage);
   return record(out, [x], "CumsumBackward", (g) => {
     // d/dx_j of Σ_i g_i·out_i = Σ_{i ≥ j} g_i: the running sum from the end.
     const dx = empty(x.shape, g.dtype);
-    K.cumsum(g.storage, outer, size, inner, true, dx.storage);
+    kernels.cumsum(g.storage, outer, size, inner, true, dx.storage);
     return [dx];
   });
 }
@@ -112,7 +112,7 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
   const u = new Float64Array(rows * numSamples);
   for (let i = 0; i < u.length; i++) u[i] = gen.random();
   const out = empty(probs.ndim === 2 ? [rows, numSamples] : [numSamples], "int32");
-  K.multinomial(
+  kernels.multinomial(
     probs.storage as FloatStorage,
     rows,
     n,

@@ -10,7 +10,7 @@
  * softmax(scores.maskedFill(causal, -Infinity), -1);     // each position attends to itself and earlier ones
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { allocArray, type DType } from "../tensor/dtype.js";
 import { broadcastShapes, fmt, numel } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
@@ -22,12 +22,21 @@ function pick(cond: Tensor, a: Tensor, b: Tensor, op: string, gradName: string):
   checkDevices(op, cond, a, b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, op), b.shape, op);
   const out = empty(shape, a.dtype);
-  K.where(cond.storage, cond.shape, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
+  kernels.where(cond.storage, cond.shape, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
   return record(out, [a, b], gradName, (g) => {
     const zero = empty([], g.dtype);
     const part = (first: Tensor, second: Tensor, like: Tensor): Tensor => {
       const r = empty(shape, g.dtype);
-      K.where(cond.storage, cond.shape, first.storage, first.shape, second.storage, second.shape, r.storage, shape);
+      kernels.where(
+        cond.storage,
+        cond.shape,
+        first.storage,
+        first.shape,
+        second.storage,
+        second.shape,
+        r.storage,
+        shape,
+      );
       return sumToShape(r, like.shape);
     };
     return [a.requiresGrad ? part(g, zero, a) : null, b.requiresGrad ? part(zero, g, b) : null];
@@ -37,7 +46,7 @@ function pick(cond: Tensor, a: Tensor, b: Tensor, op: string, gradName: string):
 const scalarTensor = (v: number, dtype: DType): Tensor => {
   const value = allocArray(dtype, 1);
   value[0] = v;
-  return new Tensor(K.fromHost(value), []);
+  return new Tensor(kernels.fromHost(value), []);
 };
 
 /**
@@ -93,10 +102,10 @@ function triangle(x: Tensor, diagonal: number, upper: boolean): Tensor {
     cols = x.shape[x.ndim - 1],
     batch = numel(x.shape.slice(0, -2));
   const out = empty(x.shape, x.dtype);
-  K.triangle(x.storage, batch, rows, cols, diagonal, upper, out.storage);
+  kernels.triangle(x.storage, batch, rows, cols, diagonal, upper, out.storage);
   return record(out, [x], upper ? "TriuBackward" : "TrilBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.triangle(g.storage, batch, rows, cols, diagonal, upper, dx.storage);
+    kernels.triangle(g.storage, batch, rows, cols, diagonal, upper, dx.storage);
     return [dx];
   });
 }

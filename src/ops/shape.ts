@@ -6,7 +6,7 @@
  * randn([64, 1, 28, 28]).flatten(1).shape // [64, 784]
  */
 import { record } from "../autograd/graph.js";
-import { getDevice, K } from "../backend/registry.js";
+import { getDevice, kernels } from "../backend/registry.js";
 import { fmt, inferShape, normDim, numel, splitAt } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkDevices, empty, sumToShape } from "./util.js";
@@ -55,7 +55,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     perm.map((p) => x.shape[p]),
     x.dtype,
   );
-  K.permute(x.storage, x.shape, perm, out.storage);
+  kernels.permute(x.storage, x.shape, perm, out.storage);
   const inverse = perm.map((_, i) => perm.indexOf(i));
   return record(out, [x], "PermuteBackward", (g) => [permute(g, inverse)]);
 }
@@ -83,8 +83,8 @@ export function expand(x: Tensor, shapeIn: readonly number[]): Tensor {
       );
   });
   const out = empty(shape, x.dtype);
-  const zero = K.alloc(x.dtype, 1);
-  K.binary("add", x.storage, x.shape, zero, [], out.storage, shape);
+  const zero = kernels.alloc(x.dtype, 1);
+  kernels.binary("add", x.storage, x.shape, zero, [], out.storage, shape);
   return record(out, [x], "ExpandBackward", (g) => [sumToShape(g, x.shape)]);
 }
 
@@ -112,7 +112,7 @@ export function cat(tensors: readonly Tensor[], dimIn = 0): Tensor {
   let offset = 0;
   for (const tt of tensors) {
     const chunk = tt.shape[dim] * inner;
-    K.copyBlocks(tt.storage, 0, chunk, out.storage, offset * inner, total * inner, chunk, outer);
+    kernels.copyBlocks(tt.storage, 0, chunk, out.storage, offset * inner, total * inner, chunk, outer);
     offset += tt.shape[dim];
   }
   return record(out, tensors, "CatBackward", (g) => {
@@ -153,10 +153,10 @@ export function narrow(x: Tensor, dimIn: number, start: number, length: number):
   const shape = [...x.shape];
   shape[dim] = length;
   const out = empty(shape, x.dtype);
-  K.copyBlocks(x.storage, start * inner, size * inner, out.storage, 0, length * inner, length * inner, outer);
+  kernels.copyBlocks(x.storage, start * inner, size * inner, out.storage, 0, length * inner, length * inner, outer);
   return record(out, [x], "NarrowBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.copyBlocks(g.storage, 0, length * inner, dx.storage, start * inner, size * inner, length * inner, outer);
+    kernels.copyBlocks(g.storage, 0, length * inner, dx.storage, start * inner, size * inner, length * inner, outer);
     return [dx];
   });
 }
@@ -198,13 +198,13 @@ export function indexSelect(x: Tensor, dimIn: number, index: Tensor | ArrayLike<
   }
   const checked = toIndexArray(index, x.shape[0], "indexSelect");
   // A device backend takes its own storage: the checked indices are uploaded (a CPU backend reads them as they are).
-  const idx = getDevice() === "cpu" ? checked : (K.fromHost(checked) as IntStorage);
+  const idx = getDevice() === "cpu" ? checked : (kernels.fromHost(checked) as IntStorage);
   const rowSize = numel(x.shape.slice(1));
   const out = empty([checked.length, ...x.shape.slice(1)], x.dtype);
-  K.gatherRows(x.storage, idx, rowSize, out.storage);
+  kernels.gatherRows(x.storage, idx, rowSize, out.storage);
   return record(out, [x], "IndexSelectBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddRows(g.storage as FloatStorage, idx, rowSize, dx.storage as FloatStorage);
+    kernels.scatterAddRows(g.storage as FloatStorage, idx, rowSize, dx.storage as FloatStorage);
     return [dx];
   });
 }
@@ -223,16 +223,16 @@ export function gather(x: Tensor, dimIn: number, index: Tensor): Tensor {
     );
   const idx = index.storage as IntStorage;
   const out = empty(index.shape, x.dtype);
-  K.gatherAlong(x.storage, idx, outer, size, inner, iSize, out.storage);
+  kernels.gatherAlong(x.storage, idx, outer, size, inner, iSize, out.storage);
   return record(out, [x], "GatherBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.scatterAddAlong(g.storage as FloatStorage, idx, outer, size, inner, iSize, dx.storage as FloatStorage);
+    kernels.scatterAddAlong(g.storage as FloatStorage, idx, outer, size, inner, iSize, dx.storage as FloatStorage);
     return [dx];
   });
 }
 
 export function clone(x: Tensor): Tensor {
   const out = empty(x.shape, x.dtype);
-  K.copyBlocks(x.storage, 0, 0, out.storage, 0, 0, x.numel(), 1);
+  kernels.copyBlocks(x.storage, 0, 0, out.storage, 0, 0, x.numel(), 1);
   return record(out, [x], "CloneBackward", (g) => [g]);
 }

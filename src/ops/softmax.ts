@@ -6,7 +6,7 @@
  * softmax(tensor([2, 1, 0.1]), -1) // tensor([0.6590, 0.2424, 0.0986])
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { normDim, splitAt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { div } from "./elementwise.js";
@@ -26,10 +26,10 @@ function softmaxImpl(xIn: Tensor, dimIn: number, log: boolean, opts: SoftmaxOpti
   const dim = normDim(dimIn, x.ndim, "softmax");
   const [outer, size, inner] = splitAt(x.shape, dim);
   const out = empty(x.shape, x.dtype);
-  K.softmax(x.storage as FloatStorage, outer, size, inner, out.storage as FloatStorage, log);
+  kernels.softmax(x.storage as FloatStorage, outer, size, inner, out.storage as FloatStorage, log);
   return record(out, [x], log ? "LogSoftmaxBackward" : "SoftmaxBackward", (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.softmaxBackward(
+    kernels.softmaxBackward(
       out.storage as FloatStorage,
       g.storage as FloatStorage,
       outer,

@@ -10,7 +10,7 @@
  * F.interpolate(x, { size: [10, 8], mode: "bilinear", alignCorners: false })
  */
 import { record } from "../autograd/graph.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import type { UpsampleArgs } from "../backend/js/upsample.js";
 import { fmt } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -137,10 +137,10 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
           scaleW: scales[1],
         };
   const out = empty([n, c, ...outSizes], x.dtype);
-  K.upsample(args, x.storage as FloatStorage, out.storage as FloatStorage);
+  kernels.upsample(args, x.storage as FloatStorage, out.storage as FloatStorage);
   return record(out, [x], GRAD_NAMES[`${args.mode}${dims}` as keyof typeof GRAD_NAMES], (g) => {
     const dx = empty(x.shape, g.dtype);
-    K.upsampleBackward(args, g.storage as FloatStorage, dx.storage as FloatStorage);
+    kernels.upsampleBackward(args, g.storage as FloatStorage, dx.storage as FloatStorage);
     return [dx];
   });
 }

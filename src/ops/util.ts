@@ -1,12 +1,12 @@
 /** Small helpers every op file uses: scalar lifting, output allocation, reducing a gradient to a broadcast input's shape. */
-import { getBackend, getDevice, K } from "../backend/registry.js";
+import { getBackend, getDevice, kernels } from "../backend/registry.js";
 import { allocArray, type DType, isFloat, promote } from "../tensor/dtype.js";
 import { fmt, numel, sameShape } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
 /** A new tensor of `shape` whose storage comes from the active backend. */
 export function empty(shape: readonly number[], dtype: DType = "float32"): Tensor {
-  return new Tensor(K.alloc(dtype, numel(shape)), shape);
+  return new Tensor(kernels.alloc(dtype, numel(shape)), shape);
 }
 
 /**
@@ -39,7 +39,7 @@ export function lift(x: TensorLike, like: Tensor): Tensor {
   const dtype: DType = like.dtype === "int32" && !Number.isInteger(x) ? "float32" : like.dtype;
   const value = allocArray(dtype, 1);
   value[0] = x;
-  const t = new Tensor(K.fromHost(value), []);
+  const t = new Tensor(kernels.fromHost(value), []);
   return t;
 }
 

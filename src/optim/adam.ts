@@ -7,7 +7,7 @@
  * Adam adds weightDecay·θ to g; AdamW instead decays θ ← θ·(1 − lr·weightDecay) (decoupled).
  * With `amsgrad`, the denominator uses the running maximum of v (state `max_exp_avg_sq`, PyTorch's name).
  */
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import type { AdamArgs } from "../backend/kernels.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -86,7 +86,7 @@ export class Adam extends Optimizer<AdamOptions> {
           maximize: g.maximize,
         });
       }
-      if (updates.length) K.adamSteps(updates);
+      if (updates.length) kernels.adamSteps(updates);
     }
   }
 }

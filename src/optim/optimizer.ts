@@ -4,7 +4,7 @@
  */
 import { zeroGrads } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { toDevice } from "../ops/device.js";
 import { camelCaseGet, checkOptions, describeValue } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -63,8 +63,8 @@ export abstract class Optimizer<H extends { lr: number }> {
    * backend's memory), so an update never copies it in and out.
    */
   protected stateTensor(p: Parameter, value = 0): Tensor {
-    const t = new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
-    if (value !== 0) K.fill(t.storage, value);
+    const t = new Tensor(kernels.alloc(p.dtype, p.numel(), true), p.shape);
+    if (value !== 0) kernels.fill(t.storage, value);
     return t;
   }
 

@@ -11,7 +11,7 @@
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 import type { SgdArgs } from "../backend/kernels.js";
-import { K } from "../backend/registry.js";
+import { kernels } from "../backend/registry.js";
 import { checkOptions } from "../tensor/pytorch_habits.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, type ParamGroup, type ParamsArg } from "./optimizer.js";
@@ -59,7 +59,7 @@ export class SGD extends Optimizer<SGDOptions> {
         const firstStep = !st.momentum_buffer;
         let buf: Tensor | null = null;
         if (g.momentum !== 0) {
-          if (!st.momentum_buffer) st.momentum_buffer = new Tensor(K.alloc(p.dtype, p.numel(), true), p.shape);
+          if (!st.momentum_buffer) st.momentum_buffer = new Tensor(kernels.alloc(p.dtype, p.numel(), true), p.shape);
           buf = st.momentum_buffer as Tensor;
         }
         updates.push({
@@ -75,7 +75,7 @@ export class SGD extends Optimizer<SGDOptions> {
           firstStep,
         });
       }
-      K.sgdSteps(updates);
+      kernels.sgdSteps(updates);
     }
   }
 }

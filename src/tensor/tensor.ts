@@ -5,7 +5,7 @@
  * `src/ops/tensor_methods.ts`, so this file imports no op and `a.add(b)` is the same code as `add(a, b)`.
  */
 import { type BackwardOptions, backward as runBackward, type GradFn } from "../autograd/graph.js";
-import { K, readStorage } from "../backend/registry.js";
+import { kernels, readStorage } from "../backend/registry.js";
 import { allocArray, type DType, isFloat, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
 import { type Device, deviceOf, dtypeOfStorage, type FloatStorage, isHost, type Storage } from "./storage.js";
@@ -209,7 +209,7 @@ export class Tensor {
     // Reached only for parameters (reusesGradStorage): their storage is persistent. Other leaves
     // come and go every step and get ordinary arrays in accumulateGrad, which the GC reclaims.
     if (!this.gradStorage || this.gradHandedOut) {
-      this.gradStorage = new Tensor(K.alloc(this.dtype, this.numel(), true), this.shape);
+      this.gradStorage = new Tensor(kernels.alloc(this.dtype, this.numel(), true), this.shape);
       this.gradHandedOut = false;
     }
     this.currentGrad = this.gradStorage;
@@ -223,11 +223,11 @@ export class Tensor {
       ? this.gradTarget()
       : { grad: this.currentGrad, beta: this.currentGrad ? 1 : 0 };
     const n = g.numel();
-    if (beta === 1) K.axpy(1, g.storage as FloatStorage, grad!.storage as FloatStorage);
-    else if (grad) K.copyBlocks(g.storage, 0, 0, grad.storage, 0, 0, n, 1);
+    if (beta === 1) kernels.axpy(1, g.storage as FloatStorage, grad!.storage as FloatStorage);
+    else if (grad) kernels.copyBlocks(g.storage, 0, 0, grad.storage, 0, 0, n, 1);
     else {
-      const own = K.alloc(this.dtype, n);
-      K.copyBlocks(g.storage, 0, 0, own, 0, 0, n, 1);
+      const own = kernels.alloc(this.dtype, n);
+      kernels.copyBlocks(g.storage, 0, 0, own, 0, 0, n, 1);
       this.currentGrad = new Tensor(own, this.shape);
       this.gradHandedOut = false;
     }
@@ -244,11 +244,11 @@ export class Tensor {
 
   // ----- in-place helpers (no graph) -----
   zero_(): this {
-    K.fill(this.storage, 0);
+    kernels.fill(this.storage, 0);
     return this;
   }
   fill_(v: number): this {
-    K.fill(this.storage, v);
+    kernels.fill(this.storage, v);
     return this;
   }
   /** Copies `src`'s values into this tensor (same number of elements). */
@@ -259,15 +259,15 @@ export class Tensor {
       if (isHost(src.storage)) {
         const values = src.dtype === this.dtype ? src.storage : allocArray(this.dtype, src.numel());
         if (values !== src.storage) values.set(src.storage);
-        K.writeHost(this.storage, values);
+        kernels.writeHost(this.storage, values);
         return this;
       }
       throw new Error(
         `copy_: the source is on ${src.device}, this tensor on the host — read it with await src.data() first`,
       );
     }
-    if (src.dtype === this.dtype) K.copyBlocks(src.storage, 0, 0, this.storage, 0, 0, src.numel(), 1);
-    else K.cast(src.storage, this.storage);
+    if (src.dtype === this.dtype) kernels.copyBlocks(src.storage, 0, 0, this.storage, 0, 0, src.numel(), 1);
+    else kernels.cast(src.storage, this.storage);
     return this;
   }
   /** A tensor with this one's values, for methods that promise a contiguous result (always true here). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { jsKernels } from "../../src/backend/js/index.js";
 import type { Kernels } from "../../src/backend/kernels.js";
-import { fallbackCounts, K, resetFallbackCounts, setBackend } from "../../src/backend/registry.js";
+import { fallbackCounts, kernels, resetFallbackCounts, setBackend } from "../../src/backend/registry.js";
 import { getNumThreads, initWasmBackend, setNumThreadsAsync, wasmBackendInfo } from "../../src/backend/wasm/index.js";
 import { runParity } from "./parity.js";
 
@@ -74,21 +74,21 @@ describe("integration with the registry", () => {
       resetFallbackCounts();
       // Persistent storage (parameters, optimizer state) lives in wasm memory; step temporaries
       // are ordinary arrays the garbage collector reclaims inside a loop that never yields.
-      const a = K.alloc("float32", 12, true) as Float32Array;
+      const a = kernels.alloc("float32", 12, true) as Float32Array;
       expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
-      expect((K.alloc("float32", 12) as Float32Array).buffer).toBeInstanceOf(ArrayBuffer);
+      expect((kernels.alloc("float32", 12) as Float32Array).buffer).toBeInstanceOf(ArrayBuffer);
       expect(Array.from(a)).toEqual(new Array(12).fill(0));
       // float64 is delegated to the reference on purpose: correct, and not a fallback.
-      const a64 = K.alloc("float64", 6) as Float64Array,
+      const a64 = kernels.alloc("float64", 6) as Float64Array,
         b64 = new Float64Array([1, 2, 3, 4, 5, 6]),
         c64 = new Float64Array(4);
       a64.set([1, 0, 0, 1, 1, 1]);
-      K.gemm({ transA: false, transB: false, m: 2, n: 2, k: 3, a: a64, b: b64, c: c64 });
+      kernels.gemm({ transA: false, transB: false, m: 2, n: 2, k: 3, a: a64, b: b64, c: c64 });
       const want = new Float64Array(4);
       jsKernels.gemm({ transA: false, transB: false, m: 2, n: 2, k: 3, a: a64, b: b64, c: want });
       expect(Array.from(c64)).toEqual(Array.from(want));
-      const i = K.alloc("int32", 3) as Int32Array;
-      K.binary("add", i, [3], new Int32Array([1, 2, 3]), [3], i, [3]);
+      const i = kernels.alloc("int32", 3) as Int32Array;
+      kernels.binary("add", i, [3], new Int32Array([1, 2, 3]), [3], i, [3]);
       expect(Array.from(i)).toEqual([1, 2, 3]);
       expect(fallbackCounts()).toEqual({});
     } finally {

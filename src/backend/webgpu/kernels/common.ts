@@ -5,7 +5,7 @@ import type { GpuStorage } from "../storage.js";
 
 /**
  * The Kernels interface with every host array replaced by GPU storage: same names, same other
- * parameters, same semantics (`K.gemm({ a, b, c, ... })` with `a`, `b`, `c` GpuStorage).
+ * parameters, same semantics (`kernels.gemm({ a, b, c, ... })` with `a`, `b`, `c` GpuStorage).
  */
 type OnGpu<T> = DeviceStorage extends T
   ? GpuStorage | Extract<T, null | undefined>
