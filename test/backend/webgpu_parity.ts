@@ -20,8 +20,11 @@ import { nnParity } from "./webgpu_parity_nn.js";
 const namesOf = <T extends string>(e: object): T[] => Object.keys(e).filter((k) => Number.isNaN(Number(k))) as T[];
 const UNARY = namesOf<UnaryOp>(Unary);
 const BINARY = namesOf<BinaryOp>(Binary);
-/** Kernels of the reference the WebGPU backend does not have yet (checked both ways): none. */
-export const NOT_ON_WEBGPU: string[] = [];
+/**
+ * Kernels of the reference the WebGPU backend does not have (checked both ways): the fused attention
+ * pair, which the attention ops call only on the CPU backends (src/backend/webgpu/kernels/common.ts, HostOnly).
+ */
+export const NOT_ON_WEBGPU: string[] = ["attentionForward", "attentionBackward"];
 const ULP = 2 ** -23;
 
 function rng(seed: number): () => number {

@@ -30,8 +30,8 @@ import { recurrentKernels } from "./kernels/recurrent.js";
 import { sortKernels } from "./kernels/sort.js";
 
 /**
- * The WebGPU kernels: every kernel of the interface (the parity test's NOT_ON_WEBGPU, checked both
- * ways, is empty). Typed Partial for the callers; `satisfies` checks here that none is missing.
+ * The WebGPU kernels: every kernel of the interface but the fused attention pair, which the
+ * attention ops call only on the CPU backends (the parity test's NOT_ON_WEBGPU, checked both ways). Typed Partial for the callers; `satisfies` checks here that none is missing.
  */
 export function webgpuKernels(ctx: GpuContext): Partial<GpuKernels> {
   const all = {
