@@ -3,7 +3,7 @@
 // best, TF.js (wasm, cpu) and gradlab in headless Chromium — each in its own process, PyTorch and
 // gradlab-wasm interleaved in rounds. Prints a table of medians and ratios and writes bench/RESULTS.md. See bench/README.md.
 //
-//   npm run bench [-- --suite startup|steady|train|busy|cnn|gpt|all (comma list; default steady)] [--quick | --full]
+//   npm run bench [-- --suite startup|steady|train|busy|cnn|gpt|webgpu|all (comma list; default steady)] [--quick | --full]
 //     [--no-browser] [--no-torch] [--no-tfjs] [--repeats N] [--out FILE (default bench/results/<cpu>.md + index)]
 //     [--note "TEXT" (a line in each section written, e.g. "machine loaded by a build")]
 import { spawn, execFileSync } from "node:child_process";

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const SUITES = ["steady", "startup", "train", "busy", "cnn", "gpt"];
+export const SUITES = ["steady", "startup", "train", "busy", "cnn", "gpt", "webgpu"];
 
 const median = (xs) => {
   const s = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
@@ -40,7 +40,7 @@ const header =
 
 /** ctx: { quick, repeats, torch (findTorch result or null), runJson, nodeScript, here, root, mnistDir, log } */
 export async function runSuite(name, ctx) {
-  const fn = { startup, train, busy, cnn, gpt }[name];
+  const fn = { startup, train, busy, cnn, gpt, webgpu }[name];
   if (!fn) throw new Error(`unknown suite ${name}`);
   return fn(ctx);
 }
@@ -314,6 +314,55 @@ async function gpt(ctx) {
   return {
     rows,
     md: `${header}\n${rows.map((x) => x.md).join("\n")}\n\nThe config of bench/torch_gpt.py (4 pre-norm GELU blocks, d 128, 4 heads, block 64, batch 12, AdamW lr 1e-3; ${params ?? "?"} parameters in gradlab's model, built from nn.Embedding + nn.TransformerEncoderLayer(normFirst, causal) + LayerNorm + Linear). gradlab-wasm 2 threads, ${gSteps} timed steps after ${gWarm}; PyTorch ${tSteps} after 20, the faster of 1 and 2 threads per round. Ratio = PyTorch's tokens/s ÷ gradlab's.`,
+    raw,
+  };
+}
+
+/**
+ * The MNIST MLP's training step on the WebGPU backend (bench/webgpu_bench.mjs: the lecture's loop,
+ * awaiting each step's loss) beside PyTorch's CPU step in the same rounds. The adapter is named; a
+ * fallback (software) adapter's times are shown but not compared with anything: they say nothing
+ * about GPUs.
+ */
+async function webgpu(ctx) {
+  const { quick, repeats } = ctx;
+  const G = [],
+    T = [],
+    raw = [];
+  const probe = await ctx.nodeScript("webgpu_bench.mjs", ["--steps", "0"], "webgpu adapter");
+  if (!ok(probe)) return { rows: [], md: `No WebGPU run: ${probe?.error ?? "no result"}`, raw: [probe] };
+  const { adapter, fallbackAdapter: fallback } = probe;
+  // A software adapter takes seconds per step: a few steps say all there is to say.
+  const steps = quick || fallback ? 5 : 100;
+  for (let r = 0; r < repeats; r++) {
+    ctx.log(`[bench] webgpu round ${r + 1}/${repeats}`);
+    const g = await ctx.nodeScript("webgpu_bench.mjs", ["--steps", String(steps), "--warmup", "3"], "gradlab webgpu");
+    const t = fallback
+      ? { v: null, raw: null }
+      : await torchBest(
+          ctx,
+          "torch_suites.py",
+          ["--data", ctx.mnistDir, "--mode", "short", "--steps", String(steps), "--warmup", "30"],
+          (x) => x.msPerStep,
+          "PyTorch MLP step",
+        );
+    G.push(ok(g) ? g.msPerStep : null);
+    T.push(t.v);
+    raw.push({ gradlab: g, torch: t.raw });
+  }
+  const label = `MNIST MLP step on webgpu (${adapter})`;
+  if (fallback) {
+    const m = median(G);
+    return {
+      rows: [],
+      md: `| row | gradlab webgpu (median) | PyTorch | ratio |\n|---|---|---|---|\n| ${label} | ${m == null ? "—" : m.toFixed(0)} ms/step | not compared | — |\n\nA **fallback adapter** (software rendering on the CPU): these times are not GPU times and are compared with nothing. Time a real GPU.`,
+      raw,
+    };
+  }
+  const rows = [row(label, G, T, { unit: "ms/step" })];
+  return {
+    rows,
+    md: `${header}\n${rows.map((x) => x.md).join("\n")}\n\nThe lecture's loop on webgpu, awaiting each step's loss; PyTorch on the CPU, the faster of 1 and 2 threads per round.`,
     raw,
   };
 }

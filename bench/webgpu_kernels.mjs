@@ -5,10 +5,8 @@
 // adapter (SwiftShader, a CPU) is labelled as such and its times mean nothing about GPUs.
 // Run after `npm run build`:  node bench/webgpu_kernels.mjs
 // In Node with no GPU driver, it re-runs itself on the SwiftShader driver Debian's chromium ships.
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { GpuContext, describeAdapter, webgpuKernels } from "../dist/backend/webgpu/index.js";
-import { runWithSwiftShader, swiftshaderEnv } from "../dist/backend/webgpu/swiftshader.js";
+import { onAdapterOrSwiftShader } from "./common/webgpu_env.mjs";
 
 const cases = [
   { name: "fwd  Y = X·Wᵀ    64x256 k=784 ", transA: false, transB: true, m: 64, n: 256, k: 784 },
@@ -19,21 +17,7 @@ const cases = [
   { name: "square        1024x1024 k=1024", transA: false, transB: false, m: 1024, n: 1024, k: 1024, gpuOnly: true },
 ];
 
-// Probe for a real adapter in a throwaway process, so this one loads Dawn at most once: a Dawn
-// instance that found nothing keeps polling, which would slow the SwiftShader run beside it.
-if (!process.env.GRADLAB_SWIFTSHADER && swiftshaderEnv()) {
-  const probe =
-    "import { create } from 'webgpu'; const a = await create([]).requestAdapter(); process.exit(a ? 0 : 3);";
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-  });
-  if (r.status === 3) {
-    console.log("no GPU adapter in Node here; running on chromium's SwiftShader driver");
-    const run = await runWithSwiftShader(fileURLToPath(import.meta.url), process.argv.slice(2), { inherit: true });
-    if (run.code !== 0) console.error(`the SwiftShader run exited with ${run.code}`);
-    process.exit(run.code ?? 1);
-  }
-}
+await onAdapterOrSwiftShader(import.meta.url);
 let ctx;
 try {
   ctx = await GpuContext.create();
