@@ -150,6 +150,25 @@ function stopOnSignals(
 
 type AllTrainFlags = TrainFlags & SeqFlags & { model?: string; out?: string; resume?: string; stopAfterSteps?: string };
 
+/**
+ * The early, clear refusals both trainers make before building anything (train() checks both again
+ * under the folder's lock): a folder another gradlab train holds, and a new run into a used folder.
+ */
+async function refuseTakenFolder(outDir: string, resume: boolean): Promise<void> {
+  const holder = await lockHolder(outDir);
+  if (holder) {
+    throw new CliError(
+      `${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, ` +
+        `started ${holder.started}); wait for it to finish, or train into another --out`,
+    );
+  }
+  if (!resume && (await findCheckpoint(outDir))) throw new UsageError(alreadyHoldsARun(outDir));
+}
+
+/** --stop-after-steps N as a number of steps (0 when not given). */
+const stopAfterSteps = (raw: string | undefined): number =>
+  raw !== undefined ? parseNumber("--stop-after-steps", raw, { integer: true, min: 1 }) : 0;
+
 async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
   if (flags.resume !== undefined ? isSeqRunConfig(await readRunConfig(flags.resume)) : wantsSequenceModel(flags)) {
     return runSeqTrain(flags, io);
@@ -191,19 +210,8 @@ async function runTrain(flags: AllTrainFlags, io: Io): Promise<number> {
     cfg = capThreads(applyFlags(defaultsFor(model), flags), false, io);
     outDir = flags.out ?? join("runs", stamp());
   }
-  // Early, clear refusals (train() checks both again under the folder's lock).
-  const holder = await lockHolder(outDir);
-  if (holder) {
-    throw new CliError(
-      `${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, ` +
-        `started ${holder.started}); wait for it to finish, or train into another --out`,
-    );
-  }
-  if (!resume && (await findCheckpoint(outDir))) throw new UsageError(alreadyHoldsARun(outDir));
-  const stopAfter =
-    flags.stopAfterSteps !== undefined
-      ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 })
-      : 0;
+  await refuseTakenFolder(outDir, resume);
+  const stopAfter = stopAfterSteps(flags.stopAfterSteps);
 
   const stop = stopOnSignals(io, () => {
     bar?.stop();
@@ -323,18 +331,8 @@ async function runSeqTrain(flags: AllTrainFlags, io: Io): Promise<number> {
     );
     cfg.threads = availableParallelism();
   }
-  const holder = await lockHolder(outDir);
-  if (holder) {
-    throw new CliError(
-      `${outDir} is in use by another gradlab train (pid ${holder.pid} on ${holder.host}, ` +
-        `started ${holder.started}); wait for it to finish, or train into another --out`,
-    );
-  }
-  if (!resume && (await findCheckpoint(outDir))) throw new UsageError(alreadyHoldsARun(outDir));
-  const stopAfter =
-    flags.stopAfterSteps !== undefined
-      ? parseNumber("--stop-after-steps", flags.stopAfterSteps, { integer: true, min: 1 })
-      : 0;
+  await refuseTakenFolder(outDir, resume);
+  const stopAfter = stopAfterSteps(flags.stopAfterSteps);
   const stop = stopOnSignals(io, () => undefined);
   let lastPlain = performance.now(),
     stepsDone = 0;
