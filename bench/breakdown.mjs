@@ -8,9 +8,11 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const g = await import(join(root, "dist", "index.js"));
-const { K } = await import(join(root, "dist", "backend", "registry.js"));
+const registry = await import(join(root, "dist", "backend", "registry.js"));
 const { mnistDataset } = await import(join(root, "dist", "node.js"));
 await g.setNumThreadsAsync(Number(process.argv[2] ?? 2));
+// The active backend's kernel table (live binding: read after the backend is chosen).
+const K = registry.kernels;
 
 const T = new Map();
 for (const key of Object.keys(K)) {

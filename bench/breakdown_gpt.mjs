@@ -9,11 +9,13 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const g = await import(join(root, "dist", "index.js"));
-const { K } = await import(join(root, "dist", "backend", "registry.js"));
+const registry = await import(join(root, "dist", "backend", "registry.js"));
 const threads = Number(process.argv[2] ?? 2),
   steps = Number(process.argv[3] ?? 10),
   warmup = Number(process.argv[4] ?? 5);
 await g.setNumThreadsAsync(threads);
+// The active backend's kernel table (live binding: read after the backend is chosen).
+const K = registry.kernels;
 
 const T = new Map(),
   C = new Map();
