@@ -28,6 +28,7 @@ describe("wasm backend under other Node flags", () => {
     type R = {
       recycled: { memoryBytes: number; liveBytes: number };
       unyielding: { memoryBytes: number; plain: number };
+      temporaries: { before: number; liveUnyielding: number; liveAfterYield: number; after: number };
       checksum: number;
     };
     const r = (await runNode(["--expose-gc"], "alloc-loop.ts")) as unknown as R;
@@ -37,6 +38,13 @@ describe("wasm backend under other Node flags", () => {
     // No yields: storage stops at the 64 MiB soft limit and continues in ordinary arrays, correctly.
     expect(r.unyielding.memoryBytes).toBeLessThan(80 * 2 ** 20);
     expect(r.unyielding.plain).toBeGreaterThan(400);
+    // Temporaries without yields: 32 of 200 MiB in wasm memory (the starting budget), the rest plain.
+    expect(r.temporaries.before).toBe(32);
+    expect(r.temporaries.liveUnyielding).toBeGreaterThanOrEqual(32 * 2 ** 20);
+    // Collected once the loop yields, and then the budget (a quarter of 512 MiB) holds every one of
+    // 200 MiB allocated 20 MiB between yields.
+    expect(r.temporaries.liveAfterYield).toBeLessThan(2 ** 20);
+    expect(r.temporaries.after).toBe(200);
     expect(r.checksum).toBe(0);
   });
 });

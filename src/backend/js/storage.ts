@@ -8,8 +8,9 @@ declare module "../kernels.js" {
     /**
      * Storage for a new tensor, zero-filled. `persistent` marks storage that lives across training
      * steps (parameters, gradients, optimizer state, buffers): a backend with its own memory (wasm)
-     * keeps those in it. Step temporaries stay ordinary arrays, which the garbage collector
-     * reclaims even inside a loop that never yields — so memory stays flat without dispose().
+     * keeps those in it for good, and step temporaries only under a budget it can reclaim (the
+     * rest are ordinary arrays the garbage collector reclaims even in a loop that never yields) —
+     * so memory stays flat without dispose().
      */
     alloc(dtype: DType, n: number, persistent?: boolean): Storage;
     /** out[i] = value for every element. */

@@ -28,6 +28,12 @@ export interface WasmBackendOptions {
    * turn — a training loop should `await` now and then.
    */
   memoryLimitMB?: number;
+  /**
+   * Of that, the most step temporaries (activations and their gradients) may take once the program
+   * is seen to yield (default a quarter of memoryLimitMB); a loop that never yields keeps them to
+   * 32 MiB. Past the budget they are ordinary arrays, copied in and out around each kernel.
+   */
+  temporaryLimitMB?: number;
   /** Register under this name (default "wasm"). */
   name?: string;
 }
@@ -39,6 +45,8 @@ export interface WasmBackendInfo {
   /** Bytes of wasm memory and of live blocks in it. */
   memoryBytes(): number;
   liveBytes(): number;
+  /** Of the live bytes, those of step temporaries. */
+  temporaryBytes(): number;
   /** Calls the caller ran itself because a worker was late, and regions run alone on a busy machine. */
   poolStats(): { stolenCalls: number; asleepSteals: number; soloRegions: number; postedRegions: number };
   /** @internal The thread pool, for tests (its `hold` hook simulates a descheduled worker). */
@@ -69,11 +77,13 @@ function setup(
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Record<string, WasmFunction>;
   // Tensor storage may use at most 3/4 of what the memory can grow to: the copy path's scratch
   // blocks need the rest (a browser may only grant a 256 MiB reservation).
+  const softLimit = Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes);
   const heap = new WasmHeap(
     ex.heapBase() as number,
     memory,
     shared,
-    Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes),
+    softLimit,
+    Math.min((opts.temporaryLimitMB ?? Number.POSITIVE_INFINITY) * 2 ** 20, softLimit / 4),
   );
   const scratchBytes = (ex.gemmScratchFloats() as number) * 4;
   const pool = ThreadPool.supported(heap)
@@ -87,6 +97,7 @@ function setup(
     shared,
     memoryBytes: () => heap.byteLength,
     liveBytes: () => heap.liveBytes,
+    temporaryBytes: () => heap.temporaryBytes,
     pool,
     poolStats: () => ({
       stolenCalls: pool?.stolenCalls ?? 0,

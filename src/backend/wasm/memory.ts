@@ -12,6 +12,14 @@
  * Finalizers only run between tasks, so a loop that never yields (no `await`) cannot recycle
  * anything: past `softLimit` bytes, `alloc` hands out ordinary arrays too (correct, slower
  * copy path) until collected blocks come back.
+ *
+ * Step temporaries (activations, their gradients) are tensor storage too, under a budget of their
+ * own: in wasm memory the kernels read and write them in place, where an ordinary array is copied
+ * in and out around every kernel call (a quarter of a char-GPT step). The budget starts small
+ * (`TEMPORARY_START`) and grows to `temporaryLimit` only once collected temporaries come back —
+ * proof that the program yields and finalizers run. A loop that never yields thus holds at most
+ * `TEMPORARY_START` bytes of wasm memory in temporaries and goes on in ordinary arrays, which the
+ * garbage collector reclaims without the event loop: memory stays flat either way.
  */
 import type { DType, TypedArray } from "../../tensor/dtype.js";
 import { allocArray } from "../../tensor/dtype.js";
@@ -21,6 +29,9 @@ const PAGE = 65536;
 export const MAX_PAGES = 65536;
 /** Blocks are 64-byte aligned (cache lines, and any SIMD load is aligned to its own size). */
 const ALIGN = 64;
+
+/** The temporaries' budget before any collected temporary has come back (see the header). */
+export const TEMPORARY_START = 32 * 2 ** 20;
 
 /** Size class of a request: 64-byte multiples, at most 4 classes per power of two (≤25% waste). */
 export function sizeClass(bytes: number): number {
@@ -38,15 +49,34 @@ export class WasmHeap {
   private top: number;
   private readonly free = new Map<number, number[]>();
   private readonly registry = new FinalizationRegistry<number>((held) => this.releaseHeld(held));
+  private readonly temporaries = new FinalizationRegistry<number>((held) => {
+    const size = this.releaseHeld(held);
+    this.temporaryBytes -= size;
+    this.temporaryBudget = this.temporaryLimit; // finalizers run: the program yields
+  });
   /** Bytes currently handed out (tensor storage + scratch), for tests and diagnostics. */
   liveBytes = 0;
+  /** Of those, bytes of step temporaries, and how many the temporaries may hold now. */
+  temporaryBytes = 0;
+  private temporaryBudget: number;
   /** Tensor storage stops growing the memory past this many bytes (scratch may still). */
   softLimit: number;
 
-  constructor(heapBase: number, memory: WebAssembly.Memory, shared: boolean, softLimit = 2 ** 30) {
+  /**
+   * `temporaryLimit`: the most step temporaries may hold once finalizers are seen to run (by
+   * default a quarter of `softLimit`).
+   */
+  constructor(
+    heapBase: number,
+    memory: WebAssembly.Memory,
+    shared: boolean,
+    softLimit = 2 ** 30,
+    readonly temporaryLimit = softLimit / 4,
+  ) {
     this.memory = memory;
     this.shared = shared;
     this.softLimit = softLimit;
+    this.temporaryBudget = Math.min(TEMPORARY_START, temporaryLimit);
     this.top = Math.ceil(heapBase / ALIGN) * ALIGN;
     this.buffers.add(memory.buffer);
   }
@@ -116,13 +146,15 @@ export class WasmHeap {
 
   /**
    * Tensor storage: a zeroed view into wasm memory, freed when the view is collected. float64
-   * (gradcheck only; every kernel hands it to the JS reference), empty arrays, non-shared mode and
-   * a full memory all get an ordinary array, which every kernel also accepts.
+   * (gradcheck only; every kernel hands it to the JS reference), empty arrays, non-shared mode, a
+   * full memory and a `temporary` past the temporaries' budget all get an ordinary array, which
+   * every kernel also accepts.
    */
-  alloc(dtype: DType, n: number): TypedArray {
+  alloc(dtype: DType, n: number, temporary = false): TypedArray {
     if (dtype === "float64" || n === 0 || !this.shared) return allocArray(dtype, n);
     const bytes = n * 4;
     const size = sizeClass(bytes);
+    if (temporary && this.temporaryBytes + size > this.temporaryBudget) return allocArray(dtype, n);
     if (this.top + size > this.softLimit) {
       // Over the limit only a recycled block below it may become tensor storage (blocks above it
       // are scratch for the copy path; handing those out would creep the memory upwards).
@@ -139,11 +171,18 @@ export class WasmHeap {
     const arr = dtype === "int32" ? new Int32Array(this.buffer, ptr, n) : new Float32Array(this.buffer, ptr, n);
     arr.fill(0); // recycled blocks hold old data
     // Held value packs (ptr, size class) into one number: both are multiples of 64 below 2^32.
-    this.registry.register(arr, (ptr / ALIGN) * 2 ** 26 + size / ALIGN);
+    const held = (ptr / ALIGN) * 2 ** 26 + size / ALIGN;
+    if (temporary) {
+      this.temporaryBytes += size;
+      this.temporaries.register(arr, held);
+    } else this.registry.register(arr, held);
     return arr;
   }
 
-  private releaseHeld(held: number): void {
-    this.release(Math.floor(held / 2 ** 26) * ALIGN, (held % 2 ** 26) * ALIGN);
+  /** Frees the block a collected view held; returns its size class. */
+  private releaseHeld(held: number): number {
+    const size = (held % 2 ** 26) * ALIGN;
+    this.release(Math.floor(held / 2 ** 26) * ALIGN, size);
+    return size;
   }
 }

@@ -1,15 +1,14 @@
 /**
- * Storage kernels on wasm: persistent storage lives in wasm memory, step temporaries are ordinary
- * arrays (see `Kernels.alloc`). Fills and block copies are the typed arrays' own native
+ * Storage kernels on wasm: tensor storage lives in wasm memory — step temporaries under a budget
+ * of their own, past which they are ordinary arrays (see WasmHeap). Fills and block copies are the typed arrays' own native
  * fill/set on the same memory — a wasm loop would not be faster — so they are the reference's
  * functions, registered here on purpose rather than counted as fallbacks.
  */
-import { allocArray } from "../../../tensor/dtype.js";
 import { storage } from "../../js/storage.js";
 import type { WasmFamily } from "../context.js";
 
 export const storageFamily: WasmFamily = (ctx) => ({
-  alloc: (dtype, n, persistent) => (persistent ? ctx.heap.alloc(dtype, n) : allocArray(dtype, n)),
+  alloc: (dtype, n, persistent) => ctx.heap.alloc(dtype, n, !persistent),
   fill: storage.fill,
   copyBlocks: storage.copyBlocks,
   cast: storage.cast,
