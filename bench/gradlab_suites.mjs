@@ -226,10 +226,19 @@ const modes = {
     };
     const warmup = Number(o.warmup ?? 5),
       steps = Number(o.steps ?? 30);
-    for (let i = 0; i < warmup; i++) step();
+    // Each step yields to the event loop, as `gradlab train` and the lab's worker do: that is when
+    // finalizers hand collected step temporaries back to wasm memory (src/backend/wasm/memory.ts).
+    const turn = () => new Promise((r) => setImmediate(r));
+    for (let i = 0; i < warmup; i++) {
+      step();
+      await turn();
+    }
     const t0 = performance.now();
     let last = 0;
-    for (let i = 0; i < steps; i++) last = step();
+    for (let i = 0; i < steps; i++) {
+      last = step();
+      await turn();
+    }
     const s = (performance.now() - t0) / 1000;
     return {
       params,

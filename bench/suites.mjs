@@ -313,7 +313,7 @@ async function gpt(ctx) {
   const rows = [row("char-GPT training throughput", G, T, { unit: "tokens/s", higher: true, digits: 0, target: 2 })];
   return {
     rows,
-    md: `${header}\n${rows.map((x) => x.md).join("\n")}\n\nThe config of bench/torch_gpt.py (4 pre-norm GELU blocks, d 128, 4 heads, block 64, batch 12, AdamW lr 1e-3; ${params ?? "?"} parameters in gradlab's model, built from nn.Embedding + nn.TransformerEncoderLayer(normFirst, causal) + LayerNorm + Linear). gradlab-wasm 2 threads, ${gSteps} timed steps after ${gWarm}; PyTorch ${tSteps} after 20, the faster of 1 and 2 threads per round. Ratio = PyTorch's tokens/s ÷ gradlab's.`,
+    md: `${header}\n${rows.map((x) => x.md).join("\n")}\n\nThe config of bench/torch_gpt.py (4 pre-norm GELU blocks, d 128, 4 heads, block 64, batch 12, AdamW lr 1e-3; ${params ?? "?"} parameters in gradlab's model, built from nn.Embedding + nn.TransformerEncoderLayer(normFirst, causal) + LayerNorm + Linear). gradlab-wasm 2 threads, ${gSteps} timed steps after ${gWarm}, each yielding to the event loop as \`gradlab train\` does; PyTorch ${tSteps} after 20, the faster of 1 and 2 threads per round. Ratio = PyTorch's tokens/s ÷ gradlab's.`,
     raw,
   };
 }
