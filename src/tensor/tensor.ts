@@ -8,7 +8,7 @@ import { type BackwardOptions, backward as runBackward, type GradFn } from "../a
 import { kernels, readStorage } from "../backend/registry.js";
 import { allocArray, type DType, isFloat, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
-import { type Device, deviceOf, dtypeOfStorage, type FloatStorage, isHost, type Storage } from "./storage.js";
+import { type Device, deviceOf, dtypeOfStorage, type FloatStorage, inSharedMemory, isHost, type Storage } from "./storage.js";
 import { fmt, numel, sameShape } from "./shape.js";
 
 export type Scalar = number;
@@ -99,10 +99,14 @@ export class Tensor {
   }
   /**
    * The values as a typed array, on every backend: the storage itself on the CPU, a copy read back
-   * from the GPU on WebGPU (the only way to read a tensor there — await the loss you log).
+   * from the GPU on WebGPU (the only way to read a tensor there — await the loss you log), and a
+   * copy of its own where the storage is a view of the wasm backend's shared memory: that block is
+   * recycled once the tensor is collected, and a SharedArrayBuffer can be neither transferred to
+   * another thread nor safely shared with one.
    */
   async data(): Promise<TypedArray> {
-    return isHost(this.storage) ? this.storage : readStorage(this.storage);
+    if (!isHost(this.storage)) return readStorage(this.storage);
+    return inSharedMemory(this.storage) ? this.storage.slice() : this.storage;
   }
   /** `item()` for code that must also run where reads are asynchronous (WebGPU). */
   async itemAsync(): Promise<number> {

@@ -3,6 +3,8 @@ import { jsKernels } from "../../src/backend/js/index.js";
 import type { Kernels } from "../../src/backend/kernels.js";
 import { fallbackCounts, kernels, resetFallbackCounts, setBackend } from "../../src/backend/registry.js";
 import { getNumThreads, initWasmBackend, setNumThreadsAsync, wasmBackendInfo } from "../../src/backend/wasm/index.js";
+import { neg } from "../../src/ops/elementwise.js";
+import { tensor } from "../../src/ops/creation.js";
 import { runParity } from "./parity.js";
 
 describe("wasm backend (plain SIMD module) matches the JS reference", () => {
@@ -91,6 +93,27 @@ describe("integration with the registry", () => {
       kernels.binary("add", i, [3], new Int32Array([1, 2, 3]), [3], i, [3]);
       expect(Array.from(i)).toEqual([1, 2, 3]);
       expect(fallbackCounts()).toEqual({});
+    } finally {
+      setBackend("js");
+    }
+  });
+
+  it("await t.data() hands out a copy of its own (transferable), dataSync() the storage itself", async () => {
+    await initWasmBackend({ simd: "simd", threads: 2 });
+    setBackend("wasm");
+    try {
+      const t = neg(tensor([1, 2, 3])); // a step temporary: a view of wasm memory
+      expect(t.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
+      const copy = await t.data();
+      expect(copy.buffer).toBeInstanceOf(ArrayBuffer);
+      expect(Array.from(copy)).toEqual([-1, -2, -3]);
+      const { port1, port2 } = new MessageChannel();
+      port1.postMessage(copy, [copy.buffer]); // a SharedArrayBuffer would throw DataCloneError here
+      expect(copy.length).toBe(0); // transferred
+      port1.close();
+      port2.close();
+      t.dataSync()[0] = 5; // dataSync() is the storage, like PyTorch's .numpy()
+      expect(Array.from(await t.data())).toEqual([5, -2, -3]);
     } finally {
       setBackend("js");
     }
