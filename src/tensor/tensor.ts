@@ -8,7 +8,15 @@ import { type BackwardOptions, backward as runBackward, type GradFn } from "../a
 import { kernels, readStorage } from "../backend/registry.js";
 import { allocArray, type DType, isFloat, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
-import { type Device, deviceOf, dtypeOfStorage, type FloatStorage, inSharedMemory, isHost, type Storage } from "./storage.js";
+import {
+  type Device,
+  deviceOf,
+  dtypeOfStorage,
+  type FloatStorage,
+  inSharedMemory,
+  isHost,
+  type Storage,
+} from "./storage.js";
 import { fmt, numel, sameShape } from "./shape.js";
 
 export type Scalar = number;
