@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Uninitialized tensor storage (src/backend/wasm/memory.ts) is NaN-filled, here and in the child
+    // processes tests start: a kernel that leaves an output element unwritten then shows.
+    env: { GRADLAB_POISON_UNINITIALIZED: "1" },
     // Guards against a hung test, not speed checks: generous, because on a loaded 2-core machine a 10 s test
     // can take ten times as long (mnist_mlp.ts took 115 s beside a CPU hog and other developers' benchmarks).
     testTimeout: 300_000,

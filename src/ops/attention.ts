@@ -27,7 +27,7 @@ import { dropout } from "./normalization.js";
 import { maxAll } from "./reduce.js";
 import { transpose, unsqueeze } from "./shape.js";
 import { softmax } from "./softmax.js";
-import { empty, requireFloat } from "./util.js";
+import { emptyToOverwrite, requireFloat } from "./util.js";
 
 export interface ScaledDotProductAttentionOptions {
   /** int32: nonzero = attend (PyTorch's bool mask); float: added to the scores. Broadcasts to (N..., L, S). */
@@ -120,13 +120,14 @@ function fusedAttention(
     causal,
     scale,
   };
-  const out = empty(outShape, q.dtype),
+  const out = emptyToOverwrite(outShape, q.dtype),
     oRow = lay.heads * lay.Dv;
-  const weights = kernels.alloc(q.dtype, lay.batch * lay.heads * lay.L * lay.S) as FloatStorage;
+  // Every weight is written: 0 past a causal row's last key.
+  const weights = kernels.alloc(q.dtype, lay.batch * lay.heads * lay.L * lay.S, false, true) as FloatStorage;
   kernels.attentionForward(args, out.storage as FloatStorage, oRow, weights);
   const inputs = packed ? [q] : [q, k, v];
   return record(out, inputs, "ScaledDotProductAttentionBackward", (g) => {
-    const grads = inputs.map((t) => empty(t.shape, t.dtype));
+    const grads = inputs.map((t) => emptyToOverwrite(t.shape, t.dtype)); // the kernel zeroes each unit's rows first
     const [dq, dk, dv] = (packed ? [grads[0], grads[0], grads[0]] : grads).map((t) => t.storage as FloatStorage);
     kernels.attentionBackward(args, weights, g.storage as FloatStorage, oRow, dq, dk, dv);
     return grads;

@@ -11,7 +11,7 @@ import { kernels } from "../backend/registry.js";
 import type { DType } from "../tensor/dtype.js";
 import { broadcastShapes } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { checkDevices, empty, lift, requireFloat, resultDtype, sumToShape } from "./util.js";
+import { checkDevices, empty, emptyToOverwrite, lift, requireFloat, resultDtype, sumToShape } from "./util.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
 /** The first operand as a tensor: a number is lifted to the second operand's dtype. */
@@ -24,7 +24,7 @@ function liftFirst(a: TensorLike, b: TensorLike, op: string): Tensor {
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType = resultDtype(a, b)): Tensor {
   checkDevices(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = empty(shape, dtype);
+  const out = emptyToOverwrite(shape, dtype);
   kernels.binary(op, a.storage, a.shape, b.storage, b.shape, out.storage, shape);
   return out;
 }
@@ -125,7 +125,7 @@ export const le = compare("le");
 export function unaryRaw(op: UnaryOp, x: Tensor, alpha?: number): Tensor {
   checkDevices(op, x);
   requireFloat(x, op);
-  const out = empty(x.shape, x.dtype);
+  const out = emptyToOverwrite(x.shape, x.dtype);
   kernels.unary(op, x.storage, out.storage, alpha);
   return out;
 }
@@ -134,7 +134,7 @@ export function unaryRaw(op: UnaryOp, x: Tensor, alpha?: number): Tensor {
 export function unaryOp(op: UnaryOp, name: string, x: Tensor, alpha?: number): Tensor {
   const out = unaryRaw(op, x, alpha);
   return record(out, [x], name, (g) => {
-    const dx = empty(x.shape, g.dtype);
+    const dx = emptyToOverwrite(x.shape, g.dtype);
     kernels.unaryBackward(
       op,
       x.storage as FloatStorage,
@@ -163,7 +163,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   requireFloat(x, "clamp");
   const lo = min ?? -Infinity,
     hi = max ?? Infinity;
-  const out = empty(x.shape, x.dtype);
+  const out = emptyToOverwrite(x.shape, x.dtype);
   kernels.clamp(x.storage as FloatStorage, lo, hi, out.storage as FloatStorage);
   return record(out, [x], "ClampBackward", (g) => {
     const pass = mul(ge(x, lo), le(x, hi));

@@ -11,7 +11,7 @@ import { kernels } from "../backend/registry.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmt, numel } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkDevices, empty, requireFloat, resultDtype, sumToShape } from "./util.js";
+import { checkDevices, empty, emptyToOverwrite, requireFloat, resultDtype, sumToShape } from "./util.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
 /**
@@ -25,7 +25,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
     k = transA ? ra : ca,
     n = transB ? rb : cb;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dims)");
-  const out = empty([...batch, m, n], resultDtype(a, b));
+  const out = emptyToOverwrite([...batch, m, n], resultDtype(a, b)); // one gemm per batch entry, beta 0
   const nb = numel(batch);
   const sa = broadcastStrides(a.shape.slice(0, -2), batch),
     sb = broadcastStrides(b.shape.slice(0, -2), batch);
@@ -115,7 +115,7 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
     );
   }
   const rows = numel(x.shape.slice(0, -1)); // not numel / inF: a Linear(0, n) has inF = 0
-  const out = empty([...x.shape.slice(0, -1), outF], resultDtype(x, weight));
+  const out = emptyToOverwrite([...x.shape.slice(0, -1), outF], resultDtype(x, weight)); // gemm, beta 0
   // The kernel starts C from the bias rows and adds the product onto them: one call, no copy of C in.
   kernels.gemm({
     transA: false,
@@ -134,7 +134,7 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
     let gd = g.storage as FloatStorage;
     if (relu) {
       // relu'(z) = [z > 0] = [out > 0]: the output stands in for the pre-activation.
-      const gz = kernels.alloc(out.dtype, out.numel()) as FloatArray;
+      const gz = kernels.alloc(out.dtype, out.numel(), false, true) as FloatArray;
       kernels.unaryBackward("relu", out.storage as FloatStorage, out.storage as FloatStorage, gd, gz);
       gd = gz;
     }
@@ -143,7 +143,7 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, op
       db: Tensor | null = null;
     const products: GemmArgs[] = [];
     if (x.requiresGrad) {
-      dx = empty(x.shape, x.dtype);
+      dx = emptyToOverwrite(x.shape, x.dtype); // gemm, beta 0
       products.push({
         transA: false,
         transB: false,

@@ -13,7 +13,7 @@ import { allocArray } from "../tensor/dtype.js";
 import { fmt, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { add, ge, mul } from "./elementwise.js";
-import { checkDevices, empty, requireFloat } from "./util.js";
+import { checkDevices, empty, emptyToOverwrite, requireFloat } from "./util.js";
 import { rand } from "./creation.js";
 import type { FloatStorage } from "../tensor/storage.js";
 
@@ -128,9 +128,9 @@ function normalizeRows(
   bias: Tensor | null,
   gradName: string,
 ): Tensor {
-  const out = empty(x.shape, x.dtype),
-    mean = empty([rows], x.dtype),
-    rstd = empty([rows], x.dtype);
+  const out = emptyToOverwrite(x.shape, x.dtype),
+    mean = emptyToOverwrite([rows], x.dtype),
+    rstd = emptyToOverwrite([rows], x.dtype);
   kernels.layerNormForward({
     x: x.storage as FloatStorage,
     rows,
@@ -144,7 +144,7 @@ function normalizeRows(
   });
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   return record(out, inputs, gradName, (g) => {
-    const dx = empty(x.shape, g.dtype);
+    const dx = emptyToOverwrite(x.shape, g.dtype);
     const dw = weight?.requiresGrad ? empty(weight.shape, g.dtype) : null;
     const db = bias?.requiresGrad ? empty(bias.shape, g.dtype) : null;
     kernels.layerNormBackward({

@@ -4,9 +4,18 @@ import { allocArray, type DType, isFloat, promote } from "../tensor/dtype.js";
 import { fmt, numel, sameShape } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
-/** A new tensor of `shape` whose storage comes from the active backend. */
+/** A new tensor of `shape` whose storage comes from the active backend, zero-filled. */
 export function empty(shape: readonly number[], dtype: DType = "float32"): Tensor {
   return new Tensor(kernels.alloc(dtype, numel(shape)), shape);
+}
+
+/**
+ * Like `empty`, for an output the caller's very next kernel writes in full (a gemm with beta 0, an
+ * elementwise op): the backend may skip zeroing it — a pass over the memory a training step makes
+ * for nearly every tensor it creates.
+ */
+export function emptyToOverwrite(shape: readonly number[], dtype: DType = "float32"): Tensor {
+  return new Tensor(kernels.alloc(dtype, numel(shape), false, true), shape);
 }
 
 /**

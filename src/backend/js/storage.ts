@@ -11,8 +11,10 @@ declare module "../kernels.js" {
      * keeps those in it for good, and step temporaries only under a budget it can reclaim (the
      * rest are ordinary arrays the garbage collector reclaims even in a loop that never yields) —
      * so memory stays flat without dispose().
+     * `uninitialized` says the caller's kernel writes every element before anything reads one: a
+     * backend may then skip the zeroing (wasm does, for a recycled block).
      */
-    alloc(dtype: DType, n: number, persistent?: boolean): Storage;
+    alloc(dtype: DType, n: number, persistent?: boolean, uninitialized?: boolean): Storage;
     /** out[i] = value for every element. */
     fill(out: Storage, value: number): void;
     /**

@@ -25,6 +25,12 @@ import type { DType, TypedArray } from "../../tensor/dtype.js";
 import { allocArray } from "../../tensor/dtype.js";
 
 const PAGE = 65536;
+/**
+ * Set (to "1") in the test runs: an uninitialized block is filled with NaN instead of left as it
+ * was, so a kernel that leaves an element of its output unwritten shows in every result.
+ */
+const POISON = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  ?.GRADLAB_POISON_UNINITIALIZED;
 /** Largest memory we ask for (4 GiB of address space; only touched pages cost RAM). */
 export const MAX_PAGES = 65536;
 /** Blocks are 64-byte aligned (cache lines, and any SIMD load is aligned to its own size). */
@@ -148,9 +154,10 @@ export class WasmHeap {
    * Tensor storage: a zeroed view into wasm memory, freed when the view is collected. float64
    * (gradcheck only; every kernel hands it to the JS reference), empty arrays, non-shared mode, a
    * full memory and a `temporary` past the temporaries' budget all get an ordinary array, which
-   * every kernel also accepts.
+   * every kernel also accepts. `uninitialized`: the caller writes every element before reading any,
+   * so a recycled block keeps its old data (fresh memory is zero anyway).
    */
-  alloc(dtype: DType, n: number, temporary = false): TypedArray {
+  alloc(dtype: DType, n: number, temporary = false, uninitialized = false): TypedArray {
     if (dtype === "float64" || n === 0 || !this.shared) return allocArray(dtype, n);
     const bytes = n * 4;
     const size = sizeClass(bytes);
@@ -169,7 +176,9 @@ export class WasmHeap {
       return allocArray(dtype, n);
     }
     const arr = dtype === "int32" ? new Int32Array(this.buffer, ptr, n) : new Float32Array(this.buffer, ptr, n);
-    arr.fill(0); // recycled blocks hold old data
+    // Recycled blocks hold old data.
+    if (!uninitialized) arr.fill(0);
+    else if (POISON === "1") dtype === "int32" ? arr.fill(-2147483648) : arr.fill(Number.NaN);
     // Held value packs (ptr, size class) into one number: both are multiples of 64 below 2^32.
     const held = (ptr / ALIGN) * 2 ** 26 + size / ALIGN;
     if (temporary) {

@@ -8,7 +8,7 @@ import { storage } from "../../js/storage.js";
 import type { WasmFamily } from "../context.js";
 
 export const storageFamily: WasmFamily = (ctx) => ({
-  alloc: (dtype, n, persistent) => ctx.heap.alloc(dtype, n, !persistent),
+  alloc: (dtype, n, persistent, uninitialized) => ctx.heap.alloc(dtype, n, !persistent, uninitialized),
   fill: storage.fill,
   copyBlocks: storage.copyBlocks,
   cast: storage.cast,
