@@ -98,23 +98,59 @@ export function attentionForward(u0: i32, u1: i32, q: usize, k: usize, v: usize,
 }
 
 /**
+ * out[0:n] = Σ_{i in [i0, i1)} w[i·wStep]·x_i (rows x_i = x + i·xRow floats), n a multiple of 4, summed
+ * in order of i in registers, 16 floats at a time: one store per element where a row-by-row axpy
+ * would load and store the whole output once per row.
+ */
+function weightedRowSum(w: usize, wStep: i32, x: usize, xRow: i32, i0: i32, i1: i32, n: i32, out: usize): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    for (let i = i0; i < i1; i++) {
+      const a = v128.load32_splat(at(w, i * wStep)), r = at(x, i * xRow + j);
+      c0 = madd(a, v128.load(r), c0);
+      c1 = madd(a, v128.load(r, 16), c1);
+      c2 = madd(a, v128.load(r, 32), c2);
+      c3 = madd(a, v128.load(r, 48), c3);
+    }
+    const o = at(out, j);
+    v128.store(o, c0);
+    v128.store(o, c1, 16);
+    v128.store(o, c2, 32);
+    v128.store(o, c3, 48);
+  }
+  for (; j < n; j += 4) {
+    let c = f32x4.splat(0);
+    for (let i = i0; i < i1; i++) c = madd(v128.load32_splat(at(w, i * wStep)), v128.load(at(x, i * xRow + j)), c);
+    v128.store(at(out, j), c);
+  }
+}
+
+/**
  * Backward over units [u0, u1): given P and dO, overwrites the unit's dQ, dK, dV (laid out as Q, K, V):
- * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale, dQ = dS·K, dK = dSᵀ·Q. `dp` is S
- * floats of scratch.
+ * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale, dQ = dS·K, dK = dSᵀ·Q. `ds` is L·S
+ * floats of scratch. With D and Dv multiples of 4, dS is formed first and each gradient row is then
+ * one weightedRowSum, in registers; other head widths take rank-1 updates row by row. Either way each
+ * gradient element adds its terms in the same order (keys, or queries, ascending).
  */
 export function attentionBackward(u0: i32, u1: i32, q: usize, k: usize, v: usize, qRow: i32, kRow: i32, vRow: i32, H: i32, L: i32,
-  S: i32, D: i32, Dv: i32, causal: bool, scale: f32, p: usize, dout: usize, oRow: i32, dq: usize, dk: usize, dv: usize, dp: usize): void {
+  S: i32, D: i32, Dv: i32, causal: bool, scale: f32, p: usize, dout: usize, oRow: i32, dq: usize, dk: usize, dv: usize, ds: usize): void {
+  const blocked = (D & 3) == 0 && (Dv & 3) == 0;
   for (let u = u0; u < u1; u++) {
     const b = u / H, h = u % H;
     const qOff = b * L * qRow + h * D, kOff = b * S * kRow + h * D, vOff = b * S * vRow + h * Dv;
     const qb = at(q, qOff), kb = at(k, kOff), vb = at(v, vOff);
     const dqb = at(dq, qOff), dkb = at(dk, kOff), dvb = at(dv, vOff), dob = at(dout, b * L * oRow + h * Dv);
-    for (let s = 0; s < S; s++) {
-      memory.fill(at(dkb, s * kRow), 0, <usize>D << 2);
-      memory.fill(at(dvb, s * vRow), 0, <usize>Dv << 2);
+    const pu = at(p, u * L * S);
+    if (!blocked) {
+      for (let s = 0; s < S; s++) {
+        memory.fill(at(dkb, s * kRow), 0, <usize>D << 2);
+        memory.fill(at(dvb, s * vRow), 0, <usize>Dv << 2);
+      }
     }
     for (let t = 0; t < L; t++) {
-      const qt = at(qb, t * qRow), dqt = at(dqb, t * qRow), dot_ = at(dob, t * oRow), pt = at(p, (u * L + t) * S);
+      const qt = at(qb, t * qRow), dqt = at(dqb, t * qRow), dot_ = at(dob, t * oRow), pt = at(pu, t * S);
+      const dst = at(ds, t * S); // dP, then dS, of row t
       const lim = causal ? min(t + 1, S) : S;
       let rowdot: f64 = 0;
       let s = 0;
@@ -122,24 +158,37 @@ export function attentionBackward(u0: i32, u1: i32, q: usize, k: usize, v: usize
         let acc = f32x4.splat(0);
         for (; s + 4 <= lim; s += 4) {
           const g = dot4(dot_, at(vb, s * vRow), vRow, Dv);
-          v128.store(at(dp, s), g);
+          v128.store(at(dst, s), g);
           acc = madd(v128.load(at(pt, s)), g, acc);
         }
         rowdot = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
       }
       for (; s < lim; s++) {
         const g = dot(dot_, at(vb, s * vRow), Dv);
-        store<f32>(at(dp, s), g);
+        store<f32>(at(dst, s), g);
         rowdot += <f64>load<f32>(at(pt, s)) * <f64>g;
+      }
+      for (s = 0; s < lim; s++) {
+        store<f32>(at(dst, s), <f32>(<f64>load<f32>(at(pt, s)) * (<f64>load<f32>(at(dst, s)) - rowdot) * <f64>scale));
+      }
+      if (blocked) {
+        weightedRowSum(dst, 1, kb, kRow, 0, lim, D, dqt);
+        continue;
       }
       memory.fill(dqt, 0, <usize>D << 2);
       for (s = 0; s < lim; s++) {
-        const w = load<f32>(at(pt, s));
-        const ds = <f32>(<f64>w * (<f64>load<f32>(at(dp, s)) - rowdot) * <f64>scale);
-        axpyN(ds, at(kb, s * kRow), dqt, D);
-        axpyN(ds, qt, at(dkb, s * kRow), D);
-        axpyN(w, dot_, at(dvb, s * vRow), Dv);
+        const d = load<f32>(at(dst, s));
+        axpyN(d, at(kb, s * kRow), dqt, D);
+        axpyN(d, qt, at(dkb, s * kRow), D);
+        axpyN(load<f32>(at(pt, s)), dot_, at(dvb, s * vRow), Dv);
       }
+    }
+    if (!blocked) continue;
+    // Column s of dS and P: the queries that see key s (all, or t ≥ s when causal).
+    for (let s = 0; s < S; s++) {
+      const t0 = causal ? s : 0;
+      weightedRowSum(at(ds, s), S, qb, qRow, t0, L, D, at(dkb, s * kRow));
+      weightedRowSum(at(pu, s), S, dob, oRow, t0, L, Dv, at(dvb, s * vRow));
     }
   }
 }

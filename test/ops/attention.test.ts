@@ -80,31 +80,40 @@ describe.each(backends)("attention on the %s backend", (backend) => {
     ).toBe(true);
   });
 
-  it("the fused path (a transformer block's self-attention) gives the composite ops' values and gradients in float32", () => {
-    useBackend(backend);
-    manualSeed(4);
-    const mha = new nn.MultiheadAttention(32, 4, { batchFirst: true });
-    const x = randn([3, 16, 32], { requiresGrad: true });
-    const run = (needWeights: boolean): number[][] => {
-      // needWeights: true returns the weights, so it takes the composite ops; false the fused kernel.
-      const [out] = mha(x, x, x, { isCausal: true, needWeights });
-      out.mul(out).sum().backward();
-      const res = [
-        Array.from(out.dataSync()),
-        Array.from(x.grad!.dataSync()),
-        Array.from(mha.in_proj_weight.grad!.dataSync()),
-      ];
-      x.grad = null;
-      mha.zeroGrad();
-      return res;
-    };
-    const composite = run(true),
-      fused = run(false);
-    composite.forEach((want, i) => {
-      const scale = Math.max(...want.map(Math.abs));
-      fused[i].forEach((g, j) => expect(Math.abs(g - want[j])).toBeLessThan(2e-5 * scale));
-    });
-  });
+  // Head widths 8 (a multiple of 4: the wasm backward's blocked path) and 6 (row-by-row updates), causal or not.
+  it.each([
+    [32, 4, true],
+    [32, 4, false],
+    [12, 2, true],
+    [12, 2, false],
+  ])(
+    "the fused path (embed %i, %i heads, causal %s) gives the composite ops' values and gradients in float32",
+    (embed, heads, isCausal) => {
+      useBackend(backend);
+      manualSeed(4);
+      const mha = new nn.MultiheadAttention(embed, heads, { batchFirst: true });
+      const x = randn([3, 16, embed], { requiresGrad: true });
+      const run = (needWeights: boolean): number[][] => {
+        // needWeights: true returns the weights, so it takes the composite ops; false the fused kernel.
+        const [out] = mha(x, x, x, { isCausal, needWeights });
+        out.mul(out).sum().backward();
+        const res = [
+          Array.from(out.dataSync()),
+          Array.from(x.grad!.dataSync()),
+          Array.from(mha.in_proj_weight.grad!.dataSync()),
+        ];
+        x.grad = null;
+        mha.zeroGrad();
+        return res;
+      };
+      const composite = run(true),
+        fused = run(false);
+      composite.forEach((want, i) => {
+        const scale = Math.max(...want.map(Math.abs));
+        fused[i].forEach((g, j) => expect(Math.abs(g - want[j])).toBeLessThan(2e-5 * scale));
+      });
+    },
+  );
 
   it("boolean masks: 1 = attend for scaledDotProductAttention, 1 = masked for MultiheadAttention (PyTorch's conventions)", () => {
     useBackend(backend);

@@ -98,7 +98,8 @@ export const attentionFamily: WasmFamily = (ctx) => ({
       const pdq = grad(dq as Float32Array, a.qOffset),
         pdk = grad(dk as Float32Array, a.kOffset),
         pdv = grad(dv as Float32Array, a.vOffset);
-      const scratch = f.raw(4 * S * Math.max(1, threadsNow(ctx)));
+      // dS of one unit (L·S floats) per thread.
+      const scratch = f.raw(4 * L * S * Math.max(1, threadsNow(ctx)));
       split(ctx, "attentionBackward", units, 2 * units * L * S * (D + Dv), (u0, u1, w) => [
         u0,
         u1,
@@ -121,7 +122,7 @@ export const attentionFamily: WasmFamily = (ctx) => ({
         pdq,
         pdk,
         pdv,
-        scratch + 4 * S * w,
+        scratch + 4 * L * S * w,
       ]);
     });
   },
