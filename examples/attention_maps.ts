@@ -53,6 +53,7 @@ for (let step = 1; step <= steps; step++) {
   l.backward();
   optimizer.step();
   loss = l.item();
+  await new Promise((resolve) => setImmediate(resolve)); // as in char_gpt.ts: temporaries back to wasm memory
 }
 console.log(`trained ${steps} steps on chapters 1–20: train loss ${loss.toFixed(3)}`);
 

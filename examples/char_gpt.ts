@@ -90,6 +90,9 @@ for (let step = 1; step <= steps; step++) {
   optimizer.zeroGrad();
   loss.backward();
   optimizer.step();
+  // Yield to the event loop once a step, as `gradlab train` does: then the step's garbage-collected
+  // temporaries go back to WebAssembly memory, where kernels use them without copies (README: Backends).
+  await new Promise((resolve) => setImmediate(resolve));
   if (step % 250 === 0 || step === steps) {
     last = valLoss();
     console.log(

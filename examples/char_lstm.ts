@@ -72,6 +72,7 @@ for (let step = 1; step <= steps; step++) {
   loss.backward();
   nn.utils.clipGradNorm_(model.parameters(), 1); // an LSTM's gradient can still spike now and then
   optimizer.step();
+  await new Promise((resolve) => setImmediate(resolve)); // as in char_gpt.ts: temporaries back to wasm memory
   if (step === 1) firstLoss = loss.item();
   if (step % 200 === 0 || step === steps) {
     lastVal = valLoss();
