@@ -25,8 +25,11 @@ export type IntStorage = Int32Array | DeviceStorage;
 
 /** True for host storage (a typed array the CPU can read). */
 export const isHost = (s: Storage): s is TypedArray => ArrayBuffer.isView(s);
-/** True for a host array that views a SharedArrayBuffer (the wasm backend's memory with threads). */
-export const inSharedMemory = (a: TypedArray): boolean =>
-  typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
+/**
+ * `a` itself, or a copy of its own where `a` views a SharedArrayBuffer (the wasm backend's memory
+ * with threads), which can be neither transferred nor handed to WebGPU's writeBuffer.
+ */
+export const unshared = <T extends TypedArray>(a: T): T =>
+  typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer ? (a.slice() as T) : a;
 export const deviceOf = (s: Storage): Device => (isHost(s) ? "cpu" : s.device);
 export const dtypeOfStorage = (s: Storage): DType => (isHost(s) ? dtypeOf(s) : s.dtype);

@@ -8,15 +8,7 @@ import { type BackwardOptions, backward as runBackward, type GradFn } from "../a
 import { kernels, readStorage } from "../backend/registry.js";
 import { allocArray, type DType, isFloat, type TypedArray } from "./dtype.js";
 import { formatTensor } from "./format.js";
-import {
-  type Device,
-  deviceOf,
-  dtypeOfStorage,
-  type FloatStorage,
-  inSharedMemory,
-  isHost,
-  type Storage,
-} from "./storage.js";
+import { type Device, deviceOf, dtypeOfStorage, type FloatStorage, isHost, type Storage, unshared } from "./storage.js";
 import { fmt, numel, sameShape } from "./shape.js";
 
 export type Scalar = number;
@@ -113,8 +105,7 @@ export class Tensor {
    * another thread nor safely shared with one.
    */
   async data(): Promise<TypedArray> {
-    if (!isHost(this.storage)) return readStorage(this.storage);
-    return inSharedMemory(this.storage) ? this.storage.slice() : this.storage;
+    return isHost(this.storage) ? unshared(this.storage) : readStorage(this.storage);
   }
   /** `item()` for code that must also run where reads are asynchronous (WebGPU). */
   async itemAsync(): Promise<number> {

@@ -15,6 +15,7 @@
 /// <reference types="@webgpu/types" />
 import { acquireDevice, type AcquireOptions, type GpuAdapterSummary } from "./device.js";
 import { GpuBufferPool, GpuStorage, type GpuDType, type HostArray } from "./storage.js";
+import { unshared } from "../../tensor/storage.js";
 import { WGSL_MATH } from "./wgsl_math.js";
 
 export const SLOT = 256;
@@ -106,8 +107,7 @@ export function dtypeOfHost(a: ArrayBufferView): GpuDType {
  * writeBuffer does not take (Dawn refuses it): those are copied to an ordinary buffer first.
  */
 function writeUnshared(device: GPUDevice, dst: GPUBuffer, data: HostArray): void {
-  const src =
-    typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer ? data.slice() : data;
+  const src = unshared(data);
   device.queue.writeBuffer(dst, 0, src.buffer as ArrayBuffer, src.byteOffset, src.byteLength);
 }
 
