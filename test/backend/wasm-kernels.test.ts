@@ -98,6 +98,14 @@ describe("integration with the registry", () => {
     }
   });
 
+  it("initWasmBackend refuses a temporaryLimitMB that is not a number of MiB ≥ 0, naming the option", async () => {
+    for (const bad of [-1, Number.NaN]) {
+      await expect(initWasmBackend({ threads: 1, temporaryLimitMB: bad })).rejects.toThrow(
+        `initWasmBackend: temporaryLimitMB must be a number of MiB ≥ 0 (0 keeps step temporaries out of wasm memory), got ${bad}`,
+      );
+    }
+  });
+
   it("await t.data() hands out a copy of its own (transferable), dataSync() the storage itself", async () => {
     await initWasmBackend({ simd: "simd", threads: 2 });
     setBackend("wasm");

@@ -30,8 +30,9 @@ export interface WasmBackendOptions {
   memoryLimitMB?: number;
   /**
    * Of that, the most step temporaries (activations and their gradients) may take once the program
-   * is seen to yield (default a quarter of memoryLimitMB); a loop that never yields keeps them to
-   * 32 MiB. Past the budget they are ordinary arrays, copied in and out around each kernel.
+   * is seen to yield (default a quarter of memoryLimitMB, at most all of it; 0 keeps them out); a
+   * loop that never yields keeps them to 32 MiB. Past the budget they are ordinary arrays, copied in
+   * and out around each kernel.
    */
   temporaryLimitMB?: number;
   /** Register under this name (default "wasm"). */
@@ -78,12 +79,18 @@ function setup(
   // Tensor storage may use at most 3/4 of what the memory can grow to: the copy path's scratch
   // blocks need the rest (a browser may only grant a 256 MiB reservation).
   const softLimit = Math.min((opts.memoryLimitMB ?? 1024) * 2 ** 20, 0.75 * maxBytes);
+  const temporaries = opts.temporaryLimitMB;
+  if (temporaries !== undefined && !(temporaries >= 0)) {
+    throw new Error(
+      `initWasmBackend: temporaryLimitMB must be a number of MiB ≥ 0 (0 keeps step temporaries out of wasm memory), got ${temporaries}`,
+    );
+  }
   const heap = new WasmHeap(
     ex.heapBase() as number,
     memory,
     shared,
     softLimit,
-    Math.min((opts.temporaryLimitMB ?? Number.POSITIVE_INFINITY) * 2 ** 20, softLimit / 4),
+    temporaries === undefined ? undefined : Math.min(temporaries * 2 ** 20, softLimit), // undefined: the heap's default
   );
   const scratchBytes = (ex.gemmScratchFloats() as number) * 4;
   const pool = ThreadPool.supported(heap)
