@@ -116,16 +116,15 @@ function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
     case Unary.square: return f32x4.mul(x, x);
     case Unary.reciprocal: return f32x4.div(f32x4.splat(1), x);
     case Unary.relu: return reluVec(x);
-    case Unary.gelu: return geluVec(x);
   }
   return x;
 }
 
-/** True for ops with a SIMD path (neg sqrt abs square reciprocal relu gelu). */
+/** True for the cheap ops with a SIMD path (neg sqrt abs square reciprocal relu; gelu has its own loop in `unary`). */
 // @ts-ignore: decorator
 @inline function isVecOp(op: i32): bool {
   return op == Unary.neg || op == Unary.sqrt || op == Unary.abs || op == Unary.square || op == Unary.reciprocal ||
-    op == Unary.relu || op == Unary.gelu;
+    op == Unary.relu;
 }
 
 export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f64): void {
